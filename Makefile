@@ -1,0 +1,44 @@
+# longerlives — two commands on a fresh Linux machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_EXTRACT := demo/extract
+DEMO_OUT := demo/out
+DEMO_AS_OF ?= 2026-11-01
+
+.PHONY: demo test bench setup system-deps services-start services-stop clean docs
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) system-deps
+
+# Debian packages the tests and PDF letters need (fonts, harfbuzz subsetting). Best effort without root.
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: setup
+	@if [ ! -d $(DEMO_EXTRACT) ]; then \
+	  echo "Making a synthetic demo extract of 5,000 people in $(DEMO_EXTRACT) ..."; \
+	  $(BIN)/longerlives synth --patients 5000 --seed 42 --out $(DEMO_EXTRACT) --format csv --as-of $(DEMO_AS_OF); \
+	fi
+	$(BIN)/longerlives run --extract $(DEMO_EXTRACT) --out $(DEMO_OUT) --as-of $(DEMO_AS_OF) --db sqlite:///demo/runs.sqlite
+	@$(BIN)/python -m longerlives.demo_summary $(DEMO_OUT)
+
+test: setup
+	@bash scripts/services.sh start
+	@set -o pipefail; $(BIN)/python -m pytest; status=$$?; bash scripts/services.sh stop; exit $$status
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+docs: setup
+	$(BIN)/python -m longerlives.rules.catalogue
+
+clean:
+	rm -rf demo bench-data .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from longerlives.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``longerlives`` CLI, one module each (``add_parser`` + handler)."""

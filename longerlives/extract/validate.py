@@ -1,0 +1,240 @@
+"""Validate the extract: keep good rows, quarantine every bad one with a reason.
+
+Nothing is dropped: every input row ends up either in the clean frame for its
+table or (once per failing column) in ``quarantine.csv``. Checks:
+
+* per column: required values, NHS number form and modulus 11, dates, numbers,
+  ranges, enums, booleans, communication needs (``checks.py``);
+* per table: duplicate keys quarantine every copy (``nhs_number`` in patients,
+  ``team_code``, ``practice_code``);
+* across tables: events, medications and encounters for people with no valid
+  patient row are quarantined;
+* clinical plausibility: numeric event values outside the configured range for
+  their concept (``config/extract.toml``) are quarantined;
+* dates of birth after the as-of date or more than 120 years before it.
+
+Each table is checked in one lazy pass and written once to a work Parquet file,
+so the 60-million-row events table streams rather than sitting in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from longerlives.codelists import Codelist
+from longerlives.errors import ExtractError
+from longerlives.extract.checks import parse_and_check
+from longerlives.extract.read import ROW, RawTable
+from longerlives.extract.schemas import SCHEMAS, TableSchema
+from longerlives.settings.extract import ExtractSettings
+
+log = logging.getLogger(__name__)
+QUARANTINE_COLUMNS = ["table", "row", "column", "value", "reason"]
+
+
+@dataclass
+class Extract:
+    """Clean, typed tables (lazy) plus what was read and quarantined."""
+
+    patients: pl.DataFrame
+    events: pl.LazyFrame
+    medications: pl.LazyFrame
+    encounters: pl.LazyFrame
+    teams: pl.DataFrame
+    practices: pl.DataFrame
+    quarantine: pl.DataFrame
+    rows_read: dict[str, int]
+    rows_quarantined: dict[str, int]
+
+
+def _plausibility(codelists: dict[str, Codelist], settings: ExtractSettings) -> pl.DataFrame:
+    rows = []
+    for concept, rng in settings.plausible.items():
+        cl = codelists.get(concept)
+        if cl is None or cl.kind != "snomed":
+            continue
+        for code in cl.codes:
+            rows.append((code, concept, float(rng.min), float(rng.max), f"{rng.min:g}–{rng.max:g} {rng.unit}"))
+    return pl.DataFrame(
+        rows,
+        schema={"code": pl.String, "_concept": pl.String, "_lo": pl.Float64, "_hi": pl.Float64, "_range": pl.String},
+        orient="row",
+    ).unique(subset="code", keep="first", maintain_order=True)
+
+
+def _checked(
+    raw: RawTable,
+    schema: TableSchema,
+    *,
+    as_of: date,
+    settings: ExtractSettings,
+    valid_patients: pl.DataFrame | None,
+    plausibility: pl.DataFrame | None,
+) -> pl.LazyFrame:
+    parsed, reasons, texts = [], [], []
+    for col in schema.columns:
+        p, r = parse_and_check(col, raw.source_dtypes.get(col.name))
+        parsed.append(p.alias(f"_p_{col.name}"))
+        reasons.append(r.alias(f"_e_{col.name}"))
+        dtype = raw.source_dtypes.get(col.name)
+        texts.append(
+            (pl.col(col.name) if dtype in (None, pl.String) else pl.col(col.name).cast(pl.String)).alias(
+                f"_t_{col.name}"
+            )
+        )
+    lf = raw.frame.select(pl.col(ROW), *texts, *parsed, *reasons)
+
+    def add_reason(column: str, condition: pl.Expr, message: pl.Expr) -> pl.Expr:
+        e = f"_e_{column}"
+        return pl.coalesce(pl.col(e), pl.when(condition).then(message)).alias(e)
+
+    if schema.name == "patients":
+        dob = pl.col("_p_date_of_birth")
+        lf = lf.with_columns(
+            add_reason("date_of_birth", dob > pl.lit(as_of), pl.lit("date of birth is after the as-of date")),
+        ).with_columns(
+            add_reason(
+                "date_of_birth",
+                dob < pl.lit(date(as_of.year - 120, 1, 1)),
+                pl.lit("date of birth is more than 120 years before the as-of date"),
+            ),
+            add_reason(
+                "townsend_score",
+                (pl.col("_p_townsend_score") < settings.townsend_min)
+                | (pl.col("_p_townsend_score") > settings.townsend_max),
+                pl.lit(f"`townsend_score` must be between {settings.townsend_min:g} and {settings.townsend_max:g}"),
+            ),
+            add_reason(
+                "registered_to",
+                pl.col("_p_registered_to") < pl.col("_p_registered_from"),
+                pl.lit("`registered_to` is before `registered_from`"),
+            ),
+        )
+    if schema.unique:
+        key = f"_p_{schema.unique}"
+        n = pl.len().over(key)
+        lf = lf.with_columns(
+            add_reason(
+                schema.unique,
+                pl.col(key).is_not_null() & (n > 1),
+                pl.format("`{}` appears {} times in {}; every copy is quarantined", pl.lit(schema.unique), n, pl.lit(schema.name)),
+            )
+        )
+    if schema.belongs_to_patient and valid_patients is not None:
+        ids = valid_patients.select(pl.col("nhs_number").alias("_p_nhs_number"), pl.lit(True).alias("_known"))
+        lf = lf.join(ids.lazy(), on="_p_nhs_number", how="left").with_columns(
+            add_reason(
+                "nhs_number",
+                pl.col("_e_nhs_number").is_null() & pl.col("_known").is_null(),
+                pl.lit("no valid patient row with this NHS number (absent from patients, or quarantined there)"),
+            )
+        ).drop("_known")
+    if plausibility is not None and plausibility.height:
+        lf = lf.join(plausibility.lazy(), left_on="_p_code", right_on="code", how="left").with_columns(
+            add_reason(
+                "value",
+                pl.col("_p_value").is_not_null() & ((pl.col("_p_value") < pl.col("_lo")) | (pl.col("_p_value") > pl.col("_hi"))),
+                pl.format(
+                    "{} value {} is outside the plausible range {}",
+                    pl.col("_concept").str.replace_all("_", " "),
+                    pl.col("_t_value").str.strip_chars(),
+                    pl.col("_range"),
+                ),
+            )
+        ).drop("_concept", "_lo", "_hi", "_range")
+    error_cols = [f"_e_{c.name}" for c in schema.columns]
+    return lf.with_columns(pl.any_horizontal(pl.col(error_cols).is_not_null()).alias("_bad"))
+
+
+def _materialise(lf: pl.LazyFrame, raw: RawTable, work_dir: Path) -> Path:
+    out = work_dir / f"{raw.name}.parquet"
+    try:
+        lf.sink_parquet(out)
+    except Exception as exc:
+        raise ExtractError(f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+    return out
+
+
+def _split(path: Path, schema: TableSchema) -> tuple[pl.LazyFrame, pl.DataFrame, int]:
+    checked = pl.scan_parquet(path)
+    good = checked.filter(~pl.col("_bad")).select(
+        [pl.col(f"_p_{c.name}").alias(c.name) for c in schema.columns]
+    )
+    error_cols = [f"_e_{c.name}" for c in schema.columns]
+    bad = checked.filter(pl.col("_bad")).collect()
+    parts = []
+    for c in schema.columns:
+        parts.append(
+            bad.filter(pl.col(f"_e_{c.name}").is_not_null()).select(
+                pl.lit(schema.name).alias("table"),
+                pl.col(ROW).cast(pl.Int64).alias("row"),
+                pl.lit(c.name).alias("column"),
+                pl.col(f"_t_{c.name}").alias("value"),
+                pl.col(f"_e_{c.name}").alias("reason"),
+            )
+        )
+    quarantine = pl.concat(parts) if parts else pl.DataFrame(schema={k: pl.String for k in QUARANTINE_COLUMNS})
+    del error_cols
+    total = checked.select(pl.len()).collect().item()
+    return good, quarantine, total
+
+
+def validate_extract(
+    raw: dict[str, RawTable],
+    *,
+    as_of: date,
+    settings: ExtractSettings,
+    codelists: dict[str, Codelist],
+    work_dir: Path,
+) -> Extract:
+    """Check every table; return clean frames and the quarantine (sorted)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    plaus = _plausibility(codelists, settings)
+    good: dict[str, pl.LazyFrame] = {}
+    quarantined: list[pl.DataFrame] = []
+    rows_read: dict[str, int] = {}
+    rows_q: dict[str, int] = {}
+    valid_patients: pl.DataFrame | None = None
+    for name in ("patients", "teams", "practices", "events", "medications", "encounters"):
+        schema = SCHEMAS[name]
+        lf = _checked(
+            raw[name],
+            schema,
+            as_of=as_of,
+            settings=settings,
+            valid_patients=valid_patients,
+            plausibility=plaus if name == "events" else None,
+        )
+        path = _materialise(lf, raw[name], work_dir)
+        g, q, total = _split(path, schema)
+        rows_read[name] = total
+        rows_q[name] = q.select(pl.col("row").n_unique()).item() if q.height else 0
+        quarantined.append(q)
+        good[name] = g
+        if name == "patients":
+            valid_patients = g.collect()
+            good[name] = valid_patients.lazy()
+    quarantine = (
+        pl.concat(quarantined, how="vertical_relaxed")
+        .with_columns(pl.col("row").cast(pl.Int64))
+        .sort("table", "row", "column")
+    )
+    for name, n in rows_q.items():
+        if n:
+            log.warning("%s: %d of %d rows quarantined", name, n, rows_read[name])
+    return Extract(
+        patients=valid_patients,
+        events=good["events"],
+        medications=good["medications"],
+        encounters=good["encounters"],
+        teams=good["teams"].collect(),
+        practices=good["practices"].collect(),
+        quarantine=quarantine,
+        rows_read=rows_read,
+        rows_quarantined=rows_q,
+    )

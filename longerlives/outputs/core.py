@@ -1,0 +1,63 @@
+"""flags.csv, patients.csv and quarantine.csv exactly as run-outputs-v1.md names them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from longerlives.outputs.csvfile import write_csv
+
+FLAGS_COLUMNS = ["nhs_number", "practice_code", "core_team", "flag", "since", "reason"]
+PATIENTS_COLUMNS = [
+    "nhs_number",
+    "practice_code",
+    "core_team",
+    "age",
+    "health_check_cohort",
+    "phc_elements_done",
+    "qrisk3",
+    "qrisk3_missing",
+    "qdiabetes",
+    "qdiabetes_model",
+    "marginalisation_score",
+    "marginalisation_rank",
+    "outreach",
+    "outreach_strict",
+    "outreach_reasons",
+]
+# Extra columns (allowed: "Columns (at least)") that help the people reading the file.
+PATIENTS_EXTRA = [
+    "ecg_cohort",
+    "qrisk3_townsend_imputed",
+    "safety_items",
+    "open_flags",
+]
+QUARANTINE_COLUMNS = ["table", "row", "column", "value", "reason"]
+
+
+def flags_with_practice(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """flags.csv rows: each flag with the person's practice and core team, sorted."""
+    return (
+        flags.join(people.select("nhs_number", "practice_code", "core_team"), on="nhs_number", how="left")
+        .select(FLAGS_COLUMNS)
+        .sort("nhs_number", "flag")
+    )
+
+
+def write_flags(flags_out: pl.DataFrame, out_dir: Path) -> Path:
+    return write_csv(flags_out, out_dir / "flags.csv")
+
+
+def write_patients(people: pl.DataFrame, out_dir: Path) -> Path:
+    cols = PATIENTS_COLUMNS + [c for c in PATIENTS_EXTRA if c in people.columns]
+    missing = [c for c in PATIENTS_COLUMNS if c not in people.columns]
+    if missing:
+        raise RuntimeError(f"patients.csv columns not computed: {missing}")
+    frame = people.filter(pl.col("in_scope")).select(cols).sort("nhs_number")
+    return write_csv(frame, out_dir / "patients.csv", float_precision=1)
+
+
+def write_quarantine(quarantine: pl.DataFrame, out_dir: Path) -> Path:
+    frame = quarantine.select(QUARANTINE_COLUMNS).sort("table", "row", "column")
+    return write_csv(frame, out_dir / "quarantine.csv")

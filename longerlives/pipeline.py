@@ -1,0 +1,185 @@
+"""The nightly run, one direction: extract → validate → features → risk → rules →
+outreach → outputs → store.
+
+``run`` is the one function both ``longerlives run`` and the scheduler call. It
+writes into a staging folder beside the output folder and moves it into place only
+when everything is complete; on any failure the staging folder is removed and the
+previous outputs stay untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import polars as pl
+
+from longerlives import __version__
+from longerlives.codelists import load_codelists, manifest_hash
+from longerlives.context import RunContext
+from longerlives.extract import read_extract, validate_extract
+from longerlives.extract.read import file_sha256
+from longerlives.features import build_features
+from longerlives.outputs.core import flags_with_practice, write_flags, write_patients, write_quarantine
+from longerlives.settings import load_settings
+
+log = logging.getLogger(__name__)
+ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: str
+    as_of: date
+    out_dir: Path
+    summary: dict
+    timings: dict
+
+
+def default_db_url(out_dir: Path) -> str:
+    state = out_dir.parent / ".longerlives-state"
+    state.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{state / 'runs.sqlite'}"
+
+
+@contextmanager
+def _stage(ctx: RunContext, name: str, progress: ProgressHook | None) -> Iterator[None]:
+    if progress:
+        progress(name, "start")
+    t0 = time.perf_counter()
+    yield
+    ctx.timings[name] = round(time.perf_counter() - t0, 3)
+    log.info("stage %s done in %.2fs", name, ctx.timings[name])
+    if progress:
+        progress(name, "done")
+
+
+def _promote(staging: Path, out_dir: Path) -> None:
+    """Swap the finished staging folder into place (old outputs removed only after)."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run(
+    extract_dir: Path | str,
+    out_dir: Path | str,
+    as_of: date,
+    config: Path | str | None = None,
+    db_url: str | None = None,
+    make_pdf: bool = False,
+    progress: ProgressHook | None = None,
+) -> RunReport:
+    """Run the nightly job once for ``as_of``. Raises LongerlivesError on bad input."""
+    extract_dir, out_dir = Path(extract_dir), Path(out_dir)
+    settings = load_settings(config)
+    codelists = load_codelists()
+    raw = read_extract(extract_dir)  # fatal problems stop here, before anything is written
+    run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    ctx = RunContext(
+        run_id=run_id,
+        as_of=as_of,
+        settings=settings,
+        codelists=codelists,
+        extract_dir=extract_dir,
+        out_dir=out_dir,
+        staging=staging,
+        db_url=db_url or default_db_url(out_dir),
+        engine_version=__version__,
+        make_pdf=make_pdf,
+    )
+    ctx.input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
+    started = datetime.now(timezone.utc)
+    try:
+        with _stage(ctx, "validate", progress):
+            ctx.extract = validate_extract(
+                raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
+            )
+        _run_stages(ctx, progress)
+        with _stage(ctx, "run_record", progress):
+            _write_run_json(ctx, started)
+        shutil.rmtree(staging / ".work", ignore_errors=True)
+        _promote(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return RunReport(run_id, as_of, out_dir, ctx.summary, ctx.timings)
+
+
+def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
+    from longerlives import outreach, risk, rules
+    from longerlives.rules.annual_health_check import add_health_check_columns
+
+    s = ctx.settings
+    with _stage(ctx, "features", progress):
+        people = build_features(ctx.extract, ctx.codelists, ctx.as_of, s.features)
+    with _stage(ctx, "risk", progress):
+        scores = risk.score_people(people.lazy(), ctx.as_of, s.risk).collect()
+        people = people.join(scores, on="nhs_number", how="left")
+    with _stage(ctx, "rules", progress):
+        people = add_health_check_columns(people, ctx.as_of, s.rules)
+        ctx.flags = rules.evaluate_all(people.lazy(), ctx.as_of, s.rules)
+        ctx.people = people
+    with _stage(ctx, "outreach", progress):
+        outreach.stage(ctx)
+    with _stage(ctx, "outputs", progress):
+        flags_out = flags_with_practice(ctx.flags, ctx.people)
+        ctx.files += [
+            str(write_flags(flags_out, ctx.staging).relative_to(ctx.staging)),
+            str(write_patients(ctx.people, ctx.staging).relative_to(ctx.staging)),
+            str(write_quarantine(ctx.extract.quarantine, ctx.staging).relative_to(ctx.staging)),
+        ]
+    _summarise(ctx)
+
+
+def _summarise(ctx: RunContext) -> None:
+    people = ctx.people
+    in_scope = people.filter(pl.col("in_scope"))
+    by_flag = ctx.flags.group_by("flag").len().sort("flag")
+    ctx.summary.update(
+        {
+            "people_on_extract": people.height,
+            "people_in_scope": in_scope.height,
+            "health_check_cohort": int(in_scope["health_check_cohort"].sum()),
+            "ecg_cohort": int(in_scope["ecg_cohort"].sum()),
+            "open_flags": ctx.flags.height,
+            "people_with_flags": ctx.flags["nhs_number"].n_unique(),
+            "flags_by_kind": dict(zip(by_flag["flag"].to_list(), by_flag["len"].to_list())),
+            "rows_quarantined": sum(ctx.extract.rows_quarantined.values()),
+        }
+    )
+
+
+def _write_run_json(ctx: RunContext, started: datetime) -> None:
+    record = {
+        "run_id": ctx.run_id,
+        "as_of": ctx.as_of.isoformat(),
+        "engine_version": ctx.engine_version,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "input_files": ctx.input_hashes,
+        "rows_read": ctx.extract.rows_read,
+        "rows_quarantined": ctx.extract.rows_quarantined,
+        "config_hash": ctx.settings.digest(),
+        "codelist_manifest_hash": manifest_hash(ctx.codelists),
+        "codelists_overridden": sorted(c for c, cl in ctx.codelists.items() if cl.overridden),
+        "stage_seconds": ctx.timings,
+        "summary": ctx.summary,
+        "files": sorted(ctx.files),
+    }
+    (ctx.staging / "run.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")

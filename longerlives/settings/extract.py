@@ -1,0 +1,31 @@
+"""Settings for reading and validating the register extract (config/extract.toml)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class PlausibleRange(BaseModel):
+    """Inclusive range of clinically plausible values for one valued concept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: float
+    max: float
+    unit: str
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PlausibleRange":
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+        return self
+
+
+class ExtractSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    townsend_min: float = -10.0
+    townsend_max: float = 16.0
+    townsend_source: str = ""
+    plausible: dict[str, PlausibleRange] = Field(default_factory=dict)

@@ -1,0 +1,27 @@
+"""Settings for per-person features and cohorts (config/features.toml)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from longerlives.extract.schemas import SERVICES
+
+
+class FeatureSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_age: int = Field(18, ge=0, le=120)
+    min_age_source: str = ""
+    ecg_medicine_months: int = Field(6, ge=1, le=24)
+    ecg_medicines: tuple[str, ...] = ("antipsychotic", "lithium")
+    ecg_source: str = ""
+    sbp_sd_years: int = Field(5, ge=1, le=10)
+    sbp_sd_source: str = ""
+    planned_services: tuple[str, ...] = ()
+    crisis_services: tuple[str, ...] = ()
+    services_source: str = ""
+
+    def model_post_init(self, _context: object) -> None:
+        for s in (*self.planned_services, *self.crisis_services):
+            if s not in SERVICES:
+                raise ValueError(f"unknown service {s!r}; expected one of {', '.join(SERVICES)}")
