@@ -1,9 +1,93 @@
-"""Settings for the operations area (defaults in config/operations.toml)."""
+"""Settings for the operations area (defaults in config/operations.toml).
+
+Nightly operation: letter cadence, what an outreach outcome does to open flags,
+the scheduler's time, and where exports are delivered (outbox or MESH).
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+OUTCOME_RESULTS = ("contacted", "no_answer", "declined", "booked", "completed", "moved_away")
+
+
+class OutcomeAction(BaseModel):
+    """What the latest outreach outcome does to a person's open flags.
+
+    ``none`` leaves them; ``snooze`` hides ``flags`` for ``days`` after the outcome
+    date; ``close`` hides them until a newer outcome is recorded (or for ``days``
+    when given). ``flags = ["*"]`` means every flag.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: Literal["none", "snooze", "close"] = "none"
+    flags: tuple[str, ...] = ("*",)
+    days: int | None = Field(default=None, ge=1)
+
+    @field_validator("days")
+    @classmethod
+    def _days_for_snooze(cls, v: int | None, info) -> int | None:  # noqa: ANN001
+        if info.data.get("action") == "snooze" and v is None:
+            raise ValueError("a snooze needs `days`")
+        return v
+
+
+class SchedulerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hour: int = Field(default=2, ge=0, le=23)
+    minute: int = Field(default=30, ge=0, le=59)
+    timezone: str = "Europe/London"
+    misfire_grace_seconds: int = Field(default=6 * 3600, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(v)
+        except Exception:  # noqa: BLE001
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+
+class MeshSettings(BaseModel):
+    """MESH sending mailbox. Secrets come from environment variables, never from TOML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = None  # e.g. https://msg.int.spine2.ncrs.nhs.uk ; None = MESH off (outbox only)
+    mailbox: str | None = None  # our sending mailbox id
+    password_env: str = "LONGERLIVES_MESH_PASSWORD"
+    shared_key_env: str = "LONGERLIVES_MESH_SHARED_KEY"
+    workflow_id: str = "LONGERLIVES_FLAGS"
+    cert_file: str | None = None  # client TLS certificate (PEM) for the real MESH
+    key_file: str | None = None
+    ca_file: str | None = None
+    max_chunk_size: int = Field(default=75 * 1024 * 1024, ge=1024)
 
 
 class OperationsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    letter_cadence_days: int = Field(default=28, ge=0)
+    outcome_actions: dict[str, OutcomeAction] = Field(default_factory=dict)
+    scheduler: SchedulerSettings = SchedulerSettings()
+    mesh: MeshSettings = MeshSettings()
+    outbox_dir: str | None = None  # default <state>/outbox
+    fhir_flag_code_system: str = "https://longerlives.nhs.uk/CodeSystem/flag"
+
+    @field_validator("outcome_actions")
+    @classmethod
+    def _known_results(cls, v: dict[str, OutcomeAction]) -> dict[str, OutcomeAction]:
+        unknown = sorted(set(v) - set(OUTCOME_RESULTS))
+        if unknown:
+            raise ValueError(f"unknown outcome result(s) {unknown}; expected one of {list(OUTCOME_RESULTS)}")
+        return v
+
+    def action_for(self, result: str) -> OutcomeAction:
+        return self.outcome_actions.get(result, OutcomeAction())

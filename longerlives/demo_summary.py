@@ -1,0 +1,51 @@
+"""Print what a run found and where to look (used by `make demo`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def summarise(out_dir: Path) -> str:
+    record = json.loads((out_dir / "run.json").read_text())
+    s = record["summary"]
+    lines = [
+        "",
+        f"Longer Lives run {record['run_id']} (as of {record['as_of']}, engine {record['engine_version']})",
+        f"  people on the extract:        {s['people_on_extract']:>7}",
+        f"  people in scope:              {s['people_in_scope']:>7}",
+        f"  health-check cohort:          {s['health_check_cohort']:>7}",
+        f"  ECG cohort:                   {s['ecg_cohort']:>7}",
+        f"  open flags:                   {s['open_flags']:>7}  for {s['people_with_flags']} people",
+    ]
+    for flag, n in sorted(s.get("flags_by_kind", {}).items()):
+        lines.append(f"    {flag:<28}{n:>7}")
+    for key, label in (("outreach", "selected for core-team outreach"), ("outreach_strict", "  of whom strict Longer Lives"),
+                       ("letters", "letters produced"), ("safety_items", "people with a safety item")):
+        if key in s:
+            lines.append(f"  {label:<30}{s[key]:>7}")
+    lines.append(f"  input rows quarantined:       {s['rows_quarantined']:>7}  (see quarantine.csv)")
+    lines.append("")
+    lines.append("Where to look:")
+    where = [
+        ("flags.csv", "every open flag, with its reason"),
+        ("patients.csv", "one row per person in scope: checks done, QRISK3-2017/QDiabetes-2018, outreach"),
+        ("worklists/", "one worklist per core team (CSV and HTML), plans.json"),
+        ("letters/index.csv", "letters produced (HTML; PDF with --pdf)"),
+        ("exports/", "per-practice flags.csv and FHIR bundle.json"),
+        ("quarantine.csv", "input rows not used, with reasons"),
+        ("run.json", "run id, input hashes, counts and stage timings"),
+    ]
+    for name, what in where:
+        if (out_dir / name.rstrip("/")).exists():
+            lines.append(f"  {out_dir / name}  — {what}")
+    if "qrisk3" in (out_dir / "patients.csv").read_text(encoding="utf-8").split("\n", 1)[0]:
+        lines.append("")
+        lines.append("Risk scores use the QRISK3-2017 and QDiabetes-2018 algorithms (open-source implementations);")
+        lines.append("ClinRisk's disclaimer applies to every score: see docs/risk.md.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(summarise(Path(sys.argv[1] if len(sys.argv) > 1 else "demo/out")))

@@ -1,0 +1,15 @@
+"""Risk scores: QRISK3-2017 and QDiabetes-2018, exact and vectorised.
+
+* ``qrisk3_2017(frame)`` / ``qdiabetes_2018(frame, model)`` take ClinRisk's inputs
+  (C argument names) in a DataFrame or LazyFrame and add ``qrisk3`` / ``qdiabetes``.
+* ``score_people(features, as_of, settings)`` derives those inputs from the
+  per-person features frame and scores everyone, naming missing inputs.
+* ``CLINRISK_DISCLAIMER`` must be held with every score (licence additional terms).
+"""
+
+from longerlives.risk.disclaimer import CLINRISK_DISCLAIMER, DISPLAY_LINE
+from longerlives.risk.inputs import score_people
+from longerlives.risk.qdiabetes_2018 import qdiabetes_2018
+from longerlives.risk.qrisk3_2017 import qrisk3_2017
+
+__all__ = ["CLINRISK_DISCLAIMER", "DISPLAY_LINE", "qdiabetes_2018", "qrisk3_2017", "score_people"]
