@@ -35,3 +35,58 @@ def iso(expr: pl.Expr) -> pl.Expr:
 
 def months_words(months: int) -> str:
     return "12 months" if months == 12 else (f"{months // 12} years" if months % 12 == 0 else f"{months} months")
+
+
+def last_date(*concepts: str) -> pl.Expr:
+    """Latest ``<concept>_last_date`` over several concepts (null when none recorded)."""
+    return pl.max_horizontal([pl.col(f"{c}_last_date") for c in concepts])
+
+
+def has_diagnosis(concepts: tuple[str, ...], resolved: str | None = None) -> pl.Expr:
+    """A diagnosis code ever recorded, not followed (on or after) by a resolved code."""
+    dx = last_date(*concepts)
+    present = dx.is_not_null()
+    if resolved:
+        res = pl.col(f"{resolved}_last_date")
+        present = present & (res.is_null() | (res < dx))
+    return present
+
+
+def recent(concepts: tuple[str, ...], as_of: date, months: int) -> pl.Expr:
+    """Any of the concepts recorded within ``months`` (False when none)."""
+    return within_months(last_date(*concepts), as_of, months)
+
+
+def recent_medicine(medicines: tuple[str, ...], as_of: date, months: int) -> pl.Expr:
+    """Any issue of the medicine concepts within ``months``."""
+    return within_months(pl.max_horizontal([pl.col(f"{m}_last_date") for m in medicines]), as_of, months)
+
+
+def num(expr: pl.Expr) -> pl.Expr:
+    """A value in words: whole numbers without ``.0``, otherwise one decimal place."""
+    rounded = expr.round(1)
+    return (
+        pl.when(rounded == rounded.round(0))
+        .then(rounded.cast(pl.Int64).cast(pl.String))
+        .otherwise(rounded.cast(pl.String))
+    )
+
+
+def fmt(value: float) -> str:
+    """A configured threshold in words (30.0 → "30", 27.5 → "27.5")."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def current_smoker_date(min_age_at_record: int) -> pl.Expr:
+    """Date of the latest current-smoker code when it is the latest smoking status
+    (a same-day ex/never code loses to it: the higher risk), else null. A latest code
+    recorded before ``min_age_at_record`` is usually a parent's smoking and is ignored."""
+    current = last_date("smoker", "smoker_light", "smoker_moderate", "smoker_heavy")
+    latest = pl.max_horizontal(current, pl.col("ex_smoker_last_date"), pl.col("never_smoked_last_date"))
+    old_enough = current >= pl.col("date_of_birth").dt.offset_by(f"{min_age_at_record}y")
+    return pl.when((current == latest) & old_enough).then(current).otherwise(None)
+
+
+def and_list(parts: list[str]) -> str:
+    """["a", "b", "c"] → "a, b or c" (for "offered, referred or declined")."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]

@@ -503,7 +503,7 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         ongoing = R(len(q)) < ongoing_share
         stop = np.where(ongoing, T, _within(rng, start, np.full(len(q), T)))
         if max_len_years is not None:
-            stop = np.minimum(stop, start + (max_len_years * Y))
+            stop = np.minimum(stop, start + int(max_len_years * Y))
         start = np.maximum(start, T - N_YEARS * Y)
         stop = np.maximum(stop, start)
         interval = np.asarray(interval_choices)[rng.integers(0, len(interval_choices), len(q))]

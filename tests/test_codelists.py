@@ -1,0 +1,231 @@
+"""What a clinician or reviewer checks about the shipped clinical code lists.
+
+The expectation table below is the clinical requirement: every example concept id
+that docs/domain.md §6.2 cites for a concept must be in that concept's list.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tomllib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from longerlives.codelists import bnf_match_expr, file_sha256, load_codelists
+from longerlives.errors import CodelistError
+from longerlives.paths import CODELIST_DIR, PROJECT_ROOT
+
+DRAFT = PROJECT_ROOT / "docs" / "concepts-draft.txt"
+MANIFEST = CODELIST_DIR / "manifest.toml"
+
+# domain.md §6.2 example SNOMED CT ids, by engine concept (the clinical spec).
+# 1109911000000100 ("excepted - no response to three invitations") is listed in §6.2's
+# cervical row but is a non-response code, so it is required in the non-responder list.
+DOMAIN_EXAMPLES: dict[str, set[str]] = {
+    "smi_diagnosis": {"58214004", "64905009", "13746004", "68890003", "69322001",
+                      "1127191000000108", "191525009"},
+    "smi_remission": {"4926007", "63181006", "41836007", "85248005", "755311000000100",
+                      "191574005"},
+    "bmi": {"60621009", "301331008", "846931000000101"},
+    "weight": {"27113001", "162763007"},
+    "height": {"50373000", "248333004"},
+    "systolic_bp": {"271649006", "72313002", "413606001", "198081000000101"},
+    "diastolic_bp": {"271650006", "174255007", "314453003"},
+    "total_cholesterol": {"1005671000000105", "1017161000000104", "850981000000101"},
+    "hdl_cholesterol": {"1005681000000107", "1010581000000101"},
+    "cholesterol_hdl_ratio": {"313989009"},
+    "hba1c": {"999791000000106", "1049301000000100", "1003671000000109"},
+    "alcohol_units": {"160573003"},
+    "audit_c": {"763256006"},
+    "audit": {"443280005"},
+    "smoker": {"77176002", "65568007"},
+    "smoker_light": {"160603005"},
+    "smoker_moderate": {"160604004"},
+    "smoker_heavy": {"160605003", "160606002"},
+    "ex_smoker": {"8517006", "281018007", "160617001", "266923002"},
+    "never_smoked": {"266919005", "160601007", "221000119102"},
+    "smoking_cessation_offered": {"225323000", "871661000000106", "395700008"},
+    "smoking_cessation_declined": {"1087441000000106", "527151000000107",
+                                   "871641000000105", "755741000000100"},
+    "ecg": {"268400002", "29303009"},
+    "cervical_screening": {"1020451000000104", "1104601000000107"},
+    "cervical_screening_nonresponder": {"1109911000000100"},
+    "breast_screening": {"268547008", "24623002"},
+    "breast_screening_dna": {"275981000000102"},
+    "bowel_screening": {"1101361000000103", "1101371000000105", "384171000000104"},
+    "bowel_screening_dna": {"294261000000108", "293191000000109"},
+    "usc_referral": {"199251000000107", "276401000000108", "1556551000000104",
+                     "276341000000100"},
+    "medication_review": {"182836005", "314530002", "719328007"},
+    "atrial_fibrillation": {"49436004", "282825002", "440028005", "5370000"},
+    "diabetes_type1": {"313435000", "290002008"},
+    "diabetes_type2": {"44054006", "313436004", "237599002", "703138006"},
+    "ckd_3_5": {"433144002", "700378005", "700379002", "431857002", "433146000",
+                "714152005"},
+    "rheumatoid_arthritis": {"69896004", "239791005", "239792003"},
+    "sle": {"239887007", "593481000000109", "1144942002"},
+    "migraine": {"37796009", "4473006", "193030005"},
+    "erectile_dysfunction": {"860914002"},
+    "hypertension": {"38341003", "59621000", "843821000000102"},
+    "gestational_diabetes": {"11687002", "40801000119106"},
+    "pcos": {"69878008"},
+    "learning_disability": {"110359009", "416075005", "41040004"},
+    "homeless": {"32911000"},
+    "dna_mental_health": {"281399006", "185326000", "401202005", "200961000000107"},
+}
+
+# Concepts with no shipped list yet (no citable public code list found; codes must not
+# be invented). This set may only shrink: move a concept out once its refset is added.
+KNOWN_PENDING = {
+    "bp_declined", "smoking_cessation_referral", "breast_screening_declined",
+    "bowel_screening_declined", "weight_management_referral",
+    "diabetes_prevention_referral", "family_history_cvd", "mh_invite", "lithium_stopped",
+}
+
+
+def _draft() -> dict[str, dict[str, str]]:
+    out = {}
+    for line in DRAFT.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, kind, valued, desc = (p.strip() for p in line.split("|", 3))
+        out[name] = {"kind": kind, "valued": valued, "description": desc}
+    return out
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    with MANIFEST.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@pytest.fixture(scope="module")
+def lists():
+    return load_codelists()
+
+
+def test_every_draft_concept_has_a_list_or_is_a_declared_gap(manifest):
+    shipped, pending = set(manifest["concepts"]), set(manifest.get("pending", {}))
+    missing = set(_draft()) - shipped - pending
+    assert not missing, f"concepts with neither a list nor a pending entry: {sorted(missing)}"
+    assert not shipped & pending
+
+
+def test_pending_gaps_only_shrink(manifest):
+    assert set(manifest.get("pending", {})) <= KNOWN_PENDING
+
+
+def test_manifest_kind_and_valued_match_the_concept_draft(manifest):
+    draft = _draft()
+    for name, entry in manifest["concepts"].items():
+        assert name in draft, f"{name} is not a concept in docs/concepts-draft.txt"
+        assert entry["kind"] == draft[name]["kind"], name
+        assert entry["valued"] == (draft[name]["valued"] == "yes"), name
+
+
+def test_all_shipped_lists_load_and_are_non_empty(lists, manifest):
+    assert set(lists) == set(manifest["concepts"])
+    assert all(cl.codes for cl in lists.values())
+
+
+def test_manifest_sha256_matches_each_csv(manifest):
+    for name, entry in manifest["concepts"].items():
+        assert entry["sha256"] == file_sha256(CODELIST_DIR / entry["file"]), name
+
+
+def test_every_csv_is_described_in_the_manifest(manifest):
+    files = {e["file"] for e in manifest["concepts"].values()}
+    on_disk = {p.name for p in CODELIST_DIR.glob("*.csv")}
+    assert on_disk == files
+
+
+def test_every_list_records_its_source(manifest):
+    for name, entry in manifest["concepts"].items():
+        assert entry.get("source", "").strip(), f"{name} has no source"
+        assert entry.get("description", "").strip(), name
+
+
+def test_each_csv_has_code_term_header_and_no_duplicate_codes():
+    for path in CODELIST_DIR.glob("*.csv"):
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            assert next(reader) == ["code", "term"], path.name
+            codes = [row[0] for row in reader]
+        assert len(codes) == len(set(codes)), f"duplicate codes in {path.name}"
+
+
+@pytest.mark.parametrize("concept", sorted(DOMAIN_EXAMPLES))
+def test_domain_md_example_ids_are_in_the_list(lists, concept):
+    missing = DOMAIN_EXAMPLES[concept] - set(lists[concept].codes)
+    assert not missing, f"{concept} lacks domain.md §6.2 example ids {sorted(missing)}"
+
+
+def test_remission_codes_never_count_as_smi_diagnosis(lists):
+    dx, rem = set(lists["smi_diagnosis"].codes), set(lists["smi_remission"].codes)
+    assert not dx & rem
+    dx_terms = [t.lower() for t in lists["smi_diagnosis"].terms]
+    assert not any("remission" in t for t in dx_terms)
+
+
+def test_smoking_status_lists_are_disjoint(lists):
+    names = ["smoker", "smoker_light", "smoker_moderate", "smoker_heavy", "ex_smoker",
+             "never_smoked"]
+    seen: dict[str, str] = {}
+    for n in names:
+        for code in lists[n].codes:
+            assert code not in seen, f"{code} in both {seen[code]} and {n}"
+            seen[code] = n
+
+
+def test_lithium_prefixes_present(lists):
+    lithium = lists["lithium"]
+    assert lithium.kind == "bnf_prefix"
+    assert {"0402030K0", "0402030P0"} <= set(lithium.codes)
+
+
+def test_prochlorperazine_is_not_counted_as_an_antipsychotic(lists):
+    cl = lists["antipsychotic"]
+    frame = pl.DataFrame({"bnf_code": [
+        "0406000T0AAAGAG",  # prochlorperazine 5mg tablets
+        "0406000U0AAABAB",  # prochlorperazine 12.5mg/1ml injection
+        "040201030AAAAAA",  # risperidone 1mg tablets
+        "0402020ADAAAAAA",  # aripiprazole 400mg LAI
+    ]})
+    hits = frame.select(bnf_match_expr(cl).alias("hit"))["hit"].to_list()
+    assert hits == [False, False, True, True]
+    assert {"0406000T0", "0406000U0"} <= set(cl.exclude_prefixes)
+
+
+def test_statins_are_lipid_lowering_drugs(lists):
+    assert all(p.startswith("0212000") for p in lists["statin"].codes)
+    assert lists["lipid_lowering"].codes == ("0212000",)
+
+
+def test_an_rf2_refset_dropped_in_replaces_the_shipped_list(tmp_path):
+    target = tmp_path / "codelists"
+    shutil.copytree(CODELIST_DIR, target)
+    rf2 = target / "refsets" / "smi_remission.txt"
+    rf2.write_text(
+        "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\n"
+        "a\t20250101\t1\t999000011000230102\t999006091000230105\t4926007\n"
+        "b\t20250101\t0\t999000011000230102\t999006091000230105\t63181006\n",
+        encoding="utf-8",
+    )
+    lists = load_codelists(target)
+    rem = lists["smi_remission"]
+    assert rem.overridden is True
+    assert rem.codes == ("4926007",)  # inactive member ignored
+    assert rem.path == str(rf2)
+    assert lists["smi_diagnosis"].overridden is False
+
+
+def test_an_edited_list_without_rehash_is_refused(tmp_path):
+    target = tmp_path / "codelists"
+    shutil.copytree(CODELIST_DIR, target)
+    with (target / "bmi.csv").open("a", encoding="utf-8") as fh:
+        fh.write("123456789,Made-up code\n")
+    with pytest.raises(CodelistError, match="sha256"):
+        load_codelists(target)
