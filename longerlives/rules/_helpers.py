@@ -86,7 +86,3 @@ def current_smoker_date(min_age_at_record: int) -> pl.Expr:
     old_enough = current >= pl.col("date_of_birth").dt.offset_by(f"{min_age_at_record}y")
     return pl.when((current == latest) & old_enough).then(current).otherwise(None)
 
-
-def and_list(parts: list[str]) -> str:
-    """["a", "b", "c"] → "a, b or c" (for "offered, referred or declined")."""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]

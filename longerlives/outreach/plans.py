@@ -1,0 +1,140 @@
+"""Engagement plans: one per person with open flags or a safety item (vectorised).
+
+A plan is: ordered actions (safety items first, then what one appointment can
+cover together, then screening, then lifestyle support), a suggested lead (first
+matching rule in config), a channel (contact preference and communication needs)
+and reasonable adjustments (domain.md §9). Stored on ``ctx.plans`` and written as
+``worklists/plans.json`` by the worklists stage.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from longerlives.dates import months_before
+from longerlives.outreach.items import GROUP_LEADS, GROUPS, OUTREACH_FLAG, flag_items_frame
+from longerlives.outreach.score import col
+from longerlives.settings.outreach import OutreachSettings
+
+PLAN_COLUMNS = (
+    "nhs_number", "practice_code", "core_team", "has_safety", "safety", "flags", "actions", "lead", "lead_why",
+    "channel", "manual_needs", "reasonable_adjustments", "language", "interpreter_required", "outreach",
+    "outreach_strict", "marginalisation_rank", "marginalisation_score", "outreach_reasons",
+)
+
+
+def safety_list(people: pl.DataFrame) -> pl.Expr:
+    """``safety_items`` (';'-separated, written by rules/safety.py) as a clean list."""
+    raw = col(people, "safety_items", pl.String)
+    return (
+        raw.fill_null("").str.split(";")
+        .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
+    )
+
+
+def needs_list(people: pl.DataFrame) -> pl.Expr:
+    return col(people, "communication_needs", pl.String).fill_null("").str.split(";").list.eval(
+        pl.element().filter(pl.element() != "")
+    )
+
+
+def _group_actions(flags: pl.DataFrame) -> pl.DataFrame:
+    per_group = (
+        flags.join(flag_items_frame(), on="flag", how="inner")
+        .sort("nhs_number", "group", "order")
+        .group_by("nhs_number", "group", maintain_order=True)
+        .agg(pl.col("words").str.join(", "))
+    )
+    wide = per_group.pivot(on="group", index="nhs_number", values="words") if per_group.height else per_group.select("nhs_number")
+    for g in GROUPS:
+        if g not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, dtype=pl.String).alias(g))
+    return wide.select("nhs_number", *[pl.format("{}{}", pl.lit(GROUP_LEADS[g]), pl.col(g)).alias(f"_a_{g}") for g in GROUPS])
+
+
+def _lead(p: pl.DataFrame, as_of: date, s: OutreachSettings) -> tuple[pl.Expr, pl.Expr]:
+    home = col(p, "homeless_last_date")
+    signals = {
+        "safety": pl.col("has_safety"),
+        "outreach": pl.col("outreach").fill_null(False),
+        "outreach_strict": pl.col("outreach_strict").fill_null(False),
+        "core_team": pl.col("core_team").is_not_null(),
+        "no_core_team": pl.col("core_team").is_null(),
+        "homeless": home.is_not_null() & (home > months_before(as_of, s.inclusion.homeless_months)),
+        "substance_dependence": col(p, "substance_dependence_last_date").is_not_null(),
+        "learning_disability": col(p, "learning_disability_last_date").is_not_null(),
+        "autism": col(p, "autism_last_date").is_not_null(),
+    }
+    lead, why = pl.lit("GP practice"), pl.lit("default")
+    for rule in reversed(s.lead_rules):
+        cond = pl.all_horizontal([signals[w] for w in rule.when]) if rule.when else pl.lit(True)
+        lead = pl.when(cond).then(pl.lit(rule.lead)).otherwise(lead)
+        why = pl.when(cond).then(pl.lit(rule.why)).otherwise(why)
+    return lead, why
+
+
+def _channel(p: pl.DataFrame, s: OutreachSettings) -> tuple[pl.Expr, pl.Expr]:
+    needs = pl.col("_needs")
+    manual = needs.list.eval(pl.element().filter(pl.element().is_in(list(s.manual_needs)))).list.join(";")
+    manual = pl.when(manual == "").then(None).otherwise(manual)
+    phone, email = col(p, "phone", pl.String), col(p, "email", pl.String)
+    by_letter = col(p, "contact_by_letter", pl.Boolean).fill_null(True)
+    channel = (
+        pl.when(manual.is_not_null()).then(pl.format("phone or in person ({} needed, no standard letter)", manual))
+        .when(~by_letter & phone.is_not_null()).then(pl.lit("phone (no letters)"))
+        .when(~by_letter & email.is_not_null()).then(pl.lit("email (no letters)"))
+        .when(~by_letter).then(pl.lit("in person (no letters)"))
+        .when(needs.list.contains("email") & email.is_not_null()).then(pl.lit("email"))
+        .when(needs.list.contains("easy_read")).then(pl.lit("letter (easy read)"))
+        .when(needs.list.contains("large_print")).then(pl.lit("letter (large print)"))
+        .otherwise(pl.lit("letter"))
+    )
+    return channel, manual
+
+
+def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Expr:
+    needs = pl.col("_needs")
+    lang = col(p, "preferred_language", pl.String).fill_null("en")
+    conds = {
+        "interpreter": col(p, "interpreter_required", pl.Boolean).fill_null(False) | (lang != "en"),
+        "learning_disability": col(p, "learning_disability_last_date").is_not_null(),
+        "autism": col(p, "autism_last_date").is_not_null(),
+        "outreach_strict": pl.col("outreach_strict").fill_null(False),
+    }
+    items = []
+    for key, text in s.adjustments.items():
+        cond = conds.get(key, needs.list.contains(key))
+        items.append(pl.when(cond).then(pl.lit(text)))
+    if not items:
+        return pl.lit([], dtype=pl.List(pl.String))
+    return pl.concat_list(items).list.drop_nulls()
+
+
+def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings) -> pl.DataFrame:
+    """One row per in-scope person with an open flag or a safety item, sorted by NHS number."""
+    p = people.filter(pl.col("in_scope")).with_columns(safety_list(people).alias("safety"), needs_list(people).alias("_needs"))
+    p = p.with_columns((pl.col("safety").list.len() > 0).alias("has_safety"))
+    flag_lists = flags.sort("flag").group_by("nhs_number").agg(pl.col("flag").alias("flags"))
+    p = p.join(flag_lists, on="nhs_number", how="left").filter(pl.col("flags").is_not_null() | pl.col("has_safety"))
+    p = p.with_columns(pl.col("flags").fill_null([])).join(_group_actions(flags), on="nhs_number", how="left")
+    engage = pl.when(pl.col("flags").list.contains(OUTREACH_FLAG) & pl.col("_a_appointment").is_null()
+                     & pl.col("_a_screening").is_null() & pl.col("_a_lifestyle").is_null()).then(
+        pl.lit("Engagement contact: check in and offer support"))
+    actions = pl.concat_list(
+        pl.col("safety").list.eval(pl.format("Safety: {}", pl.element())),
+        pl.concat_list(pl.col("_a_appointment"), pl.col("_a_screening"), pl.col("_a_lifestyle"), engage).list.drop_nulls(),
+    )
+    lead, why = _lead(p, as_of, settings)
+    channel, manual = _channel(p, settings)
+    return p.with_columns(
+        actions.alias("actions"),
+        lead.alias("lead"),
+        why.alias("lead_why"),
+        channel.alias("channel"),
+        manual.alias("manual_needs"),
+        _adjustments(p, settings).alias("reasonable_adjustments"),
+        col(p, "preferred_language", pl.String).fill_null("en").alias("language"),
+        col(p, "interpreter_required", pl.Boolean).fill_null(False).alias("interpreter_required"),
+    ).select(PLAN_COLUMNS).sort("nhs_number")

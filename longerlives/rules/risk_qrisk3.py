@@ -1,0 +1,50 @@
+"""risk.qrisk3 — 10-year cardiovascular risk at or above the threshold and no lipid-lowering treatment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from longerlives.rules._helpers import fmt, iso, last_date, months_words, num, within_months
+from longerlives.rules._spec import RuleSpec, flags
+from longerlives.settings.rules import RulesSettings
+
+RULE = RuleSpec(
+    id="risk.qrisk3",
+    title="High cardiovascular risk, no lipid-lowering treatment",
+    why_it_matters="People with SMI die early of heart disease; a QRISK3 of 10% or more means a statin should be "
+    "discussed and offered (seed 2.2.2: everyone needing treatment for high cholesterol receives it). "
+    "QRISK3 under-predicts risk with SMI, so a score below the threshold is never a reason not to act.",
+    source="NICE QS100 statement 3, CG181 / NG238 (https://www.nice.org.uk/guidance/cg181/chapter/Key-priorities-for-implementation); "
+    "QRISK3-2017 (Hippisley-Cox et al. BMJ 2017;357:j2099); run-outputs-v1.md risk.qrisk3; domain.md §3.3",
+    windows={"treatment": "no lipid-lowering medicine issued in the 6 months to the as-of date (config risk_qrisk3_treatment_months)"},
+    codelists=("lipid_lowering",),
+    last_reviewed=date(2026, 11, 22),
+    next_review=date(2027, 11, 22),
+    settings_keys=("risk_qrisk3_threshold", "risk_qrisk3_treatment", "risk_qrisk3_treatment_months"),
+)
+
+
+def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
+    months = settings.risk_qrisk3_treatment_months
+    score = pl.col("qrisk3")
+    treated_last = last_date(*settings.risk_qrisk3_treatment)
+    # Step 1: a computed score (null = could not be computed: no flag) at or above the threshold.
+    # Step 2: no lipid-lowering medicine issued within the treatment window.
+    gap = people.filter(
+        score.is_not_null() & (score >= settings.risk_qrisk3_threshold) & ~within_months(treated_last, as_of, months)
+    )
+    lead = pl.format(
+        "QRISK3 10-year cardiovascular risk {}% ({}% or more)", num(score), pl.lit(fmt(settings.risk_qrisk3_threshold))
+    )
+    reason = (
+        pl.when(treated_last.is_null())
+        .then(pl.format("{}; no lipid-lowering medicine ever issued", lead))
+        .otherwise(
+            pl.format(
+                "{}; last lipid-lowering medicine issued {}, more than {} ago", lead, iso(treated_last), pl.lit(months_words(months))
+            )
+        )
+    )
+    return flags(gap, RULE.id, pl.lit(None, dtype=pl.Date), reason)

@@ -1,0 +1,358 @@
+"""The run store: one SQLAlchemy engine per URL, migrated to head when opened.
+
+SQLite (a file in the state folder) by default; PostgreSQL by URL
+(``postgresql+psycopg://user:pw@host/db``). Bulk work (flag history, letters)
+goes through SQLAlchemy Core in chunks so a night with tens of thousands of
+flags stays quick; frames go in and out as Polars.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import polars as pl
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from longerlives.store.models import AuditEvent, FlagHistory, LetterIssued, OutreachOutcome, Run
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CHUNK = 5000
+_MIGRATE_LOCK_KEY = 0x4C4C_0006  # "LL" issue 6: serialises concurrent migrations on PostgreSQL
+
+RUNS = Run.__table__
+FLAG_HISTORY = FlagHistory.__table__
+LETTERS = LetterIssued.__table__
+OUTCOMES = OutreachOutcome.__table__
+AUDIT = AuditEvent.__table__
+
+LAST_LETTERS_SCHEMA = {"nhs_number": pl.String, "last_letter": pl.Date, "last_letter_flags": pl.String}
+OUTCOMES_SCHEMA = {"nhs_number": pl.String, "last_outcome": pl.String, "last_outcome_date": pl.Date}
+
+
+def utcnow() -> datetime:
+    """Naive UTC (portable across SQLite and PostgreSQL ``timestamp``)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def redact_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "<unparseable url>"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _chunks(items: list, n: int = CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+class Store:
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    # -- schema -----------------------------------------------------------------
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def migrate(self, revision: str = "head") -> None:
+        cfg = alembic_config()
+        with self.engine.begin() as conn:
+            if self.is_postgres:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATE_LOCK_KEY})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+
+    # -- runs -------------------------------------------------------------------
+    def start_run(self, run_id: str, as_of: date, *, engine_version: str | None, out_dir: str | None,
+                  config_hash: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(RUNS.insert().values(
+                run_id=run_id, as_of=as_of, status="running", started_at=utcnow(),
+                engine_version=engine_version, out_dir=out_dir, config_hash=config_hash,
+            ))
+
+    def finish_run(self, conn: Connection, run_id: str, status: str, **values: Any) -> None:
+        conn.execute(update(RUNS).where(RUNS.c.run_id == run_id).values(status=status, finished_at=utcnow(), **values))
+
+    def fail_run(self, run_id: str, as_of: date | None, error: str, *, engine_version: str | None = None,
+                 out_dir: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(RUNS.c.run_id).where(RUNS.c.run_id == run_id)).first()
+            if exists:
+                self.finish_run(conn, run_id, "failed", error=error)
+            else:
+                now = utcnow()
+                conn.execute(RUNS.insert().values(
+                    run_id=run_id, as_of=as_of or now.date(), status="failed", started_at=now, finished_at=now,
+                    engine_version=engine_version, out_dir=out_dir, error=error,
+                ))
+
+    def runs(self) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(RUNS).order_by(RUNS.c.started_at, RUNS.c.run_id)).mappings().all()
+        cols = [c.name for c in RUNS.columns]
+        return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(RUNS), orient="row") if rows else \
+            pl.DataFrame(schema=_polars_schema(RUNS)).select(cols)
+
+    # -- flag history -----------------------------------------------------------
+    def update_flag_history(self, conn: Connection, flags: pl.DataFrame, as_of: date, run_id: str) -> tuple[int, int]:
+        """Open new episodes, extend the ones still raised, resolve the ones gone. Returns (opened, closed)."""
+        current = flags.select(
+            pl.col("nhs_number").cast(pl.String),
+            pl.col("flag").cast(pl.String),
+            _as_date(flags, "since"),
+        ).unique(subset=["nhs_number", "flag"], keep="first").sort("nhs_number", "flag")
+        rows = conn.execute(
+            select(FLAG_HISTORY.c.id, FLAG_HISTORY.c.nhs_number, FLAG_HISTORY.c.flag, FLAG_HISTORY.c.last_seen)
+            .where(FLAG_HISTORY.c.resolved_on.is_(None))
+        ).all()
+        open_ = pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "flag": pl.String,
+                                           "last_seen": pl.Date}, orient="row")
+        joined = current.join(open_, on=["nhs_number", "flag"], how="left")
+        new = joined.filter(pl.col("id").is_null())
+        still = joined.filter(pl.col("id").is_not_null() & (pl.col("last_seen") <= as_of))
+        gone = open_.join(current, on=["nhs_number", "flag"], how="anti").filter(pl.col("last_seen") <= as_of)
+        if new.height:
+            payload = [
+                {"nhs_number": r["nhs_number"], "flag": r["flag"], "since": r["since"], "first_seen": as_of,
+                 "last_seen": as_of, "resolved_on": None, "first_run_id": run_id, "last_run_id": run_id}
+                for r in new.iter_rows(named=True)
+            ]
+            for chunk in _chunks(payload):
+                conn.execute(FLAG_HISTORY.insert(), chunk)
+        for chunk in _chunks(still["id"].to_list()):
+            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chunk))
+                         .values(last_seen=as_of, last_run_id=run_id))
+        for chunk in _chunks(gone["id"].to_list()):
+            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chunk))
+                         .values(resolved_on=as_of, last_run_id=run_id))
+        return new.height, gone.height
+
+    def flag_history(self) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(FLAG_HISTORY).order_by(FLAG_HISTORY.c.id)).mappings().all()
+        return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(FLAG_HISTORY), orient="row")
+
+    # -- letters ----------------------------------------------------------------
+    def record_letters(self, conn: Connection, letters_index: pl.DataFrame, flags: pl.DataFrame | None,
+                       as_of: date, run_id: str) -> int:
+        """Record letters produced by a run. A letter already recorded for that person on that day is skipped."""
+        if letters_index is None or letters_index.height == 0:
+            return 0
+        idx = letters_index.with_columns(pl.col("nhs_number").cast(pl.String))
+        for col in ("language", "format", "path"):
+            if col not in idx.columns:
+                idx = idx.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+        if flags is not None and flags.height:
+            per_person = (flags.group_by(pl.col("nhs_number").cast(pl.String))
+                          .agg(pl.col("flag").unique().sort().str.join(";").alias("flags")))
+            idx = idx.join(per_person, on="nhs_number", how="left")
+        else:
+            idx = idx.with_columns(pl.lit(None, dtype=pl.String).alias("flags"))
+        idx = idx.unique(subset=["nhs_number", "letter"], keep="first").sort("nhs_number", "letter")
+        existing = conn.execute(
+            select(LETTERS.c.nhs_number, LETTERS.c.letter).where(LETTERS.c.issued_on == as_of)
+        ).all()
+        have = pl.DataFrame(existing, schema={"nhs_number": pl.String, "letter": pl.String}, orient="row")
+        idx = idx.join(have, on=["nhs_number", "letter"], how="anti")
+        payload = [
+            {"run_id": run_id, "nhs_number": r["nhs_number"], "issued_on": as_of, "letter": str(r["letter"]),
+             "language": r["language"], "format": r["format"], "path": r["path"], "flags": r["flags"]}
+            for r in idx.iter_rows(named=True)
+        ]
+        for chunk in _chunks(payload):
+            conn.execute(LETTERS.insert(), chunk)
+        return len(payload)
+
+    def last_letters(self) -> pl.DataFrame:
+        """Latest letter per person: nhs_number, last_letter, last_letter_flags (union of that day's letters)."""
+        with self.engine.connect() as conn:
+            latest = (select(LETTERS.c.nhs_number, func.max(LETTERS.c.issued_on).label("d"))
+                      .group_by(LETTERS.c.nhs_number).subquery())
+            rows = conn.execute(
+                select(LETTERS.c.nhs_number, LETTERS.c.issued_on, LETTERS.c.flags)
+                .join(latest, (latest.c.nhs_number == LETTERS.c.nhs_number) & (latest.c.d == LETTERS.c.issued_on))
+            ).all()
+        frame = pl.DataFrame(rows, schema={"nhs_number": pl.String, "last_letter": pl.Date, "flags": pl.String},
+                             orient="row")
+        return (
+            frame.with_columns(pl.col("flags").fill_null("").str.split(";"))
+            .explode("flags")
+            .filter(pl.col("flags") != "")
+            .group_by("nhs_number", "last_letter")
+            .agg(pl.col("flags").unique().sort().str.join(";").alias("last_letter_flags"))
+            .join(frame.select("nhs_number", "last_letter").unique(), on=["nhs_number", "last_letter"], how="right")
+            .select("nhs_number", "last_letter", pl.col("last_letter_flags").fill_null(""))
+            .sort("nhs_number")
+            .cast(LAST_LETTERS_SCHEMA)
+        )
+
+    def letters(self) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(LETTERS).order_by(LETTERS.c.id)).mappings().all()
+        return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(LETTERS), orient="row")
+
+    # -- outcomes ---------------------------------------------------------------
+    def record_outcome(self, nhs_number: str, team: str, result: str, outcome_date: date,
+                       note: str | None = None) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(OUTCOMES.insert().values(
+                nhs_number=nhs_number, team=team, result=result, outcome_date=outcome_date, note=note,
+                recorded_at=utcnow(),
+            ))
+            return int(res.inserted_primary_key[0])
+
+    def latest_outcomes(self, as_of: date) -> pl.DataFrame:
+        """Latest outcome per person dated on or before ``as_of`` (ties: the later recorded)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(OUTCOMES.c.id, OUTCOMES.c.nhs_number, OUTCOMES.c.result, OUTCOMES.c.outcome_date)
+                .where(OUTCOMES.c.outcome_date <= as_of)
+            ).all()
+        frame = pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "last_outcome": pl.String,
+                                           "last_outcome_date": pl.Date}, orient="row")
+        return (
+            frame.sort("nhs_number", "last_outcome_date", "id")
+            .group_by("nhs_number", maintain_order=True).last()
+            .select(list(OUTCOMES_SCHEMA)).sort("nhs_number").cast(OUTCOMES_SCHEMA)
+        )
+
+    def outcomes(self) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(OUTCOMES).order_by(OUTCOMES.c.id)).mappings().all()
+        return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(OUTCOMES), orient="row")
+
+    # -- audit ------------------------------------------------------------------
+    def add_audit(self, run_id: str, as_of: date, kind: str, practice_code: str, status: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(AUDIT.insert().values(run_id=run_id, as_of=as_of, at=utcnow(), kind=kind,
+                                               practice_code=practice_code, status=status, **values))
+
+    def add_audit_many(self, conn: Connection, rows: Iterable[dict]) -> None:
+        now = utcnow()
+        payload = [{"at": now, **r} for r in rows]
+        for chunk in _chunks(payload):
+            conn.execute(AUDIT.insert(), chunk)
+
+    def already_delivered(self, practice_code: str, as_of: date, channel: str, target: str, sha256: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(AUDIT.c.id).where(
+                    AUDIT.c.kind == "delivery", AUDIT.c.status == "ok", AUDIT.c.practice_code == practice_code,
+                    AUDIT.c.as_of == as_of, AUDIT.c.channel == channel, AUDIT.c.target == target,
+                    AUDIT.c.sha256 == sha256,
+                ).limit(1)
+            ).first() is not None
+
+    def audit(self) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(AUDIT).order_by(AUDIT.c.id)).mappings().all()
+        return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(AUDIT), orient="row")
+
+
+def _as_date(frame: pl.DataFrame, col: str) -> pl.Expr:
+    if col not in frame.columns:
+        return pl.lit(None, dtype=pl.Date).alias(col)
+    dtype = frame.schema[col]
+    if dtype == pl.Date:
+        return pl.col(col)
+    if dtype == pl.String:
+        return pl.col(col).str.to_date("%Y-%m-%d", strict=False).alias(col)
+    return pl.col(col).cast(pl.Date, strict=False).alias(col)
+
+
+def _polars_schema(table) -> dict[str, pl.DataType]:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    out: dict[str, pl.DataType] = {}
+    for c in table.columns:
+        t = c.type
+        if isinstance(t, sa.DateTime):
+            out[c.name] = pl.Datetime("us")
+        elif isinstance(t, sa.Date):
+            out[c.name] = pl.Date
+        elif isinstance(t, sa.Integer):
+            out[c.name] = pl.Int64
+        else:
+            out[c.name] = pl.String
+    return out
+
+
+_engines: dict[str, Store] = {}
+_engines_lock = threading.Lock()
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def open_store(url: str, *, migrate: bool = True, revision: str = "head") -> Store:
+    """The store at ``url``, upgraded to ``revision`` (head by default) on first open in this process."""
+    key = f"{url}#{revision if migrate else 'nomigrate'}"
+    with _engines_lock:
+        store = _engines.get(key)
+        if store is None:
+            store = Store(url, _make_engine(url))
+            if migrate:
+                before = store.current_revision()
+                store.migrate(revision)
+                after = store.current_revision()
+                if before != after:
+                    log.info("run store %s migrated %s -> %s", redact_url(url), before or "empty", after)
+            _engines[key] = store
+    return store
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests, and before a process forks)."""
+    with _engines_lock:
+        for store in _engines.values():
+            store.engine.dispose()
+        _engines.clear()
+
+
+def summary_json(summary: dict) -> str:
+    return json.dumps(summary, sort_keys=True, default=str)
