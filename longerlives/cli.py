@@ -13,7 +13,7 @@ import sys
 from longerlives import __version__
 from longerlives.errors import LongerlivesError
 
-COMMANDS = ("run", "synth")
+COMMANDS = ("run", "synth", "codelists")
 
 
 def build_parser() -> argparse.ArgumentParser:

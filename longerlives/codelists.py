@@ -115,8 +115,8 @@ def load_codelists(directory: Path | None = None, verify_sha: bool = True) -> di
             codes, terms = _read_code_term_csv(path)
             if verify_sha and entry.get("sha256") and file_sha256(path) != entry["sha256"]:
                 raise CodelistError(
-                    f"{path}: sha256 does not match manifest.toml (run `longerlives codelists --rehash` "
-                    "after a reviewed change)"
+                    f"{path}: sha256 does not match manifest.toml; after a reviewed change, put the new "
+                    f"sha256 ({file_sha256(path)}) in manifest.toml (see `longerlives codelists`)"
                 )
         _check_codes(concept, kind, codes, path)
         out[concept] = Codelist(
@@ -134,6 +134,17 @@ def load_codelists(directory: Path | None = None, verify_sha: bool = True) -> di
             overridden=overridden,
         )
     return out
+
+
+def load_pending(directory: Path | None = None) -> dict[str, dict]:
+    """Concepts the manifest lists as ``[pending.<concept>]``: known to be needed, no list yet.
+
+    Features still carry their columns (always empty) so rules can run, and run.json
+    names them so nobody mistakes "no list" for "no record".
+    """
+    directory = Path(directory) if directory else CODELIST_DIR
+    with (directory / "manifest.toml").open("rb") as fh:
+        return dict(sorted(tomllib.load(fh).get("pending", {}).items()))
 
 
 def snomed_concept_map(codelists: dict[str, Codelist]) -> pl.DataFrame:

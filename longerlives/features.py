@@ -28,7 +28,7 @@ from datetime import date
 
 import polars as pl
 
-from longerlives.codelists import Codelist, bnf_match_expr, snomed_concept_map
+from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
 from longerlives.dates import months_before
 from longerlives.extract.schemas import SERVICES
 from longerlives.extract.validate import Extract
@@ -91,8 +91,8 @@ def _event_features(
         )
     )
     long, bp_df = pl.collect_all([long_lf, bp])
-    snomed = sorted(c for c, cl in codelists.items() if cl.kind == "snomed")
-    valued = sorted(c for c in snomed if codelists[c].valued)
+    snomed = sorted({c for c, cl in codelists.items() if cl.kind == "snomed"} | set(load_pending()))
+    valued = sorted(c for c in snomed if c in codelists and codelists[c].valued)
     wide = _wide(long, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
     vals = _wide(long.filter(pl.col("concept").is_in(valued)), valued, {"last_value": pl.Float64, "last_value_date": pl.Date})
     sd = long.filter(pl.col("concept") == "systolic_bp").select(

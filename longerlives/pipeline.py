@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 import polars as pl
 
 from longerlives import __version__
-from longerlives.codelists import load_codelists, manifest_hash
+from longerlives.codelists import load_codelists, load_pending, manifest_hash
 from longerlives.context import RunContext
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import file_sha256
@@ -178,6 +178,7 @@ def _write_run_json(ctx: RunContext, started: datetime) -> None:
         "config_hash": ctx.settings.digest(),
         "codelist_manifest_hash": manifest_hash(ctx.codelists),
         "codelists_overridden": sorted(c for c, cl in ctx.codelists.items() if cl.overridden),
+        "codelists_pending": sorted(load_pending()),
         "stage_seconds": ctx.timings,
         "summary": ctx.summary,
         "files": sorted(ctx.files),

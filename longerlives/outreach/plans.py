@@ -123,7 +123,7 @@ def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings
                      & pl.col("_a_screening").is_null() & pl.col("_a_lifestyle").is_null()).then(
         pl.lit("Engagement contact: check in and offer support"))
     actions = pl.concat_list(
-        pl.col("safety").list.eval(pl.format("Safety: {}", pl.element())),
+        pl.col("safety").list.eval(pl.lit("Safety: ") + pl.element()),
         pl.concat_list(pl.col("_a_appointment"), pl.col("_a_screening"), pl.col("_a_lifestyle"), engage).list.drop_nulls(),
     )
     lead, why = _lead(p, as_of, settings)

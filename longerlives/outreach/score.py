@@ -98,7 +98,8 @@ def _missed(p, flags: pl.DataFrame, as_of: date, s) -> list[Signal]:
     pieces = []
     for prog in progs:
         has_flag = pl.col(f"_f_screening.{prog}")
-        never = has_flag & col(p, f"{prog}_screening_last_date").is_null()
+        known = f"{prog}_screening_last_date" in p.columns  # no code list: "never" is unknown, not true
+        never = has_flag & pl.lit(known) & col(p, f"{prog}_screening_last_date").is_null()
         nonresp = has_flag & pl.any_horizontal(
             col(p, f"{prog}_screening_nonresponder_last_date").is_not_null(),
             col(p, f"{prog}_screening_dna_last_date").is_not_null(),

@@ -31,7 +31,6 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     raised = (sys >= settings.bp_systolic_threshold) | (dia >= settings.bp_diastolic_threshold)
     # Step 3: no hypertension diagnosis ever (people with one need control targets instead).
     gap = people.filter(
-        within_months(day, settings.followup_months and day, as_of, settings.followup_months) if False else
         within_months(day, as_of, settings.followup_months) & raised & ~has_diagnosis(settings.hypertension_concepts)
     )
     reason = pl.format(

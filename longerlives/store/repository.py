@@ -41,8 +41,8 @@ OUTCOMES_SCHEMA = {"nhs_number": pl.String, "last_outcome": pl.String, "last_out
 
 
 def utcnow() -> datetime:
-    """Naive UTC (portable across SQLite and PostgreSQL ``timestamp``)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Aware UTC: SQLModel's UTCDateTime columns refuse naive datetimes."""
+    return datetime.now(timezone.utc)
 
 
 def redact_url(url: str) -> str:
@@ -296,8 +296,9 @@ def _polars_schema(table) -> dict[str, pl.DataType]:  # noqa: ANN001
     out: dict[str, pl.DataType] = {}
     for c in table.columns:
         t = c.type
+        t = getattr(t, "impl_instance", t)
         if isinstance(t, sa.DateTime):
-            out[c.name] = pl.Datetime("us")
+            out[c.name] = pl.Datetime("us", "UTC")
         elif isinstance(t, sa.Date):
             out[c.name] = pl.Date
         elif isinstance(t, sa.Integer):

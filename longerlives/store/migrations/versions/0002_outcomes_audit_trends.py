@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("result", sa.String(16), nullable=False),
         sa.Column("outcome_date", sa.Date(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_outreach_outcomes_nhs_number", "outreach_outcomes", ["nhs_number"])
     op.create_table(
@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("run_id", sa.String(64), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("practice_code", sa.String(16), nullable=False),
         sa.Column("channel", sa.String(16), nullable=True),

@@ -1,0 +1,122 @@
+"""Outreach outcomes: what teams record after contacting someone, and what that does
+to the person's open flags on the next run.
+
+``apply_outcomes(flags, outcomes, as_of, settings)`` is pure: it takes the open
+flags and each person's latest outcome (``ctx.outcomes``: ``nhs_number,
+last_outcome, last_outcome_date``) and returns the flags still to show. What each
+result does comes from ``[outcome_actions]`` in ``config/operations.toml``:
+
+* ``snooze`` hides the listed flags from the outcome date for ``days`` days
+  (declined → ``outreach.marginalised`` for 90 days by default);
+* ``close`` hides them until a newer outcome is recorded, or for ``days`` when set
+  (moved_away → every flag by default);
+* ``none`` leaves the flags alone (completed: the next extract shows the checks).
+
+Outcomes dated after the as-of date are ignored, as every event is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+
+from longerlives.settings.operations import OUTCOME_RESULTS, OperationsSettings
+
+
+def _operations(settings: Any) -> OperationsSettings:
+    return getattr(settings, "operations", settings)
+
+
+def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
+    """The (nhs_number, flag) rows an outcome hides on ``as_of``, with the outcome that does it."""
+    ops = _operations(settings)
+    empty = flags.head(0).select("nhs_number", "flag").with_columns(
+        pl.lit(None, dtype=pl.String).alias("last_outcome"), pl.lit(None, dtype=pl.Date).alias("until"))
+    if outcomes is None or outcomes.height == 0 or flags.height == 0:
+        return empty
+    rules = []
+    for result, act in ops.outcome_actions.items():
+        if act.action == "none":
+            continue
+        for flag in act.flags:
+            rules.append({"last_outcome": result, "_flag": flag, "_days": act.days})
+    if not rules:
+        return empty
+    rule_frame = pl.DataFrame(rules, schema={"last_outcome": pl.String, "_flag": pl.String, "_days": pl.Int64})
+    current = (
+        outcomes.select(pl.col("nhs_number").cast(pl.String), "last_outcome", "last_outcome_date")
+        .filter(pl.col("last_outcome_date") <= as_of)
+        .join(rule_frame, on="last_outcome", how="inner")
+        .with_columns(
+            pl.when(pl.col("_days").is_not_null())
+            .then(pl.col("last_outcome_date") + pl.duration(days=pl.col("_days")))
+            .otherwise(pl.lit(None, dtype=pl.Date))
+            .alias("until")
+        )
+        .filter(pl.col("until").is_null() | (pl.lit(as_of) < pl.col("until")))
+    )
+    keyed = flags.select(pl.col("nhs_number").cast(pl.String), "flag")
+    hits = keyed.join(current, on="nhs_number", how="inner").filter(
+        (pl.col("_flag") == "*") | (pl.col("_flag") == pl.col("flag"))
+    )
+    return (
+        hits.sort("nhs_number", "flag", "until", nulls_last=True)
+        .unique(subset=["nhs_number", "flag"], keep="last")
+        .select("nhs_number", "flag", "last_outcome", "until")
+        .sort("nhs_number", "flag")
+    )
+
+
+def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
+    """The flags still open once recorded outcomes have closed or snoozed theirs (order kept)."""
+    if flags is None or outcomes is None or outcomes.height == 0:
+        return flags
+    held = held_flags(flags, outcomes, as_of, settings)
+    if held.height == 0:
+        return flags
+    cast = flags.schema["nhs_number"]
+    return flags.join(held.select(pl.col("nhs_number").cast(cast), "flag"), on=["nhs_number", "flag"],
+                      how="anti", maintain_order="left")
+
+
+def stage(ctx: Any) -> None:
+    """Pipeline stage: hide flags per the latest outcomes; count what was held for the run record."""
+    before = ctx.flags.height
+    ctx.flags = apply_outcomes(ctx.flags, getattr(ctx, "outcomes", None), ctx.as_of, ctx.settings)
+    ctx.summary["flags_held_by_outcomes"] = before - ctx.flags.height
+
+
+_NHS = re.compile(r"^\d{10}$")
+
+
+def valid_nhs_number(text: str) -> bool:
+    """Ten digits with a correct modulus-11 check digit."""
+    t = text.replace(" ", "").replace("-", "")
+    if not _NHS.match(t):
+        return False
+    total = sum(int(d) * w for d, w in zip(t[:9], range(10, 1, -1)))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(t[9])
+
+
+def record_outcome(db_url: str, nhs_number: str, team: str, result: str, on: date | None = None,
+                   note: str | None = None) -> int:
+    """Record one outreach attempt or result; returns its id."""
+    from longerlives.errors import LongerlivesError
+    from longerlives.store import open_store
+
+    nhs = nhs_number.replace(" ", "").replace("-", "")
+    if not valid_nhs_number(nhs):
+        raise LongerlivesError("the NHS number is not ten digits with a valid check digit")
+    if result not in OUTCOME_RESULTS:
+        raise LongerlivesError(f"result must be one of {', '.join(OUTCOME_RESULTS)}")
+    if not team.strip():
+        raise LongerlivesError("a team code is required")
+    on = on or date.today()
+    if on > date.today() + timedelta(days=1):
+        raise LongerlivesError("an outcome cannot be dated in the future")
+    return open_store(db_url).record_outcome(nhs, team.strip(), result, on, note)

@@ -1,0 +1,72 @@
+"""The shape shared by the three ``screening.*`` rules (cervical, breast, bowel).
+
+Per programme (``[screening.<name>]`` in config/rules.toml): eligible sexes, age bands
+with their intervals, and the concepts for a completed test, a decline, a missed
+appointment and unsuitability. The GP record does not hold the national due date, so
+"overdue" is conservative (domain.md §4.1): eligible today and no completed test within
+the interval for the person's age band today.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+import polars as pl
+
+from longerlives.rules._helpers import fell_out_of_window, iso, last_date, within_months
+from longerlives.rules._spec import flags
+from longerlives.settings.rules import RulesSettings
+
+NO_DATE = pl.lit(None, dtype=pl.Date)
+
+
+def _after_last_test(day: pl.Expr, last: pl.Expr) -> pl.Expr:
+    return day.is_not_null() & (last.is_null() | (day >= last))
+
+
+def _dated(concepts: tuple[str, ...]) -> pl.Expr:
+    return last_date(*concepts) if concepts else NO_DATE
+
+
+def programme_rule(flag_id: str, programme: str) -> Callable[[pl.LazyFrame, date, RulesSettings], pl.LazyFrame]:
+    """``evaluate`` for one programme, read from ``settings.screening[programme]``."""
+
+    def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
+        p = settings.screening[programme]
+        age = pl.col("age")
+        last = last_date(*p.done)
+        declined, missed, unsuitable = _dated(p.declined), _dated(p.missed), _dated(p.unsuitable)
+        # Step 1: eligible — sex on the GP record and age (whole years; from the birthday itself) in a band.
+        in_band = [(age >= b.min_age) & (age <= b.max_age) for b in p.bands]
+        eligible = pl.col("sex").is_in(list(p.sexes)) & pl.any_horizontal(in_band)
+        # Step 2: screened within the interval for the person's band today.
+        in_date = pl.any_horizontal([band & within_months(last, as_of, b.interval_months) for band, b in zip(in_band, p.bands)])
+        # Step 3: exclusions — unsuitable (e.g. hysterectomy) unless a later test; a decline
+        # within its validity (12 months) respects the person's informed choice.
+        is_unsuitable = unsuitable.is_not_null() & (last.is_null() | (last <= unsuitable))
+        decline_valid = within_months(declined, as_of, p.decline_valid_months) & _after_last_test(declined, last)
+        gap = people.filter(eligible & ~in_date & ~is_unsuitable & ~decline_valid)
+        # Step 4: the reason — never screened, or overdue since the day the last test fell out of date,
+        # then any decline or missed appointment since the last test.
+        since = pl.coalesce(
+            [pl.when(band).then(fell_out_of_window(last, b.interval_months)) for band, b in zip(in_band, p.bands)]
+        )
+        base = (
+            pl.when(last.is_null())
+            .then(pl.lit(f"Never screened: no {p.name} test recorded"))
+            .otherwise(pl.format("{} overdue since {} (last test {})", pl.lit(p.name.capitalize()), iso(since), iso(last)))
+        )
+        extras = pl.concat_str(
+            [
+                pl.when(_after_last_test(declined, last)).then(pl.format("declined on {}", iso(declined))),
+                pl.when(_after_last_test(missed, last)).then(pl.format("{} {}", pl.lit(p.missed_phrase), iso(missed))),
+            ],
+            separator="; ",
+            ignore_nulls=True,
+        )
+        reason = pl.when(extras == "").then(base).otherwise(pl.format("{}; {}", base, extras))
+        return flags(gap, flag_id, since, reason)
+
+    evaluate.__doc__ = f"{flag_id}: eligible for {programme} screening and overdue."
+    return evaluate
