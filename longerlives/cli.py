@@ -13,7 +13,7 @@ import sys
 from longerlives import __version__
 from longerlives.errors import LongerlivesError
 
-COMMANDS = ("run", "synth", "codelists")
+COMMANDS = ("run", "synth", "codelists", "schedule", "outcome", "history")
 
 
 def build_parser() -> argparse.ArgumentParser:

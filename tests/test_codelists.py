@@ -80,9 +80,8 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
 # Concepts with no shipped list yet (no citable public code list found; codes must not
 # be invented). This set may only shrink: move a concept out once its refset is added.
 KNOWN_PENDING = {
-    "bp_declined", "smoking_cessation_referral", "breast_screening_declined",
-    "bowel_screening_declined", "weight_management_referral",
-    "diabetes_prevention_referral", "family_history_cvd", "mh_invite", "lithium_stopped",
+    "bp_declined", "breast_screening_declined", "bowel_screening_declined",
+    "mh_invite", "lithium_stopped",
 }
 
 

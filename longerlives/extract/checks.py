@@ -27,21 +27,41 @@ def nhs_number_clean(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(r"[\s\-]", "")
 
 
-def nhs_number_valid(clean: pl.Expr) -> pl.Expr:
-    """Modulus-11 check digit (NHS Digital tech_nn_check_digit), vectorised."""
-    digits = [clean.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(10)]
-    total = sum(d * (10 - i) for i, d in enumerate(digits[:9]))
+def nhs_int_name(column: str) -> str:
+    return f"_int_{column}"
+
+
+def with_nhs_int(frame, column: str, dtype: pl.DataType | None = None):
+    """Add the cleaned NHS number as an integer (null unless exactly ten digits).
+
+    Computing it once as a column lets the check-digit arithmetic below reuse it;
+    written as one nested expression Polars would re-parse the string per digit.
+    """
+    clean = nhs_number_clean(as_text(column, dtype))
+    number = pl.when(clean.str.contains(r"^[0-9]{10}$")).then(clean).str.to_integer(strict=False)
+    return frame.with_columns(number.alias(nhs_int_name(column)))
+
+
+def nhs_number_valid(number: pl.Expr) -> pl.Expr:
+    """Modulus-11 check digit (NHS Digital tech_nn_check_digit) on the ten digits as an integer:
+    weights 10..2 on digits 1-9; check = 11 - (sum mod 11); 11 → 0; 10 → invalid."""
+    digits = [(number // 10 ** (9 - i)) % 10 for i in range(10)]
+    total = pl.sum_horizontal([d * (10 - i) for i, d in enumerate(digits[:9])])
     check = 11 - (total % 11)
     check = pl.when(check == 11).then(0).otherwise(check)
-    return clean.str.contains(r"^[0-9]{10}$") & (check != 10) & (check == digits[9])
+    return (number.is_not_null() & (check != 10) & (check == digits[9])).fill_null(False)
 
 
 def _missing(col: Column, text: pl.Expr) -> pl.Expr:
     return pl.when(text.is_null()).then(pl.lit(f"required value `{col.name}` is missing"))
 
 
-def parse_and_check(col: Column, dtype: pl.DataType | None) -> tuple[pl.Expr, pl.Expr]:
-    """(parsed value, reason-or-null) for one column."""
+def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = True) -> tuple[pl.Expr, pl.Expr]:
+    """(parsed value, reason-or-null) for one column.
+
+    ``check_digit=False`` skips the modulus-11 test (used for events and other
+    tables whose NHS numbers must match a valid patient anyway).
+    """
     text = as_text(col.name, dtype)
     reasons: list[pl.Expr] = []
     if col.required:
@@ -55,11 +75,12 @@ def parse_and_check(col: Column, dtype: pl.DataType | None) -> tuple[pl.Expr, pl
                 pl.lit("not a 10-digit NHS number")
             )
         )
-        reasons.append(
-            pl.when(text.is_not_null() & ~nhs_number_valid(clean)).then(
-                pl.lit("NHS number fails the modulus-11 check digit")
+        if check_digit:
+            reasons.append(
+                pl.when(text.is_not_null() & ~nhs_number_valid(pl.col(nhs_int_name(col.name)))).then(
+                    pl.lit("NHS number fails the modulus-11 check digit")
+                )
             )
-        )
     elif col.kind == "string":
         parsed = text
         if col.regex:

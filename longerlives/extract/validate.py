@@ -28,7 +28,7 @@ import polars as pl
 
 from longerlives.codelists import Codelist
 from longerlives.errors import ExtractError
-from longerlives.extract.checks import parse_and_check
+from longerlives.extract.checks import parse_and_check, with_nhs_int
 from longerlives.extract.read import ROW, RawTable
 from longerlives.extract.schemas import SCHEMAS, TableSchema
 from longerlives.settings.extract import ExtractSettings
@@ -78,7 +78,7 @@ def _checked(
 ) -> pl.LazyFrame:
     parsed, reasons, texts = [], [], []
     for col in schema.columns:
-        p, r = parse_and_check(col, raw.source_dtypes.get(col.name))
+        p, r = parse_and_check(col, raw.source_dtypes.get(col.name), check_digit=not schema.belongs_to_patient)
         parsed.append(p.alias(f"_p_{col.name}"))
         reasons.append(r.alias(f"_e_{col.name}"))
         dtype = raw.source_dtypes.get(col.name)
@@ -87,7 +87,10 @@ def _checked(
                 f"_t_{col.name}"
             )
         )
-    lf = raw.frame.select(pl.col(ROW), *texts, *parsed, *reasons)
+    frame = raw.frame
+    if not schema.belongs_to_patient and "nhs_number" in schema.names:
+        frame = with_nhs_int(frame, "nhs_number", raw.source_dtypes.get("nhs_number"))
+    lf = frame.select(pl.col(ROW), *texts, *parsed, *reasons)
 
     def add_reason(column: str, condition: pl.Expr, message: pl.Expr) -> pl.Expr:
         e = f"_e_{column}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import date
+from typing import Iterable
 
 import polars as pl
 
@@ -15,8 +16,26 @@ from longerlives.rules._spec import FLAG_COLUMNS, FLAG_SCHEMA, Rule, RuleSpec
 from longerlives.settings.rules import RulesSettings
 
 RULE_MODULES = (
+    "ecg_annual",
+    "followup_alcohol",
+    "followup_blood_pressure",
+    "followup_bmi",
+    "followup_hba1c",
+    "phc_alcohol",
     "phc_blood_pressure",
+    "phc_bmi",
+    "phc_glucose",
+    "phc_lipids",
+    "phc_smoking",
+    "risk_qdiabetes",
+    "risk_qrisk3",
+    "screening_bowel",
+    "screening_breast",
+    "screening_cervical",
+    "smoking_cessation_offer",
 )
+# Modules in this package that are not rules (shared shapes and helpers).
+NOT_RULES = ("annual_health_check", "catalogue", "safety")
 
 
 def _load(name: str) -> Rule:
@@ -27,14 +46,23 @@ def _load(name: str) -> Rule:
 REGISTRY: tuple[Rule, ...] = tuple(_load(n) for n in RULE_MODULES)
 
 
-def evaluate_all(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.DataFrame:
-    """Every rule over everyone; people out of scope never get a flag."""
+def evaluate_all(
+    people: pl.LazyFrame, as_of: date, settings: RulesSettings, rules: Iterable[Rule] | None = None
+) -> pl.DataFrame:
+    """Every rule (or just ``rules``) over everyone; people out of scope never get a flag."""
     in_scope = people.filter(pl.col("in_scope"))
-    frames = [rule.evaluate(in_scope, as_of, settings) for rule in REGISTRY]
+    frames = [rule.evaluate(in_scope, as_of, settings) for rule in (REGISTRY if rules is None else rules)]
     if not frames:
         return pl.DataFrame(schema=FLAG_SCHEMA)
     out = pl.concat(pl.collect_all(frames), how="vertical_relaxed")
     return out.select(FLAG_COLUMNS).cast(FLAG_SCHEMA).sort("nhs_number", "flag")
 
 
-__all__ = ["FLAG_COLUMNS", "FLAG_SCHEMA", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all"]
+def rule_by_id(flag_id: str) -> Rule:
+    for rule in REGISTRY:
+        if rule.spec.id == flag_id:
+            return rule
+    raise KeyError(f"no rule with id {flag_id!r}")
+
+
+__all__ = ["FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "rule_by_id"]

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from longerlives.store.cadence import letters_allowed
 from longerlives.store.repository import (
     LAST_LETTERS_SCHEMA,
     OUTCOMES_SCHEMA,
@@ -31,6 +33,17 @@ from longerlives.store.repository import (
 
 log = logging.getLogger(__name__)
 
+
+def state_dir_for(db_url: str, out_dir: Any) -> Path:
+    """The state folder: beside a SQLite store, else ``<out parent>/.longerlives-state``."""
+    if db_url.startswith("sqlite") and "///" in db_url:
+        db = db_url.split("///", 1)[1]
+        if db and db != ":memory:":
+            return Path(db).resolve().parent
+    state = Path(out_dir).resolve().parent / ".longerlives-state"
+    state.mkdir(parents=True, exist_ok=True)
+    return state
+
 __all__ = [
     "Store",
     "open_store",
@@ -39,6 +52,8 @@ __all__ = [
     "stage_open",
     "stage_record",
     "record_failure",
+    "letters_allowed",
+    "state_dir_for",
     "LAST_LETTERS_SCHEMA",
     "OUTCOMES_SCHEMA",
 ]

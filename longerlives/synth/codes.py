@@ -273,7 +273,8 @@ def _drug_pool(prefixes: list[str], excludes: list[str], terms: list[str]) -> Dr
         if len(prefix) >= 9:
             # a chemical (or finer) prefix: keep it, take the name from a known chemical or the term
             known = [c for c in chems if prefix.startswith(c[0])]
-            name = known[0][1] if known else (terms[p_i] if p_i < len(terms) and terms[p_i] else "Medicine")
+            term = terms[p_i] if p_i < len(terms) and terms[p_i] else ""
+            name = term or (known[0][1] if known else "Medicine")
             strengths = known[0][2] if known else ["tablets"]
             chem_rows = [(prefix, name, strengths)]
         elif chems:
@@ -325,7 +326,15 @@ def build_codebook(codelist_dir: Path | None = None) -> CodeBook:
     for concept, fallback in FALLBACK_BNF.items():
         cl = lists.get(concept)
         if cl is not None and cl.kind == "bnf_prefix" and cl.codes:
-            pool = _drug_pool(list(cl.codes), list(cl.exclude_prefixes), list(cl.terms))
+            excludes = list(cl.exclude_prefixes)
+            if concept == "mood_stabiliser":
+                # lithium has its own concept; "mood stabiliser" issues here mean the others
+                li = lists.get("lithium")
+                excludes += list(li.codes) if li is not None else FALLBACK_BNF["lithium"]
+            try:
+                pool = _drug_pool(list(cl.codes), excludes, list(cl.terms))
+            except ValueError:
+                pool = _drug_pool(list(cl.codes), list(cl.exclude_prefixes), list(cl.terms))
         else:
             pool = _drug_pool(fallback, ["0402010Q0"] if concept == "antipsychotic" else [], [])
             book.fallback_concepts.append(concept)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import nhs_number as nn
 import polars as pl
 
-from longerlives.extract.checks import nhs_number_clean, nhs_number_valid
+from longerlives.extract.checks import nhs_int_name, nhs_number_valid, with_nhs_int
 
 
 def _vectorised(numbers: list[str]) -> list[bool]:
-    frame = pl.DataFrame({"n": numbers})
-    return frame.select(nhs_number_valid(nhs_number_clean(pl.col("n")))).to_series().to_list()
+    frame = with_nhs_int(pl.DataFrame({"n": numbers}), "n")
+    return frame.select(nhs_number_valid(pl.col(nhs_int_name("n")))).to_series().to_list()
 
 
 def test_vectorised_check_matches_package_for_valid_and_invalid_numbers():

@@ -1,0 +1,30 @@
+"""``longerlives outcome record`` — a team records an outreach attempt or result."""
+
+from __future__ import annotations
+
+import argparse
+
+from longerlives.commands._store_args import add_db_args, db_url
+from longerlives.commands.run import parse_date
+from longerlives.settings.operations import OUTCOME_RESULTS
+
+
+def add_parser(subs: argparse._SubParsersAction) -> None:
+    p = subs.add_parser("outcome", help="record outreach outcomes")
+    osubs = p.add_subparsers(dest="outcome_command", required=True)
+    r = osubs.add_parser("record", help="record one outreach attempt or result for a person")
+    add_db_args(r)
+    r.add_argument("--nhs-number", required=True, help="the person's NHS number (10 digits)")
+    r.add_argument("--team", required=True, help="core team code")
+    r.add_argument("--result", required=True, choices=OUTCOME_RESULTS)
+    r.add_argument("--date", type=parse_date, default=None, help="date of the outcome (default: today)")
+    r.add_argument("--note", default=None, help="free-text note (kept in the store, never logged)")
+    r.set_defaults(func=handle_record)
+
+
+def handle_record(args: argparse.Namespace) -> int:
+    from longerlives.outcomes import record_outcome
+
+    oid = record_outcome(db_url(args), args.nhs_number, args.team, args.result, args.date, args.note)
+    print(f"longerlives: outcome {oid} recorded ({args.result}); it shows on the next run's worklists")
+    return 0

@@ -1,0 +1,61 @@
+"""Letters: personal invitations for what is due, in the person's format and language.
+
+``stage(ctx)`` decides who gets a letter (``choose.py``), renders the HTML letters
+into ``ctx.staging/letters/<practice_code>/<nhs_number>.html`` (``render.py``),
+adds a PDF beside each when ``ctx.make_pdf``, writes ``letters/index.csv``
+(contract columns ``nhs_number, letter, language, format, path``), sets
+``ctx.letters_index`` (those columns plus ``letter_note``) and
+``ctx.letter_decisions`` is not stored: the worklists read the index and the plans.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+
+from longerlives.context import RunContext
+from longerlives.letters.choose import choose_letters
+from longerlives.letters.render import available_templates, clinrisk_disclaimer, environment, letter_rows, render_all, write_pdfs
+from longerlives.outputs.csvfile import write_csv
+
+log = logging.getLogger(__name__)
+INDEX_COLUMNS = ["nhs_number", "letter", "language", "format", "path"]
+INDEX_SCHEMA = {c: pl.String for c in INDEX_COLUMNS}
+
+
+def decide(ctx: RunContext) -> pl.DataFrame:
+    """Letter decisions for every plan (also used by the worklists for the notes)."""
+    return choose_letters(
+        ctx.plans, ctx.people, available_templates(), ctx.settings.letters, ctx.settings.outreach.manual_needs
+    )
+
+
+def stage(ctx: RunContext) -> None:
+    s = ctx.settings.letters
+    decisions = decide(ctx)
+    disclaimer = clinrisk_disclaimer() if s.show_risk_scores else None
+    extract = ctx.extract
+    rows = letter_rows(
+        decisions, ctx.people, ctx.flags, ctx.plans,
+        extract.practices if extract is not None else None,
+        extract.teams if extract is not None else None,
+        show_risk=s.show_risk_scores and disclaimer is not None,
+    )
+    paths = render_all(rows, ctx.staging, ctx.as_of, s, env=environment(), disclaimer=disclaimer)
+    index = rows.select("nhs_number", "letter", "language", "format").with_columns(
+        pl.Series("path", paths, dtype=pl.String)
+    ).cast(INDEX_SCHEMA).sort("nhs_number")
+    write_csv(index, ctx.staging / "letters" / "index.csv")
+    ctx.files += ["letters/index.csv", *paths]
+    if ctx.make_pdf:
+        ctx.files += write_pdfs(paths, ctx.staging, workers=s.pdf_workers)
+    notes = decisions.select("nhs_number", "letter_note")
+    ctx.letters_index = index.join(notes, on="nhs_number", how="left")
+    suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
+    ctx.summary["letters"] = {
+        "written": index.height,
+        "pdf": ctx.make_pdf,
+        "not_sent": dict(zip(suppressed["suppressed_because"].to_list(), suppressed["len"].to_list())),
+    }
+    log.info("letters: %d written (%d plans without a letter)", index.height, decisions.height - index.height)

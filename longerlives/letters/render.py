@@ -1,0 +1,170 @@
+"""Bulk letter rendering: templates compiled once, one tight loop, minimal file I/O.
+
+``letter_rows`` prepares everything a template needs in one vectorised pass (names,
+address, practice and team contacts, items due by group, risk scores); the loop
+then only renders and writes. Templates: ``templates/letters/<language>/<kind>.html.j2``
+(Jinja2, StrictUndefined, autoescape on).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from longerlives.outreach.items import GROUPS, flag_items_frame
+from longerlives.paths import LETTER_TEMPLATES_DIR
+from longerlives.settings.letters import LetterSettings
+
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
+
+
+def environment(templates_dir: Path = LETTER_TEMPLATES_DIR) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def available_templates(templates_dir: Path = LETTER_TEMPLATES_DIR) -> set[tuple[str, str]]:
+    """(language, kind) pairs that have a template, e.g. {("en", "letter"), ("pl", "letter")}."""
+    return {
+        (p.parent.name, p.name.removesuffix(".html.j2"))
+        for p in templates_dir.glob("*/*.html.j2")
+        if not p.name.startswith("_")
+    }
+
+
+def clinrisk_disclaimer() -> str | None:
+    """ClinRisk's disclaimer (longerlives.risk), or None — then no score is shown."""
+    try:
+        from longerlives.risk import CLINRISK_DISCLAIMER
+    except ImportError:  # pragma: no cover - risk area not installed
+        return None
+    return CLINRISK_DISCLAIMER
+
+
+def _str(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String)
+
+
+def letter_rows(
+    decisions: pl.DataFrame,
+    people: pl.DataFrame,
+    flags: pl.DataFrame,
+    plans: pl.DataFrame,
+    practices: pl.DataFrame | None,
+    teams: pl.DataFrame | None,
+    show_risk: bool,
+) -> pl.DataFrame:
+    """One row per letter to send, with every field the templates read."""
+    send = decisions.filter(pl.col("send"))
+    items = (
+        flags.join(flag_items_frame(), on="flag", how="inner").sort("nhs_number", "group", "order")
+        .group_by("nhs_number", "group", maintain_order=True).agg(pl.col("flag"))
+    )
+    wide = send.select("nhs_number")
+    for g in GROUPS:
+        part = items.filter(pl.col("group") == g).select("nhs_number", pl.col("flag").alias(g))
+        wide = wide.join(part, on="nhs_number", how="left").with_columns(pl.col(g).fill_null([]))
+    open_flags = flags.group_by("nhs_number").agg(pl.col("flag").alias("_flags"))
+    pcols = ["nhs_number", "practice_code", "core_team", "title", "given_name", "family_name", *ADDRESS, "qrisk3", "qdiabetes"]
+    p = people.select([c for c in pcols if c in people.columns])
+    rows = (
+        send.join(p, on="nhs_number", how="left").join(wide, on="nhs_number", how="left")
+        .join(open_flags, on="nhs_number", how="left").join(plans.select("nhs_number", "has_safety"), on="nhs_number", how="left")
+    )
+    prac = practices if practices is not None and practices.height else pl.DataFrame(schema={"practice_code": pl.String})
+    rows = rows.join(
+        prac.select("practice_code", _str(prac, "name").alias("practice_name"), _str(prac, "phone").alias("practice_phone"),
+                    _str(prac, "address").alias("practice_address")),
+        on="practice_code", how="left",
+    )
+    team = teams if teams is not None and teams.height else pl.DataFrame(schema={"team_code": pl.String})
+    rows = rows.join(
+        team.select(pl.col("team_code").alias("core_team"), _str(team, "name").alias("team_name"),
+                    _str(team, "phone").alias("team_phone"), _str(team, "email").alias("team_email")),
+        on="core_team", how="left",
+    )
+    flags_l = pl.col("_flags").fill_null([])
+    risk = {}
+    for score, flag in (("qrisk3", "risk.qrisk3"), ("qdiabetes", "risk.qdiabetes")):
+        value = pl.col(score) if score in rows.columns else pl.lit(None, dtype=pl.Float64)
+        risk[score] = pl.when(pl.lit(show_risk) & flags_l.list.contains(flag)).then(value.cast(pl.Float64).round(1))
+    nhs = pl.col("nhs_number")
+    return rows.select(
+        "nhs_number", "format", "language", "template", "interpreter_offer",
+        pl.col("practice_code").fill_null("unknown").str.replace_all(_SAFE.pattern, "_").alias("practice_dir"),
+        pl.col("title").fill_null(""), pl.col("given_name").fill_null(""), pl.col("family_name").fill_null(""),
+        pl.concat_list([pl.col(c) for c in ADDRESS if c in rows.columns]).list.drop_nulls().alias("address"),
+        pl.concat_str(nhs.str.slice(0, 3), nhs.str.slice(3, 3), nhs.str.slice(6, 4), separator=" ").alias("nhs_spaced"),
+        "practice_name", "practice_phone", "practice_address", "team_name", "team_phone", "team_email",
+        *GROUPS, pl.col("has_safety").fill_null(False).alias("urgent"),
+        risk["qrisk3"].alias("qrisk3"), risk["qdiabetes"].alias("qdiabetes"),
+        pl.when(pl.col("has_safety").fill_null(False)).then(pl.lit("urgent_invitation"))
+        .otherwise(pl.lit("health_check_invitation")).alias("letter"),
+    ).sort("nhs_number")
+
+
+def render_all(
+    rows: pl.DataFrame,
+    out_dir: Path,
+    as_of: date,
+    settings: LetterSettings,
+    env: Environment | None = None,
+    disclaimer: str | None = None,
+) -> list[str]:
+    """Render and write every letter; returns paths relative to ``out_dir`` (row order)."""
+    env = env or environment()
+    compiled: dict[str, Any] = {}
+    fonts = {"standard": settings.base_font_pt, "large_print": settings.large_print_font_pt,
+             "easy_read": settings.easy_read_font_pt}
+    for d in rows["practice_dir"].unique().to_list():
+        (out_dir / "letters" / d).mkdir(parents=True, exist_ok=True)
+    paths: list[str] = []
+    base = str(out_dir)
+    for r in rows.iter_rows(named=True):
+        tpl = compiled.get(r["template"])
+        if tpl is None:
+            tpl = compiled[r["template"]] = env.get_template(r["template"])
+        has_score = r["qrisk3"] is not None or r["qdiabetes"] is not None
+        html = tpl.render(
+            p=r, as_of=as_of, font_pt=fonts[r["format"]], large_print=r["format"] != "standard",
+            disclaimer=disclaimer if has_score else None,
+        )
+        rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
+        with open(f"{base}/{rel}", "w", encoding="utf-8") as fh:
+            fh.write(html)
+        paths.append(rel)
+    return paths
+
+
+def _pdf_one(args: tuple[str, str]) -> None:
+    from weasyprint import HTML
+
+    html_path, pdf_path = args
+    HTML(filename=html_path).write_pdf(pdf_path)
+
+
+def write_pdfs(html_paths: Iterable[str], out_dir: Path, workers: int = 1) -> list[str]:
+    """A PDF beside each HTML letter (WeasyPrint); returns the PDF paths (relative)."""
+    html_paths = list(html_paths)
+    jobs = [(str(out_dir / h), str(out_dir / h.removesuffix(".html")) + ".pdf") for h in html_paths]
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_pdf_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    else:
+        for job in jobs:
+            _pdf_one(job)
+    return [h.removesuffix(".html") + ".pdf" for h in html_paths]

@@ -1,0 +1,91 @@
+"""Per-practice exports (run-outputs-v1): ``exports/<practice_code>/flags.csv`` — the
+rows of flags.csv for that practice's patients only, same columns and order — and
+``exports/<practice_code>/bundle.json``, a FHIR R4 Bundle with one Flag per row.
+
+Every practice in the practices table and every practice with a patient in scope
+gets a folder, even with no flags (a header-only CSV and an empty Bundle say
+"nothing outstanding" rather than leaving the practice to wonder).
+Before anything is written the stage asserts that every flag belongs to a person in
+scope (alive, registered, 18 or over): the dead and the deregistered never leave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice
+from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.fhir import build_bundle, bundle_json, check_bundle
+
+log = logging.getLogger(__name__)
+EXPORTS_DIR = "exports"
+_ODS = re.compile(r"^[A-Z0-9]{3,10}$")
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """flags.csv rows, after asserting every flagged person is in scope with a practice."""
+    if "in_scope" in people.columns:
+        in_scope = people.filter(pl.col("in_scope").fill_null(False)).select("nhs_number")
+        stray = flags.join(in_scope, on="nhs_number", how="anti")
+        if stray.height:
+            raise ExportError(f"{stray.height} flag(s) belong to people not in scope (dead, deregistered, "
+                              "under 18 or not on the extract); refusing to export them")
+    rows = flags_with_practice(flags, people)
+    if rows["practice_code"].null_count():
+        raise ExportError("some flagged people have no practice code; refusing to export")
+    bad = sorted(p for p in rows["practice_code"].unique().to_list() if not _ODS.match(p))
+    if bad:
+        raise ExportError(f"practice code(s) not in ODS form, cannot name an export folder: {bad}")
+    return rows
+
+
+def practice_codes(ctx: Any, rows: pl.DataFrame) -> list[str]:
+    codes: set[str] = set(rows["practice_code"].to_list())
+    extract = getattr(ctx, "extract", None)
+    practices = getattr(extract, "practices", None) if extract is not None else None
+    if practices is not None and "practice_code" in practices.columns:
+        codes |= set(practices["practice_code"].drop_nulls().to_list())
+    people = ctx.people
+    if people is not None and "in_scope" in people.columns:
+        codes |= set(people.filter(pl.col("in_scope").fill_null(False))["practice_code"].drop_nulls().to_list())
+    return sorted(c for c in codes if _ODS.match(c))
+
+
+def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, code_system: str) -> dict:
+    """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
+    mine = rows.filter(pl.col("practice_code") == practice).select(FLAGS_COLUMNS).sort("nhs_number", "flag")
+    folder = base / practice
+    csv_path = write_csv(mine, folder / "flags.csv")
+    text = bundle_json(build_bundle(mine, practice, as_of, code_system))
+    check_bundle(text)
+    (folder / "bundle.json").write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(csv_path.read_bytes() + b"\0" + text.encode()).hexdigest()
+    return {"practice_code": practice, "rows": mine.height, "sha256": digest}
+
+
+def stage(ctx: Any) -> list[dict]:
+    """Write ``ctx.staging/exports/<practice>/flags.csv|bundle.json`` for every practice."""
+    rows = export_rows(ctx.flags, ctx.people)
+    base = ctx.staging / EXPORTS_DIR
+    code_system = ctx.settings.operations.fhir_flag_code_system
+    written = []
+    for practice in practice_codes(ctx, rows):
+        info = write_practice_export(rows, practice, base, ctx.as_of, code_system)
+        written.append(info)
+        ctx.files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
+    total = sum(w["rows"] for w in written)
+    if total != rows.height:
+        raise ExportError(f"exports hold {total} rows but flags.csv has {rows.height}")
+    ctx.summary["exports"] = {"practices": len(written), "rows": total}
+    log.info("exports written for %d practices (%d flag rows)", len(written), total)
+    return written

@@ -1,0 +1,104 @@
+"""A FHIR R4 Bundle of Flag resources for one practice (fhir.resources, R4B models:
+Flag and Bundle have the same structure in R4 and R4B).
+
+One Flag per row of the practice's flags.csv:
+* ``subject``: the patient by NHS number (``https://fhir.nhs.uk/Id/nhs-number``);
+* ``author``: the practice by ODS code (``https://fhir.nhs.uk/Id/ods-organization-code``),
+  the organisation the flag is raised for;
+* ``status`` ``active``; ``period.start`` = ``since`` (omitted when unknown);
+* ``code``: the flag id as a coding, and text = reason + flag id;
+* ``category``: ``clinical`` from the HL7 flag-category code system.
+
+Ids are UUIDv5 of (NHS number, flag), so the same flags give the same bytes and a
+receiving system can match a flag from one night to the next.
+fhir.resources checks structure and cardinality, not value sets: ``check_bundle``
+also checks the codes this module relies on.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import polars as pl
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.coding import Coding
+from fhir.resources.R4B.flag import Flag
+from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.period import Period
+from fhir.resources.R4B.reference import Reference
+
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
+FLAG_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/flag-category"
+BUNDLE_ID_SYSTEM = "https://longerlives.nhs.uk/Id/practice-export"
+_NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://longerlives.nhs.uk/fhir/Flag")
+
+
+class FhirExportError(RuntimeError):
+    pass
+
+
+def flag_uuid(nhs_number: str, flag: str) -> str:
+    return str(uuid.uuid5(_NS, f"{nhs_number}|{flag}"))
+
+
+def _flag(row: dict, practice: str, code_system: str) -> Flag:
+    since = row.get("since")
+    if isinstance(since, str):
+        since = date.fromisoformat(since) if since else None
+    reason = (row.get("reason") or "").strip()
+    return Flag(
+        id=flag_uuid(row["nhs_number"], row["flag"]),
+        status="active",
+        category=[CodeableConcept(coding=[Coding(system=FLAG_CATEGORY_SYSTEM, code="clinical", display="Clinical")])],
+        code=CodeableConcept(
+            coding=[Coding(system=code_system, code=row["flag"])],
+            text=f"{reason} ({row['flag']})" if reason else row["flag"],
+        ),
+        subject=Reference(identifier=Identifier(system=NHS_NUMBER_SYSTEM, value=row["nhs_number"]), type="Patient"),
+        period=Period(start=since) if since else None,
+        author=Reference(identifier=Identifier(system=ODS_SYSTEM, value=practice), type="Organization"),
+    )
+
+
+def build_bundle(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> Bundle:
+    """A collection Bundle with one Flag per row (rows: the practice's flags.csv rows)."""
+    entries = []
+    for row in rows.iter_rows(named=True):
+        if row["practice_code"] != practice:
+            raise FhirExportError("a flag for another practice reached this practice's bundle")
+        f = _flag(row, practice, code_system)
+        entries.append(BundleEntry(fullUrl=f"urn:uuid:{f.id}", resource=f))
+    return Bundle(
+        type="collection",
+        identifier=Identifier(system=BUNDLE_ID_SYSTEM, value=f"{practice}-{as_of.isoformat()}"),
+        entry=entries or None,
+    )
+
+
+def bundle_json(bundle: Bundle) -> str:
+    # round-trip through json for stable, indented, key-sorted output
+    return json.dumps(json.loads(bundle.model_dump_json(exclude_none=True)), indent=1, sort_keys=True,
+                      ensure_ascii=False) + "\n"
+
+
+def check_bundle(text: str) -> Bundle:
+    """Parse a bundle.json back with the R4B models and check what structure alone cannot."""
+    bundle = Bundle.model_validate_json(text)
+    if bundle.type != "collection":
+        raise FhirExportError("bundle type must be collection")
+    for entry in bundle.entry or []:
+        res = entry.resource
+        if res.get_resource_type() != "Flag":
+            raise FhirExportError("bundle holds a resource that is not a Flag")
+        if res.status != "active":
+            raise FhirExportError("a Flag in the bundle is not active")
+        ident = res.subject.identifier
+        if ident is None or ident.system != NHS_NUMBER_SYSTEM or not (ident.value or "").isdigit():
+            raise FhirExportError("a Flag's subject is not identified by NHS number")
+        if res.author is None or res.author.identifier.system != ODS_SYSTEM:
+            raise FhirExportError("a Flag's author is not identified by ODS code")
+    return bundle

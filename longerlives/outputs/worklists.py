@@ -1,0 +1,136 @@
+"""worklists/<team_code>.csv and .html per core team, unallocated.csv, plans.json.
+
+One row per person with open flags (or a safety item) — safety items first, then
+most marginalised first (rank 1 = most), then NHS number. Contract columns
+(run-outputs-v1.md) come first; extra columns help the team act.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from longerlives.context import RunContext
+from longerlives.outputs.csvfile import write_csv
+from longerlives.paths import TEMPLATES_DIR
+
+WORKLIST_COLUMNS = [
+    "priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
+    "communication_needs", "language", "contact", "last_letter",
+]
+EXTRA_COLUMNS = [
+    "marginalisation_rank", "marginalisation_score", "outreach_reasons", "lead", "channel",
+    "reasonable_adjustments", "letter_this_run", "letter_note",
+]
+UNALLOCATED = "unallocated"
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _opt(frame: pl.DataFrame | None, cols: dict[str, pl.DataType]) -> pl.DataFrame:
+    if frame is None:
+        return pl.DataFrame(schema=cols)
+    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in cols.items()])
+
+
+def worklist_rows(
+    plans: pl.DataFrame,
+    people: pl.DataFrame,
+    letters_index: pl.DataFrame | None,
+    decisions: pl.DataFrame | None,
+    last_letters: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """All worklist rows (every team), with ``team`` and ``priority`` within the team."""
+    names = people.select(
+        "nhs_number",
+        pl.concat_str([pl.col(c) for c in ("title", "given_name", "family_name") if c in people.columns],
+                      separator=" ", ignore_nulls=True).alias("name"),
+        *[pl.col(c) if c in people.columns else pl.lit(None, dtype=pl.String).alias(c) for c in ("phone", "email")],
+    )
+    idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
+    notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
+    last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
+    w = (
+        plans.join(names, on="nhs_number", how="left").join(idx, on="nhs_number", how="left")
+        .join(notes, on="nhs_number", how="left").join(last, on="nhs_number", how="left")
+    )
+    numbered = pl.col("actions").list.eval(
+        pl.format("{}. {}", pl.int_range(1, pl.len() + 1), pl.element())
+    ).list.join("; ")
+    language = pl.concat_str(
+        pl.col("language"),
+        pl.when(pl.col("interpreter_required")).then(pl.lit(" (interpreter needed)")),
+        pl.when(pl.col("letter_note").str.starts_with("letter in English")).then(pl.lit("; letter in English, interpreter offered")),
+        ignore_nulls=True,
+    )
+    contact = pl.concat_str(
+        pl.col("channel"),
+        pl.when(pl.col("phone").is_not_null()).then(pl.format("phone {}", pl.col("phone"))),
+        pl.when(pl.col("email").is_not_null()).then(pl.format("email {}", pl.col("email"))),
+        separator="; ", ignore_nulls=True,
+    )
+    w = w.with_columns(
+        pl.col("core_team").fill_null(UNALLOCATED).alias("team"),
+        pl.col("flags").list.join(";"),
+        pl.col("safety").list.join("; ").replace("", None).alias("safety"),
+        numbered.alias("plan"),
+        pl.col("manual_needs").alias("communication_needs"),
+        language.alias("language"),
+        contact.alias("contact"),
+        pl.col("reasonable_adjustments").list.join("; "),
+    ).sort(
+        ["team", "has_safety", "marginalisation_rank", "nhs_number"],
+        descending=[False, True, False, False], nulls_last=True,
+    )
+    w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
+    return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)
+
+
+def _html_env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "worklists")), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of, run_id: str) -> list[str]:
+    """CSV + HTML per team; returns paths relative to ``out_dir``."""
+    folder = out_dir / "worklists"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {}
+    if teams is not None and teams.height and "name" in teams.columns:
+        names = dict(zip(teams["team_code"].to_list(), teams["name"].to_list()))
+    tpl = _html_env().get_template("worklist.html.j2")
+    written = []
+    for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items():
+        stem = _SAFE.sub("_", team)
+        part = part.drop("team").sort("priority")
+        write_csv(part, folder / f"{stem}.csv", float_precision=1)
+        html = tpl.render(
+            team=team, team_name=names.get(team) or ("No core team" if team == UNALLOCATED else team),
+            as_of=as_of.isoformat(), run_id=run_id, columns=WORKLIST_COLUMNS + EXTRA_COLUMNS,
+            rows=part.with_columns(pl.col("last_letter").dt.strftime("%Y-%m-%d")).to_dicts(),
+        )
+        (folder / f"{stem}.html").write_text(html, encoding="utf-8")
+        written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
+    return written
+
+
+def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of, run_id: str) -> str:
+    path = out_dir / "worklists" / "plans.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"run_id": run_id, "as_of": as_of.isoformat(), "plans": plans.sort("nhs_number").to_dicts()}
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return "worklists/plans.json"
+
+
+def stage(ctx: RunContext) -> None:
+    from longerlives.letters import decide
+
+    decisions = decide(ctx) if ctx.plans.height else None
+    rows = worklist_rows(ctx.plans, ctx.people, ctx.letters_index, decisions, ctx.last_letters)
+    teams = ctx.extract.teams if ctx.extract is not None else None
+    ctx.files += write_worklists(rows, ctx.staging, teams, ctx.as_of, ctx.run_id)
+    ctx.files.append(write_plans_json(ctx.plans, ctx.staging, ctx.as_of, ctx.run_id))
+    ctx.summary["worklists"] = {"rows": rows.height, "teams": rows["team"].n_unique()}

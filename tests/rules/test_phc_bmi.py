@@ -1,0 +1,52 @@
+"""phc.bmi — BMI or weight is one of the six annual health-check elements."""
+
+from datetime import date
+
+import pytest
+
+from tests.rules.conftest import AS_OF
+
+FLAG = "phc.bmi"
+CONCEPTS = [('bmi', 27.0), ('weight', 80.0)]
+
+
+def test_no_bmi_ever_recorded_is_flagged_without_a_since_date(reg):
+    p = reg.smi_person()
+    assert reg.flags(FLAG)[p] == {"since": None, "reason": "No BMI or weight ever recorded"}
+
+
+@pytest.mark.parametrize(("concept", "value"), CONCEPTS)
+def test_each_concept_of_the_element_recorded_one_year_minus_a_day_ago_counts(reg, concept, value):
+    p = reg.smi_person()
+    reg.event(p, concept, date(2025, 6, 16), value)
+    assert reg.flags(FLAG) == {}
+
+
+def test_bmi_recorded_exactly_one_year_ago_is_out_of_window(reg):
+    p = reg.smi_person()
+    reg.event(p, "bmi", date(2025, 6, 15), 27.0)
+    assert reg.flags(FLAG)[p] == {
+        "since": AS_OF,
+        "reason": "Last BMI or weight recorded 2025-06-15, more than 12 months ago",
+    }
+
+
+def test_bmi_dated_after_the_as_of_date_is_ignored(reg):
+    p = reg.smi_person()
+    reg.event(p, "bmi", date(2026, 6, 16), 27.0)
+    assert reg.flags(FLAG)[p]["reason"] == "No BMI or weight ever recorded"
+
+
+def test_people_in_remission_or_on_lithium_alone_are_not_flagged(reg):
+    in_remission = reg.smi_person(smi=date(2015, 1, 1))
+    reg.event(in_remission, "smi_remission", date(2016, 1, 1))
+    lithium_only = reg.person()
+    reg.medicine(lithium_only, "lithium", date(2026, 5, 1))
+    active = reg.smi_person()
+    assert set(reg.flags(FLAG)) == {active}
+
+
+def test_a_weight_alone_counts_as_the_bmi_element(reg):
+    p = reg.smi_person()
+    reg.event(p, "weight", date(2026, 2, 1), 80)
+    assert reg.flags(FLAG) == {}
