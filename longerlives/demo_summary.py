@@ -21,10 +21,16 @@ def summarise(out_dir: Path) -> str:
     ]
     for flag, n in sorted(s.get("flags_by_kind", {}).items()):
         lines.append(f"    {flag:<28}{n:>7}")
-    for key, label in (("outreach", "selected for core-team outreach"), ("outreach_strict", "  of whom strict Longer Lives"),
-                       ("letters", "letters produced"), ("safety_items", "people with a safety item")):
-        if key in s:
-            lines.append(f"  {label:<30}{s[key]:>7}")
+    outreach = s.get("outreach") or {}
+    if isinstance(outreach, dict) and outreach:
+        lines.append(f"  selected for core-team outreach: {outreach.get('selected', 0):>4}  "
+                     f"(strict Longer Lives definition: {outreach.get('strict', 0)})")
+        lines.append(f"  engagement plans:             {outreach.get('plans', 0):>7}")
+    lines.append(f"  people with a safety item:    {s.get('safety_items', 0):>7}  (first on every worklist)")
+    lines.append(f"  letters produced:             {s.get('letters', 0):>7}")
+    deliveries = s.get("deliveries")
+    if isinstance(deliveries, dict):
+        lines.append("  practice exports delivered:   " + ", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())))
     lines.append(f"  input rows quarantined:       {s['rows_quarantined']:>7}  (see quarantine.csv)")
     lines.append("")
     lines.append("Where to look:")

@@ -105,25 +105,38 @@ def run(
     )
     ctx.input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
     started = datetime.now(timezone.utc)
+    from longerlives import delivery, store
+    from longerlives.lock import run_lock
+
     try:
-        with _stage(ctx, "validate", progress):
-            ctx.extract = validate_extract(
-                raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
-            )
-        _run_stages(ctx, progress)
-        with _stage(ctx, "run_record", progress):
-            _write_run_json(ctx, started)
-        shutil.rmtree(staging / ".work", ignore_errors=True)
-        _promote(staging, out_dir)
-    except BaseException:
+        with run_lock(ctx.db_url):
+            with _stage(ctx, "store_open", progress):
+                store.stage_open(ctx)
+            with _stage(ctx, "validate", progress):
+                ctx.extract = validate_extract(
+                    raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
+                )
+            _run_stages(ctx, progress)
+            with _stage(ctx, "run_record", progress):
+                _write_run_json(ctx, started)
+            shutil.rmtree(staging / ".work", ignore_errors=True)
+            _promote(staging, out_dir)
+            with _stage(ctx, "delivery", progress):
+                ctx.summary["deliveries"] = delivery.stage(ctx)
+            with _stage(ctx, "store_record", progress):
+                store.stage_record(ctx, "succeeded")
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        store.record_failure(ctx, exc)
         raise
     return RunReport(run_id, as_of, out_dir, ctx.summary, ctx.timings)
 
 
 def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
-    from longerlives import outreach, risk, rules
+    from longerlives import letters, outcomes, outreach, risk, rules
+    from longerlives.outputs import exports, worklists
     from longerlives.rules.annual_health_check import add_health_check_columns
+    from longerlives.rules.safety import safety_items
 
     s = ctx.settings
     with _stage(ctx, "features", progress):
@@ -133,8 +146,11 @@ def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
         people = people.join(scores, on="nhs_number", how="left")
     with _stage(ctx, "rules", progress):
         people = add_health_check_columns(people, ctx.as_of, s.rules)
+        safety = safety_items(people.lazy().filter(pl.col("in_scope")), ctx.as_of, s.rules).collect()
+        people = people.join(safety, on="nhs_number", how="left")
         ctx.flags = rules.evaluate_all(people.lazy(), ctx.as_of, s.rules)
         ctx.people = people
+        outcomes.stage(ctx)
     with _stage(ctx, "outreach", progress):
         outreach.stage(ctx)
     with _stage(ctx, "outputs", progress):
@@ -144,6 +160,12 @@ def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
             str(write_patients(ctx.people, ctx.staging).relative_to(ctx.staging)),
             str(write_quarantine(ctx.extract.quarantine, ctx.staging).relative_to(ctx.staging)),
         ]
+    with _stage(ctx, "letters", progress):
+        letters.stage(ctx)
+    with _stage(ctx, "worklists", progress):
+        worklists.stage(ctx)
+    with _stage(ctx, "exports", progress):
+        exports.stage(ctx)
     _summarise(ctx)
 
 
@@ -161,6 +183,8 @@ def _summarise(ctx: RunContext) -> None:
             "people_with_flags": ctx.flags["nhs_number"].n_unique(),
             "flags_by_kind": dict(zip(by_flag["flag"].to_list(), by_flag["len"].to_list())),
             "rows_quarantined": sum(ctx.extract.rows_quarantined.values()),
+            "safety_items": int(in_scope["safety_items"].is_not_null().sum()) if "safety_items" in in_scope.columns else 0,
+            "letters": ctx.letters_index.height if ctx.letters_index is not None else 0,
         }
     )
 

@@ -70,11 +70,16 @@ def mix_in(good: pl.DataFrame, bad: pl.DataFrame, rng: np.random.Generator) -> p
     """Insert ``bad`` rows at random places in ``good`` (order of good rows kept)."""
     if bad.height == 0:
         return good
-    g_key = np.arange(good.height, dtype=np.int64) * 2
-    b_key = np.sort(rng.integers(0, good.height + 1, bad.height)) * 2 - 1
-    both = pl.concat([good.with_columns(_k=pl.Series(g_key)),
-                      bad.select(good.columns).with_columns(_k=pl.Series(b_key))])
-    return both.sort("_k", maintain_order=True).drop("_k")
+    bad = bad.select(good.columns)
+    at = np.sort(rng.integers(0, good.height + 1, bad.height))
+    pieces, prev = [], 0
+    for i, pos in enumerate(at):  # one slice per bad row: cheap, no copy of the good rows
+        if pos > prev:
+            pieces.append(good.slice(prev, pos - prev))
+            prev = pos
+        pieces.append(bad.slice(i, 1))
+    pieces.append(good.slice(prev, good.height - prev))
+    return pl.concat(pieces, rechunk=False)
 
 
 def _col(values, n=None) -> pl.Series:

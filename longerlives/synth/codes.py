@@ -126,7 +126,7 @@ BNF_CHEMICALS: list[tuple[str, str, list[str]]] = [
     ("0402010AJ", "Cariprazine", ["1.5mg capsules", "3mg capsules"]),
     # depots 4.2.2
     ("0402020AD", "Aripiprazole", ["400mg prolonged-release injection"]),
-    ("0402020AC", "Paliperidone", ["100mg/1ml prolonged-release injection"]),
+    ("0402020AB", "Paliperidone", ["100mg/1ml prolonged-release injection"]),
     ("0402020D0", "Flupentixol decanoate", ["40mg/2ml injection"]),
     ("0402020U0", "Zuclopenthixol decanoate", ["200mg/1ml injection"]),
     # mania 4.2.3
@@ -139,7 +139,7 @@ BNF_CHEMICALS: list[tuple[str, str, list[str]]] = [
     # statins 2.12
     ("0212000B0", "Atorvastatin", ["20mg tablets", "40mg tablets", "80mg tablets"]),
     ("0212000Y0", "Simvastatin", ["20mg tablets", "40mg tablets"]),
-    ("0212000AC", "Rosuvastatin calcium", ["5mg tablets", "10mg tablets"]),
+    ("0212000AA", "Rosuvastatin calcium", ["5mg tablets", "10mg tablets"]),
     ("0212000X0", "Pravastatin sodium", ["20mg tablets", "40mg tablets"]),
     # antihypertensives
     ("0206020A0", "Amlodipine", ["5mg tablets", "10mg tablets"]),
@@ -166,8 +166,8 @@ FALLBACK_BNF: dict[str, list[str]] = {
     "lithium": ["0402030K0", "0402030P0"],
     "antipsychotic": ["040201", "040202"],
     "atypical_antipsychotic": ["040201060", "0402010AB", "0402010AD", "040201030", "0402010A0",
-                               "0402010C0", "0402010AI", "0402010AJ", "0402020AD", "0402020AC"],
-    "statin": ["0212000B0", "0212000Y0", "0212000AC", "0212000X0"],
+                               "0402010C0", "0402010AI", "0402010AJ", "0402020AD", "0402020AB"],
+    "statin": ["0212000B0", "0212000Y0", "0212000AA", "0212000X0"],
     "lipid_lowering": ["0212000"],
     "corticosteroid_oral": ["0603020T0", "0603020G0"],
     "antihypertensive": ["0204", "0205", "0206020", "0202010"],
@@ -182,9 +182,9 @@ FORM_SUFFIXES = ["AAAA", "ABAB", "ACAC", "ADAD"]
 POPULARITY = {
     "040201060": 6, "0402010AB": 5, "0402010AD": 5, "040201030": 4, "0402010A0": 1.5,
     "0402010C0": 0.8, "0402010J0": 0.8, "0402010AI": 0.5, "0402010D0": 0.4, "0402010U0": 0.3,
-    "0402010X0": 0.3, "0402010AJ": 0.3, "0402020AD": 0.3, "0402020AC": 0.3, "0402020D0": 0.2,
+    "0402010X0": 0.3, "0402010AJ": 0.3, "0402020AD": 0.3, "0402020AB": 0.3, "0402020D0": 0.2,
     "0402020U0": 0.2, "0402030K0": 8, "0402030P0": 1, "0212000B0": 6, "0212000Y0": 2,
-    "0212000AC": 1.5, "0212000X0": 0.5, "0206020A0": 5, "0205051R0": 4, "0205051L0": 2,
+    "0212000AA": 1.5, "0212000X0": 0.5, "0206020A0": 5, "0205051R0": 4, "0205051L0": 2,
     "0205052N0": 2, "0205052C0": 2, "0204000H0": 2, "0202010P0": 1.5, "0202010B0": 1,
     "0603020T0": 6, "0410020A0": 4, "0410020C0": 2, "0704050Z0": 4,
 }
@@ -275,7 +275,11 @@ def _drug_pool(prefixes: list[str], excludes: list[str], terms: list[str]) -> Dr
             known = [c for c in chems if prefix.startswith(c[0])]
             term = terms[p_i] if p_i < len(terms) and terms[p_i] else ""
             name = term or (known[0][1] if known else "Medicine")
-            strengths = known[0][2] if known else ["tablets"]
+            same_drug = known and (not term or term.split()[0].lower() == known[0][1].split()[0].lower())
+            if same_drug:
+                strengths = known[0][2]
+            else:
+                strengths = ["injection" if "injection" in name.lower() else "tablets"]
             chem_rows = [(prefix, name, strengths)]
         elif chems:
             chem_rows = chems
@@ -296,7 +300,7 @@ def _drug_pool(prefixes: list[str], excludes: list[str], terms: list[str]) -> Dr
                     continue
                 codes.append(code)
                 names.append(f"{name} {strength}")
-                weights.append(POPULARITY.get(chem[:9], 1.0) / len(strengths))
+                weights.append(POPULARITY.get(chem[:9], 0.5) / len(strengths))
     if not codes:
         raise ValueError(f"no presentation could be built from {prefixes}")
     w = np.array(weights)

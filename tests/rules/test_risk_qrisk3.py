@@ -1,0 +1,50 @@
+"""risk.qrisk3 — QRISK3 at or above the threshold and no lipid-lowering medicine in 6 months."""
+
+from datetime import date
+
+from tests.rules.conftest import with_rules
+
+FLAG = "risk.qrisk3"
+
+
+def test_score_at_the_threshold_is_flagged_and_just_below_is_not(reg):
+    at = reg.person(qrisk3=10.0)
+    reg.person(qrisk3=9.99)
+    got = reg.flags(FLAG)
+    assert set(got) == {at}
+    assert got[at] == {
+        "since": None,
+        "reason": "QRISK3 10-year cardiovascular risk 10% (10% or more); no lipid-lowering medicine ever issued",
+    }
+
+
+def test_person_whose_score_cannot_be_computed_gets_no_risk_flag(reg):
+    reg.person(qrisk3=None)
+    assert reg.flags(FLAG) == {}
+
+
+def test_lipid_lowering_issued_exactly_six_months_ago_no_longer_counts(reg):
+    p = reg.person(qrisk3=14.25)
+    reg.medicine(p, "lipid_lowering", date(2025, 12, 15))
+    assert reg.flags(FLAG)[p]["reason"] == (
+        "QRISK3 10-year cardiovascular risk 14.2% (10% or more); "
+        "last lipid-lowering medicine issued 2025-12-15, more than 6 months ago"
+    )
+
+
+def test_lipid_lowering_issued_six_months_minus_a_day_ago_counts(reg):
+    p = reg.person(qrisk3=14.2)
+    reg.medicine(p, "lipid_lowering", date(2025, 12, 16))
+    assert reg.flags(FLAG) == {}
+
+
+def test_lipid_lowering_issued_after_the_as_of_date_is_ignored(reg):
+    p = reg.person(qrisk3=14.2)
+    reg.medicine(p, "lipid_lowering", date(2026, 6, 16))
+    assert p in reg.flags(FLAG)
+
+
+def test_the_threshold_is_a_setting(reg):
+    p = reg.person(qrisk3=12.0)
+    assert reg.flags(FLAG, settings=with_rules(risk_qrisk3_threshold=15)) == {}
+    assert p in reg.flags(FLAG, settings=with_rules(risk_qrisk3_threshold=12))
