@@ -39,24 +39,35 @@ VALUE_STATS = ("last_value", "last_value_date")
 MED_STATS = ("first_date", "last_date", "n_12m")
 
 
+def _nid(col: str = "nhs_number") -> pl.Expr:
+    """NHS numbers as integers for grouping (validated: exactly ten digits)."""
+    return pl.col(col).str.to_integer().alias("nid")
+
+
 def _wide(long: pl.DataFrame, concepts: list[str], stats: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Long (nhs_number, concept, stats…) → one row per person, ``{concept}_{stat}`` columns."""
-    ids = long.select("nhs_number").unique()
+    """Long (nid, cid, stats…) → one row per person with ``{concept}_{stat}`` columns.
+
+    ``cid`` indexes ``concepts``; every concept gets its columns even when nobody
+    has a record of it (then they are all null).
+    """
+    ids = long.select("nid").unique()
     out = ids
     for stat, dtype in stats.items():
         if long.height:
-            piv = long.pivot(on="concept", index="nhs_number", values=stat, aggregate_function=None)
-        else:
-            piv = ids
-        piv = piv.rename({c: f"{c}_{stat}" for c in piv.columns if c != "nhs_number"})
-        out = out.join(piv, on="nhs_number", how="left")
-        for c in concepts:
-            name = f"{c}_{stat}"
-            if name not in out.columns:
-                out = out.with_columns(pl.lit(None, dtype=dtype).alias(name))
-            else:
-                out = out.with_columns(pl.col(name).cast(dtype))
+            piv = long.pivot(on="cid", index="nid", values=stat, aggregate_function=None)
+            piv = piv.rename({c: f"{concepts[int(c)]}_{stat}" for c in piv.columns if c != "nid"})
+            out = out.join(piv, on="nid", how="left")
+        missing = [f"{c}_{stat}" for c in concepts if f"{c}_{stat}" not in out.columns]
+        out = out.with_columns([pl.lit(None, dtype=dtype).alias(m) for m in missing])
+        out = out.with_columns([pl.col(f"{c}_{stat}").cast(dtype) for c in concepts])
     return out
+
+
+def _concept_ids(cmap: pl.DataFrame, concepts: list[str]) -> pl.DataFrame:
+    index = {c: i for i, c in enumerate(concepts)}
+    return cmap.with_columns(
+        pl.col("concept").replace_strict(index, return_dtype=pl.Int64).alias("cid")
+    ).select("code", "cid")
 
 
 def _event_features(
@@ -64,59 +75,73 @@ def _event_features(
 ) -> pl.DataFrame:
     d12 = months_before(as_of, 12)
     d_sd = months_before(as_of, 12 * settings.sbp_sd_years)
-    cmap = snomed_concept_map(codelists)
-    matched = events.filter(pl.col("date") <= as_of).join(cmap.lazy(), on="code", how="inner")
-    long_lf = matched.group_by("nhs_number", "concept").agg(
+    snomed = sorted({c for c, cl in codelists.items() if cl.kind == "snomed"} | set(load_pending()))
+    valued = [c for c in snomed if c in codelists and codelists[c].valued]
+    cid = {c: i for i, c in enumerate(snomed)}
+    matched = (
+        events.filter(pl.col("date") <= as_of)
+        .join(_concept_ids(snomed_concept_map(codelists), snomed).lazy(), on="code", how="inner")
+        .select(_nid(), "cid", "date", "value")
+    )
+    dates_lf = matched.group_by("nid", "cid").agg(
         pl.col("date").min().alias("first_date"),
         pl.col("date").max().alias("last_date"),
         (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
-        pl.col("value").sort_by(["date", "value"], descending=[False, True], nulls_last=False)
-        .drop_nulls().last().alias("last_value"),
-        pl.col("date").filter(pl.col("value").is_not_null()).max().alias("last_value_date"),
-        pl.col("value").filter(pl.col("date") > d_sd).std().alias("sd_recent"),
     )
-    bp = (
-        matched.filter(pl.col("concept").is_in(["systolic_bp", "diastolic_bp"]))
-        .group_by("nhs_number", "date")
+    # Latest value: the latest date wins; on a tie the lower value (e.g. two readings in one clinic).
+    tie_key = pl.col("date").cast(pl.Int64) * 10_000_000 - (pl.col("value") * 1000).round(0).cast(pl.Int64)
+    values_lf = (
+        matched.filter(pl.col("cid").is_in([cid[c] for c in valued]) & pl.col("value").is_not_null())
+        .group_by("nid", "cid")
         .agg(
-            pl.col("value").filter(pl.col("concept") == "systolic_bp").min().alias("sys"),
-            pl.col("value").filter(pl.col("concept") == "diastolic_bp").min().alias("dia"),
+            pl.col("value").get(tie_key.arg_max()).alias("last_value"),
+            pl.col("date").max().alias("last_value_date"),
+        )
+    )
+    sbp = matched.filter(pl.col("cid") == cid.get("systolic_bp", -1))
+    sd_lf = (
+        sbp.filter(pl.col("date") > d_sd)
+        .group_by("nid")
+        .agg(pl.col("value").std().alias(f"systolic_bp_sd_{settings.sbp_sd_years}y"))
+    )
+    bp_lf = (
+        matched.filter(pl.col("cid").is_in([cid.get("systolic_bp", -1), cid.get("diastolic_bp", -1)]))
+        .group_by("nid", "date")
+        .agg(
+            pl.col("value").filter(pl.col("cid") == cid.get("systolic_bp", -1)).min().alias("sys"),
+            pl.col("value").filter(pl.col("cid") == cid.get("diastolic_bp", -1)).min().alias("dia"),
         )
         .filter(pl.col("sys").is_not_null() & pl.col("dia").is_not_null())
-        .group_by("nhs_number")
+        .group_by("nid")
         .agg(
             pl.col("date").max().alias("bp_last_date"),
-            pl.col("sys").sort_by("date").last().alias("bp_last_systolic"),
-            pl.col("dia").sort_by("date").last().alias("bp_last_diastolic"),
+            pl.col("sys").get(pl.col("date").arg_max()).alias("bp_last_systolic"),
+            pl.col("dia").get(pl.col("date").arg_max()).alias("bp_last_diastolic"),
         )
     )
-    long, bp_df = pl.collect_all([long_lf, bp])
-    snomed = sorted({c for c, cl in codelists.items() if cl.kind == "snomed"} | set(load_pending()))
-    valued = sorted(c for c in snomed if c in codelists and codelists[c].valued)
-    wide = _wide(long, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
-    vals = _wide(long.filter(pl.col("concept").is_in(valued)), valued, {"last_value": pl.Float64, "last_value_date": pl.Date})
-    sd = long.filter(pl.col("concept") == "systolic_bp").select(
-        "nhs_number", pl.col("sd_recent").alias(f"systolic_bp_sd_{settings.sbp_sd_years}y")
-    )
-    return (
-        wide.join(vals, on="nhs_number", how="left")
-        .join(sd, on="nhs_number", how="left")
-        .join(bp_df, on="nhs_number", how="left")
-    )
+    dates, values, sd, bp = pl.collect_all([dates_lf, values_lf, sd_lf, bp_lf])
+    wide = _wide(dates, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
+    vals = _wide(values, snomed, {"last_value": pl.Float64, "last_value_date": pl.Date})
+    vals = vals.select("nid", *[f"{c}_{s}" for c in valued for s in VALUE_STATS])
+    return wide.join(vals, on="nid", how="left").join(sd, on="nid", how="left").join(bp, on="nid", how="left")
 
 
 def _medication_features(meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date) -> pl.DataFrame:
+    """Medicines match code lists by BNF prefix: worked out once per distinct BNF code."""
     d12 = months_before(as_of, 12)
     med_lists = {c: cl for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"}
-    concept_list = pl.concat_list(
-        [pl.when(bnf_match_expr(cl)).then(pl.lit(c)).otherwise(pl.lit(None, dtype=pl.String)) for c, cl in med_lists.items()]
-    ).list.drop_nulls()
+    concepts = list(med_lists)
+    recent = meds.filter(pl.col("date") <= as_of)
+    distinct = recent.select("bnf_code").unique().collect()
+    matches = [
+        distinct.filter(bnf_match_expr(cl)).select("bnf_code", pl.lit(i, dtype=pl.Int64).alias("cid"))
+        for i, cl in enumerate(med_lists.values())
+    ]
+    code_map = pl.concat(matches) if matches else pl.DataFrame(schema={"bnf_code": pl.String, "cid": pl.Int64})
     long = (
-        meds.filter(pl.col("date") <= as_of)
-        .select("nhs_number", "date", concept_list.alias("concept"))
-        .explode("concept")
-        .filter(pl.col("concept").is_not_null())
-        .group_by("nhs_number", "concept")
+        recent.join(code_map.lazy(), on="bnf_code", how="inner")
+        .select(_nid(), "cid", "date")
+        .group_by("nid", "cid")
         .agg(
             pl.col("date").min().alias("first_date"),
             pl.col("date").max().alias("last_date"),
@@ -124,7 +149,7 @@ def _medication_features(meds: pl.LazyFrame, codelists: dict[str, Codelist], as_
         )
         .collect()
     )
-    return _wide(long, list(med_lists), {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
+    return _wide(long, concepts, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
 
 
 def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings) -> pl.DataFrame:
@@ -133,16 +158,27 @@ def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSetting
     att = pl.col("attended")
     planned = pl.col("service").is_in(list(settings.planned_services))
     crisis = pl.col("service").is_in(list(settings.crisis_services))
+    per_service = (
+        enc.filter(pl.col("date") <= as_of)
+        .select(_nid(), "date", "service", "attended")
+        .group_by("nid", "service", "attended")
+        .agg(
+            pl.col("date").max().alias("last"),
+            recent.sum().cast(pl.Int64).alias("n_12m"),
+        )
+        .collect()
+    )
+    # Small now (people × services × 2): the per-person columns come from this summary.
     aggs = [
-        (recent & att & planned).sum().cast(pl.Int64).alias("planned_contacts_12m"),
-        pl.col("date").filter(att & planned).max().alias("last_planned_contact_date"),
-        (recent & att & crisis).sum().cast(pl.Int64).alias("crisis_contacts_12m"),
-        (recent & ~att).sum().cast(pl.Int64).alias("dna_12m"),
+        pl.col("n_12m").filter(att & planned).sum().alias("planned_contacts_12m"),
+        pl.col("last").filter(att & planned).max().alias("last_planned_contact_date"),
+        pl.col("n_12m").filter(att & crisis).sum().alias("crisis_contacts_12m"),
+        pl.col("n_12m").filter(~att).sum().alias("dna_12m"),
     ]
     for s in SERVICES:
-        aggs.append(pl.col("date").filter(att & (pl.col("service") == s)).max().alias(f"{s}_last_attended"))
-        aggs.append(pl.col("date").filter(~att & (pl.col("service") == s)).max().alias(f"{s}_last_dna"))
-    return enc.filter(pl.col("date") <= as_of).group_by("nhs_number").agg(aggs).collect()
+        aggs.append(pl.col("last").filter(att & (pl.col("service") == s)).max().alias(f"{s}_last_attended"))
+        aggs.append(pl.col("last").filter(~att & (pl.col("service") == s)).max().alias(f"{s}_last_dna"))
+    return per_service.group_by("nid").agg(aggs)
 
 
 def _age(dob: pl.Expr, as_of: date) -> pl.Expr:
@@ -167,8 +203,10 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
     dx, rem = pl.col("smi_diagnosis_last_date"), pl.col("smi_remission_last_date")
     in_remission = rem.is_not_null() & (dx.is_null() | (rem >= dx))
     d_med = months_before(as_of, settings.ecg_medicine_months)
+    words = {"antipsychotic": "an antipsychotic", "mood_stabiliser": "a mood stabiliser"}
     med_hits = [
-        pl.when(pl.col(f"{m}_last_date") > d_med).then(pl.lit(m.replace("_", " "))) for m in settings.ecg_medicines
+        pl.when(pl.col(f"{m}_last_date") > d_med).then(pl.lit(words.get(m, m.replace("_", " "))))
+        for m in settings.ecg_medicines
     ]
     people = people.with_columns(
         reason.alias("out_of_scope_reason"),
@@ -199,10 +237,11 @@ def build_features(
     med = _medication_features(extract.medications, codelists, as_of)
     enc = _encounter_features(extract.encounters, as_of, settings)
     people = (
-        extract.patients.with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
-        .join(ev, on="nhs_number", how="left")
-        .join(med, on="nhs_number", how="left")
-        .join(enc, on="nhs_number", how="left")
+        extract.patients.with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"), _nid())
+        .join(ev, on="nid", how="left")
+        .join(med, on="nid", how="left")
+        .join(enc, on="nid", how="left")
+        .drop("nid")
     )
     counts = [c for c in people.columns if c.endswith("_n_12m") or c in ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")]
     people = people.with_columns(pl.col(counts).fill_null(0))

@@ -70,6 +70,10 @@ def build_scheduler(job_args: dict[str, Any], settings: SchedulerSettings, jobst
     from apscheduler.triggers.cron import CronTrigger
 
     cls = BlockingScheduler if blocking else BackgroundScheduler
+    if jobstore_url.startswith("sqlite") and "///" in jobstore_url:
+        db = jobstore_url.split("///", 1)[1]
+        if db and db != ":memory:":
+            Path(db).parent.mkdir(parents=True, exist_ok=True)
     tz = ZoneInfo(settings.timezone)
     sched = cls(
         jobstores={"default": SQLAlchemyJobStore(url=jobstore_url, tablename=JOBS_TABLE)},

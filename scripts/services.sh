@@ -81,9 +81,12 @@ mesh_start() {
   if mesh_healthy; then echo "services: mesh-sandbox already up on 127.0.0.1:$MESH_PORT"; return 0; fi
   mesh_install
   mkdir -p "$MESH_DATA"
-  ( cd "$TOOLS" && STORE_MODE=file MAILBOXES_DATA_DIR="$MESH_DATA" AUTH_MODE=full SHARED_KEY="$MESH_SHARED_KEY" \
-      nohup "$MESH_VENV/bin/uvicorn" mesh_sandbox.api:app --host 127.0.0.1 --port "$MESH_PORT" --workers=1 \
-      >"$MESH_LOG" 2>&1 & echo $! >"$MESH_PID" )
+  cd "$TOOLS"
+  STORE_MODE=file MAILBOXES_DATA_DIR="$MESH_DATA" AUTH_MODE=full SHARED_KEY="$MESH_SHARED_KEY" \
+    nohup "$MESH_VENV/bin/uvicorn" mesh_sandbox.api:app --host 127.0.0.1 --port "$MESH_PORT" --workers=1 \
+    </dev/null >"$MESH_LOG" 2>&1 &
+  echo $! >"$MESH_PID"
+  cd "$ROOT"
   for _ in $(seq 1 100); do
     mesh_healthy && { echo "services: mesh-sandbox up on 127.0.0.1:$MESH_PORT"; return 0; }
     sleep 0.2

@@ -27,6 +27,20 @@ def nhs_number_clean(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(r"[\s\-]", "")
 
 
+def text_name(column: str) -> str:
+    return f"_t_{column}"
+
+
+def parsed_name(column: str) -> str:
+    return f"_p_{column}"
+
+
+def with_text(frame, columns: dict[str, pl.DataType | None]):
+    """Add the stripped text of every column once (``_t_<column>``), for parsing,
+    checking and for the quarantine file's ``value``."""
+    return frame.with_columns([as_text(c, dt).alias(text_name(c)) for c, dt in columns.items()])
+
+
 def nhs_int_name(column: str) -> str:
     return f"_int_{column}"
 
@@ -62,7 +76,8 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
     ``check_digit=False`` skips the modulus-11 test (used for events and other
     tables whose NHS numbers must match a valid patient anyway).
     """
-    text = as_text(col.name, dtype)
+    text = pl.col(text_name(col.name))  # stripped text, computed once per column (see with_text)
+    P = pl.col(parsed_name(col.name))  # the parsed value, computed once (reasons refer to it)
     reasons: list[pl.Expr] = []
     if col.required:
         reasons.append(_missing(col, text))
@@ -71,7 +86,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
         clean = nhs_number_clean(text)
         parsed = clean
         reasons.append(
-            pl.when(text.is_not_null() & ~clean.str.contains(r"^[0-9]{10}$")).then(
+            pl.when(text.is_not_null() & ~P.str.contains(r"^[0-9]{10}$")).then(
                 pl.lit("not a 10-digit NHS number")
             )
         )
@@ -97,7 +112,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
         else:
             parsed = text.str.to_date("%Y-%m-%d", strict=False)
         reasons.append(
-            pl.when(text.is_not_null() & parsed.is_null()).then(
+            pl.when(text.is_not_null() & P.is_null()).then(
                 pl.lit(f"`{col.name}` is not a valid date (expected YYYY-MM-DD)")
             )
         )
@@ -107,12 +122,13 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
         else:
             parsed = text.cast(pl.Float64, strict=False)
         parsed = pl.when(parsed.is_nan() | parsed.is_infinite()).then(None).otherwise(parsed)
+        number = P if col.kind == "float" else parsed  # int columns are small: recompute there
         reasons.append(
-            pl.when(text.is_not_null() & parsed.is_null()).then(pl.lit(f"`{col.name}` is not a number"))
+            pl.when(text.is_not_null() & number.is_null()).then(pl.lit(f"`{col.name}` is not a number"))
         )
         if col.kind == "int":
             reasons.append(
-                pl.when(parsed.is_not_null() & (parsed != parsed.round(0))).then(
+                pl.when(number.is_not_null() & (number != number.round(0))).then(
                     pl.lit(f"`{col.name}` must be a whole number")
                 )
             )
@@ -120,7 +136,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
             lo, hi = col.min, col.max
             fmt = (lambda v: f"{v:g}")
             reasons.append(
-                pl.when(parsed.is_not_null() & ((parsed < lo) | (parsed > hi))).then(
+                pl.when(number.is_not_null() & ((number < lo) | (number > hi))).then(
                     pl.lit(f"`{col.name}` must be between {fmt(lo)} and {fmt(hi)}")
                 )
             )
@@ -136,7 +152,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
                 .otherwise(None)
             )
         reasons.append(
-            pl.when(text.is_not_null() & parsed.is_null()).then(
+            pl.when(text.is_not_null() & P.is_null()).then(
                 pl.lit(f"`{col.name}` is not a recognised true/false value (true/false, yes/no, y/n, t/f, 1/0)")
             )
         )
@@ -145,7 +161,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
         mapping.update({k.lower(): v for k, v in col.aliases.items()})
         parsed = text.str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.String)
         reasons.append(
-            pl.when(text.is_not_null() & parsed.is_null()).then(
+            pl.when(text.is_not_null() & P.is_null()).then(
                 pl.lit(f"`{col.name}` must be one of {', '.join(col.values)}")
             )
         )
@@ -164,7 +180,5 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
     else:  # pragma: no cover - schema authoring error
         raise ValueError(f"unknown column kind {col.kind}")
 
-    if col.default is not None:
-        parsed = parsed.fill_null(pl.lit(col.default))
     reason = pl.coalesce(reasons) if reasons else pl.lit(None, dtype=pl.String)
     return parsed, reason

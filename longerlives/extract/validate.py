@@ -28,7 +28,7 @@ import polars as pl
 
 from longerlives.codelists import Codelist
 from longerlives.errors import ExtractError
-from longerlives.extract.checks import parse_and_check, with_nhs_int
+from longerlives.extract.checks import parse_and_check, with_nhs_int, with_text
 from longerlives.extract.read import ROW, RawTable
 from longerlives.extract.schemas import SCHEMAS, TableSchema
 from longerlives.settings.extract import ExtractSettings
@@ -76,21 +76,17 @@ def _checked(
     valid_patients: pl.DataFrame | None,
     plausibility: pl.DataFrame | None,
 ) -> pl.LazyFrame:
-    parsed, reasons, texts = [], [], []
+    parsed, reasons = [], []
     for col in schema.columns:
         p, r = parse_and_check(col, raw.source_dtypes.get(col.name), check_digit=not schema.belongs_to_patient)
         parsed.append(p.alias(f"_p_{col.name}"))
         reasons.append(r.alias(f"_e_{col.name}"))
-        dtype = raw.source_dtypes.get(col.name)
-        texts.append(
-            (pl.col(col.name) if dtype in (None, pl.String) else pl.col(col.name).cast(pl.String)).alias(
-                f"_t_{col.name}"
-            )
-        )
-    frame = raw.frame
+    # Three explicit steps so each piece of text is stripped and parsed once.
+    frame = with_text(raw.frame, {c.name: raw.source_dtypes.get(c.name) for c in schema.columns})
     if not schema.belongs_to_patient and "nhs_number" in schema.names:
         frame = with_nhs_int(frame, "nhs_number", raw.source_dtypes.get("nhs_number"))
-    lf = frame.select(pl.col(ROW), *texts, *parsed, *reasons)
+    lf = frame.with_columns(parsed).with_columns(reasons)
+    lf = lf.select(pl.col(ROW), pl.col("^_[tpe]_.*$"))
 
     def add_reason(column: str, condition: pl.Expr, message: pl.Expr) -> pl.Expr:
         e = f"_e_{column}"
@@ -138,52 +134,79 @@ def _checked(
             )
         ).drop("_known")
     if plausibility is not None and plausibility.height:
+        # Only a flag here: the sentence is built in _split for the few bad rows
+        # (formatting text for all 60 million events would dominate the run).
         lf = lf.join(plausibility.lazy(), left_on="_p_code", right_on="code", how="left").with_columns(
-            add_reason(
-                "value",
-                pl.col("_p_value").is_not_null() & ((pl.col("_p_value") < pl.col("_lo")) | (pl.col("_p_value") > pl.col("_hi"))),
-                pl.format(
-                    "{} value {} is outside the plausible range {}",
-                    pl.col("_concept").str.replace_all("_", " "),
-                    pl.col("_t_value").str.strip_chars(),
-                    pl.col("_range"),
-                ),
-            )
-        ).drop("_concept", "_lo", "_hi", "_range")
+            (
+                pl.col("_p_value").is_not_null()
+                & ((pl.col("_p_value") < pl.col("_lo")) | (pl.col("_p_value") > pl.col("_hi")))
+            ).fill_null(False).alias("_implausible")
+        ).with_columns(
+            pl.when(pl.col("_implausible")).then(pl.col("_concept")).alias("_concept"),
+            pl.when(pl.col("_implausible")).then(pl.col("_range")).alias("_range"),
+        ).drop("_lo", "_hi")
+    else:
+        lf = lf.with_columns(
+            pl.lit(False).alias("_implausible"),
+            pl.lit(None, dtype=pl.String).alias("_concept"),
+            pl.lit(None, dtype=pl.String).alias("_range"),
+        )
     error_cols = [f"_e_{c.name}" for c in schema.columns]
-    return lf.with_columns(pl.any_horizontal(pl.col(error_cols).is_not_null()).alias("_bad"))
+    bad = pl.any_horizontal(pl.col(error_cols).is_not_null()) | pl.col("_implausible")
+    texts = [pl.when(pl.col("_bad")).then(pl.col(f"_t_{c.name}")).alias(f"_t_{c.name}") for c in schema.columns]
+    # Keep the input text only where the row is quarantined (its `value` column).
+    return lf.with_columns(bad.alias("_bad")).with_columns(texts)
 
 
-def _materialise(lf: pl.LazyFrame, raw: RawTable, work_dir: Path) -> Path:
-    out = work_dir / f"{raw.name}.parquet"
+def _good_columns(schema: TableSchema) -> list[pl.Expr]:
+    return [
+        (pl.col(f"_p_{c.name}").fill_null(pl.lit(c.default)) if c.default is not None else pl.col(f"_p_{c.name}")).alias(c.name)
+        for c in schema.columns
+    ]
+
+
+def _run_checks(lf: pl.LazyFrame, raw: RawTable, schema: TableSchema, work_dir: Path) -> tuple[pl.LazyFrame, pl.DataFrame, int]:
+    """One pass over the table: good rows (typed contract columns) and bad rows go to
+    two work files at once; the bad rows become quarantine lines."""
+    good_path = work_dir / f"{raw.name}.parquet"
+    bad_path = work_dir / f"{raw.name}.quarantined.parquet"
     try:
-        lf.sink_parquet(out)
+        pl.collect_all(
+            [
+                lf.filter(~pl.col("_bad")).select(_good_columns(schema)).sink_parquet(good_path, lazy=True),
+                lf.filter(pl.col("_bad")).sink_parquet(bad_path, lazy=True),
+            ]
+        )
     except Exception as exc:
         raise ExtractError(f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
-    return out
-
-
-def _split(path: Path, schema: TableSchema) -> tuple[pl.LazyFrame, pl.DataFrame, int]:
-    checked = pl.scan_parquet(path)
-    good = checked.filter(~pl.col("_bad")).select(
-        [pl.col(f"_p_{c.name}").alias(c.name) for c in schema.columns]
-    )
-    error_cols = [f"_e_{c.name}" for c in schema.columns]
-    bad = checked.filter(pl.col("_bad")).collect()
-    parts = []
-    for c in schema.columns:
-        parts.append(
-            bad.filter(pl.col(f"_e_{c.name}").is_not_null()).select(
-                pl.lit(schema.name).alias("table"),
-                pl.col(ROW).cast(pl.Int64).alias("row"),
-                pl.lit(c.name).alias("column"),
-                pl.col(f"_t_{c.name}").alias("value"),
-                pl.col(f"_e_{c.name}").alias("reason"),
-            )
+    good = pl.scan_parquet(good_path)
+    bad = pl.read_parquet(bad_path)
+    if "_t_value" in bad.columns:
+        bad = bad.with_columns(
+            pl.coalesce(
+                pl.col("_e_value"),
+                pl.when(pl.col("_implausible")).then(
+                    pl.format(
+                        "{} value {} is outside the plausible range {}",
+                        pl.col("_concept").str.replace_all("_", " "),
+                        pl.col("_t_value"),
+                        pl.col("_range"),
+                    )
+                ),
+            ).alias("_e_value")
         )
-    quarantine = pl.concat(parts) if parts else pl.DataFrame(schema={k: pl.String for k in QUARANTINE_COLUMNS})
-    del error_cols
-    total = checked.select(pl.len()).collect().item()
+    parts = [
+        bad.filter(pl.col(f"_e_{c.name}").is_not_null()).select(
+            pl.lit(schema.name).alias("table"),
+            pl.col(ROW).cast(pl.Int64).alias("row"),
+            pl.lit(c.name).alias("column"),
+            pl.col(f"_t_{c.name}").alias("value"),
+            pl.col(f"_e_{c.name}").alias("reason"),
+        )
+        for c in schema.columns
+    ]
+    quarantine = pl.concat(parts)
+    total = good.select(pl.len()).collect().item() + bad.height
     return good, quarantine, total
 
 
@@ -213,8 +236,7 @@ def validate_extract(
             valid_patients=valid_patients,
             plausibility=plaus if name == "events" else None,
         )
-        path = _materialise(lf, raw[name], work_dir)
-        g, q, total = _split(path, schema)
+        g, q, total = _run_checks(lf, raw[name], schema, work_dir)
         rows_read[name] = total
         rows_q[name] = q.select(pl.col("row").n_unique()).item() if q.height else 0
         quarantined.append(q)

@@ -3,9 +3,10 @@
 ``stage(ctx)`` decides who gets a letter (``choose.py``), renders the HTML letters
 into ``ctx.staging/letters/<practice_code>/<nhs_number>.html`` (``render.py``),
 adds a PDF beside each when ``ctx.make_pdf``, writes ``letters/index.csv``
-(contract columns ``nhs_number, letter, language, format, path``), sets
-``ctx.letters_index`` (those columns plus ``letter_note``) and
-``ctx.letter_decisions`` is not stored: the worklists read the index and the plans.
+(contract columns ``nhs_number, letter, language, format, path``) and sets
+``ctx.letters_index`` (those columns plus ``letter_note``). ``decide(ctx)`` is
+cheap and deterministic; the worklists call it again for the notes of people who
+get no letter. No names, NHS numbers or addresses are logged.
 """
 
 from __future__ import annotations

@@ -8,10 +8,13 @@ then only renders and writes. Templates: ``templates/letters/<language>/<kind>.h
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
+
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -20,6 +23,9 @@ from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
 
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+WRITER_THREADS = 4
+WRITE_BATCH = 256
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
 
@@ -132,20 +138,41 @@ def render_all(
         (out_dir / "letters" / d).mkdir(parents=True, exist_ok=True)
     paths: list[str] = []
     base = str(out_dir)
-    for r in rows.iter_rows(named=True):
-        tpl = compiled.get(r["template"])
-        if tpl is None:
-            tpl = compiled[r["template"]] = env.get_template(r["template"])
-        has_score = r["qrisk3"] is not None or r["qdiabetes"] is not None
-        html = tpl.render(
-            p=r, as_of=as_of, font_pt=fonts[r["format"]], large_print=r["format"] != "standard",
-            disclaimer=disclaimer if has_score else None,
-        )
-        rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
-        with open(f"{base}/{rel}", "w", encoding="utf-8") as fh:
-            fh.write(html)
-        paths.append(rel)
+    batch: list[tuple[str, bytes]] = []
+    # Rendering is CPU (this thread); creating files is metadata I/O that releases the
+    # GIL, so a few writer threads overlap it with rendering.
+    with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+        pending = []
+        for r in rows.iter_rows(named=True):
+            tpl = compiled.get(r["template"])
+            if tpl is None:
+                tpl = compiled[r["template"]] = env.get_template(r["template"])
+            has_score = r["qrisk3"] is not None or r["qdiabetes"] is not None
+            html = tpl.render(
+                p=r, as_of=as_of, font_pt=fonts[r["format"]], large_print=r["format"] != "standard",
+                disclaimer=disclaimer if has_score else None,
+            )
+            rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
+            batch.append((f"{base}/{rel}", html.encode("utf-8")))
+            paths.append(rel)
+            if len(batch) >= WRITE_BATCH:
+                pending.append(pool.submit(_write_batch, batch))
+                batch = []
+        if batch:
+            pending.append(pool.submit(_write_batch, batch))
+        for f in pending:
+            f.result()  # re-raise any write error
     return paths
+
+
+def _write_batch(batch: list[tuple[str, bytes]]) -> None:
+    for path, data in batch:
+        fd = os.open(path, _FLAGS, 0o644)  # raw fd: no buffered file object per letter
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
 
 
 def _pdf_one(args: tuple[str, str]) -> None:

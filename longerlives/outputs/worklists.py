@@ -98,14 +98,18 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
     """CSV + HTML per team; returns paths relative to ``out_dir``."""
     folder = out_dir / "worklists"
     folder.mkdir(parents=True, exist_ok=True)
-    names = {}
-    if teams is not None and teams.height and "name" in teams.columns:
-        names = dict(zip(teams["team_code"].to_list(), teams["name"].to_list()))
+    names: dict[str, str | None] = {}
+    if teams is not None and teams.height:
+        labels = teams["name"].to_list() if "name" in teams.columns else [None] * teams.height
+        names = dict(zip(teams["team_code"].to_list(), labels))
     tpl = _html_env().get_template("worklist.html.j2")
     written = []
-    for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items():
+    parts = {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
+    for team in names:  # every known team gets a file, empty when nobody is on it today
+        parts.setdefault(team, rows.clear())
+    for team in sorted(parts):
         stem = _SAFE.sub("_", team)
-        part = part.drop("team").sort("priority")
+        part = parts[team].drop("team").sort("priority")
         write_csv(part, folder / f"{stem}.csv", float_precision=1)
         html = tpl.render(
             team=team, team_name=names.get(team) or ("No core team" if team == UNALLOCATED else team),

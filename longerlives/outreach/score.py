@@ -23,6 +23,11 @@ OUT_COLUMNS = (
     "marginalisation_score", "marginalisation_rank", "outreach", "outreach_strict", "outreach_reasons",
 )
 Signal = tuple[pl.Expr, pl.Expr]  # (points, reason or null)
+LTC_WORDS = {
+    "diabetes_type1": "type 1 diabetes", "diabetes_type2": "type 2 diabetes", "cvd": "heart disease or stroke",
+    "ckd_3_5": "chronic kidney disease", "sle": "lupus", "atrial_fibrillation": "atrial fibrillation",
+    "rheumatoid_arthritis": "rheumatoid arthritis", "hypertension": "hypertension",
+}
 
 
 def col(people: pl.DataFrame | pl.LazyFrame, name: str, dtype: pl.DataType = pl.Date) -> pl.Expr:
@@ -81,7 +86,9 @@ def _disengagement(p, as_of: date, s, contacts_known: bool) -> list[Signal]:
     bp_reason = pl.when(bp.is_null()).then(pl.lit("no blood pressure on file")).otherwise(
         pl.format("no blood pressure since {}", _iso(bp))
     )
-    out.append(_sig(bp.is_null() | (bp <= months_before(as_of, a.no_bp_months)), a.no_bp, bp_reason))
+    # points always count; the words are left out when the 0-of-6 reason already says it
+    pts, reason = _sig(bp.is_null() | (bp <= months_before(as_of, a.no_bp_months)), a.no_bp, bp_reason)
+    out.append((pts, pl.when(done != 0).then(reason)))
     return out
 
 
@@ -138,7 +145,7 @@ def _inclusion(p, as_of: date, s) -> list[Signal]:
         pl.format("main language not English ({})", lang))
     ld_reason = pl.concat_str([pl.when(ld.is_not_null()).then(pl.lit("learning disability")),
                                pl.when(aut.is_not_null()).then(pl.lit("autism"))], separator=" and ", ignore_nulls=True)
-    ltcs = [(c.replace("_", " "), col(p, f"{c}_last_date").is_not_null()) for c in d.multimorbidity_concepts]
+    ltcs = [(LTC_WORDS.get(c, c.replace("_", " ")), col(p, f"{c}_last_date").is_not_null()) for c in d.multimorbidity_concepts]
     n_ltc = pl.sum_horizontal([e.cast(pl.Int64) for _, e in ltcs]) if ltcs else pl.lit(0)
     ltc_words = pl.concat_str([pl.when(e).then(pl.lit(w)) for w, e in ltcs], separator=", ", ignore_nulls=True) if ltcs else pl.lit("")
     return [

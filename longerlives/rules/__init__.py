@@ -12,6 +12,8 @@ from typing import Iterable
 
 import polars as pl
 
+from longerlives.errors import CodelistError
+from longerlives.rules._helpers import with_optional_concepts
 from longerlives.rules._spec import FLAG_COLUMNS, FLAG_SCHEMA, Rule, RuleSpec
 from longerlives.settings.rules import RulesSettings
 
@@ -46,10 +48,32 @@ def _load(name: str) -> Rule:
 REGISTRY: tuple[Rule, ...] = tuple(_load(n) for n in RULE_MODULES)
 
 
+def needed_concepts(settings: RulesSettings) -> set[str]:
+    """Every concept the registered rules and their settings read."""
+    out = set(settings.concepts_used())
+    for rule in REGISTRY:
+        out.update(rule.spec.codelists)
+    return out
+
+
+def _check_columns(people: pl.LazyFrame, settings: RulesSettings) -> None:
+    """Fail with a plain message (not a Polars column error) when a code list is missing."""
+    present = set(people.collect_schema().names())
+    required = needed_concepts(settings) - settings.optional_concepts()
+    missing = sorted(c for c in required if f"{c}_last_date" not in present)
+    if missing:
+        raise CodelistError(
+            f"the rules need code lists that are not loaded: {', '.join(missing)} "
+            "(add them to config/codelists/manifest.toml, or change config/rules.toml)"
+        )
+
+
 def evaluate_all(
     people: pl.LazyFrame, as_of: date, settings: RulesSettings, rules: Iterable[Rule] | None = None
 ) -> pl.DataFrame:
     """Every rule (or just ``rules``) over everyone; people out of scope never get a flag."""
+    _check_columns(people, settings)
+    people = with_optional_concepts(people, settings)
     in_scope = people.filter(pl.col("in_scope"))
     frames = [rule.evaluate(in_scope, as_of, settings) for rule in (REGISTRY if rules is None else rules)]
     if not frames:
@@ -65,4 +89,4 @@ def rule_by_id(flag_id: str) -> Rule:
     raise KeyError(f"no rule with id {flag_id!r}")
 
 
-__all__ = ["FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "rule_by_id"]
+__all__ = ["FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
+from typing import TypeVar
 
 import polars as pl
 
 from longerlives.dates import months_before
+from longerlives.settings.rules import RulesSettings
+
+log = logging.getLogger(__name__)
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def within_months(col: str | pl.Expr, as_of: date, months: int) -> pl.Expr:
@@ -86,3 +92,13 @@ def current_smoker_date(min_age_at_record: int) -> pl.Expr:
     old_enough = current >= pl.col("date_of_birth").dt.offset_by(f"{min_age_at_record}y")
     return pl.when((current == latest) & old_enough).then(current).otherwise(None)
 
+
+def with_optional_concepts(frame: Frame, settings: RulesSettings) -> Frame:
+    """Add ``<c>_last_date`` as null for optional concepts with no code list loaded
+    (e.g. BPDEC_COD while its refset is pending), naming them once in the log."""
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    missing = sorted(c for c in settings.optional_concepts() if f"{c}_last_date" not in names)
+    if not missing:
+        return frame
+    log.warning("rules: no code list for %s; treated as never recorded", ", ".join(missing))
+    return frame.with_columns([pl.lit(None, dtype=pl.Date).alias(f"{c}_last_date") for c in missing])

@@ -16,7 +16,7 @@ from datetime import date
 
 import polars as pl
 
-from longerlives.rules._helpers import last_date, within_months
+from longerlives.rules._helpers import last_date, with_optional_concepts, within_months
 from longerlives.settings.rules import RulesSettings
 
 ELEMENTS = ("bmi", "blood_pressure", "lipids", "glucose", "alcohol", "smoking")
@@ -31,6 +31,7 @@ def element_declined_column(element: str) -> str:
 
 
 def add_health_check_columns(people: pl.DataFrame, as_of: date, settings: RulesSettings) -> pl.DataFrame:
+    people = with_optional_concepts(people, settings)
     cols = []
     for element in ELEMENTS:
         sources = [f"{c}_last_date" if c != "bp" else "bp_last_date" for c in settings.phc_elements[element]]

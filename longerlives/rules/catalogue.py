@@ -62,7 +62,13 @@ the abnormal result, or empty when not knowable.
   referral hidden behind a later one, or codes before age 11 other than the latest, are
   not seen.
 * followup.bmi uses recorded BMI values only (a weight with a height is not turned into a BMI).
-* Thresholds marked VERIFY in config/rules.toml have no primary national source yet.
+* Thresholds marked VERIFY in config/rules.toml have no primary national source yet
+  (notably the QDiabetes threshold).
+* Optional concepts with no code list yet (the manifest's `[pending]` table: BPDEC_COD,
+  BRCANSCRDEC_COD, COLCANSCRDEC_COD) count as never recorded, so a breast or bowel
+  decline does not yet silence its flag. Required concepts with no list stop the run.
+* The screening due date is approximated from the GP record (no HPV result, no
+  national call/recall data), so some 25-49s on a 5-year interval are flagged early.
 """
 
 

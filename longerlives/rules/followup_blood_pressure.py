@@ -34,7 +34,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         within_months(day, as_of, settings.followup_months) & raised & ~has_diagnosis(settings.hypertension_concepts)
     )
     reason = pl.format(
-        "Blood pressure {}/{} on {} ({}/{} or more); no hypertension diagnosis recorded",
+        "Blood pressure {}/{} on {} (systolic {} or diastolic {} or more); no hypertension diagnosis recorded",
         num(sys), num(dia), iso(day), pl.lit(fmt(settings.bp_systolic_threshold)), pl.lit(fmt(settings.bp_diastolic_threshold)),
     )
     return flags(gap, RULE.id, day, reason)

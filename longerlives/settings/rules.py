@@ -172,3 +172,14 @@ class RulesSettings(BaseModel):
         for p in self.screening.values():
             out.update((*p.done, *p.declined, *p.missed, *p.unsuitable))
         return out
+
+    def optional_concepts(self) -> set[str]:
+        """Concepts that only silence or annotate a flag (declines, missed appointments,
+        unsuitability). With no code list loaded they count as never recorded — the safe
+        direction: more flags, not fewer. Every other concept must have a code list."""
+        out: set[str] = set()
+        for cs in self.phc_declines.values():
+            out.update(cs)
+        for p in self.screening.values():
+            out.update((*p.declined, *p.missed, *p.unsuitable))
+        return out

@@ -82,7 +82,7 @@ def mix_in(good: pl.DataFrame, bad: pl.DataFrame, rng: np.random.Generator) -> p
     return pl.concat(pieces, rechunk=False)
 
 
-def _col(values, n=None) -> pl.Series:
+def _col(values) -> pl.Series:
     return pl.Series(values, dtype=pl.String)
 
 

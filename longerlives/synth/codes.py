@@ -315,7 +315,10 @@ def build_codebook(codelist_dir: Path | None = None) -> CodeBook:
         if cl is not None and cl.kind == "snomed" and cl.codes:
             codes = list(cl.codes)
         else:
-            codes = list(fallback)
+            # never borrow a code that the loaded lists give to another concept
+            taken = {c for k, other in lists.items() if k != concept and other.kind == "snomed"
+                     for c in other.codes}
+            codes = [c for c in fallback if c not in taken] or list(fallback)
             book.fallback_concepts.append(concept)
         if concept == "smi_diagnosis" and "smi_remission" in lists:
             rem = set(lists["smi_remission"].codes)

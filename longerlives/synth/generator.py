@@ -38,6 +38,7 @@ class _TableWriter:
         self.table, self.fmt = table, fmt
         self.final = out_dir / f"{table}.{fmt}"
         self.rows = 0
+        self.header_written = False
         self.parts: list[Path] = []
         self.parts_dir = out_dir / ".synth-parts" / table
         self.fh = None
@@ -49,8 +50,8 @@ class _TableWriter:
     def write(self, df: pl.DataFrame) -> None:
         df = df.select(pl.all().cast(pl.String))
         if self.fmt == "csv":
-            df.write_csv(self.fh, include_header=self.rows == 0 and not self.parts)
-            self.parts.append(Path("."))  # header written
+            df.write_csv(self.fh, include_header=not self.header_written)
+            self.header_written = True
         else:
             part = self.parts_dir / f"part-{len(self.parts):05d}.parquet"
             df.write_parquet(part, compression="lz4", statistics=False)  # temporary: fast
@@ -61,7 +62,7 @@ class _TableWriter:
         if self.fmt == "csv":
             self.fh.close()
             return
-        pl.scan_parquet(self.parts).sink_parquet(self.final, compression="zstd", statistics=False)
+        pl.scan_parquet(self.parts).sink_parquet(self.final, compression="zstd", row_group_size=500_000)
         shutil.rmtree(self.parts_dir)
 
 
@@ -125,7 +126,8 @@ def generate(
             first = ci == 0
             for t, df in tables.items():
                 good_counts[t] += df.height
-                kinds = plan.kinds_for(t, df.height, first)
+                # bad rows are modelled on good ones: a table with no rows in a chunk gets none
+                kinds = plan.kinds_for(t, df.height, first) if df.height or t == "patients" else []
                 if kinds:
                     if t == "patients":
                         n_base = len(kinds) + kinds.count("duplicate_nhs_number")

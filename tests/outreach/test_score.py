@@ -42,6 +42,12 @@ def test_reason_carries_evidence_like_the_issue_example():
     assert row["marginalisation_rank"] == 1 and row["outreach"]
 
 
+def test_no_bp_words_not_repeated_after_the_none_done_reason():
+    out = _run([_strict_person(1, bp_last_date=date(2023, 1, 1), phc_last_any=date(2023, 1, 1))])
+    r = out.row(0, named=True)
+    assert r["marginalisation_score"] == 60 and "no blood pressure since" not in r["outreach_reasons"]
+
+
 def test_no_blood_pressure_in_18_months():
     out = _run([person(1, bp_last_date=date(2023, 12, 30)), person(2, bp_last_date=date(2023, 12, 31))]).sort("nhs_number")
     assert out["marginalisation_score"].to_list() == [5, 0]
@@ -56,7 +62,7 @@ def test_group_caps_apply():
     # inclusion would be 10 + 5 + 5 + 5 + 3 = 28, capped at 25; nothing else scores
     assert out["marginalisation_score"][0] == 25
     reasons = out["outreach_reasons"][0]
-    assert "homelessness recorded 2025-01-01" in reasons and "2 long-term conditions (hypertension, cvd)" in reasons
+    assert "homelessness recorded 2025-01-01" in reasons and "2 long-term conditions (hypertension, heart disease or stroke)" in reasons
 
 
 def test_few_elements_names_the_missing_ones():

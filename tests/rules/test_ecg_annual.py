@@ -28,7 +28,7 @@ def test_antipsychotic_issued_exactly_six_months_ago_does_not_put_a_person_in_th
 def test_antipsychotic_issued_six_months_minus_a_day_ago_puts_a_person_in_the_cohort(reg):
     p = reg.person()
     reg.medicine(p, "antipsychotic", date(2025, 12, 16))
-    assert reg.flags(FLAG)[p]["reason"] == "No ECG ever recorded; issued antipsychotic in the last 6 months"
+    assert reg.flags(FLAG)[p]["reason"] == "No ECG ever recorded; issued an antipsychotic in the last 6 months"
 
 
 def test_antipsychotic_issued_after_the_as_of_date_is_ignored(reg):
@@ -62,7 +62,7 @@ def test_in_remission_but_on_an_antipsychotic_stays_in_the_ecg_cohort(reg):
     p = reg.smi_person(smi=date(2015, 1, 1))
     reg.event(p, "smi_remission", date(2016, 1, 1))
     reg.medicine(p, "antipsychotic", date(2026, 4, 1))
-    assert reg.flags(FLAG)[p]["reason"] == "No ECG ever recorded; issued antipsychotic in the last 6 months"
+    assert reg.flags(FLAG)[p]["reason"] == "No ECG ever recorded; issued an antipsychotic in the last 6 months"
 
 
 def test_dead_person_on_lithium_is_never_flagged(reg):

@@ -22,7 +22,7 @@ def test_reason_names_the_reading_and_since_is_its_date(reg):
     reg.bp(p, date(2026, 5, 1), 152, 94)
     assert reg.flags(FLAG)[p] == {
         "since": date(2026, 5, 1),
-        "reason": "Blood pressure 152/94 on 2026-05-01 (140/90 or more); no hypertension diagnosis recorded",
+        "reason": "Blood pressure 152/94 on 2026-05-01 (systolic 140 or diastolic 90 or more); no hypertension diagnosis recorded",
     }
 
 

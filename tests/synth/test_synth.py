@@ -289,3 +289,27 @@ def test_arguments_are_checked(tmp_path):
         generate(10, 1, tmp_path, fmt="xlsx")
     with pytest.raises(ValueError):
         generate(0, 1, tmp_path)
+
+
+def test_remission_relapse_same_day_and_crisis_only_people_exist(clean):
+    out, _ = clean
+    book = build_codebook()
+    dx = {book.code_table[i] for i in book.concept_codes["smi_diagnosis"]}
+    rem = {book.code_table[i] for i in book.concept_codes["smi_remission"]}
+    ev = _read(out, "events")
+    d = ev.filter(pl.col("code").is_in(list(dx))).group_by("nhs_number").agg(
+        last_dx=pl.col("date").max(), dx_dates=pl.col("date"))
+    r = ev.filter(pl.col("code").is_in(list(rem))).group_by("nhs_number").agg(
+        last_rem=pl.col("date").max(), first_rem=pl.col("date").min())
+    both = d.join(r, on="nhs_number")
+    n_people = _read(out, "patients").height
+    assert 0.6 < d.height / n_people < 0.9  # ~80% with an SMI diagnosis
+    assert (both["last_rem"] > both["last_dx"]).sum() > 0      # in remission
+    assert (both["last_dx"] > both["first_rem"]).sum() > 0     # relapse after remission
+    assert (both["last_rem"] == both["last_dx"]).sum() > 0     # same-day diagnosis and remission
+    enc = _read(out, "encounters").filter(pl.col("date") > "2025-11-01")
+    attended = enc.filter(pl.col("attended").str.to_lowercase().is_in(["true", "t", "yes", "y", "1"]))
+    kinds = attended.group_by("nhs_number").agg(
+        crisis=pl.col("service").is_in(["crisis", "emergency_department"]).any(),
+        planned=pl.col("service").is_in(["gp", "practice_nurse", "community_mental_health", "outpatient"]).any())
+    assert kinds.filter(pl.col("crisis") & ~pl.col("planned")).height > 0.01 * n_people

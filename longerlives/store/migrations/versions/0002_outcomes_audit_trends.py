@@ -15,22 +15,23 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-NEW_RUN_COLUMNS = (
-    sa.Column("config_hash", sa.String(64), nullable=True),
-    sa.Column("health_check_cohort", sa.Integer(), nullable=True),
-    sa.Column("phc_six_complete", sa.Integer(), nullable=True),
-    sa.Column("flags_opened", sa.Integer(), nullable=True),
-    sa.Column("flags_closed", sa.Integer(), nullable=True),
-    sa.Column("letters_issued", sa.Integer(), nullable=True),
-    sa.Column("outcomes_applied", sa.Integer(), nullable=True),
-    sa.Column("summary_json", sa.Text(), nullable=True),
-)
+def _new_run_columns() -> tuple[sa.Column, ...]:
+    return (
+        sa.Column("config_hash", sa.String(64), nullable=True),
+        sa.Column("health_check_cohort", sa.Integer(), nullable=True),
+        sa.Column("phc_six_complete", sa.Integer(), nullable=True),
+        sa.Column("flags_opened", sa.Integer(), nullable=True),
+        sa.Column("flags_closed", sa.Integer(), nullable=True),
+        sa.Column("letters_issued", sa.Integer(), nullable=True),
+        sa.Column("outcomes_applied", sa.Integer(), nullable=True),
+        sa.Column("summary_json", sa.Text(), nullable=True),
+    )
 
 
 def upgrade() -> None:
     with op.batch_alter_table("runs") as batch:
-        for col in NEW_RUN_COLUMNS:
-            batch.add_column(col.copy())
+        for col in _new_run_columns():
+            batch.add_column(col)
     op.create_table(
         "outreach_outcomes",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -65,5 +66,5 @@ def downgrade() -> None:
     op.drop_table("audit_events")
     op.drop_table("outreach_outcomes")
     with op.batch_alter_table("runs") as batch:
-        for col in reversed(NEW_RUN_COLUMNS):
+        for col in reversed(_new_run_columns()):
             batch.drop_column(col.name)

@@ -1,0 +1,241 @@
+"""Fixtures for the operations tests: hand-built run contexts, a mini pipeline that
+calls the operations stages exactly where pipeline.run calls them, a PostgreSQL
+database and a mesh-sandbox (both on 127.0.0.1, started by scripts/services.sh if
+they are not already up)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import tomllib
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+
+from longerlives.context import RunContext
+from longerlives.settings.operations import OperationsSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ROOT / "scripts" / "services.sh"
+
+
+# -- data ------------------------------------------------------------------------
+def nhs(i: int) -> str:
+    """A valid NHS number (synthetic 9xxxxxxxxx range) for index i."""
+    n = 900_000_000 + i * 7
+    while True:
+        body = f"{n:09d}"
+        check = 11 - sum(int(d) * w for d, w in zip(body, range(10, 1, -1))) % 11
+        check = 0 if check == 11 else check
+        if check != 10:
+            return body + str(check)
+        n += 1
+
+
+def ops_settings(**overrides) -> OperationsSettings:
+    data = tomllib.loads((ROOT / "config" / "operations.toml").read_text())
+    data.update(overrides)
+    return OperationsSettings.model_validate(data)
+
+
+class FakeSettings(SimpleNamespace):
+    def digest(self) -> str:
+        return "0" * 64
+
+
+def people_frame(rows: list[tuple]) -> pl.DataFrame:
+    """rows: (nhs, practice, team, in_scope, cohort, phc_done)."""
+    return pl.DataFrame(
+        rows,
+        schema={"nhs_number": pl.String, "practice_code": pl.String, "core_team": pl.String,
+                "in_scope": pl.Boolean, "health_check_cohort": pl.Boolean, "phc_elements_done": pl.Int64},
+        orient="row",
+    )
+
+
+def flags_frame(rows: list[tuple]) -> pl.DataFrame:
+    """rows: (nhs, flag, since|None, reason)."""
+    return pl.DataFrame(rows, schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date,
+                                      "reason": pl.String}, orient="row")
+
+
+PRACTICES = pl.DataFrame({"practice_code": ["A81001", "B82002", "C83003"], "name": ["One", "Two", "Three"],
+                          "mesh_mailbox": [None, None, None]}, schema_overrides={"mesh_mailbox": pl.String})
+
+
+@dataclass
+class World:
+    """The inputs of one run, as later stages would see them."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+    practices: pl.DataFrame = field(default_factory=lambda: PRACTICES)
+
+
+def default_world() -> World:
+    people = people_frame([
+        (nhs(1), "A81001", "T1", True, True, 2),
+        (nhs(2), "A81001", "T1", True, True, 6),
+        (nhs(3), "B82002", "T2", True, True, 0),
+        (nhs(4), "B82002", "T2", False, True, 0),  # died: out of scope, no flags
+        (nhs(5), "C83003", None, True, False, 0),
+    ])
+    flags = flags_frame([
+        (nhs(1), "phc.blood_pressure", date(2024, 3, 3), "Last blood pressure recorded 2024-03-02, more than 12 months ago"),
+        (nhs(1), "phc.bmi", None, "No BMI ever recorded"),
+        (nhs(3), "outreach.marginalised", None, "Most marginalised 20%: no contact in 12 months"),
+        (nhs(3), "phc.lipids", date(2024, 6, 1), "Last cholesterol result 2024-05-31, more than 12 months ago"),
+        (nhs(5), "screening.bowel", None, "Bowel screening overdue"),
+    ])
+    return World(people, flags)
+
+
+# -- a mini pipeline: the operations stages where pipeline.run should call them ------
+def mini_run(tmp: Path, as_of: date, world: World, *, db_url: str | None = None, out: Path | None = None,
+             settings: OperationsSettings | None = None, fail_at: str | None = None, letters: bool = True):
+    """Mirror of pipeline.run with the issue-6 stages at the places the lead wires them."""
+    from longerlives import delivery, outcomes, store
+    from longerlives.lock import run_lock
+    from longerlives.outputs import exports
+    from longerlives.outputs.core import flags_with_practice, write_flags
+    from longerlives.outputs.csvfile import write_csv
+    from longerlives.pipeline import _promote
+
+    out = out or tmp / "out"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    db_url = db_url or f"sqlite:///{tmp / 'state' / 'runs.sqlite'}"
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    ctx = RunContext(
+        run_id=f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}", as_of=as_of,
+        settings=FakeSettings(operations=settings or ops_settings()), codelists={},
+        extract_dir=tmp / "extract", out_dir=out, staging=staging, db_url=db_url, engine_version="test",
+    )
+    ctx.extract = SimpleNamespace(practices=world.practices)
+    with run_lock(ctx.db_url):
+        store.stage_open(ctx)  # 1. before validate
+        try:
+            ctx.people = world.people
+            ctx.flags = world.flags
+            outcomes.stage(ctx)  # 2. after outreach.stage, before outputs
+            ctx.summary.update({"people_in_scope": int(ctx.people["in_scope"].sum()),
+                                "health_check_cohort": int(ctx.people.filter("in_scope")["health_check_cohort"].sum())})
+            write_flags(flags_with_practice(ctx.flags, ctx.people), ctx.staging)
+            exports.stage(ctx)  # 3. in the outputs stage
+            if fail_at == "outputs":
+                raise RuntimeError("simulated failure while writing outputs")
+            if letters:  # what the letters code does with letters_allowed
+                allowed = store.letters_allowed(ctx).filter("letter_allowed")
+                idx = allowed.select("nhs_number", pl.lit("phc_invite").alias("letter"), pl.lit("en").alias("language"),
+                                     pl.lit("standard").alias("format"),
+                                     (pl.lit("letters/") + pl.col("nhs_number") + pl.lit(".html")).alias("path"))
+                write_csv(idx, ctx.staging / "letters" / "index.csv")
+                ctx.letters_index = idx
+            _promote(ctx.staging, ctx.out_dir)
+            store.stage_record(ctx, "succeeded")  # 4. after promote
+            delivery.stage(ctx)  # 5. after stage_record
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            store.record_failure(ctx, exc)
+            raise
+    return ctx
+
+
+# -- services --------------------------------------------------------------------
+def _services_env() -> dict[str, str]:
+    out = subprocess.run(["bash", str(SERVICES), "env"], check=True, capture_output=True, text=True).stdout
+    return dict(line.split("=", 1) for line in out.split())
+
+
+def _start(what: str) -> None:
+    subprocess.run(["bash", str(SERVICES), "start", what], check=True, capture_output=True, text=True, timeout=600)
+
+
+def _stop(what: str) -> None:
+    subprocess.run(["bash", str(SERVICES), "stop", what], check=False, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    url = os.environ.get("LONGERLIVES_TEST_PG_URL") or _services_env()["LONGERLIVES_TEST_PG_URL"]
+    from sqlalchemy import create_engine, text
+
+    def ok() -> bool:
+        try:
+            e = create_engine(url)
+            with e.connect() as c:
+                c.execute(text("select 1"))
+            e.dispose()
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    started = False
+    if not ok():
+        _start("postgres")
+        started = True
+        assert ok(), "PostgreSQL did not come up on 127.0.0.1 (scripts/services.sh start postgres)"
+    yield url
+    if started:  # leave a server someone else started alone
+        from longerlives.store import dispose_all
+
+        dispose_all()
+        _stop("postgres")
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str):
+    """A fresh database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from longerlives.store import dispose_all
+
+    name = f"ll_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    dispose_all()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mesh_url():
+    env = _services_env()
+    url = os.environ.get("LONGERLIVES_TEST_MESH_URL") or env["LONGERLIVES_TEST_MESH_URL"]
+
+    def ok() -> bool:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2).read()
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    started = False
+    if not ok():
+        _start("mesh")
+        started = True
+        assert ok(), "mesh-sandbox did not come up on 127.0.0.1 (scripts/services.sh start mesh)"
+    os.environ.setdefault("LONGERLIVES_TEST_MESH_SHARED_KEY", env["LONGERLIVES_TEST_MESH_SHARED_KEY"])
+    yield url
+    if started:
+        _stop("mesh")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engines():
+    yield
+    from longerlives.store import dispose_all
+
+    dispose_all()
