@@ -21,7 +21,9 @@ import polars as pl
 
 from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice
 from longerlives.outputs.csvfile import write_csv
-from longerlives.outputs.fhir import build_bundle, bundle_json, check_bundle
+from fhir.resources.R4B.bundle import Bundle
+
+from longerlives.outputs.fhir import bundle_json, check_bundle, plain_bundle
 
 log = logging.getLogger(__name__)
 EXPORTS_DIR = "exports"
@@ -66,8 +68,9 @@ def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, 
     mine = rows.filter(pl.col("practice_code") == practice).select(FLAGS_COLUMNS).sort("nhs_number", "flag")
     folder = base / practice
     csv_path = write_csv(mine, folder / "flags.csv")
-    text = bundle_json(build_bundle(mine, practice, as_of, code_system))
-    check_bundle(text)
+    data = plain_bundle(mine, practice, as_of, code_system)
+    check_bundle(Bundle.model_validate(data))  # fhir.resources R4B: structure, then our value checks
+    text = bundle_json(data)
     (folder / "bundle.json").write_text(text, encoding="utf-8")
     digest = hashlib.sha256(csv_path.read_bytes() + b"\0" + text.encode()).hexdigest()
     return {"practice_code": practice, "rows": mine.height, "sha256": digest}
