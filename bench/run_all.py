@@ -71,6 +71,11 @@ def main() -> None:
             r = measure([PY, "-m", "bench.rules_only", str(folder), AS_OF, str(DATA / "work-rules")])
             extras.append(("Rules only (validate → features → risk → rules)", n, r))
         print(f"bench: {n:,} people: {m['seconds']} s, {m['peak_rss_mb']} MB", flush=True)
+    if os.environ.get("BENCH_SKIP_PARTS") != "1":
+        print("bench: risk equations on 1,000,000 rows …", flush=True)
+        subprocess.run([PY, "bench/bench_risk.py", "--rows", "1000000"], cwd=ROOT, check=True)
+        print("bench: 50,000 HTML letters …", flush=True)
+        subprocess.run([PY, "bench/bench_letters.py", "--write-doc"], cwd=ROOT, check=True)
     write_report(rows, extras)
 
 

@@ -27,7 +27,11 @@ def summarise(out_dir: Path) -> str:
                      f"(strict Longer Lives definition: {outreach.get('strict', 0)})")
         lines.append(f"  engagement plans:             {outreach.get('plans', 0):>7}")
     lines.append(f"  people with a safety item:    {s.get('safety_items', 0):>7}  (first on every worklist)")
-    lines.append(f"  letters produced:             {s.get('letters', 0):>7}")
+    letters = s.get("letters") or {}
+    if isinstance(letters, dict):
+        lines.append(f"  letters produced:             {letters.get('written', 0):>7}")
+        for why, n in sorted((letters.get("not_sent") or {}).items()):
+            lines.append(f"    no letter: {why:<26}{n:>7}")
     deliveries = s.get("deliveries")
     if isinstance(deliveries, dict):
         lines.append("  practice exports delivered:   " + ", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())))

@@ -25,6 +25,7 @@ import polars as pl
 
 from longerlives import __version__
 from longerlives.codelists import load_codelists, load_pending, manifest_hash
+from longerlives.errors import LongerlivesError
 from longerlives.context import RunContext
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import file_sha256
@@ -87,29 +88,34 @@ def run(
     extract_dir, out_dir = Path(extract_dir), Path(out_dir)
     settings = load_settings(config)
     codelists = load_codelists()
-    raw = read_extract(extract_dir)  # fatal problems stop here, before anything is written
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    ctx = RunContext(
-        run_id=run_id,
-        as_of=as_of,
-        settings=settings,
-        codelists=codelists,
-        extract_dir=extract_dir,
-        out_dir=out_dir,
-        staging=staging,
-        db_url=db_url or default_db_url(out_dir),
-        engine_version=__version__,
-        make_pdf=make_pdf,
-    )
-    ctx.input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
-    started = datetime.now(timezone.utc)
+    db_url = db_url or default_db_url(out_dir)
     from longerlives import delivery, store
     from longerlives.lock import run_lock
 
     try:
-        with run_lock(ctx.db_url):
+        raw = read_extract(extract_dir)  # fatal problems stop here, before anything is written
+    except LongerlivesError as exc:
+        store.record_failure(db_url=db_url, run_id=run_id, as_of=as_of, exc=exc)
+        raise
+    with run_lock(db_url):  # a run that finds the lock held just exits; it is not a failed run
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+        ctx = RunContext(
+            run_id=run_id,
+            as_of=as_of,
+            settings=settings,
+            codelists=codelists,
+            extract_dir=extract_dir,
+            out_dir=out_dir,
+            staging=staging,
+            db_url=db_url,
+            engine_version=__version__,
+            make_pdf=make_pdf,
+        )
+        ctx.input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
+        started = datetime.now(timezone.utc)
+        try:
             with _stage(ctx, "store_open", progress):
                 store.stage_open(ctx)
             with _stage(ctx, "validate", progress):
@@ -121,14 +127,16 @@ def run(
                 _write_run_json(ctx, started)
             shutil.rmtree(staging / ".work", ignore_errors=True)
             _promote(staging, out_dir)
-            with _stage(ctx, "delivery", progress):
-                ctx.summary["deliveries"] = delivery.stage(ctx)
-            with _stage(ctx, "store_record", progress):
-                store.stage_record(ctx, "succeeded")
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        store.record_failure(ctx, exc)
-        raise
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            store.record_failure(ctx, exc)
+            raise
+        # The outputs are in place: record the run (letters issued, flag history)
+        # before delivering, so a delivery problem can never cause a letter to repeat.
+        with _stage(ctx, "store_record", progress):
+            store.stage_record(ctx, "succeeded")
+        with _stage(ctx, "delivery", progress):
+            ctx.summary["deliveries"] = delivery.stage(ctx)
     return RunReport(run_id, as_of, out_dir, ctx.summary, ctx.timings)
 
 
@@ -184,7 +192,6 @@ def _summarise(ctx: RunContext) -> None:
             "flags_by_kind": dict(zip(by_flag["flag"].to_list(), by_flag["len"].to_list())),
             "rows_quarantined": sum(ctx.extract.rows_quarantined.values()),
             "safety_items": int(in_scope["safety_items"].is_not_null().sum()) if "safety_items" in in_scope.columns else 0,
-            "letters": ctx.letters_index.height if ctx.letters_index is not None else 0,
         }
     )
 
@@ -205,6 +212,7 @@ def _write_run_json(ctx: RunContext, started: datetime) -> None:
         "codelists_pending": sorted(load_pending()),
         "stage_seconds": ctx.timings,
         "summary": ctx.summary,
-        "files": sorted(ctx.files),
+        "files": sorted(f for f in ctx.files if not f.startswith("letters/") or f == "letters/index.csv"),
+        "letter_files": sum(1 for f in ctx.files if f.startswith("letters/") and f != "letters/index.csv"),
     }
     (ctx.staging / "run.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")

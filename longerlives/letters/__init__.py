@@ -26,9 +26,30 @@ INDEX_SCHEMA = {c: pl.String for c in INDEX_COLUMNS}
 
 
 def decide(ctx: RunContext) -> pl.DataFrame:
-    """Letter decisions for every plan (also used by the worklists for the notes)."""
-    return choose_letters(
+    """Letter decisions for every plan (also used by the worklists for the notes).
+
+    After who-can-get-a-letter (``choose.py``), the letter cadence from the run
+    store applies: no letter again within the cadence unless something new is due,
+    and never twice on one day (``longerlives.store.letters_allowed``).
+    """
+    from longerlives.store import letters_allowed
+
+    decisions = choose_letters(
         ctx.plans, ctx.people, available_templates(), ctx.settings.letters, ctx.settings.outreach.manual_needs
+    )
+    if ctx.flags is None or ctx.flags.height == 0:
+        return decisions
+    allowed = letters_allowed(ctx).select("nhs_number", "letter_allowed", "letter_blocked_reason")
+    blocked = pl.col("send") & (pl.col("letter_allowed") == False)  # noqa: E712 - null means no history
+    return (
+        decisions.join(allowed, on="nhs_number", how="left")
+        .with_columns(
+            pl.when(blocked).then(pl.col("letter_blocked_reason")).otherwise(pl.col("suppressed_because")).alias("suppressed_because"),
+            pl.when(blocked).then(pl.format("no letter: {}", pl.col("letter_blocked_reason"))).otherwise(pl.col("letter_note")).alias("letter_note"),
+            pl.when(blocked).then(False).otherwise(pl.col("send")).alias("send"),
+        )
+        .drop("letter_allowed", "letter_blocked_reason")
+        .sort("nhs_number")
     )
 
 

@@ -23,7 +23,7 @@ from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice
 from longerlives.outputs.csvfile import write_csv
 from fhir.resources.R4B.bundle import Bundle
 
-from longerlives.outputs.fhir import bundle_json, check_bundle, plain_bundle
+from longerlives.outputs.fhir import bundle_json, check_bundle, check_values, model_sample, plain_bundle
 
 log = logging.getLogger(__name__)
 EXPORTS_DIR = "exports"
@@ -63,13 +63,14 @@ def practice_codes(ctx: Any, rows: pl.DataFrame) -> list[str]:
     return sorted(c for c in codes if _ODS.match(c))
 
 
-def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, code_system: str) -> dict:
+def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, code_system: str, sample: int = 0) -> dict:
     """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
     mine = rows.filter(pl.col("practice_code") == practice).select(FLAGS_COLUMNS).sort("nhs_number", "flag")
     folder = base / practice
     csv_path = write_csv(mine, folder / "flags.csv")
     data = plain_bundle(mine, practice, as_of, code_system)
-    check_bundle(Bundle.model_validate(data))  # fhir.resources R4B: structure, then our value checks
+    check_values(data, practice)  # every Flag
+    check_bundle(Bundle.model_validate(model_sample(data, sample)))  # fhir.resources R4B models
     text = bundle_json(data)
     (folder / "bundle.json").write_text(text, encoding="utf-8")
     digest = hashlib.sha256(csv_path.read_bytes() + b"\0" + text.encode()).hexdigest()
@@ -83,7 +84,7 @@ def stage(ctx: Any) -> list[dict]:
     code_system = ctx.settings.operations.fhir_flag_code_system
     written = []
     for practice in practice_codes(ctx, rows):
-        info = write_practice_export(rows, practice, base, ctx.as_of, code_system)
+        info = write_practice_export(rows, practice, base, ctx.as_of, code_system, ctx.settings.operations.fhir_model_sample)
         written.append(info)
         ctx.files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
     total = sum(w["rows"] for w in written)

@@ -93,6 +93,33 @@ def bundle_json(bundle: Bundle | dict) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def model_sample(data: dict, n: int) -> dict:
+    """The bundle with at most ``n`` of its entries (first, last and evenly spread),
+    for validation with the fhir.resources models; ``n == 0`` keeps every entry."""
+    entries = data.get("entry") or []
+    if n == 0 or len(entries) <= n:
+        return data
+    step = (len(entries) - 1) / (n - 1) if n > 1 else len(entries)
+    picked = sorted({min(round(i * step), len(entries) - 1) for i in range(n)})
+    return {**data, "entry": [entries[i] for i in picked]}
+
+
+def check_values(data: dict, practice: str) -> None:
+    """Our value checks on every Flag of a plain bundle (fast: dictionaries only)."""
+    if data.get("type") != "collection":
+        raise FhirExportError("bundle type must be collection")
+    for entry in data.get("entry") or []:
+        res = entry["resource"]
+        ident = res["subject"]["identifier"]
+        if res["resourceType"] != "Flag" or res["status"] != "active":
+            raise FhirExportError("bundle holds something other than an active Flag")
+        if ident["system"] != NHS_NUMBER_SYSTEM or not (len(ident["value"]) == 10 and ident["value"].isdigit()):
+            raise FhirExportError("a Flag's subject is not identified by NHS number")
+        author = res["author"]["identifier"]
+        if author["system"] != ODS_SYSTEM or author["value"] != practice:
+            raise FhirExportError("a Flag's author is not this practice's ODS code")
+
+
 def check_bundle(text_or_bundle: str | Bundle) -> Bundle:
     """Parse a bundle.json (or take a validated Bundle) and check what structure alone cannot."""
     bundle = text_or_bundle if isinstance(text_or_bundle, Bundle) else Bundle.model_validate_json(text_or_bundle)

@@ -29,6 +29,9 @@ def letters_allowed(ctx: Any, flags: pl.DataFrame | None = None) -> pl.DataFrame
     if flags is None or flags.height == 0:
         return pl.DataFrame(schema=ALLOWED_SCHEMA)
     last = ctx.last_letters if ctx.last_letters is not None else pl.DataFrame(schema=LAST_LETTERS_SCHEMA)
+    for name, dtype in LAST_LETTERS_SCHEMA.items():
+        if name not in last.columns:
+            last = last.with_columns(pl.lit(None, dtype=dtype).alias(name))
     now = flags.group_by(pl.col("nhs_number").cast(pl.String)).agg(pl.col("flag").unique().sort().alias("_now"))
     j = now.join(last.select(pl.col("nhs_number").cast(pl.String), "last_letter", "last_letter_flags"),
                  on="nhs_number", how="left")

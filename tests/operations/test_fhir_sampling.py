@@ -1,0 +1,52 @@
+"""Large bundles: every Flag gets our value checks; a spread sample goes through the FHIR models."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from longerlives.outputs.fhir import FhirExportError, check_values, model_sample, plain_bundle
+
+CODE_SYSTEM = "https://longerlives.nhs.uk/CodeSystem/flag"
+
+
+def _rows(n: int, practice: str = "F83004") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "nhs_number": [f"{9000000000 + i:010d}" for i in range(n)],
+            "practice_code": [practice] * n,
+            "core_team": [None] * n,
+            "flag": ["phc.bmi"] * n,
+            "since": [date(2026, 1, 1)] * n,
+            "reason": ["No BMI ever recorded"] * n,
+        }
+    )
+
+
+def test_sample_keeps_first_and_last_flag_and_the_requested_number():
+    data = plain_bundle(_rows(1000), "F83004", date(2026, 11, 1), CODE_SYSTEM)
+    sample = model_sample(data, 50)
+    ids = [e["resource"]["subject"]["identifier"]["value"] for e in sample["entry"]]
+    assert len(ids) == 50
+    assert ids[0] == "9000000000" and ids[-1] == "9000000999"
+
+
+def test_sample_of_zero_means_every_flag_is_model_validated():
+    data = plain_bundle(_rows(20), "F83004", date(2026, 11, 1), CODE_SYSTEM)
+    assert model_sample(data, 0) is data
+
+
+def test_value_checks_catch_a_flag_for_another_practice_anywhere_in_the_bundle():
+    data = plain_bundle(_rows(300), "F83004", date(2026, 11, 1), CODE_SYSTEM)
+    data["entry"][157]["resource"]["author"]["identifier"]["value"] = "Y12345"
+    with pytest.raises(FhirExportError, match="author"):
+        check_values(data, "F83004")
+
+
+def test_value_checks_catch_a_malformed_nhs_number_anywhere_in_the_bundle():
+    data = plain_bundle(_rows(300), "F83004", date(2026, 11, 1), CODE_SYSTEM)
+    data["entry"][201]["resource"]["subject"]["identifier"]["value"] = "12345"
+    with pytest.raises(FhirExportError, match="NHS number"):
+        check_values(data, "F83004")
