@@ -32,6 +32,7 @@ class RunContext:
     plans: pl.DataFrame | None = None  # engagement plans, one row per person with open flags
     last_letters: pl.DataFrame | None = None  # from the run store: nhs_number, last_letter, last_letter_flags
     letters_index: pl.DataFrame | None = None
+    letter_decisions: pl.DataFrame | None = None  # who gets a letter and why not (set by the letters stage)
     outcomes: pl.DataFrame | None = None  # from the run store: nhs_number, last_outcome, last_outcome_date
     input_hashes: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)

@@ -30,7 +30,7 @@ import polars as pl
 
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
 from longerlives.dates import months_before
-from longerlives.extract.schemas import SERVICES
+from longerlives.vocabulary import SERVICES
 from longerlives.extract.validate import Extract
 from longerlives.settings.features import FeatureSettings
 

@@ -52,22 +52,12 @@ class TableSchema:
         return next(c for c in self.columns if c.name == name)
 
 
-SEX_VALUES = ("female", "male", "unknown")
-SEX_ALIASES = {"f": "female", "m": "male", "u": "unknown"}
-ETHNIC_CATEGORIES = tuple("ABCDEFGHJKLMNPRSZ")
-COMMUNICATION_NEEDS = ("easy_read", "large_print", "braille", "bsl", "audio", "email")
-SERVICES = (
-    "gp",
-    "practice_nurse",
-    "community_mental_health",
-    "crisis",
-    "emergency_department",
-    "inpatient_mental_health",
-    "inpatient_physical",
-    "outpatient",
-    "cancer_2ww",
-    "screening",
-    "other",
+from longerlives.vocabulary import (  # noqa: E402 - re-exported for readers of the schema
+    COMMUNICATION_NEEDS,
+    ETHNIC_CATEGORIES,
+    SERVICES,
+    SEX_ALIASES,
+    SEX_VALUES,
 )
 
 PATIENTS = TableSchema(

@@ -56,6 +56,7 @@ def decide(ctx: RunContext) -> pl.DataFrame:
 def stage(ctx: RunContext) -> None:
     s = ctx.settings.letters
     decisions = decide(ctx)
+    ctx.letter_decisions = decisions
     disclaimer = clinrisk_disclaimer() if s.show_risk_scores else None
     extract = ctx.extract
     rows = letter_rows(

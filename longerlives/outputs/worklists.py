@@ -130,9 +130,8 @@ def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of, run_id: str) -> 
 
 
 def stage(ctx: RunContext) -> None:
-    from longerlives.letters import decide
 
-    decisions = decide(ctx) if ctx.plans.height else None
+    decisions = ctx.letter_decisions if ctx.plans.height else None
     rows = worklist_rows(ctx.plans, ctx.people, ctx.letters_index, decisions, ctx.last_letters)
     teams = ctx.extract.teams if ctx.extract is not None else None
     ctx.files += write_worklists(rows, ctx.staging, teams, ctx.as_of, ctx.run_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from longerlives.extract.schemas import SERVICES
+from longerlives.vocabulary import SERVICES
 
 
 class FeatureSettings(BaseModel):
