@@ -121,6 +121,9 @@ def letter_rows(
     ).sort("nhs_number")
 
 
+PARALLEL_MIN_LETTERS = 4000  # below this, starting worker processes costs more than it saves
+
+
 def render_all(
     rows: pl.DataFrame,
     out_dir: Path,
@@ -129,7 +132,34 @@ def render_all(
     env: Environment | None = None,
     disclaimer: str | None = None,
 ) -> list[str]:
-    """Render and write every letter; returns paths relative to ``out_dir`` (row order)."""
+    """Render and write every letter; returns paths relative to ``out_dir`` (row order).
+
+    Large batches are split across ``settings.render_workers`` processes (spawned,
+    not forked, so Polars' thread pool is never copied mid-flight); each renders and
+    writes its own slice, and the paths come back in row order.
+    """
+    workers = min(settings.render_workers, max(1, rows.height // (PARALLEL_MIN_LETTERS // 2)))
+    if workers <= 1 or rows.height < PARALLEL_MIN_LETTERS:
+        return _render_serial(rows, out_dir, as_of, settings, env, disclaimer)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-rows.height // workers)
+    chunks = [rows.slice(i, size) for i in range(0, rows.height, size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = pool.map(_render_serial, chunks, [out_dir] * len(chunks), [as_of] * len(chunks),
+                         [settings] * len(chunks), [None] * len(chunks), [disclaimer] * len(chunks))
+        return [p for part in parts for p in part]
+
+
+def _render_serial(
+    rows: pl.DataFrame,
+    out_dir: Path,
+    as_of: date,
+    settings: LetterSettings,
+    env: Environment | None = None,
+    disclaimer: str | None = None,
+) -> list[str]:
     env = env or environment()
     compiled: dict[str, Any] = {}
     fonts = {"standard": settings.base_font_pt, "large_print": settings.large_print_font_pt,

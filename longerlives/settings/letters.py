@@ -23,6 +23,7 @@ class LetterSettings(BaseModel):
     show_risk_scores: bool = True
     risk_source: str = ""
     pdf_workers: int = Field(1, ge=1, le=64)
+    render_workers: int = Field(2, ge=1, le=64)
 
     @field_validator("format_precedence")
     @classmethod
