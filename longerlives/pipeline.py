@@ -137,6 +137,7 @@ def run(
             store.stage_record(ctx, "succeeded")
         with _stage(ctx, "delivery", progress):
             ctx.summary["deliveries"] = delivery.stage(ctx)
+        _write_run_json(ctx, started, folder=out_dir)  # final timings and deliveries (atomic replace)
     return RunReport(run_id, as_of, out_dir, ctx.summary, ctx.timings)
 
 
@@ -196,7 +197,7 @@ def _summarise(ctx: RunContext) -> None:
     )
 
 
-def _write_run_json(ctx: RunContext, started: datetime) -> None:
+def _write_run_json(ctx: RunContext, started: datetime, folder: Path | None = None) -> None:
     record = {
         "run_id": ctx.run_id,
         "as_of": ctx.as_of.isoformat(),
@@ -215,4 +216,7 @@ def _write_run_json(ctx: RunContext, started: datetime) -> None:
         "files": sorted(f for f in ctx.files if not f.startswith("letters/") or f == "letters/index.csv"),
         "letter_files": sum(1 for f in ctx.files if f.startswith("letters/") and f != "letters/index.csv"),
     }
-    (ctx.staging / "run.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    target = (folder or ctx.staging) / "run.json"
+    tmp = target.with_name(".run.json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(target)

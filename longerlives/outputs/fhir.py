@@ -93,6 +93,51 @@ def bundle_json(bundle: Bundle | dict) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def bundle_text(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> str:
+    """Exactly ``bundle_json(plain_bundle(...))``, built column-wise by Polars.
+
+    Keys are laid out in sorted order at every level (so the bytes match the
+    sorted-key encoder), and a Flag without a ``since`` date has no ``period``.
+    A test holds the two byte-identical.
+    """
+    if rows.height and (rows["practice_code"] != practice).any():
+        raise FhirExportError("a flag for another practice reached this practice's bundle")
+    ids = [flag_uuid(n, f) for n, f in zip(rows["nhs_number"].to_list(), rows["flag"].to_list())]
+    reason = pl.col("reason").fill_null("").str.strip_chars()
+    text = pl.when(reason == "").then(pl.col("flag")).otherwise(pl.concat_str(reason, pl.lit(" ("), pl.col("flag"), pl.lit(")")))
+    since = pl.col("since").cast(pl.String)
+
+    def ident(system: str, value: pl.Expr) -> pl.Expr:
+        return pl.struct(pl.lit(system).alias("system"), value.alias("value"))
+
+    common_head = [
+        pl.struct(ident(ODS_SYSTEM, pl.lit(practice)).alias("identifier"), pl.lit("Organization").alias("type")).alias("author"),
+        pl.concat_list(pl.struct(pl.concat_list(pl.struct(
+            pl.lit("clinical").alias("code"), pl.lit("Clinical").alias("display"), pl.lit(FLAG_CATEGORY_SYSTEM).alias("system")
+        )).alias("coding"))).alias("category"),
+        pl.struct(
+            pl.concat_list(pl.struct(pl.col("flag").alias("code"), pl.lit(code_system).alias("system"))).alias("coding"),
+            text.alias("text"),
+        ).alias("code"),
+        pl.col("_id").alias("id"),
+    ]
+    common_tail = [
+        pl.lit("Flag").alias("resourceType"),
+        pl.lit("active").alias("status"),
+        pl.struct(ident(NHS_NUMBER_SYSTEM, pl.col("nhs_number")).alias("identifier"), pl.lit("Patient").alias("type")).alias("subject"),
+    ]
+    with_period = pl.struct(*common_head, pl.struct(since.alias("start")).alias("period"), *common_tail)
+    without = pl.struct(*common_head, *common_tail)
+    resource = pl.when(pl.col("since").is_null()).then(without.struct.json_encode()).otherwise(with_period.struct.json_encode())
+    entries = rows.with_columns(pl.Series("_id", ids, dtype=pl.String)).select(
+        pl.concat_str(pl.lit('{"fullUrl":"urn:uuid:'), pl.col("_id"), pl.lit('","resource":'), resource, pl.lit("}")).alias("e")
+    )["e"].to_list()
+    identifier = json.dumps({"system": BUNDLE_ID_SYSTEM, "value": f"{practice}-{as_of.isoformat()}"},
+                            sort_keys=True, separators=(",", ":"))
+    head = '{"entry":[' + ",".join(entries) + "]," if entries else "{"
+    return head + f'"identifier":{identifier},"resourceType":"Bundle","type":"collection"}}' + "\n"
+
+
 def model_sample(data: dict, n: int) -> dict:
     """The bundle with at most ``n`` of its entries (first, last and evenly spread),
     for validation with the fhir.resources models; ``n == 0`` keeps every entry."""

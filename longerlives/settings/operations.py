@@ -80,7 +80,7 @@ class OperationsSettings(BaseModel):
     mesh: MeshSettings = MeshSettings()
     outbox_dir: str | None = None  # default <state>/outbox
     fhir_flag_code_system: str = "https://longerlives.nhs.uk/CodeSystem/flag"
-    fhir_model_sample: int = Field(500, ge=0)  # Flags per bundle checked by fhir.resources; 0 = all
+    fhir_model_sample: int = Field(25, ge=0)  # Flags per bundle checked by fhir.resources; 0 = all
 
     @field_validator("outcome_actions")
     @classmethod

@@ -50,3 +50,22 @@ def test_value_checks_catch_a_malformed_nhs_number_anywhere_in_the_bundle():
     data["entry"][201]["resource"]["subject"]["identifier"]["value"] = "12345"
     with pytest.raises(FhirExportError, match="NHS number"):
         check_values(data, "F83004")
+
+
+def test_column_wise_bundle_is_byte_identical_to_the_reference_encoder():
+    from longerlives.outputs.fhir import bundle_json, bundle_text
+
+    rows = pl.DataFrame(
+        {
+            "nhs_number": ["9000000009", "9000000017", "9000000025"],
+            "practice_code": ["F83004"] * 3,
+            "core_team": [None, "T1", None],
+            "flag": ["phc.bmi", "screening.cervical", "followup.blood_pressure"],
+            "since": [date(2026, 1, 1), None, date(2025, 2, 28)],
+            "reason": ['No BMI "ever" recorded', "", "Blood pressure 152/94 — Zoë’s reading; no diagnosis"],
+        }
+    )
+    reference = bundle_json(plain_bundle(rows, "F83004", date(2026, 11, 1), CODE_SYSTEM))
+    assert bundle_text(rows, "F83004", date(2026, 11, 1), CODE_SYSTEM) == reference
+    empty = rows.head(0)
+    assert bundle_text(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM) == bundle_json(plain_bundle(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM))
