@@ -12,7 +12,6 @@ scope (alive, registered, 18 or over): the dead and the deregistered never leave
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from pathlib import Path
@@ -24,7 +23,7 @@ from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice
 from longerlives.outputs.csvfile import write_csv
 from fhir.resources.R4B.bundle import Bundle
 
-from longerlives.outputs.fhir import bundle_text, check_bundle, check_values, model_sample
+from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
 
 log = logging.getLogger(__name__)
 EXPORTS_DIR = "exports"
@@ -69,10 +68,11 @@ def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, 
     mine = rows.filter(pl.col("practice_code") == practice).select(FLAGS_COLUMNS).sort("nhs_number", "flag")
     folder = base / practice
     csv_path = write_csv(mine, folder / "flags.csv")
-    text = bundle_text(mine, practice, as_of, code_system)  # column-wise; equals bundle_json(plain_bundle(...))
-    data = json.loads(text)
-    check_values(data, practice)  # every Flag
-    check_bundle(Bundle.model_validate(model_sample(data, sample)))  # fhir.resources R4B models
+    check_rows(mine, practice)  # every Flag, vectorised
+    text, entries, envelope = bundle_parts(mine, practice, as_of, code_system)  # equals bundle_json(plain_bundle(...))
+    sampled = sampled_bundle(entries, envelope, sample)
+    check_values(sampled, practice)
+    check_bundle(Bundle.model_validate(sampled))  # fhir.resources R4B models on the sample
     (folder / "bundle.json").write_text(text, encoding="utf-8")
     digest = hashlib.sha256(csv_path.read_bytes() + b"\0" + text.encode()).hexdigest()
     return {"practice_code": practice, "rows": mine.height, "sha256": digest}

@@ -94,7 +94,12 @@ def bundle_json(bundle: Bundle | dict) -> str:
 
 
 def bundle_text(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> str:
-    """Exactly ``bundle_json(plain_bundle(...))``, built column-wise by Polars.
+    """Exactly ``bundle_json(plain_bundle(...))``, built column-wise by Polars."""
+    return bundle_parts(rows, practice, as_of, code_system)[0]
+
+
+def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> tuple[str, list[str], str]:
+    """(bundle text, each entry's JSON text, the envelope without entries as JSON text).
 
     Keys are laid out in sorted order at every level (so the bytes match the
     sorted-key encoder), and a Flag without a ``since`` date has no ``period``.
@@ -134,8 +139,29 @@ def bundle_text(rows: pl.DataFrame, practice: str, as_of: date, code_system: str
     )["e"].to_list()
     identifier = json.dumps({"system": BUNDLE_ID_SYSTEM, "value": f"{practice}-{as_of.isoformat()}"},
                             sort_keys=True, separators=(",", ":"))
+    tail = f'"identifier":{identifier},"resourceType":"Bundle","type":"collection"}}'
     head = '{"entry":[' + ",".join(entries) + "]," if entries else "{"
-    return head + f'"identifier":{identifier},"resourceType":"Bundle","type":"collection"}}' + "\n"
+    return head + tail + "\n", entries, "{" + tail
+
+
+def sampled_bundle(entries: list[str], envelope: str, n: int) -> dict:
+    """The envelope with at most ``n`` entries parsed (first, last, evenly spread)."""
+    data = json.loads(envelope)
+    picked = model_sample({"entry": list(range(len(entries)))}, n).get("entry", [])
+    if picked:
+        data["entry"] = [json.loads(entries[i]) for i in picked]
+    return data
+
+
+def check_rows(rows: pl.DataFrame, practice: str) -> None:
+    """Our value checks on every row going into a practice's bundle (vectorised)."""
+    bad_nhs = ~rows["nhs_number"].str.contains(r"^[0-9]{10}$").fill_null(False)
+    if bad_nhs.any():
+        raise FhirExportError("a Flag's subject is not identified by a 10-digit NHS number")
+    if (rows["practice_code"] != practice).any():
+        raise FhirExportError("a flag for another practice reached this practice's bundle")
+    if rows["flag"].null_count():
+        raise FhirExportError("a Flag has no code")
 
 
 def model_sample(data: dict, n: int) -> dict:

@@ -69,3 +69,14 @@ def test_column_wise_bundle_is_byte_identical_to_the_reference_encoder():
     assert bundle_text(rows, "F83004", date(2026, 11, 1), CODE_SYSTEM) == reference
     empty = rows.head(0)
     assert bundle_text(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM) == bundle_json(plain_bundle(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM))
+
+
+def test_sampled_bundle_parses_only_the_sampled_entries_and_keeps_the_envelope():
+    from longerlives.outputs.fhir import bundle_parts, sampled_bundle
+
+    text, entries, envelope = bundle_parts(_rows(400), "F83004", date(2026, 11, 1), CODE_SYSTEM)
+    sample = sampled_bundle(entries, envelope, 10)
+    assert len(sample["entry"]) == 10
+    assert sample["identifier"]["value"] == "F83004-2026-11-01"
+    assert sample["entry"][-1]["resource"]["subject"]["identifier"]["value"] == "9000000399"
+    assert text.count('"resourceType":"Flag"') == 400
