@@ -78,9 +78,10 @@ def _event_features(
     snomed = sorted({c for c, cl in codelists.items() if cl.kind == "snomed"} | set(load_pending()))
     valued = [c for c in snomed if c in codelists and codelists[c].valued]
     cid = {c: i for i, c in enumerate(snomed)}
+    code_ids = _concept_ids(snomed_concept_map(codelists), snomed)
     matched = (
-        events.filter(pl.col("date") <= as_of)
-        .join(_concept_ids(snomed_concept_map(codelists), snomed).lazy(), on="code", how="inner")
+        events.filter(pl.col("code").is_in(code_ids["code"].unique().implode()) & (pl.col("date") <= as_of))
+        .join(code_ids.lazy(), on="code", how="inner")
         .select(_nid(), "cid", "date", "value")
     )
     dates_lf = matched.group_by("nid", "cid").agg(

@@ -30,7 +30,13 @@ from longerlives.context import RunContext
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import file_sha256
 from longerlives.features import build_features
-from longerlives.outputs.core import flags_with_practice, write_flags, write_patients, write_quarantine
+from longerlives.outputs.core import (
+    flags_with_practice,
+    write_flags,
+    write_patients,
+    write_quarantine,
+    write_risk_disclaimer,
+)
 from longerlives.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -168,6 +174,7 @@ def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
             str(write_flags(flags_out, ctx.staging).relative_to(ctx.staging)),
             str(write_patients(ctx.people, ctx.staging).relative_to(ctx.staging)),
             str(write_quarantine(ctx.extract.quarantine, ctx.staging).relative_to(ctx.staging)),
+            str(write_risk_disclaimer(ctx.staging).relative_to(ctx.staging)),
         ]
     with _stage(ctx, "letters", progress):
         letters.stage(ctx)

@@ -34,6 +34,18 @@ PATIENTS_EXTRA = [
     "open_flags",
 ]
 QUARANTINE_COLUMNS = ["table", "row", "column", "value", "reason"]
+DISCLAIMER_FILE = "risk-scores-DISCLAIMER.txt"
+
+
+def write_risk_disclaimer(folder: Path) -> Path:
+    """ClinRisk's disclaimer, held beside every file that shows a QRISK3/QDiabetes score."""
+    from longerlives.risk import CLINRISK_DISCLAIMER
+    from longerlives.risk.disclaimer import DISPLAY_LINE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / DISCLAIMER_FILE
+    path.write_text(DISPLAY_LINE + "\n\n" + CLINRISK_DISCLAIMER.rstrip() + "\n", encoding="utf-8")
+    return path
 
 
 def flags_with_practice(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:

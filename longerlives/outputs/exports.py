@@ -23,6 +23,7 @@ from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice
 from longerlives.outputs.csvfile import write_csv
 from fhir.resources.R4B.bundle import Bundle
 
+from longerlives.outputs.core import write_risk_disclaimer
 from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, 
     check_values(sampled, practice)
     check_bundle(Bundle.model_validate(sampled))  # fhir.resources R4B models on the sample
     (folder / "bundle.json").write_text(text, encoding="utf-8")
+    write_risk_disclaimer(folder)  # flag reasons can quote QRISK3-2017 / QDiabetes-2018 scores
     digest = hashlib.sha256(csv_path.read_bytes() + b"\0" + text.encode()).hexdigest()
     return {"practice_code": practice, "rows": mine.height, "sha256": digest}
 

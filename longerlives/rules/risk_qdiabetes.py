@@ -32,7 +32,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     diabetic = has_diagnosis(settings.diabetes_concepts, settings.diabetes_resolved_concept)
     gap = people.filter(score.is_not_null() & (score >= settings.risk_qdiabetes_threshold) & ~diabetic)
     reason = pl.format(
-        "QDiabetes 10-year type 2 diabetes risk {}% ({}% or more); no diabetes diagnosis recorded",
+        "QDiabetes-2018 10-year type 2 diabetes risk {}% ({}% or more); no diabetes diagnosis recorded",
         num(score),
         pl.lit(fmt(settings.risk_qdiabetes_threshold)),
     )

@@ -36,7 +36,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         score.is_not_null() & (score >= settings.risk_qrisk3_threshold) & ~within_months(treated_last, as_of, months)
     )
     lead = pl.format(
-        "QRISK3 10-year cardiovascular risk {}% ({}% or more)", num(score), pl.lit(fmt(settings.risk_qrisk3_threshold))
+        "QRISK3-2017 10-year cardiovascular risk {}% ({}% or more)", num(score), pl.lit(fmt(settings.risk_qrisk3_threshold))
     )
     reason = (
         pl.when(treated_last.is_null())

@@ -67,3 +67,14 @@ def test_quarantined_rows_plus_used_rows_cover_the_whole_extract(full_run, synth
     q = pl.read_csv(out / "quarantine.csv", infer_schema=False)
     for table, n in record["rows_quarantined"].items():
         assert q.filter(pl.col("table") == table)["row"].n_unique() == n
+
+
+def test_clinrisk_disclaimer_is_held_beside_every_file_showing_a_score(full_run):
+    out, _ = full_run
+    text = (out / "risk-scores-DISCLAIMER.txt").read_text()
+    assert "QRISK3-2017 algorithm (open-source implementation)" in text
+    assert "Inaccurate implementations of risk scores can lead to wrong patients being given the wrong treatment" in text
+    for practice in (out / "exports").iterdir():
+        flags = (practice / "flags.csv").read_text()
+        if "QRISK3-2017" in flags or "QDiabetes-2018" in flags:
+            assert (practice / "risk-scores-DISCLAIMER.txt").exists()

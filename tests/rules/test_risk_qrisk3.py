@@ -14,7 +14,7 @@ def test_score_at_the_threshold_is_flagged_and_just_below_is_not(reg):
     assert set(got) == {at}
     assert got[at] == {
         "since": None,
-        "reason": "QRISK3 10-year cardiovascular risk 10% (10% or more); no lipid-lowering medicine ever issued",
+        "reason": "QRISK3-2017 10-year cardiovascular risk 10% (10% or more); no lipid-lowering medicine ever issued",
     }
 
 
@@ -27,7 +27,7 @@ def test_lipid_lowering_issued_exactly_six_months_ago_no_longer_counts(reg):
     p = reg.person(qrisk3=14.25)
     reg.medicine(p, "lipid_lowering", date(2025, 12, 15))
     assert reg.flags(FLAG)[p]["reason"] == (
-        "QRISK3 10-year cardiovascular risk 14.2% (10% or more); "
+        "QRISK3-2017 10-year cardiovascular risk 14.2% (10% or more); "
         "last lipid-lowering medicine issued 2025-12-15, more than 6 months ago"
     )
 
