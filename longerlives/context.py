@@ -36,5 +36,6 @@ class RunContext:
     outcomes: pl.DataFrame | None = None  # from the run store: nhs_number, last_outcome, last_outcome_date
     input_hashes: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, float] = field(default_factory=dict)  # peak RSS (MB) after each stage
     summary: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)

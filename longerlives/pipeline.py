@@ -65,9 +65,17 @@ def _stage(ctx: RunContext, name: str, progress: ProgressHook | None) -> Iterato
     t0 = time.perf_counter()
     yield
     ctx.timings[name] = round(time.perf_counter() - t0, 3)
+    ctx.memory[name] = _peak_rss_mb()
     log.info("stage %s done in %.2fs", name, ctx.timings[name])
     if progress:
         progress(name, "done")
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB); recorded after each stage."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _promote(staging: Path, out_dir: Path) -> None:
@@ -219,6 +227,7 @@ def _write_run_json(ctx: RunContext, started: datetime, folder: Path | None = No
         "codelists_overridden": sorted(c for c, cl in ctx.codelists.items() if cl.overridden),
         "codelists_pending": sorted(load_pending()),
         "stage_seconds": ctx.timings,
+        "peak_memory_mb_after_stage": ctx.memory,
         "summary": ctx.summary,
         "files": sorted(f for f in ctx.files if not f.startswith("letters/") or f == "letters/index.csv"),
         "letter_files": sum(1 for f in ctx.files if f.startswith("letters/") and f != "letters/index.csv"),

@@ -134,28 +134,18 @@ def _checked(
             )
         )
     if plausibility is not None and plausibility.height:
-        # Hash lookups rather than a join; only a flag here: the sentence is built
-        # for the few bad rows in _run_checks (formatting text for all 60 million
-        # events would dominate the run).
-        codes = plausibility["code"]
-        lo = pl.col("_p_code").replace_strict(codes, plausibility["_lo"], default=None, return_dtype=pl.Float64)
-        hi = pl.col("_p_code").replace_strict(codes, plausibility["_hi"], default=None, return_dtype=pl.Float64)
+        # One membership test per valued concept (streams; a lookup table did not),
+        # and only a flag here: the sentence is built in _run_checks for the few bad
+        # rows (formatting text for all 60 million events would dominate the run).
         value = pl.col("_p_value")
-        implausible = (value.is_not_null() & ((value < lo) | (value > hi))).fill_null(False)
-        lf = lf.with_columns(implausible.alias("_implausible")).with_columns(
-            pl.when(pl.col("_implausible"))
-            .then(pl.col("_p_code").replace_strict(codes, plausibility["_concept"], default=None, return_dtype=pl.String))
-            .alias("_concept"),
-            pl.when(pl.col("_implausible"))
-            .then(pl.col("_p_code").replace_strict(codes, plausibility["_range"], default=None, return_dtype=pl.String))
-            .alias("_range"),
-        )
+        tests = [
+            pl.col("_p_code").is_in(group["code"].implode()) & ((value < group["_lo"][0]) | (value > group["_hi"][0]))
+            for _, group in plausibility.group_by("_concept", maintain_order=True)
+        ]
+        implausible = (value.is_not_null() & pl.any_horizontal(tests)).fill_null(False)
+        lf = lf.with_columns(implausible.alias("_implausible"))
     else:
-        lf = lf.with_columns(
-            pl.lit(False).alias("_implausible"),
-            pl.lit(None, dtype=pl.String).alias("_concept"),
-            pl.lit(None, dtype=pl.String).alias("_range"),
-        )
+        lf = lf.with_columns(pl.lit(False).alias("_implausible"))
     error_cols = [f"_e_{c.name}" for c in schema.columns]
     bad = pl.any_horizontal(pl.col(error_cols).is_not_null()) | pl.col("_implausible")
     texts = [pl.when(pl.col("_bad")).then(pl.col(f"_t_{c.name}")).alias(f"_t_{c.name}") for c in schema.columns]
@@ -170,7 +160,9 @@ def _good_columns(schema: TableSchema) -> list[pl.Expr]:
     ]
 
 
-def _run_checks(lf: pl.LazyFrame, raw: RawTable, schema: TableSchema, work_dir: Path) -> tuple[pl.LazyFrame, pl.DataFrame, int]:
+def _run_checks(
+    lf: pl.LazyFrame, raw: RawTable, schema: TableSchema, work_dir: Path, plausibility: pl.DataFrame | None = None
+) -> tuple[pl.LazyFrame, pl.DataFrame, int]:
     """One pass over the table into a work file; good rows are read back lazily as
     typed contract columns, and the bad rows become quarantine lines."""
     path = work_dir / f"{raw.name}.checked.parquet"
@@ -183,8 +175,10 @@ def _run_checks(lf: pl.LazyFrame, raw: RawTable, schema: TableSchema, work_dir: 
     checked = pl.scan_parquet(path)
     good = checked.filter(~pl.col("_bad")).select(_good_columns(schema))
     bad = checked.filter(pl.col("_bad")).collect()
-    if "_t_value" in bad.columns:
-        bad = bad.with_columns(
+    if "_t_value" in bad.columns and plausibility is not None:
+        bad = bad.join(
+            plausibility.select(pl.col("code").alias("_p_code"), "_concept", "_range"), on="_p_code", how="left"
+        ).with_columns(
             pl.coalesce(
                 pl.col("_e_value"),
                 pl.when(pl.col("_implausible")).then(
@@ -238,7 +232,7 @@ def validate_extract(
             valid_patients=valid_patients,
             plausibility=plaus if name == "events" else None,
         )
-        g, q, total = _run_checks(lf, raw[name], schema, work_dir)
+        g, q, total = _run_checks(lf, raw[name], schema, work_dir, plaus if name == "events" else None)
         rows_read[name] = total
         rows_q[name] = q.select(pl.col("row").n_unique()).item() if q.height else 0
         quarantined.append(q)
