@@ -31,27 +31,45 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
+STAGES = ("store_open", "validate", "features", "risk", "rules", "outreach", "outputs", "letters",
+          "worklists", "exports", "run_record", "store_record", "delivery")
+
+
 class _Progress:
-    """Rich progress in a terminal; plain log lines otherwise."""
+    """A rich progress bar over the run's stages in a terminal; plain log lines otherwise
+    (cron, the scheduler, CI). Stage names only — never patient data."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self._status = None
+        self._bar = None
         if self.tty:
             from rich.console import Console
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            self._console = Console(stderr=True)
+            self._bar = Progress(
+                SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                TextColumn("{task.completed}/{task.total} stages"), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=False,
+            )
+            self._task = self._bar.add_task("starting", total=len(STAGES))
 
     def __call__(self, stage: str, event: str) -> None:
-        if self.tty:
-            if event == "start":
-                self._status = self._console.status(f"[bold]{stage}[/bold] …")
-                self._status.start()
-            elif self._status is not None:
-                self._status.stop()
-                self._console.log(f"{stage} done")
-        else:
+        if self._bar is None:
             print(f"longerlives: stage {stage} {event}", file=sys.stderr, flush=True)
+            return
+        if event == "start":
+            if not self._bar.live.is_started:
+                self._bar.start()
+            self._bar.update(self._task, description=stage)
+        else:
+            self._bar.advance(self._task)
+            if stage == STAGES[-1]:
+                self._bar.update(self._task, description="done")
+                self._bar.stop()
+
+    def close(self) -> None:
+        if self._bar is not None and self._bar.live.is_started:
+            self._bar.stop()
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -60,9 +78,13 @@ def handle(args: argparse.Namespace) -> int:
     if args.config is not None and not args.config.exists():
         raise ConfigError(f"{args.config}: configuration file not found")
     as_of = args.as_of or date.today()
-    report = run(
-        args.extract, args.out, as_of, config=args.config, db_url=args.db, make_pdf=args.pdf, progress=_Progress()
-    )
+    progress = _Progress()
+    try:
+        report = run(
+            args.extract, args.out, as_of, config=args.config, db_url=args.db, make_pdf=args.pdf, progress=progress
+        )
+    finally:
+        progress.close()
     s = report.summary
     print(f"longerlives run {report.run_id} as of {report.as_of}: "
           f"{s['people_in_scope']} people in scope, {s['health_check_cohort']} in the health-check cohort, "

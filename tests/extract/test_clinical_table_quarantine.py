@@ -93,3 +93,33 @@ def test_quarantine_has_contract_columns_sorted_by_table_row_column(make_extract
     assert q.columns == ["table", "row", "column", "value", "reason"]
     assert q.rows() == q.sort("table", "row", "column").rows()
     assert q["table"].to_list() == ["events", "patients", "patients"]
+
+
+def test_duplicate_practice_code_quarantines_both_rows(make_extract, validate):
+    practices = [{"practice_code": "F83004", "name": "A"}, {"practice_code": "F83004", "name": "B"}]
+    ext = validate(make_extract([patient()], practices=practices))
+    assert ext.practices.height == 0
+    assert all("appears 2 times" in r for r in reasons(ext, "practices", "practice_code"))
+
+
+def test_prescription_with_unparseable_issue_date_is_quarantined(make_extract, validate):
+    meds = [{"nhs_number": GOOD_NHS[0], "date": "01/06/2026", "bnf_code": "0402030K0AAAAAA"}]
+    ext = validate(make_extract([patient()], medications=meds))
+    assert reasons(ext, "medications", "date") == ["`date` is not a valid date (expected YYYY-MM-DD)"]
+
+
+def test_prescription_for_a_person_not_on_the_extract_is_quarantined(make_extract, validate):
+    meds = [{"nhs_number": GOOD_NHS[1], "date": "2026-06-01", "bnf_code": "0402030K0AAAAAA"}]
+    ext = validate(make_extract([patient()], medications=meds))
+    assert reasons(ext, "medications", "nhs_number")[0].startswith("no valid patient row")
+
+
+def test_contact_for_a_person_not_on_the_extract_is_quarantined(make_extract, validate):
+    enc = [{"nhs_number": GOOD_NHS[1], "date": "2026-06-01", "service": "gp", "attended": "true"}]
+    ext = validate(make_extract([patient()], encounters=enc))
+    assert reasons(ext, "encounters", "nhs_number")[0].startswith("no valid patient row")
+
+
+def test_event_nhs_number_with_spaces_matches_the_patient(make_extract, validate, codelists):
+    ext = validate(make_extract([patient()], [event(codelists["bmi"].codes[0], "25", nhs="943 476 5919")]))
+    assert ext.events.collect()["nhs_number"].to_list() == [GOOD_NHS[0]]

@@ -121,3 +121,18 @@ def test_two_problems_in_one_row_give_two_quarantine_lines_for_one_row(make_extr
     ext = validate(make_extract([patient(sex="X", postcode="")]))
     assert sorted(ext.quarantine["column"].to_list()) == ["postcode", "sex"]
     assert ext.rows_quarantined["patients"] == 1
+
+
+def test_date_of_birth_more_than_120_years_ago_is_quarantined(make_extract, validate):
+    ext = validate(make_extract([patient(date_of_birth="1890-01-01")]))
+    assert reasons(ext, "patients", "date_of_birth") == ["date of birth is more than 120 years before the as-of date"]
+
+
+def test_preferred_language_that_is_not_an_iso_code_is_quarantined(make_extract, validate):
+    ext = validate(make_extract([patient(preferred_language="Polish")]))
+    assert reasons(ext, "patients", "preferred_language")
+
+
+def test_preferred_language_code_is_kept(make_extract, validate):
+    ext = validate(make_extract([patient(preferred_language="pl")]))
+    assert ext.patients["preferred_language"].to_list() == ["pl"]
