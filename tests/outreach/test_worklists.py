@@ -112,3 +112,20 @@ def test_nobody_with_flags_writes_empty_outputs(tmp_path):
     assert ctx.plans.height == 0 and ctx.letters_index.height == 0
     assert (ctx.staging / "letters" / "index.csv").read_text() == "nhs_number,letter,language,format,path\n"
     assert json.loads((ctx.staging / "worklists" / "plans.json").read_text())["plans"] == []
+
+
+def test_html_worklist_escapes_names_and_marks_safety_rows():
+    import polars as pl
+
+    from longerlives.outputs.worklists import _html_rows
+
+    part = pl.DataFrame({
+        "priority": [1, 2], "nhs_number": ["9000000009", "9000000017"], "name": ["<b>O'Neil</b> & co", "Ann"],
+        "outreach": [True, False], "safety": ["BP 190/125 on 2026-10-01", None],
+    })
+    html = _html_rows(part, ["priority", "nhs_number", "name", "outreach", "safety"])
+    rows = html.splitlines()
+    assert rows[0].startswith('    <tr class="safety"><th scope="row">1 <span class="tag tag-red">safety</span></th>')
+    assert "&lt;b&gt;O&#39;Neil&lt;/b&gt; &amp; co" in rows[0]
+    assert '<span class="tag">outreach</span>' in rows[0]
+    assert rows[1].startswith("    <tr><th scope=\"row\">2</th>") and "visually-hidden" in rows[1]
