@@ -161,8 +161,10 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
 def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of, run_id: str) -> str:
     path = out_dir / "worklists" / "plans.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"run_id": run_id, "as_of": as_of.isoformat(), "plans": plans.sort("nhs_number").to_dicts()}
-    path.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # Polars writes the records (a Python dict per plan took 8 s at 100,000 people).
+    records = plans.sort("nhs_number").write_json()
+    head = json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}, ensure_ascii=False)[:-1]
+    path.write_text(head + ', "plans": ' + records + "}\n", encoding="utf-8")
     return "worklists/plans.json"
 
 
