@@ -34,7 +34,16 @@ def summarise(out_dir: Path) -> str:
             lines.append(f"    no letter: {why:<26}{n:>7}")
     deliveries = s.get("deliveries")
     if isinstance(deliveries, dict):
-        lines.append("  practice exports delivered:   " + ", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())))
+        line = f"  practice exports delivered:   {deliveries.get('ok', 0):>7}"
+        extra = []
+        if deliveries.get("skipped"):
+            extra.append(f"{deliveries['skipped']} unchanged since the last delivery")
+        if deliveries.get("outbox_because_mesh_not_configured"):
+            extra.append(f"{deliveries['outbox_because_mesh_not_configured']} practices with a MESH mailbox went to the "
+                         "outbox because MESH is not configured here")
+        if deliveries.get("failed"):
+            extra.append(f"{deliveries['failed']} FAILED (see the audit trail: longerlives history)")
+        lines.append(line + (f"  ({'; '.join(extra)})" if extra else ""))
     lines.append(f"  input rows quarantined:       {s['rows_quarantined']:>7}  (see quarantine.csv)")
     lines.append("")
     lines.append("Where to look:")
@@ -53,7 +62,7 @@ def summarise(out_dir: Path) -> str:
     if "qrisk3" in (out_dir / "patients.csv").read_text(encoding="utf-8").split("\n", 1)[0]:
         lines.append("")
         lines.append("Risk scores use the QRISK3-2017 and QDiabetes-2018 algorithms (open-source implementations);")
-        lines.append("ClinRisk's disclaimer applies to every score: see docs/risk.md.")
+        lines.append(f"ClinRisk's disclaimer is held with every score: {out_dir / 'risk-scores-DISCLAIMER.txt'}")
     return "\n".join(lines)
 
 

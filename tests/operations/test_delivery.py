@@ -29,7 +29,7 @@ def test_exports_go_to_the_outbox_and_are_audited(tmp_path):
     assert deliveries.filter(pl.col("practice_code") == "A81001")["rows"].item() == 2
     # a second run on the same day with the same flags does not deliver the same export again
     again = mini_run(tmp_path, date(2025, 6, 1), world)
-    assert again.summary["deliveries"] == {"ok": 0, "skipped": 3, "failed": 0}
+    assert again.summary["deliveries"] == {"ok": 0, "skipped": 3, "failed": 0, "outbox_because_mesh_not_configured": 0}
     assert len(list((outbox / "A81001").iterdir())) == 1
 
 
@@ -41,6 +41,8 @@ def test_practice_with_mailbox_but_mesh_not_configured_falls_back_to_outbox(tmp_
     audit = open_store(ctx.db_url).audit().filter((pl.col("kind") == "delivery") & (pl.col("practice_code") == "A81001"))
     assert audit.select("channel", "status").rows() == [("mesh", "failed"), ("outbox", "ok")]
     assert "not configured" in audit["detail"][0]
+    assert ctx.summary["deliveries"]["outbox_because_mesh_not_configured"] == 1
+    assert ctx.summary["deliveries"]["failed"] == 0
 
 
 def test_flags_delivered_to_mesh_mailbox_arrive_intact(tmp_path, mesh_url, monkeypatch):
