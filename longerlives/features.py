@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
@@ -39,6 +40,9 @@ VALUE_STATS = ("last_value", "last_value_date")
 MED_STATS = ("first_date", "last_date", "n_12m")
 
 
+_CONCEPT_SLOTS = 1024  # person × concept key = nid * 1024 + cid (fits Int64 for 10-digit NHS numbers)
+
+
 def _nid(col: str = "nhs_number") -> pl.Expr:
     """NHS numbers as integers for grouping (validated: exactly ten digits)."""
     return pl.col(col).str.to_integer().alias("nid")
@@ -47,20 +51,22 @@ def _nid(col: str = "nhs_number") -> pl.Expr:
 def _wide(long: pl.DataFrame, concepts: list[str], stats: dict[str, pl.DataType]) -> pl.DataFrame:
     """Long (nid, cid, stats…) → one row per person with ``{concept}_{stat}`` columns.
 
-    ``cid`` indexes ``concepts``; every concept gets its columns even when nobody
-    has a record of it (then they are all null).
+    ``cid`` indexes ``concepts``; every concept gets its columns even when nobody has
+    a record of it (then they are all null). Built by scattering into one array per
+    statistic (numpy), which measured several times faster than ``DataFrame.pivot``.
     """
-    ids = long.select("nid").unique()
-    out = ids
+    ids = long["nid"].unique().sort()
+    rows = ids.search_sorted(long["nid"]).to_numpy()
+    cols = long["cid"].to_numpy()
+    out: dict[str, pl.Series] = {"nid": ids}
     for stat, dtype in stats.items():
-        if long.height:
-            piv = long.pivot(on="cid", index="nid", values=stat, aggregate_function=None)
-            piv = piv.rename({c: f"{concepts[int(c)]}_{stat}" for c in piv.columns if c != "nid"})
-            out = out.join(piv, on="nid", how="left")
-        missing = [f"{c}_{stat}" for c in concepts if f"{c}_{stat}" not in out.columns]
-        out = out.with_columns([pl.lit(None, dtype=dtype).alias(m) for m in missing])
-        out = out.with_columns([pl.col(f"{c}_{stat}").cast(dtype) for c in concepts])
-    return out
+        values = long[stat].cast(pl.Int32).cast(pl.Float64) if dtype == pl.Date else long[stat].cast(pl.Float64)
+        grid = np.full((ids.len(), len(concepts)), np.nan)
+        grid[rows, cols] = values.to_numpy()
+        for j, concept in enumerate(concepts):
+            col = pl.Series(f"{concept}_{stat}", grid[:, j]).fill_nan(None)
+            out[col.name] = col.cast(pl.Int32).cast(pl.Date) if dtype == pl.Date else col.cast(dtype)
+    return pl.DataFrame(out)
 
 
 def _concept_ids(cmap: pl.DataFrame, concepts: list[str]) -> pl.DataFrame:
@@ -79,25 +85,34 @@ def _event_features(
     valued = [c for c in snomed if c in codelists and codelists[c].valued]
     cid = {c: i for i, c in enumerate(snomed)}
     code_ids = _concept_ids(snomed_concept_map(codelists), snomed)
+    # One pass over events: only coded, dated on or before the as-of date. The matched
+    # rows (a fraction of all events) are held once and every aggregate reads them.
+    # Grouping is on one integer key (person × concept): several times faster than two keys.
     matched = (
         events.filter(pl.col("code").is_in(code_ids["code"].unique().implode()) & (pl.col("date") <= as_of))
         .join(code_ids.lazy(), on="code", how="inner")
         .select(_nid(), "cid", "date", "value")
+        .with_columns((pl.col("nid") * _CONCEPT_SLOTS + pl.col("cid")).alias("key"))
+        .collect()
+        .lazy()
     )
-    dates_lf = matched.group_by("nid", "cid").agg(
+    split = [(pl.col("key") // _CONCEPT_SLOTS).alias("nid"), (pl.col("key") % _CONCEPT_SLOTS).alias("cid")]
+    dates_lf = matched.group_by("key").agg(
         pl.col("date").min().alias("first_date"),
         pl.col("date").max().alias("last_date"),
         (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
-    )
+    ).with_columns(split).drop("key")
     # Latest value: the latest date wins; on a tie the lower value (e.g. two readings in one clinic).
     tie_key = pl.col("date").cast(pl.Int64) * 10_000_000 - (pl.col("value") * 1000).round(0).cast(pl.Int64)
     values_lf = (
         matched.filter(pl.col("cid").is_in([cid[c] for c in valued]) & pl.col("value").is_not_null())
-        .group_by("nid", "cid")
+        .group_by("key")
         .agg(
             pl.col("value").get(tie_key.arg_max()).alias("last_value"),
             pl.col("date").max().alias("last_value_date"),
         )
+        .with_columns(split)
+        .drop("key")
     )
     sbp = matched.filter(pl.col("cid") == cid.get("systolic_bp", -1))
     sd_lf = (
@@ -105,10 +120,13 @@ def _event_features(
         .group_by("nid")
         .agg(pl.col("value").std().alias(f"systolic_bp_sd_{settings.sbp_sd_years}y"))
     )
+    day_key = pl.col("nid") * 1_000_000 + pl.col("date").cast(pl.Int64)  # dates are days since 1970
     bp_lf = (
         matched.filter(pl.col("cid").is_in([cid.get("systolic_bp", -1), cid.get("diastolic_bp", -1)]))
-        .group_by("nid", "date")
+        .group_by(day_key.alias("day"))
         .agg(
+            pl.col("nid").first(),
+            pl.col("date").first(),
             pl.col("value").filter(pl.col("cid") == cid.get("systolic_bp", -1)).min().alias("sys"),
             pl.col("value").filter(pl.col("cid") == cid.get("diastolic_bp", -1)).min().alias("dia"),
         )
