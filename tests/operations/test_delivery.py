@@ -43,6 +43,10 @@ def test_practice_with_mailbox_but_mesh_not_configured_falls_back_to_outbox(tmp_
     assert "not configured" in audit["detail"][0]
     assert ctx.summary["deliveries"]["outbox_because_mesh_not_configured"] == 1
     assert ctx.summary["deliveries"]["failed"] == 0
+    from longerlives.store.history import history_frame
+
+    row = history_frame(open_store(ctx.db_url)).row(-1, named=True)
+    assert row["deliveries_failed"] == 0 and row["deliveries_ok"] == ctx.summary["deliveries"]["ok"]
 
 
 def test_flags_delivered_to_mesh_mailbox_arrive_intact(tmp_path, mesh_url, monkeypatch):
