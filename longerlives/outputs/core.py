@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from longerlives.extract.validate import QUARANTINE_COLUMNS
 from longerlives.outputs.csvfile import write_csv
 
 FLAGS_COLUMNS = ["nhs_number", "practice_code", "core_team", "flag", "since", "reason"]
@@ -33,7 +34,6 @@ PATIENTS_EXTRA = [
     "safety_items",
     "open_flags",
 ]
-QUARANTINE_COLUMNS = ["table", "row", "column", "value", "reason"]
 DISCLAIMER_FILE = "risk-scores-DISCLAIMER.txt"
 
 

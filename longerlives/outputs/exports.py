@@ -86,8 +86,11 @@ def stage(ctx: Any) -> list[dict]:
     base = ctx.staging / EXPORTS_DIR
     code_system = ctx.settings.operations.fhir_flag_code_system
     written = []
+    # Split once (a filter per practice over every flag grew as practices × flags).
+    parts = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
     for practice in practice_codes(ctx, rows):
-        info = write_practice_export(rows, practice, base, ctx.as_of, code_system, ctx.settings.operations.fhir_model_sample)
+        mine = parts.get(practice, rows.clear())
+        info = write_practice_export(mine, practice, base, ctx.as_of, code_system, ctx.settings.operations.fhir_model_sample)
         written.append(info)
         ctx.files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
     total = sum(w["rows"] for w in written)

@@ -17,6 +17,7 @@ import polars as pl
 
 from longerlives.dates import months_before
 from longerlives.outreach.items import ELEMENT_WORDS, FLAG_ITEMS
+from longerlives.rules.safety import ATTENDANCE_COLUMNS, usc_not_attended
 from longerlives.settings.outreach import OutreachSettings
 
 OUT_COLUMNS = (
@@ -95,10 +96,11 @@ def _disengagement(p, as_of: date, s, contacts_known: bool) -> list[Signal]:
 def _missed(p, flags: pl.DataFrame, as_of: date, s) -> list[Signal]:
     b = s.missed
     ref = col(p, "usc_referral_last_date")
-    seen = pl.max_horizontal(col(p, "cancer_2ww_last_attended"), col(p, "outpatient_last_attended"))
+    seen = pl.max_horizontal([col(p, c) for c in ATTENDANCE_COLUMNS])
     usc = (
-        ref.is_not_null() & (ref > as_of - timedelta(weeks=b.usc_window_weeks))
-        & (ref <= as_of - timedelta(days=b.usc_grace_days)) & (seen.is_null() | (seen < ref))
+        usc_not_attended(ref, seen)
+        & (ref > as_of - timedelta(weeks=b.usc_window_weeks))
+        & (ref <= as_of - timedelta(days=b.usc_grace_days))
     )
     out = [_sig(usc, b.usc_not_attended, pl.format("urgent suspected cancer referral {} not attended", _iso(ref)))]
     progs = ("cervical", "breast", "bowel")

@@ -26,10 +26,17 @@ SAFETY_SCHEMA = {"nhs_number": pl.String, "safety_items": pl.String}
 ATTENDANCE_COLUMNS = ("cancer_2ww_last_attended", "outpatient_last_attended")
 
 
+def usc_not_attended(referral: pl.Expr, attended: pl.Expr) -> pl.Expr:
+    """An urgent suspected cancer referral with no hospital attendance on or after it.
+
+    The one definition, shared by the safety item here and the outreach points."""
+    return referral.is_not_null() & (attended.is_null() | (attended < referral))
+
+
 def _usc_item(as_of: date, s: RulesSettings) -> pl.Expr:
     referral = pl.col("usc_referral_last_date")
     attended = pl.max_horizontal([pl.col(c) for c in ATTENDANCE_COLUMNS])
-    not_attended = referral.is_not_null() & (attended.is_null() | (attended < referral))
+    not_attended = usc_not_attended(referral, attended)
     window_start = as_of - timedelta(weeks=s.usc_window_weeks)
     weeks = f"{s.usc_window_weeks} weeks"
     return (
