@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages longerlives needs beyond Python: fonts and HarfBuzz
-# subsetting for PDF letters (WeasyPrint), poppler-utils to inspect PDFs.
+# subsetting for PDF letters (WeasyPrint), poppler-utils to inspect PDFs, and Debian's
+# Chromium for browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 # PostgreSQL 15 ships with the machine image; scripts/services.sh starts it for tests.
 set -u
 need=()
-for pkg in fonts-liberation libharfbuzz-subset0 poppler-utils; do
+for pkg in fonts-liberation libharfbuzz-subset0 poppler-utils chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)

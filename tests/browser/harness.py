@@ -1,0 +1,85 @@
+"""Shared browser-test harness: Debian's Chromium driven by Playwright, axe-core injected.
+
+Never downloads a browser: Playwright launches ``/usr/bin/chromium`` (installed by
+``scripts/system-deps.sh``). axe-core 4.14.1 is vendored in ``tests/vendor/axe.min.js``
+(MPL-2.0) so accessibility checks need no network.
+
+Use from any test module::
+
+    from tests.browser.harness import chromium_page, axe_violations
+
+    def test_page_has_no_accessibility_violations(tmp_path):
+        with chromium_page() as page:
+            page.goto(url)
+            assert axe_violations(page) == []
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_JS = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_available() -> bool:
+    return CHROMIUM.exists()
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """A headless Debian Chromium under Playwright (no browser download, no sandbox as root)."""
+    from playwright.sync_api import sync_playwright
+
+    if not chromium_available():
+        raise RuntimeError(
+            "Chromium is not installed at /usr/bin/chromium; run `make setup` (scripts/system-deps.sh)"
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1280, height: int = 900) -> Iterator[Any]:
+    """One page in a fresh browser context at the given viewport size."""
+    with chromium_browser() as browser:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def axe_violations(page: Any, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")) -> list[dict[str, Any]]:
+    """Run axe-core in the page; return its violations as ``[{id, impact, help, nodes}]`` (empty = none)."""
+    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", list(tags)
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v.get("impact"),
+            "help": v.get("help"),
+            "nodes": [n.get("target") for n in v.get("nodes", [])][:5],
+        }
+        for v in result["violations"]
+    ]
