@@ -7,6 +7,7 @@ returns the open flags sorted by NHS number then flag id.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
@@ -82,6 +83,26 @@ def evaluate_all(
     return out.select(FLAG_COLUMNS).cast(FLAG_SCHEMA).sort("nhs_number", "flag")
 
 
+@dataclass(frozen=True)
+class Evaluated:
+    """The rules stage's result: people with the health-check columns and safety items
+    added, and every open flag (FLAG_SCHEMA), sorted by NHS number then flag."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+
+
+def evaluate(people: pl.DataFrame, as_of: date, settings: RulesSettings) -> Evaluated:
+    """The rules stage: health-check columns, safety items, then every registered rule."""
+    from longerlives.rules.annual_health_check import add_health_check_columns
+    from longerlives.rules.safety import safety_items
+
+    people = add_health_check_columns(people, as_of, settings)
+    safety = safety_items(people.lazy().filter(pl.col("in_scope")), as_of, settings).collect()
+    people = people.join(safety, on="nhs_number", how="left")
+    return Evaluated(people, evaluate_all(people.lazy(), as_of, settings))
+
+
 def rule_by_id(flag_id: str) -> Rule:
     for rule in REGISTRY:
         if rule.spec.id == flag_id:
@@ -89,4 +110,4 @@ def rule_by_id(flag_id: str) -> Rule:
     raise KeyError(f"no rule with id {flag_id!r}")
 
 
-__all__ = ["FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]
+__all__ = ["Evaluated", "evaluate", "FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]

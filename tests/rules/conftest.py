@@ -186,7 +186,7 @@ class Register:
             raw, as_of=as_of, settings=SETTINGS.extract, codelists=CODELISTS, work_dir=self.tmp_path / "work"
         )
         assert extract.quarantine.height == 0, extract.quarantine
-        people = build_features(extract, CODELISTS, as_of, SETTINGS.features)
+        people = build_features(extract, CODELISTS, as_of, SETTINGS.features).people
         scores = pl.DataFrame(
             [{"nhs_number": k, **v} for k, v in self.scores.items()],
             schema={"nhs_number": pl.String, "qrisk3": pl.Float64, "qdiabetes": pl.Float64},
