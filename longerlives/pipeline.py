@@ -132,6 +132,7 @@ def run(
     """Run the nightly job once for ``as_of``. Raises LongerlivesError on bad input."""
     extract_dir, out_dir = Path(extract_dir), Path(out_dir)
     settings = load_settings(config)
+    rules.check_settings(settings.rules)  # a rule table that does not fit its rule stops here, before any work
     codelists = load_codelists()
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
     if db_url is None:
