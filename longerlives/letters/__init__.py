@@ -16,9 +16,10 @@ import logging
 import polars as pl
 
 from longerlives.context import RunContext
-from longerlives.letters.choose import choose_letters
-from longerlives.letters.render import available_templates, clinrisk_disclaimer, environment, letter_rows, render_all, write_pdfs
+from longerlives.letters.choose import choose_letters, usable_templates
+from longerlives.letters.render import available_templates, environment, letter_rows, render_all, write_pdfs
 from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.urgency import person_urgency, run_flags_with_urgency
 
 log = logging.getLogger(__name__)
 INDEX_COLUMNS = ["nhs_number", "letter", "language", "format", "path"]
@@ -34,8 +35,9 @@ def decide(ctx: RunContext) -> pl.DataFrame:
     """
     from longerlives.store import letters_allowed
 
+    s = ctx.settings.letters
     decisions = choose_letters(
-        ctx.plans, ctx.people, available_templates(), ctx.settings.letters, ctx.settings.outreach.manual_needs
+        ctx.plans, ctx.people, usable_templates(available_templates(), s), s, ctx.settings.outreach.manual_needs
     )
     if ctx.flags is None or ctx.flags.height == 0:
         return decisions
@@ -57,15 +59,15 @@ def stage(ctx: RunContext) -> None:
     s = ctx.settings.letters
     decisions = decide(ctx)
     ctx.letter_decisions = decisions
-    disclaimer = clinrisk_disclaimer() if s.show_risk_scores else None
     extract = ctx.extract
+    urgency = person_urgency(run_flags_with_urgency(ctx.flags, ctx.people, ctx.as_of, ctx.settings.rules))
     rows = letter_rows(
         decisions, ctx.people, ctx.flags, ctx.plans,
         extract.practices if extract is not None else None,
         extract.teams if extract is not None else None,
-        show_risk=s.show_risk_scores and disclaimer is not None,
+        urgency=urgency,
     )
-    paths = render_all(rows, ctx.staging, ctx.as_of, s, env=environment(), disclaimer=disclaimer)
+    paths = render_all(rows, ctx.staging, ctx.as_of, s, env=environment())
     index = rows.select("nhs_number", "letter", "language", "format").with_columns(
         pl.Series("path", paths, dtype=pl.String)
     ).cast(INDEX_SCHEMA).sort("nhs_number")

@@ -122,6 +122,7 @@ class RulesSettings(BaseModel):
     safety_bp_systolic: float = 180
     safety_bp_diastolic: float = 120
     safety_months: int = Field(12, ge=1, le=36)
+    safety_bp_same_day_days: int = Field(30, ge=0, le=366)  # run-outputs-v2 safety.bp_severe: same_day within this
     safety_source: str = ""
 
     @field_validator("phc_elements")

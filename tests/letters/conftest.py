@@ -16,3 +16,36 @@ def letter_ctx(tmp_path, rows, flags, **kw):
     ctx = make_ctx(tmp_path, people_frame(rows), flags_frame(flags), **kw)
     ctx.extract = SimpleNamespace(practices=PRACTICES, teams=TEAMS, rows_read={"encounters": 1})
     return ctx
+
+
+def visible_text(html: str, part: str = "body") -> str:
+    """The words a reader sees in ``part`` of a letter (``body`` or ``main``): no tags,
+    styles or embedded picture data; alt text included (a screen reader speaks it)."""
+    from html.parser import HTMLParser
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.depth, self.skip, self.words = 0, 0, []
+
+        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+            if tag == part:
+                self.depth += 1
+            if tag in ("style", "script", "title"):
+                self.skip += 1
+            if tag == "img" and self.depth and dict(attrs).get("alt"):
+                self.words.append(dict(attrs)["alt"] + ".")
+
+        def handle_endtag(self, tag):  # noqa: ANN001
+            if tag == part:
+                self.depth -= 1
+            if tag in ("style", "script", "title"):
+                self.skip -= 1
+
+        def handle_data(self, data):  # noqa: ANN001
+            if self.depth and not self.skip:
+                self.words.append(data)
+
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.words).split())
