@@ -176,6 +176,7 @@ def _render_serial(
             html = tpl.render(
                 p=r, as_of=as_of, font_pt=fonts[r["format"]], large_print=r["format"] != "standard",
                 pictures=pictures, picture_credit=PICTURE_CREDIT,
+                large_print_reasons_max=settings.large_print_reasons_max_items,
             )
             rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
             batch.append((f"{base}/{rel}", html.encode("utf-8")))

@@ -39,6 +39,9 @@ class LetterSettings(BaseModel):
     large_print_font_pt: float = Field(18, ge=16, le=40)  # issue 15: at least 16 pt
     easy_read_font_pt: float = Field(16, ge=16, le=40)  # issue 15: at least 16 pt
     font_source: str = ""
+    # Large print keeps each item's "why it matters" sentence up to this many items, so that
+    # the letter stays on one or two A4 pages (tests/letters/test_large_print.py).
+    large_print_reasons_max_items: int = Field(8, ge=0, le=40)
     default_language: str = "en"
     language_source: str = ""
     # Translations by ISO 639-1 code; only reviewed ones are used (issue 15).

@@ -11,42 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from longerlives import letters, outreach
 from longerlives.letters.pictures import PICTURES_DIR, picture_uris
-from tests.letters.conftest import letter_ctx
-from tests.outreach.helpers import person
+from tests.letters.variants import SPECIAL, VARIANTS, render_variants
 
 GOLDEN = Path(__file__).parent / "golden"
-ALL_ITEMS = ("phc.blood_pressure", "phc.lipids", "ecg.annual", "followup.hba1c", "screening.cervical",
-             "screening.bowel", "smoking.cessation_offer", "followup.bmi")
-SAME_DAY_BP = "Blood pressure 192/104 on 2025-06-24 is 180/120 or higher and needs same-day assessment"
-VARIANTS = {
-    "en_standard": ({}, ALL_ITEMS),
-    "en_large_print": ({"communication_needs": "large_print"}, ALL_ITEMS),
-    "en_easy_read": ({"communication_needs": "easy_read", "title": None}, ("phc.blood_pressure", "phc.glucose", "screening.bowel")),
-    # Polish is not reviewed (config/letters.toml): English letter, interpreter offered at the top
-    "en_interpreter_offer": ({"preferred_language": "pl", "given_name": "Zofia", "family_name": "Kowalska"},
-                             ("phc.bmi", "phc.smoking")),
-    # a same-day safety item, with open risk flags whose scores must not appear
-    "en_urgent": ({"safety_items": SAME_DAY_BP, "qrisk3": 17.26, "qdiabetes": 12.04, "core_team": None},
-                  ("followup.hba1c", "risk.qrisk3", "risk.qdiabetes")),
-}
-SPECIAL = {"en_interpreter_offer", "en_urgent"}
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    rows, flags, names = [], [], {}
-    for i, (variant, (over, items)) in enumerate(sorted(VARIANTS.items()), start=1):
-        p = person(i, **over)
-        rows.append(p)
-        flags += [(p["nhs_number"], f) for f in items]
-        names[variant] = p["nhs_number"]
-    ctx = letter_ctx(tmp_path_factory.mktemp("golden"), rows, flags)
-    outreach.stage(ctx)
-    letters.stage(ctx)
-    index = {r["nhs_number"]: r for r in ctx.letters_index.to_dicts()}
-    return {v: (index[n], (ctx.staging / index[n]["path"]).read_text(encoding="utf-8")) for v, n in names.items()}
+    made = render_variants(tmp_path_factory.mktemp("golden"), VARIANTS)
+    return {v: (row, path.read_text(encoding="utf-8")) for v, (row, path) in made.items()}
 
 
 def readable(html: str) -> str:
