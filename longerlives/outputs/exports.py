@@ -1,6 +1,8 @@
-"""Per-practice exports (run-outputs-v1): ``exports/<practice_code>/flags.csv`` — the
-rows of flags.csv for that practice's patients only, same columns and order — and
-``exports/<practice_code>/bundle.json``, a FHIR R4 Bundle with one Flag per row.
+"""Per-practice exports (run-outputs-v2): ``exports/<practice_code>/flags.csv`` — the
+rows of flags.csv for that practice's patients only, safety flags included, with
+``urgency`` (``same_day``, ``soon``, ``routine``) and sorted by urgency first, then NHS
+number and flag — and ``exports/<practice_code>/bundle.json``, a FHIR R4 Bundle with
+one UK Core Flag per row (``fhir.py``).
 
 Every practice in the practices table and every practice with a patient in scope
 gets a folder, even with no flags (a header-only CSV and an empty Bundle say
@@ -19,8 +21,9 @@ from typing import Any
 
 import polars as pl
 
-from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice
+from longerlives.outputs.core import FLAGS_COLUMNS
 from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.urgency import run_flags_with_urgency, urgency_rank
 from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import write_risk_disclaimer
@@ -28,6 +31,7 @@ from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, che
 
 log = logging.getLogger(__name__)
 EXPORTS_DIR = "exports"
+EXPORT_COLUMNS = [*FLAGS_COLUMNS, "urgency"]  # run-outputs-v2 flags.csv columns
 _ODS = re.compile(r"^[A-Z0-9]{3,10}$")
 
 
@@ -36,14 +40,21 @@ class ExportError(RuntimeError):
 
 
 def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """flags.csv rows, after asserting every flagged person is in scope with a practice."""
+    """Export rows (flags with ``urgency``), most urgent first, after asserting every flagged
+    person is in scope with a practice."""
     if "in_scope" in people.columns:
         in_scope = people.filter(pl.col("in_scope").fill_null(False)).select("nhs_number")
         stray = flags.join(in_scope, on="nhs_number", how="anti")
         if stray.height:
             raise ExportError(f"{stray.height} flag(s) belong to people not in scope (dead, deregistered, "
                               "under 18 or not on the extract); refusing to export them")
-    rows = flags_with_practice(flags, people)
+    if "urgency" not in flags.columns:
+        flags = flags.with_columns(pl.lit("routine").alias("urgency"))
+    rows = (
+        flags.join(people.select("nhs_number", "practice_code", "core_team"), on="nhs_number", how="left")
+        .select(EXPORT_COLUMNS)
+        .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
+    )
     if rows["practice_code"].null_count():
         raise ExportError("some flagged people have no practice code; refusing to export")
     bad = sorted(p for p in rows["practice_code"].unique().to_list() if not _ODS.match(p))
@@ -66,7 +77,10 @@ def practice_codes(ctx: Any, rows: pl.DataFrame) -> list[str]:
 
 def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, code_system: str, sample: int = 0) -> dict:
     """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
-    mine = rows.filter(pl.col("practice_code") == practice).select(FLAGS_COLUMNS).sort("nhs_number", "flag")
+    mine = (
+        rows.filter(pl.col("practice_code") == practice).select(EXPORT_COLUMNS)
+        .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
+    )
     folder = base / practice
     csv_path = write_csv(mine, folder / "flags.csv")
     check_rows(mine, practice)  # every Flag, vectorised
@@ -82,7 +96,7 @@ def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, 
 
 def stage(ctx: Any) -> list[dict]:
     """Write ``ctx.staging/exports/<practice>/flags.csv|bundle.json`` for every practice."""
-    rows = export_rows(ctx.flags, ctx.people)
+    rows = export_rows(run_flags_with_urgency(ctx.flags, ctx.people, ctx.as_of, ctx.settings.rules), ctx.people)
     base = ctx.staging / EXPORTS_DIR
     code_system = ctx.settings.operations.fhir_flag_code_system
     written = []
@@ -95,7 +109,8 @@ def stage(ctx: Any) -> list[dict]:
         ctx.files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
     total = sum(w["rows"] for w in written)
     if total != rows.height:
-        raise ExportError(f"exports hold {total} rows but flags.csv has {rows.height}")
-    ctx.summary["exports"] = {"practices": len(written), "rows": total}
+        raise ExportError(f"exports hold {total} rows but there are {rows.height} open flags")
+    safety = int(rows["flag"].str.starts_with("safety.").sum())
+    ctx.summary["exports"] = {"practices": len(written), "rows": total, "safety_rows": safety}
     log.info("exports written for %d practices (%d flag rows)", len(written), total)
     return written

@@ -5,6 +5,8 @@ they are not already up)."""
 
 from __future__ import annotations
 
+from longerlives.settings import load_settings
+
 import os
 import shutil
 import subprocess
@@ -115,7 +117,7 @@ def mini_run(tmp: Path, as_of: date, world: World, *, db_url: str | None = None,
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     ctx = RunContext(
         run_id=f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}", as_of=as_of,
-        settings=FakeSettings(operations=settings or ops_settings()), codelists={},
+        settings=FakeSettings(operations=settings or ops_settings(), rules=load_settings().rules), codelists={},
         extract_dir=tmp / "extract", out_dir=out, staging=staging, db_url=db_url, engine_version="test",
     )
     ctx.extract = SimpleNamespace(practices=world.practices)

@@ -1,0 +1,85 @@
+"""What people who act on a flag read: a human label and a suggested action per flag id.
+
+Labels come from each rule's metadata (``RuleSpec.title``). Safety flags and the outreach
+flag are not registered rules yet: their words are below, marked INTERIM, until each
+rule module declares its own title and plan wording (issue 10); then this module reads
+those and the INTERIM tables go.
+
+SNOMED CT codes for the FHIR export: ``config/fhir_flag_codes.csv`` (flag, code, display,
+and the project code list in ``config/codelists/`` the concept is taken from; a test
+holds every code to that list).
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from longerlives.outreach.items import FLAG_ITEMS
+from longerlives.paths import CONFIG_DIR
+
+FHIR_FLAG_CODES = CONFIG_DIR / "fhir_flag_codes.csv"
+
+# INTERIM (issue 10 moves these into the safety.* and outreach rule modules).
+INTERIM_LABELS: dict[str, str] = {
+    "safety.bp_severe": "Severe blood pressure (180/120 or higher)",
+    "safety.diabetes_range_undiagnosed": "Diabetes-range result, no diabetes diagnosis",
+    "safety.usc_not_attended": "Urgent cancer referral not attended",
+    "safety.screening_abnormal": "Abnormal bowel screening not followed up",
+    "outreach.marginalised": "Proactive outreach (most marginalised)",
+}
+INTERIM_ACTIONS: dict[str, str] = {
+    "safety.bp_severe": "same-day clinical assessment of blood pressure (NICE NG136)",
+    "safety.diabetes_range_undiagnosed": "review and confirm or exclude diabetes; not a prevention referral",
+    "safety.usc_not_attended": "contact the person and the hospital about the urgent cancer referral",
+    "safety.screening_abnormal": "contact the person about the abnormal bowel screening result and its follow-up",
+    "outreach.marginalised": "proactive contact by the core team",
+}
+
+
+@lru_cache(maxsize=1)
+def flag_labels() -> dict[str, str]:
+    """Flag id -> the label a clinician reads (rule titles, then the interim safety words)."""
+    from longerlives.rules import REGISTRY
+
+    return {**{r.spec.id: r.spec.title for r in REGISTRY}, **INTERIM_LABELS}
+
+
+# INTERIM: the plan's clinician words (outreach/items.py) as an instruction, where they are a noun.
+_VERBS: dict[str, str] = {
+    "phc.blood_pressure": "record blood pressure",
+    "phc.bmi": "record weight and BMI",
+    "phc.lipids": "take a lipids blood test",
+    "phc.glucose": "take an HbA1c blood test",
+    "phc.alcohol": "ask the alcohol questions (AUDIT-C)",
+    "phc.smoking": "record smoking status",
+    "ecg.annual": "record a 12-lead ECG",
+    "screening.cervical": "invite for cervical screening",
+    "screening.breast": "invite for breast screening",
+    "screening.bowel": "offer a bowel screening kit",
+    "followup.alcohol": "offer an alcohol brief intervention",
+}
+
+
+def flag_actions() -> dict[str, str]:
+    """Flag id -> suggested action (the engagement plan's clinician words, as an instruction)."""
+    return {**{f: words for f, (_, _, words) in FLAG_ITEMS.items()}, **_VERBS, **INTERIM_ACTIONS}
+
+
+def label_expr(flag: pl.Expr) -> pl.Expr:
+    """A flag id column -> its label (the id itself when no label is known)."""
+    return flag.replace_strict(flag_labels(), default=flag, return_dtype=pl.String)
+
+
+def action_expr(flag: pl.Expr) -> pl.Expr:
+    return flag.replace_strict(flag_actions(), default=None, return_dtype=pl.String)
+
+
+@lru_cache(maxsize=2)
+def snomed_codes(path: Path = FHIR_FLAG_CODES) -> dict[str, tuple[str, str]]:
+    """Flag id -> (SNOMED CT concept id, display) for the flags that have one."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["flag"]: (r["snomed_code"], r["display"]) for r in csv.DictReader(fh)}
