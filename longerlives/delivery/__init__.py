@@ -89,7 +89,7 @@ def stage(ctx: Any) -> dict[str, int]:
                 continue
             try:
                 if channel == "mesh":
-                    ids = send_export(client, folder, mailbox, practice, ctx.as_of, ctx.run_id, ops.mesh.workflow_id)
+                    ids = send_export(client, folder, mailbox, practice, ctx.as_of, ctx.run_id, ops.mesh.workflow_id or "")
                     message_id, detail = ";".join(ids), None
                 else:
                     path = deliver_to_outbox(folder, outbox, practice, ctx.as_of, ctx.run_id)

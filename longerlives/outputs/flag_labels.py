@@ -83,3 +83,39 @@ def snomed_codes(path: Path = FHIR_FLAG_CODES) -> dict[str, tuple[str, str]]:
     """Flag id -> (SNOMED CT concept id, display) for the flags that have one."""
     with path.open(encoding="utf-8", newline="") as fh:
         return {r["flag"]: (r["snomed_code"], r["display"]) for r in csv.DictReader(fh)}
+
+
+CODE_SYSTEM_FILE = CONFIG_DIR / "fhir" / "CodeSystem-longerlives-flag.json"
+
+
+def code_system_resource(url: str) -> dict[str, object]:
+    """The project's flag code system as a FHIR R4 CodeSystem (every flag id and its label)."""
+    labels = flag_labels()
+    return {
+        "resourceType": "CodeSystem",
+        "id": "longerlives-flag",
+        "url": url,
+        "name": "LongerlivesFlag",
+        "title": "longerlives flag identifiers",
+        "status": "draft",
+        "content": "complete",
+        "caseSensitive": True,
+        "description": "Open gaps and safety findings raised by the longerlives nightly engine "
+                       "(run-outputs-v2 flags.csv `flag` column).",
+        "count": len(labels),
+        "concept": [{"code": f, "display": labels[f]} for f in sorted(labels)],
+    }
+
+
+def write_code_system(url: str, path: Path = CODE_SYSTEM_FILE) -> Path:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(code_system_resource(url), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":  # regenerate config/fhir/CodeSystem-longerlives-flag.json
+    from longerlives.settings import load_settings
+
+    print(write_code_system(load_settings().operations.fhir_flag_code_system))

@@ -136,3 +136,30 @@ def test_practice_export_matches_golden(export):
         if os.environ.get("UPDATE_GOLDEN") == "1":
             path.write_text(got, encoding="utf-8")
         assert got == path.read_text(encoding="utf-8"), name
+
+
+def test_project_code_system_is_shipped_complete_and_valid():
+    """Every flag code a practice can receive is defined in the shipped CodeSystem, under the configured URL."""
+    from fhir.resources.R4B.codesystem import CodeSystem
+
+    from longerlives.outputs.flag_labels import CODE_SYSTEM_FILE, code_system_resource
+    from longerlives.settings import load_settings
+
+    url = load_settings().operations.fhir_flag_code_system
+    shipped = json.loads(CODE_SYSTEM_FILE.read_text(encoding="utf-8"))
+    assert shipped == code_system_resource(url), "regenerate: .venv/bin/python -m longerlives.outputs.flag_labels"
+    system = CodeSystem.model_validate(shipped)
+    codes = {c.code for c in system.concept}
+    assert {"safety.usc_not_attended", "safety.bp_severe", "phc.bmi", "outreach.marginalised"} <= codes
+    assert load_settings().operations.fhir_flag_code_system_source
+
+
+def test_mesh_workflow_id_is_documented_configuration_not_a_default():
+    from longerlives.delivery.mesh import MeshNotConfigured, mesh_client
+    from longerlives.settings import load_settings
+    from longerlives.settings.operations import MeshSettings
+
+    mesh = load_settings().operations.mesh
+    assert mesh.workflow_id is None and "NHS England" in mesh.workflow_id_source
+    with pytest.raises(MeshNotConfigured, match="workflow id not set"):
+        mesh_client(MeshSettings(url="http://127.0.0.1:1", mailbox="X26ABC1"))
