@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-
-from longerlives.outputs.core import FLAGS_COLUMNS
-from longerlives.outputs.csvfile import write_csv
-from longerlives.outputs.urgency import run_flags_with_urgency, urgency_rank
 from fhir.resources.R4B.bundle import Bundle
 
-from longerlives.outputs.core import write_risk_disclaimer
+from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
+from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
+from longerlives.outputs.urgency import run_flags_with_urgency, urgency_rank
 
 log = logging.getLogger(__name__)
 EXPORTS_DIR = "exports"

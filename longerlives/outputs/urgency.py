@@ -22,9 +22,9 @@ URGENCIES: tuple[str, ...] = ("same_day", "soon", "routine")
 URGENCY_RANK: dict[str, int] = {u: i for i, u in enumerate(URGENCIES)}
 URGENCY_WORDS: dict[str, str] = {"same_day": "same day", "soon": "within two weeks", "routine": "routine"}
 SAFETY_PREFIX = "safety."
-FLAG_SCHEMA: dict[str, type[pl.DataType]] = {
-    "nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String, "urgency": pl.String,
-}
+FLAG_SCHEMA = pl.Schema(
+    {"nhs_number": pl.String(), "flag": pl.String(), "since": pl.Date(), "reason": pl.String(), "urgency": pl.String()}
+)
 
 # How each item of ``safety_items`` (longerlives/rules/safety.py) starts -> its run-outputs-v2 flag id.
 _ITEM_FLAGS: tuple[tuple[str, str], ...] = (
@@ -100,7 +100,7 @@ def run_flags_with_urgency(
 ) -> pl.DataFrame:
     """This run's open flags with ``urgency``, safety flags included (letters, worklists, exports)."""
     if flags is None:
-        flags = pl.DataFrame(schema={c: FLAG_SCHEMA[c] for c in ("nhs_number", "flag", "since", "reason")})
+        flags = pl.DataFrame(schema=pl.Schema({c: FLAG_SCHEMA[c] for c in ("nhs_number", "flag", "since", "reason")}))
     if "urgency" in flags.columns or people is None:
         return flags_with_urgency(flags)
     in_scope = people.filter(pl.col("in_scope").fill_null(False)) if "in_scope" in people.columns else people

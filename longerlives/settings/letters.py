@@ -23,7 +23,7 @@ class Translation(BaseModel):
     note: str = ""
 
     @model_validator(mode="after")
-    def _who_and_when(self) -> "Translation":
+    def _who_and_when(self) -> Translation:
         if self.reviewed and (not self.reviewed_by.strip() or self.reviewed_on is None):
             raise ValueError("a translation marked reviewed = true needs reviewed_by and reviewed_on")
         return self

@@ -26,23 +26,25 @@ def visible_text(html: str, part: str = "body") -> str:
     class _Text(HTMLParser):
         def __init__(self) -> None:
             super().__init__()
-            self.depth, self.skip, self.words = 0, 0, []
+            self.depth, self.skip = 0, 0
+            self.words: list[str] = []
 
-        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag == part:
                 self.depth += 1
             if tag in ("style", "script", "title"):
                 self.skip += 1
-            if tag == "img" and self.depth and dict(attrs).get("alt"):
-                self.words.append(dict(attrs)["alt"] + ".")
+            alt = dict(attrs).get("alt")
+            if tag == "img" and self.depth and alt:
+                self.words.append(alt + ".")
 
-        def handle_endtag(self, tag):  # noqa: ANN001
+        def handle_endtag(self, tag: str) -> None:
             if tag == part:
                 self.depth -= 1
             if tag in ("style", "script", "title"):
                 self.skip -= 1
 
-        def handle_data(self, data):  # noqa: ANN001
+        def handle_data(self, data: str) -> None:
             if self.depth and not self.skip:
                 self.words.append(data)
 

@@ -53,7 +53,7 @@ def test_html_shows_labels_not_raw_flag_ids(worklist):
 
 
 def test_html_phone_and_plan_are_readable_at_1280_px(worklist):
-    folder, ids = worklist
+    folder, _ = worklist
     with chromium_page(1280, 900) as page:
         page.goto((folder / "CT01.html").as_uri())
         sizes = page.evaluate(
