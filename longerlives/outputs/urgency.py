@@ -62,7 +62,10 @@ def interim_safety_flags(people: pl.DataFrame, as_of: date, bp_same_day_days: in
     since = pl.col("reason").str.extract(_ISO_DATE, 1).str.to_date("%Y-%m-%d", strict=False)
     recent = since > pl.lit(as_of - timedelta(days=bp_same_day_days))
     urgency = pl.when((pl.col("flag") == "safety.bp_severe") & recent).then(pl.lit("same_day")).otherwise(pl.lit("soon"))
-    out = items.with_columns(flag.alias("flag"), since.alias("since")).filter(pl.col("flag").is_not_null())
+    out = items.with_columns(flag.alias("flag"), since.alias("since"))
+    unknown = out.filter(pl.col("flag").is_null()).height
+    if unknown:  # a safety item must never drop silently out of the exports and letters
+        raise ValueError(f"{unknown} safety item(s) not recognised as a safety.* flag (longerlives/outputs/urgency.py)")
     return out.with_columns(urgency.alias("urgency")).select(list(FLAG_SCHEMA)).cast(FLAG_SCHEMA)
 
 

@@ -52,3 +52,10 @@ def test_flags_that_already_carry_urgency_are_used_as_they_are():
     v2 = pl.DataFrame({"nhs_number": ["9990000000"], "flag": ["safety.bp_severe"], "since": [None],
                        "reason": ["x"], "urgency": ["soon"]}, schema_overrides={"since": pl.Date})
     assert flags_with_urgency(v2).equals(v2)
+
+
+def test_a_safety_item_that_cannot_be_recognised_stops_rather_than_vanishing():
+    import pytest
+
+    with pytest.raises(ValueError, match="1 safety item"):
+        interim_safety_flags(_people(["Something new that needs action"]), AS_OF, 30)
