@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from longerlives.errors import LongerlivesError
 from longerlives.settings.rules import RulesSettings
 
 URGENCIES: tuple[str, ...] = ("same_day", "soon", "routine")
@@ -33,6 +34,10 @@ _ITEM_FLAGS: tuple[tuple[str, str], ...] = (
     ("Blood pressure", "safety.bp_severe"),
 )
 _ISO_DATE = r"(\d{4}-\d{2}-\d{2})"
+
+
+class UnrecognisedSafetyItem(LongerlivesError):
+    """A safety item this module cannot name (it must never drop out of letters and exports)."""
 
 
 def urgency_rank(urgency: pl.Expr) -> pl.Expr:
@@ -65,7 +70,9 @@ def interim_safety_flags(people: pl.DataFrame, as_of: date, bp_same_day_days: in
     out = items.with_columns(flag.alias("flag"), since.alias("since"))
     unknown = out.filter(pl.col("flag").is_null()).height
     if unknown:  # a safety item must never drop silently out of the exports and letters
-        raise ValueError(f"{unknown} safety item(s) not recognised as a safety.* flag (longerlives/outputs/urgency.py)")
+        raise UnrecognisedSafetyItem(
+            f"{unknown} safety item(s) not recognised as a safety.* flag (longerlives/outputs/urgency.py)"
+        )
     return out.with_columns(urgency.alias("urgency")).select(list(FLAG_SCHEMA)).cast(FLAG_SCHEMA)
 
 
