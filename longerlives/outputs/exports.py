@@ -16,16 +16,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
 from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
 from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
-from longerlives.outputs.urgency import run_flags_with_urgency, urgency_rank
+from longerlives.outputs.urgency import urgency_rank
+from longerlives.settings.operations import OperationsSettings
 
 log = logging.getLogger(__name__)
 EXPORTS_DIR = "exports"
@@ -38,8 +42,8 @@ class ExportError(RuntimeError):
 
 
 def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """Export rows (flags with ``urgency``), most urgent first, after asserting every flagged
-    person is in scope with a practice."""
+    """Export rows (flags with ``urgency``; ``routine`` when the column is absent), most urgent
+    first, after asserting every flagged person is in scope with a practice."""
     if "in_scope" in people.columns:
         in_scope = people.filter(pl.col("in_scope").fill_null(False)).select("nhs_number")
         stray = flags.join(in_scope, on="nhs_number", how="anti")
@@ -61,19 +65,18 @@ def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     return rows
 
 
-def practice_codes(ctx: Any, rows: pl.DataFrame) -> list[str]:
+def practice_codes(rows: pl.DataFrame, practices: pl.DataFrame | None, people: pl.DataFrame) -> list[str]:
+    """Every practice that gets a folder: with a flag, in the practices table, or with a person in scope."""
     codes: set[str] = set(rows["practice_code"].to_list())
-    extract = getattr(ctx, "extract", None)
-    practices = getattr(extract, "practices", None) if extract is not None else None
     if practices is not None and "practice_code" in practices.columns:
         codes |= set(practices["practice_code"].drop_nulls().to_list())
-    people = ctx.people
-    if people is not None and "in_scope" in people.columns:
+    if "in_scope" in people.columns:
         codes |= set(people.filter(pl.col("in_scope").fill_null(False))["practice_code"].drop_nulls().to_list())
     return sorted(c for c in codes if _ODS.match(c))
 
 
-def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, code_system: str, sample: int = 0) -> dict:
+def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str,
+                          sample: int = 0) -> dict[str, Any]:
     """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
     mine = (
         rows.filter(pl.col("practice_code") == practice).select(EXPORT_COLUMNS)
@@ -92,23 +95,40 @@ def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, 
     return {"practice_code": practice, "rows": mine.height, "sha256": digest}
 
 
-def stage(ctx: Any) -> list[dict]:
-    """Write ``ctx.staging/exports/<practice>/flags.csv|bundle.json`` for every practice."""
-    rows = export_rows(run_flags_with_urgency(ctx.flags, ctx.people, ctx.as_of, ctx.settings.rules), ctx.people)
-    base = ctx.staging / EXPORTS_DIR
-    code_system = ctx.settings.operations.fhir_flag_code_system
+@dataclass(frozen=True)
+class ExportsWritten:
+    practices: tuple[dict[str, Any], ...]  # practice_code, rows, sha256 per practice
+    files: tuple[str, ...]
+    rows: int
+    safety_rows: int = 0
+
+
+def write_exports(
+    flags: pl.DataFrame,
+    people: pl.DataFrame,
+    practices: pl.DataFrame | None,
+    out_dir: Path,
+    as_of: date,
+    ops: OperationsSettings,
+) -> ExportsWritten:
+    """Write ``out_dir/exports/<practice>/flags.csv|bundle.json`` for every practice.
+
+    ``flags``: the open flags with ``urgency`` and the safety flags
+    (``longerlives.outputs.urgency.run_flags_with_urgency``)."""
+    rows = export_rows(flags, people)
+    base = out_dir / EXPORTS_DIR
     written = []
+    files: list[str] = []
     # Split once (a filter per practice over every flag grew as practices × flags).
     parts = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
-    for practice in practice_codes(ctx, rows):
+    for practice in practice_codes(rows, practices, people):
         mine = parts.get(practice, rows.clear())
-        info = write_practice_export(mine, practice, base, ctx.as_of, code_system, ctx.settings.operations.fhir_model_sample)
+        info = write_practice_export(mine, practice, base, as_of, ops.fhir_flag_code_system, ops.fhir_model_sample)
         written.append(info)
-        ctx.files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
+        files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
     total = sum(w["rows"] for w in written)
     if total != rows.height:
         raise ExportError(f"exports hold {total} rows but there are {rows.height} open flags")
     safety = int(rows["flag"].str.starts_with("safety.").sum())
-    ctx.summary["exports"] = {"practices": len(written), "rows": total, "safety_rows": safety}
-    log.info("exports written for %d practices (%d flag rows)", len(written), total)
-    return written
+    log.info("exports written for %d practices (%d flag rows, %d safety)", len(written), total, safety)
+    return ExportsWritten(tuple(written), tuple(files), total, safety)

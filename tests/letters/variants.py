@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from longerlives import letters, outreach
 from longerlives.outreach.items import FLAG_ITEMS
-from tests.letters.conftest import letter_ctx
+from tests.letters.conftest import letter_run
 from tests.outreach.helpers import person
 
 ALL_ITEMS = ("phc.blood_pressure", "phc.lipids", "ecg.annual", "followup.hba1c", "screening.cervical",
@@ -47,8 +46,6 @@ def render_variants(tmp_path: Path, variants: dict[str, tuple[dict[str, Any], tu
         rows.append(p)
         flags += [(p["nhs_number"], f) for f in items]
         names[variant] = p["nhs_number"]
-    ctx = letter_ctx(tmp_path, rows, flags)
-    outreach.stage(ctx)
-    letters.stage(ctx)
+    ctx = letter_run(tmp_path, rows, flags)
     index = {r["nhs_number"]: r for r in ctx.letters_index.to_dicts()}
     return {v: (index[n], ctx.staging / index[n]["path"]) for v, n in names.items()}
