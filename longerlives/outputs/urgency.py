@@ -79,15 +79,20 @@ def interim_safety_flags(people: pl.DataFrame, as_of: date, bp_same_day_days: in
 def flags_with_urgency(flags: pl.DataFrame, safety: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every open flag with its ``urgency``, safety flags included, sorted by NHS number then flag.
 
-    ``flags`` without an ``urgency`` column (today's flags.csv) are ``routine`` and the
+    ``flags`` without an ``urgency`` column (today's flags.csv) take the urgency their rule
+    declares (``RuleSpec.urgency``, ``routine`` for every registered rule today) and the
     ``safety`` rows (from ``interim_safety_flags``) are added; flags that already carry
     ``urgency`` (run-outputs-v2) are returned as they are.
     """
     if "urgency" in flags.columns:
         return flags.sort("nhs_number", "flag")
+    from longerlives.rules import REGISTRY  # each rule declares its flag's urgency (RuleSpec.urgency)
+
+    declared = {r.spec.id: r.spec.urgency for r in REGISTRY}
     base = flags.select(
         pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String), pl.col("since").cast(pl.Date),
-        pl.col("reason").cast(pl.String), pl.lit("routine").alias("urgency"),
+        pl.col("reason").cast(pl.String),
+        pl.col("flag").cast(pl.String).replace_strict(declared, default="routine", return_dtype=pl.String).alias("urgency"),
     )
     parts = [base] + ([safety.select(list(FLAG_SCHEMA)).cast(FLAG_SCHEMA)] if safety is not None else [])
     return pl.concat(parts, how="vertical").unique(["nhs_number", "flag"], keep="first").sort("nhs_number", "flag")
