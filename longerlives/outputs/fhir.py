@@ -13,7 +13,7 @@ One Flag per row of the practice's export (safety flags first, by urgency):
 * ``code``: a SNOMED CT coding for the finding or action where one exists
   (``config/fhir_flag_codes.csv``, each taken from a project code list), then the
   project's own coding (flag id, label); ``text`` = label, urgency, reason and the
-  suggested action, then the flag id.
+  suggested action (the rule's plan words), then the flag id.
 
 Ids are UUIDv5 of (NHS number, flag), so the same flags give the same bytes and a
 receiving system can match a flag from one night to the next.
@@ -56,7 +56,7 @@ def _category(flag: str) -> str:
 
 
 def _text(flag: str, reason: str, urgency: str | None) -> str:
-    """What a clinician reads first: label (urgency): reason. Suggested action: ... (flag id)."""
+    """What a clinician reads first: label (urgency): reason. Plan: suggested action (flag id)."""
     label = flag_labels().get(flag, flag)
     action = flag_actions().get(flag)
     words = URGENCY_WORDS.get(urgency or "routine", "routine")
@@ -65,7 +65,7 @@ def _text(flag: str, reason: str, urgency: str | None) -> str:
     if reason:
         out += f": {reason}"
     if action:
-        out += f". Suggested action: {action}"
+        out += f". Plan: {action}"
     return f"{out}. ({flag})"
 
 
@@ -155,7 +155,7 @@ def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
     text = pl.concat_str(  # exactly _text(), column-wise
         pl.col("_label"), pl.lit(" ("), words, pl.lit(")"),
         pl.when(reason != "").then(pl.concat_str(pl.lit(": "), reason)).otherwise(pl.lit("")),
-        pl.when(pl.col("_action").is_not_null()).then(pl.concat_str(pl.lit(". Suggested action: "), pl.col("_action")))
+        pl.when(pl.col("_action").is_not_null()).then(pl.concat_str(pl.lit(". Plan: "), pl.col("_action")))
         .otherwise(pl.lit("")),
         pl.lit(". ("), pl.col("flag"), pl.lit(")"),
     )

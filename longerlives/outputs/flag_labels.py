@@ -32,7 +32,7 @@ INTERIM_LABELS: dict[str, str] = {
     "outreach.marginalised": "Proactive outreach (most marginalised)",
 }
 INTERIM_ACTIONS: dict[str, str] = {
-    "safety.bp_severe": "same-day clinical assessment of blood pressure (NICE NG136)",
+    "safety.bp_severe": "urgent clinical assessment of blood pressure (NICE NG136)",
     "safety.diabetes_range_undiagnosed": "review and confirm or exclude diabetes; not a prevention referral",
     "safety.usc_not_attended": "contact the person and the hospital about the urgent cancer referral",
     "safety.screening_abnormal": "contact the person about the abnormal bowel screening result and its follow-up",
@@ -48,25 +48,9 @@ def flag_labels() -> dict[str, str]:
     return {**{r.spec.id: r.spec.title for r in REGISTRY}, **INTERIM_LABELS}
 
 
-# INTERIM: the plan's clinician words (outreach/items.py) as an instruction, where they are a noun.
-_VERBS: dict[str, str] = {
-    "phc.blood_pressure": "record blood pressure",
-    "phc.bmi": "record weight and BMI",
-    "phc.lipids": "take a lipids blood test",
-    "phc.glucose": "take an HbA1c blood test",
-    "phc.alcohol": "ask the alcohol questions (AUDIT-C)",
-    "phc.smoking": "record smoking status",
-    "ecg.annual": "record a 12-lead ECG",
-    "screening.cervical": "invite for cervical screening",
-    "screening.breast": "invite for breast screening",
-    "screening.bowel": "offer a bowel screening kit",
-    "followup.alcohol": "offer an alcohol brief intervention",
-}
-
-
 def flag_actions() -> dict[str, str]:
-    """Flag id -> suggested action (the engagement plan's clinician words, as an instruction)."""
-    return {**{f: words for f, (_, _, words) in FLAG_ITEMS.items()}, **_VERBS, **INTERIM_ACTIONS}
+    """Flag id -> suggested action: the plan words each rule declares (``RuleSpec.plan_words``)."""
+    return {**{f: words for f, (_, _, words) in FLAG_ITEMS.items()}, **INTERIM_ACTIONS}
 
 
 def label_expr(flag: pl.Expr) -> pl.Expr:

@@ -73,7 +73,7 @@ def test_column_wise_bundle_is_byte_identical_to_the_reference_encoder():
         "urgency": ["same_day"]}, schema_overrides={"core_team": pl.String})])
     reference = bundle_json(plain_bundle(with_urgency, "F83004", date(2026, 11, 1), CODE_SYSTEM))
     assert bundle_text(with_urgency, "F83004", date(2026, 11, 1), CODE_SYSTEM) == reference
-    assert "Severe blood pressure (180/120 or higher) (same day): Blood pressure 190/100 on 2026-10-30. Suggested" in reference
+    assert "Severe blood pressure (180/120 or higher) (same day): Blood pressure 190/100 on 2026-10-30. Plan: urgent clinical" in reference
     empty = rows.head(0)
     assert bundle_text(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM) == bundle_json(plain_bundle(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM))
 

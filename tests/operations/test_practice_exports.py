@@ -76,7 +76,7 @@ def test_safety_flags_are_in_the_bundle_first_as_safety_category(export):
     assert first.category[0].coding[0].code == "safety"
     assert first.code.coding[0].system == SNOMED_SYSTEM and first.code.coding[0].code == "199251000000107"
     assert first.code.text.startswith("Urgent cancer referral not attended (within two weeks)")
-    assert "Suggested action:" in first.code.text
+    assert ". Plan: contact the person and the hospital" in first.code.text
     assert [e.resource.category[0].coding[0].code for e in bundle.entry] == ["safety", "safety", "clinical", "clinical", "clinical"]
 
 
