@@ -340,3 +340,12 @@ def test_fh_diabetes_mellitus_is_a_family_history_of_diabetes(lists):
 
 def test_learning_disability_is_the_whole_ld_cod_refset(lists):
     assert len(lists["learning_disability"].codes) == 333
+
+
+def test_a_non_diabetic_code_inside_dmtype1_cod_never_counts_as_type_1_diabetes(lists, manifest):
+    # DMTYPE1_COD 20250912 holds "Drug-induced insulin coma in nondiabetic"; the file stays
+    # whole (recountable against the source) and the loader leaves the code out.
+    assert "1217077001" in _csv_codes(CODELIST_DIR / manifest["concepts"]["diabetes_type1"]["file"])
+    assert "1217077001" not in lists["diabetes_type1"].codes
+    assert lists["diabetes_type1"].excluded_codes == ("1217077001",)
+    assert {"46635009", "313435000", "290002008", "420868002"} <= set(lists["diabetes_type1"].codes)

@@ -58,3 +58,13 @@ def test_qrisk3_systolic_variability_uses_clinic_readings_only(reg):
     row = reg.people().row(0, named=True)
     sd_col = next(c for c in row if c.startswith("systolic_bp_sd_"))
     assert row[sd_col] == pytest.approx(2.8284, abs=1e-3)  # SD of 130 and 134 only
+
+
+def test_drug_induced_insulin_coma_in_a_non_diabetic_is_not_type_1_diabetes(reg):
+    p = reg.person()
+    reg.coded(p, "1217077001", date(2024, 2, 2))
+    t1 = reg.person()
+    reg.coded(t1, "420868002", date(2024, 2, 2))  # disorder due to type 1 diabetes mellitus
+    rows = {r["nhs_number"]: r for r in reg.people().iter_rows(named=True)}
+    assert rows[p]["diabetes_type1_last_date"] is None
+    assert rows[t1]["diabetes_type1_last_date"] == date(2024, 2, 2)
