@@ -85,6 +85,8 @@ class RulesSettings(BaseModel):
     bp_systolic_threshold: float = 140
     bp_diastolic_threshold: float = 90
     bp_threshold_source: str = ""
+    bp_out_of_clinic_systolic_threshold: float = 135
+    bp_out_of_clinic_diastolic_threshold: float = 85
     bmi_obesity_threshold: float = 30
     bmi_obesity_threshold_lower: float = 27.5
     bmi_lower_threshold_ethnic_categories: tuple[str, ...] = ()
@@ -162,7 +164,7 @@ class RulesSettings(BaseModel):
         """Every SNOMED/medicine concept named in these settings (checked against code lists)."""
         out: set[str] = set()
         for cs in self.phc_elements.values():
-            out.update(c for c in cs if c != "bp")
+            out.update(c for c in cs if c not in ("bp", "abpm_day_bp", "home_bp"))  # BP pairs by setting
         for cs in (*self.phc_declines.values(), *self.smoking_offer_concepts.values()):
             out.update(cs)
         out.update(self.diabetes_concepts, self.hypertension_concepts, self.smoking_offer_medicines)
