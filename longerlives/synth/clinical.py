@@ -19,6 +19,8 @@ N_YEARS = 5
 VALUED = {
     "bmi": ("kg/m2", 1), "weight": ("kg", 1), "height": ("cm", 0),
     "systolic_bp": ("mmHg", 0), "diastolic_bp": ("mmHg", 0),
+    "abpm_day_systolic": ("mmHg", 0), "abpm_day_diastolic": ("mmHg", 0),
+    "home_systolic": ("mmHg", 0), "home_diastolic": ("mmHg", 0),
     "total_cholesterol": ("mmol/L", 1), "hdl_cholesterol": ("mmol/L", 1),
     "cholesterol_hdl_ratio": ("ratio", 1), "ldl_cholesterol": ("mmol/L", 1),
     "non_hdl_cholesterol": ("mmol/L", 1), "triglycerides": ("mmol/L", 1),
@@ -244,6 +246,20 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         dbp = np.clip(np.minimum(dbp, sbp - 15), 45, 135)
         ev.add("systolic_bp", p, dd, sbp)
         ev.add("diastolic_bp", p, dd, dbp)
+        if y == 0:
+            # NICE NG136: a raised clinic reading is confirmed out of clinic. About a third of
+            # people with a first reading of 140/90 or more get an ambulatory daytime or home
+            # average 1-6 weeks later, lower than the clinic reading (white-coat effect).
+            raised = first & ((sbp >= 140) | (dbp >= 90)) & (R(len(p)) < 0.35)
+            q, qd = p[raised], dd[raised] + rng.integers(7, 43, int(raised.sum()))
+            q_s, q_d = sbp[raised] - rng.normal(8, 6, len(q)), dbp[raised] - rng.normal(4, 4, len(q))
+            ok = qd <= T
+            q, qd, q_s, q_d = q[ok], qd[ok], np.clip(q_s[ok], 95, 220), np.clip(q_d[ok], 50, 130)
+            amb = R(len(q)) < 0.6
+            ev.add("abpm_day_systolic", q[amb], qd[amb], q_s[amb])
+            ev.add("abpm_day_diastolic", q[amb], qd[amb], q_d[amb])
+            ev.add("home_systolic", q[~amb], qd[~amb], q_s[~amb])
+            ev.add("home_diastolic", q[~amb], qd[~amb], q_d[~amb])
         dec = (~m) & (R(n) < 0.03) & (cls != 2)
         p = _rep(dec)
         ev.add("bp_declined", p, _within(rng, lo[p], hi[p]))

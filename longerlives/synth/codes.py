@@ -29,6 +29,10 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "height": ["50373000", "248333004"],
     "systolic_bp": ["271649006", "72313002"],
     "diastolic_bp": ["271650006", "174255007"],
+    "abpm_day_systolic": ["198081000000101", "314446007"],
+    "abpm_day_diastolic": ["198091000000104", "314461008"],
+    "home_systolic": ["413606001"],
+    "home_diastolic": ["413605002"],
     "bp_declined": ["1092631000000106"],
     "total_cholesterol": ["1005671000000105", "1017161000000104", "850981000000101"],
     "hdl_cholesterol": ["1005681000000107", "1010581000000101"],
@@ -52,7 +56,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "smoking_cessation_offered": ["225323000", "871661000000106", "395700008"],
     "smoking_cessation_referral": ["315232003"],
     "smoking_cessation_declined": ["1087441000000106", "527151000000107"],
-    "ecg": ["268400002", "29303009"],
+    "ecg": ["268400002", "164854000", "102594003"],
     "cervical_screening": ["1020451000000104", "1104601000000107"],
     "cervical_screening_declined": ["275918005"],
     "cervical_screening_unsuitable": ["116140006"],
@@ -66,7 +70,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "usc_referral": ["199251000000107", "276401000000108", "1556551000000104",
                      "276341000000100"],
     "hypertension": ["38341003", "59621000"],
-    "diabetes": ["73211009"],
+    "diabetes": ["73211009", "111552007", "5368009"],
     "diabetes_type1": ["46635009", "313435000"],
     "diabetes_type2": ["44054006", "313436004"],
     "diabetes_resolved": ["315051004"],
@@ -323,6 +327,11 @@ def build_codebook(codelist_dir: Path | None = None) -> CodeBook:
         if concept == "smi_diagnosis" and "smi_remission" in lists:
             rem = set(lists["smi_remission"].codes)
             codes = [c for c in codes if c not in rem] or codes
+        if concept == "diabetes":
+            # "any diabetes" records are drawn from the type-neutral part of DM_COD (drug-induced,
+            # secondary, MODY, unspecified); typed records come from the type 1 / type 2 concepts
+            typed = {c for k in ("diabetes_type1", "diabetes_type2") if k in lists for c in lists[k].codes}
+            codes = [c for c in codes if c not in typed] or codes
         book.concept_codes[concept] = np.array([book._code_id(c) for c in codes], dtype=np.int32)
         book.concept_weights[concept] = _weights(codes, fallback)
     # background codes must not belong to any concept
