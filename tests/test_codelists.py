@@ -88,6 +88,8 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
 KNOWN_PENDING = {
     "breast_screening_declined", "bowel_screening_declined",
     "mh_invite", "lithium_stopped",
+    # issue 11 v2: a new concept (lithium.monitoring) with no public list found yet
+    "lithium_level",
 }
 
 

@@ -26,6 +26,8 @@ RULE_MODULES = (
     "followup_blood_pressure",
     "followup_bmi",
     "followup_hba1c",
+    "followup_hypertension_control",
+    "lithium_monitoring",
     "phc_alcohol",
     "phc_blood_pressure",
     "phc_bmi",
@@ -38,9 +40,10 @@ RULE_MODULES = (
     "screening_breast",
     "screening_cervical",
     "smoking_cessation_offer",
+    "statin_indicated",
 )
 # Modules in this package that are not rules (shared shapes and helpers).
-NOT_RULES = ("annual_health_check", "catalogue", "safety")
+NOT_RULES = ("annual_health_check", "catalogue", "safety")  # _statin_groups is private (leading underscore)
 
 
 def _load(name: str) -> Rule:
