@@ -21,7 +21,7 @@ Columns (docs/features.md):
   ``crisis_contacts_12m``, ``dna_12m``, and per service ``s``:
   ``s_last_attended``, ``s_last_dna``;
 * cohorts: ``in_scope``, ``out_of_scope_reason``, ``in_remission``,
-  ``health_check_cohort``, ``ecg_cohort``, ``ecg_cohort_reason``.
+  ``health_check_cohort``, ``qof_mh_register`` (longerlives/registers.py), ``ecg_cohort``, ``ecg_cohort_reason``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed
 from longerlives.dates import months_before
 from longerlives.vocabulary import SERVICES
 from longerlives.extract.validate import Extract
+from longerlives.registers import qof_mh_register
 from longerlives.settings.features import FeatureSettings
 
 EVENT_STATS = ("first_date", "last_date", "n_12m")
@@ -267,6 +268,7 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
         .otherwise(None)
     )
     return people.with_columns(
+        (pl.col("in_scope") & qof_mh_register(as_of, settings.qof_lithium_months)).alias("qof_mh_register"),
         (pl.col("in_scope") & ecg_reason.is_not_null()).alias("ecg_cohort"),
         pl.when(pl.col("in_scope")).then(ecg_reason).alias("ecg_cohort_reason"),
     )
