@@ -61,7 +61,9 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
     "cervical_screening_nonresponder": {"1109911000000100"},
     "breast_screening": {"268547008", "24623002"},
     "breast_screening_dna": {"275981000000102"},
-    "bowel_screening": {"1101361000000103", "1101371000000105", "384171000000104"},
+    "bowel_screening": {"1101361000000103", "384171000000104"},
+    # issue 11 / run-outputs v2: an abnormal FIT is a result that needs action, not a completed screen
+    "bowel_screening_abnormal": {"1101371000000105"},
     "bowel_screening_dna": {"294261000000108", "293191000000109"},
     "usc_referral": {"199251000000107", "276401000000108", "1556551000000104",
                      "276341000000100"},
