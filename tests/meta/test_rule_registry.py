@@ -27,10 +27,11 @@ CONTRACT_FLAGS = {
     "smoking.cessation_offer", "risk.qrisk3", "risk.qdiabetes",
     "followup.blood_pressure", "followup.bmi", "followup.hba1c", "followup.alcohol",
     "followup.hypertension_control", "statin.indicated", "lithium.monitoring",
+    "safety.bp_severe", "safety.diabetes_range_undiagnosed", "safety.usc_not_attended",
 }
 # v2 flags not built yet (issue 11): this set may only shrink.
 NOT_YET_BUILT = {
-    "safety.bp_severe", "safety.diabetes_range_undiagnosed", "safety.usc_not_attended", "safety.screening_abnormal",
+    "safety.screening_abnormal",
 }
 IDS = [r.spec.id for r in REGISTRY]
 
@@ -87,7 +88,7 @@ def test_settings_keys_named_by_a_rule_exist(rule):
             value = value[part]
 
 
-@pytest.mark.parametrize("module", sorted(rule_module_files() | {"_helpers", "_phc", "_screening", "safety"}))
+@pytest.mark.parametrize("module", sorted(rule_module_files() | {"_helpers", "_phc", "_screening"}))
 def test_rule_code_is_small_and_has_no_clock_or_io(module):
     text = (RULES_DIR / f"{module}.py").read_text(encoding="utf-8")
     assert len(text.splitlines()) < 150
