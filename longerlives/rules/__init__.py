@@ -38,6 +38,7 @@ RULE_MODULES = (
     "risk_qrisk3",
     "safety_bp_severe",
     "safety_diabetes_range_undiagnosed",
+    "safety_screening_abnormal",
     "safety_usc_not_attended",
     "screening_bowel",
     "screening_breast",
