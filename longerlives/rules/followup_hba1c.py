@@ -40,7 +40,7 @@ RULE = RuleSpec(
     settings_keys=("followup_months", "diabetes_concepts"),
     plan_group="appointment",
     plan_order=9,
-    plan_words="act on raised HbA1c / fasting glucose (diabetes range: confirm diabetes; otherwise prevention referral)",
+    plan_words="act on raised HbA1c or fasting glucose (repeat; diabetes prevention referral unless in the diabetes range)",
 )
 
 
