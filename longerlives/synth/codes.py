@@ -64,7 +64,14 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "breast_screening": ["268547008", "24623002"],
     "breast_screening_declined": ["716181000000106"],
     "breast_screening_dna": ["275981000000102"],
-    "bowel_screening": ["1101361000000103", "1101371000000105"],
+    "bowel_screening": ["1101361000000103", "375211000000108"],
+    "bowel_screening_abnormal": ["1101371000000105", "375241000000109"],
+    "cervical_screening_needs_repeat": ["888111000000103", "168402006", "1128121000000109"],
+    "alcohol_specialist_referral": ["431260004", "390857005"],
+    "egfr": ["1011481000000105", "857971000000104"],
+    "creatinine": ["1000731000000107"],
+    "tsh": ["1022791000000101", "1027151000000105"],
+    "calcium": ["935051000000108", "998341000000105"],
     "bowel_screening_declined": ["911981000000107"],
     "bowel_screening_dna": ["294261000000108"],
     "usc_referral": ["199251000000107", "276401000000108", "1556551000000104",
@@ -103,9 +110,6 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
 # (code, unit, low, high, decimals) -- value drawn uniformly; unit None = no value.
 OTHER_CODES: list[tuple[str, str | None, float, float, int]] = [
     ("78564009", "/min", 55, 100, 0),           # pulse rate
-    ("1011481000000105", "mL/min", 45, 120, 0),  # eGFR
-    ("1000731000000107", "umol/L", 55, 120, 0),  # serum creatinine
-    ("1022791000000101", "mU/L", 0.4, 4.5, 2),  # serum TSH
     ("1022431000000105", "g/L", 110, 165, 0),   # haemoglobin
     ("1018251000000107", "U/L", 8, 55, 0),      # serum ALT
     ("185317003", None, 0, 0, 0),               # telephone encounter
