@@ -69,7 +69,8 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     )
     audit_words = pl.when(audit_hit).then(
         pl.format("full AUDIT score {} on {} ({} or more)", num(audit), iso(audit_day),
-                  pl.when(dependence).then(pl.lit(f"{fmt(prm.audit_dependence_threshold)}")).otherwise(pl.lit(fmt(prm.audit_threshold))))
+                  pl.when(dependence).then(pl.lit(fmt(prm.audit_dependence_threshold)))
+                  .otherwise(pl.lit(fmt(prm.audit_threshold))))
     )
     units_words = pl.when(units_hit).then(
         pl.format("{} units a week on {} (more than {})", num(units), iso(units_day), pl.lit(fmt(prm.units_per_week_threshold)))

@@ -56,13 +56,12 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         & within_months(day, as_of, months)
         & ((sys >= sys_target) | (dia >= dia_target))
     )
-    target_words = (
-        pl.when(older)
-        .then(pl.lit(f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age} or over"))
-        .otherwise(pl.lit(f"below {fmt(prm.systolic_target)}/{fmt(prm.diastolic_target)} under {prm.older_from_age}"))
-    )
+    older_words = f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age} or over"
+    younger_words = f"below {fmt(prm.systolic_target)}/{fmt(prm.diastolic_target)} under {prm.older_from_age}"
+    target_words = pl.when(older).then(pl.lit(older_words)).otherwise(pl.lit(younger_words))
     reason = pl.format(
-        "Hypertension diagnosed; clinic blood pressure {}/{} on {} (latest in the last {}) is above the NICE NG136 target ({})",
+        "Hypertension diagnosed; clinic blood pressure {}/{} on {} (latest in the last {}) "
+        "is above the NICE NG136 target ({})",
         num(sys), num(dia), iso(day), pl.lit(months_words(months)), target_words,
     )
     return flags(gap, RULE.id, day, reason)
