@@ -136,7 +136,7 @@ def run(
                 ctx.extract = validate_extract(
                     raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
                 )
-            _run_stages(ctx, progress)
+            coverage = _run_stages(ctx, progress)
             with _stage(ctx, "run_record", progress):
                 _write_run_json(ctx, started)
             shutil.rmtree(staging / ".work", ignore_errors=True)
@@ -148,18 +148,21 @@ def run(
         # The outputs are in place: record the run (letters issued, flag history)
         # before delivering, so a delivery problem can never cause a letter to repeat.
         with _stage(ctx, "store_record", progress):
-            store.stage_record(ctx, "succeeded")
+            store.stage_record(ctx, "succeeded", coverage=coverage)
         with _stage(ctx, "delivery", progress):
             ctx.summary["deliveries"] = delivery.stage(ctx)
         _write_run_json(ctx, started, folder=out_dir)  # final timings and deliveries (atomic replace)
     return RunReport(run_id, as_of, out_dir, ctx.summary, ctx.timings)
 
 
-def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
+def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> pl.DataFrame:
     from longerlives import letters, outcomes, outreach, risk, rules
     from longerlives.outputs import exports, worklists
     from longerlives.rules.annual_health_check import add_health_check_columns
+    from longerlives.report.measures import add_measure_columns
+    from longerlives.report.write import write_report
     from longerlives.rules.safety import safety_items
+    from longerlives.store import coverage_trends
 
     s = ctx.settings
     with _stage(ctx, "features", progress):
@@ -171,6 +174,7 @@ def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
         people = add_health_check_columns(people, ctx.as_of, s.rules)
         safety = safety_items(people.lazy().filter(pl.col("in_scope")), ctx.as_of, s.rules).collect()
         people = people.join(safety, on="nhs_number", how="left")
+        people = add_measure_columns(people, ctx.as_of, s.rules)  # coverage report denominators (issue 14)
         ctx.flags = rules.evaluate_all(people.lazy(), ctx.as_of, s.rules)
         ctx.people = people
         outcomes.stage(ctx)
@@ -190,7 +194,13 @@ def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
         worklists.stage(ctx)
     with _stage(ctx, "exports", progress):
         exports.stage(ctx)
+    with _stage(ctx, "report", progress):  # issue 14: coverage and inequalities
+        paths, coverage = write_report(ctx.staging, ctx.people.filter(pl.col("in_scope")), flags_out,
+                                       coverage_trends(ctx.db_url, s.report.trend_max_points), as_of=ctx.as_of,
+                                       settings=s.report, run_id=ctx.run_id)
+        ctx.files += [str(p.relative_to(ctx.staging)) for p in paths]
     _summarise(ctx)
+    return coverage
 
 
 def _summarise(ctx: RunContext) -> None:

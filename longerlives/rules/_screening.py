@@ -10,13 +10,13 @@ the interval for the person's age band today.
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import polars as pl
 
 from longerlives.rules._helpers import fell_out_of_window, iso, last_date, within_months
 from longerlives.rules._spec import flags
-from longerlives.settings.rules import RulesSettings
+from longerlives.settings.rules import RulesSettings, ScreeningProgramme
 
 NO_DATE = pl.lit(None, dtype=pl.Date)
 
@@ -29,24 +29,55 @@ def _dated(concepts: tuple[str, ...]) -> pl.Expr:
     return last_date(*concepts) if concepts else NO_DATE
 
 
+def programme_status(programme: str, as_of: date, settings: RulesSettings) -> pl.Expr:
+    """Each person's standing for one programme, from the same steps as the rule: null when
+    not eligible today, else ``screened`` (in date), ``ceased`` (unsuitable), ``declined``
+    (an informed decline still valid) or ``overdue`` (exactly the people the rule flags)."""
+    st = _state(settings.screening[programme], as_of)
+    return (
+        pl.when(~st.eligible).then(pl.lit(None, dtype=pl.String))
+        .when(st.in_date).then(pl.lit("screened"))
+        .when(st.unsuitable).then(pl.lit("ceased"))
+        .when(st.decline_valid).then(pl.lit("declined"))
+        .otherwise(pl.lit("overdue"))
+    )
+
+
+class _State(NamedTuple):
+    in_band: list[pl.Expr]
+    eligible: pl.Expr
+    in_date: pl.Expr
+    unsuitable: pl.Expr
+    decline_valid: pl.Expr
+
+
+def _state(p: ScreeningProgramme, as_of: date) -> _State:
+    age = pl.col("age")
+    last = last_date(*p.done)
+    declined, unsuitable = _dated(p.declined), _dated(p.unsuitable)
+    # Step 1: eligible — sex on the GP record and age (whole years; from the birthday itself) in a band.
+    in_band = [(age >= b.min_age) & (age <= b.max_age) for b in p.bands]
+    eligible = pl.col("sex").is_in(list(p.sexes)) & pl.any_horizontal(in_band)
+    # Step 2: screened within the interval for the person's band today.
+    in_date = pl.any_horizontal([band & within_months(last, as_of, b.interval_months) for band, b in zip(in_band, p.bands)])
+    # Step 3: exclusions — unsuitable (e.g. hysterectomy) unless a later test; a decline
+    # within its validity (12 months) respects the person's informed choice.
+    is_unsuitable = unsuitable.is_not_null() & (last.is_null() | (last <= unsuitable))
+    decline_valid = within_months(declined, as_of, p.decline_valid_months) & _after_last_test(declined, last)
+    return _State(in_band, eligible, in_date, is_unsuitable, decline_valid)
+
+
 def programme_rule(flag_id: str, programme: str) -> Callable[[pl.LazyFrame, date, RulesSettings], pl.LazyFrame]:
     """``evaluate`` for one programme, read from ``settings.screening[programme]``."""
 
     def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
         p = settings.screening[programme]
-        age = pl.col("age")
         last = last_date(*p.done)
-        declined, missed, unsuitable = _dated(p.declined), _dated(p.missed), _dated(p.unsuitable)
-        # Step 1: eligible — sex on the GP record and age (whole years; from the birthday itself) in a band.
-        in_band = [(age >= b.min_age) & (age <= b.max_age) for b in p.bands]
-        eligible = pl.col("sex").is_in(list(p.sexes)) & pl.any_horizontal(in_band)
-        # Step 2: screened within the interval for the person's band today.
-        in_date = pl.any_horizontal([band & within_months(last, as_of, b.interval_months) for band, b in zip(in_band, p.bands)])
-        # Step 3: exclusions — unsuitable (e.g. hysterectomy) unless a later test; a decline
-        # within its validity (12 months) respects the person's informed choice.
-        is_unsuitable = unsuitable.is_not_null() & (last.is_null() | (last <= unsuitable))
-        decline_valid = within_months(declined, as_of, p.decline_valid_months) & _after_last_test(declined, last)
-        gap = people.filter(eligible & ~in_date & ~is_unsuitable & ~decline_valid)
+        declined, missed = _dated(p.declined), _dated(p.missed)
+        # Steps 1-3 (eligible, in date, exclusions) are shared with the coverage report.
+        st = _state(p, as_of)
+        in_band = st.in_band
+        gap = people.filter(st.eligible & ~st.in_date & ~st.unsuitable & ~st.decline_valid)
         # Step 4: the reason — never screened, or overdue since the day the last test fell out of date,
         # then any decline or missed appointment since the last test.
         since = pl.coalesce(

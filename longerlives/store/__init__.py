@@ -85,8 +85,8 @@ def _phc_six_complete(people: pl.DataFrame | None) -> int | None:
     return int(cohort.filter(pl.col("phc_elements_done") >= 6).height)
 
 
-def stage_record(ctx: Any, status: str = "succeeded") -> dict[str, int]:
-    """Record a finished run: flag history, letters issued and the run's totals (one transaction)."""
+def stage_record(ctx: Any, status: str = "succeeded", coverage: pl.DataFrame | None = None) -> dict[str, int]:
+    """Record a finished run: flag history, letters issued, coverage counts and the run's totals (one transaction)."""
     store = open_store(ctx.db_url)
     flags = ctx.flags if ctx.flags is not None else pl.DataFrame(
         schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String})
@@ -94,6 +94,8 @@ def stage_record(ctx: Any, status: str = "succeeded") -> dict[str, int]:
     with store.engine.begin() as conn:
         opened, closed = store.update_flag_history(conn, flags, ctx.as_of, ctx.run_id)
         letters = store.record_letters(conn, ctx.letters_index, flags, ctx.as_of, ctx.run_id)
+        if coverage is not None:
+            store.record_coverage(conn, coverage, ctx.as_of, ctx.run_id)
         totals = {
             "people_in_scope": s.get("people_in_scope"),
             "health_check_cohort": s.get("health_check_cohort"),
@@ -110,6 +112,11 @@ def stage_record(ctx: Any, status: str = "succeeded") -> dict[str, int]:
     log.info("run %s recorded as %s: %d flags opened, %d closed, %d letters issued",
              ctx.run_id, status, opened, closed, letters)
     return {k: v for k, v in totals.items() if isinstance(v, int)}
+
+
+def coverage_trends(db_url: str, limit: int | None = None) -> pl.DataFrame:
+    """Earlier nights' ICS-wide coverage counts (plain frame for the report)."""
+    return open_store(db_url).coverage_trends("all", limit)
 
 
 def record_failure(ctx: Any = None, exc: BaseException | None = None, *, db_url: str | None = None,

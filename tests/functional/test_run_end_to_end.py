@@ -15,8 +15,9 @@ def test_run_writes_contract_files_with_contract_columns(full_run):
     flags = pl.read_csv(out / "flags.csv", infer_schema=False)
     assert flags.columns == ["nhs_number", "practice_code", "core_team", "flag", "since", "reason"]
     patients = pl.read_csv(out / "patients.csv", infer_schema=False)
-    assert patients.columns[:15] == [
-        "nhs_number", "practice_code", "core_team", "age", "health_check_cohort", "phc_elements_done",
+    assert patients.columns[:18] == [
+        "nhs_number", "practice_code", "core_team", "age", "sex", "ethnic_category", "imd_decile",
+        "health_check_cohort", "phc_elements_done",
         "qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model", "marginalisation_score",
         "marginalisation_rank", "outreach", "outreach_strict", "outreach_reasons",
     ]
