@@ -173,7 +173,7 @@ def format_percent(numerator: int, denominator: int) -> str:
 def publish(counts: pl.DataFrame) -> pl.DataFrame:
     """The published table: suppressed rows lose their counts and say ``suppressed``."""
     percent = [
-        SUPPRESSED if s else format_percent(n, d)
+        SUPPRESSED if s else (format_percent(n, d) or None)
         for n, d, s in zip(counts["numerator"], counts["denominator"], counts["suppressed"])
     ]
     return counts.with_columns(
