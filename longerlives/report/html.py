@@ -28,6 +28,7 @@ BREAKDOWN_TITLES = {
     "age_band": "Age band",
 }
 BAR_BREAKDOWNS = ("imd_quintile", "ethnic_group", "sex", "age_band")
+IN_WORDS = {"imd_quintile": "IMD quintile", "ethnic_group": "ethnic group", "sex": "sex", "age_band": "age band"}
 
 
 @dataclass
@@ -128,7 +129,7 @@ def _bars(measure: str, counts: pl.DataFrame) -> Chart:
         panels.append((BREAKDOWN_TITLES[group_by], rows))
         if len(best) >= 2:
             lo_g, hi_g = min(best), max(best)
-            gaps.append(f"{BREAKDOWN_TITLES[group_by].split(' (')[0].lower()} from {lo_g[0]:.1f}% ({lo_g[1]}) to "
+            gaps.append(f"{IN_WORDS[group_by]} from {lo_g[0]:.1f}% ({lo_g[1]}) to "
                         f"{hi_g[0]:.1f}% ({hi_g[1]})")
     summary = (f"{title} ranges by " + "; by ".join(gaps) + "." if gaps
                else f"{title}: too few people in the groups to compare.")
@@ -220,19 +221,19 @@ def _makeup(makeup: pl.DataFrame, settings: ReportSettings) -> list[Chart]:
             table.append([r["group"], "suppressed" if sup else f"{o:,}", "suppressed" if sup else f"{c:,}",
                           "" if o_pct[-1] is None else f"{o_pct[-1]:.1f}",
                           "" if c_pct[-1] is None else f"{c_pct[-1]:.1f}"])
-        name = BREAKDOWN_TITLES[group_by].split(" (")[0]
+        name = IN_WORDS[group_by]
         pairs = [(o - c, g) for g, o, c in zip(groups, o_pct, c_pct) if o is not None and c is not None]
         if pairs:
             diff, grp = max(pairs)
             summary = (f"Of {tot_o:,} people in the outreach cohort, the group most over-represented by "
-                       f"{name.lower()} compared with the health-check cohort is {grp} ({diff:+.1f} percentage points).")
+                       f"{name} compared with the health-check cohort is {grp} ({diff:+.1f} percentage points).")
         else:
-            summary = f"The outreach cohort by {name.lower()}: too few people to show."
+            summary = f"The outreach cohort by {name}: too few people to show."
         out.append(Chart(
-            id=f"makeup-{group_by}", heading=f"Outreach cohort by {name.lower()}", summary=summary,
-            svg_data_uri=_uri(charts.makeup_chart(groups, o_pct, c_pct, name)),
+            id=f"makeup-{group_by}", heading=f"Outreach cohort by {name}", summary=summary,
+            svg_data_uri=_uri(charts.makeup_chart(groups, o_pct, c_pct, BREAKDOWN_TITLES[group_by])),
             columns=["Group", "Outreach cohort", "Health-check cohort", "% of outreach", "% of health-check cohort"],
-            rows=table, caption=f"Make-up of the outreach cohort by {name.lower()}",
+            rows=table, caption=f"Make-up of the outreach cohort by {name}",
         ))
     return out
 

@@ -45,6 +45,8 @@ def test_report_page_has_no_accessibility_violations_and_prints_to_a4(full_run, 
         assert page.locator(".chart table").count() == images.count()
         assert axe_violations(page) == []
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.locator("#phc_all_six").scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, document.getElementById('phc_all_six').getBoundingClientRect().top - 8)")
         page.screenshot(path=str(SCREENSHOT), full_page=False)
         pdf = page.pdf(format="A4", print_background=True)
     reader = PdfReader(io.BytesIO(pdf))
