@@ -11,15 +11,12 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-import matplotlib
+# Figure objects are drawn straight to SVG (no pyplot, no GUI backend, safe in threads).
+from matplotlib import rcParams
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # never a GUI backend, even if one is installed
-
-from matplotlib import rcParams  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from longerlives.report.stats import funnel_limits  # noqa: E402
+from longerlives.report.stats import funnel_limits
 
 rcParams["svg.hashsalt"] = "longerlives-report"
 rcParams["svg.fonttype"] = "none"  # text kept as text (smaller, faster, readable by tools); sans-serif fallback

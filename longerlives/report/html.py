@@ -94,7 +94,7 @@ def _funnel(measure: str, rows: pl.DataFrame, ics: tuple[int, int], settings: Re
                 outside95.append(f"{r['group']} ({position.replace('%', '% limit')})")
         elif not sup and den > 0:
             position = f"not plotted (fewer than {settings.funnel_min_denominator})"
-        table.append([r["group"], *_cell_counts(num, den, sup), position or ("" if den else "")])
+        table.append([r["group"], *_cell_counts(num, den, sup), position])
     if outside95:
         summary = (f"{title}: {len(outside95)} of {len(shown)} practices plotted lie outside the 95% limits around "
                    f"the ICS mean of {100 * target:.1f}%: " + "; ".join(outside95) + ".")

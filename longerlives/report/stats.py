@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import NormalDist
 
 import numpy as np
@@ -183,7 +184,7 @@ class XmR:
 
 
 def _moving_range_mean(values: list[float], screen_outliers: bool) -> float:
-    mrs = [abs(b - a) for a, b in zip(values, values[1:])]
+    mrs = [abs(b - a) for a, b in pairwise(values)]
     if not mrs:
         return 0.0
     amr = sum(mrs) / len(mrs)
@@ -218,7 +219,7 @@ def xmr_chart(values: list[float], screen_outliers: bool = True) -> XmR:
     trend = [False] * n
     for end in range(RUN - 1, n):
         window = y[end - RUN + 1 : end + 1]
-        diffs = [b - a for a, b in zip(window, window[1:])]
+        diffs = [b - a for a, b in pairwise(window)]
         if all(d > 0 for d in diffs) or all(d < 0 for d in diffs):
             for i in range(end - RUN + 1, end + 1):
                 trend[i] = True
@@ -231,7 +232,7 @@ def xmr_chart(values: list[float], screen_outliers: bool = True) -> XmR:
                 run[i] = True
 
     two_of_three = [False] * n
-    for start in range(0, n - 2):
+    for start in range(n - 2):
         idx = range(start, start + 3)
         sides = [side[i] for i in idx]
         if sum(close[i] for i in idx) >= 2 and abs(sum(sides)) == 3:

@@ -63,7 +63,7 @@ class ReportSettings(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _bands_and_groups(self) -> "ReportSettings":
+    def _bands_and_groups(self) -> ReportSettings:
         prev = -1
         for b in self.age_bands:
             if b.min_age > b.max_age or b.min_age <= prev:
