@@ -54,6 +54,7 @@ def read_history(store: Store, as_of: date) -> History:
         last_letters=store.last_letters(),
         outcomes=store.latest_outcomes(as_of),
         delivered=store.delivered_on(as_of),
+        coverage_trends=store.coverage_trends("all"),
     )
 
 
@@ -69,14 +70,17 @@ def begin_run(db_url: str, run_id: str, as_of: date, *, engine_version: str, out
 
 
 def record_run(store: Store, run_id: str, as_of: date, *, flags: pl.DataFrame, letters_index: pl.DataFrame,
-               totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded"
-               ) -> dict[str, int]:
-    """Record a finished run: flag history, letters issued and the run's totals (one transaction).
+               totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded",
+               coverage: pl.DataFrame | None = None) -> dict[str, int]:
+    """Record a finished run: flag history, letters issued, coverage counts and the run's totals
+    (one transaction).
 
     Returns what the store counted (``flags_opened``, ``flags_closed``, ``letters_issued``)."""
     with store.engine.begin() as conn:
         opened, closed = store.update_flag_history(conn, flags, as_of, run_id)
         letters = store.record_letters(conn, letters_index, flags, as_of, run_id)
+        if coverage is not None:
+            store.record_coverage(conn, coverage, as_of, run_id)
         counted = {"flags_opened": opened, "flags_closed": closed, "letters_issued": letters}
         values = {**totals, "open_flags": flags.height, **counted}
         store.finish_run(conn, run_id, status, summary_json=summary_json({**summary, **counted}), **values)
