@@ -34,6 +34,7 @@ class RunContext:
     letters_index: pl.DataFrame | None = None
     letter_decisions: pl.DataFrame | None = None  # who gets a letter and why not (set by the letters stage)
     outcomes: pl.DataFrame | None = None  # from the run store: nhs_number, last_outcome, last_outcome_date
+    worklist_rows: pl.DataFrame | None = None  # the worklist files' rows (the store keeps them for the web app)
     input_hashes: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     memory: dict[str, float] = field(default_factory=dict)  # peak RSS (MB) after each stage

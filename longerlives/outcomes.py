@@ -82,6 +82,39 @@ def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: da
                       how="anti", maintain_order="left")
 
 
+LETTER_HOLD_SCHEMA = {"nhs_number": pl.String, "letter_hold_reason": pl.String}
+
+
+def letters_held(outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
+    """``nhs_number, letter_hold_reason`` for people whose latest outcome holds letters on ``as_of``.
+
+    ``hold_letters`` in ``[outcome_actions.<result>]``: from the outcome date for
+    ``hold_letters_days`` days, or until a newer outcome when no days are given
+    (issue 13: a booking holds letters)."""
+    ops = _operations(settings)
+    holds = [
+        {"last_outcome": result, "_days": act.hold_letters_days}
+        for result, act in ops.outcome_actions.items() if act.hold_letters
+    ]
+    if outcomes is None or outcomes.height == 0 or not holds:
+        return pl.DataFrame(schema=LETTER_HOLD_SCHEMA)
+    rule_frame = pl.DataFrame(holds, schema={"last_outcome": pl.String, "_days": pl.Int64})
+    until = pl.col("last_outcome_date") + pl.duration(days=pl.col("_days"))
+    return (
+        outcomes.select(pl.col("nhs_number").cast(pl.String), "last_outcome", "last_outcome_date")
+        .filter(pl.col("last_outcome_date") <= as_of)
+        .join(rule_frame, on="last_outcome", how="inner")
+        .filter(pl.col("_days").is_null() | (pl.lit(as_of) < until))
+        .select(
+            "nhs_number",
+            pl.format("outcome '{}' recorded on {} holds letters", pl.col("last_outcome").str.replace_all("_", " "),
+                      pl.col("last_outcome_date").dt.strftime("%Y-%m-%d")).alias("letter_hold_reason"),
+        )
+        .sort("nhs_number")
+        .cast(LETTER_HOLD_SCHEMA)
+    )
+
+
 def stage(ctx: Any) -> None:
     """Pipeline stage: hide flags per the latest outcomes; count what was held for the run record."""
     before = ctx.flags.height

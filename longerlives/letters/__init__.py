@@ -40,6 +40,7 @@ def decide(ctx: RunContext) -> pl.DataFrame:
     if ctx.flags is None or ctx.flags.height == 0:
         return decisions
     allowed = letters_allowed(ctx).select("nhs_number", "letter_allowed", "letter_blocked_reason")
+    allowed = _with_outcome_holds(allowed, ctx)  # issue 13: e.g. a booking holds letters
     blocked = pl.col("send") & (pl.col("letter_allowed") == False)  # noqa: E712 - null means no history
     return (
         decisions.join(allowed, on="nhs_number", how="left")
@@ -50,6 +51,24 @@ def decide(ctx: RunContext) -> pl.DataFrame:
         )
         .drop("letter_allowed", "letter_blocked_reason")
         .sort("nhs_number")
+    )
+
+
+def _with_outcome_holds(allowed: pl.DataFrame, ctx: RunContext) -> pl.DataFrame:
+    """Block letters for people whose latest recorded outcome holds them (config/operations.toml)."""
+    from longerlives.outcomes import letters_held
+
+    held = letters_held(ctx.outcomes, ctx.as_of, ctx.settings)
+    if held.height == 0:
+        return allowed
+    return (
+        allowed.join(held, on="nhs_number", how="full", coalesce=True)
+        .with_columns(
+            pl.when(pl.col("letter_hold_reason").is_not_null()).then(False)
+            .otherwise(pl.col("letter_allowed")).alias("letter_allowed"),
+            pl.coalesce("letter_hold_reason", "letter_blocked_reason").alias("letter_blocked_reason"),
+        )
+        .drop("letter_hold_reason")
     )
 
 

@@ -172,6 +172,7 @@ def stage(ctx: RunContext) -> None:
 
     decisions = ctx.letter_decisions if ctx.plans.height else None
     rows = worklist_rows(ctx.plans, ctx.people, ctx.letters_index, decisions, ctx.last_letters)
+    ctx.worklist_rows = rows
     teams = ctx.extract.teams if ctx.extract is not None else None
     ctx.files += write_worklists(rows, ctx.staging, teams, ctx.as_of, ctx.run_id)
     ctx.files.append(write_plans_json(ctx.plans, ctx.staging, ctx.as_of, ctx.run_id))

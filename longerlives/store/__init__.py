@@ -34,6 +34,20 @@ from longerlives.store.repository import (
 log = logging.getLogger(__name__)
 
 
+def save_run_worklist(conn: Any, run_id: str, rows: pl.DataFrame | None, plans: pl.DataFrame | None,
+                      flags: pl.DataFrame, people: pl.DataFrame | None, as_of: date) -> int:
+    """The web app's copy of tonight's worklist (issue 13); nothing when the run made no worklist."""
+    if rows is None or people is None:
+        return 0
+    from longerlives.outputs.worklist_snapshot import build_snapshot
+    from longerlives.store.worklist import save_worklist
+    from longerlives.web.settings import load_web_settings
+
+    web = load_web_settings()
+    snapshot = build_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days)
+    return save_worklist(conn, run_id, snapshot, keep_runs=web.snapshot_keep_runs)
+
+
 def state_dir_for(db_url: str, out_dir: Any) -> Path:
     """The state folder: beside a SQLite store, else ``<out parent>/.longerlives-state``."""
     if db_url.startswith("sqlite") and "///" in db_url:
@@ -94,6 +108,7 @@ def stage_record(ctx: Any, status: str = "succeeded") -> dict[str, int]:
     with store.engine.begin() as conn:
         opened, closed = store.update_flag_history(conn, flags, ctx.as_of, ctx.run_id)
         letters = store.record_letters(conn, ctx.letters_index, flags, ctx.as_of, ctx.run_id)
+        save_run_worklist(conn, ctx.run_id, ctx.worklist_rows, ctx.plans, flags, ctx.people, ctx.as_of)
         totals = {
             "people_in_scope": s.get("people_in_scope"),
             "health_check_cohort": s.get("health_check_cohort"),
