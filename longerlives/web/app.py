@@ -44,6 +44,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 NHSUK_DIR = STATIC_DIR / "nhsuk"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+EXPIRED = "This form has expired or was not sent from this service. Go back, reload the page and try again."
 _KEY = re.compile(r"^[0-9a-f]{24}$")
 _TEAM = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 WEB_RESULTS = tuple(r for r in OUTCOME_RESULTS if r != "completed")  # "completed" stays for the CLI's old scripts
@@ -127,10 +128,16 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     def _not_found(request: Request, conn: Connection, s: auth.Session | None) -> HTMLResponse:
         return _render(request, "not_found.jinja", {"session": s}, 404, conn)
 
-    def _require_csrf(conn: Connection, s: auth.Session, token: str | None, action: str) -> None:
-        if not auth.csrf_ok(s.csrf_token, token):
-            data.audit(conn, s.user.username, action, "denied", detail="missing or wrong CSRF token")
-            raise HTTPException(status_code=403, detail="This form has expired. Go back, reload the page and try again.")
+    def _error(request: Request, conn: Connection, s: auth.Session | None, status: int, message: str) -> HTMLResponse:
+        return _render(request, "error.jinja", {"session": s, "status": status, "message": message}, status, conn)
+
+    def _csrf_refused(request: Request, conn: Connection, s: auth.Session, token: str | None,
+                      action: str) -> HTMLResponse | None:
+        """A 403 page (and an audit line, committed) when the form's CSRF token is missing or wrong."""
+        if auth.csrf_ok(s.csrf_token, token):
+            return None
+        data.audit(conn, s.user.username, action, "denied", detail="missing or wrong CSRF token")
+        return _error(request, conn, s, 403, EXPIRED)
 
     # -- errors -----------------------------------------------------------------
     @app.exception_handler(SignInNeeded)
@@ -165,8 +172,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         with engine.begin() as conn:
             if not auth.csrf_ok(expected, csrf_token):
                 data.audit(conn, None, "sign_in", "denied", detail="missing or wrong CSRF token")
-                raise HTTPException(status_code=403,
-                                    detail="This form has expired. Go back, reload the page and try again.")
+                return _error(request, conn, None, 403, EXPIRED)
             client = request.client.host if request.client else "unknown"
             if not limiter.allow(client):
                 data.audit(conn, None, "sign_in", "denied", detail="rate limited")
@@ -192,7 +198,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
-            _require_csrf(conn, s, csrf_token, "sign_out")
+            refused = _csrf_refused(request, conn, s, csrf_token, "sign_out")
+            if refused:
+                return refused
             auth.end_session(conn, s.token_hash)
             data.audit(conn, s.user.username, "sign_out")
         resp = RedirectResponse("/login", status_code=303)
@@ -253,7 +261,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                filters: Annotated[str, Form()] = "") -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
-            _require_csrf(conn, s, csrf_token, "search")
+            refused = _csrf_refused(request, conn, s, csrf_token, "search")
+            if refused:
+                return refused
             if not _TEAM.match(team) or not s.user.can_see_team(team):
                 data.audit(conn, s.user.username, "search", "not_found", team=team[:32])
                 return _not_found(request, conn, s)
@@ -307,7 +317,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                 note: Annotated[str, Form()] = "") -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
-            _require_csrf(conn, s, csrf_token, "record_outcome")
+            refused = _csrf_refused(request, conn, s, csrf_token, "record_outcome")
+            if refused:
+                return refused
             found = _person_or_404(conn, request, s, key, "record_outcome")
             if isinstance(found, HTMLResponse):
                 return found
@@ -337,16 +349,18 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                  team: Annotated[str, Form()] = "") -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
-            _require_csrf(conn, s, csrf_token, "allocate")
+            refused = _csrf_refused(request, conn, s, csrf_token, "allocate")
+            if refused:
+                return refused
             if s.user.role != "lead":
                 data.audit(conn, s.user.username, "allocate", "denied", person_key=key[:32])
-                raise HTTPException(status_code=403, detail="Only a lead can allocate people to a team.")
+                return _error(request, conn, s, 403, "Only a lead can allocate people to a team.")
             found = _person_or_404(conn, request, s, key, "allocate")
             if isinstance(found, HTMLResponse):
                 return found
             entry, run = found
             if team not in data.known_teams(conn, run.run_id):
-                raise HTTPException(status_code=400, detail="Choose one of the teams in the list.")
+                return _error(request, conn, s, 400, "Choose one of the teams in the list.")
             data.allocate(conn, run.run_id, key, entry["nhs_number"], team, s.user.username)
             data.audit(conn, s.user.username, "allocate", team=team, person_key=key,
                        detail=f"from {entry['team']}")
@@ -367,10 +381,14 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                 username: Annotated[str, Form()] = "") -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
-            _require_csrf(conn, s, csrf_token, "disable_user")
+            refused = _csrf_refused(request, conn, s, csrf_token, "disable_user")
+            if refused:
+                return refused
             if s.user.role != "admin":
                 data.audit(conn, s.user.username, "disable_user", "denied")
                 return _not_found(request, conn, s)
+            if username not in {str(u["username"]) for u in auth.list_users(conn)}:
+                return _error(request, conn, s, 400, "There is no user with that name.")
             auth.disable_user(conn, username)
             data.audit(conn, s.user.username, "disable_user", detail=username)
         return RedirectResponse("/admin/users", status_code=303)
