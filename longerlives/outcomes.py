@@ -82,6 +82,21 @@ def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: da
                       how="anti", maintain_order="left")
 
 
+def closed_people(outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> set[str]:
+    """NHS numbers whose latest outcome closes every flag on ``as_of`` (moved away, deceased):
+    they leave the worklist altogether, safety items included."""
+    if outcomes is None or outcomes.height == 0:
+        return set()
+    probe = outcomes.select(pl.col("nhs_number").cast(pl.String)).unique().with_columns(
+        pl.lit("*probe*").alias("flag"))
+    ops = _operations(settings)
+    closing = {r for r, act in ops.outcome_actions.items() if act.action == "close" and "*" in act.flags}
+    latest = outcomes.filter(pl.col("last_outcome").is_in(sorted(closing)))
+    held = held_flags(probe.join(latest.select(pl.col("nhs_number").cast(pl.String)), on="nhs_number"),
+                      latest, as_of, settings)
+    return set(held["nhs_number"].to_list())
+
+
 LETTER_HOLD_SCHEMA = {"nhs_number": pl.String, "letter_hold_reason": pl.String}
 
 

@@ -17,6 +17,7 @@ import logging
 import polars as pl
 
 from longerlives.context import RunContext
+from longerlives.outcomes import apply_outcomes, closed_people
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
 from longerlives.outreach.score import OUT_COLUMNS, score_and_rank
@@ -50,6 +51,13 @@ def contacts_known(ctx: RunContext) -> bool:
     return bool(ctx.extract.rows_read.get("encounters", 0))
 
 
+def _after_outcomes(ctx: RunContext, selected: pl.DataFrame) -> pl.DataFrame:
+    """The outreach flags recorded outcomes leave open (declined snoozes, moved away closes)."""
+    kept = apply_outcomes(selected, ctx.outcomes, ctx.as_of, ctx.settings)
+    ctx.summary["flags_held_by_outcomes"] = ctx.summary.get("flags_held_by_outcomes", 0) + selected.height - kept.height
+    return kept
+
+
 def stage(ctx: RunContext) -> None:
     s = ctx.settings.outreach
     people = ctx.people.drop([c for c in OUT_COLUMNS if c in ctx.people.columns])
@@ -61,9 +69,13 @@ def stage(ctx: RunContext) -> None:
         log.warning("outreach: extract has no encounters; contact signals not scored, strict = no check elements only")
     people = score_and_rank(people, ctx.flags, ctx.as_of, s, contacts_known=known)
     flags = ctx.flags.filter(pl.col("flag") != OUTREACH_FLAG)
-    ctx.flags = pl.concat([flags.cast(FLAG_SCHEMA), outreach_flags(people)]).sort("nhs_number", "flag")
+    selected = _after_outcomes(ctx, outreach_flags(people))
+    ctx.flags = pl.concat([flags.cast(FLAG_SCHEMA), selected]).sort("nhs_number", "flag")
     ctx.people = people
     ctx.plans = build_plans(people, ctx.flags, ctx.as_of, s)
+    closed = closed_people(ctx.outcomes, ctx.as_of, ctx.settings)  # moved away, deceased: off the worklist
+    if closed:
+        ctx.plans = ctx.plans.filter(~pl.col("nhs_number").is_in(sorted(closed)))
     ctx.summary["outreach"] = {
         "selected": int(people["outreach"].sum()),
         "strict": int(people["outreach_strict"].sum()),
