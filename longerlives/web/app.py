@@ -54,6 +54,10 @@ class SignInNeeded(Exception):
     """Raised by a page when there is no live session: the handler redirects to /login."""
 
 
+class PasswordChangeNeeded(Exception):
+    """Raised while a one-time password is still in use: the handler redirects to /account/password."""
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR / "web")), PackageLoader("nhsuk_frontend_jinja")]),
@@ -108,10 +112,12 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         resp.set_cookie(name, value, max_age=max_age, path="/", secure=settings.secure_cookies, httponly=True,
                         samesite="strict")
 
-    def _session(conn: Connection, request: Request) -> auth.Session:
+    def _session(conn: Connection, request: Request, *, password_page: bool = False) -> auth.Session:
         s = auth.load_session(conn, request.cookies.get(cookie), settings)
         if s is None:
             raise SignInNeeded()
+        if s.user.must_change_password and not password_page:
+            raise PasswordChangeNeeded()
         return s
 
     def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200,
@@ -143,6 +149,10 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, exc: SignInNeeded) -> Response:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(PasswordChangeNeeded)
+    async def _change_password(request: Request, exc: PasswordChangeNeeded) -> Response:
+        return RedirectResponse("/account/password", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -194,10 +204,37 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         resp.delete_cookie(login_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict")
         return resp
 
+    @app.get("/account/password", response_class=HTMLResponse)
+    def password_form(request: Request) -> Response:
+        with engine.begin() as conn:
+            s = _session(conn, request, password_page=True)
+            return _render(request, "password.jinja", {"session": s, "error": None,
+                                                       "min_length": settings.min_password_length}, conn=conn)
+
+    @app.post("/account/password", response_class=HTMLResponse)
+    def change_password(request: Request, csrf_token: Annotated[str | None, Form()] = None,
+                        password: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> Response:
+        with engine.begin() as conn:
+            s = _session(conn, request, password_page=True)
+            refused = _csrf_refused(request, conn, s, csrf_token, "change_password")
+            if refused:
+                return refused
+            error = None
+            if len(password) < settings.min_password_length:
+                error = f"Enter a password of at least {settings.min_password_length} characters"
+            elif password != confirm:
+                error = "The two passwords are not the same"
+            if error:
+                return _render(request, "password.jinja", {"session": s, "error": error,
+                                                           "min_length": settings.min_password_length}, 400, conn)
+            auth.set_password(conn, s.user.id, password, settings)
+            data.audit(conn, s.user.username, "change_password")
+        return RedirectResponse("/", status_code=303)
+
     @app.post("/logout")
     def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> Response:
         with engine.begin() as conn:
-            s = _session(conn, request)
+            s = _session(conn, request, password_page=True)
             refused = _csrf_refused(request, conn, s, csrf_token, "sign_out")
             if refused:
                 return refused

@@ -102,6 +102,12 @@ def add_user(conn: Connection, username: str, role: str, teams: list[str], passw
     return int(res.inserted_primary_key[0])
 
 
+def set_password(conn: Connection, user_id: int, password: str, settings: WebSettings) -> None:
+    """A user's own new password (ends the one-time password)."""
+    conn.execute(update(USERS).where(USERS.c.id == user_id).values(
+        password_hash=hash_password(password, settings), must_change_password=False))
+
+
 def list_users(conn: Connection) -> list[dict[str, object]]:
     rows = conn.execute(select(USERS.c.id, USERS.c.username, USERS.c.role, USERS.c.teams, USERS.c.active,
                                USERS.c.locked_until, USERS.c.last_sign_in).order_by(USERS.c.username)).mappings()

@@ -265,3 +265,26 @@ def test_person_page_shows_evidence_plan_contact_scores_with_clinrisk_disclaimer
 def test_unknown_or_malformed_addresses_answer_404(client, path):
     sign_in(client, "nurse.t1")
     assert client.get(path).status_code == 404
+
+
+def test_demo_accounts_have_one_time_passwords_changed_at_first_sign_in(store_url):
+    from fastapi.testclient import TestClient
+
+    from longerlives.web.app import create_app
+    from longerlives.web.demo_accounts import make_demo_accounts
+
+    accounts = make_demo_accounts(store_url)
+    assert [a[0] for a in accounts] == ["nurse.t1", "nurse.t2", "lead"]  # the two biggest teams, then a lead
+    username, _, one_time = accounts[0]
+    with TestClient(create_app(store_url), base_url="https://testserver") as c:
+        r = sign_in(c, username, one_time)
+        assert r.url.path == "/account/password"
+        assert c.get("/worklist/T1", follow_redirects=False).headers["location"] == "/account/password"
+        short = c.post("/account/password", data={"password": "short", "confirm": "short", "csrf_token": csrf(r.text)})
+        assert short.status_code == 400 and "at least 12 characters" in short.text
+        done = c.post("/account/password", data={"password": "my own long password", "confirm": "my own long password",
+                                                  "csrf_token": csrf(r.text)})
+        assert done.url.path == "/worklist/T1"
+    with TestClient(create_app(store_url), base_url="https://testserver") as c:
+        assert sign_in(c, username, one_time).status_code == 401
+        assert sign_in(c, username, "my own long password").url.path == "/worklist/T1"
