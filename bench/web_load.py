@@ -98,17 +98,24 @@ def _sign_in(base: str, username: str) -> tuple[httpx.Client, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--people", type=int, default=4000)
+    ap.add_argument("--people", type=int, default=7000, help="synthetic extract size (7,000 gives a 3,000+ team)")
+    ap.add_argument("--think", default="2,8",
+                    help="seconds a user reads a page before the next, uniform MIN,MAX (0,0 = saturation test)")
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--store", choices=("postgres", "sqlite"), default="postgres",
+                    help="PostgreSQL (the issue's target) or SQLite (for comparison)")
     args = ap.parse_args()
 
-    admin = _pg_admin_url()
-    url, dbname = _fresh_database(admin)
+    work = Path(tempfile.mkdtemp(prefix="ll-webbench-"))
+    if args.store == "postgres":
+        admin = _pg_admin_url()
+        url, dbname = _fresh_database(admin)
+    else:
+        admin, dbname, url = "", "", f"sqlite:///{work / 'runs.sqlite'}"
     server = None
     try:
-        work = Path(tempfile.mkdtemp(prefix="ll-webbench-"))
         subprocess.run([LL, "synth", "--patients", str(args.people), "--seed", "5", "--out", str(work / "extract"),
                         "--format", "parquet", "--as-of", AS_OF.isoformat()], check=True, capture_output=True)
         subprocess.run([LL, "run", "--extract", str(work / "extract"), "--out", str(work / "out"), "--as-of",
@@ -118,9 +125,14 @@ def main() -> int:
             subprocess.run([LL, "users", "add", "--db", url, "--username", f"bench{i}", "--role", "team", "--team",
                             team, "--password-stdin"], input=PASSWORD + "\n", text=True, check=True,
                            capture_output=True)
+        # 50 users sign in from one address here: lift the per-address sign-in limit for the benchmark only
+        web_config = work / "web.toml"
+        web_config.write_text((ROOT / "config" / "web.toml").read_text().replace(
+            "sign_in_attempts_per_minute = 10", "sign_in_attempts_per_minute = 100000"))
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([LL, "serve", "--db", url, "--port", str(port), "--workers", str(args.workers)],
+        server = subprocess.Popen([LL, "serve", "--db", url, "--port", str(port), "--workers", str(args.workers),
+                                   "--web-config", str(web_config)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             try:
@@ -138,10 +150,13 @@ def main() -> int:
         stop = time.monotonic() + args.seconds
         start_gate = threading.Barrier(args.users)
 
+        think_min, think_max = (float(x) for x in args.think.split(","))
+
         def user(c: httpx.Client, seed: int) -> None:
             rnd = random.Random(seed)
             csrf = None
             start_gate.wait()
+            time.sleep(rnd.uniform(0, think_max))  # users do not all click at the same instant
             while time.monotonic() < stop:
                 kind = rnd.choices(["worklist", "worklist_filtered", "person", "outcome"], [4, 2, 3, 0.3])[0]
                 if kind == "worklist":
@@ -165,6 +180,8 @@ def main() -> int:
                 dt = (time.perf_counter() - t0) * 1000
                 with lock:
                     (times[kind] if ok else errors).append(dt if ok else f"{kind} {r.status_code}")  # type: ignore[arg-type]
+                if think_max:
+                    time.sleep(rnd.uniform(think_min, think_max))
 
         threads = [threading.Thread(target=user, args=(c, i)) for i, c in enumerate(clients)]
         t0 = time.monotonic()
@@ -180,7 +197,7 @@ def main() -> int:
 
         result = {
             "people_on_team_list": size, "users": args.users, "seconds": round(elapsed, 1),
-            "uvicorn_workers": args.workers, "requests": len(everything), "errors": len(errors),
+            "uvicorn_workers": args.workers, "store": args.store, "think_seconds": args.think, "requests": len(everything), "errors": len(errors),
             "throughput_rps": round(len(everything) / elapsed, 1),
             "p50_ms": pct(everything, 50), "p95_ms": pct(everything, 95), "p99_ms": pct(everything, 99),
             "by_page": {k: {"n": len(v), "p50_ms": pct(v, 50), "p95_ms": pct(v, 95)} for k, v in times.items()},
@@ -195,7 +212,8 @@ def main() -> int:
         from longerlives.store import dispose_all
 
         dispose_all()
-        _drop_database(admin, dbname)
+        if dbname:
+            _drop_database(admin, dbname)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ class PasswordChangeNeeded(Exception):
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR / "web")), PackageLoader("nhsuk_frontend_jinja")]),
-        undefined=ChainableUndefined, autoescape=True,
+        undefined=ChainableUndefined, autoescape=True, auto_reload=False,  # templates never change under a server
     )
     env.filters["nhs"] = lambda n: f"{n[:3]} {n[3:6]} {n[6:]}" if n and len(n) == 10 else n
     env.filters["day"] = lambda d: d.strftime("%-d %B %Y") if d else ""
@@ -286,7 +286,6 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             )
             result = data.worklist_page(conn, run.run_id, team, f, settings.page_size, run.as_of,
                                         settings.not_contacted_days) if run else data.Page([], 0, 1, 1)
-            data.audit(conn, s.user.username, "view_list", team=team, detail=f"page {result.page}")
             return _render(request, "worklist.jinja", {
                 "session": s, "team": team, "filters": f, "page": result,
                 "not_contacted_days": settings.not_contacted_days,

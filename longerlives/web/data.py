@@ -161,12 +161,25 @@ def worklist_page(conn: Connection, run_id: str, team: str, f: Filters, page_siz
     latest = latest_outcomes(conn, [r["nhs_number"] for r in rows])
     for r in rows:
         r["last_outcome"] = latest.get(r["nhs_number"])
-    practices = [p for (p,) in conn.execute(
-        select(ENTRIES.c.practice_code).where(ENTRIES.c.run_id == run_id, ENTRIES.c.team == team,
-                                              ENTRIES.c.practice_code.is_not(None))
-        .distinct().order_by(ENTRIES.c.practice_code)
-    )]
-    return Page(rows, total, page, pages, practices)
+    return Page(rows, total, page, pages, team_practices(conn, run_id, team))
+
+
+_PRACTICES: dict[tuple[str, str], list[str]] = {}
+
+
+def team_practices(conn: Connection, run_id: str, team: str) -> list[str]:
+    """The practices on a team's list for a run (fixed once the run is written, so kept per process;
+    an allocation may add one, which shows after the next run)."""
+    key = (run_id, team)
+    if key not in _PRACTICES:
+        if len(_PRACTICES) > 1000:
+            _PRACTICES.clear()
+        _PRACTICES[key] = [p for (p,) in conn.execute(
+            select(ENTRIES.c.practice_code).where(ENTRIES.c.run_id == run_id, ENTRIES.c.team == team,
+                                                  ENTRIES.c.practice_code.is_not(None))
+            .distinct().order_by(ENTRIES.c.practice_code)
+        )]
+    return _PRACTICES[key]
 
 
 def latest_outcomes(conn: Connection, nhs_numbers: list[str]) -> dict[str, dict[str, Any]]:
