@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.harness import chromium_browser, uvicorn_server  # noqa: E402
+from tests.browser.harness import chromium_browser, uvicorn_server
 
 PASSWORD = "screenshot password"
 

@@ -25,7 +25,6 @@ def handle(args: argparse.Namespace) -> int:
     import uvicorn
 
     from longerlives.store import open_store
-
     from longerlives.web.settings import load_web_settings
 
     url = db_url(args)

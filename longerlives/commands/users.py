@@ -34,7 +34,7 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     d.set_defaults(func=handle_disable)
 
 
-def _engine(args: argparse.Namespace):  # noqa: ANN202 - sqlalchemy Engine
+def _engine(args: argparse.Namespace):
     from longerlives.store import open_store
 
     return open_store(db_url(args)).engine

@@ -76,8 +76,8 @@ def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
 
 def derive_urgency(people: pl.DataFrame, as_of: date, same_day_days: int) -> pl.DataFrame:
     """``nhs_number, urgency`` from the safety items (used until safety items are flags)."""
-    safety = _col(people, "safety_items", pl.String).fill_null("")
-    bp_day = _col(people, "bp_last_date", pl.Date)
+    safety = _col(people, "safety_items", pl.String()).fill_null("")
+    bp_day = _col(people, "bp_last_date", pl.Date())
     recent_severe_bp = safety.str.contains("Blood pressure", literal=True) & (
         bp_day > pl.lit(as_of - timedelta(days=same_day_days)))
     return people.select(

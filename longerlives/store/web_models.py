@@ -13,65 +13,64 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Table, Text
 from sqlmodel import Field, SQLModel
 
 
 class WorklistEntry(SQLModel, table=True):
     __tablename__ = "worklist_entries"
     __table_args__ = (
-        Index("ix_worklist_entries_list", "run_id", "team", "urgency_order", "marginalisation_rank", "priority"),
+        Index("ix_worklist_entries_list", "run_id", "team", "urgency_order", "priority"),
         Index("ix_worklist_entries_person", "run_id", "person_key"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     run_id: str = Field(max_length=64)
     team: str = Field(max_length=32)
     person_key: str = Field(max_length=32)  # opaque id used in URLs (keyed hash of the NHS number)
     nhs_number: str = Field(max_length=10)
-    name: Optional[str] = Field(default=None, sa_column=Column(Text))
-    practice_code: Optional[str] = Field(default=None, max_length=16)
+    name: str | None = Field(default=None, sa_column=Column(Text))
+    practice_code: str | None = Field(default=None, max_length=16)
     priority: int
     urgency: str = Field(max_length=16)  # same_day | soon | routine
     urgency_order: int  # 0 same_day, 1 soon, 2 routine
-    marginalisation_rank: Optional[int] = None
+    marginalisation_rank: int | None = None
     outreach: bool
     flags: str = Field(sa_column=Column(Text, nullable=False))  # ';'-joined flag ids
-    flag_words: Optional[str] = Field(default=None, sa_column=Column(Text))  # '; '-joined plain titles
-    kinds: Optional[str] = Field(default=None, max_length=128)  # ';kind;kind;' for the kind-of-flag filter
-    safety: Optional[str] = Field(default=None, sa_column=Column(Text))
-    reasons_json: Optional[str] = Field(default=None, sa_column=Column(Text))  # [{flag, title, reason, since}]
-    plan_json: Optional[str] = Field(default=None, sa_column=Column(Text))  # ["step", ...] in order
-    outreach_reasons: Optional[str] = Field(default=None, sa_column=Column(Text))
-    lead: Optional[str] = Field(default=None, sa_column=Column(Text))
-    communication_needs: Optional[str] = Field(default=None, sa_column=Column(Text))
-    reasonable_adjustments: Optional[str] = Field(default=None, sa_column=Column(Text))
-    language: Optional[str] = Field(default=None, sa_column=Column(Text))
-    contact: Optional[str] = Field(default=None, sa_column=Column(Text))
-    last_letter: Optional[date] = None
-    letter_this_run: Optional[str] = Field(default=None, sa_column=Column(Text))
-    letter_note: Optional[str] = Field(default=None, sa_column=Column(Text))
-    risk_json: Optional[str] = Field(default=None, sa_column=Column(Text))
+    flag_words: str | None = Field(default=None, sa_column=Column(Text))  # '; '-joined plain titles
+    kinds: str | None = Field(default=None, max_length=128)  # ';kind;kind;' for the kind-of-flag filter
+    safety: str | None = Field(default=None, sa_column=Column(Text))
+    reasons_json: str | None = Field(default=None, sa_column=Column(Text))  # [{flag, title, reason, since}]
+    plan_json: str | None = Field(default=None, sa_column=Column(Text))  # ["step", ...] in order
+    outreach_reasons: str | None = Field(default=None, sa_column=Column(Text))
+    lead: str | None = Field(default=None, sa_column=Column(Text))
+    communication_needs: str | None = Field(default=None, sa_column=Column(Text))
+    reasonable_adjustments: str | None = Field(default=None, sa_column=Column(Text))
+    language: str | None = Field(default=None, sa_column=Column(Text))
+    contact: str | None = Field(default=None, sa_column=Column(Text))
+    last_letter: date | None = None
+    letter_this_run: str | None = Field(default=None, sa_column=Column(Text))
+    letter_note: str | None = Field(default=None, sa_column=Column(Text))
+    risk_json: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class WebUser(SQLModel, table=True):
     __tablename__ = "web_users"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     role: str = Field(max_length=16)  # team | lead | admin
-    teams: Optional[str] = Field(default=None, sa_column=Column(Text))  # ';'-joined team codes
+    teams: str | None = Field(default=None, sa_column=Column(Text))  # ';'-joined team codes
     auth_provider: str = Field(max_length=32)  # local (Argon2) | oidc later
-    external_subject: Optional[str] = Field(default=None, max_length=255)
-    password_hash: Optional[str] = Field(default=None, sa_column=Column(Text))
+    external_subject: str | None = Field(default=None, max_length=255)
+    password_hash: str | None = Field(default=None, sa_column=Column(Text))
     must_change_password: bool
     active: bool
     failed_sign_ins: int
-    locked_until: Optional[datetime] = None
+    locked_until: datetime | None = None
     created_at: datetime
-    last_sign_in: Optional[datetime] = None
+    last_sign_in: datetime | None = None
 
 
 class WebSession(SQLModel, table=True):
@@ -80,7 +79,7 @@ class WebSession(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie value
     user_id: int = Field(index=True)
     csrf_token: str = Field(max_length=64)
-    search_text: Optional[str] = Field(default=None, sa_column=Column(Text))  # kept here, never in a URL
+    search_text: str | None = Field(default=None, sa_column=Column(Text))  # kept here, never in a URL
     created_at: datetime
     last_seen: datetime
     expires_at: datetime
@@ -89,20 +88,20 @@ class WebSession(SQLModel, table=True):
 class WebAudit(SQLModel, table=True):
     __tablename__ = "web_audit"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
-    username: Optional[str] = Field(default=None, max_length=64)
+    username: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=32)
-    team: Optional[str] = Field(default=None, max_length=32)
-    person_key: Optional[str] = Field(default=None, max_length=32)
+    team: str | None = Field(default=None, max_length=32)
+    person_key: str | None = Field(default=None, max_length=32)
     outcome: str = Field(max_length=16)  # ok | denied | not_found | failed
-    detail: Optional[str] = Field(default=None, sa_column=Column(Text))
+    detail: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Allocation(SQLModel, table=True):
     __tablename__ = "allocations"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     nhs_number: str = Field(max_length=10, index=True)
     team: str = Field(max_length=32)
     allocated_by: str = Field(max_length=64)
@@ -114,3 +113,8 @@ class WebKey(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=32)
     value: str = Field(max_length=128)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class (typed, for bulk SQLAlchemy Core work)."""
+    return model.__table__  # type: ignore[attr-defined,no-any-return]

@@ -19,14 +19,14 @@ import hmac
 import secrets
 
 import polars as pl
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from longerlives.store.web_models import Allocation, WebKey, WorklistEntry
+from longerlives.store.web_models import Allocation, WebKey, WorklistEntry, table_of
 
-ENTRIES = WorklistEntry.__table__
-ALLOCATIONS = Allocation.__table__
-KEYS = WebKey.__table__
+ENTRIES = table_of(WorklistEntry)
+ALLOCATIONS = table_of(Allocation)
+KEYS = table_of(WebKey)
 PERSON_KEY_SECRET = "person_key"
 CHUNK = 2000
 
@@ -83,6 +83,8 @@ def save_worklist(target: Engine | Connection, run_id: str, snapshot: pl.DataFra
     for i in range(0, len(rows), CHUNK):
         conn.execute(ENTRIES.insert(), rows[i : i + CHUNK])
     _prune(conn, run_id, keep_runs)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
     return len(rows)
 
 

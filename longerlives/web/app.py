@@ -20,18 +20,18 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, HTTPException, Query, Request
+from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longerlives.paths import TEMPLATES_DIR
 from longerlives.risk.disclaimer import QDIABETES_DISCLAIMER, QRISK3_DISCLAIMER
@@ -48,6 +48,41 @@ EXPIRED = "This form has expired or was not sent from this service. Go back, rel
 _KEY = re.compile(r"^[0-9a-f]{24}$")
 _TEAM = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 WEB_RESULTS = tuple(r for r in OUTCOME_RESULTS if r != "completed")  # "completed" stays for the CLI's old scripts
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding the security headers to every response (cheaper than BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = True) -> None:
+        self.app = app
+        base = [
+            (b"content-security-policy", CSP.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"cross-origin-resource-policy", b"same-origin"),
+        ]
+        if hsts:
+            base.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        self.headers = base
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith(("/assets", "/static"))
+
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", [])) + self.headers
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, add_headers)
 
 
 class SignInNeeded(Exception):
@@ -90,22 +125,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=NHSUK_DIR), name="assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR / "app"), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        h = response.headers
-        h["Content-Security-Policy"] = CSP
-        h["X-Content-Type-Options"] = "nosniff"
-        h["X-Frame-Options"] = "DENY"
-        h["Referrer-Policy"] = "no-referrer"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        h["Cross-Origin-Resource-Policy"] = "same-origin"
-        if settings.secure_cookies:
-            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if not request.url.path.startswith(("/assets", "/static")):
-            h["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
 
     # -- helpers ----------------------------------------------------------------
     def _set_cookie(resp: Response, name: str, value: str, max_age: int | None = None) -> None:

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -29,11 +29,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
 from longerlives.errors import LongerlivesError
-from longerlives.store.web_models import WebSession, WebUser
+from longerlives.store.web_models import WebSession, WebUser, table_of
 from longerlives.web.settings import WebSettings
 
-USERS = WebUser.__table__
-SESSIONS = WebSession.__table__
+USERS = table_of(WebUser)
+SESSIONS = table_of(WebSession)
 ROLES = ("team", "lead", "admin")
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a real password, used to even out timing")
@@ -42,14 +42,14 @@ _TEAM = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _aware(t: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes: they were stored as UTC."""
     if t is None:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,9 @@ def add_user(conn: Connection, username: str, role: str, teams: list[str], passw
         password_hash=hash_password(password, settings), must_change_password=must_change_password, active=True,
         failed_sign_ins=0, created_at=utcnow(),
     ))
-    return int(res.inserted_primary_key[0])
+    key = res.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def set_password(conn: Connection, user_id: int, password: str, settings: WebSettings) -> None:

@@ -12,14 +12,14 @@ from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from longerlives.store.models import OutreachOutcome, Run
-from longerlives.store.web_models import Allocation, WebAudit, WorklistEntry
+from longerlives.store.web_models import Allocation, WebAudit, WorklistEntry, table_of
 from longerlives.web.auth import _aware, utcnow
 
-RUNS = Run.__table__
-ENTRIES = WorklistEntry.__table__
-OUTCOMES = OutreachOutcome.__table__
-AUDIT = WebAudit.__table__
-ALLOCATIONS = Allocation.__table__
+RUNS = table_of(Run)
+ENTRIES = table_of(WorklistEntry)
+OUTCOMES = table_of(OutreachOutcome)
+AUDIT = table_of(WebAudit)
+ALLOCATIONS = table_of(Allocation)
 KINDS = {
     "safety": "Safety items",
     "phc": "Annual health check",

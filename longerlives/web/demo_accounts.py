@@ -10,13 +10,13 @@ import sys
 from sqlalchemy import func, select, update
 
 from longerlives.store import open_store
-from longerlives.store.web_models import WebUser, WorklistEntry
+from longerlives.store.web_models import WebUser, WorklistEntry, table_of
 from longerlives.web import auth
 from longerlives.web.data import UNALLOCATED, last_successful_run
 from longerlives.web.settings import load_web_settings
 
-USERS = WebUser.__table__
-ENTRIES = WorklistEntry.__table__
+USERS = table_of(WebUser)
+ENTRIES = table_of(WorklistEntry)
 
 
 def one_time_password() -> str:
@@ -53,7 +53,7 @@ def make_demo_accounts(db_url: str) -> list[tuple[str, str, str]]:
 def main(argv: list[str]) -> int:
     db_url = argv[0] if argv else "sqlite:///demo/runs.sqlite"
     accounts = make_demo_accounts(db_url)
-    print("")
+    print()
     print("The web worklist: run `make serve`, then open http://127.0.0.1:8000/ and sign in with")
     for username, what, password in accounts:
         print(f"  {username:<18} {password:<22} ({what})")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -77,7 +77,7 @@ def snapshot(people: list[Person] = PEOPLE) -> pl.DataFrame:
 
 def seed(url: str, *, finished_hours_ago: float = 2.0) -> None:
     store = open_store(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     store.start_run(RUN_ID, AS_OF, engine_version="test", out_dir=None)
     settings = WebSettings(min_password_length=12)
     with store.engine.begin() as conn:
@@ -97,7 +97,7 @@ def csrf(html: str) -> str:
     return m.group(1)
 
 
-def sign_in(client, username: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
+def sign_in(client, username: str, password: str = PASSWORD):
     page = client.get("/login")
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(page.text)})
 
@@ -107,7 +107,7 @@ def person_keys(html: str) -> list[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request, tmp_path):  # noqa: ANN001, ANN201
+def store_url(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     else:
@@ -117,7 +117,7 @@ def store_url(request, tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(store_url):  # noqa: ANN001, ANN201
+def client(store_url):
     from fastapi.testclient import TestClient
 
     from longerlives.web.app import create_app

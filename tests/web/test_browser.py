@@ -33,14 +33,14 @@ def browser():
         yield b
 
 
-def _page(browser, width: int = 1280, bypass_csp: bool = False):  # noqa: ANN001, ANN202
+def _page(browser, width: int = 1280, bypass_csp: bool = False):
     # axe-core is injected as an inline script, which our CSP rightly refuses: only the
     # accessibility test's context bypasses the CSP; every journey runs under it.
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=bypass_csp)
     return context, context.new_page()
 
 
-def _sign_in(page, base: str, username: str = "nurse.t1") -> None:  # noqa: ANN001
+def _sign_in(page, base: str, username: str = "nurse.t1") -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)

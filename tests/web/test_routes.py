@@ -4,7 +4,7 @@ the running PostgreSQL (each test runs on both)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from sqlalchemy import select, update
@@ -244,10 +244,10 @@ def test_every_page_shows_the_last_run_and_warns_when_it_is_older_than_36_hours(
     page = sign_in(client, "nurse.t1")
     assert "Last successful run:" in page.text and "This list may be out of date" not in page.text
     with open_store(store_url).engine.begin() as conn:
-        from datetime import datetime, timedelta, timezone
+        from datetime import datetime, timedelta
 
         conn.execute(update(Run.__table__).where(Run.__table__.c.run_id == RUN_ID)
-                     .values(finished_at=datetime.now(timezone.utc) - timedelta(hours=37)))
+                     .values(finished_at=datetime.now(UTC) - timedelta(hours=37)))
     for path in ("/teams", "/worklist/T1", f"/person/{person_keys(page.text)[0]}"):
         assert "This list may be out of date" in client.get(path).text, path
 

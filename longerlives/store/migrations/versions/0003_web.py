@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("risk_json", sa.Text(), nullable=True),
     )
     op.create_index("ix_worklist_entries_list", "worklist_entries",
-                    ["run_id", "team", "urgency_order", "marginalisation_rank", "priority"])
+                    ["run_id", "team", "urgency_order", "priority"])
     op.create_index("ix_worklist_entries_person", "worklist_entries", ["run_id", "person_key"])
     op.create_table(
         "web_users",
