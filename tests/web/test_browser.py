@@ -56,11 +56,12 @@ def test_nurse_signs_in_filters_opens_a_person_records_an_outcome_and_signs_out(
         rows = page.locator("table.ll-worklist tbody tr")
         assert rows.count() == 4
         assert "Same day" in rows.nth(0).inner_text()
+        page.locator("summary", has_text="Filter the list").click()  # the filters fold away under a summary
         page.get_by_label("Kind of flag").select_option("screening")
         page.get_by_role("button", name="Apply filters").click()
         page.wait_for_load_state()
         assert rows.count() == 1 and "Dan Screening" in rows.nth(0).inner_text()
-        assert "screening" in page.url
+        assert "screening" in page.url and "Filter the list (1 active)" in page.content()
         page.get_by_role("link", name="Dan Screening").click()
         page.wait_for_load_state()
         assert page.get_by_role("heading", level=1).inner_text() == "Dan Screening"
