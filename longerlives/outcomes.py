@@ -18,21 +18,15 @@ Outcomes dated after the as-of date are ignored, as every event is.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
-from typing import Any
-
+from datetime import date
 import polars as pl
 
-from longerlives.settings.operations import OUTCOME_RESULTS, OperationsSettings
+from longerlives.settings.operations import OperationsSettings
 
 
-def _operations(settings: Any) -> OperationsSettings:
-    return getattr(settings, "operations", settings)
-
-
-def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
+def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+               ) -> pl.DataFrame:
     """The (nhs_number, flag) rows an outcome hides on ``as_of``, with the outcome that does it."""
-    ops = _operations(settings)
     empty = flags.head(0).select("nhs_number", "flag").with_columns(
         pl.lit(None, dtype=pl.String).alias("last_outcome"), pl.lit(None, dtype=pl.Date).alias("until"))
     if outcomes is None or outcomes.height == 0 or flags.height == 0:
@@ -70,71 +64,17 @@ def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, 
     )
 
 
-def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
+def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+                   ) -> pl.DataFrame:
     """The flags still open once recorded outcomes have closed or snoozed theirs (order kept)."""
     if flags is None or outcomes is None or outcomes.height == 0:
         return flags
-    held = held_flags(flags, outcomes, as_of, settings)
+    held = held_flags(flags, outcomes, as_of, ops)
     if held.height == 0:
         return flags
     cast = flags.schema["nhs_number"]
     return flags.join(held.select(pl.col("nhs_number").cast(cast), "flag"), on=["nhs_number", "flag"],
                       how="anti", maintain_order="left")
-
-
-def closed_people(outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> set[str]:
-    """NHS numbers whose latest outcome closes every flag on ``as_of`` (moved away, deceased):
-    they leave the worklist altogether, safety items included."""
-    if outcomes is None or outcomes.height == 0:
-        return set()
-    probe = outcomes.select(pl.col("nhs_number").cast(pl.String)).unique().with_columns(
-        pl.lit("*probe*").alias("flag"))
-    ops = _operations(settings)
-    closing = {r for r, act in ops.outcome_actions.items() if act.action == "close" and "*" in act.flags}
-    latest = outcomes.filter(pl.col("last_outcome").is_in(sorted(closing)))
-    held = held_flags(probe.join(latest.select(pl.col("nhs_number").cast(pl.String)), on="nhs_number"),
-                      latest, as_of, settings)
-    return set(held["nhs_number"].to_list())
-
-
-LETTER_HOLD_SCHEMA = {"nhs_number": pl.String, "letter_hold_reason": pl.String}
-
-
-def letters_held(outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
-    """``nhs_number, letter_hold_reason`` for people whose latest outcome holds letters on ``as_of``.
-
-    ``hold_letters`` in ``[outcome_actions.<result>]``: from the outcome date for
-    ``hold_letters_days`` days, or until a newer outcome when no days are given
-    (issue 13: a booking holds letters)."""
-    ops = _operations(settings)
-    holds = [
-        {"last_outcome": result, "_days": act.hold_letters_days}
-        for result, act in ops.outcome_actions.items() if act.hold_letters
-    ]
-    if outcomes is None or outcomes.height == 0 or not holds:
-        return pl.DataFrame(schema=LETTER_HOLD_SCHEMA)
-    rule_frame = pl.DataFrame(holds, schema={"last_outcome": pl.String, "_days": pl.Int64})
-    until = pl.col("last_outcome_date") + pl.duration(days=pl.col("_days"))
-    return (
-        outcomes.select(pl.col("nhs_number").cast(pl.String), "last_outcome", "last_outcome_date")
-        .filter(pl.col("last_outcome_date") <= as_of)
-        .join(rule_frame, on="last_outcome", how="inner")
-        .filter(pl.col("_days").is_null() | (pl.lit(as_of) < until))
-        .select(
-            "nhs_number",
-            pl.format("outcome '{}' recorded on {} holds letters", pl.col("last_outcome").str.replace_all("_", " "),
-                      pl.col("last_outcome_date").dt.strftime("%Y-%m-%d")).alias("letter_hold_reason"),
-        )
-        .sort("nhs_number")
-        .cast(LETTER_HOLD_SCHEMA)
-    )
-
-
-def stage(ctx: Any) -> None:
-    """Pipeline stage: hide flags per the latest outcomes; count what was held for the run record."""
-    before = ctx.flags.height
-    ctx.flags = apply_outcomes(ctx.flags, getattr(ctx, "outcomes", None), ctx.as_of, ctx.settings)
-    ctx.summary["flags_held_by_outcomes"] = before - ctx.flags.height
 
 
 _NHS = re.compile(r"^\d{10}$")
@@ -151,20 +91,85 @@ def valid_nhs_number(text: str) -> bool:
     return check != 10 and check == int(t[9])
 
 
-def record_outcome(db_url: str, nhs_number: str, team: str, result: str, on: date | None = None,
-                   note: str | None = None) -> int:
-    """Record one outreach attempt or result; returns its id."""
-    from longerlives.errors import LongerlivesError
-    from longerlives.store import open_store
+# -- issue 13: outcomes recorded on the web reach every part of the next run ------------
+LETTER_HOLD_SCHEMA = {"nhs_number": pl.String, "letter_hold_reason": pl.String}
 
-    nhs = nhs_number.replace(" ", "").replace("-", "")
-    if not valid_nhs_number(nhs):
-        raise LongerlivesError("the NHS number is not ten digits with a valid check digit")
-    if result not in OUTCOME_RESULTS:
-        raise LongerlivesError(f"result must be one of {', '.join(OUTCOME_RESULTS)}")
-    if not team.strip():
-        raise LongerlivesError("a team code is required")
-    on = on or date.today()
-    if on > date.today() + timedelta(days=1):
-        raise LongerlivesError("an outcome cannot be dated in the future")
-    return open_store(db_url).record_outcome(nhs, team.strip(), result, on, note)
+
+def closed_people(outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings) -> set[str]:
+    """NHS numbers whose latest outcome closes every flag on ``as_of`` (moved away, deceased):
+    they leave the worklist altogether, safety items included."""
+    if outcomes is None or outcomes.height == 0:
+        return set()
+    closing = sorted(r for r, act in ops.outcome_actions.items() if act.action == "close" and "*" in act.flags)
+    latest = outcomes.filter(pl.col("last_outcome").is_in(closing))
+    probe = latest.select(pl.col("nhs_number").cast(pl.String), pl.lit("*probe*").alias("flag")).unique()
+    return set(held_flags(probe, latest, as_of, ops)["nhs_number"].to_list())
+
+
+def after_outreach(flags: pl.DataFrame, plans: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date,
+                   ops: OperationsSettings) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Outcomes again once outreach has added its flags: declined snoozes ``outreach.marginalised``,
+    moved away / deceased close it too and take the person's plan (so their worklist row) away.
+    Returns ``(flags, plans, flags_held)``."""
+    kept = apply_outcomes(flags, outcomes, as_of, ops)
+    held = flags.height - kept.height
+    closed = closed_people(outcomes, as_of, ops)
+    if held == 0 and not closed:
+        return flags, plans, 0
+    per_person = kept.group_by(pl.col("nhs_number").cast(pl.String)).agg(pl.col("flag").sort().alias("_kept"))
+    plans = (
+        plans.filter(~pl.col("nhs_number").cast(pl.String).is_in(sorted(closed)))
+        .join(per_person, on="nhs_number", how="left")
+        .with_columns(pl.col("_kept").fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("flags"))
+        .drop("_kept")
+    )
+    return kept, plans, held
+
+
+def letters_held(outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings) -> pl.DataFrame:
+    """``nhs_number, letter_hold_reason`` for people whose latest outcome holds letters on ``as_of``.
+
+    ``hold_letters`` in ``[outcome_actions.<result>]``: from the outcome date for
+    ``hold_letters_days`` days, or until a newer outcome when no days are given
+    (issue 13: a booking holds letters)."""
+    holds = [{"last_outcome": r, "_days": act.hold_letters_days}
+             for r, act in ops.outcome_actions.items() if act.hold_letters]
+    if outcomes is None or outcomes.height == 0 or not holds:
+        return pl.DataFrame(schema=LETTER_HOLD_SCHEMA)
+    rules = pl.DataFrame(holds, schema={"last_outcome": pl.String, "_days": pl.Int64})
+    until = pl.col("last_outcome_date") + pl.duration(days=pl.col("_days"))
+    return (
+        outcomes.select(pl.col("nhs_number").cast(pl.String), "last_outcome", "last_outcome_date")
+        .filter(pl.col("last_outcome_date") <= as_of)
+        .join(rules, on="last_outcome", how="inner")
+        .filter(pl.col("_days").is_null() | (pl.lit(as_of) < until))
+        .select(
+            "nhs_number",
+            pl.format("outcome '{}' recorded on {} holds letters", pl.col("last_outcome").str.replace_all("_", " "),
+                      pl.col("last_outcome_date").dt.strftime("%Y-%m-%d")).alias("letter_hold_reason"),
+        )
+        .sort("nhs_number")
+        .cast(LETTER_HOLD_SCHEMA)
+    )
+
+
+def hold_letters(decisions: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date,
+                 ops: OperationsSettings) -> pl.DataFrame:
+    """Letter decisions with no letter for people whose latest outcome holds letters (the note says why)."""
+    held = letters_held(outcomes, as_of, ops)
+    if held.height == 0 or decisions.height == 0:
+        return decisions
+    cast = decisions.schema["nhs_number"]
+    hit = pl.col("send") & pl.col("letter_hold_reason").is_not_null()
+    return (
+        decisions.join(held.with_columns(pl.col("nhs_number").cast(cast)), on="nhs_number", how="left",
+                       maintain_order="left")
+        .with_columns(
+            pl.when(hit).then(pl.col("letter_hold_reason")).otherwise(pl.col("suppressed_because"))
+            .alias("suppressed_because"),
+            pl.when(hit).then(pl.format("no letter: {}", pl.col("letter_hold_reason"))).otherwise(pl.col("letter_note"))
+            .alias("letter_note"),
+            pl.when(hit).then(False).otherwise(pl.col("send")).alias("send"),
+        )
+        .drop("letter_hold_reason")
+    )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date, timedelta
 
 from longerlives.commands._store_args import add_db_args, db_url
 from longerlives.commands.run import parse_date
+from longerlives.errors import LongerlivesError
+from longerlives.outcomes import valid_nhs_number
 from longerlives.settings.operations import OUTCOME_RESULTS
 
 
@@ -22,9 +25,25 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     r.set_defaults(func=handle_record)
 
 
-def handle_record(args: argparse.Namespace) -> int:
-    from longerlives.outcomes import record_outcome
+def record_outcome(db_url: str, nhs_number: str, team: str, result: str, on: date | None = None,
+                   note: str | None = None) -> int:
+    """Record one outreach attempt or result; returns its id. "Today" is decided here, in the command."""
+    from longerlives.store import open_store
 
+    nhs = nhs_number.replace(" ", "").replace("-", "")
+    if not valid_nhs_number(nhs):
+        raise LongerlivesError("the NHS number is not ten digits with a valid check digit")
+    if result not in OUTCOME_RESULTS:
+        raise LongerlivesError(f"result must be one of {', '.join(OUTCOME_RESULTS)}")
+    if not team.strip():
+        raise LongerlivesError("a team code is required")
+    on = on or date.today()
+    if on > date.today() + timedelta(days=1):
+        raise LongerlivesError("an outcome cannot be dated in the future")
+    return open_store(db_url).record_outcome(nhs, team.strip(), result, on, note)
+
+
+def handle_record(args: argparse.Namespace) -> int:
     oid = record_outcome(db_url(args), args.nhs_number, args.team, args.result, args.date, args.note)
     print(f"longerlives: outcome {oid} recorded ({args.result}); it shows on the next run's worklists")
     return 0

@@ -1,7 +1,7 @@
 """worklists/<team_code>.csv and .html per core team, unallocated.csv, plans.json.
 
-One row per person with open flags (or a safety item) — safety items first, then
-most marginalised first (rank 1 = most), then NHS number. Contract columns
+One row per person with open flags — ``same_day`` first, then ``soon``, then most
+marginalised first (rank 1 = most), then NHS number. Contract columns
 (run-outputs-v1.md) come first; extra columns help the team act.
 """
 
@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from longerlives.context import RunContext
 from longerlives.outputs.csvfile import write_csv
 from longerlives.paths import TEMPLATES_DIR
+from longerlives.rules._spec import URGENCY_ORDER
 
 WORKLIST_COLUMNS = [
     "priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
-    "communication_needs", "language", "contact", "last_letter",
+    "communication_needs", "language", "contact", "last_letter", "urgency",
 ]
 EXTRA_COLUMNS = [
     "marginalisation_rank", "marginalisation_score", "outreach_reasons", "lead", "channel",
@@ -81,9 +83,10 @@ def worklist_rows(
         language.alias("language"),
         contact.alias("contact"),
         pl.col("reasonable_adjustments").list.join("; "),
-    ).sort(
-        ["team", "has_safety", "marginalisation_rank", "nhs_number"],
-        descending=[False, True, False, False], nulls_last=True,
+    ).with_columns(
+        pl.col("urgency").replace_strict(URGENCY_ORDER, default=9, return_dtype=pl.Int8).alias("_u")
+    ).sort(  # same_day first, then soon, then the rest by marginalisation rank (run-outputs-v2.md)
+        ["team", "_u", "marginalisation_rank", "nhs_number"], nulls_last=True,
     )
     w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
     return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)
@@ -131,7 +134,7 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     return "\n".join(part.select(row.alias("r"))["r"].to_list())
 
 
-def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of, run_id: str) -> list[str]:
+def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str) -> list[str]:
     """CSV + HTML per team; returns paths relative to ``out_dir``."""
     folder = out_dir / "worklists"
     folder.mkdir(parents=True, exist_ok=True)
@@ -158,7 +161,7 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
     return written
 
 
-def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of, run_id: str) -> str:
+def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of: date, run_id: str) -> str:
     path = out_dir / "worklists" / "plans.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     # Polars writes the records (a Python dict per plan took 8 s at 100,000 people).
@@ -168,12 +171,27 @@ def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of, run_id: str) -> 
     return "worklists/plans.json"
 
 
-def stage(ctx: RunContext) -> None:
+@dataclass(frozen=True)
+class WorklistsWritten:
+    files: tuple[str, ...]
+    rows: int
+    teams: int
+    frame: pl.DataFrame | None = None  # the rows themselves: the run store keeps them for the web app (issue 13)
 
-    decisions = ctx.letter_decisions if ctx.plans.height else None
-    rows = worklist_rows(ctx.plans, ctx.people, ctx.letters_index, decisions, ctx.last_letters)
-    ctx.worklist_rows = rows
-    teams = ctx.extract.teams if ctx.extract is not None else None
-    ctx.files += write_worklists(rows, ctx.staging, teams, ctx.as_of, ctx.run_id)
-    ctx.files.append(write_plans_json(ctx.plans, ctx.staging, ctx.as_of, ctx.run_id))
-    ctx.summary["worklists"] = {"rows": rows.height, "teams": rows["team"].n_unique()}
+
+def write_worklist_files(
+    plans: pl.DataFrame,
+    people: pl.DataFrame,
+    letters_index: pl.DataFrame | None,
+    decisions: pl.DataFrame | None,
+    last_letters: pl.DataFrame | None,
+    teams: pl.DataFrame | None,
+    out_dir: Path,
+    as_of: date,
+    run_id: str,
+) -> WorklistsWritten:
+    """Every team's worklist (CSV + HTML), the unallocated list and plans.json."""
+    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    files = write_worklists(rows, out_dir, teams, as_of, run_id)
+    files.append(write_plans_json(plans, out_dir, as_of, run_id))
+    return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique(), rows)

@@ -1,29 +1,29 @@
 """Outreach: marginalisation ranking, safety-first engagement plans (issue 5).
 
-``stage(ctx)`` adds ``marginalisation_score``, ``marginalisation_rank``,
-``outreach``, ``outreach_strict`` and ``outreach_reasons`` to ``ctx.people``,
-appends an ``outreach.marginalised`` flag for everyone selected, and builds
-``ctx.plans`` (one engagement plan per person with open flags or a safety item).
+``rank_and_plan(people, flags, as_of, settings) -> Outreach`` adds
+``marginalisation_score``, ``marginalisation_rank``, ``outreach``, ``outreach_strict``
+and ``outreach_reasons`` to the people, appends an ``outreach.marginalised`` flag for
+everyone selected, and builds the engagement plans (one per person with open flags or
+a safety item).
 
-``safety_items`` on ``ctx.people`` comes from ``longerlives/rules/safety.py``
-(joined by the pipeline before this stage); when it is absent nobody has a
-safety item and a warning is logged.
+Safety items are the ``safety.*`` flags (registered rules); plans put them first.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
-from longerlives.context import RunContext
-from longerlives.outcomes import apply_outcomes, closed_people
+from longerlives.rules._spec import FLAG_SCHEMA
+from longerlives.settings.outreach import OutreachSettings
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
 from longerlives.outreach.score import OUT_COLUMNS, score_and_rank
 
 log = logging.getLogger(__name__)
-FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String}
 
 
 def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
@@ -41,46 +41,40 @@ def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
         pl.lit(OUTREACH_FLAG).alias("flag"),
         pl.lit(None, dtype=pl.Date).alias("since"),
         pl.format("{}: {}", prefix, pl.col("outreach_reasons").fill_null("no signal recorded")).alias("reason"),
+        pl.lit("routine").alias("urgency"),
     ).cast(FLAG_SCHEMA)
 
 
-def contacts_known(ctx: RunContext) -> bool:
-    """False when the extract carried no encounters at all (contacts unknown, not absent)."""
-    if ctx.extract is None:
-        return True
-    return bool(ctx.extract.rows_read.get("encounters", 0))
+@dataclass(frozen=True)
+class Outreach:
+    """What outreach adds: people with their ranking columns, the flags with
+    ``outreach.marginalised`` added, and one engagement plan per person with open flags."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+    plans: pl.DataFrame
+    summary: dict[str, int]
 
 
-def _after_outcomes(ctx: RunContext, selected: pl.DataFrame) -> pl.DataFrame:
-    """The outreach flags recorded outcomes leave open (declined snoozes, moved away closes)."""
-    kept = apply_outcomes(selected, ctx.outcomes, ctx.as_of, ctx.settings)
-    ctx.summary["flags_held_by_outcomes"] = ctx.summary.get("flags_held_by_outcomes", 0) + selected.height - kept.height
-    return kept
+def rank_and_plan(
+    people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings, contacts_known: bool = True
+) -> Outreach:
+    """Score and rank the health-check cohort, select the outreach cohort, build the plans.
 
-
-def stage(ctx: RunContext) -> None:
-    s = ctx.settings.outreach
-    people = ctx.people.drop([c for c in OUT_COLUMNS if c in ctx.people.columns])
-    if "safety_items" not in people.columns:
-        log.warning("outreach: no safety_items column on people; plans carry no safety items")
-        people = people.with_columns(pl.lit(None, dtype=pl.String).alias("safety_items"))
-    known = contacts_known(ctx)
-    if not known:
+    ``contacts_known`` is False when the extract carried no encounters at all (contacts
+    unknown, not absent): contact signals are then not scored."""
+    people = people.drop([c for c in OUT_COLUMNS if c in people.columns])
+    if not contacts_known:
         log.warning("outreach: extract has no encounters; contact signals not scored, strict = no check elements only")
-    people = score_and_rank(people, ctx.flags, ctx.as_of, s, contacts_known=known)
-    flags = ctx.flags.filter(pl.col("flag") != OUTREACH_FLAG)
-    selected = _after_outcomes(ctx, outreach_flags(people))
-    ctx.flags = pl.concat([flags.cast(FLAG_SCHEMA), selected]).sort("nhs_number", "flag")
-    ctx.people = people
-    ctx.plans = build_plans(people, ctx.flags, ctx.as_of, s)
-    closed = closed_people(ctx.outcomes, ctx.as_of, ctx.settings)  # moved away, deceased: off the worklist
-    if closed:
-        ctx.plans = ctx.plans.filter(~pl.col("nhs_number").is_in(sorted(closed)))
-    ctx.summary["outreach"] = {
+    people = score_and_rank(people, flags, as_of, settings, contacts_known=contacts_known)
+    kept = flags.filter(pl.col("flag") != OUTREACH_FLAG)
+    flags = pl.concat([kept.cast(FLAG_SCHEMA), outreach_flags(people)]).sort("nhs_number", "flag")
+    plans = build_plans(people, flags, as_of, settings)
+    summary = {
         "selected": int(people["outreach"].sum()),
         "strict": int(people["outreach_strict"].sum()),
-        "plans": ctx.plans.height,
-        "with_safety_items": int(ctx.plans["has_safety"].sum()),
+        "plans": plans.height,
+        "with_safety_items": int(plans["has_safety"].sum()),
     }
-    log.info("outreach: %d selected (%d strict), %d plans", ctx.summary["outreach"]["selected"],
-             ctx.summary["outreach"]["strict"], ctx.plans.height)
+    log.info("outreach: %d selected (%d strict), %d plans", summary["selected"], summary["strict"], plans.height)
+    return Outreach(people, flags, plans, summary)

@@ -50,11 +50,10 @@ the abnormal result, or empty when not knowable.
   age 11 is ignored. `smoking_offer_definition` = `qof` (offer, referral, decline or
   medicine) or `strict` (referral or medicine only).
 * **followup.hba1c** follows the contract: a diabetes prevention referral silences it even
-  at 48 or more; the HbA1c safety item is not silenced by a referral.
+  at 48 or more; `safety.diabetes_range_undiagnosed` is not silenced by a referral.
 * **Risk flags** need a computed score: people whose score cannot be computed get none.
-* **Safety items** (`longerlives.rules.safety`, not flags): an urgent suspected cancer
-  referral with no 2-week-wait or outpatient attendance on or after it (recent, or older
-  than the window); HbA1c in the diabetes range without a diabetes diagnosis; BP 180/120+.
+* **Safety flags** (`safety.*`, run-outputs-v2.md) carry an urgency (`same_day` or `soon`)
+  and head every plan, worklist and practice export; every other flag is `routine`.
 
 ## Known weaknesses
 
@@ -94,6 +93,24 @@ def _setting(all_settings: dict, key: str) -> str:
     return f"`{key}` = {value}"
 
 
+def _params_lines(all_settings: dict, rule_id: str) -> list[str]:
+    table = all_settings["rules"].get(rule_id)
+    if not isinstance(table, dict):
+        return []
+    lines = [f'**Parameters** (`["{rule_id}"]` in config/rules.toml, defaults).', ""]
+    for key, value in table.items():
+        if key == "source":
+            continue
+        if isinstance(value, dict):
+            value = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(str(v) if not isinstance(v, dict) else "/".join(str(x) for x in v.values()) for v in value)
+        lines.append(f"* `{key}` = {value}")
+    if "source" in table:
+        lines.append(f"* source: {table['source']}")
+    return [*lines, ""]
+
+
 def render() -> str:
     settings = load_settings().model_dump(mode="json")
     parts = [PREAMBLE]
@@ -114,10 +131,12 @@ def render() -> str:
             "",
             f"**Code lists.** {', '.join(f'`{c}`' for c in s.codelists)}",
             "",
-            "**Settings** (defaults).",
+            f"**Urgency** `{s.urgency}`. **Plan** {s.plan_group} #{s.plan_order}: {s.plan_words}. "
+            f"**Patient wording** `{s.words_key}` in `templates/letters/<language>/_words.j2`.",
             "",
-            *[f"* {_setting(settings, k)}" for k in s.settings_keys],
-            "",
+            *_params_lines(settings, s.id),
+            *(["**Shared settings** (defaults).", "", *[f"* {_setting(settings, k)}" for k in s.settings_keys], ""]
+              if s.settings_keys else []),
             f"**Reviewed** {s.last_reviewed.isoformat()} by {s.reviewed_by}; next review {s.next_review.isoformat()}.",
             "",
         ]

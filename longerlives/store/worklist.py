@@ -96,11 +96,3 @@ def _prune(conn: Connection, run_id: str, keep_runs: int) -> None:
     for old in ordered[max(keep_runs, 1):]:
         if old != run_id:
             conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == old))
-
-
-def allocate(conn: Connection, nhs_number: str, team: str, by: str) -> None:
-    """Record a lead's allocation (the web app calls this; the next run honours it)."""
-    from longerlives.store.repository import utcnow
-
-    conn.execute(ALLOCATIONS.insert().values(nhs_number=nhs_number, team=team, allocated_by=by,
-                                             allocated_at=utcnow()))

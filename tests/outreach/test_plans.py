@@ -7,25 +7,25 @@ from datetime import date
 import polars as pl
 
 from longerlives import outreach
-from tests.outreach.helpers import flags_frame, make_ctx, people_frame, person
+from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
 SAFETY = "HbA1c 52 mmol/mol on 2025-05-01 is in the diabetes range (48 or more) with no diabetes diagnosis recorded"
 
 
 def _plans(tmp_path, rows, flags):
-    ctx = make_ctx(tmp_path, people_frame(rows), flags_frame(flags))
-    outreach.stage(ctx)
+    ctx = run_stages(tmp_path, people_frame(rows), flags_frame(flags), upto="outreach")
     return {r["nhs_number"]: r for r in ctx.plans.to_dicts()}, ctx
 
 
-def test_actions_are_ordered_safety_appointment_screening_lifestyle(tmp_path):
+def test_actions_are_ordered_safety_most_urgent_first_then_appointment_screening_lifestyle(tmp_path):
     a = person(1, safety_items=f"{SAFETY}; Blood pressure 185/100 on 2025-06-01")
     n = a["nhs_number"]
     flags = [(n, f) for f in ("smoking.cessation_offer", "screening.bowel", "ecg.annual", "phc.lipids", "followup.bmi", "followup.hba1c")]
     plans, _ = _plans(tmp_path, [a], flags)
+    assert plans[n]["urgency"] == "same_day"
     assert plans[n]["actions"] == [
+        "Safety: Blood pressure 185/100 on 2025-06-01",  # same_day before soon
         f"Safety: {SAFETY}",
-        "Safety: Blood pressure 185/100 on 2025-06-01",
         "One appointment to cover: lipids blood test, 12-lead ECG, act on raised HbA1c (repeat; diabetes prevention referral)",
         "Screening: bowel screening kit",
         "Lifestyle support: offer stop-smoking support, offer weight management",

@@ -186,7 +186,7 @@ class Register:
             raw, as_of=as_of, settings=SETTINGS.extract, codelists=CODELISTS, work_dir=self.tmp_path / "work"
         )
         assert extract.quarantine.height == 0, extract.quarantine
-        people = build_features(extract, CODELISTS, as_of, SETTINGS.features)
+        people = build_features(extract, CODELISTS, as_of, SETTINGS.features).people
         scores = pl.DataFrame(
             [{"nhs_number": k, **v} for k, v in self.scores.items()],
             schema={"nhs_number": pl.String, "qrisk3": pl.Float64, "qdiabetes": pl.Float64},
@@ -194,13 +194,14 @@ class Register:
         people = people.join(scores, on="nhs_number", how="left")
         return add_health_check_columns(people, as_of, SETTINGS.rules)
 
-    def flags(self, flag_id: str, as_of: date = AS_OF, settings=None) -> dict[str, dict]:
+    def flags(self, flag_id: str, as_of: date = AS_OF, settings=None, with_urgency: bool = False) -> dict[str, dict]:
         """nhs_number → {"since", "reason"} for one rule, through ``evaluate_all``."""
         rules_settings = settings or SETTINGS.rules
         out = evaluate_all(self.people(as_of).lazy(), as_of, rules_settings, rules=[rule_by_id(flag_id)])
         assert out["flag"].unique().to_list() in ([], [flag_id])
         assert out["nhs_number"].is_unique().all(), "one row per person"
-        return {r["nhs_number"]: {"since": r["since"], "reason": r["reason"]} for r in out.iter_rows(named=True)}
+        keys = ("since", "reason", "urgency") if with_urgency else ("since", "reason")
+        return {r["nhs_number"]: {k: r[k] for k in keys} for r in out.iter_rows(named=True)}
 
 
 @pytest.fixture
@@ -208,8 +209,12 @@ def reg(tmp_path: Path) -> Register:
     return Register(tmp_path)
 
 
-def with_rules(**changes) -> object:
-    """The default rules settings with some values changed (validated)."""
+def with_rule_params(rule_id: str, **changes) -> object:
+    """The default rules settings with some of one rule's own parameters changed (validated)."""
     data = SETTINGS.rules.model_dump()
-    data.update(changes)
-    return type(SETTINGS.rules).model_validate(data)
+    data[rule_id] = {**data[rule_id], **changes}
+    settings = type(SETTINGS.rules).model_validate(data)
+    from longerlives.rules import check_settings
+
+    check_settings(settings)
+    return settings
