@@ -349,6 +349,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         return _render(request, "person.jinja", {
             "session": s, "e": entry, "d": data.person_details(entry),
             "history": data.outcome_history(conn, entry["nhs_number"]),
+            "letters": data.letters_sent(conn, entry["nhs_number"]),
             "results": WEB_RESULTS, "errors": errors or {}, "recorded": recorded,
             "form": form or {"day": str(today.day), "month": str(today.month), "year": str(today.year)},
             "teams": data.known_teams(conn, run.run_id) if s.user.sees_every_team else [],

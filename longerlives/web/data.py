@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from longerlives.store.models import OutreachOutcome, Run
+from longerlives.store.models import LetterIssued, OutreachOutcome, Run
 from longerlives.store.web_models import Allocation, WebAudit, WorklistEntry, table_of
 from longerlives.web.auth import _aware, utcnow
 
 RUNS = table_of(Run)
+LETTERS = table_of(LetterIssued)
 ENTRIES = table_of(WorklistEntry)
 OUTCOMES = table_of(OutreachOutcome)
 AUDIT = table_of(WebAudit)
@@ -215,6 +216,14 @@ def outcome_history(conn: Connection, nhs_number: str) -> list[dict[str, Any]]:
                OUTCOMES.c.recorded_by)
         .where(OUTCOMES.c.nhs_number == nhs_number)
         .order_by(OUTCOMES.c.outcome_date.desc(), OUTCOMES.c.id.desc())
+    ).mappings()]
+
+
+def letters_sent(conn: Connection, nhs_number: str) -> list[dict[str, Any]]:
+    """Every letter the engine produced for the person, newest first (the run store's ``letters_issued``)."""
+    return [dict(r) for r in conn.execute(
+        select(LETTERS.c.issued_on, LETTERS.c.letter, LETTERS.c.format, LETTERS.c.language, LETTERS.c.flags)
+        .where(LETTERS.c.nhs_number == nhs_number).order_by(LETTERS.c.issued_on.desc(), LETTERS.c.id.desc())
     ).mappings()]
 
 

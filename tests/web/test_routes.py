@@ -288,3 +288,16 @@ def test_demo_accounts_have_one_time_passwords_changed_at_first_sign_in(store_ur
     with TestClient(create_app(store_url), base_url="https://testserver") as c:
         assert sign_in(c, username, one_time).status_code == 401
         assert sign_in(c, username, "my own long password").url.path == "/worklist/T1"
+
+
+def test_person_page_lists_the_letters_sent_to_the_person(client, store_url):
+    from longerlives.store.models import LetterIssued
+
+    with open_store(store_url).engine.begin() as conn:
+        conn.execute(LetterIssued.__table__.insert().values(
+            run_id=RUN_ID, nhs_number=nhs(3), issued_on=date(2026, 10, 2), letter="phc_invite", language="en",
+            format="easy_read", path="letters/x.html", flags="phc.blood_pressure"))
+    page = sign_in(client, "nurse.t1")
+    text = client.get(f"/person/{person_keys(page.text)[0]}").text  # Cat Sameday
+    letters = text.split("Letters sent, newest first", 1)[1].split("</table>", 1)[0]
+    assert "2 October 2026" in letters and "phc invite" in letters and "easy read" in letters
