@@ -8,7 +8,8 @@ DEMO_EXTRACT := demo/extract
 DEMO_OUT := demo/out
 DEMO_AS_OF ?= 2026-11-01
 
-.PHONY: demo test bench setup system-deps services-start services-stop clean docs
+.PHONY: demo test bench setup system-deps services-start services-stop clean docs serve bench-web
+DEMO_DB := sqlite:///demo/runs.sqlite
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,8 +28,17 @@ demo: setup
 	  echo "Making a synthetic demo extract of 5,000 people in $(DEMO_EXTRACT) ..."; \
 	  $(BIN)/longerlives synth --patients 5000 --seed 42 --out $(DEMO_EXTRACT) --format csv --as-of $(DEMO_AS_OF); \
 	fi
-	$(BIN)/longerlives run --extract $(DEMO_EXTRACT) --out $(DEMO_OUT) --as-of $(DEMO_AS_OF) --db sqlite:///demo/runs.sqlite
+	$(BIN)/longerlives run --extract $(DEMO_EXTRACT) --out $(DEMO_OUT) --as-of $(DEMO_AS_OF) --db $(DEMO_DB)
 	@$(BIN)/python -m longerlives.demo_summary $(DEMO_OUT)
+	@$(BIN)/python -m longerlives.web.demo_accounts $(DEMO_DB)
+
+# The web worklist over the demo run store (http://127.0.0.1:8000/); DB=URL for another store.
+serve: setup
+	$(BIN)/longerlives serve --db $(or $(DB),$(DEMO_DB)) --host 127.0.0.1 --port $(or $(PORT),8000)
+
+# Web load benchmark: 50 signed-in users on a 3,000-person team list, PostgreSQL (docs/benchmarks.md).
+bench-web: setup
+	$(BIN)/python -m bench.web_load
 
 test: setup
 	@bash scripts/services.sh start

@@ -13,7 +13,7 @@ import sys
 from longerlives import __version__
 from longerlives.errors import LongerlivesError
 
-COMMANDS = ("run", "synth", "codelists", "schedule", "outcome", "history")
+COMMANDS = ("run", "synth", "codelists", "schedule", "outcome", "history", "serve", "users")
 
 
 def build_parser() -> argparse.ArgumentParser:

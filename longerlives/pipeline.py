@@ -38,7 +38,7 @@ from longerlives.extract.validate import Extract
 from longerlives.features import build_features
 from longerlives.history import AuditLine, History
 from longerlives.lock import run_lock
-from longerlives.outcomes import apply_outcomes
+from longerlives.outcomes import after_outreach, apply_outcomes, hold_letters
 from longerlives.outputs.core import (
     flags_with_practice,
     write_flags,
@@ -122,6 +122,8 @@ class _Produced:
     files: tuple[str, ...]
     summary: dict[str, Any]
     coverage: pl.DataFrame  # coverage counts (measure x breakdown), kept in the store for trends
+    plans: pl.DataFrame | None = None
+    worklist: pl.DataFrame | None = None
 
 
 def run(
@@ -185,6 +187,8 @@ def run(
                 totals=_run_totals(summary, produced.people), summary=summary, coverage=produced.coverage,
             )
             summary.update(counted)
+            store.record_worklist(run_store, run_id, as_of, produced.worklist, produced.plans, produced.flags,
+                                  produced.people)  # the web worklist's copy (issue 13)
             summary["phc_six_complete"] = _phc_six_complete(produced.people)
         with clock.stage("delivery"):
 
@@ -230,6 +234,8 @@ def _produce(
             people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
         )
         people, flags, plans = reached.people, reached.flags, reached.plans
+        flags, plans, held_after = after_outreach(flags, plans, history.outcomes, as_of, s.operations)
+        held_by_outcomes += held_after
     with clock.stage("outputs"):
         files = [
             write_flags(flags_with_practice(flags, people), staging),
@@ -244,6 +250,7 @@ def _produce(
             plans, people, flags, history.last_letters, as_of, s.letters, s.outreach.manual_needs,
             s.operations.letter_cadence_days,
         )
+        decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
         written = letters.write_letters(
             decisions, people, flags, plans, extract.practices, extract.teams, staging, as_of, s.letters, make_pdf,
             urgency=urgency,
@@ -270,7 +277,8 @@ def _produce(
     }
     report_paths = tuple(str(p.relative_to(staging)) for p in report_files)
     return _Produced(people, flags, written.index,
-                     (*core_files, *written.files, *lists.files, *exported.files, *report_paths), summary, coverage)
+                     (*core_files, *written.files, *lists.files, *exported.files, *report_paths), summary, coverage,
+                     plans, lists.frame)
 
 
 def _outbox(settings: Settings, state: Path) -> Path:

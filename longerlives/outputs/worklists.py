@@ -233,6 +233,7 @@ class WorklistsWritten:
     files: tuple[str, ...]
     rows: int
     teams: int
+    frame: pl.DataFrame | None = None  # the rows themselves: the run store keeps them for the web app (issue 13)
 
 
 def write_worklist_files(
@@ -253,4 +254,4 @@ def write_worklist_files(
     rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters, urgency)
     files = write_worklists(rows, out_dir, teams, as_of, run_id)
     files.append(write_plans_json(plans, out_dir, as_of, run_id))
-    return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique())
+    return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique(), rows)

@@ -10,7 +10,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-OUTCOME_RESULTS = ("contacted", "no_answer", "declined", "booked", "completed", "moved_away")
+OUTCOME_RESULTS = (
+    "contacted", "no_answer", "booked", "attended", "declined", "moved_away", "deceased", "wrong_contact_details",
+    "completed",
+)
+# What a person reads for each result (web form, worklist, CLI help).
+OUTCOME_LABELS = {
+    "contacted": "Contacted",
+    "no_answer": "No answer",
+    "booked": "Booked an appointment",
+    "attended": "Attended",
+    "declined": "Declined",
+    "moved_away": "Moved away",
+    "deceased": "Deceased",
+    "wrong_contact_details": "Wrong contact details",
+    "completed": "Completed",
+}
 
 
 class OutcomeAction(BaseModel):
@@ -26,6 +41,10 @@ class OutcomeAction(BaseModel):
     action: Literal["none", "snooze", "close"] = "none"
     flags: tuple[str, ...] = ("*",)
     days: int | None = Field(default=None, ge=1)
+    # Letters: ``hold_letters`` stops new letters from the outcome date for
+    # ``hold_letters_days`` days (until a newer outcome when not given).
+    hold_letters: bool = False
+    hold_letters_days: int | None = Field(default=None, ge=1)
 
     @field_validator("days")
     @classmethod

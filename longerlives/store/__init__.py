@@ -43,6 +43,7 @@ __all__ = [
     "record_run",
     "record_deliveries",
     "record_failure",
+    "record_worklist",
     "LAST_LETTERS_SCHEMA",
     "OUTCOMES_SCHEMA",
 ]
@@ -87,6 +88,20 @@ def record_run(store: Store, run_id: str, as_of: date, *, flags: pl.DataFrame, l
     log.info("run %s recorded as %s: %d flags opened, %d closed, %d letters issued",
              run_id, status, opened, closed, letters)
     return counted
+
+
+def record_worklist(store: Store, run_id: str, as_of: date, rows: pl.DataFrame | None, plans: pl.DataFrame | None,
+                    flags: pl.DataFrame, people: pl.DataFrame) -> int:
+    """Tonight's worklist for the web app (issue 13); nothing when the run made no worklist."""
+    if rows is None:
+        return 0
+    from longerlives.outputs.worklist_snapshot import build_snapshot
+    from longerlives.store.worklist import save_worklist
+    from longerlives.web.settings import load_web_settings
+
+    web = load_web_settings()
+    snapshot = build_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days)
+    return save_worklist(store.engine, run_id, snapshot, keep_runs=web.snapshot_keep_runs)
 
 
 def record_deliveries(store: Store, run_id: str, as_of: date, lines: Iterable[AuditLine]) -> None:

@@ -72,14 +72,16 @@ class LetterIssued(SQLModel, table=True):
 
 class OutreachOutcome(SQLModel, table=True):
     __tablename__ = "outreach_outcomes"
+    __table_args__ = (Index("ix_outreach_outcomes_date", "nhs_number", "outcome_date"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     nhs_number: str = Field(max_length=10, index=True)
     team: str = Field(max_length=32)
-    result: str = Field(max_length=16)
+    result: str = Field(max_length=32)  # widened in 0004_web
     outcome_date: date
     note: Optional[str] = Field(default=None, sa_column=Column(Text))
     recorded_at: datetime
+    recorded_by: Optional[str] = Field(default=None, max_length=64)  # web user; None from the CLI
 
 
 class AuditEvent(SQLModel, table=True):
@@ -116,3 +118,14 @@ class CoverageRow(SQLModel, table=True):
     group: str = Field(max_length=128)
     numerator: int
     denominator: int
+
+
+# The web worklist's tables (revision 0004_web) live in their own module.
+from longerlives.store.web_models import (  # noqa: E402,F401
+    Allocation,
+    WebAudit,
+    WebKey,
+    WebSession,
+    WebUser,
+    WorklistEntry,
+)

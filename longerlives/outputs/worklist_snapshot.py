@@ -1,0 +1,169 @@
+"""The worklist as the web app reads it: one row per person with open flags, built
+from the same rows the worklist files are written from (``worklists.worklist_rows``),
+plus what the person page shows — each flag's title, reason and evidence, the plan
+steps in order, risk scores — and each person's ``urgency``.
+
+Pure: frames and the as-of date in, a frame out (``SNAPSHOT_SCHEMA``). The run store
+writes it (``longerlives.store.worklist.save_worklist``).
+
+Urgency follows run-outputs-v2: ``same_day`` first, then ``soon``, then ``routine``.
+When the rows already carry ``urgency`` (safety items as ``safety.*`` flags) it is
+used as it is; otherwise it is derived from the safety items: a blood pressure of
+180/120 or more read in the last ``same_day_days`` days is ``same_day``, any other
+safety item ``soon``, the rest ``routine``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import polars as pl
+
+from longerlives.outreach.items import OUTREACH_FLAG
+
+URGENCY_ORDER = {"same_day": 0, "soon": 1, "routine": 2}
+
+SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
+    "team": pl.String(),
+    "nhs_number": pl.String(),
+    "name": pl.String(),
+    "practice_code": pl.String(),
+    "priority": pl.Int64(),
+    "urgency": pl.String(),
+    "urgency_order": pl.Int64(),
+    "marginalisation_rank": pl.Int64(),
+    "outreach": pl.Boolean(),
+    "flags": pl.String(),
+    "flag_words": pl.String(),
+    "kinds": pl.String(),
+    "safety": pl.String(),
+    "reasons_json": pl.String(),
+    "plan_json": pl.String(),
+    "outreach_reasons": pl.String(),
+    "lead": pl.String(),
+    "communication_needs": pl.String(),
+    "reasonable_adjustments": pl.String(),
+    "language": pl.String(),
+    "contact": pl.String(),
+    "last_letter": pl.Date(),
+    "letter_this_run": pl.String(),
+    "letter_note": pl.String(),
+    "risk_json": pl.String(),
+}
+RISK_COLUMNS = ("qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model")
+OUTREACH_TITLE = "Selected for proactive core-team outreach"
+SAFETY_TITLE = "Safety item"
+
+
+def flag_titles() -> dict[str, str]:
+    """Flag id -> what a clinician calls it (from each rule's metadata)."""
+    from longerlives.rules import REGISTRY
+
+    titles = {rule.spec.id: rule.spec.title for rule in REGISTRY}
+    titles[OUTREACH_FLAG] = OUTREACH_TITLE
+    return titles
+
+
+def _titles_frame() -> pl.DataFrame:
+    t = flag_titles()
+    return pl.DataFrame({"flag": list(t), "title": list(t.values())}, schema={"flag": pl.String, "title": pl.String})
+
+
+def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    return pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype=dtype).alias(name)
+
+
+def derive_urgency(people: pl.DataFrame, as_of: date, same_day_days: int) -> pl.DataFrame:
+    """``nhs_number, urgency`` from the safety items (used until safety items are flags)."""
+    safety = _col(people, "safety_items", pl.String()).fill_null("")
+    bp_day = _col(people, "bp_last_date", pl.Date())
+    recent_severe_bp = safety.str.contains("Blood pressure", literal=True) & (
+        bp_day > pl.lit(as_of - timedelta(days=same_day_days)))
+    return people.select(
+        pl.col("nhs_number").cast(pl.String),
+        pl.when(recent_severe_bp).then(pl.lit("same_day"))
+        .when(safety != "").then(pl.lit("soon"))
+        .otherwise(pl.lit("routine")).alias("urgency"),
+    )
+
+
+def _reasons(flags: pl.DataFrame) -> pl.DataFrame:
+    """``nhs_number, reasons_json, flag_words, kinds`` — a JSON list of {flag, title, reason, since} each."""
+    since = (pl.col("since").cast(pl.Date, strict=False).dt.strftime("%Y-%m-%d") if "since" in flags.columns
+             else pl.lit(None, dtype=pl.String))
+    f = flags.select(
+        pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String), pl.col("reason").cast(pl.String),
+        since.alias("since"),
+    ).join(_titles_frame(), on="flag", how="left").with_columns(pl.coalesce("title", "flag").alias("title"))
+    return (
+        f.sort("nhs_number", "flag")
+        .group_by("nhs_number", maintain_order=True)
+        .agg(
+            pl.col("title").str.join("; ").alias("flag_words"),
+            pl.col("flag").str.split(".").list.first().unique().sort().alias("_kinds"),
+            pl.struct("flag", "title", "reason", "since").struct.json_encode().str.join(",").alias("_json"),
+        )
+        .select(
+            "nhs_number", "flag_words",
+            pl.format(";{};", pl.col("_kinds").list.join(";")).alias("kinds"),
+            pl.format("[{}]", pl.col("_json")).alias("reasons_json"),
+        )
+    )
+
+
+def _risk(people: pl.DataFrame) -> pl.DataFrame:
+    cols = [c for c in RISK_COLUMNS if c in people.columns]
+    if not cols:
+        return people.select(pl.col("nhs_number").cast(pl.String), pl.lit(None, dtype=pl.String).alias("risk_json"))
+    values = [pl.col(c).round(1) if people.schema[c].is_float() else pl.col(c) for c in cols]
+    return people.select(
+        pl.col("nhs_number").cast(pl.String),
+        pl.when(pl.any_horizontal([pl.col(c).is_not_null() for c in cols]))
+        .then(pl.struct(values).struct.json_encode()).alias("risk_json"),
+    )
+
+
+def _plan(plans: pl.DataFrame | None) -> pl.DataFrame:
+    if plans is None or "actions" not in plans.columns:
+        return pl.DataFrame(schema={"nhs_number": pl.String, "plan_json": pl.String})
+    p = plans.select(pl.col("nhs_number").cast(pl.String), "actions")
+    return p.select(
+        "nhs_number",
+        pl.Series("plan_json", [json.dumps(a or [], ensure_ascii=False) for a in p["actions"].to_list()],
+                  dtype=pl.String),
+    )
+
+
+def build_snapshot(
+    rows: pl.DataFrame,
+    plans: pl.DataFrame | None,
+    flags: pl.DataFrame,
+    people: pl.DataFrame,
+    as_of: date,
+    same_day_days: int,
+) -> pl.DataFrame:
+    """One row per worklist row (``SNAPSHOT_SCHEMA``), in list order within each team."""
+    if rows.height == 0:
+        return pl.DataFrame(schema=SNAPSHOT_SCHEMA)
+    base = rows.with_columns(pl.col("nhs_number").cast(pl.String))
+    keep = set(base["nhs_number"].to_list())
+    people_sub = people.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
+    flags_sub = flags.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
+    if "urgency" not in base.columns:
+        base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")
+    out = (
+        base.join(_reasons(flags_sub), on="nhs_number", how="left")
+        .join(_plan(plans), on="nhs_number", how="left")
+        .join(_risk(people_sub), on="nhs_number", how="left")
+        .with_columns(
+            pl.col("urgency").fill_null("routine"),
+            pl.col("urgency").fill_null("routine").replace_strict(URGENCY_ORDER, default=2).cast(pl.Int64)
+            .alias("urgency_order"),
+            pl.col("outreach").fill_null(False),
+            pl.col("flags").fill_null(""),
+        )
+        .sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True)
+        .with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
+    )
+    return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])

@@ -1,0 +1,98 @@
+"""Each night's worklist in the run store, for the web app (issue 13).
+
+``save_worklist(target, run_id, snapshot)`` bulk-inserts the rows built by
+``longerlives.outputs.worklist_snapshot.build_snapshot`` (SQLAlchemy Core
+executemany in chunks, not one ORM object per row). Before it does, a lead's
+allocation of a person to a team (``allocations``) overrides the extract's core
+team, so an allocation made on the web survives the next run; priorities are
+renumbered within each team afterwards.
+
+Every row gets an opaque ``person_key`` — a keyed hash (HMAC-SHA256) of the NHS
+number under a secret kept in ``web_keys`` — so URLs and access logs never carry
+an NHS number, and the same person keeps the same key from one night to the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import polars as pl
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from longerlives.store.web_models import Allocation, WebKey, WorklistEntry, table_of
+
+ENTRIES = table_of(WorklistEntry)
+ALLOCATIONS = table_of(Allocation)
+KEYS = table_of(WebKey)
+PERSON_KEY_SECRET = "person_key"
+CHUNK = 2000
+
+
+def person_key_secret(conn: Connection) -> bytes:
+    """The server secret behind person keys (made once, on first use)."""
+    row = conn.execute(select(KEYS.c.value).where(KEYS.c.name == PERSON_KEY_SECRET)).first()
+    if row is None:
+        value = secrets.token_hex(32)
+        conn.execute(KEYS.insert().values(name=PERSON_KEY_SECRET, value=value))
+        return value.encode()
+    return str(row[0]).encode()
+
+
+def person_key(secret: bytes, nhs_number: str) -> str:
+    return hmac.new(secret, nhs_number.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def latest_allocations(conn: Connection) -> pl.DataFrame:
+    """``nhs_number, team``: each person's latest allocation by a lead."""
+    rows = conn.execute(
+        select(ALLOCATIONS.c.id, ALLOCATIONS.c.nhs_number, ALLOCATIONS.c.team)
+    ).all()
+    frame = pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "team": pl.String}, orient="row")
+    return frame.sort("id").group_by("nhs_number", maintain_order=True).last().select("nhs_number", "team")
+
+
+def _apply_allocations(snapshot: pl.DataFrame, allocations: pl.DataFrame) -> pl.DataFrame:
+    if allocations.height == 0:
+        return snapshot
+    out = snapshot.join(allocations.rename({"team": "_allocated"}), on="nhs_number", how="left")
+    out = out.with_columns(pl.coalesce("_allocated", "team").alias("team")).drop("_allocated")
+    return out.sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True).with_columns(
+        pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
+
+
+def save_worklist(target: Engine | Connection, run_id: str, snapshot: pl.DataFrame, *, keep_runs: int = 14) -> int:
+    """Write one run's worklist (replacing any rows already there for ``run_id``); returns rows written.
+
+    Snapshots of all but the latest ``keep_runs`` runs are deleted (outcomes,
+    allocations and the audit trail are kept for ever)."""
+    if isinstance(target, Engine):
+        with target.begin() as conn:
+            return save_worklist(conn, run_id, snapshot, keep_runs=keep_runs)
+    conn = target
+    secret = person_key_secret(conn)
+    frame = _apply_allocations(snapshot.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
+    keys = [person_key(secret, n) for n in frame["nhs_number"].to_list()]
+    frame = frame.with_columns(pl.Series("person_key", keys, dtype=pl.String), pl.lit(run_id).alias("run_id"))
+    columns = [c.name for c in ENTRIES.columns if c.name != "id"]
+    frame = frame.select(columns)
+    conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
+    rows = frame.to_dicts()
+    for i in range(0, len(rows), CHUNK):
+        conn.execute(ENTRIES.insert(), rows[i : i + CHUNK])
+    _prune(conn, run_id, keep_runs)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
+    return len(rows)
+
+
+def _prune(conn: Connection, run_id: str, keep_runs: int) -> None:
+    runs = conn.execute(
+        select(ENTRIES.c.run_id, func.min(ENTRIES.c.id).label("first")).group_by(ENTRIES.c.run_id)
+    ).all()
+    ordered = [r for r, _ in sorted(runs, key=lambda r: r[1], reverse=True)]
+    for old in ordered[max(keep_runs, 1):]:
+        if old != run_id:
+            conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == old))
