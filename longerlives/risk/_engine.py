@@ -236,12 +236,22 @@ def _score_rows(model: CompiledModel, data: Mapping[str, Array], sex: npt.NDArra
     return out
 
 
+def _float_or_int(column: pl.Series) -> npt.NDArray[np.float64] | npt.NDArray[np.integer]:
+    """A column for the kernel without copying where possible: integers without nulls stay integers
+    (NumPy computes integer × float in float64); anything else is cast to Float64 first, nulls as NaN
+    (``to_numpy`` alone would hand small integers with nulls over as float32, rounding the arithmetic,
+    and Booleans with nulls as Python objects)."""
+    if column.dtype == pl.Float64 or (column.dtype.is_integer() and column.null_count() == 0):
+        return column.to_numpy()
+    return column.cast(pl.Float64).to_numpy()  # Booleans, nulls, other floats: as the Polars cast always did
+
+
 def _kernel(model: CompiledModel) -> Callable[[pl.Series], pl.Series]:
     def run(batch: pl.Series) -> pl.Series:
         frame = batch.struct.unnest()
         n = frame.height
         sex = frame["_sex"].fill_null(-1).to_numpy().astype(np.int8, copy=False)
-        data = {c: frame[c].to_numpy() for c in model.columns}
+        data = {c: _float_or_int(frame[c]) for c in model.columns}
         chunks = min(_THREADS, max(1, n // _MIN_ROWS_PER_THREAD))
         if chunks == 1:
             values = _score_rows(model, data, sex)
@@ -263,7 +273,7 @@ def _kernel(model: CompiledModel) -> Callable[[pl.Series], pl.Series]:
 def score_expr(model: CompiledModel, valid: Mapping[str, pl.Expr]) -> pl.Expr:
     """The model as one Polars expression: the NumPy kernel where ``valid[sex]`` holds, else null."""
     sex = pl.col("sex").replace_strict(SEX_CODES, default=None, return_dtype=pl.Int8).alias("_sex")
-    inputs = [sex, *[pl.col(c).cast(pl.Float64) for c in model.columns]]
+    inputs = [sex, *[pl.col(c) for c in model.columns]]  # NumPy promotes integer and 0/1 columns itself
     kernel = pl.struct(inputs).map_batches(_kernel(model), return_dtype=pl.Float64, is_elementwise=True)
     female, male = (pl.col("sex") == s for s in SEX_CODES)
     keep = pl.when(female).then(valid["female"]).when(male).then(valid["male"]).otherwise(False)

@@ -74,3 +74,17 @@ def test_qdiabetes_on_a_register_sized_frame_gives_each_person_their_own_score(
                          and p["sex"] in ("female", "male") and 25 <= p["age"] <= 84 else math.nan)
     ]  # fmt: skip
     assert wrong == []
+
+
+def test_flags_as_booleans_with_a_gap_score_as_zero_one_integers_and_the_gap_scores_null(
+    register: pl.DataFrame,
+) -> None:
+    people = register.head(5_000).filter(pl.col("bmi").is_not_null() & pl.col("age").is_between(25, 84))
+    people = people.filter(pl.col("sex").is_in(["female", "male"]))
+    as_ints = qrisk3_2017(people)["qrisk3"]
+    as_bools = people.with_columns([pl.col(b).cast(pl.Boolean) for b in QRISK3_BOOLEANS])
+    as_bools = as_bools.with_columns(b_AF=pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("b_AF")))
+    scored = qrisk3_2017(as_bools)["qrisk3"]
+    assert scored[3] is None
+    others = pl.int_range(people.height, eager=True) != 3
+    assert (scored.filter(others) - as_ints.filter(others)).abs().max() < 1e-12
