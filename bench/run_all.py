@@ -143,13 +143,13 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on {date.today().isoformat()} — {os.cpu_count()} cores, "
+        (f"Measured by `make bench` on {date.today().isoformat()} — {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.machine()}. Synthetic Parquet extracts "
         f"(`longerlives synth`, seed 7, about 100 events a person), as-of {AS_OF}, no PDF. "
         "Each full run is a fresh process on a fresh store; the table shows the median run by wall time "
         "(every run's time is listed). "
         "`load` is the machine's 1-minute load average when the run ended: this is a shared 2-core machine, "
-        "and a load above 2 means other work was taking CPU from the benchmark.",
+        "and a load above 2 means other work was taking CPU from the benchmark."),
         "",
         "## Full nightly run (`longerlives run`) — the cost curve",
         "",
@@ -167,22 +167,22 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
     for r in rows:
         lines.append(f"| {r['n']:,} | " + " | ".join(str(r["stages"].get(k, "")) for k in STAGES) + " |")
     lines += ["", "## Per-person features: the engine (Polars) beside an analyst's DuckDB SQL", "",
-              "Same Parquet, same code lists, in the same benchmark run, best of 3 each. *Full features* is the "
+              ("Same Parquet, same code lists, in the same benchmark run, best of 3 each. *Full features* is the "
               "engine's whole event feature pass (first/last date and 12-month count of every SNOMED concept, "
               "latest values, 5-year systolic SD, latest BP pair) beside DuckDB SQL computing the same table, "
               "pivoted to one row per person; the two tables are compared cell by cell (`identical`). Target: "
               "engine at most 0.8 × DuckDB. The six-check columns answer the narrower health-check question "
-              "both ways.", "",
-              "| people | engine full features (s) | DuckDB full features (s) | engine ÷ DuckDB | identical | "
-              "engine six-check (s) | DuckDB six-check (s) |", "|---:|---:|---:|---:|---|---:|---:|"]
+              "both ways."), "",
+              ("| people | engine full features (s) | DuckDB full features (s) | engine ÷ DuckDB | identical | "
+              "engine six-check (s) | DuckDB six-check (s) |"), "|---:|---:|---:|---:|---|---:|---:|"]
     for r in rows:
         p = r["peer"]
         lines.append(f"| {r['n']:,} | {p['engine_full_features']} | {p['duckdb_full_features']} | "
                      f"{p['features_ratio']} | {'yes' if p['features_identical'] else '**no**'} | "
                      f"{p['engine_polars']} | {p['duckdb_sql']} |")
     lines += ["", "## Store bulk writes (bench/bench_store.py)", "",
-              "One run's flags and letters replayed into a fresh store: night 1 opens every episode and records "
-              "every letter, night 2 extends them all, night 3 resolves half. Seconds per night.", "",
+              ("One run's flags and letters replayed into a fresh store: night 1 opens every episode and records "
+              "every letter, night 2 extends them all, night 3 resolves half. Seconds per night."), "",
               "| people | flags | letters | SQLite nights 1 / 2 / 3 | PostgreSQL nights 1 / 2 / 3 |",
               "|---:|---:|---:|---|---|"]
     for r in rows:
