@@ -192,10 +192,10 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
         nights = [" / ".join(str(st[db][f"night_{i}"]) for i in (1, 2, 3)) if db in st else "not measured"
                   for db in ("sqlite", "postgresql")]
         lines.append(f"| {r['n']:,} | {st['flags']:,} | {st['letters']:,} | {nights[0]} | {nights[1]} |")
-    lines += ["", "## Synthetic extract generation", "", "| people | wall time (s) | peak memory (MB) |", "|---:|---:|---:|"]
-    for r in rows:
-        if r["synth"]:
-            lines.append(f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |")
+    if any(r["synth"] for r in rows):
+        lines += ["", "## Synthetic extract generation", "", "| people | wall time (s) | peak memory (MB) |",
+                  "|---:|---:|---:|"]
+        lines += [f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r["synth"]]
     for title, n, r in extras:
         lines += ["", f"## {title}, {n:,} people", "", f"Wall {r['seconds']} s, peak memory {r['peak_rss_mb']:,} MB."]
     for frag in ("benchmarks-risk.md", "benchmarks-letters.md"):
