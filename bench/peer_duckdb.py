@@ -27,6 +27,7 @@ import polars as pl
 
 from longerlives.codelists import load_codelists, load_pending, snomed_concept_map
 from longerlives.dates import months_before
+from longerlives.features import BP_SETTINGS
 from longerlives.settings import load_settings
 
 
@@ -93,6 +94,21 @@ def duckdb_full_features(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.Da
     con.register("cmap", cmap.select("code", "concept").to_arrow())
     concepts_in = ", ".join(f"'{c}'" for c in snomed)
     valued_list = ", ".join(f"'{c}'" for c in valued)
+    # Blood pressure pairs by setting (clinic, ABPM daytime, home): latest day with both readings, lower of each
+    bp_ctes = ",\n".join(
+        f"""{prefix}_day AS (
+            SELECT nid, date, min(value) FILTER (concept = '{sys_c}') AS sys,
+                   min(value) FILTER (concept = '{dia_c}') AS dia
+            FROM ev WHERE concept IN ('{sys_c}', '{dia_c}') GROUP BY nid, date
+        ),
+        {prefix} AS (
+            SELECT nid, max(date) AS {prefix}_last_date, arg_max(sys, date) AS {prefix}_last_systolic,
+                   arg_max(dia, date) AS {prefix}_last_diastolic
+            FROM {prefix}_day WHERE sys IS NOT NULL AND dia IS NOT NULL GROUP BY nid
+        )"""
+        for prefix, (sys_c, dia_c) in BP_SETTINGS.items()
+    )
+    bp_joins = " ".join(f"LEFT JOIN {prefix} USING (nid)" for prefix in BP_SETTINGS)
     sql = f"""
         WITH ev AS (
             SELECT CAST(e.nhs_number AS BIGINT) AS nid, m.concept, TRY_CAST(e.date AS DATE) AS date,
@@ -114,16 +130,7 @@ def duckdb_full_features(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.Da
             SELECT nid, stddev_samp(value) AS systolic_bp_sd_{s.sbp_sd_years}y FROM ev
             WHERE concept = 'systolic_bp' AND date > DATE '{d_sd}' GROUP BY nid
         ),
-        bp_day AS (
-            SELECT nid, date, min(value) FILTER (concept = 'systolic_bp') AS sys,
-                   min(value) FILTER (concept = 'diastolic_bp') AS dia
-            FROM ev WHERE concept IN ('systolic_bp', 'diastolic_bp') GROUP BY nid, date
-        ),
-        bp AS (
-            SELECT nid, max(date) AS bp_last_date, arg_max(sys, date) AS bp_last_systolic,
-                   arg_max(dia, date) AS bp_last_diastolic
-            FROM bp_day WHERE sys IS NOT NULL AND dia IS NOT NULL GROUP BY nid
-        ),
+        {bp_ctes},
         wide_dates AS (
             PIVOT dates ON concept IN ({concepts_in})
             USING first(first_date) AS first_date, first(last_date) AS last_date, first(n_12m) AS n_12m GROUP BY nid
@@ -132,7 +139,7 @@ def duckdb_full_features(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.Da
             PIVOT vals ON concept IN ({valued_list})
             USING first(last_value) AS last_value, first(last_value_date) AS last_value_date GROUP BY nid
         )
-        SELECT * FROM wide_dates LEFT JOIN wide_vals USING (nid) LEFT JOIN sd USING (nid) LEFT JOIN bp USING (nid)
+        SELECT * FROM wide_dates LEFT JOIN wide_vals USING (nid) LEFT JOIN sd USING (nid) {bp_joins}
     """
     return con.sql(sql).pl()
 
