@@ -101,7 +101,8 @@ def synth(n: int, seed: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
         rows += [(pid, f"phc.{e}") for e in ELEMENTS[d:]]
         rows += [(pid, f) for f in FLAGS if rnd.random() < 0.25]
     flags = pl.DataFrame(rows, schema={"nhs_number": pl.String, "flag": pl.String}, orient="row").with_columns(
-        pl.lit(None, dtype=pl.Date).alias("since"), pl.lit("synthetic").alias("reason")
+        pl.lit(None, dtype=pl.Date).alias("since"), pl.lit("synthetic").alias("reason"),
+        pl.lit("routine").alias("urgency"),  # run-outputs v2: every flag carries its urgency
     ).sort("nhs_number", "flag")
     return people, flags
 

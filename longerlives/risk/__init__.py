@@ -16,7 +16,6 @@ from longerlives.risk.disclaimer import CLINRISK_DISCLAIMER, DISPLAY_LINE
 from longerlives.risk.inputs import score_people
 from longerlives.risk.qdiabetes_2018 import qdiabetes_2018
 from longerlives.risk.qrisk3_2017 import qrisk3_2017
-
 from longerlives.settings.risk import RiskSettings
 
 

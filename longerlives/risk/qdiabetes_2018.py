@@ -33,17 +33,26 @@ any null input or a sex other than female/male. Output: the input plus
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from longerlives.risk._engine import (
+    SEX_CODES,
+    Array,
+    CompiledModel,
     Frame,
-    flag,
-    linear_predictor,
+    Transforms,
+    age_index,
+    age_lookup,
+    all_present,
+    category_ok,
+    compile_equation,
     load_coefficients,
-    risk_percent,
-    whole_years,
+    score_expr,
 )
 
 COEFFICIENT_FILE = "qdiabetes_2018.csv"
@@ -71,31 +80,44 @@ BOOLEAN_INPUTS = (
     "b_atypicalantipsy",
 )
 BLOOD_TEST = {"A": None, "B": "fbs", "C": "hba1c"}
+#: transformed term -> the input column it reads
+TERM_COLUMN = {"age_1": "age", "age_2": "age", "bmi_1": "bmi", "bmi_2": "bmi", "town": "town", "fbs_1": "fbs",
+               "fbs_2": "fbs", "hba1c_1": "hba1c", "hba1c_2": "hba1c"} | {b: b for b in BOOLEAN_INPUTS}  # fmt: skip
 
 
 def input_columns(model: Model) -> tuple[str, ...]:
-    extra = (BLOOD_TEST[model],) if BLOOD_TEST[model] else ()
+    test = BLOOD_TEST[model]
+    extra = (test,) if test else ()
     return ("sex", "age", "bmi", "ethrisk", "smoke_cat", "town", *BOOLEAN_INPUTS, *extra)
 
 
-def _terms(model: Model, sex: str, coefs: dict[str, float]) -> dict[str, pl.Expr]:
-    dage = whole_years() / 10.0
-    bmi = pl.col("bmi").cast(pl.Float64).clip(BMI_CLAMP_MIN, BMI_CLAMP_MAX)
-    dbmi = bmi / 10.0
+def _transforms(model: Model, sex: str) -> Transforms:
+    """The fractional-polynomial terms of one model and sex (before centring)."""
     if sex == "female":
-        raw = {"age_1": dage.sqrt(), "bmi_1": dbmi}
+        age_1, bmi_1 = (lambda d: np.sqrt(d)), (lambda b: b)
     else:
-        raw = {"age_1": dage.log(), "bmi_1": dbmi.pow(2.0)}
-    raw |= {"age_2": dage.pow(3.0), "bmi_2": dbmi.pow(3.0), "town": pl.col("town").cast(pl.Float64)}
-    if model == "B":
-        fbs = pl.col("fbs").cast(pl.Float64)
-        power = -1.0 if sex == "female" else -0.5
-        raw |= {"fbs_1": fbs.pow(power), "fbs_2": fbs.log() * fbs.pow(power)}
-    elif model == "C":
-        dhba1c = pl.col("hba1c").cast(pl.Float64) / 10.0
-        raw |= {"hba1c_1": dhba1c.sqrt(), "hba1c_2": dhba1c}
-    terms = {name: expr - coefs[f"mean_{name}"] for name, expr in raw.items()}
-    terms.update({name: flag(name) for name in BOOLEAN_INPUTS})
+        age_1, bmi_1 = (lambda d: np.log(d)), (lambda b: b**2.0)
+    power = -1.0 if sex == "female" else -0.5
+
+    def terms(x: Mapping[str, Array]) -> dict[str, Array]:
+        ages = age_index(x["age"], AGE_MIN, AGE_MAX)
+        dbmi = np.clip(x["bmi"], BMI_CLAMP_MIN, BMI_CLAMP_MAX) / 10.0
+        out = {
+            "age_1": age_lookup(ages, age_1, AGE_MIN, AGE_MAX),
+            "bmi_1": bmi_1(dbmi),
+            "age_2": age_lookup(ages, lambda d: d**3.0, AGE_MIN, AGE_MAX),
+            "bmi_2": dbmi**3.0,
+            "town": x["town"],
+            **{b: x[b] for b in BOOLEAN_INPUTS},
+        }
+        if model == "B":
+            fbs = x["fbs"]
+            out |= {"fbs_1": fbs**power, "fbs_2": np.log(fbs) * fbs**power}
+        elif model == "C":
+            dhba1c = x["hba1c"] / 10.0
+            out |= {"hba1c_1": np.sqrt(dhba1c), "hba1c_2": dhba1c}
+        return out
+
     return terms
 
 
@@ -116,26 +138,28 @@ def _in_domain(model: Model) -> pl.Expr:
     return ok
 
 
+@cache
+def _model(model: Model) -> tuple[CompiledModel, dict[str, pl.Expr]]:
+    table = load_coefficients(COEFFICIENT_FILE)
+    equations = {}
+    valid = {}
+    for sex, code in SEX_CODES.items():
+        eq = compile_equation(table[(model, sex)], set(TERM_COLUMN))
+        equations[code] = (eq, _transforms(model, sex))
+        used = sorted({TERM_COLUMN[t] for t in eq.inputs()} | {c for c, _ in eq.categories})
+        valid[sex] = _in_domain(model) & all_present(used) & pl.all_horizontal(
+            [category_ok(c) for c, _ in eq.categories]
+        )
+    columns = tuple(c for c in input_columns(model) if c != "sex")
+    return CompiledModel(f"{OUTPUT}_{model}", columns, equations), valid
+
+
 def qdiabetes_expr(model: Model) -> pl.Expr:
     """Polars expression for the QDiabetes-2018 10-year risk (percent) of one model."""
     if model not in MODELS:
         raise ValueError(f"QDiabetes-2018 model must be one of {MODELS}, got {model!r}")
-    table = load_coefficients(COEFFICIENT_FILE)
-    by_sex = {}
-    for sex in ("female", "male"):
-        coefs = table[(model, sex)]
-        a = linear_predictor(coefs, _terms(model, sex, coefs))
-        by_sex[sex] = risk_percent(coefs["survivor"], a)
-    ok = _in_domain(model)
-    sex = pl.col("sex")
-    return (
-        pl.when(ok & (sex == "female"))
-        .then(by_sex["female"])
-        .when(ok & (sex == "male"))
-        .then(by_sex["male"])
-        .otherwise(None)
-        .cast(pl.Float64)
-    )
+    compiled, valid = _model(model)
+    return score_expr(compiled, valid)
 
 
 def qdiabetes_2018(frame: Frame, model: Model) -> Frame:

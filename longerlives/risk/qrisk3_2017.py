@@ -33,15 +33,25 @@ plausibility limits for register data are applied upstream in ``inputs.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+
+import numpy as np
 import polars as pl
 
 from longerlives.risk._engine import (
+    SEX_CODES,
+    Array,
+    CompiledModel,
     Frame,
-    flag,
-    linear_predictor,
+    Transforms,
+    age_index,
+    age_lookup,
+    all_present,
+    category_ok,
+    compile_equation,
     load_coefficients,
-    risk_percent,
-    whole_years,
+    score_expr,
 )
 
 COEFFICIENT_FILE = "qrisk3_2017.csv"
@@ -65,51 +75,54 @@ BOOLEAN_INPUTS = (
 )
 CONTINUOUS_INPUTS = ("age", "bmi", "rati", "sbp", "sbps5", "town")
 INPUT_COLUMNS = ("sex", *CONTINUOUS_INPUTS, "ethrisk", "smoke_cat", *BOOLEAN_INPUTS)
+#: transformed term -> the input column it reads
+TERM_COLUMN = {"age_1": "age", "age_2": "age", "bmi_1": "bmi", "bmi_2": "bmi", "rati": "rati", "sbp": "sbp",
+               "sbps5": "sbps5", "town": "town"} | {b: b for b in BOOLEAN_INPUTS}  # fmt: skip
 
 
-def _terms(sex: str, coefs: dict[str, float]) -> dict[str, pl.Expr]:
-    dage = whole_years() / 10.0
-    dbmi = pl.col("bmi").cast(pl.Float64) / 10.0
+def _transforms(sex: str) -> Transforms:
+    """The fractional-polynomial terms of one sex's equation (before centring)."""
     if sex == "female":
-        age_1, age_2 = dage.pow(-2.0), dage
+        age_terms = (lambda d: d ** -2.0, lambda d: d)
     else:
-        age_1, age_2 = dage.pow(-1.0), dage.pow(3.0)
-    bmi_1 = dbmi.pow(-2.0)
-    bmi_2 = dbmi.pow(-2.0) * dbmi.log()
-    raw = {
-        "age_1": age_1,
-        "age_2": age_2,
-        "bmi_1": bmi_1,
-        "bmi_2": bmi_2,
-        "rati": pl.col("rati").cast(pl.Float64),
-        "sbp": pl.col("sbp").cast(pl.Float64),
-        "sbps5": pl.col("sbps5").cast(pl.Float64),
-        "town": pl.col("town").cast(pl.Float64),
-    }
-    terms = {name: expr - coefs[f"mean_{name}"] for name, expr in raw.items()}
-    terms.update({name: flag(name) for name in BOOLEAN_INPUTS})
+        age_terms = (lambda d: d ** -1.0, lambda d: d**3.0)
+
+    def terms(x: Mapping[str, Array]) -> dict[str, Array]:
+        ages = age_index(x["age"], AGE_MIN, AGE_MAX)
+        dbmi = x["bmi"] / 10.0
+        bmi_1 = np.power(dbmi, -2.0)
+        return {
+            "age_1": age_lookup(ages, age_terms[0], AGE_MIN, AGE_MAX),
+            "age_2": age_lookup(ages, age_terms[1], AGE_MIN, AGE_MAX),
+            "bmi_1": bmi_1,
+            "bmi_2": bmi_1 * np.log(dbmi),
+            **{c: x[c] for c in ("rati", "sbp", "sbps5", "town", *BOOLEAN_INPUTS)},
+        }
+
     return terms
+
+
+@cache
+def _model() -> tuple[CompiledModel, dict[str, pl.Expr]]:
+    table = load_coefficients(COEFFICIENT_FILE)
+    equations = {}
+    valid = {}
+    for sex, code in SEX_CODES.items():
+        eq = compile_equation(table[(sex,)], set(TERM_COLUMN))
+        equations[code] = (eq, _transforms(sex))
+        used = sorted({TERM_COLUMN[t] for t in eq.inputs()} | {c for c, _ in eq.categories})
+        age = pl.col("age")
+        valid[sex] = (age >= AGE_MIN) & (age < AGE_MAX + 1) & all_present(used) & pl.all_horizontal(
+            [category_ok(c) for c, _ in eq.categories]
+        )
+    columns = tuple(c for c in INPUT_COLUMNS if c != "sex")
+    return CompiledModel(OUTPUT, columns, equations), valid
 
 
 def qrisk3_expr() -> pl.Expr:
     """Polars expression for the QRISK3-2017 10-year CVD risk (percent)."""
-    table = load_coefficients(COEFFICIENT_FILE)
-    by_sex = {}
-    for sex in ("female", "male"):
-        coefs = table[(sex,)]
-        a = linear_predictor(coefs, _terms(sex, coefs))
-        by_sex[sex] = risk_percent(coefs["survivor"], a)
-    age = pl.col("age")
-    in_domain = (age >= AGE_MIN) & (age < AGE_MAX + 1)
-    sex = pl.col("sex")
-    return (
-        pl.when(in_domain & (sex == "female"))
-        .then(by_sex["female"])
-        .when(in_domain & (sex == "male"))
-        .then(by_sex["male"])
-        .otherwise(None)
-        .cast(pl.Float64)
-    )
+    model, valid = _model()
+    return score_expr(model, valid)
 
 
 def qrisk3_2017(frame: Frame) -> Frame:

@@ -8,6 +8,7 @@ flags stays quick; frames go in and out as Polars.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -20,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy import ARRAY, Integer, Text, bindparam, create_engine, event, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from longerlives.history import LAST_LETTERS_SCHEMA, OUTCOMES_SCHEMA, Delivered
@@ -126,37 +127,72 @@ class Store:
 
     # -- flag history -----------------------------------------------------------
     def update_flag_history(self, conn: Connection, flags: pl.DataFrame, as_of: date, run_id: str) -> tuple[int, int]:
-        """Open new episodes, extend the ones still raised, resolve the ones gone. Returns (opened, closed)."""
+        """Open new episodes, extend the ones still raised, resolve the ones gone. Returns (opened, closed).
+
+        Bulk throughout (issue 16): open episodes read in one query, new ones written by ``COPY``
+        (PostgreSQL) or one ``executemany`` (SQLite), and each kind of update is one statement over
+        an id list."""
         current = flags.select(
             pl.col("nhs_number").cast(pl.String),
             pl.col("flag").cast(pl.String),
             _as_date(flags, "since"),
         ).unique(subset=["nhs_number", "flag"], keep="first").sort("nhs_number", "flag")
-        rows = conn.execute(
-            select(FLAG_HISTORY.c.id, FLAG_HISTORY.c.nhs_number, FLAG_HISTORY.c.flag, FLAG_HISTORY.c.last_seen)
-            .where(FLAG_HISTORY.c.resolved_on.is_(None))
-        ).all()
-        open_ = pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "flag": pl.String,
-                                           "last_seen": pl.Date}, orient="row")
+        open_ = self._open_episodes(conn)
         joined = current.join(open_, on=["nhs_number", "flag"], how="left")
         new = joined.filter(pl.col("id").is_null())
         still = joined.filter(pl.col("id").is_not_null() & (pl.col("last_seen") <= as_of))
         gone = open_.join(current, on=["nhs_number", "flag"], how="anti").filter(pl.col("last_seen") <= as_of)
         if new.height:
-            payload = [
-                {"nhs_number": r["nhs_number"], "flag": r["flag"], "since": r["since"], "first_seen": as_of,
-                 "last_seen": as_of, "resolved_on": None, "first_run_id": run_id, "last_run_id": run_id}
-                for r in new.iter_rows(named=True)
-            ]
-            for chunk in _chunks(payload):
-                conn.execute(FLAG_HISTORY.insert(), chunk)
-        for chunk in _chunks(still["id"].to_list()):
-            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chunk))
-                         .values(last_seen=as_of, last_run_id=run_id))
-        for chunk in _chunks(gone["id"].to_list()):
-            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chunk))
-                         .values(resolved_on=as_of, last_run_id=run_id))
+            self._bulk_insert(conn, FLAG_HISTORY.name, new.select(
+                "nhs_number", "flag", "since", pl.lit(as_of).alias("first_seen"), pl.lit(as_of).alias("last_seen"),
+                pl.lit(None, dtype=pl.Date).alias("resolved_on"), pl.lit(run_id).alias("first_run_id"),
+                pl.lit(run_id).alias("last_run_id"),
+            ))
+        self._update_by_ids(conn, still["id"], last_seen=as_of, last_run_id=run_id)
+        self._update_by_ids(conn, gone["id"], resolved_on=as_of, last_run_id=run_id)
         return new.height, gone.height
+
+    def _open_episodes(self, conn: Connection) -> pl.DataFrame:
+        """id, nhs_number, flag, last_seen of every unresolved episode (one query, no per-row objects)."""
+        schema = {"id": pl.Int64, "nhs_number": pl.String, "flag": pl.String, "last_seen": pl.Date}
+        sql = f"SELECT id, nhs_number, flag, last_seen FROM {FLAG_HISTORY.name} WHERE resolved_on IS NULL"
+        if self.is_postgres:
+            buffer = io.BytesIO()
+            driver = conn.connection.driver_connection
+            with driver.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:  # type: ignore[union-attr]
+                for block in copy:
+                    buffer.write(block)
+            if buffer.tell() == 0:
+                return pl.DataFrame(schema=schema)
+            buffer.seek(0)
+            return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
+        if self.engine.dialect.name == "sqlite":  # dates are ISO text there
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            rows = cursor.execute(sql).fetchall()  # plain tuples, no per-row Result objects
+            cursor.close()
+            text_schema = schema | {"last_seen": pl.String}
+            return pl.DataFrame(rows, schema=text_schema, orient="row").with_columns(pl.col("last_seen").str.to_date())
+        rows = conn.execute(
+            select(FLAG_HISTORY.c.id, FLAG_HISTORY.c.nhs_number, FLAG_HISTORY.c.flag, FLAG_HISTORY.c.last_seen)
+            .where(FLAG_HISTORY.c.resolved_on.is_(None))
+        ).all()
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def _update_by_ids(self, conn: Connection, ids: pl.Series, **values: Any) -> None:
+        """One UPDATE of flag_history rows by id: an array parameter on PostgreSQL, a JSON list on SQLite."""
+        if ids.len() == 0:
+            return
+        if self.is_postgres:
+            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id == func.any(bindparam("ids", type_=ARRAY(Integer))))
+                         .values(**values), {"ids": ids.to_list()})
+        elif self.engine.dialect.name == "sqlite":
+            ids_json = bindparam("ids", type_=Text)
+            chosen = select(text("value")).select_from(func.json_each(ids_json))
+            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chosen)).values(**values),
+                         {"ids": json.dumps(ids.to_list())})
+        else:
+            for chunk in _chunks(ids.to_list()):
+                conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chunk)).values(**values))
 
     def flag_history(self) -> pl.DataFrame:
         with self.engine.connect() as conn:
@@ -185,14 +221,35 @@ class Store:
         ).all()
         have = pl.DataFrame(existing, schema={"nhs_number": pl.String, "letter": pl.String}, orient="row")
         idx = idx.join(have, on=["nhs_number", "letter"], how="anti")
-        payload = [
-            {"run_id": run_id, "nhs_number": r["nhs_number"], "issued_on": as_of, "letter": str(r["letter"]),
-             "language": r["language"], "format": r["format"], "path": r["path"], "flags": r["flags"]}
-            for r in idx.iter_rows(named=True)
-        ]
-        for chunk in _chunks(payload):
-            conn.execute(LETTERS.insert(), chunk)
-        return len(payload)
+        self._bulk_insert(conn, LETTERS.name, idx.select(
+            pl.lit(run_id).alias("run_id"), "nhs_number", pl.lit(as_of).alias("issued_on"),
+            pl.col("letter").cast(pl.String), *[pl.col(c).cast(pl.String) for c in ("language", "format", "path", "flags")],
+        ))
+        return idx.height
+
+    def _bulk_insert(self, conn: Connection, table: str, rows: pl.DataFrame) -> None:
+        """Insert a frame's rows (columns named as the table's) in the caller's transaction.
+
+        PostgreSQL: one ``COPY ... FROM STDIN`` of CSV written by Polars (null as ``\\N``, so an
+        empty string stays an empty string). SQLite: one ``executemany`` of plain tuples, dates as
+        ISO text as SQLAlchemy stores them there. Others: SQLAlchemy Core in chunks. Measured in
+        bench/bench_store.py (docs/benchmarks.md)."""
+        if rows.height == 0:
+            return
+        names = ", ".join(rows.columns)
+        if self.is_postgres:
+            data = rows.write_csv(include_header=False, null_value=r"\N").encode()
+            driver = conn.connection.driver_connection
+            sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            with driver.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+                copy.write(data)
+        elif self.engine.dialect.name == "sqlite":
+            text_rows = rows.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
+            marks = ", ".join("?" * rows.width)
+            conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", text_rows)  # type: ignore[arg-type]
+        else:
+            for chunk in _chunks(rows.to_dicts()):
+                conn.execute(RUNS.metadata.tables[table].insert(), chunk)
 
     def last_letters(self) -> pl.DataFrame:
         """Latest letter per person: nhs_number, last_letter, last_letter_flags (union of that day's letters)."""
