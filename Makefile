@@ -8,7 +8,7 @@ DEMO_EXTRACT := demo/extract
 DEMO_OUT := demo/out
 DEMO_AS_OF ?= 2026-11-01
 
-.PHONY: demo test bench setup system-deps services-start services-stop clean docs serve bench-web
+.PHONY: demo test test-fast lint format bench setup system-deps services-start services-stop clean docs serve bench-web
 DEMO_DB := sqlite:///demo/runs.sqlite
 
 $(STAMP): pyproject.toml
@@ -40,7 +40,19 @@ serve: setup
 bench-web: setup
 	$(BIN)/python -m bench.web_load
 
-test: setup
+# Lint and type checks (ruff, mypy at the strictness stated in pyproject.toml); run by `make test`.
+lint: $(STAMP)
+	$(BIN)/ruff check longerlives tests bench
+	$(BIN)/mypy longerlives
+
+format: $(STAMP)
+	$(BIN)/ruff format longerlives tests bench
+
+# The inner loop: every test that needs no service (no PostgreSQL, no MESH sandbox).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not postgres and not mesh" -x
+
+test: setup lint
 	@bash scripts/services.sh start
 	@set -o pipefail; $(BIN)/python -m pytest; status=$$?; bash scripts/services.sh stop; exit $$status
 

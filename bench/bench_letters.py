@@ -154,7 +154,7 @@ def main() -> None:
         f"- people: {a.people:,}; plans: {reached.plans.height:,}; selected for outreach: {int(reached.people['outreach'].sum()):,}",
         f"- outreach stage (score, rank, plans): {t_outreach:.2f} s",
         f"- letters stage: {n_letters:,} HTML letters in {t_letters:.2f} s ({n_letters / t_letters:,.0f} letters/s; target 50,000 in < 60 s)",
-        f"- formats: " + ", ".join(f"{r['format']}/{r['language']} {r['len']:,}" for r in fmt.to_dicts()),
+        "- formats: " + ", ".join(f"{r['format']}/{r['language']} {r['len']:,}" for r in fmt.to_dicts()),
         f"- PDF (WeasyPrint, {len(sample)} letters): {pdf1:.1f} letters/s in 1 process; {pdfn:.1f} letters/s with {a.workers} processes",
         f"- 50,000 PDFs would take about {50_000 / pdfn / 60:.0f} min at the multi-process rate",
     ]

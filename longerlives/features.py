@@ -34,10 +34,10 @@ import polars as pl
 
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
 from longerlives.dates import months_before
-from longerlives.vocabulary import SERVICES
 from longerlives.extract.validate import Extract
 from longerlives.registers import qof_mh_register
 from longerlives.settings.features import FeatureSettings
+from longerlives.vocabulary import SERVICES
 
 EVENT_STATS = ("first_date", "last_date", "n_12m")
 VALUE_STATS = ("last_value", "last_value_date")

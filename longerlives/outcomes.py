@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+
 import polars as pl
 
 from longerlives.settings.operations import OperationsSettings

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
-
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-
 from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer

@@ -22,7 +22,6 @@ from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.flag_labels import label_expr
 from longerlives.outputs.urgency import URGENCY_WORDS, urgency_rank
 from longerlives.paths import TEMPLATES_DIR
-from longerlives.rules._spec import URGENCY_ORDER
 
 WORKLIST_COLUMNS = [
     "priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",

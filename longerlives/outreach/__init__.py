@@ -17,11 +17,11 @@ from datetime import date
 
 import polars as pl
 
-from longerlives.rules._spec import FLAG_SCHEMA
-from longerlives.settings.outreach import OutreachSettings
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
 from longerlives.outreach.score import OUT_COLUMNS, score_and_rank
+from longerlives.rules._spec import FLAG_SCHEMA
+from longerlives.settings.outreach import OutreachSettings
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ LTC_WORDS = {
 }
 
 
-def col(people: pl.DataFrame | pl.LazyFrame, name: str, dtype: pl.DataType = pl.Date) -> pl.Expr:
+def col(people: pl.DataFrame | pl.LazyFrame, name: str, dtype: pl.DataType | type[pl.DataType] = pl.Date) -> pl.Expr:
     """The column if the features have it, else typed nulls (a code list may be absent)."""
     names = people.collect_schema().names()
     return pl.col(name) if name in names else pl.lit(None, dtype=dtype)

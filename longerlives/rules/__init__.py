@@ -7,12 +7,11 @@ returns the open flags sorted by NHS number then flag id.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Iterable
 
 import polars as pl
-
 from pydantic import BaseModel, ValidationError
 
 from longerlives.errors import CodelistError, ConfigError

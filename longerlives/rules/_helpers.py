@@ -9,7 +9,6 @@ from typing import TypeVar
 import polars as pl
 
 from longerlives.dates import months_before
-from longerlives.settings.rules import RulesSettings
 
 log = logging.getLogger(__name__)
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)

@@ -17,10 +17,9 @@ from typing import NamedTuple
 import polars as pl
 
 from longerlives.rules._helpers import fell_out_of_window, iso, last_date, within_months
+from longerlives.rules._screening_params import ScreeningProgramme
 from longerlives.rules._spec import flags
-from longerlives.rules._screening_params import ScreeningBand, ScreeningProgramme
 from longerlives.settings.rules import RulesSettings
-
 
 NO_DATE = pl.lit(None, dtype=pl.Date)
 

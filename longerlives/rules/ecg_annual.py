@@ -11,6 +11,7 @@ from longerlives.rules._helpers import fell_out_of_window, iso, months_words, wi
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     look_back_months: int = Field(ge=1, le=36)  # no ECG within this many months

@@ -11,6 +11,7 @@ from longerlives.rules._helpers import fmt, iso, months_words, num, recent, with
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     audit_c_threshold: float  # AUDIT-C at or above this is a positive screen

@@ -11,6 +11,7 @@ from longerlives.rules._helpers import fmt, has_diagnosis, iso, num, within_mont
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     systolic_threshold: float  # clinic systolic at or above this (mmHg)

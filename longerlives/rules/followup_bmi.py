@@ -11,6 +11,7 @@ from longerlives.rules._helpers import fmt, iso, months_words, num, recent, with
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import ETHNIC_CATEGORIES, FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     obesity_threshold: float  # kg/m2

@@ -11,6 +11,7 @@ from longerlives.rules._helpers import fmt, has_diagnosis, iso, months_words, nu
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     threshold: float  # HbA1c mmol/mol: non-diabetic hyperglycaemia from here

@@ -11,6 +11,7 @@ from longerlives.rules._helpers import fmt, has_diagnosis, num
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     threshold_percent: float = Field(gt=0, lt=100)  # QDiabetes-2018 10-year risk at or above this

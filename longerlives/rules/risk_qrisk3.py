@@ -12,6 +12,7 @@ from longerlives.rules._spec import RuleSpec, flags
 from longerlives.rules._statin_groups import qrisk3_not_for_use
 from longerlives.settings.rules import FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     threshold_percent: float = Field(gt=0, lt=100)  # QRISK3-2017 10-year risk at or above this

@@ -19,6 +19,7 @@ from longerlives.rules._helpers import (
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
+
 class Params(BaseModel):
     model_config = FROZEN
     offer_months: int = Field(ge=1, le=36)  # an offer within this many months counts

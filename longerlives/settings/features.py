@@ -13,7 +13,7 @@ class FeatureSettings(BaseModel):
     min_age: int = Field(18, ge=0, le=120)
     min_age_source: str = ""
     ecg_medicine_months: int = Field(6, ge=1, le=24)
-    ecg_medicines: tuple[str, ...] = ("antipsychotic", "lithium")
+    ecg_medicines: tuple[str, ...] = ("antipsychotic", "lithium", "mood_stabiliser")
     ecg_source: str = ""
     qof_lithium_months: int = Field(6, ge=1, le=24)
     qof_source: str = ""

@@ -117,7 +117,7 @@ class OutreachSettings(BaseModel):
     missed: MissedInterventionPoints = MissedInterventionPoints()
     deprivation: DeprivationPoints = DeprivationPoints()
     inclusion: InclusionPoints = InclusionPoints()
-    lead_rules: tuple[LeadRule, ...] = (LeadRule(lead="GP practice"),)
+    lead_rules: tuple[LeadRule, ...]  # config/outreach.toml [[lead_rules]]
     lead_source: str = ""
     manual_needs: tuple[str, ...] = ("braille", "bsl", "audio")
     adjustments: dict[str, str] = Field(default_factory=dict)

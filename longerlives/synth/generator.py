@@ -22,8 +22,7 @@ import numpy as np
 import polars as pl
 
 from longerlives.synth import badrows as B
-from longerlives.synth.clinical import (encounters_frame, events_frame, generate_clinical,
-                                        medications_frame)
+from longerlives.synth.clinical import encounters_frame, events_frame, generate_clinical, medications_frame
 from longerlives.synth.codes import build_codebook
 from longerlives.synth.nhs import NhsNumberSource
 from longerlives.synth.population import PATIENT_COLUMNS, build_static, make_people

@@ -5,10 +5,8 @@ from __future__ import annotations
 import csv
 from datetime import date
 
-import polars as pl
 import pytest
 
-from longerlives import letters, outreach
 from tests.letters.conftest import letter_run, visible_text
 from tests.outreach.helpers import person
 

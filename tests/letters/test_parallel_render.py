@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from longerlives import letters, outreach
 from longerlives.letters import render
 from longerlives.settings import load_settings
 from tests.letters.conftest import letter_run

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import polars as pl
-
-from longerlives import outreach
 from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
 SAFETY = "HbA1c 52 mmol/mol on 2025-05-01 is in the diabetes range (48 or more) with no diabetes diagnosis recorded"

@@ -6,8 +6,9 @@ import random
 from datetime import date
 
 import polars as pl
-import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from longerlives import outreach
 from longerlives.outreach.score import n_selected_by_rank, score_and_rank

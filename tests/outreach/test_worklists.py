@@ -5,12 +5,9 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date
-from types import SimpleNamespace
 
 import polars as pl
 
-from longerlives import letters, outreach
-from longerlives.outputs import worklists
 from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
 CONTRACT = ["priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
 from longerlives.paths import CONFIG_DIR
-from tests.shared_refs import REFERENCE_DIR  # ../shared beside the repository
 from longerlives.risk.inputs import required_feature_columns
 from longerlives.settings.risk import RiskSettings
+from tests.shared_refs import REFERENCE_DIR  # noqa: F401 - re-exported to the parity tests (../shared)
 
 AS_OF = date(2025, 6, 30)
 

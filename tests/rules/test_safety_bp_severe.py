@@ -2,7 +2,6 @@
 
 from datetime import date
 
-
 ON = date(2026, 6, 30)  # the as-of date these scenarios are written for
 FLAG = "safety.bp_severe"
 

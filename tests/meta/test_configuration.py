@@ -1,0 +1,76 @@
+"""One source of configuration: config/*.toml holds every default; the pydantic models only
+type it. A key nobody reads, or a model default that disagrees with the TOML, fails here."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from longerlives.settings import AREAS, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = "\n".join(
+    p.read_text(encoding="utf-8") for p in (ROOT / "longerlives").rglob("*.py") if "settings" not in p.parts
+) + "\n".join(p.read_text(encoding="utf-8") for p in (*(ROOT / "templates").rglob("*.j2"), *(ROOT / "longerlives").rglob("*.j2")))
+DOCUMENTATION_KEYS = re.compile(r"(^|_)source$|^source$")
+
+
+def _fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, Any]]:
+    out = []
+    for name, field in model.model_fields.items():
+        out.append((f"{prefix}{name}", name, field))
+    return out
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_every_key_in_the_area_is_read_by_some_code(area):
+    model = Settings.model_fields[area].annotation
+    unread = []
+    for path, name, _ in _fields(model):
+        if DOCUMENTATION_KEYS.search(name):
+            continue  # sources document a value; they are shown in docs/rules.md and run.json
+        if not re.search(rf"(\.|\[\"|\"|'){re.escape(name)}\b", SOURCE):
+            unread.append(path)
+    assert unread == [], f"config/{area}.toml keys read by nothing: {unread}"
+
+
+def _plain(value: Any) -> Any:
+    """A comparable form of a setting: models and mappings without their documentation keys."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not DOCUMENTATION_KEYS.search(str(k))}
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _agree(default: Any, value: Any) -> bool:
+    """Every non-placeholder default equals the TOML value (nested models key by key)."""
+    if isinstance(default, dict) and isinstance(value, dict):
+        return all(_agree(d, value.get(k)) for k, d in default.items() if d not in (None, "", (), {}))
+    return default == value
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_model_defaults_agree_with_the_toml_defaults(area):
+    with (ROOT / "config" / f"{area}.toml").open("rb") as fh:
+        toml = tomllib.load(fh)
+    loaded = getattr(load_settings(), area)
+    model = type(loaded)
+    disagree = []
+    for name, field in model.model_fields.items():
+        default = field.default
+        if field.default_factory is not None:
+            default = field.default_factory()  # type: ignore[call-arg]
+        default, value = _plain(default), _plain(getattr(loaded, name))
+        empty = default in (None, "", (), {}) or field.is_required()  # a placeholder, not a repeated value
+        if name in toml and not empty:
+            if not _agree(default, value):
+                disagree.append(f"{name}: model {field.default!r} vs toml {getattr(loaded, name)!r}")
+    assert disagree == [], f"config/{area}.toml and longerlives/settings/{area}.py disagree: {disagree}"
