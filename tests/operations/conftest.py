@@ -223,8 +223,17 @@ def pg_url(pg_admin_url: str):
     url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
     yield url
     dispose_all()
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(20):  # a server-side backend (e.g. autovacuum) can hold the database a moment
+        try:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except DBAPIError:
+            time.sleep(0.25)
     admin.dispose()
 
 
