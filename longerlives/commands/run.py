@@ -15,6 +15,8 @@ log = logging.getLogger("longerlives.run")
 
 def parse_date(text: str) -> date:
     try:
+        if not text.isascii() or len(text) != 10:
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
@@ -28,6 +30,8 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--config", type=Path, default=None, help="TOML file overriding config/ defaults")
     p.add_argument("--db", default=None, help="SQLAlchemy URL of the run store (default: SQLite in a state folder)")
     p.add_argument("--pdf", action="store_true", help="also render each letter as PDF (WeasyPrint)")
+    p.add_argument("--allow-future-as-of", action="store_true",
+                   help="accept an --as-of after today (test runs only: its letters block real ones for 28 days)")
     p.set_defaults(func=handle)
 
 
@@ -75,9 +79,17 @@ class _Progress:
 def handle(args: argparse.Namespace) -> int:
     from longerlives.pipeline import run
 
+    from longerlives.asof import check_as_of
+    from longerlives.settings import load_settings
+
     if args.config is not None and not args.config.exists():
         raise ConfigError(f"{args.config}: configuration file not found")
     as_of = args.as_of or date.today()
+    check_as_of(as_of, date.today(), args.allow_future_as_of, load_settings(args.config).operations.safeguards)
+    if args.pdf:
+        from longerlives.optional import require_pdf
+
+        require_pdf()
     progress = _Progress()
     try:
         report = run(

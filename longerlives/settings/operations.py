@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from longerlives.settings.safeguards import SafeguardSettings
+
 OUTCOME_RESULTS = ("contacted", "no_answer", "declined", "booked", "completed", "moved_away")
 
 
@@ -81,6 +83,7 @@ class OperationsSettings(BaseModel):
     outbox_dir: str | None = None  # default <state>/outbox
     fhir_flag_code_system: str = "https://longerlives.nhs.uk/CodeSystem/flag"
     fhir_model_sample: int = Field(25, ge=0)  # Flags per bundle checked by fhir.resources; 0 = all
+    safeguards: SafeguardSettings = SafeguardSettings()
 
     @field_validator("outcome_actions")
     @classmethod

@@ -85,6 +85,17 @@ def _phc_six_complete(people: pl.DataFrame | None) -> int | None:
     return int(cohort.filter(pl.col("phc_elements_done") >= 6).height)
 
 
+def _team_codes(ctx: Any) -> list[str]:
+    codes: set[str] = set()
+    people = getattr(ctx, "people", None)
+    if people is not None and "core_team" in people.columns:
+        codes |= {str(c) for c in people["core_team"].drop_nulls().unique().to_list()}
+    teams = getattr(getattr(ctx, "extract", None), "teams", None)
+    if teams is not None and "team_code" in teams.columns:
+        codes |= {str(c) for c in teams["team_code"].drop_nulls().unique().to_list()}
+    return sorted(codes)
+
+
 def stage_record(ctx: Any, status: str = "succeeded") -> dict[str, int]:
     """Record a finished run: flag history, letters issued and the run's totals (one transaction)."""
     store = open_store(ctx.db_url)
@@ -106,6 +117,7 @@ def stage_record(ctx: Any, status: str = "succeeded") -> dict[str, int]:
         }
         s.update({k: v for k, v in totals.items() if k in ("flags_opened", "flags_closed", "letters_issued",
                                                             "phc_six_complete")})
+        s["team_codes"] = _team_codes(ctx)  # what `outcome record --team` accepts
         store.finish_run(conn, ctx.run_id, status, summary_json=summary_json(s), **totals)
     log.info("run %s recorded as %s: %d flags opened, %d closed, %d letters issued",
              ctx.run_id, status, opened, closed, letters)
