@@ -37,6 +37,11 @@ from longerlives.outputs.core import (
     write_quarantine,
     write_risk_disclaimer,
 )
+from longerlives.crashpoints import crash_point
+from longerlives.freshness import extract_freshness
+from longerlives.outfolder import check_out_dir, out_lock, write_marker
+from longerlives.privacy import private_files
+from longerlives.recovery import recover
 from longerlives.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -60,10 +65,12 @@ def default_db_url(out_dir: Path) -> str:
 
 @contextmanager
 def _stage(ctx: RunContext, name: str, progress: ProgressHook | None) -> Iterator[None]:
+    crash_point(f"{name}.start")
     if progress:
         progress(name, "start")
     t0 = time.perf_counter()
     yield
+    crash_point(f"{name}.done")
     ctx.timings[name] = round(time.perf_counter() - t0, 3)
     ctx.memory[name] = _peak_rss_mb()
     log.info("stage %s done in %.2fs", name, ctx.timings[name])
@@ -81,14 +88,18 @@ def _peak_rss_mb() -> float:
 def _promote(staging: Path, out_dir: Path) -> None:
     """Swap the finished staging folder into place (old outputs removed only after)."""
     old = None
+    write_marker(staging)  # the folder is ours: a later run may replace it (outfolder.py)
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
         out_dir.rename(old)
+        crash_point("promote.set_aside")
     staging.rename(out_dir)
+    crash_point("promote.swapped")
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+@private_files
 def run(
     extract_dir: Path | str,
     out_dir: Path | str,
@@ -100,6 +111,7 @@ def run(
 ) -> RunReport:
     """Run the nightly job once for ``as_of``. Raises LongerlivesError on bad input."""
     extract_dir, out_dir = Path(extract_dir), Path(out_dir)
+    check_out_dir(out_dir, extract_dir)  # never replace the extract or a folder longerlives did not make
     settings = load_settings(config)
     codelists = load_codelists()
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
@@ -112,7 +124,8 @@ def run(
     except LongerlivesError as exc:
         store.record_failure(db_url=db_url, run_id=run_id, as_of=as_of, exc=exc)
         raise
-    with run_lock(db_url):  # a run that finds the lock held just exits; it is not a failed run
+    with run_lock(db_url), out_lock(out_dir):  # a run that finds a lock held just exits; not a failed run
+        recovery = recover(out_dir, db_url)  # finish or abandon what a killed run left (recovery.py)
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         ctx = RunContext(
@@ -136,6 +149,8 @@ def run(
                 ctx.extract = validate_extract(
                     raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
                 )
+            ctx.summary["recovery"] = recovery.as_dict()
+            ctx.summary["extract_freshness"] = extract_freshness(ctx.extract.events, as_of, settings.operations.safeguards)
             _run_stages(ctx, progress)
             with _stage(ctx, "run_record", progress):
                 _write_run_json(ctx, started)

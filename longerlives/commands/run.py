@@ -102,4 +102,7 @@ def handle(args: argparse.Namespace) -> int:
           f"{s['people_in_scope']} people in scope, {s['health_check_cohort']} in the health-check cohort, "
           f"{s['open_flags']} open flags for {s['people_with_flags']} people; "
           f"{s['rows_quarantined']} input rows quarantined. Outputs in {report.out_dir}")
+    warning = (s.get("extract_freshness") or {}).get("warning")
+    if warning:
+        print(f"longerlives: warning: {warning}", file=sys.stderr)
     return 0

@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from longerlives.crashpoints import crash_point
 from longerlives.delivery.mesh import MeshNotConfigured, mesh_client, send_export
 from longerlives.delivery.outbox import EXPORT_FILES, deliver_to_outbox
 from longerlives.outputs.exports import EXPORTS_DIR
@@ -63,7 +64,9 @@ def stage(ctx: Any) -> dict[str, int]:
     client = None
     mesh_error: str | None = None
     try:
-        for folder in folders:
+        for i, folder in enumerate(folders):
+            if i:
+                crash_point("delivery.between")
             practice = folder.name
             digest, rows = export_digest(folder), _rows(folder)
             store.add_audit(ctx.run_id, ctx.as_of, "export", practice, "ok", rows=rows, sha256=digest,

@@ -16,7 +16,9 @@ import logging
 import polars as pl
 
 from longerlives.context import RunContext
+from longerlives.crashpoints import crash_point
 from longerlives.letters.choose import choose_letters
+from longerlives.letters.ledger import cadence_flags, carry_forward
 from longerlives.letters.render import available_templates, clinrisk_disclaimer, environment, letter_rows, render_all, write_pdfs
 from longerlives.outputs.csvfile import write_csv
 
@@ -37,9 +39,10 @@ def decide(ctx: RunContext) -> pl.DataFrame:
     decisions = choose_letters(
         ctx.plans, ctx.people, available_templates(), ctx.settings.letters, ctx.settings.outreach.manual_needs
     )
-    if ctx.flags is None or ctx.flags.height == 0:
+    covered = cadence_flags(ctx.flags, ctx.plans)  # safety letters are covered by the cadence too (issue 12)
+    if covered.height == 0:
         return decisions
-    allowed = letters_allowed(ctx).select("nhs_number", "letter_allowed", "letter_blocked_reason")
+    allowed = letters_allowed(ctx, covered).select("nhs_number", "letter_allowed", "letter_blocked_reason")
     blocked = pl.col("send") & (pl.col("letter_allowed") == False)  # noqa: E712 - null means no history
     return (
         decisions.join(allowed, on="nhs_number", how="left")
@@ -66,11 +69,13 @@ def stage(ctx: RunContext) -> None:
         show_risk=s.show_risk_scores and disclaimer is not None,
     )
     paths = render_all(rows, ctx.staging, ctx.as_of, s, env=environment(), disclaimer=disclaimer)
+    crash_point("letters.rendered")
     index = rows.select("nhs_number", "letter", "language", "format").with_columns(
         pl.Series("path", paths, dtype=pl.String)
     ).cast(INDEX_SCHEMA).sort("nhs_number")
+    index, carried = carry_forward(ctx.out_dir, ctx.staging, ctx.as_of, ctx.last_letters, index)
     write_csv(index, ctx.staging / "letters" / "index.csv")
-    ctx.files += ["letters/index.csv", *paths]
+    ctx.files += ["letters/index.csv", *paths, *carried]
     if ctx.make_pdf:
         ctx.files += write_pdfs(paths, ctx.staging, workers=s.pdf_workers)
     notes = decisions.select("nhs_number", "letter_note")
@@ -78,6 +83,7 @@ def stage(ctx: RunContext) -> None:
     suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
     ctx.summary["letters"] = {
         "written": index.height,
+        "kept_from_earlier_today": index.height - len(paths),
         "pdf": ctx.make_pdf,
         "not_sent": dict(zip(suppressed["suppressed_because"].to_list(), suppressed["len"].to_list())),
     }

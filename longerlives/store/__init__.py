@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from longerlives.crashpoints import crash_point
 from longerlives.store.cadence import letters_allowed
 from longerlives.store.repository import (
     LAST_LETTERS_SCHEMA,
@@ -104,7 +105,11 @@ def stage_record(ctx: Any, status: str = "succeeded") -> dict[str, int]:
     s = ctx.summary
     with store.engine.begin() as conn:
         opened, closed = store.update_flag_history(conn, flags, ctx.as_of, ctx.run_id)
-        letters = store.record_letters(conn, ctx.letters_index, flags, ctx.as_of, ctx.run_id)
+        crash_point("store_record.in_transaction")
+        from longerlives.letters.ledger import cadence_flags
+
+        covered = cadence_flags(flags, getattr(ctx, "plans", None))  # safety letters count for the cadence
+        letters = store.record_letters(conn, ctx.letters_index, covered, ctx.as_of, ctx.run_id)
         totals = {
             "people_in_scope": s.get("people_in_scope"),
             "health_check_cohort": s.get("health_check_cohort"),

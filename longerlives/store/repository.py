@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -314,9 +315,14 @@ _engines_lock = threading.Lock()
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        from longerlives.privacy import tighten_store
+
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not Path(path).exists():  # created private whatever the umask (issue 12)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            tighten_store(url)
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")

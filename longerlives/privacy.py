@@ -1,0 +1,75 @@
+"""Patient-identifiable files are private to the account that runs longerlives (issue 12).
+
+Everything a run writes — outputs, letters, worklists, exports, the outbox, the SQLite
+run store and its state folder, the lock files — is created 0600 (files) / 0700
+(folders) whatever the operator's umask: ``private_files`` sets the process umask to
+077 for the length of the call and restores it afterwards. Folders and files that
+already existed from an older version are tightened with ``tighten``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+import threading
+from pathlib import Path
+from typing import Callable, ParamSpec, TypeVar
+
+PRIVATE_UMASK = 0o077
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_depth = 0
+_guard = threading.Lock()
+_saved: int | None = None
+
+
+def private_files(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with umask 077 (re-entrant; the outermost call restores the old umask)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        global _depth, _saved
+        with _guard:
+            if _depth == 0:
+                _saved = os.umask(PRIVATE_UMASK)
+            _depth += 1
+        try:
+            return func(*args, **kwargs)
+        finally:
+            with _guard:
+                _depth -= 1
+                if _depth == 0 and _saved is not None:
+                    os.umask(_saved)
+                    _saved = None
+
+    return wrapper
+
+
+def tighten(path: Path) -> None:
+    """Make an existing file 0600 / folder 0700 when it is ours and looser; never raises."""
+    try:
+        st = path.stat()
+        if st.st_uid != os.getuid():
+            return
+        want = DIR_MODE if stat.S_ISDIR(st.st_mode) else FILE_MODE
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            path.chmod(want)
+    except OSError:
+        return
+
+
+def tighten_store(db_url: str) -> None:
+    """The SQLite run store, its WAL/SHM files and its folder."""
+    if not db_url.startswith("sqlite") or "///" not in db_url:
+        return
+    db = db_url.split("///", 1)[1]
+    if not db or db == ":memory:":
+        return
+    path = Path(db)
+    tighten(path.parent)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
