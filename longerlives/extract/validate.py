@@ -172,6 +172,9 @@ def _run_checks(
         # computes separately); input text is kept only on quarantined rows.
         lf.sink_parquet(path)
     except Exception as exc:
+        io = io_error_in(exc)
+        if io is not None:  # the work folder, not the input: disk full, read-only (exit 74)
+            raise io from None
         raise ExtractError(f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
     checked = pl.scan_parquet(path)
     good = checked.filter(~pl.col("_bad")).select(_good_columns(schema))
@@ -205,6 +208,23 @@ def _run_checks(
     quarantine = pl.concat(parts)
     total = checked.select(pl.len()).collect().item()
     return good, quarantine, total
+
+
+def io_error_in(exc: BaseException) -> Exception | None:
+    """Polars reports a failed write as ``... (os error 28)``: turn that into the input/output error."""
+    import errno
+    import os
+    import re
+
+    from longerlives.failures import explain
+
+    found = re.search(r"os error (\d+)", str(exc))
+    if found is None:
+        return None
+    code = int(found.group(1))
+    if code not in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO):
+        return None
+    return explain(OSError(code, os.strerror(code)))
 
 
 def _line_checked(raw: RawTable, work_dir: Path) -> tuple[RawTable, pl.DataFrame]:
