@@ -17,11 +17,14 @@ EXIT_STATUS = 137
 INSIDE = (
     "outputs.flags_written",
     "letters.rendered",
-    "promote.set_aside",
     "promote.swapped",
     "store_record.in_transaction",
     "delivery.between",
 )
+
+
+# Reached only where renameat2(RENAME_EXCHANGE) is unavailable (the two-rename fallback).
+FALLBACK_ONLY = ("promote.set_aside",)
 
 
 def crash_point(name: str) -> None:

@@ -39,7 +39,7 @@ from longerlives.outputs.core import (
 )
 from longerlives.crashpoints import crash_point
 from longerlives.freshness import extract_freshness
-from longerlives.outfolder import check_out_dir, out_lock, write_marker
+from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
 from longerlives.privacy import private_files
 from longerlives.recovery import recover
 from longerlives.settings import load_settings
@@ -89,6 +89,10 @@ def _promote(staging: Path, out_dir: Path) -> None:
     """Swap the finished staging folder into place (old outputs removed only after)."""
     old = None
     write_marker(staging)  # the folder is ours: a later run may replace it (outfolder.py)
+    if out_dir.exists() and exchange(staging, out_dir):  # atomic: outputs never absent
+        crash_point("promote.swapped")
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
+        return
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
         out_dir.rename(old)
