@@ -41,7 +41,6 @@ VALUE_CHARS = 200  # how much of a bad line the quarantine keeps (enough to find
 class LineCheck:
     """What the line scan found for one CSV file."""
 
-    lines: int  # data lines (header excluded)
     bad: pl.DataFrame  # table, row, column, value, reason — one row per bad line
     clean_path: Path | None  # good lines with a leading _row column; None when all lines are good
 
@@ -71,8 +70,16 @@ def _python_lines(path: Path) -> pl.LazyFrame:
         .with_row_index(ROW)
 
 
-def _problems(lines: pl.LazyFrame, n_fields: int) -> pl.LazyFrame:
+def _problems(lines: pl.LazyFrame, n_fields: int) -> pl.DataFrame:
+    """Bad lines with their reason. One cheap streaming pass keeps only suspect lines (a quote,
+    an invalid byte, a comma count that does not match); the regex runs on those few only."""
     line = pl.col("line")
+    suspect = (
+        line.str.contains('"', literal=True)
+        | line.str.contains(REPLACEMENT, literal=True)
+        | (line.str.count_matches(",", literal=True) != n_fields - 1)
+    )
+    few = lines.filter((pl.col(ROW) > 0) & line.is_not_null() & suspect).collect()
     has_quote = line.str.contains('"', literal=True)
     well_formed = pl.when(has_quote).then(line.str.contains(WELL_FORMED)).otherwise(True)
     fields = pl.when(has_quote).then(line.str.replace_all(QUOTED, "")).otherwise(line) \
@@ -85,8 +92,7 @@ def _problems(lines: pl.LazyFrame, n_fields: int) -> pl.LazyFrame:
         .when(fields != n_fields)
         .then(pl.format("{} fields where the header has {}", fields, pl.lit(n_fields)))
     )
-    return lines.filter((pl.col(ROW) > 0) & line.is_not_null()).with_columns(reason.alias("reason")) \
-        .filter(pl.col("reason").is_not_null())
+    return few.with_columns(reason.alias("reason")).filter(pl.col("reason").is_not_null())
 
 
 def check_lines(path: Path, table: str, work_dir: Path) -> LineCheck:
@@ -94,12 +100,10 @@ def check_lines(path: Path, table: str, work_dir: Path) -> LineCheck:
     n_fields = len(header_fields(path))
     try:
         lines = _scan_lines(path)
-        bad = _problems(lines, n_fields).collect()
-        total = lines.select(pl.len()).collect().item() - 1
+        bad = _problems(lines, n_fields)
     except pl.exceptions.PolarsError:
         lines = _python_lines(path)
-        bad = _problems(lines, n_fields).collect()
-        total = lines.select(pl.len()).collect().item() - 1
+        bad = _problems(lines, n_fields)
     quarantine = bad.select(
         pl.lit(table).alias("table"),
         pl.col(ROW).cast(pl.Int64).alias("row"),
@@ -108,7 +112,7 @@ def check_lines(path: Path, table: str, work_dir: Path) -> LineCheck:
         pl.col("reason"),
     )
     if bad.height == 0:
-        return LineCheck(total, quarantine, None)
+        return LineCheck(quarantine, None)
     work_dir.mkdir(parents=True, exist_ok=True)
     clean = work_dir / f"{table}.lines-ok.csv"
     empty_row = "," * (n_fields - 1)  # a blank line stays a row of empty cells, as in the original
@@ -122,4 +126,4 @@ def check_lines(path: Path, table: str, work_dir: Path) -> LineCheck:
         )
     )
     out.sink_csv(clean, include_header=False, quote_style="never")
-    return LineCheck(total, quarantine, clean)
+    return LineCheck(quarantine, clean)
