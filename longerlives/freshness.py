@@ -17,12 +17,12 @@ def extract_freshness(events: pl.LazyFrame, as_of: date, safeguards: SafeguardSe
     """``latest_event``, ``days_before_as_of``, ``stale`` and a ``warning`` sentence (or None)."""
     latest = events.filter(pl.col("date") <= as_of).select(pl.col("date").max()).collect().item()
     if latest is None:
-        warning = "the extract has no events on or before the as-of date: check that the extract is complete"
-        log.warning("stale extract: %s", warning)
-        return {"latest_event": None, "days_before_as_of": None, "stale": True, "warning": warning}
+        none_warning = "the extract has no events on or before the as-of date: check that the extract is complete"
+        log.warning("stale extract: %s", none_warning)
+        return {"latest_event": None, "days_before_as_of": None, "stale": True, "warning": none_warning}
     days = (as_of - latest).days
     stale = days >= safeguards.stale_extract_days
-    warning = (
+    warning: str | None = (
         f"the latest event on the extract is {latest.isoformat()}, {days} days before the as-of date "
         f"{as_of.isoformat()}: the extract may be stale, so gaps may be flagged that were closed since"
         if stale else None

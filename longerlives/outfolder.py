@@ -20,9 +20,9 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from longerlives.errors import OutputError, RunLockedError
 

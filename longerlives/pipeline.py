@@ -25,11 +25,14 @@ import polars as pl
 
 from longerlives import __version__
 from longerlives.codelists import load_codelists, load_pending, manifest_hash
-from longerlives.errors import LongerlivesError
 from longerlives.context import RunContext
+from longerlives.crashpoints import crash_point
+from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import file_sha256
 from longerlives.features import build_features
+from longerlives.freshness import extract_freshness
+from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
 from longerlives.outputs.core import (
     flags_with_practice,
     write_flags,
@@ -37,9 +40,6 @@ from longerlives.outputs.core import (
     write_quarantine,
     write_risk_disclaimer,
 )
-from longerlives.crashpoints import crash_point
-from longerlives.freshness import extract_freshness
-from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
 from longerlives.privacy import private_files
 from longerlives.recovery import recover
 from longerlives.settings import load_settings

@@ -13,8 +13,9 @@ import functools
 import os
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 PRIVATE_UMASK = 0o077
 FILE_MODE = 0o600

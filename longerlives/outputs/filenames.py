@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 SAFE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_-]+")

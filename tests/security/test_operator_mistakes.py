@@ -16,7 +16,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from longerlives.errors import EXIT_BAD_INPUT, EXIT_CONFIG, EXIT_DEPENDENCY, EXIT_IO, EXIT_LOCKED, EXIT_STORE, EXIT_USAGE
+from longerlives.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CONFIG,
+    EXIT_DEPENDENCY,
+    EXIT_IO,
+    EXIT_LOCKED,
+    EXIT_STORE,
+    EXIT_USAGE,
+)
 from longerlives.outfolder import MARKER, out_lock
 from longerlives.pipeline import run
 from tests.security.conftest import AS_OF, cli, rewrite_csv_column, run_args
@@ -112,7 +120,7 @@ def test_team_codes_that_clean_to_one_name_and_a_300_character_code_each_get_the
     flags = pl.read_csv(out / "flags.csv", infer_schema=False)
     index = pl.read_csv(out / "worklists" / "index.csv", infer_schema=False)
     files = index["file"].to_list()
-    assert len(files) == len(set(f.lower() for f in files))
+    assert len(files) == len({f.lower() for f in files})
     on_lists = pl.concat([pl.read_csv(out / f, infer_schema=False).select("nhs_number") for f in files])
     # every person with flags is on exactly one worklist
     assert sorted(on_lists["nhs_number"].to_list()) == sorted(flags["nhs_number"].unique().to_list())
@@ -207,7 +215,7 @@ def test_bad_or_unreachable_database_is_one_message_with_the_store_exit_code(
 def _in_namespace(script: str) -> subprocess.CompletedProcess[str]:
     """Run a shell script in a private user+mount namespace (a real tmpfs; no root needed)."""
     return subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
-                          capture_output=True, text=True, timeout=600)
+                          check=False, capture_output=True, text=True, timeout=600)
 
 
 def _longerlives() -> str:
