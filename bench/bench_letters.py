@@ -21,7 +21,6 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from longerlives import letters, outreach  # noqa: E402
-from longerlives.context import RunContext  # noqa: E402
+from longerlives.history import LAST_LETTERS_SCHEMA  # noqa: E402
 from longerlives.letters.render import write_pdfs  # noqa: E402
 from longerlives.settings import load_settings  # noqa: E402
 
@@ -119,37 +118,39 @@ def main() -> None:
     people, flags = synth(a.people)
     tmp = Path(tempfile.mkdtemp(prefix="bench-letters-"))
     try:
-        ctx = RunContext(run_id="bench", as_of=AS_OF, settings=load_settings(), codelists={}, extract_dir=tmp,
-                         out_dir=tmp / "out", staging=tmp / "staging", db_url="sqlite://", engine_version="bench")
-        ctx.staging.mkdir()
-        ctx.people, ctx.flags = people, flags
-        ctx.extract = SimpleNamespace(
-            practices=pl.DataFrame({"practice_code": people["practice_code"].unique().sort(), "name": "Test Surgery",
-                                    "phone": "020 7946 0000", "address": "1 High Street"}),
-            teams=pl.DataFrame({"team_code": ["CT01", "CT02", "CT03", "CT04"], "name": "Core Team", "phone": "020 7946 0999"}),
-            rows_read={"encounters": 1},
-        )
+        settings = load_settings()
+        staging = tmp / "staging"
+        staging.mkdir()
+        practices = pl.DataFrame({"practice_code": people["practice_code"].unique().sort(), "name": "Test Surgery",
+                                  "phone": "020 7946 0000", "address": "1 High Street"})
+        teams = pl.DataFrame({"team_code": ["CT01", "CT02", "CT03", "CT04"], "name": "Core Team",
+                              "phone": "020 7946 0999"})
         t0 = time.perf_counter()
-        outreach.stage(ctx)
+        reached = outreach.rank_and_plan(people, flags, AS_OF, settings.outreach)
         t_outreach = time.perf_counter() - t0
         t0 = time.perf_counter()
-        letters.stage(ctx)
+        decisions = letters.decide_letters(reached.plans, reached.people, reached.flags,
+                                           pl.DataFrame(schema=LAST_LETTERS_SCHEMA), AS_OF, settings.letters,
+                                           settings.outreach.manual_needs, settings.operations.letter_cadence_days)
+        written = letters.write_letters(decisions, reached.people, reached.flags, reached.plans, practices, teams,
+                                        staging, AS_OF, settings.letters)
         t_letters = time.perf_counter() - t0
-        n_letters = ctx.letters_index.height
-        sample = ctx.letters_index["path"].head(a.pdf).to_list()
+        index = written.index
+        n_letters = index.height
+        sample = index["path"].head(a.pdf).to_list()
         t0 = time.perf_counter()
-        write_pdfs(sample, ctx.staging, workers=1)
+        write_pdfs(sample, staging, workers=1)
         pdf1 = len(sample) / (time.perf_counter() - t0)
         t0 = time.perf_counter()
-        write_pdfs(sample, ctx.staging, workers=a.workers)
+        write_pdfs(sample, staging, workers=a.workers)
         pdfn = len(sample) / (time.perf_counter() - t0)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    fmt = ctx.letters_index.group_by("format", "language").len().sort("format", "language")
+    fmt = index.group_by("format", "language").len().sort("format", "language")
     lines = [
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, Polars {pl.__version__}",
-        f"- people: {a.people:,}; plans: {ctx.plans.height:,}; selected for outreach: {int(ctx.people['outreach'].sum()):,}",
+        f"- people: {a.people:,}; plans: {reached.plans.height:,}; selected for outreach: {int(reached.people['outreach'].sum()):,}",
         f"- outreach stage (score, rank, plans): {t_outreach:.2f} s",
         f"- letters stage: {n_letters:,} HTML letters in {t_letters:.2f} s ({n_letters / t_letters:,.0f} letters/s; target 50,000 in < 60 s)",
         f"- formats: " + ", ".join(f"{r['format']}/{r['language']} {r['len']:,}" for r in fmt.to_dicts()),

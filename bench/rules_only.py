@@ -29,7 +29,7 @@ def main(extract: str, as_of: str, work: str) -> dict:
     ext = validate_extract(read_extract(Path(extract)), as_of=d, settings=s.extract, codelists=cl, work_dir=Path(work))
     t["validate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    people = build_features(ext, cl, d, s.features)
+    people = build_features(ext, cl, d, s.features).people
     t["features"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     people = people.join(risk.score_people(people.lazy(), d, s.risk).collect(), on="nhs_number", how="left")

@@ -5,7 +5,7 @@ one over encounters produce a wide table with one row per valid patient. Rules
 and risk read these columns; they never rescan the raw tables. Events, issues and
 contacts dated after the as-of date are ignored here, once, for everyone.
 
-Columns (see docs/features.md):
+Columns (docs/features.md):
 
 * the patient's own columns, plus ``age`` (whole years on the as-of date);
 * per SNOMED concept ``c``: ``c_first_date``, ``c_last_date``, ``c_n_12m``; for
@@ -24,6 +24,7 @@ Columns (see docs/features.md):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -248,9 +249,17 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
     )
 
 
+@dataclass(frozen=True)
+class Features:
+    """The per-person frame: one row per valid patient, every feature and cohort flag,
+    sorted by NHS number (columns: docs/features.md; names via ``longerlives.frames.feature``)."""
+
+    people: pl.DataFrame
+
+
 def build_features(
     extract: Extract, codelists: dict[str, Codelist], as_of: date, settings: FeatureSettings
-) -> pl.DataFrame:
+) -> Features:
     """One row per valid patient with every feature and cohort flag, sorted by NHS number."""
     ev = _event_features(extract.events, codelists, as_of, settings)
     med = _medication_features(extract.medications, codelists, as_of)
@@ -264,4 +273,4 @@ def build_features(
     )
     counts = [c for c in people.columns if c.endswith("_n_12m") or c in ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")]
     people = people.with_columns(pl.col(counts).fill_null(0))
-    return _cohorts(people, as_of, settings).sort("nhs_number")
+    return Features(_cohorts(people, as_of, settings).sort("nhs_number"))

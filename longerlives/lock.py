@@ -5,9 +5,9 @@ folder holding the database file) or a PostgreSQL URL (``pg_try_advisory_lock`` 
 a dedicated connection held for the whole run). It never waits: if another process
 holds the lock it raises ``RunLockedError`` at once.
 
-Within one process the lock is re-entrant for the thread that holds it, so the CLI,
-the scheduler and ``pipeline.run`` may each take it without deadlocking each other;
-another thread of the same process is refused like another process would be.
+Only ``longerlives.pipeline.run`` takes it (the scheduler and the CLI call ``run``).
+A second attempt from another thread of the same process is refused like another
+process would be (``flock`` locks belong to the open file, so each attempt opens its own).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import fcntl
 import hashlib
 import logging
 import os
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -26,15 +25,13 @@ from longerlives.errors import RunLockedError
 log = logging.getLogger(__name__)
 LOCK_FILE = "run.lock"
 
-_held: dict[str, tuple[int, int]] = {}  # key -> (thread id, depth)
-_held_guard = threading.Lock()
 
 
 def _is_url(target: str) -> bool:
     return "://" in target
 
 
-def lock_key(target: str | os.PathLike) -> str:
+def lock_key(target: str | os.PathLike[str]) -> str:
     """A stable identity for what is being locked (a lock file path or a database)."""
     t = str(target)
     if _is_url(t):
@@ -99,36 +96,14 @@ def _pg_lock(url: str, key: str) -> Iterator[None]:
 
 
 @contextmanager
-def run_lock(target: str | os.PathLike) -> Iterator[None]:
+def run_lock(target: str | os.PathLike[str]) -> Iterator[None]:
     """Hold the run lock for ``target`` (state folder or store URL) or raise RunLockedError."""
     t = str(target)
     key = lock_key(t)
-    me = threading.get_ident()
-    with _held_guard:
-        holder = _held.get(key)
-        if holder is not None:
-            if holder[0] != me:
-                raise RunLockedError("another run in this process holds the run lock; not starting a second one")
-            _held[key] = (me, holder[1] + 1)
-            reentered = True
-        else:
-            _held[key] = (me, 1)
-            reentered = False
-    try:
-        if reentered:
+    cm = _pg_lock(t, key) if key.startswith("pg:") else _file_lock(Path(key))
+    with cm:
+        log.info("run lock acquired")
+        try:
             yield
-            return
-        cm = _pg_lock(t, key) if key.startswith("pg:") else _file_lock(Path(key))
-        with cm:
-            log.info("run lock acquired")
-            try:
-                yield
-            finally:
-                log.info("run lock released")
-    finally:
-        with _held_guard:
-            tid, depth = _held[key]
-            if depth <= 1:
-                del _held[key]
-            else:
-                _held[key] = (tid, depth - 1)
+        finally:
+            log.info("run lock released")

@@ -18,21 +18,15 @@ Outcomes dated after the as-of date are ignored, as every event is.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
-from typing import Any
-
+from datetime import date
 import polars as pl
 
-from longerlives.settings.operations import OUTCOME_RESULTS, OperationsSettings
+from longerlives.settings.operations import OperationsSettings
 
 
-def _operations(settings: Any) -> OperationsSettings:
-    return getattr(settings, "operations", settings)
-
-
-def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
+def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+               ) -> pl.DataFrame:
     """The (nhs_number, flag) rows an outcome hides on ``as_of``, with the outcome that does it."""
-    ops = _operations(settings)
     empty = flags.head(0).select("nhs_number", "flag").with_columns(
         pl.lit(None, dtype=pl.String).alias("last_outcome"), pl.lit(None, dtype=pl.Date).alias("until"))
     if outcomes is None or outcomes.height == 0 or flags.height == 0:
@@ -70,23 +64,17 @@ def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, 
     )
 
 
-def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, settings: Any) -> pl.DataFrame:
+def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+                   ) -> pl.DataFrame:
     """The flags still open once recorded outcomes have closed or snoozed theirs (order kept)."""
     if flags is None or outcomes is None or outcomes.height == 0:
         return flags
-    held = held_flags(flags, outcomes, as_of, settings)
+    held = held_flags(flags, outcomes, as_of, ops)
     if held.height == 0:
         return flags
     cast = flags.schema["nhs_number"]
     return flags.join(held.select(pl.col("nhs_number").cast(cast), "flag"), on=["nhs_number", "flag"],
                       how="anti", maintain_order="left")
-
-
-def stage(ctx: Any) -> None:
-    """Pipeline stage: hide flags per the latest outcomes; count what was held for the run record."""
-    before = ctx.flags.height
-    ctx.flags = apply_outcomes(ctx.flags, getattr(ctx, "outcomes", None), ctx.as_of, ctx.settings)
-    ctx.summary["flags_held_by_outcomes"] = before - ctx.flags.height
 
 
 _NHS = re.compile(r"^[0-9]{10}$")  # ASCII digits only: \d also matches Arabic-Indic and other digits
@@ -101,30 +89,3 @@ def valid_nhs_number(text: str) -> bool:
     check = 11 - total % 11
     check = 0 if check == 11 else check
     return check != 10 and check == int(t[9])
-
-
-def record_outcome(db_url: str, nhs_number: str, team: str, result: str, on: date | None = None,
-                   note: str | None = None) -> int:
-    """Record one outreach attempt or result; returns its id."""
-    from longerlives.errors import UsageError
-    from longerlives.store.existing import known_teams, open_existing_store
-
-    nhs = nhs_number.replace(" ", "").replace("-", "")
-    if not valid_nhs_number(nhs):
-        raise UsageError("the NHS number is not ten ASCII digits with a valid check digit")
-    if result not in OUTCOME_RESULTS:
-        raise UsageError(f"result must be one of {', '.join(OUTCOME_RESULTS)}")
-    team = team.strip()
-    if not team:
-        raise UsageError("a team code is required")
-    on = on or date.today()
-    if on > date.today() + timedelta(days=1):
-        raise UsageError("an outcome cannot be dated in the future")
-    store = open_existing_store(db_url)  # never creates a store
-    teams = known_teams(store)
-    if teams is None:
-        raise UsageError("this run store has no completed run that recorded its teams yet; "
-                         "record outcomes after the first nightly run")
-    if team not in teams:
-        raise UsageError(f"team `{team[:40]}` is not a core team on the latest run's extract; check the code")
-    return store.record_outcome(nhs, team, result, on, note)

@@ -13,3 +13,26 @@ CONFIG_DIR = PROJECT_ROOT / "config"
 CODELIST_DIR = CONFIG_DIR / "codelists"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 LETTER_TEMPLATES_DIR = TEMPLATES_DIR / "letters"
+
+STATE_DIR_NAME = ".longerlives-state"
+
+
+def default_state_dir(out_dir: Path) -> Path:
+    """Where a run keeps its state when no store is named: beside the output folder."""
+    return Path(out_dir).resolve().parent / STATE_DIR_NAME
+
+
+def default_db_url(out_dir: Path) -> str:
+    """The default run store: SQLite in the state folder beside the output folder."""
+    return f"sqlite:///{default_state_dir(out_dir) / 'runs.sqlite'}"
+
+
+def state_dir(db_url: str, out_dir: Path) -> Path:
+    """The state folder (outbox, lock): beside a SQLite store, else beside the output folder.
+
+    The one place this is worked out; the caller creates the folder when it writes there."""
+    if db_url.startswith("sqlite") and "///" in db_url:
+        db = db_url.split("///", 1)[1]
+        if db and db != ":memory:":
+            return Path(db).resolve().parent
+    return default_state_dir(out_dir)

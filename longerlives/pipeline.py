@@ -1,10 +1,15 @@
 """The nightly run, one direction: extract → validate → features → risk → rules →
 outreach → outputs → store.
 
-``run`` is the one function both ``longerlives run`` and the scheduler call. It
-writes into a staging folder beside the output folder and moves it into place only
-when everything is complete; on any failure the staging folder is removed and the
-previous outputs stay untouched.
+``run`` is the one function both ``longerlives run`` and the scheduler call, and the
+only place that holds a run's state. Every stage is a function with typed inputs and
+a frozen result (docs/architecture.md lists them); no stage changes a shared object
+and no stage opens the run store — the store is read once at the start into a
+``History`` and written at the end. The run lock is taken here and nowhere else.
+
+The run writes into a staging folder beside the output folder and moves it into
+place only when everything is complete; on any failure the staging folder is removed
+and the previous outputs stay untouched.
 """
 
 from __future__ import annotations
@@ -15,23 +20,28 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any
 
 import polars as pl
 
-from longerlives import __version__
-from longerlives.codelists import load_codelists, load_pending, manifest_hash
-from longerlives.context import RunContext
+from longerlives import __version__, delivery, letters, outreach, risk, rules, store
+from longerlives.codelists import Codelist, load_codelists, load_pending, manifest_hash
 from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import file_sha256
+from longerlives.extract.validate import Extract
 from longerlives.features import build_features
 from longerlives.freshness import extract_freshness
+from longerlives.history import AuditLine, History
+from longerlives.letters.ledger import cadence_flags
+from longerlives.lock import run_lock
+from longerlives.outcomes import apply_outcomes
 from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
 from longerlives.outputs.core import (
     flags_with_practice,
@@ -40,12 +50,21 @@ from longerlives.outputs.core import (
     write_quarantine,
     write_risk_disclaimer,
 )
+from longerlives.outputs.exports import write_exports
+from longerlives.outputs.worklists import write_worklist_files
+from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.recovery import recover
-from longerlives.settings import load_settings
+from longerlives.settings import Settings, load_settings
+from longerlives.store.existing import team_codes
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
+# Every stage, in the order a run times them (the progress bar and run.json use these names).
+STAGES = ("store_open", "validate", "features", "risk", "rules", "outreach", "outputs", "letters",
+          "worklists", "exports", "run_record", "store_record", "delivery")
+
+__all__ = ["STAGES", "ProgressHook", "RunReport", "default_db_url", "run"]
 
 
 @dataclass(frozen=True)
@@ -53,29 +72,32 @@ class RunReport:
     run_id: str
     as_of: date
     out_dir: Path
-    summary: dict
-    timings: dict
+    summary: dict[str, Any]
+    timings: dict[str, float]
 
 
-def default_db_url(out_dir: Path) -> str:
-    state = out_dir.parent / ".longerlives-state"
-    state.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{state / 'runs.sqlite'}"
+@dataclass
+class _Clock:
+    """Stage timings and peak memory: the only mutable thing in a run, and private to it."""
 
+    progress: ProgressHook | None
+    seconds: dict[str, float] = field(default_factory=dict)
+    memory_mb: dict[str, float] = field(default_factory=dict)
 
-@contextmanager
-def _stage(ctx: RunContext, name: str, progress: ProgressHook | None) -> Iterator[None]:
-    crash_point(f"{name}.start")
-    if progress:
-        progress(name, "start")
-    t0 = time.perf_counter()
-    yield
-    crash_point(f"{name}.done")
-    ctx.timings[name] = round(time.perf_counter() - t0, 3)
-    ctx.memory[name] = _peak_rss_mb()
-    log.info("stage %s done in %.2fs", name, ctx.timings[name])
-    if progress:
-        progress(name, "done")
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        assert name in STAGES, name
+        crash_point(f"{name}.start")  # test-only crash injection (crashpoints.py)
+        if self.progress:
+            self.progress(name, "start")
+        t0 = time.perf_counter()
+        yield
+        crash_point(f"{name}.done")
+        self.seconds[name] = round(time.perf_counter() - t0, 3)
+        self.memory_mb[name] = _peak_rss_mb()
+        log.info("stage %s done in %.2fs", name, self.seconds[name])
+        if self.progress:
+            self.progress(name, "done")
 
 
 def _peak_rss_mb() -> float:
@@ -89,7 +111,7 @@ def _promote(staging: Path, out_dir: Path) -> None:
     """Swap the finished staging folder into place (old outputs removed only after)."""
     old = None
     write_marker(staging)  # the folder is ours: a later run may replace it (outfolder.py)
-    if out_dir.exists() and exchange(staging, out_dir):  # atomic: outputs never absent
+    if out_dir.exists() and exchange(staging, out_dir):  # atomic: the outputs are never absent
         crash_point("promote.swapped")
         shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
         return
@@ -103,7 +125,19 @@ def _promote(staging: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-@private_files
+@dataclass(frozen=True)
+class _Produced:
+    """Everything the stages between validation and the run record produced."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+    letters_index: pl.DataFrame
+    files: tuple[str, ...]
+    summary: dict[str, Any]
+    letter_flags: pl.DataFrame  # what each letter covered for the cadence (flags + safety.item)
+
+
+@private_files  # everything a run writes is 0600/0700 whatever the umask (privacy.py)
 def run(
     extract_dir: Path | str,
     out_dir: Path | str,
@@ -117,141 +151,212 @@ def run(
     extract_dir, out_dir = Path(extract_dir), Path(out_dir)
     check_out_dir(out_dir, extract_dir)  # never replace the extract or a folder longerlives did not make
     settings = load_settings(config)
+    rules.check_settings(settings.rules)  # a rule table that does not fit its rule stops here, before any work
     codelists = load_codelists()
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
-    db_url = db_url or default_db_url(out_dir)
-    from longerlives import delivery, store
-    from longerlives.lock import run_lock
+    if db_url is None:
+        db_url = default_db_url(out_dir)
+    state = state_dir(db_url, out_dir)
+    state.mkdir(parents=True, exist_ok=True)
 
     try:
         raw = read_extract(extract_dir)  # fatal problems stop here, before anything is written
     except LongerlivesError as exc:
-        store.record_failure(db_url=db_url, run_id=run_id, as_of=as_of, exc=exc)
+        store.record_failure(db_url, run_id, as_of, exc)
         raise
+    input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
+    clock = _Clock(progress)
     with run_lock(db_url), out_lock(out_dir):  # a run that finds a lock held just exits; not a failed run
         recovery = recover(out_dir, db_url)  # finish or abandon what a killed run left (recovery.py)
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-        ctx = RunContext(
-            run_id=run_id,
-            as_of=as_of,
-            settings=settings,
-            codelists=codelists,
-            extract_dir=extract_dir,
-            out_dir=out_dir,
-            staging=staging,
-            db_url=db_url,
-            engine_version=__version__,
-            make_pdf=make_pdf,
-        )
-        ctx.input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
         started = datetime.now(timezone.utc)
         try:
-            with _stage(ctx, "store_open", progress):
-                store.stage_open(ctx)
-            with _stage(ctx, "validate", progress):
-                ctx.extract = validate_extract(
+            with clock.stage("store_open"):
+                run_store, history = store.begin_run(
+                    db_url, run_id, as_of, engine_version=__version__, out_dir=str(out_dir),
+                    config_hash=settings.digest(),
+                )
+            with clock.stage("validate"):
+                extract = validate_extract(
                     raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
                 )
-            ctx.summary["recovery"] = recovery.as_dict()
-            ctx.summary["extract_freshness"] = extract_freshness(ctx.extract.events, as_of, settings.operations.safeguards)
-            _run_stages(ctx, progress)
-            with _stage(ctx, "run_record", progress):
-                _write_run_json(ctx, started)
+            produced = _produce(extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock,
+                                out_dir)
+            produced = replace(produced, summary={
+                **produced.summary, "recovery": recovery.as_dict(),
+                "extract_freshness": extract_freshness(extract.events, as_of, settings.operations.safeguards),
+                "team_codes": team_codes(produced.people, extract.teams),  # what `outcome record --team` accepts
+            })
+            with clock.stage("run_record"):
+                run_json = _run_record(run_id, as_of, started, input_hashes, extract, settings, codelists,
+                                       produced, clock)
+                _write_run_json(run_json, staging)
             shutil.rmtree(staging / ".work", ignore_errors=True)
             _promote(staging, out_dir)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            store.record_failure(ctx, exc)
+            store.record_failure(db_url, run_id, as_of, exc, engine_version=__version__, out_dir=str(out_dir))
             raise
+        summary = dict(produced.summary)
         # The outputs are in place: record the run (letters issued, flag history)
         # before delivering, so a delivery problem can never cause a letter to repeat.
-        with _stage(ctx, "store_record", progress):
-            store.stage_record(ctx, "succeeded")
-        with _stage(ctx, "delivery", progress):
-            ctx.summary["deliveries"] = delivery.stage(ctx)
-        _write_run_json(ctx, started, folder=out_dir)  # final timings and deliveries (atomic replace)
-    return RunReport(run_id, as_of, out_dir, ctx.summary, ctx.timings)
+        with clock.stage("store_record"):
+            counted = store.record_run(
+                run_store, run_id, as_of, flags=produced.flags, letters_index=produced.letters_index,
+                totals=_run_totals(summary, produced.people), summary=summary,
+                letter_flags=produced.letter_flags,
+            )
+            summary.update(counted)
+            summary["phc_six_complete"] = _phc_six_complete(produced.people)
+        with clock.stage("delivery"):
+
+            def record(line: AuditLine) -> None:
+                store.record_deliveries(run_store, run_id, as_of, [line])
+
+            summary["deliveries"] = delivery.deliver(
+                out_dir, delivery.mailboxes(extract.practices), _outbox(settings, state), settings.operations,
+                history.delivered, run_id, as_of, record,
+            )
+        # final timings and deliveries (atomic replace)
+        _write_run_json({**run_json, "summary": summary, "stage_seconds": clock.seconds,
+                         "peak_memory_mb_after_stage": clock.memory_mb,
+                         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}, out_dir)
+    return RunReport(run_id, as_of, out_dir, summary, clock.seconds)
 
 
-def _run_stages(ctx: RunContext, progress: ProgressHook | None) -> None:
-    from longerlives import letters, outcomes, outreach, risk, rules
-    from longerlives.outputs import exports, worklists
-    from longerlives.rules.annual_health_check import add_health_check_columns
-    from longerlives.rules.safety import safety_items
-
-    s = ctx.settings
-    with _stage(ctx, "features", progress):
-        people = build_features(ctx.extract, ctx.codelists, ctx.as_of, s.features)
-    with _stage(ctx, "risk", progress):
-        scores = risk.score_people(people.lazy(), ctx.as_of, s.risk).collect()
-        people = people.join(scores, on="nhs_number", how="left")
-    with _stage(ctx, "rules", progress):
-        people = add_health_check_columns(people, ctx.as_of, s.rules)
-        safety = safety_items(people.lazy().filter(pl.col("in_scope")), ctx.as_of, s.rules).collect()
-        people = people.join(safety, on="nhs_number", how="left")
-        ctx.flags = rules.evaluate_all(people.lazy(), ctx.as_of, s.rules)
-        ctx.people = people
-        outcomes.stage(ctx)
-    with _stage(ctx, "outreach", progress):
-        outreach.stage(ctx)
-    with _stage(ctx, "outputs", progress):
-        flags_out = flags_with_practice(ctx.flags, ctx.people)
-        ctx.files += [
-            str(write_flags(flags_out, ctx.staging).relative_to(ctx.staging)),
-            str(write_patients(ctx.people, ctx.staging).relative_to(ctx.staging)),
-            str(write_quarantine(ctx.extract.quarantine, ctx.staging).relative_to(ctx.staging)),
-            str(write_risk_disclaimer(ctx.staging).relative_to(ctx.staging)),
+def _produce(
+    extract: Extract,
+    codelists: dict[str, Codelist],
+    history: History,
+    settings: Settings,
+    as_of: date,
+    run_id: str,
+    staging: Path,
+    make_pdf: bool,
+    clock: _Clock,
+    out_dir: Path | None = None,
+) -> _Produced:
+    """features → risk → rules → outcomes → outreach → outputs, letters, worklists, exports."""
+    s = settings
+    with clock.stage("features"):
+        people = build_features(extract, codelists, as_of, s.features).people
+    with clock.stage("risk"):
+        people = people.join(risk.score(people, as_of, s.risk).scores, on="nhs_number", how="left")
+    with clock.stage("rules"):
+        evaluated = rules.evaluate(people, as_of, s.rules)
+        flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
+        held_by_outcomes = evaluated.flags.height - flags.height
+    with clock.stage("outreach"):
+        reached = outreach.rank_and_plan(
+            evaluated.people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
+        )
+        people, flags, plans = reached.people, reached.flags, reached.plans
+    with clock.stage("outputs"):
+        files = [
+            write_flags(flags_with_practice(flags, people), staging),
+            write_patients(people, staging),
+            write_quarantine(extract.quarantine, staging),
+            write_risk_disclaimer(staging),
         ]
-    with _stage(ctx, "letters", progress):
-        letters.stage(ctx)
-    with _stage(ctx, "worklists", progress):
-        worklists.stage(ctx)
-    with _stage(ctx, "exports", progress):
-        exports.stage(ctx)
-    _summarise(ctx)
+        core_files = [str(f.relative_to(staging)) for f in files]
+    with clock.stage("letters"):
+        decisions = letters.decide_letters(
+            plans, people, flags, history.last_letters, as_of, s.letters, s.outreach.manual_needs,
+            s.operations.letter_cadence_days,
+        )
+        written = letters.write_letters(
+            decisions, people, flags, plans, extract.practices, extract.teams, staging, as_of, s.letters, make_pdf,
+            previous_out=out_dir, last_letters=history.last_letters,
+        )
+    with clock.stage("worklists"):
+        lists = write_worklist_files(
+            plans, people, written.index, decisions, history.last_letters, extract.teams, staging, as_of, run_id
+        )
+    with clock.stage("exports"):
+        exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
+    summary = {
+        **_counts(people, flags, extract),
+        "flags_held_by_outcomes": held_by_outcomes,
+        "outreach": reached.summary,
+        "letters": written.summary,
+        "worklists": {"rows": lists.rows, "teams": lists.teams},
+        "exports": {"practices": len(exported.practices), "rows": exported.rows},
+    }
+    return _Produced(people, flags, written.index, (*core_files, *written.files, *lists.files, *exported.files),
+                     summary, cadence_flags(flags, plans))
 
 
-def _summarise(ctx: RunContext) -> None:
-    people = ctx.people
+def _outbox(settings: Settings, state: Path) -> Path:
+    configured = settings.operations.outbox_dir
+    return Path(configured) if configured else state / "outbox"
+
+
+def _counts(people: pl.DataFrame, flags: pl.DataFrame, extract: Extract) -> dict[str, Any]:
     in_scope = people.filter(pl.col("in_scope"))
-    by_flag = ctx.flags.group_by("flag").len().sort("flag")
-    ctx.summary.update(
-        {
-            "people_on_extract": people.height,
-            "people_in_scope": in_scope.height,
-            "health_check_cohort": int(in_scope["health_check_cohort"].sum()),
-            "ecg_cohort": int(in_scope["ecg_cohort"].sum()),
-            "open_flags": ctx.flags.height,
-            "people_with_flags": ctx.flags["nhs_number"].n_unique(),
-            "flags_by_kind": dict(zip(by_flag["flag"].to_list(), by_flag["len"].to_list())),
-            "rows_quarantined": sum(ctx.extract.rows_quarantined.values()),
-            "safety_items": int(in_scope["safety_items"].is_not_null().sum()) if "safety_items" in in_scope.columns else 0,
-        }
-    )
+    by_flag = flags.group_by("flag").len().sort("flag")
+    return {
+        "people_on_extract": people.height,
+        "people_in_scope": in_scope.height,
+        "health_check_cohort": int(in_scope["health_check_cohort"].sum()),
+        "ecg_cohort": int(in_scope["ecg_cohort"].sum()),
+        "open_flags": flags.height,
+        "people_with_flags": flags["nhs_number"].n_unique(),
+        "flags_by_kind": dict(zip(by_flag["flag"].to_list(), by_flag["len"].to_list())),
+        "rows_quarantined": sum(extract.rows_quarantined.values()),
+        "safety_items": int(in_scope["safety_items"].is_not_null().sum()) if "safety_items" in in_scope.columns else 0,
+    }
 
 
-def _write_run_json(ctx: RunContext, started: datetime, folder: Path | None = None) -> None:
-    record = {
-        "run_id": ctx.run_id,
-        "as_of": ctx.as_of.isoformat(),
-        "engine_version": ctx.engine_version,
+def _phc_six_complete(people: pl.DataFrame) -> int:
+    cohort = people.filter(pl.col("health_check_cohort").fill_null(False) & pl.col("in_scope").fill_null(False))
+    return int(cohort.filter(pl.col("phc_elements_done") >= 6).height)
+
+
+def _run_totals(summary: dict[str, Any], people: pl.DataFrame) -> dict[str, int | None]:
+    return {
+        "people_in_scope": summary.get("people_in_scope"),
+        "health_check_cohort": summary.get("health_check_cohort"),
+        "phc_six_complete": _phc_six_complete(people),
+        "outcomes_applied": summary.get("flags_held_by_outcomes"),
+    }
+
+
+def _run_record(
+    run_id: str,
+    as_of: date,
+    started: datetime,
+    input_hashes: dict[str, str],
+    extract: Extract,
+    settings: Settings,
+    codelists: dict[str, Codelist],
+    produced: _Produced,
+    clock: _Clock,
+) -> dict[str, Any]:
+    files = produced.files
+    return {
+        "run_id": run_id,
+        "as_of": as_of.isoformat(),
+        "engine_version": __version__,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "input_files": ctx.input_hashes,
-        "rows_read": ctx.extract.rows_read,
-        "rows_quarantined": ctx.extract.rows_quarantined,
-        "config_hash": ctx.settings.digest(),
-        "codelist_manifest_hash": manifest_hash(ctx.codelists),
-        "codelists_overridden": sorted(c for c, cl in ctx.codelists.items() if cl.overridden),
+        "input_files": input_hashes,
+        "rows_read": extract.rows_read,
+        "rows_quarantined": extract.rows_quarantined,
+        "config_hash": settings.digest(),
+        "codelist_manifest_hash": manifest_hash(codelists),
+        "codelists_overridden": sorted(c for c, cl in codelists.items() if cl.overridden),
         "codelists_pending": sorted(load_pending()),
-        "stage_seconds": ctx.timings,
-        "peak_memory_mb_after_stage": ctx.memory,
-        "summary": ctx.summary,
-        "files": sorted(f for f in ctx.files if not f.startswith("letters/") or f == "letters/index.csv"),
-        "letter_files": sum(1 for f in ctx.files if f.startswith("letters/") and f != "letters/index.csv"),
+        "stage_seconds": dict(clock.seconds),
+        "peak_memory_mb_after_stage": dict(clock.memory_mb),
+        "summary": produced.summary,
+        "files": sorted(f for f in files if not f.startswith("letters/") or f == "letters/index.csv"),
+        "letter_files": sum(1 for f in files if f.startswith("letters/") and f != "letters/index.csv"),
     }
-    target = (folder or ctx.staging) / "run.json"
+
+
+def _write_run_json(record: dict[str, Any], folder: Path) -> None:
+    target = folder / "run.json"
     tmp = target.with_name(".run.json.tmp")
     tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(target)

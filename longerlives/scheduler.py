@@ -8,9 +8,9 @@
   misfire grace period (default 6 h).
 * A cron time safe across clock changes: 02:30 Europe/London by default (01:xx
   happens twice on the autumn fall-back day).
-* The job body takes the cross-process run lock and calls ``longerlives.pipeline.run``
-  exactly as ``longerlives run`` does; if another run holds the lock it logs
-  "busy" and skips.
+* The job body calls ``longerlives.pipeline.run`` exactly as ``longerlives run`` does
+  (the pipeline takes the cross-process run lock, the one place it is taken); if
+  another run holds the lock it logs "busy" and skips.
 
 Log lines carry run ids, dates and counts only, never patient data.
 """
@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from longerlives.errors import RunLockedError
-from longerlives.lock import run_lock
 from longerlives.settings.operations import SchedulerSettings
 
 log = logging.getLogger(__name__)
@@ -43,8 +42,7 @@ def nightly_job(extract_dir: str, out_dir: str, db_url: str, config: str | None 
 
     as_of = datetime.now(ZoneInfo(timezone)).date()
     try:
-        with run_lock(db_url):
-            report = run(Path(extract_dir), Path(out_dir), as_of, config=config, db_url=db_url)
+        report = run(Path(extract_dir), Path(out_dir), as_of, config=config, db_url=db_url)
     except RunLockedError:
         log.warning("nightly run as of %s skipped: another run is in progress", as_of)
         return None

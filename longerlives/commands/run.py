@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from longerlives.errors import ConfigError
+from longerlives.pipeline import STAGES  # the stage names, declared once by the pipeline
 
 log = logging.getLogger("longerlives.run")
 
@@ -35,8 +36,7 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
-STAGES = ("store_open", "validate", "features", "risk", "rules", "outreach", "outputs", "letters",
-          "worklists", "exports", "run_record", "store_record", "delivery")
+
 
 
 class _Progress:

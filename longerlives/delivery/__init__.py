@@ -2,28 +2,33 @@
 
 Practices with a ``mesh_mailbox`` in the practices table get their export by MESH;
 the others (or all, when MESH is not configured) through the outbox folder
-``<state>/outbox/<practice>/<as_of>_<run_id>/``. Every export and every delivery is
-recorded in the store's audit trail. A delivery that fails is recorded as failed
-and does not fail the run (its outputs are already good); the next run delivers
-again. An export already delivered with identical content for the same as-of date
-through the same channel is skipped, so a second run on one day does not send a
-practice the same file twice.
+``<outbox>/<practice>/<as_of>_<run_id>/``. Every export and every delivery becomes an
+``AuditLine`` handed to ``record`` as it happens (the pipeline writes it to the run
+store at once, so a crash half-way through still leaves the trail). A delivery that
+fails is recorded as failed and does not fail the run (its outputs are already good);
+the next run delivers again. An export already delivered with identical content for
+the same as-of date through the same channel (``History.delivered``) is skipped, so a
+second run on one day does not send a practice the same file twice.
+
+This module never opens the run store: what it needs arrives as values.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from longerlives.crashpoints import crash_point
 from longerlives.delivery.mesh import MeshNotConfigured, mesh_client, send_export
 from longerlives.delivery.outbox import EXPORT_FILES, deliver_to_outbox
+from longerlives.history import AuditLine, Delivered
 from longerlives.outputs.exports import EXPORTS_DIR
-from longerlives.store import open_store, state_dir_for
+from longerlives.settings.operations import OperationsSettings
 
 log = logging.getLogger(__name__)
 
@@ -37,29 +42,30 @@ def _rows(folder: Path) -> int:
         return max(sum(1 for _ in fh) - 1, 0)
 
 
-def mailboxes(ctx: Any) -> dict[str, str]:
-    extract = getattr(ctx, "extract", None)
-    practices = getattr(extract, "practices", None) if extract is not None else None
+def mailboxes(practices: pl.DataFrame | None) -> dict[str, str]:
+    """practice code -> MESH mailbox, from the practices table (blank mailboxes ignored)."""
     if practices is None or "mesh_mailbox" not in practices.columns:
         return {}
     rows = practices.filter(pl.col("mesh_mailbox").is_not_null() & (pl.col("mesh_mailbox").str.strip_chars() != ""))
     return dict(zip(rows["practice_code"].to_list(), [m.strip() for m in rows["mesh_mailbox"].to_list()]))
 
 
-def outbox_dir(ctx: Any) -> Path:
-    configured = ctx.settings.operations.outbox_dir
-    return Path(configured) if configured else state_dir_for(ctx.db_url, ctx.out_dir) / "outbox"
+def deliver(
+    out_dir: Path,
+    boxes: dict[str, str],
+    outbox: Path,
+    ops: OperationsSettings,
+    delivered_before: frozenset[Delivered],
+    run_id: str,
+    as_of: date,
+    record: Callable[[AuditLine], None],
+) -> dict[str, int]:
+    """Deliver every ``out_dir/exports/<practice>`` folder; hand each audit line to ``record``.
 
-
-def stage(ctx: Any) -> dict[str, int]:
-    """Deliver every ``ctx.out_dir/exports/<practice>`` folder; audit each. Returns counts by status."""
-    store = open_store(ctx.db_url)
-    base = Path(ctx.out_dir) / EXPORTS_DIR
+    Returns counts by status."""
+    base = Path(out_dir) / EXPORTS_DIR
     folders = sorted(p for p in base.iterdir() if p.is_dir() and all((p / f).exists() for f in EXPORT_FILES)) \
         if base.exists() else []
-    boxes = mailboxes(ctx)
-    ops = ctx.settings.operations
-    outbox = outbox_dir(ctx)
     counts = {"ok": 0, "skipped": 0, "failed": 0, "outbox_because_mesh_not_configured": 0}
     client = None
     mesh_error: str | None = None
@@ -69,8 +75,7 @@ def stage(ctx: Any) -> dict[str, int]:
                 crash_point("delivery.between")
             practice = folder.name
             digest, rows = export_digest(folder), _rows(folder)
-            store.add_audit(ctx.run_id, ctx.as_of, "export", practice, "ok", rows=rows, sha256=digest,
-                            target=f"{EXPORTS_DIR}/{practice}")
+            record(AuditLine("export", practice, "ok", rows=rows, sha256=digest, target=f"{EXPORTS_DIR}/{practice}"))
             mailbox = boxes.get(practice)
             channel, target = ("mesh", mailbox) if mailbox else ("outbox", str(outbox / practice))
             if channel == "mesh" and client is None and mesh_error is None:
@@ -80,36 +85,34 @@ def stage(ctx: Any) -> dict[str, int]:
                     mesh_error = str(exc)
             if channel == "mesh" and mesh_error is not None:
                 # fall back to the outbox and say why in the audit trail
-                store.add_audit(ctx.run_id, ctx.as_of, "delivery", practice, "failed", channel="mesh",
-                                target=mailbox, rows=rows, sha256=digest, detail=mesh_error)
+                record(AuditLine("delivery", practice, "failed", channel="mesh", target=mailbox, rows=rows,
+                                 sha256=digest, detail=mesh_error))
                 counts["outbox_because_mesh_not_configured"] += 1
                 channel, target = "outbox", str(outbox / practice)
-            if store.already_delivered(practice, ctx.as_of, channel, target, digest):
-                store.add_audit(ctx.run_id, ctx.as_of, "delivery", practice, "skipped", channel=channel,
-                                target=target, rows=rows, sha256=digest,
-                                detail="identical export already delivered for this as-of date")
+            if Delivered(practice, channel, str(target), digest) in delivered_before:
+                record(AuditLine("delivery", practice, "skipped", channel=channel, target=target, rows=rows,
+                                 sha256=digest, detail="identical export already delivered for this as-of date"))
                 counts["skipped"] += 1
                 continue
             try:
                 if channel == "mesh":
-                    ids = send_export(client, folder, mailbox, practice, ctx.as_of, ctx.run_id, ops.mesh.workflow_id)
+                    ids = send_export(client, folder, str(mailbox), practice, as_of, run_id, ops.mesh.workflow_id)
                     message_id, detail = ";".join(ids), None
                 else:
-                    path = deliver_to_outbox(folder, outbox, practice, ctx.as_of, ctx.run_id)
+                    path = deliver_to_outbox(folder, outbox, practice, as_of, run_id)
                     message_id, detail = None, str(path)
             except Exception as exc:  # noqa: BLE001 - recorded, and the next run tries again
-                store.add_audit(ctx.run_id, ctx.as_of, "delivery", practice, "failed", channel=channel,
-                                target=target, rows=rows, sha256=digest, detail=f"{type(exc).__name__}: {exc}"[:2000])
+                record(AuditLine("delivery", practice, "failed", channel=channel, target=target, rows=rows,
+                                 sha256=digest, detail=f"{type(exc).__name__}: {exc}"[:2000]))
                 counts["failed"] += 1
                 log.warning("delivery to practice %s by %s failed (%s)", practice, channel, type(exc).__name__)
                 continue
-            store.add_audit(ctx.run_id, ctx.as_of, "delivery", practice, "ok", channel=channel, target=target,
-                            rows=rows, sha256=digest, message_id=message_id, detail=detail)
+            record(AuditLine("delivery", practice, "ok", channel=channel, target=target, rows=rows, sha256=digest,
+                             message_id=message_id, detail=detail))
             counts["ok"] += 1
     finally:
         if client is not None:
             client.close()
-    ctx.summary["deliveries"] = counts
     log.info("deliveries: %d ok, %d skipped, %d failed, %d to the outbox because MESH is not configured",
              counts["ok"], counts["skipped"], counts["failed"], counts["outbox_because_mesh_not_configured"])
     return counts

@@ -1,48 +1,71 @@
 """Letters: personal invitations for what is due, in the person's format and language.
 
-``stage(ctx)`` decides who gets a letter (``choose.py``), renders the HTML letters
-into ``ctx.staging/letters/<practice_code>/<nhs_number>.html`` (``render.py``),
-adds a PDF beside each when ``ctx.make_pdf``, writes ``letters/index.csv``
-(contract columns ``nhs_number, letter, language, format, path``) and sets
-``ctx.letters_index`` (those columns plus ``letter_note``). ``decide(ctx)`` is
-cheap and deterministic; the worklists call it again for the notes of people who
-get no letter. No names, NHS numbers or addresses are logged.
+Two stage functions, both pure of the run store:
+
+* ``decide_letters(...) -> pl.DataFrame`` — who gets a letter and why not
+  (``choose.py``), then the letter cadence (``cadence.py``) over the last letters
+  the pipeline read from the store's ``History``;
+* ``write_letters(...) -> LettersWritten`` — renders the HTML letters into
+  ``<staging>/letters/<practice_code>/<nhs_number>.html`` (``render.py``), a PDF beside
+  each when asked, and ``letters/index.csv`` (contract columns ``nhs_number, letter,
+  language, format, path``).
+
+No names, NHS numbers or addresses are logged.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from longerlives.context import RunContext
 from longerlives.crashpoints import crash_point
+from longerlives.letters.cadence import letters_allowed
 from longerlives.letters.choose import choose_letters
 from longerlives.letters.ledger import cadence_flags, carry_forward
 from longerlives.letters.render import available_templates, clinrisk_disclaimer, environment, letter_rows, render_all, write_pdfs
 from longerlives.outputs.csvfile import write_csv
+from longerlives.settings.letters import LetterSettings
 
 log = logging.getLogger(__name__)
 INDEX_COLUMNS = ["nhs_number", "letter", "language", "format", "path"]
 INDEX_SCHEMA = {c: pl.String for c in INDEX_COLUMNS}
 
 
-def decide(ctx: RunContext) -> pl.DataFrame:
-    """Letter decisions for every plan (also used by the worklists for the notes).
+@dataclass(frozen=True)
+class LettersWritten:
+    """What the letters stage wrote: the index (contract columns plus ``letter_note``) and the files."""
 
-    After who-can-get-a-letter (``choose.py``), the letter cadence from the run
-    store applies: no letter again within the cadence unless something new is due,
-    and never twice on one day (``longerlives.store.letters_allowed``).
+    index: pl.DataFrame
+    files: tuple[str, ...]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def decide_letters(
+    plans: pl.DataFrame,
+    people: pl.DataFrame,
+    flags: pl.DataFrame,
+    last_letters: pl.DataFrame,
+    as_of: date,
+    settings: LetterSettings,
+    manual_needs: tuple[str, ...],
+    cadence_days: int,
+) -> pl.DataFrame:
+    """Letter decisions for every plan (the worklists read them for the notes).
+
+    After who-can-get-a-letter (``choose.py``), the letter cadence applies: no letter
+    again within the cadence unless something new is due, and never twice on one day.
     """
-    from longerlives.store import letters_allowed
-
-    decisions = choose_letters(
-        ctx.plans, ctx.people, available_templates(), ctx.settings.letters, ctx.settings.outreach.manual_needs
-    )
-    covered = cadence_flags(ctx.flags, ctx.plans)  # safety letters are covered by the cadence too (issue 12)
+    decisions = choose_letters(plans, people, available_templates(), settings, manual_needs)
+    covered = cadence_flags(flags, plans)  # safety letters are covered by the cadence too (issue 12)
     if covered.height == 0:
         return decisions
-    allowed = letters_allowed(ctx, covered).select("nhs_number", "letter_allowed", "letter_blocked_reason")
+    allowed = letters_allowed(covered, last_letters, as_of, cadence_days).select(
+        "nhs_number", "letter_allowed", "letter_blocked_reason")
     blocked = pl.col("send") & (pl.col("letter_allowed") == False)  # noqa: E712 - null means no history
     return (
         decisions.join(allowed, on="nhs_number", how="left")
@@ -56,35 +79,48 @@ def decide(ctx: RunContext) -> pl.DataFrame:
     )
 
 
-def stage(ctx: RunContext) -> None:
-    s = ctx.settings.letters
-    decisions = decide(ctx)
-    ctx.letter_decisions = decisions
-    disclaimer = clinrisk_disclaimer() if s.show_risk_scores else None
-    extract = ctx.extract
+def write_letters(
+    decisions: pl.DataFrame,
+    people: pl.DataFrame,
+    flags: pl.DataFrame,
+    plans: pl.DataFrame,
+    practices: pl.DataFrame | None,
+    teams: pl.DataFrame | None,
+    out_dir: Path,
+    as_of: date,
+    settings: LetterSettings,
+    make_pdf: bool = False,
+    previous_out: Path | None = None,
+    last_letters: pl.DataFrame | None = None,
+) -> LettersWritten:
+    """Render the letters decided on into ``out_dir/letters/`` with their index.
+
+    ``previous_out`` and ``last_letters``: a same-day rerun keeps the letters the store says
+    were issued today, copied from the current outputs (``ledger.carry_forward``)."""
+    disclaimer = clinrisk_disclaimer() if settings.show_risk_scores else None
     rows = letter_rows(
-        decisions, ctx.people, ctx.flags, ctx.plans,
-        extract.practices if extract is not None else None,
-        extract.teams if extract is not None else None,
-        show_risk=s.show_risk_scores and disclaimer is not None,
+        decisions, people, flags, plans, practices, teams,
+        show_risk=settings.show_risk_scores and disclaimer is not None,
     )
-    paths = render_all(rows, ctx.staging, ctx.as_of, s, env=environment(), disclaimer=disclaimer)
+    paths = render_all(rows, out_dir, as_of, settings, env=environment(), disclaimer=disclaimer)
     crash_point("letters.rendered")
     index = rows.select("nhs_number", "letter", "language", "format").with_columns(
         pl.Series("path", paths, dtype=pl.String)
     ).cast(INDEX_SCHEMA).sort("nhs_number")
-    index, carried = carry_forward(ctx.out_dir, ctx.staging, ctx.as_of, ctx.last_letters, index)
-    write_csv(index, ctx.staging / "letters" / "index.csv")
-    ctx.files += ["letters/index.csv", *paths, *carried]
-    if ctx.make_pdf:
-        ctx.files += write_pdfs(paths, ctx.staging, workers=s.pdf_workers)
+    carried: list[str] = []
+    if previous_out is not None:
+        index, carried = carry_forward(previous_out, out_dir, as_of, last_letters, index)
+    write_csv(index, out_dir / "letters" / "index.csv")
+    files = ["letters/index.csv", *paths, *carried]
+    if make_pdf:
+        files += write_pdfs(paths, out_dir, workers=settings.pdf_workers)
     notes = decisions.select("nhs_number", "letter_note")
-    ctx.letters_index = index.join(notes, on="nhs_number", how="left")
     suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
-    ctx.summary["letters"] = {
+    summary = {
         "written": index.height,
         "kept_from_earlier_today": index.height - len(paths),
-        "pdf": ctx.make_pdf,
+        "pdf": make_pdf,
         "not_sent": dict(zip(suppressed["suppressed_because"].to_list(), suppressed["len"].to_list())),
     }
     log.info("letters: %d written (%d plans without a letter)", index.height, decisions.height - index.height)
+    return LettersWritten(index.join(notes, on="nhs_number", how="left"), tuple(files), summary)

@@ -14,16 +14,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice
-from longerlives.outputs.csvfile import write_csv
 from fhir.resources.R4B.bundle import Bundle
 
-from longerlives.outputs.core import write_risk_disclaimer
+from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice, write_risk_disclaimer
+from longerlives.outputs.csvfile import write_csv
+from longerlives.settings.operations import OperationsSettings
 from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
 
 log = logging.getLogger(__name__)
@@ -52,19 +54,18 @@ def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     return rows
 
 
-def practice_codes(ctx: Any, rows: pl.DataFrame) -> list[str]:
+def practice_codes(rows: pl.DataFrame, practices: pl.DataFrame | None, people: pl.DataFrame) -> list[str]:
+    """Every practice that gets a folder: with a flag, in the practices table, or with a person in scope."""
     codes: set[str] = set(rows["practice_code"].to_list())
-    extract = getattr(ctx, "extract", None)
-    practices = getattr(extract, "practices", None) if extract is not None else None
     if practices is not None and "practice_code" in practices.columns:
         codes |= set(practices["practice_code"].drop_nulls().to_list())
-    people = ctx.people
-    if people is not None and "in_scope" in people.columns:
+    if "in_scope" in people.columns:
         codes |= set(people.filter(pl.col("in_scope").fill_null(False))["practice_code"].drop_nulls().to_list())
     return sorted(c for c in codes if _ODS.match(c))
 
 
-def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, code_system: str, sample: int = 0) -> dict:
+def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str,
+                          sample: int = 0) -> dict[str, Any]:
     """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
     mine = rows.filter(pl.col("practice_code") == practice).select(FLAGS_COLUMNS).sort("nhs_number", "flag")
     folder = base / practice
@@ -80,22 +81,35 @@ def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of, 
     return {"practice_code": practice, "rows": mine.height, "sha256": digest}
 
 
-def stage(ctx: Any) -> list[dict]:
-    """Write ``ctx.staging/exports/<practice>/flags.csv|bundle.json`` for every practice."""
-    rows = export_rows(ctx.flags, ctx.people)
-    base = ctx.staging / EXPORTS_DIR
-    code_system = ctx.settings.operations.fhir_flag_code_system
+@dataclass(frozen=True)
+class ExportsWritten:
+    practices: tuple[dict[str, Any], ...]  # practice_code, rows, sha256 per practice
+    files: tuple[str, ...]
+    rows: int
+
+
+def write_exports(
+    flags: pl.DataFrame,
+    people: pl.DataFrame,
+    practices: pl.DataFrame | None,
+    out_dir: Path,
+    as_of: date,
+    ops: OperationsSettings,
+) -> ExportsWritten:
+    """Write ``out_dir/exports/<practice>/flags.csv|bundle.json`` for every practice."""
+    rows = export_rows(flags, people)
+    base = out_dir / EXPORTS_DIR
     written = []
+    files: list[str] = []
     # Split once (a filter per practice over every flag grew as practices × flags).
     parts = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
-    for practice in practice_codes(ctx, rows):
+    for practice in practice_codes(rows, practices, people):
         mine = parts.get(practice, rows.clear())
-        info = write_practice_export(mine, practice, base, ctx.as_of, code_system, ctx.settings.operations.fhir_model_sample)
+        info = write_practice_export(mine, practice, base, as_of, ops.fhir_flag_code_system, ops.fhir_model_sample)
         written.append(info)
-        ctx.files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
+        files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
     total = sum(w["rows"] for w in written)
     if total != rows.height:
         raise ExportError(f"exports hold {total} rows but flags.csv has {rows.height}")
-    ctx.summary["exports"] = {"practices": len(written), "rows": total}
     log.info("exports written for %d practices (%d flag rows)", len(written), total)
-    return written
+    return ExportsWritten(tuple(written), tuple(files), total)

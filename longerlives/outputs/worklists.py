@@ -8,12 +8,13 @@ most marginalised first (rank 1 = most), then NHS number. Contract columns
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from longerlives.context import RunContext
 from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.paths import TEMPLATES_DIR
@@ -133,7 +134,7 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     return "\n".join(part.select(row.alias("r"))["r"].to_list())
 
 
-def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of, run_id: str) -> list[str]:
+def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str) -> list[str]:
     """CSV + HTML per team; returns paths relative to ``out_dir``."""
     folder = out_dir / "worklists"
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,7 +147,7 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
     parts = {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
     for team in names:  # every known team gets a file, empty when nobody is on it today
         parts.setdefault(team, rows.clear())
-    stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])
+    stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
     stems[NO_TEAM] = UNALLOCATED
     index = []
     for team in sorted(parts):
@@ -169,7 +170,7 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
     return written
 
 
-def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of, run_id: str) -> str:
+def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of: date, run_id: str) -> str:
     path = out_dir / "worklists" / "plans.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     # Polars writes the records (a Python dict per plan took 8 s at 100,000 people).
@@ -179,11 +180,26 @@ def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of, run_id: str) -> 
     return "worklists/plans.json"
 
 
-def stage(ctx: RunContext) -> None:
+@dataclass(frozen=True)
+class WorklistsWritten:
+    files: tuple[str, ...]
+    rows: int
+    teams: int
 
-    decisions = ctx.letter_decisions if ctx.plans.height else None
-    rows = worklist_rows(ctx.plans, ctx.people, ctx.letters_index, decisions, ctx.last_letters)
-    teams = ctx.extract.teams if ctx.extract is not None else None
-    ctx.files += write_worklists(rows, ctx.staging, teams, ctx.as_of, ctx.run_id)
-    ctx.files.append(write_plans_json(ctx.plans, ctx.staging, ctx.as_of, ctx.run_id))
-    ctx.summary["worklists"] = {"rows": rows.height, "teams": rows["team"].n_unique()}
+
+def write_worklist_files(
+    plans: pl.DataFrame,
+    people: pl.DataFrame,
+    letters_index: pl.DataFrame | None,
+    decisions: pl.DataFrame | None,
+    last_letters: pl.DataFrame | None,
+    teams: pl.DataFrame | None,
+    out_dir: Path,
+    as_of: date,
+    run_id: str,
+) -> WorklistsWritten:
+    """Every team's worklist (CSV + HTML), the unallocated list and plans.json."""
+    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    files = write_worklists(rows, out_dir, teams, as_of, run_id)
+    files.append(write_plans_json(plans, out_dir, as_of, run_id))
+    return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique())

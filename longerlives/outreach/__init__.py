@@ -1,11 +1,12 @@
 """Outreach: marginalisation ranking, safety-first engagement plans (issue 5).
 
-``stage(ctx)`` adds ``marginalisation_score``, ``marginalisation_rank``,
-``outreach``, ``outreach_strict`` and ``outreach_reasons`` to ``ctx.people``,
-appends an ``outreach.marginalised`` flag for everyone selected, and builds
-``ctx.plans`` (one engagement plan per person with open flags or a safety item).
+``rank_and_plan(people, flags, as_of, settings) -> Outreach`` adds
+``marginalisation_score``, ``marginalisation_rank``, ``outreach``, ``outreach_strict``
+and ``outreach_reasons`` to the people, appends an ``outreach.marginalised`` flag for
+everyone selected, and builds the engagement plans (one per person with open flags or
+a safety item).
 
-``safety_items`` on ``ctx.people`` comes from ``longerlives/rules/safety.py``
+``safety_items`` on the people comes from ``longerlives/rules/safety.py``
 (joined by the pipeline before this stage); when it is absent nobody has a
 safety item and a warning is logged.
 """
@@ -13,10 +14,12 @@ safety item and a warning is logged.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
-from longerlives.context import RunContext
+from longerlives.settings.outreach import OutreachSettings
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
 from longerlives.outreach.score import OUT_COLUMNS, score_and_rank
@@ -43,32 +46,39 @@ def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
     ).cast(FLAG_SCHEMA)
 
 
-def contacts_known(ctx: RunContext) -> bool:
-    """False when the extract carried no encounters at all (contacts unknown, not absent)."""
-    if ctx.extract is None:
-        return True
-    return bool(ctx.extract.rows_read.get("encounters", 0))
+@dataclass(frozen=True)
+class Outreach:
+    """What outreach adds: people with their ranking columns, the flags with
+    ``outreach.marginalised`` added, and one engagement plan per person with open flags."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+    plans: pl.DataFrame
+    summary: dict[str, int]
 
 
-def stage(ctx: RunContext) -> None:
-    s = ctx.settings.outreach
-    people = ctx.people.drop([c for c in OUT_COLUMNS if c in ctx.people.columns])
+def rank_and_plan(
+    people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings, contacts_known: bool = True
+) -> Outreach:
+    """Score and rank the health-check cohort, select the outreach cohort, build the plans.
+
+    ``contacts_known`` is False when the extract carried no encounters at all (contacts
+    unknown, not absent): contact signals are then not scored."""
+    people = people.drop([c for c in OUT_COLUMNS if c in people.columns])
     if "safety_items" not in people.columns:
         log.warning("outreach: no safety_items column on people; plans carry no safety items")
         people = people.with_columns(pl.lit(None, dtype=pl.String).alias("safety_items"))
-    known = contacts_known(ctx)
-    if not known:
+    if not contacts_known:
         log.warning("outreach: extract has no encounters; contact signals not scored, strict = no check elements only")
-    people = score_and_rank(people, ctx.flags, ctx.as_of, s, contacts_known=known)
-    flags = ctx.flags.filter(pl.col("flag") != OUTREACH_FLAG)
-    ctx.flags = pl.concat([flags.cast(FLAG_SCHEMA), outreach_flags(people)]).sort("nhs_number", "flag")
-    ctx.people = people
-    ctx.plans = build_plans(people, ctx.flags, ctx.as_of, s)
-    ctx.summary["outreach"] = {
+    people = score_and_rank(people, flags, as_of, settings, contacts_known=contacts_known)
+    kept = flags.filter(pl.col("flag") != OUTREACH_FLAG)
+    flags = pl.concat([kept.cast(FLAG_SCHEMA), outreach_flags(people)]).sort("nhs_number", "flag")
+    plans = build_plans(people, flags, as_of, settings)
+    summary = {
         "selected": int(people["outreach"].sum()),
         "strict": int(people["outreach_strict"].sum()),
-        "plans": ctx.plans.height,
-        "with_safety_items": int(ctx.plans["has_safety"].sum()),
+        "plans": plans.height,
+        "with_safety_items": int(plans["has_safety"].sum()),
     }
-    log.info("outreach: %d selected (%d strict), %d plans", ctx.summary["outreach"]["selected"],
-             ctx.summary["outreach"]["strict"], ctx.plans.height)
+    log.info("outreach: %d selected (%d strict), %d plans", summary["selected"], summary["strict"], plans.height)
+    return Outreach(people, flags, plans, summary)

@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import polars as pl
 
+from longerlives.rules import REGISTRY
+
 GROUPS = ("appointment", "screening", "lifestyle")
 GROUP_ORDER = {"safety": 0, "appointment": 1, "screening": 2, "lifestyle": 3}
 
-# flag id -> (group, order within the group, clinician-facing words)
+# flag id -> (group, order within the group, clinician-facing words), read from each
+# registered rule's RULE (plan_group, plan_order, plan_words): one rule, one place.
 FLAG_ITEMS: dict[str, tuple[str, int, str]] = {
-    "phc.blood_pressure": ("appointment", 1, "blood pressure"),
-    "phc.bmi": ("appointment", 2, "weight and BMI"),
-    "phc.lipids": ("appointment", 3, "lipids blood test"),
-    "phc.glucose": ("appointment", 4, "HbA1c blood test"),
-    "phc.alcohol": ("appointment", 5, "alcohol questions"),
-    "phc.smoking": ("appointment", 6, "smoking status"),
-    "ecg.annual": ("appointment", 7, "12-lead ECG"),
-    "followup.blood_pressure": ("appointment", 8, "confirm raised blood pressure (ABPM/HBPM)"),
-    "followup.hba1c": ("appointment", 9, "act on raised HbA1c (repeat; diabetes prevention referral)"),
-    "risk.qrisk3": ("appointment", 10, "discuss statin (QRISK3 at or above threshold)"),
-    "risk.qdiabetes": ("appointment", 11, "discuss diabetes risk (QDiabetes at or above threshold)"),
-    "screening.cervical": ("screening", 1, "cervical screening"),
-    "screening.breast": ("screening", 2, "breast screening"),
-    "screening.bowel": ("screening", 3, "bowel screening kit"),
-    "smoking.cessation_offer": ("lifestyle", 1, "offer stop-smoking support"),
-    "followup.alcohol": ("lifestyle", 2, "alcohol brief intervention"),
-    "followup.bmi": ("lifestyle", 3, "offer weight management"),
+    rule.spec.id: (rule.spec.plan_group, rule.spec.plan_order, rule.spec.plan_words)
+    for rule in REGISTRY
+    if rule.spec.plan_group in GROUPS
 }
 OUTREACH_FLAG = "outreach.marginalised"
 

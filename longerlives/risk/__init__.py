@@ -7,9 +7,30 @@
 * ``CLINRISK_DISCLAIMER`` must be held with every score (licence additional terms).
 """
 
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
 from longerlives.risk.disclaimer import CLINRISK_DISCLAIMER, DISPLAY_LINE
 from longerlives.risk.inputs import score_people
 from longerlives.risk.qdiabetes_2018 import qdiabetes_2018
 from longerlives.risk.qrisk3_2017 import qrisk3_2017
 
-__all__ = ["CLINRISK_DISCLAIMER", "DISPLAY_LINE", "qdiabetes_2018", "qrisk3_2017", "score_people"]
+from longerlives.settings.risk import RiskSettings
+
+
+@dataclass(frozen=True)
+class RiskScores:
+    """One row per person: ``nhs_number, qrisk3, qrisk3_missing, qrisk3_townsend_imputed,
+    qdiabetes, qdiabetes_model, qdiabetes_missing``."""
+
+    scores: pl.DataFrame
+
+
+def score(people: pl.DataFrame, as_of: date, settings: RiskSettings) -> RiskScores:
+    """The risk stage: QRISK3-2017 and QDiabetes-2018 for everyone in the features frame."""
+    return RiskScores(score_people(people.lazy(), as_of, settings).collect())
+
+
+__all__ = ["CLINRISK_DISCLAIMER", "DISPLAY_LINE", "RiskScores", "qdiabetes_2018", "qrisk3_2017", "score", "score_people"]

@@ -7,12 +7,15 @@ returns the open flags sorted by NHS number then flag id.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from collections.abc import Iterable
 
 import polars as pl
 
-from longerlives.errors import CodelistError
+from pydantic import BaseModel, ValidationError
+
+from longerlives.errors import CodelistError, ConfigError
 from longerlives.rules._helpers import with_optional_concepts
 from longerlives.rules._spec import FLAG_COLUMNS, FLAG_SCHEMA, Rule, RuleSpec
 from longerlives.settings.rules import RulesSettings
@@ -48,18 +51,64 @@ def _load(name: str) -> Rule:
 REGISTRY: tuple[Rule, ...] = tuple(_load(n) for n in RULE_MODULES)
 
 
+def rule_params(settings: RulesSettings, rules: Iterable[Rule] | None = None) -> dict[str, BaseModel]:
+    """Every rule's typed parameters from its ``["<flag id>"]`` table (ConfigError when bad)."""
+    out: dict[str, BaseModel] = {}
+    for rule in REGISTRY if rules is None else rules:
+        model = rule.spec.params
+        if model is None:
+            continue
+        try:
+            out[rule.spec.id] = settings.params(rule.spec.id, model)
+        except ValidationError as exc:
+            problems = "; ".join(f"`{'.'.join(str(p) for p in e['loc'])}`: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f'config: rules table ["{rule.spec.id}"]: {problems}') from None
+    return out
+
+
+def check_settings(settings: RulesSettings) -> None:
+    """Reject a rules configuration the registry cannot use, before anything runs: a table
+    for a flag id no rule has, a rule without its table, or a table that does not fit the
+    rule's parameters."""
+    known = {r.spec.id: r for r in REGISTRY}
+    unknown = sorted(set(settings.rule_tables()) - set(known))
+    if unknown:
+        raise ConfigError(f"config: rules table(s) for unknown flag id(s): {', '.join(unknown)}; "
+                          f"known rules: {', '.join(sorted(known))}")
+    for rule_id, table in settings.rule_tables().items():
+        if known[rule_id].spec.params is None:
+            raise ConfigError(f'config: rule {rule_id} takes no parameters, but a table ["{rule_id}"] is given')
+        if not isinstance(table, dict):
+            raise ConfigError(f'config: ["{rule_id}"] must be a table')
+    rule_params(settings)
+
+
+def _params_concepts(settings: RulesSettings, optional: bool) -> set[str]:
+    out: set[str] = set()
+    for prm in rule_params(settings).values():
+        fn = getattr(prm, "optional_concepts" if optional else "concepts_used", None)
+        if fn is not None:
+            out.update(fn())
+    return out
+
+
 def needed_concepts(settings: RulesSettings) -> set[str]:
     """Every concept the registered rules and their settings read."""
-    out = set(settings.concepts_used())
+    out = set(settings.concepts_used()) | _params_concepts(settings, optional=False)
     for rule in REGISTRY:
         out.update(rule.spec.codelists)
     return out
 
 
+def optional_concepts(settings: RulesSettings) -> set[str]:
+    """Concepts that only silence or annotate a flag: with no code list they count as never recorded."""
+    return settings.optional_concepts() | _params_concepts(settings, optional=True)
+
+
 def _check_columns(people: pl.LazyFrame, settings: RulesSettings) -> None:
     """Fail with a plain message (not a Polars column error) when a code list is missing."""
     present = set(people.collect_schema().names())
-    required = needed_concepts(settings) - settings.optional_concepts()
+    required = needed_concepts(settings) - optional_concepts(settings)
     missing = sorted(c for c in required if f"{c}_last_date" not in present)
     if missing:
         raise CodelistError(
@@ -73,13 +122,33 @@ def evaluate_all(
 ) -> pl.DataFrame:
     """Every rule (or just ``rules``) over everyone; people out of scope never get a flag."""
     _check_columns(people, settings)
-    people = with_optional_concepts(people, settings)
+    people = with_optional_concepts(people, optional_concepts(settings))
     in_scope = people.filter(pl.col("in_scope"))
     frames = [rule.evaluate(in_scope, as_of, settings) for rule in (REGISTRY if rules is None else rules)]
     if not frames:
         return pl.DataFrame(schema=FLAG_SCHEMA)
     out = pl.concat(pl.collect_all(frames), how="vertical_relaxed")
     return out.select(FLAG_COLUMNS).cast(FLAG_SCHEMA).sort("nhs_number", "flag")
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """The rules stage's result: people with the health-check columns and safety items
+    added, and every open flag (FLAG_SCHEMA), sorted by NHS number then flag."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+
+
+def evaluate(people: pl.DataFrame, as_of: date, settings: RulesSettings) -> Evaluated:
+    """The rules stage: health-check columns, safety items, then every registered rule."""
+    from longerlives.rules.annual_health_check import add_health_check_columns
+    from longerlives.rules.safety import safety_items
+
+    people = add_health_check_columns(people, as_of, settings)
+    safety = safety_items(people.lazy().filter(pl.col("in_scope")), as_of, settings).collect()
+    people = people.join(safety, on="nhs_number", how="left")
+    return Evaluated(people, evaluate_all(people.lazy(), as_of, settings))
 
 
 def rule_by_id(flag_id: str) -> Rule:
@@ -89,4 +158,4 @@ def rule_by_id(flag_id: str) -> Rule:
     raise KeyError(f"no rule with id {flag_id!r}")
 
 
-__all__ = ["FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]
+__all__ = ["Evaluated", "evaluate", "FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]

@@ -93,11 +93,11 @@ def current_smoker_date(min_age_at_record: int) -> pl.Expr:
     return pl.when((current == latest) & old_enough).then(current).otherwise(None)
 
 
-def with_optional_concepts(frame: Frame, settings: RulesSettings) -> Frame:
+def with_optional_concepts(frame: Frame, optional: set[str]) -> Frame:
     """Add ``<c>_last_date`` as null for optional concepts with no code list loaded
     (e.g. BPDEC_COD while its refset is pending), naming them once in the log."""
     names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
-    missing = sorted(c for c in settings.optional_concepts() if f"{c}_last_date" not in names)
+    missing = sorted(c for c in optional if f"{c}_last_date" not in names)
     if not missing:
         return frame
     log.warning("rules: no code list for %s; treated as never recorded", ", ".join(missing))

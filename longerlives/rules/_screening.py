@@ -1,6 +1,7 @@
 """The shape shared by the three ``screening.*`` rules (cervical, breast, bowel).
 
-Per programme (``[screening.<name>]`` in config/rules.toml): eligible sexes, age bands
+Per programme (the rule's own table, ``["screening.<name>"]`` in config/rules.toml,
+typed by ``ScreeningProgramme``): eligible sexes, age bands
 with their intervals, and the concepts for a completed test, a decline, a missed
 appointment and unsuitability. The GP record does not hold the national due date, so
 "overdue" is conservative (domain.md §4.1): eligible today and no completed test within
@@ -9,14 +10,64 @@ the interval for the person's age band today.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import polars as pl
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from longerlives.rules._helpers import fell_out_of_window, iso, last_date, within_months
 from longerlives.rules._spec import flags
-from longerlives.settings.rules import RulesSettings
+from longerlives.settings.rules import FROZEN, SEXES, RulesSettings
+
+
+class ScreeningBand(BaseModel):
+    """Ages (whole years on the as-of date, inclusive) screened at one interval."""
+
+    model_config = FROZEN
+    min_age: int = Field(ge=0, le=120)
+    max_age: int = Field(ge=0, le=120)
+    interval_months: int = Field(ge=1, le=240)
+
+
+class ScreeningProgramme(BaseModel):
+    """The parameters of one screening rule."""
+
+    model_config = FROZEN
+    name: str  # in words, e.g. "cervical screening"
+    sexes: tuple[str, ...]
+    bands: tuple[ScreeningBand, ...]
+    done: tuple[str, ...]  # concepts: a completed test
+    declined: tuple[str, ...] = ()
+    missed: tuple[str, ...] = ()  # did not attend / did not respond
+    missed_phrase: str = "did not attend on"
+    unsuitable: tuple[str, ...] = ()  # suppresses the flag unless a later test exists
+    decline_valid_months: int = Field(ge=0, le=60)
+    source: str
+
+    @field_validator("sexes")
+    @classmethod
+    def _known_sexes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in v if s not in SEXES]
+        if bad:
+            raise ValueError(f"unknown sex {bad}; expected some of {SEXES}")
+        return v
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> ScreeningProgramme:
+        prev = -1
+        for b in self.bands:
+            if b.min_age > b.max_age or b.min_age <= prev:
+                raise ValueError("screening bands must be non-overlapping, in age order, min_age <= max_age")
+            prev = b.max_age
+        return self
+
+    def concepts_used(self) -> set[str]:
+        return {*self.done, *self.declined, *self.missed, *self.unsuitable}
+
+    def optional_concepts(self) -> set[str]:
+        """Declines, missed appointments and unsuitability only silence or annotate the flag."""
+        return {*self.declined, *self.missed, *self.unsuitable}
 
 NO_DATE = pl.lit(None, dtype=pl.Date)
 
@@ -30,10 +81,10 @@ def _dated(concepts: tuple[str, ...]) -> pl.Expr:
 
 
 def programme_rule(flag_id: str, programme: str) -> Callable[[pl.LazyFrame, date, RulesSettings], pl.LazyFrame]:
-    """``evaluate`` for one programme, read from ``settings.screening[programme]``."""
+    """``evaluate`` for one programme, its parameters read from ``["<flag_id>"]``."""
 
     def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
-        p = settings.screening[programme]
+        p = settings.params(flag_id, ScreeningProgramme)
         age = pl.col("age")
         last = last_date(*p.done)
         declined, missed, unsuitable = _dated(p.declined), _dated(p.missed), _dated(p.unsuitable)

@@ -31,7 +31,7 @@ def element_declined_column(element: str) -> str:
 
 
 def add_health_check_columns(people: pl.DataFrame, as_of: date, settings: RulesSettings) -> pl.DataFrame:
-    people = with_optional_concepts(people, settings)
+    people = with_optional_concepts(people, settings.optional_concepts())
     cols = []
     for element in ELEMENTS:
         sources = [f"{c}_last_date" if c != "bp" else "bp_last_date" for c in settings.phc_elements[element]]

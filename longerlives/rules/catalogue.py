@@ -94,6 +94,24 @@ def _setting(all_settings: dict, key: str) -> str:
     return f"`{key}` = {value}"
 
 
+def _params_lines(all_settings: dict, rule_id: str) -> list[str]:
+    table = all_settings["rules"].get(rule_id)
+    if not isinstance(table, dict):
+        return []
+    lines = [f'**Parameters** (`["{rule_id}"]` in config/rules.toml, defaults).', ""]
+    for key, value in table.items():
+        if key == "source":
+            continue
+        if isinstance(value, dict):
+            value = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(str(v) if not isinstance(v, dict) else "/".join(str(x) for x in v.values()) for v in value)
+        lines.append(f"* `{key}` = {value}")
+    if "source" in table:
+        lines.append(f"* source: {table['source']}")
+    return [*lines, ""]
+
+
 def render() -> str:
     settings = load_settings().model_dump(mode="json")
     parts = [PREAMBLE]
@@ -114,10 +132,12 @@ def render() -> str:
             "",
             f"**Code lists.** {', '.join(f'`{c}`' for c in s.codelists)}",
             "",
-            "**Settings** (defaults).",
+            f"**Urgency** `{s.urgency}`. **Plan** {s.plan_group} #{s.plan_order}: {s.plan_words}. "
+            f"**Patient wording** `{s.words_key}` in `templates/letters/<language>/_words.j2`.",
             "",
-            *[f"* {_setting(settings, k)}" for k in s.settings_keys],
-            "",
+            *_params_lines(settings, s.id),
+            *(["**Shared settings** (defaults).", "", *[f"* {_setting(settings, k)}" for k in s.settings_keys], ""]
+              if s.settings_keys else []),
             f"**Reviewed** {s.last_reviewed.isoformat()} by {s.reviewed_by}; next review {s.next_review.isoformat()}.",
             "",
         ]

@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from pydantic import BaseModel, Field
 
 from longerlives.rules._helpers import fell_out_of_window, iso, months_words, within_months
 from longerlives.rules._spec import RuleSpec, flags
-from longerlives.settings.rules import RulesSettings
+from longerlives.settings.rules import FROZEN, RulesSettings
+
+class Params(BaseModel):
+    model_config = FROZEN
+    look_back_months: int = Field(ge=1, le=36)  # no ECG within this many months
+    source: str
+
 
 RULE = RuleSpec(
     id="ecg.annual",
@@ -20,18 +27,22 @@ RULE = RuleSpec(
     "NHS England (https://www.england.nhs.uk/long-read/improving-the-physical-health-of-people-living-with-severe-mental-illness/); "
     "run-outputs-v1.md ecg.annual; domain.md §1.4",
     windows={
-        "look-back": "no ECG in the 12 months to the as-of date (config ecg_months)",
+        "look-back": "no ECG in the 12 months to the as-of date (config look_back_months)",
         "medicines": "antipsychotic or lithium issued in the last 6 months (config features.ecg_medicine_months)",
     },
     codelists=("ecg", "antipsychotic", "lithium", "smi_diagnosis", "smi_remission"),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
-    settings_keys=("ecg_months", "features.ecg_medicines", "features.ecg_medicine_months"),
+    params=Params,
+    settings_keys=("features.ecg_medicines", "features.ecg_medicine_months"),
+    plan_group="appointment",
+    plan_order=7,
+    plan_words="12-lead ECG",
 )
 
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
-    months = settings.ecg_months
+    months = settings.params(RULE.id, Params).look_back_months
     last = pl.col("ecg_last_date")
     # Step 1: the ECG cohort (features): the health-check cohort, or an antipsychotic or
     # lithium issued in the last 6 months whatever the diagnosis (lithium alone counts here).

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from pydantic import BaseModel
 
 from longerlives.rules._helpers import fmt, has_diagnosis, iso, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
-from longerlives.settings.rules import RulesSettings
+from longerlives.settings.rules import FROZEN, RulesSettings
+
+class Params(BaseModel):
+    model_config = FROZEN
+    systolic_threshold: float  # clinic systolic at or above this (mmHg)
+    diastolic_threshold: float  # clinic diastolic at or above this (mmHg)
+    source: str
+
 
 RULE = RuleSpec(
     id="followup.blood_pressure",
@@ -20,7 +28,11 @@ RULE = RuleSpec(
     codelists=("systolic_bp", "diastolic_bp", "hypertension"),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
-    settings_keys=("followup_months", "bp_systolic_threshold", "bp_diastolic_threshold", "hypertension_concepts"),
+    params=Params,
+    settings_keys=("followup_months", "hypertension_concepts"),
+    plan_group="appointment",
+    plan_order=8,
+    plan_words="confirm raised blood pressure (ABPM/HBPM)",
 )
 
 
@@ -28,13 +40,14 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     day, sys, dia = pl.col("bp_last_date"), pl.col("bp_last_systolic"), pl.col("bp_last_diastolic")
     # Step 1: the latest same-day pair (lowest of each that day) is within the window.
     # Step 2: systolic >= 140 or diastolic >= 90 (thresholds in config).
-    raised = (sys >= settings.bp_systolic_threshold) | (dia >= settings.bp_diastolic_threshold)
+    prm = settings.params(RULE.id, Params)
+    raised = (sys >= prm.systolic_threshold) | (dia >= prm.diastolic_threshold)
     # Step 3: no hypertension diagnosis ever (people with one need control targets instead).
     gap = people.filter(
         within_months(day, as_of, settings.followup_months) & raised & ~has_diagnosis(settings.hypertension_concepts)
     )
     reason = pl.format(
         "Blood pressure {}/{} on {} (systolic {} or diastolic {} or more); no hypertension diagnosis recorded",
-        num(sys), num(dia), iso(day), pl.lit(fmt(settings.bp_systolic_threshold)), pl.lit(fmt(settings.bp_diastolic_threshold)),
+        num(sys), num(dia), iso(day), pl.lit(fmt(prm.systolic_threshold)), pl.lit(fmt(prm.diastolic_threshold)),
     )
     return flags(gap, RULE.id, day, reason)

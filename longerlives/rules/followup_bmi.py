@@ -5,10 +5,27 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from pydantic import BaseModel, field_validator
 
 from longerlives.rules._helpers import fmt, iso, months_words, num, recent, within_months
 from longerlives.rules._spec import RuleSpec, flags
-from longerlives.settings.rules import RulesSettings
+from longerlives.settings.rules import ETHNIC_CATEGORIES, FROZEN, RulesSettings
+
+class Params(BaseModel):
+    model_config = FROZEN
+    obesity_threshold: float  # kg/m2
+    obesity_threshold_lower: float  # kg/m2, for the ethnic categories below
+    lower_threshold_ethnic_categories: tuple[str, ...]  # NHS Data Dictionary ethnic category codes
+    source: str
+
+    @field_validator("lower_threshold_ethnic_categories")
+    @classmethod
+    def _known_categories(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in v if c not in ETHNIC_CATEGORIES]
+        if bad:
+            raise ValueError(f"unknown ethnic category {bad}; expected NHS Data Dictionary codes {ETHNIC_CATEGORIES}")
+        return v
+
 
 RULE = RuleSpec(
     id="followup.bmi",
@@ -24,16 +41,21 @@ RULE = RuleSpec(
     codelists=("bmi", "weight_management_referral"),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
-    settings_keys=("followup_months", "bmi_obesity_threshold", "bmi_obesity_threshold_lower", "bmi_lower_threshold_ethnic_categories"),
+    params=Params,
+    settings_keys=("followup_months",),
+    plan_group="lifestyle",
+    plan_order=3,
+    plan_words="offer weight management",
 )
 
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     months = settings.followup_months
+    prm = settings.params(RULE.id, Params)
     value, day = pl.col("bmi_last_value"), pl.col("bmi_last_value_date")
     # Step 1: the obesity threshold for the person's recorded ethnic category (PH46).
-    lower = pl.col("ethnic_category").is_in(list(settings.bmi_lower_threshold_ethnic_categories)).fill_null(False)
-    threshold = pl.when(lower).then(pl.lit(settings.bmi_obesity_threshold_lower)).otherwise(pl.lit(settings.bmi_obesity_threshold))
+    lower = pl.col("ethnic_category").is_in(list(prm.lower_threshold_ethnic_categories)).fill_null(False)
+    threshold = pl.when(lower).then(pl.lit(prm.obesity_threshold_lower)).otherwise(pl.lit(prm.obesity_threshold))
     # Step 2: the latest BMI value, within the window, at or above it.
     # Step 3: no weight-management referral within the window.
     gap = people.filter(
@@ -41,8 +63,8 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     )
     which = (
         pl.when(lower)
-        .then(pl.lit(f"obesity threshold {fmt(settings.bmi_obesity_threshold_lower)} for the person's ethnic group"))
-        .otherwise(pl.lit(f"obesity threshold {fmt(settings.bmi_obesity_threshold)}"))
+        .then(pl.lit(f"obesity threshold {fmt(prm.obesity_threshold_lower)} for the person's ethnic group"))
+        .otherwise(pl.lit(f"obesity threshold {fmt(prm.obesity_threshold)}"))
     )
     reason = pl.format(
         "BMI {} on {} ({}); no weight-management referral in the last {}", num(value), iso(day), which, pl.lit(months_words(months))

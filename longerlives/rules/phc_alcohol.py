@@ -17,6 +17,9 @@ RULE = RuleSpec(
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
     settings_keys=("phc_months", "phc_elements.alcohol", "phc_declines"),
+    plan_group="appointment",
+    plan_order=5,
+    plan_words="alcohol questions",
 )
 
 evaluate = element_rule(RULE.id, "alcohol", "alcohol consumption")

@@ -17,6 +17,9 @@ RULE = RuleSpec(
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
     settings_keys=("phc_months", "phc_elements.glucose", "phc_declines"),
+    plan_group="appointment",
+    plan_order=4,
+    plan_words="HbA1c blood test",
 )
 
 evaluate = element_rule(RULE.id, "glucose", "HbA1c or blood glucose result")

@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from pydantic import BaseModel, Field
 
 from longerlives.rules._helpers import fmt, iso, last_date, months_words, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
-from longerlives.settings.rules import RulesSettings
+from longerlives.settings.rules import FROZEN, RulesSettings
+
+class Params(BaseModel):
+    model_config = FROZEN
+    threshold_percent: float = Field(gt=0, lt=100)  # QRISK3-2017 10-year risk at or above this
+    treatment: tuple[str, ...]  # medicine concepts that count as lipid-lowering treatment
+    treatment_months: int = Field(ge=1, le=24)  # issued within this many months = treated
+    source: str
+
+    def concepts_used(self) -> set[str]:
+        return set(self.treatment)
+
 
 RULE = RuleSpec(
     id="risk.qrisk3",
@@ -18,25 +30,29 @@ RULE = RuleSpec(
     "QRISK3 under-predicts risk with SMI, so a score below the threshold is never a reason not to act.",
     source="NICE QS100 statement 3, CG181 / NG238 (https://www.nice.org.uk/guidance/cg181/chapter/Key-priorities-for-implementation); "
     "QRISK3-2017 (Hippisley-Cox et al. BMJ 2017;357:j2099); run-outputs-v1.md risk.qrisk3; domain.md §3.3",
-    windows={"treatment": "no lipid-lowering medicine issued in the 6 months to the as-of date (config risk_qrisk3_treatment_months)"},
+    windows={"treatment": "no lipid-lowering medicine issued in the 6 months to the as-of date (config treatment_months)"},
     codelists=("lipid_lowering",),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
-    settings_keys=("risk_qrisk3_threshold", "risk_qrisk3_treatment", "risk_qrisk3_treatment_months"),
+    params=Params,
+    plan_group="appointment",
+    plan_order=10,
+    plan_words="discuss statin (QRISK3 at or above threshold)",
 )
 
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
-    months = settings.risk_qrisk3_treatment_months
+    prm = settings.params(RULE.id, Params)
+    months = prm.treatment_months
     score = pl.col("qrisk3")
-    treated_last = last_date(*settings.risk_qrisk3_treatment)
+    treated_last = last_date(*prm.treatment)
     # Step 1: a computed score (null = could not be computed: no flag) at or above the threshold.
     # Step 2: no lipid-lowering medicine issued within the treatment window.
     gap = people.filter(
-        score.is_not_null() & (score >= settings.risk_qrisk3_threshold) & ~within_months(treated_last, as_of, months)
+        score.is_not_null() & (score >= prm.threshold_percent) & ~within_months(treated_last, as_of, months)
     )
     lead = pl.format(
-        "QRISK3-2017 10-year cardiovascular risk {}% ({}% or more)", num(score), pl.lit(fmt(settings.risk_qrisk3_threshold))
+        "QRISK3-2017 10-year cardiovascular risk {}% ({}% or more)", num(score), pl.lit(fmt(prm.threshold_percent))
     )
     reason = (
         pl.when(treated_last.is_null())

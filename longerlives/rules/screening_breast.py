@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from longerlives.rules._screening import programme_rule
+from longerlives.rules._screening import ScreeningProgramme, programme_rule
 from longerlives.rules._spec import RuleSpec
 
 RULE = RuleSpec(
@@ -16,7 +16,10 @@ RULE = RuleSpec(
     codelists=("breast_screening", "breast_screening_declined", "breast_screening_dna"),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
-    settings_keys=("screening.breast",),
+    params=ScreeningProgramme,
+    plan_group="screening",
+    plan_order=2,
+    plan_words="breast screening",
 )
 
 evaluate = programme_rule(RULE.id, "breast")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 import polars as pl
+from pydantic import BaseModel, Field, model_validator
 
 from longerlives.rules._helpers import (
     current_smoker_date,
@@ -15,7 +17,27 @@ from longerlives.rules._helpers import (
     within_months,
 )
 from longerlives.rules._spec import RuleSpec, flags
-from longerlives.settings.rules import RulesSettings
+from longerlives.settings.rules import FROZEN, RulesSettings
+
+class Params(BaseModel):
+    model_config = FROZEN
+    offer_months: int = Field(ge=1, le=36)  # an offer within this many months counts
+    definition: Literal["qof", "strict"]  # which codes count as an offer
+    offer_concepts: dict[str, tuple[str, ...]]  # per definition
+    medicines: tuple[str, ...]  # a cessation medicine issued counts as an offer
+    min_age_at_record: int = Field(ge=0, le=18)  # smoking codes recorded before this age are ignored
+    source: str
+
+    @model_validator(mode="after")
+    def _both_definitions(self) -> Params:
+        for needed in ("qof", "strict"):
+            if needed not in self.offer_concepts:
+                raise ValueError(f"offer_concepts needs a `{needed}` list")
+        return self
+
+    def concepts_used(self) -> set[str]:
+        return {c for cs in self.offer_concepts.values() for c in cs} | set(self.medicines)
+
 
 RULE = RuleSpec(
     id="smoking.cessation_offer",
@@ -26,7 +48,7 @@ RULE = RuleSpec(
     "code list http://webjeannie.co.uk/QOF/ReadCodes/SMOK004.htm; run-outputs-v1.md smoking.cessation_offer; domain.md §3.5",
     windows={
         "status": "latest of current / ex / never smoking codes is a current-smoker code (codes before age 11 ignored)",
-        "offer": "no offer in the 12 months to the as-of date (config smoking_offer_months)",
+        "offer": "no offer in the 12 months to the as-of date (config offer_months)",
     },
     codelists=(
         "smoker", "smoker_light", "smoker_moderate", "smoker_heavy", "ex_smoker", "never_smoked",
@@ -34,7 +56,10 @@ RULE = RuleSpec(
     ),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
-    settings_keys=("smoking_offer_definition", "smoking_offer_concepts", "smoking_offer_medicines", "smoking_offer_months", "smoking_min_age_at_record"),
+    params=Params,
+    plan_group="lifestyle",
+    plan_order=1,
+    plan_words="offer stop-smoking support",
 )
 
 # What the reason says was missing, per definition of an offer.
@@ -45,14 +70,15 @@ WHAT_COUNTS = {
 
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
-    months = settings.smoking_offer_months
-    definition = settings.smoking_offer_definition
+    prm = settings.params(RULE.id, Params)
+    months = prm.offer_months
+    definition = prm.definition
     # Step 1: the latest smoking status is a current-smoker code (same-day tie → smoker).
-    smoker_since = current_smoker_date(settings.smoking_min_age_at_record)
+    smoker_since = current_smoker_date(prm.min_age_at_record)
     # Step 2: an offer is a code from the chosen definition, or a cessation medicine issued.
     offer = pl.max_horizontal(
-        last_date(*settings.smoking_offer_concepts[definition]),
-        *[pl.col(f"{m}_last_date") for m in settings.smoking_offer_medicines],
+        last_date(*prm.offer_concepts[definition]),
+        *[pl.col(f"{m}_last_date") for m in prm.medicines],
     )
     gap = people.filter(smoker_since.is_not_null() & ~within_months(offer, as_of, months))
     missing = WHAT_COUNTS[definition]

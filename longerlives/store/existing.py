@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
+
 from longerlives.errors import StoreError
 from longerlives.store.repository import RUNS, Store, open_store, redact_url
 
@@ -68,3 +70,13 @@ def known_teams(store: Store) -> set[str] | None:
         if isinstance(codes, list):
             return {str(c) for c in codes}
     return None
+
+
+def team_codes(people: pl.DataFrame, teams: pl.DataFrame | None) -> list[str]:
+    """Every core team code on the extract (teams table and people's ``core_team``), sorted."""
+    codes: set[str] = set()
+    if "core_team" in people.columns:
+        codes |= {str(c) for c in people["core_team"].drop_nulls().unique().to_list()}
+    if teams is not None and "team_code" in teams.columns:
+        codes |= {str(c) for c in teams["team_code"].drop_nulls().unique().to_list()}
+    return sorted(codes)

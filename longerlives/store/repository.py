@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
+from longerlives.history import LAST_LETTERS_SCHEMA, OUTCOMES_SCHEMA, Delivered
 from longerlives.store.models import AuditEvent, FlagHistory, LetterIssued, OutreachOutcome, Run
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ LETTERS = LetterIssued.__table__
 OUTCOMES = OutreachOutcome.__table__
 AUDIT = AuditEvent.__table__
 
-LAST_LETTERS_SCHEMA = {"nhs_number": pl.String, "last_letter": pl.Date, "last_letter_flags": pl.String}
-OUTCOMES_SCHEMA = {"nhs_number": pl.String, "last_outcome": pl.String, "last_outcome_date": pl.Date}
 
 
 def utcnow() -> datetime:
@@ -273,6 +272,16 @@ class Store:
                     AUDIT.c.sha256 == sha256,
                 ).limit(1)
             ).first() is not None
+
+    def delivered_on(self, as_of: date) -> frozenset[Delivered]:
+        """Every export delivered successfully for ``as_of`` (so a second run that day sends nothing twice)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AUDIT.c.practice_code, AUDIT.c.channel, AUDIT.c.target, AUDIT.c.sha256).where(
+                    AUDIT.c.kind == "delivery", AUDIT.c.status == "ok", AUDIT.c.as_of == as_of,
+                )
+            ).all()
+        return frozenset(Delivered(str(p), str(c), str(t), str(h)) for p, c, t, h in rows)
 
     def audit(self) -> pl.DataFrame:
         with self.engine.connect() as conn:

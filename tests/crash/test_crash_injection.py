@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from longerlives.commands.run import STAGES
+from longerlives.pipeline import STAGES
 from longerlives.crashpoints import ENV, EXIT_STATUS, INSIDE
 from longerlives.outfolder import MARKER, debris
 from longerlives.pipeline import run

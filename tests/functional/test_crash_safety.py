@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from longerlives.outputs import exports
+import longerlives.pipeline as pipeline
 from longerlives.pipeline import run
 from longerlives.store import open_store
 from tests.functional.conftest import AS_OF
@@ -16,10 +16,10 @@ def test_failure_in_a_late_stage_leaves_last_nights_outputs_and_no_half_written_
     run(synth_extract, out, AS_OF, db_url=db)
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.csv")}
 
-    def broken(ctx):
+    def broken(*args, **kwargs):
         raise RuntimeError("disk full while writing exports")
 
-    monkeypatch.setattr(exports, "stage", broken)
+    monkeypatch.setattr(pipeline, "write_exports", broken)
     with pytest.raises(RuntimeError):
         run(synth_extract, out, AS_OF, db_url=db)
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from longerlives import letters, outreach
-from tests.letters.conftest import letter_ctx
+from tests.letters.conftest import letter_run
 from tests.outreach.helpers import person
 
 SAFETY = "Blood pressure 190/95 on 2025-06-01 is 180/120 or higher"
@@ -17,16 +17,14 @@ SAFETY = "Blood pressure 190/95 on 2025-06-01 is 180/120 or higher"
 
 def _run(tmp_path, rows, flags=None, make_pdf=False):
     flags = flags if flags is not None else [(r["nhs_number"], "ecg.annual") for r in rows]
-    ctx = letter_ctx(tmp_path, rows, flags, make_pdf=make_pdf)
-    outreach.stage(ctx)
-    letters.stage(ctx)
+    ctx = letter_run(tmp_path, rows, flags, make_pdf=make_pdf)
     return ctx, {r["nhs_number"]: r for r in ctx.letters_index.to_dicts()}
 
 
 def _decision(tmp_path, **kw):
     p = person(1, **kw)
     ctx, index = _run(tmp_path, [p])
-    d = letters.decide(ctx).row(0, named=True)
+    d = ctx.decisions.row(0, named=True)
     return d, index.get(p["nhs_number"])
 
 
@@ -68,7 +66,7 @@ def test_nothing_actionable_no_letter(tmp_path):
     rows += [person(i) for i in range(2, 6)]
     ctx, index = _run(tmp_path, rows, flags=[])
     assert ctx.plans.height == 1 and index == {}
-    assert letters.decide(ctx)["suppressed_because"].to_list() == ["nothing actionable"]
+    assert ctx.decisions["suppressed_because"].to_list() == ["nothing actionable"]
 
 
 def test_safety_item_alone_is_actionable_and_urgent(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from longerlives import letters, outreach
-from tests.letters.conftest import letter_ctx
+from tests.letters.conftest import letter_run
 from tests.outreach.helpers import person
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -37,9 +37,7 @@ def rendered(tmp_path_factory):
         rows.append(p)
         flags += [(p["nhs_number"], f) for f in items]
         names[variant] = p["nhs_number"]
-    ctx = letter_ctx(tmp_path_factory.mktemp("golden"), rows, flags)
-    outreach.stage(ctx)
-    letters.stage(ctx)
+    ctx = letter_run(tmp_path_factory.mktemp("golden"), rows, flags)
     index = {r["nhs_number"]: r for r in ctx.letters_index.to_dicts()}
     return {v: (index[n], (ctx.staging / index[n]["path"]).read_text(encoding="utf-8")) for v, n in names.items()}
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from longerlives import letters, outreach
 from longerlives.letters import render
-from tests.letters.conftest import letter_ctx
+from longerlives.settings import load_settings
+from tests.letters.conftest import letter_run
 from tests.outreach.helpers import person
 
 
 def _letters(tmp_path, workers: int, monkeypatch) -> dict[str, bytes]:
     rows = [person(i) for i in range(1, 41)]
-    ctx = letter_ctx(tmp_path, rows, [(r["nhs_number"], "ecg.annual") for r in rows])
-    ctx.settings = ctx.settings.model_copy(
-        update={"letters": ctx.settings.letters.model_copy(update={"render_workers": workers})}
-    )
+    base = load_settings()
+    settings = base.model_copy(update={"letters": base.letters.model_copy(update={"render_workers": workers})})
     monkeypatch.setattr(render, "PARALLEL_MIN_LETTERS", 10)
-    outreach.stage(ctx)
-    letters.stage(ctx)
+    ctx = letter_run(tmp_path, rows, [(r["nhs_number"], "ecg.annual") for r in rows], settings=settings)
     return {p: (ctx.staging / p).read_bytes() for p in ctx.letters_index["path"].to_list()}
 
 

@@ -15,12 +15,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 import pytest
 
-from longerlives.context import RunContext
+from longerlives.store.existing import team_codes
 from longerlives.settings.operations import OperationsSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,11 +43,6 @@ def ops_settings(**overrides) -> OperationsSettings:
     data = tomllib.loads((ROOT / "config" / "operations.toml").read_text())
     data.update(overrides)
     return OperationsSettings.model_validate(data)
-
-
-class FakeSettings(SimpleNamespace):
-    def digest(self) -> str:
-        return "0" * 64
 
 
 def people_frame(rows: list[tuple]) -> pl.DataFrame:
@@ -98,54 +92,79 @@ def default_world() -> World:
     return World(people, flags)
 
 
-# -- a mini pipeline: the operations stages where pipeline.run should call them ------
+# -- a mini pipeline: the operations stages where pipeline.run calls them ---------------
+@dataclass(frozen=True)
+class MiniRun:
+    """What one mini run did, as the tests look at it."""
+
+    run_id: str
+    as_of: date
+    db_url: str
+    out_dir: Path
+    flags: pl.DataFrame
+    letters_index: pl.DataFrame
+    allowed: pl.DataFrame  # the letter cadence's answer for everyone with open flags
+    last_letters: pl.DataFrame  # the History the run read at its start
+    outcomes: pl.DataFrame
+    summary: dict
+
+
 def mini_run(tmp: Path, as_of: date, world: World, *, db_url: str | None = None, out: Path | None = None,
-             settings: OperationsSettings | None = None, fail_at: str | None = None, letters: bool = True):
-    """Mirror of pipeline.run with the issue-6 stages at the places the lead wires them."""
-    from longerlives import delivery, outcomes, store
+             settings: OperationsSettings | None = None, fail_at: str | None = None, letters: bool = True) -> MiniRun:
+    """Mirror of pipeline.run with the operations stages in the order pipeline.run calls them."""
+    from longerlives import delivery, store
+    from longerlives.letters.cadence import letters_allowed
     from longerlives.lock import run_lock
-    from longerlives.outputs import exports
+    from longerlives.outcomes import apply_outcomes
     from longerlives.outputs.core import flags_with_practice, write_flags
     from longerlives.outputs.csvfile import write_csv
-    from longerlives.pipeline import _promote
+    from longerlives.outputs.exports import write_exports
+    from longerlives.paths import state_dir
+    from longerlives.pipeline import _phc_six_complete, _promote
 
+    ops = settings or ops_settings()
     out = out or tmp / "out"
     out.parent.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{tmp / 'state' / 'runs.sqlite'}"
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    ctx = RunContext(
-        run_id=f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}", as_of=as_of,
-        settings=FakeSettings(operations=settings or ops_settings()), codelists={},
-        extract_dir=tmp / "extract", out_dir=out, staging=staging, db_url=db_url, engine_version="test",
-    )
-    ctx.extract = SimpleNamespace(practices=world.practices)
-    with run_lock(ctx.db_url):
-        store.stage_open(ctx)  # 1. before validate
+    run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
+    with run_lock(db_url):
+        run_store, history = store.begin_run(db_url, run_id, as_of, engine_version="test", out_dir=str(out),
+                                             config_hash="0" * 64)  # 1. before validate
         try:
-            ctx.people = world.people
-            ctx.flags = world.flags
-            outcomes.stage(ctx)  # 2. after outreach.stage, before outputs
-            ctx.summary.update({"people_in_scope": int(ctx.people["in_scope"].sum()),
-                                "health_check_cohort": int(ctx.people.filter("in_scope")["health_check_cohort"].sum())})
-            write_flags(flags_with_practice(ctx.flags, ctx.people), ctx.staging)
-            exports.stage(ctx)  # 3. in the outputs stage
+            people = world.people
+            flags = apply_outcomes(world.flags, history.outcomes, as_of, ops)  # 2. in the rules stage
+            summary = {"people_in_scope": int(people["in_scope"].sum()),
+                       "health_check_cohort": int(people.filter("in_scope")["health_check_cohort"].sum()),
+                       "flags_held_by_outcomes": world.flags.height - flags.height,
+                       "team_codes": team_codes(people, None)}  # as pipeline.run records them (issue 12)
+            write_flags(flags_with_practice(flags, people), staging)
+            write_exports(flags, people, world.practices, staging, as_of, ops)  # 3. exports stage
             if fail_at == "outputs":
                 raise RuntimeError("simulated failure while writing outputs")
+            allowed = letters_allowed(flags, history.last_letters, as_of, ops.letter_cadence_days)
+            idx = pl.DataFrame(schema={c: pl.String for c in ("nhs_number", "letter", "language", "format", "path")})
             if letters:  # what the letters code does with letters_allowed
-                allowed = store.letters_allowed(ctx).filter("letter_allowed")
-                idx = allowed.select("nhs_number", pl.lit("phc_invite").alias("letter"), pl.lit("en").alias("language"),
-                                     pl.lit("standard").alias("format"),
-                                     (pl.lit("letters/") + pl.col("nhs_number") + pl.lit(".html")).alias("path"))
-                write_csv(idx, ctx.staging / "letters" / "index.csv")
-                ctx.letters_index = idx
-            _promote(ctx.staging, ctx.out_dir)
-            store.stage_record(ctx, "succeeded")  # 4. after promote
-            delivery.stage(ctx)  # 5. after stage_record
+                idx = allowed.filter("letter_allowed").select(
+                    "nhs_number", pl.lit("phc_invite").alias("letter"), pl.lit("en").alias("language"),
+                    pl.lit("standard").alias("format"),
+                    (pl.lit("letters/") + pl.col("nhs_number") + pl.lit(".html")).alias("path"))
+                write_csv(idx, staging / "letters" / "index.csv")
+            _promote(staging, out)
+            totals = {"people_in_scope": summary["people_in_scope"],
+                      "health_check_cohort": summary["health_check_cohort"], "phc_six_complete": _phc_six_complete(people),
+                      "outcomes_applied": summary["flags_held_by_outcomes"]}
+            summary.update(store.record_run(run_store, run_id, as_of, flags=flags, letters_index=idx, totals=totals,
+                                            summary=summary))  # 4. after promote
+            outbox = Path(ops.outbox_dir) if ops.outbox_dir else state_dir(db_url, out) / "outbox"
+            summary["deliveries"] = delivery.deliver(  # 5. after the store record
+                out, delivery.mailboxes(world.practices), outbox, ops, history.delivered, run_id, as_of,
+                lambda line: store.record_deliveries(run_store, run_id, as_of, [line]))
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            store.record_failure(ctx, exc)
+            store.record_failure(db_url, run_id, as_of, exc)
             raise
-    return ctx
+    return MiniRun(run_id, as_of, db_url, out, flags, idx, allowed, history.last_letters, history.outcomes, summary)
 
 
 # -- services --------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from longerlives.errors import RunLockedError
 from longerlives.lock import run_lock
-from longerlives.store import dispose_all, letters_allowed, open_store
+from longerlives.store import dispose_all, open_store
 
 from .conftest import default_world, mini_run, nhs
 
@@ -24,7 +24,7 @@ def test_run_store_works_on_postgresql(tmp_path, pg_url):
     assert store.letters().height == 3
     second = mini_run(tmp_path, date(2025, 6, 1), world, db_url=pg_url)
     assert second.letters_index.height == 0  # no duplicate letter on PostgreSQL either
-    assert not letters_allowed(second)["letter_allowed"].any()
+    assert not second.allowed["letter_allowed"].any()
     from longerlives.cli import main
 
     assert main(["outcome", "record", "--db", pg_url, "--nhs-number", nhs(1), "--team", "T1",

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from longerlives.cli import main
-from longerlives.store import letters_allowed, open_store
+from longerlives.store import open_store
 
 from .conftest import default_world, flags_frame, mini_run, nhs
 
@@ -53,7 +53,7 @@ def test_second_run_on_same_day_sends_no_duplicate_letter(tmp_path):
     second = mini_run(tmp_path, date(2025, 6, 1), world)
     assert second.letters_index.height == 0
     assert second.last_letters["last_letter"].to_list() == [date(2025, 6, 1)] * 3
-    reasons = letters_allowed(second)["letter_blocked_reason"].unique().to_list()
+    reasons = second.allowed["letter_blocked_reason"].unique().to_list()
     assert reasons == ["a letter already went on 2025-06-01"]
     letters = open_store(first.db_url).letters()
     assert letters.height == 3
@@ -66,7 +66,7 @@ def test_letter_not_repeated_within_cadence_unless_something_new_is_due(tmp_path
     mini_run(tmp_path, d0, world)
     world.flags = pl.concat([world.flags, flags_frame([(nhs(3), "phc.glucose", None, "No HbA1c ever recorded")])])
     ctx = mini_run(tmp_path, d0 + timedelta(days=10), world)
-    allowed = letters_allowed(ctx)
+    allowed = ctx.allowed
     assert allowed.filter("letter_allowed")["nhs_number"].to_list() == [nhs(3)]  # new flag due
     blocked = allowed.filter(pl.col("nhs_number") == nhs(1)).row(0, named=True)
     assert blocked["letter_blocked_reason"] == ("last letter went on 2025-06-01, less than 28 days ago, "

@@ -47,28 +47,36 @@ def _hold_lock_in_another_process(target: str):
     return p
 
 
-def test_two_runs_never_overlap(tmp_path, calls):
+@pytest.fixture(scope="module")
+def tiny_extract(tmp_path_factory):
+    """A real 60-person synthetic extract (the pipeline reads it before it takes the lock)."""
+    from longerlives.cli import main
+
+    folder = tmp_path_factory.mktemp("tiny") / "extract"
+    assert main(["synth", "--patients", "60", "--seed", "3", "--out", str(folder), "--as-of", "2026-11-01"]) == 0
+    return folder
+
+
+def test_a_scheduled_run_finds_the_lock_held_by_another_process_and_skips(tmp_path, tiny_extract):
     db = f"sqlite:///{tmp_path / 'state' / 'runs.sqlite'}"
     holder = _hold_lock_in_another_process(db)
     try:
         with pytest.raises(RunLockedError):
             with run_lock(tmp_path / "state"):  # the same lock, named by its state folder
                 pass
-        # the scheduled job sees "busy" and skips without calling the pipeline
-        assert nightly_job(str(tmp_path / "x"), str(tmp_path / "out"), db) is None
-        assert calls == []
+        # the real pipeline, called by the scheduled job, sees "busy": nothing is written
+        assert nightly_job(str(tiny_extract), str(tmp_path / "out"), db) is None
+        assert not (tmp_path / "out").exists()
     finally:
         holder.kill()
         holder.wait()
-    assert nightly_job(str(tmp_path / "x"), str(tmp_path / "out"), db) is not None
-    assert len(calls) == 1
+    assert nightly_job(str(tiny_extract), str(tmp_path / "out"), db) is not None
+    assert (tmp_path / "out" / "flags.csv").exists()
 
 
-def test_run_lock_is_reentrant_in_one_thread_but_not_across_threads(tmp_path):
+def test_a_second_run_in_the_same_process_is_refused_while_the_first_holds_the_lock(tmp_path):
     errors = []
     with run_lock(tmp_path):
-        with run_lock(tmp_path):  # CLI takes it, then pipeline.run takes it again: fine
-            pass
 
         def other():
             try:
@@ -80,6 +88,9 @@ def test_run_lock_is_reentrant_in_one_thread_but_not_across_threads(tmp_path):
         t = threading.Thread(target=other)
         t.start()
         t.join()
+        with pytest.raises(RunLockedError):  # the same thread asking again is refused too: one place takes it
+            with run_lock(tmp_path):
+                pass
     assert len(errors) == 1
     with run_lock(tmp_path):  # released
         pass

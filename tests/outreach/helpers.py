@@ -1,4 +1,4 @@
-"""Hand-built people / flags frames and a RunContext for outreach, letters and worklists tests.
+"""Hand-built people / flags frames, and the real stages run over them, for outreach, letters and worklists tests.
 
 Synthetic data only: made-up names, and NHS numbers generated with a valid
 modulus-11 check digit from a counter (not real people).
@@ -6,13 +6,13 @@ modulus-11 check digit from a counter (not real people).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from longerlives.context import RunContext
 from longerlives.settings import load_settings
 
 AS_OF = date(2025, 6, 30)
@@ -111,12 +111,46 @@ def missing_flags(p: dict[str, Any]) -> list[tuple[str, str]]:
     return [(p["nhs_number"], f"phc.{e}") for e in ELEMENTS if not p[f"phc_{e}_done"]]
 
 
-def make_ctx(tmp_path: Path, people: pl.DataFrame, flags: pl.DataFrame, **kw: Any) -> RunContext:
-    ctx = RunContext(
-        run_id="2025-06-30-test", as_of=AS_OF, settings=kw.pop("settings", None) or load_settings(), codelists={},
-        extract_dir=tmp_path / "extract", out_dir=tmp_path / "out", staging=tmp_path / "staging",
-        db_url="sqlite://", engine_version="test", **kw,
-    )
-    ctx.staging.mkdir(parents=True, exist_ok=True)
-    ctx.people, ctx.flags = people, flags
-    return ctx
+@dataclass
+class StageRun:
+    """What the stages produced for one hand-built scenario (tests read these values)."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+    staging: Path
+    settings: Any
+    plans: pl.DataFrame | None = None
+    decisions: pl.DataFrame | None = None
+    letters_index: pl.DataFrame | None = None
+    files: list[str] = field(default_factory=list)
+
+
+def run_stages(tmp_path: Path, people: pl.DataFrame, flags: pl.DataFrame, *, upto: str = "worklists",
+               settings: Any = None, practices: pl.DataFrame | None = None, teams: pl.DataFrame | None = None,
+               last_letters: pl.DataFrame | None = None, contacts_known: bool = True,
+               make_pdf: bool = False) -> StageRun:
+    """outreach → letters → worklists, exactly as ``pipeline.run`` calls them, up to ``upto``."""
+    from longerlives import letters, outreach
+    from longerlives.history import LAST_LETTERS_SCHEMA
+    from longerlives.outputs.worklists import write_worklist_files
+
+    s = settings or load_settings()
+    staging = tmp_path / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    last = pl.DataFrame(schema=LAST_LETTERS_SCHEMA) if last_letters is None else last_letters
+    r = outreach.rank_and_plan(people, flags, AS_OF, s.outreach, contacts_known=contacts_known)
+    run = StageRun(r.people, r.flags, staging, s, plans=r.plans)
+    if upto == "outreach":
+        return run
+    run.decisions = letters.decide_letters(r.plans, r.people, r.flags, last, AS_OF, s.letters,
+                                           s.outreach.manual_needs, s.operations.letter_cadence_days)
+    written = letters.write_letters(run.decisions, r.people, r.flags, r.plans, practices, teams, staging, AS_OF,
+                                    s.letters, make_pdf)
+    run.letters_index = written.index
+    run.files += written.files
+    if upto == "letters":
+        return run
+    lists = write_worklist_files(r.plans, r.people, written.index, run.decisions, last, teams, staging, AS_OF,
+                                 "2025-06-30-test")
+    run.files += lists.files
+    return run

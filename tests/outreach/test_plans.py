@@ -7,14 +7,13 @@ from datetime import date
 import polars as pl
 
 from longerlives import outreach
-from tests.outreach.helpers import flags_frame, make_ctx, people_frame, person
+from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
 SAFETY = "HbA1c 52 mmol/mol on 2025-05-01 is in the diabetes range (48 or more) with no diabetes diagnosis recorded"
 
 
 def _plans(tmp_path, rows, flags):
-    ctx = make_ctx(tmp_path, people_frame(rows), flags_frame(flags))
-    outreach.stage(ctx)
+    ctx = run_stages(tmp_path, people_frame(rows), flags_frame(flags), upto="outreach")
     return {r["nhs_number"]: r for r in ctx.plans.to_dicts()}, ctx
 
 

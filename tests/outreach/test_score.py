@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from longerlives import outreach
 from longerlives.outreach.score import n_selected_by_rank, score_and_rank
 from longerlives.settings import load_settings
-from tests.outreach.helpers import AS_OF, flags_frame, make_ctx, missing_flags, people_frame, person
+from tests.outreach.helpers import AS_OF, flags_frame, missing_flags, people_frame, person, run_stages
 
 S = load_settings().outreach
 
@@ -116,18 +116,18 @@ def test_n_selected_by_rank_avoids_float_fuzz():
     assert n_selected_by_rank(0, 0.2) == 0
 
 
-def test_stage_appends_outreach_flag_and_plans(tmp_path):
+def test_outreach_appends_one_marginalised_flag_and_a_plan_for_the_strict_person(tmp_path):
     rows = [_strict_person(1), person(2)]
-    ctx = make_ctx(tmp_path, people_frame(rows), flags_frame([f for r in rows for f in missing_flags(r)]))
-    outreach.stage(ctx)
+    ctx = run_stages(tmp_path, people_frame(rows), flags_frame([f for r in rows for f in missing_flags(r)]),
+                     upto="outreach")
     f = ctx.flags.filter(pl.col("flag") == "outreach.marginalised")
     assert f.height == 1 and f["since"][0] is None
     assert f["reason"][0].startswith("Meets the strict Longer Lives definition (rank 1 of 2): no blood pressure")
     assert ctx.flags.equals(ctx.flags.sort("nhs_number", "flag"))
     assert ctx.plans["nhs_number"].to_list() == [rows[0]["nhs_number"]]
     # re-running the stage does not duplicate the flag
-    outreach.stage(ctx)
-    assert ctx.flags.filter(pl.col("flag") == "outreach.marginalised").height == 1
+    again = outreach.rank_and_plan(ctx.people, ctx.flags, AS_OF, ctx.settings.outreach)
+    assert again.flags.filter(pl.col("flag") == "outreach.marginalised").height == 1
 
 
 # ---------------------------------------------------------------- properties

@@ -11,7 +11,7 @@ import polars as pl
 
 from longerlives import letters, outreach
 from longerlives.outputs import worklists
-from tests.outreach.helpers import flags_frame, make_ctx, people_frame, person
+from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
 CONTRACT = ["priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
             "communication_needs", "language", "contact", "last_letter"]
@@ -27,17 +27,14 @@ def _ctx(tmp_path):
     rows = [strict, safety, routine, braille, no_team, pl_fallback]
     flags = [(strict["nhs_number"], f"phc.{e}") for e in ("bmi", "blood_pressure", "lipids", "glucose", "alcohol", "smoking")]
     flags += [(r["nhs_number"], "ecg.annual") for r in rows[1:]]
-    ctx = make_ctx(tmp_path, people_frame(rows), flags_frame(flags))
-    ctx.extract = SimpleNamespace(
+    ctx = run_stages(
+        tmp_path, people_frame(rows), flags_frame(flags),
         practices=pl.DataFrame({"practice_code": ["A81001"], "name": ["Test Surgery"], "phone": ["020 7946 0000"], "address": ["1 High St"]}),
         teams=pl.DataFrame({"team_code": ["CT01", "CT02"], "name": ["North Core Team", "South Core Team"],
                             "phone": ["020 7946 0999", None], "email": ["team@example.invalid", None]}),
-        rows_read={"encounters": 10},
+        last_letters=pl.DataFrame({"nhs_number": [routine["nhs_number"]], "last_letter": [date(2025, 5, 1)],
+                                   "last_letter_flags": [""]}),
     )
-    ctx.last_letters = pl.DataFrame({"nhs_number": [routine["nhs_number"]], "last_letter": [date(2025, 5, 1)]})
-    outreach.stage(ctx)
-    letters.stage(ctx)
-    worklists.stage(ctx)
     return ctx, {k: r["nhs_number"] for k, r in zip(["strict", "safety", "routine", "braille", "no_team", "pl"], rows)}
 
 
@@ -104,12 +101,9 @@ def test_csv_is_deterministic(tmp_path):
 
 
 def test_nobody_with_flags_writes_empty_outputs(tmp_path):
-    ctx = make_ctx(tmp_path, people_frame([person(1), person(2)]), flags_frame([]))
-    ctx.extract = SimpleNamespace(practices=pl.DataFrame(schema={"practice_code": pl.String}),
-                                  teams=pl.DataFrame(schema={"team_code": pl.String}), rows_read={"encounters": 1})
-    outreach.stage(ctx)
-    letters.stage(ctx)
-    worklists.stage(ctx)
+    ctx = run_stages(tmp_path, people_frame([person(1), person(2)]), flags_frame([]),
+                     practices=pl.DataFrame(schema={"practice_code": pl.String}),
+                     teams=pl.DataFrame(schema={"team_code": pl.String}))
     assert ctx.plans.height == 0 and ctx.letters_index.height == 0
     assert (ctx.staging / "letters" / "index.csv").read_text() == "nhs_number,letter,language,format,path\n"
     assert json.loads((ctx.staging / "worklists" / "plans.json").read_text())["plans"] == []

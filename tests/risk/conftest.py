@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from longerlives.paths import CONFIG_DIR
+from tests.shared_refs import REFERENCE_DIR  # ../shared beside the repository
 from longerlives.risk.inputs import required_feature_columns
 from longerlives.settings.risk import RiskSettings
 
-REFERENCE_DIR = Path("/work/shared/reference")
 AS_OF = date(2025, 6, 30)
 
 

@@ -186,7 +186,7 @@ class Register:
             raw, as_of=as_of, settings=SETTINGS.extract, codelists=CODELISTS, work_dir=self.tmp_path / "work"
         )
         assert extract.quarantine.height == 0, extract.quarantine
-        people = build_features(extract, CODELISTS, as_of, SETTINGS.features)
+        people = build_features(extract, CODELISTS, as_of, SETTINGS.features).people
         scores = pl.DataFrame(
             [{"nhs_number": k, **v} for k, v in self.scores.items()],
             schema={"nhs_number": pl.String, "qrisk3": pl.Float64, "qdiabetes": pl.Float64},
@@ -208,8 +208,12 @@ def reg(tmp_path: Path) -> Register:
     return Register(tmp_path)
 
 
-def with_rules(**changes) -> object:
-    """The default rules settings with some values changed (validated)."""
+def with_rule_params(rule_id: str, **changes) -> object:
+    """The default rules settings with some of one rule's own parameters changed (validated)."""
     data = SETTINGS.rules.model_dump()
-    data.update(changes)
-    return type(SETTINGS.rules).model_validate(data)
+    data[rule_id] = {**data[rule_id], **changes}
+    settings = type(SETTINGS.rules).model_validate(data)
+    from longerlives.rules import check_settings
+
+    check_settings(settings)
+    return settings

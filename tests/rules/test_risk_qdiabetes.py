@@ -2,10 +2,10 @@
 
 from datetime import date
 
-from tests.rules.conftest import SETTINGS, with_rules
+from tests.rules.conftest import SETTINGS, with_rule_params
 
 FLAG = "risk.qdiabetes"
-T = SETTINGS.rules.risk_qdiabetes_threshold
+T = SETTINGS.rules.rule_tables()["risk.qdiabetes"]["threshold_percent"]
 
 
 def test_score_at_the_threshold_is_flagged_and_just_below_is_not(reg):
@@ -33,5 +33,5 @@ def test_no_score_means_no_flag(reg):
 
 def test_the_threshold_is_a_setting(reg):
     p = reg.person(qdiabetes=6.0)
-    assert p in reg.flags(FLAG, settings=with_rules(risk_qdiabetes_threshold=5.6))
-    assert reg.flags(FLAG, settings=with_rules(risk_qdiabetes_threshold=6.1)) == {}
+    assert p in reg.flags(FLAG, settings=with_rule_params("risk.qdiabetes", threshold_percent=5.6))
+    assert reg.flags(FLAG, settings=with_rule_params("risk.qdiabetes", threshold_percent=6.1)) == {}

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.rules.conftest import with_rules
+from tests.rules.conftest import with_rule_params
 
 FLAG = "risk.qrisk3"
 
@@ -46,5 +46,5 @@ def test_lipid_lowering_issued_after_the_as_of_date_is_ignored(reg):
 
 def test_the_threshold_is_a_setting(reg):
     p = reg.person(qrisk3=12.0)
-    assert reg.flags(FLAG, settings=with_rules(risk_qrisk3_threshold=15)) == {}
-    assert p in reg.flags(FLAG, settings=with_rules(risk_qrisk3_threshold=12))
+    assert reg.flags(FLAG, settings=with_rule_params("risk.qrisk3", threshold_percent=15)) == {}
+    assert p in reg.flags(FLAG, settings=with_rule_params("risk.qrisk3", threshold_percent=12))

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.rules.conftest import AS_OF, with_rules
+from tests.rules.conftest import AS_OF, with_rule_params
 
 FLAG = "smoking.cessation_offer"
 QOF_MISSING = "no stop-smoking support offered, referred or declined and no stop-smoking medicine issued"
@@ -52,7 +52,7 @@ def test_cessation_medicine_issued_in_the_last_year_counts_as_an_offer(reg):
     reg.event(p, "smoker", date(2025, 1, 5))
     reg.medicine(p, "smoking_cessation_drug", date(2026, 2, 1))
     assert reg.flags(FLAG) == {}
-    assert reg.flags(FLAG, settings=with_rules(smoking_offer_definition="strict")) == {}
+    assert reg.flags(FLAG, settings=with_rule_params("smoking.cessation_offer", definition="strict")) == {}
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ def test_what_counts_as_an_offer_depends_on_the_definition_setting(reg, offer, q
     reg.event(p, "smoker", date(2025, 1, 5))
     reg.event(p, offer, date(2026, 2, 1))
     assert (p in reg.flags(FLAG)) is qof_flagged
-    strict = reg.flags(FLAG, settings=with_rules(smoking_offer_definition="strict"))
+    strict = reg.flags(FLAG, settings=with_rule_params("smoking.cessation_offer", definition="strict"))
     assert (p in strict) is strict_flagged
     if strict_flagged:
         assert strict[p]["reason"] == (

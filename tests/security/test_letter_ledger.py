@@ -9,7 +9,6 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 
@@ -27,22 +26,19 @@ PERSON = "9434765919"
 def _safety_only_night(as_of: date, db: str) -> pl.DataFrame:
     """Letter decisions for one person with a safety item and no other open flag."""
     store = open_store(db)
-    ctx = SimpleNamespace(
-        as_of=as_of,
-        settings=load_settings(),
-        flags=pl.DataFrame(schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String}),
-        plans=pl.DataFrame({"nhs_number": [PERSON], "flags": [[]], "has_safety": [True]},
-                           schema={"nhs_number": pl.String, "flags": pl.List(pl.String), "has_safety": pl.Boolean}),
-        people=pl.DataFrame({"nhs_number": [PERSON], "in_scope": [True]}),
-        last_letters=store.last_letters(),
-    )
-    decisions = letters.decide(ctx)
+    settings = load_settings()
+    flags = pl.DataFrame(schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String})
+    plans = pl.DataFrame({"nhs_number": [PERSON], "flags": [[]], "has_safety": [True]},
+                         schema={"nhs_number": pl.String, "flags": pl.List(pl.String), "has_safety": pl.Boolean})
+    people = pl.DataFrame({"nhs_number": [PERSON], "in_scope": [True]})
+    decisions = letters.decide_letters(plans, people, flags, store.last_letters(), as_of, settings.letters,
+                                       settings.outreach.manual_needs, settings.operations.letter_cadence_days)
     sent = decisions.filter(pl.col("send"))
     if sent.height:
         index = sent.select("nhs_number", pl.lit("invitation").alias("letter"), pl.lit("en").alias("language"),
                             pl.lit("standard").alias("format"), pl.lit("letters/x.html").alias("path"))
         with store.engine.begin() as conn:
-            store.record_letters(conn, index, cadence_flags(ctx.flags, ctx.plans), as_of, f"run-{as_of}")
+            store.record_letters(conn, index, cadence_flags(flags, plans), as_of, f"run-{as_of}")
     return decisions
 
 

@@ -1,34 +1,33 @@
-"""Letter cadence: nobody gets the same letter again within ``letter_cadence_days``
-(default 28) unless something new is due, and never twice on one day.
+"""Letter cadence: nobody gets a letter again within ``letter_cadence_days`` (default 28)
+unless something new is due, and never twice on one day.
 
-``letters_allowed(ctx)`` answers, for every person with open flags, whether a
-letter may be produced in this run, using ``ctx.last_letters`` loaded from the
-store by ``stage_open`` (the letters code filters on ``letter_allowed``).
+``letters_allowed(flags, last_letters, as_of, cadence_days)`` is pure: it takes the
+open flags a letter would speak to and each person's last letter (from the run
+store's ``History``, read once by the pipeline) and answers, for every person with
+open flags, whether a letter may go in this run.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
 
 import polars as pl
 
-from longerlives.store.repository import LAST_LETTERS_SCHEMA
+from longerlives.history import LAST_LETTERS_SCHEMA
 
 ALLOWED_SCHEMA = {"nhs_number": pl.String, "letter_allowed": pl.Boolean, "letter_blocked_reason": pl.String}
 
 
-def letters_allowed(ctx: Any, flags: pl.DataFrame | None = None) -> pl.DataFrame:
+def letters_allowed(flags: pl.DataFrame, last_letters: pl.DataFrame, as_of: date, cadence_days: int) -> pl.DataFrame:
     """``nhs_number, letter_allowed, letter_blocked_reason`` for everyone with open flags.
 
-    ``flags`` defaults to ``ctx.flags``; pass a subset (e.g. only flags a letter
-    speaks to) so a new non-letter flag does not count as "something new due".
+    Pass only the flags a letter speaks to, so a new non-letter flag does not count as
+    "something new due".
     """
-    flags = ctx.flags if flags is None else flags
-    cadence = int(ctx.settings.operations.letter_cadence_days)
-    as_of = ctx.as_of
-    if flags is None or flags.height == 0:
+    cadence = int(cadence_days)
+    if flags.height == 0:
         return pl.DataFrame(schema=ALLOWED_SCHEMA)
-    last = ctx.last_letters if ctx.last_letters is not None else pl.DataFrame(schema=LAST_LETTERS_SCHEMA)
+    last = last_letters
     for name, dtype in LAST_LETTERS_SCHEMA.items():
         if name not in last.columns:
             last = last.with_columns(pl.lit(None, dtype=dtype).alias(name))
