@@ -9,6 +9,7 @@ at that point (``longerlives/crashpoints.py``) in a subprocess, like ``kill -9``
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,10 +19,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from longerlives.pipeline import STAGES
 from longerlives.crashpoints import ENV, EXIT_STATUS, INSIDE
 from longerlives.outfolder import MARKER, debris
-from longerlives.pipeline import run
+from longerlives.pipeline import STAGES, run
 from longerlives.store import dispose_all, open_store
 from longerlives.synth import generate
 
@@ -76,7 +76,7 @@ def test_killed_run_leaves_old_or_complete_outputs_and_the_next_run_loses_and_re
     killed = subprocess.run(
         [sys.executable, "-m", "longerlives", "run", "--extract", str(base / "extract"), "--out", str(out),
          "--as-of", AS_OF.isoformat(), "--db", db, "--allow-future-as-of"],
-        env={**__import__("os").environ, ENV: point}, check=False, capture_output=True, text=True, cwd=REPO, timeout=600,
+        env={**os.environ, ENV: point}, check=False, capture_output=True, text=True, cwd=REPO, timeout=600,
     )
     assert killed.returncode == EXIT_STATUS, f"crash point {point} was not reached: {killed.stderr[-500:]}"
     assert "Traceback" not in killed.stderr

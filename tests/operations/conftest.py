@@ -19,8 +19,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from longerlives.store.existing import team_codes
 from longerlives.settings.operations import OperationsSettings
+from longerlives.store.existing import team_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "scripts" / "services.sh"

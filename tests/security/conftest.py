@@ -36,7 +36,8 @@ def cli(*args: str, env: dict[str, str] | None = None, umask: int | None = None)
     """Run ``python -m longerlives`` in a real process (as cron or systemd would)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "longerlives", *args], check=False, capture_output=True, text=True, env=full_env, cwd=REPO,
+        [sys.executable, "-m", "longerlives", *args], check=False, capture_output=True, text=True, env=full_env,
+        cwd=REPO,
         timeout=600, preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
     )
 

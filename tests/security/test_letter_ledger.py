@@ -78,7 +78,8 @@ def test_killed_between_the_output_swap_and_the_store_write_the_next_day_repeats
     killed = subprocess.run(
         [sys.executable, "-m", "longerlives", "run", "--extract", str(extract), "--out", str(out),
          "--as-of", AS_OF.isoformat(), "--db", db, "--allow-future-as-of"],
-        env={**os.environ, ENV: "store_record.start"}, check=False, capture_output=True, text=True, cwd=REPO, timeout=600,
+        env={**os.environ, ENV: "store_record.start"}, check=False, capture_output=True, text=True, cwd=REPO,
+        timeout=600,
     )
     assert killed.returncode == EXIT_STATUS
     went_out = set(pl.read_csv(out / "letters" / "index.csv", infer_schema=False)["nhs_number"].to_list())
@@ -111,7 +112,8 @@ def test_killed_before_the_swap_the_run_is_marked_abandoned_and_its_staging_remo
     killed = subprocess.run(
         [sys.executable, "-m", "longerlives", "run", "--extract", str(extract), "--out", str(out),
          "--as-of", AS_OF.isoformat(), "--db", db, "--allow-future-as-of"],
-        env={**os.environ, ENV: "letters.rendered"}, check=False, capture_output=True, text=True, cwd=REPO, timeout=600,
+        env={**os.environ, ENV: "letters.rendered"}, check=False, capture_output=True, text=True, cwd=REPO,
+        timeout=600,
     )
     assert killed.returncode == EXIT_STATUS
     assert [p.name for p in tmp_path.iterdir() if ".staging-" in p.name]  # the debris a kill leaves
