@@ -56,7 +56,7 @@ from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.recovery import recover
 from longerlives.settings import Settings, load_settings
-from longerlives.store.existing import team_codes
+from longerlives.store.existing import check_store_url, team_codes
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
@@ -156,6 +156,7 @@ def run(
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
     if db_url is None:
         db_url = default_db_url(out_dir)
+    check_store_url(db_url)
     state = state_dir(db_url, out_dir)
     state.mkdir(parents=True, exist_ok=True)
 

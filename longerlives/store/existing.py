@@ -80,3 +80,17 @@ def team_codes(people: pl.DataFrame, teams: pl.DataFrame | None) -> list[str]:
     if teams is not None and "team_code" in teams.columns:
         codes |= {str(c) for c in teams["team_code"].drop_nulls().unique().to_list()}
     return sorted(codes)
+
+
+def check_store_url(url: str) -> None:
+    """``StoreError`` unless ``url`` is a database URL (before anything is locked or created:
+    a bad ``--db`` once made a lock folder named after it in the working directory)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - sqlalchemy raises ArgumentError (and ValueError for bad ports)
+        parsed = None
+    if parsed is None or "://" not in url:
+        raise StoreError("the run store URL is not valid; expected sqlite:////path/runs.sqlite or "
+                         "postgresql+psycopg://user@host/db")

@@ -27,7 +27,7 @@ from longerlives.errors import (
 )
 from longerlives.outfolder import MARKER, out_lock
 from longerlives.pipeline import run
-from tests.security.conftest import AS_OF, cli, rewrite_csv_column, run_args
+from tests.security.conftest import AS_OF, REPO, cli, rewrite_csv_column, run_args
 
 
 def _one_clear_message(proc: subprocess.CompletedProcess[str]) -> str:
@@ -211,6 +211,7 @@ def test_bad_or_unreachable_database_is_one_message_with_the_store_exit_code(
                "--db", url)
     assert proc.returncode == code, proc.stderr
     assert "run store" in _one_clear_message(proc)
+    assert not (REPO / url).exists() and not (tmp_path / "out").exists()  # nothing made, not even a lock
 
 
 def _in_namespace(script: str) -> subprocess.CompletedProcess[str]:
