@@ -248,9 +248,10 @@ def _produce(
         evaluated = rules.evaluate(people, as_of, s.rules)
         flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
         held_by_outcomes = evaluated.flags.height - flags.height
+        people = evaluated.people.join(rules.safety_items(flags), on="nhs_number", how="left")
     with clock.stage("outreach"):
         reached = outreach.rank_and_plan(
-            evaluated.people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
+            people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
         )
         people, flags, plans = reached.people, reached.flags, reached.plans
     with clock.stage("outputs"):

@@ -1,4 +1,4 @@
-"""flags.csv, patients.csv and quarantine.csv exactly as run-outputs-v1.md names them."""
+"""flags.csv, patients.csv and quarantine.csv exactly as run-outputs-v2.md names them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import polars as pl
 from longerlives.extract.validate import QUARANTINE_COLUMNS
 from longerlives.outputs.csvfile import write_csv
 
-FLAGS_COLUMNS = ["nhs_number", "practice_code", "core_team", "flag", "since", "reason"]
+FLAGS_COLUMNS = ["nhs_number", "practice_code", "core_team", "flag", "since", "reason", "urgency"]
 PATIENTS_COLUMNS = [
     "nhs_number",
     "practice_code",

@@ -1,5 +1,6 @@
-"""Per-practice exports (run-outputs-v1): ``exports/<practice_code>/flags.csv`` — the
-rows of flags.csv for that practice's patients only, same columns and order — and
+"""Per-practice exports (run-outputs-v2): ``exports/<practice_code>/flags.csv`` — the
+rows of flags.csv for that practice's patients only, same columns, safety flags first by
+urgency (same_day, soon, then routine) — and
 ``exports/<practice_code>/bundle.json``, a FHIR R4 Bundle with one Flag per row.
 
 Every practice in the practices table and every practice with a patient in scope
@@ -25,6 +26,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice, write_risk_disclaimer
 from longerlives.outputs.csvfile import write_csv
+from longerlives.rules._spec import URGENCY_ORDER
 from longerlives.settings.operations import OperationsSettings
 from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
 
@@ -67,7 +69,13 @@ def practice_codes(rows: pl.DataFrame, practices: pl.DataFrame | None, people: p
 def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str,
                           sample: int = 0) -> dict[str, Any]:
     """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
-    mine = rows.filter(pl.col("practice_code") == practice).select(FLAGS_COLUMNS).sort("nhs_number", "flag")
+    # safety flags first, by urgency (same_day, soon, routine), then NHS number and flag (run-outputs-v2.md)
+    mine = (
+        rows.filter(pl.col("practice_code") == practice)
+        .with_columns(pl.col("urgency").replace_strict(URGENCY_ORDER, default=9, return_dtype=pl.Int8).alias("_u"))
+        .sort("_u", "nhs_number", "flag")
+        .select(FLAGS_COLUMNS)
+    )
     folder = base / practice
     csv_path = write_csv(mine, folder / "flags.csv")
     check_rows(mine, practice)  # every Flag, vectorised

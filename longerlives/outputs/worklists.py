@@ -1,7 +1,7 @@
 """worklists/<team_code>.csv and .html per core team, unallocated.csv, plans.json.
 
-One row per person with open flags (or a safety item) — safety items first, then
-most marginalised first (rank 1 = most), then NHS number. Contract columns
+One row per person with open flags — ``same_day`` first, then ``soon``, then most
+marginalised first (rank 1 = most), then NHS number. Contract columns
 (run-outputs-v1.md) come first; extra columns help the team act.
 """
 
@@ -18,10 +18,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.paths import TEMPLATES_DIR
+from longerlives.rules._spec import URGENCY_ORDER
 
 WORKLIST_COLUMNS = [
     "priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
-    "communication_needs", "language", "contact", "last_letter",
+    "communication_needs", "language", "contact", "last_letter", "urgency",
 ]
 EXTRA_COLUMNS = [
     "marginalisation_rank", "marginalisation_score", "outreach_reasons", "lead", "channel",
@@ -84,9 +85,10 @@ def worklist_rows(
         language.alias("language"),
         contact.alias("contact"),
         pl.col("reasonable_adjustments").list.join("; "),
-    ).sort(
-        ["team", "has_safety", "marginalisation_rank", "nhs_number"],
-        descending=[False, True, False, False], nulls_last=True,
+    ).with_columns(
+        pl.col("urgency").replace_strict(URGENCY_ORDER, default=9, return_dtype=pl.Int8).alias("_u")
+    ).sort(  # same_day first, then soon, then the rest by marginalisation rank (run-outputs-v2.md)
+        ["team", "_u", "marginalisation_rank", "nhs_number"], nulls_last=True,
     )
     w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
     return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)

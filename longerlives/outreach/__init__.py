@@ -6,9 +6,7 @@ and ``outreach_reasons`` to the people, appends an ``outreach.marginalised`` fla
 everyone selected, and builds the engagement plans (one per person with open flags or
 a safety item).
 
-``safety_items`` on the people comes from ``longerlives/rules/safety.py``
-(joined by the pipeline before this stage); when it is absent nobody has a
-safety item and a warning is logged.
+Safety items are the ``safety.*`` flags (registered rules); plans put them first.
 """
 
 from __future__ import annotations
@@ -19,13 +17,13 @@ from datetime import date
 
 import polars as pl
 
+from longerlives.rules._spec import FLAG_SCHEMA
 from longerlives.settings.outreach import OutreachSettings
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
 from longerlives.outreach.score import OUT_COLUMNS, score_and_rank
 
 log = logging.getLogger(__name__)
-FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String}
 
 
 def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
@@ -43,6 +41,7 @@ def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
         pl.lit(OUTREACH_FLAG).alias("flag"),
         pl.lit(None, dtype=pl.Date).alias("since"),
         pl.format("{}: {}", prefix, pl.col("outreach_reasons").fill_null("no signal recorded")).alias("reason"),
+        pl.lit("routine").alias("urgency"),
     ).cast(FLAG_SCHEMA)
 
 
@@ -65,9 +64,6 @@ def rank_and_plan(
     ``contacts_known`` is False when the extract carried no encounters at all (contacts
     unknown, not absent): contact signals are then not scored."""
     people = people.drop([c for c in OUT_COLUMNS if c in people.columns])
-    if "safety_items" not in people.columns:
-        log.warning("outreach: no safety_items column on people; plans carry no safety items")
-        people = people.with_columns(pl.lit(None, dtype=pl.String).alias("safety_items"))
     if not contacts_known:
         log.warning("outreach: extract has no encounters; contact signals not scored, strict = no check elements only")
     people = score_and_rank(people, flags, as_of, settings, contacts_known=contacts_known)

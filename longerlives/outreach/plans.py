@@ -1,4 +1,4 @@
-"""Engagement plans: one per person with open flags or a safety item (vectorised).
+"""Engagement plans: one per person with open flags, safety flags included (vectorised).
 
 A plan is: ordered actions (safety items first, then what one appointment can
 cover together, then screening, then lifestyle support), a suggested lead (first
@@ -16,21 +16,29 @@ import polars as pl
 from longerlives.dates import months_before
 from longerlives.outreach.items import GROUP_LEADS, GROUPS, OUTREACH_FLAG, flag_items_frame
 from longerlives.outreach.score import col
+from longerlives.rules._spec import URGENCY_ORDER
 from longerlives.settings.outreach import OutreachSettings
 
 PLAN_COLUMNS = (
-    "nhs_number", "practice_code", "core_team", "has_safety", "safety", "flags", "actions", "lead", "lead_why",
+    "nhs_number", "practice_code", "core_team", "urgency", "has_safety", "safety", "flags", "actions", "lead", "lead_why",
     "channel", "manual_needs", "reasonable_adjustments", "language", "interpreter_required", "outreach",
     "outreach_strict", "marginalisation_rank", "marginalisation_score", "outreach_reasons",
 )
 
 
-def safety_list(people: pl.DataFrame) -> pl.Expr:
-    """``safety_items`` (';'-separated, written by rules/safety.py) as a clean list."""
-    raw = col(people, "safety_items", pl.String)
-    return (
-        raw.fill_null("").str.split(";")
-        .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
+def safety_and_urgency(flags: pl.DataFrame) -> pl.DataFrame:
+    """Per person with open flags: ``safety`` (the reasons of their ``safety.*`` flags, most
+    urgent first) and ``urgency`` (the most urgent of all their flags)."""
+    ranked = flags.with_columns(pl.col("urgency").replace_strict(URGENCY_ORDER, return_dtype=pl.Int8).alias("_u"))
+    safety = (
+        ranked.filter(pl.col("flag").str.starts_with("safety.")).sort("nhs_number", "_u", "flag")
+        .group_by("nhs_number", maintain_order=True).agg(pl.col("reason").alias("safety"))
+    )
+    most = ranked.group_by("nhs_number").agg(pl.col("_u").min())
+    names = {v: k for k, v in URGENCY_ORDER.items()}
+    return most.join(safety, on="nhs_number", how="left").select(
+        "nhs_number", pl.col("safety").fill_null([]),
+        pl.col("_u").replace_strict(names, return_dtype=pl.String).alias("urgency"),
     )
 
 
@@ -113,12 +121,12 @@ def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Expr:
 
 
 def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings) -> pl.DataFrame:
-    """One row per in-scope person with an open flag or a safety item, sorted by NHS number."""
-    p = people.filter(pl.col("in_scope")).with_columns(safety_list(people).alias("safety"), needs_list(people).alias("_needs"))
-    p = p.with_columns((pl.col("safety").list.len() > 0).alias("has_safety"))
+    """One row per in-scope person with an open flag (safety flags included), sorted by NHS number."""
+    p = people.filter(pl.col("in_scope")).with_columns(needs_list(people).alias("_needs"))
     flag_lists = flags.sort("flag").group_by("nhs_number").agg(pl.col("flag").alias("flags"))
-    p = p.join(flag_lists, on="nhs_number", how="left").filter(pl.col("flags").is_not_null() | pl.col("has_safety"))
-    p = p.with_columns(pl.col("flags").fill_null([])).join(_group_actions(flags), on="nhs_number", how="left")
+    p = p.join(flag_lists, on="nhs_number", how="inner").join(safety_and_urgency(flags), on="nhs_number", how="left")
+    p = p.with_columns((pl.col("safety").list.len() > 0).alias("has_safety"))
+    p = p.join(_group_actions(flags), on="nhs_number", how="left")
     engage = pl.when(pl.col("flags").list.contains(OUTREACH_FLAG) & pl.col("_a_appointment").is_null()
                      & pl.col("_a_screening").is_null() & pl.col("_a_lifestyle").is_null()).then(
         pl.lit("Engagement contact: check in and offer support"))

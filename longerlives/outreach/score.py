@@ -17,7 +17,7 @@ import polars as pl
 
 from longerlives.dates import months_before
 from longerlives.outreach.items import ELEMENT_WORDS, FLAG_ITEMS
-from longerlives.rules.safety import ATTENDANCE_COLUMNS, usc_not_attended
+from longerlives.rules.safety_usc_not_attended import ATTENDANCE_COLUMNS, usc_not_attended
 from longerlives.settings.outreach import OutreachSettings
 
 OUT_COLUMNS = (

@@ -34,13 +34,16 @@ RULE_MODULES = (
     "phc_smoking",
     "risk_qdiabetes",
     "risk_qrisk3",
+    "safety_bp_severe",
+    "safety_diabetes_range_undiagnosed",
+    "safety_usc_not_attended",
     "screening_bowel",
     "screening_breast",
     "screening_cervical",
     "smoking_cessation_offer",
 )
 # Modules in this package that are not rules (shared shapes and helpers).
-NOT_RULES = ("annual_health_check", "catalogue", "safety")
+NOT_RULES = ("annual_health_check", "catalogue")
 
 
 def _load(name: str) -> Rule:
@@ -124,7 +127,12 @@ def evaluate_all(
     _check_columns(people, settings)
     people = with_optional_concepts(people, optional_concepts(settings))
     in_scope = people.filter(pl.col("in_scope"))
-    frames = [rule.evaluate(in_scope, as_of, settings) for rule in (REGISTRY if rules is None else rules)]
+    frames = []
+    for rule in REGISTRY if rules is None else rules:
+        frame = rule.evaluate(in_scope, as_of, settings)
+        if "urgency" not in frame.collect_schema().names():  # the rule's declared urgency
+            frame = frame.with_columns(pl.lit(rule.spec.urgency).alias("urgency"))
+        frames.append(frame.select(FLAG_COLUMNS))
     if not frames:
         return pl.DataFrame(schema=FLAG_SCHEMA)
     out = pl.concat(pl.collect_all(frames), how="vertical_relaxed")
@@ -133,22 +141,33 @@ def evaluate_all(
 
 @dataclass(frozen=True)
 class Evaluated:
-    """The rules stage's result: people with the health-check columns and safety items
-    added, and every open flag (FLAG_SCHEMA), sorted by NHS number then flag."""
+    """The rules stage's result: people with the health-check columns added, and every
+    open flag (FLAG_SCHEMA, ``safety.*`` flags included), sorted by NHS number then flag."""
 
     people: pl.DataFrame
     flags: pl.DataFrame
 
 
 def evaluate(people: pl.DataFrame, as_of: date, settings: RulesSettings) -> Evaluated:
-    """The rules stage: health-check columns, safety items, then every registered rule."""
+    """The rules stage: health-check columns, then every registered rule."""
     from longerlives.rules.annual_health_check import add_health_check_columns
-    from longerlives.rules.safety import safety_items
 
     people = add_health_check_columns(people, as_of, settings)
-    safety = safety_items(people.lazy().filter(pl.col("in_scope")), as_of, settings).collect()
-    people = people.join(safety, on="nhs_number", how="left")
     return Evaluated(people, evaluate_all(people.lazy(), as_of, settings))
+
+
+def safety_items(flags: pl.DataFrame) -> pl.DataFrame:
+    """``nhs_number, safety_items``: each person's open ``safety.*`` reasons, most urgent first,
+    joined by "; " (a readable column for patients.csv; plans read the flags themselves)."""
+    from longerlives.rules._spec import URGENCY_ORDER
+
+    safety = flags.filter(pl.col("flag").str.starts_with("safety."))
+    return (
+        safety.with_columns(pl.col("urgency").replace_strict(URGENCY_ORDER, return_dtype=pl.Int8).alias("_u"))
+        .sort("nhs_number", "_u", "flag")
+        .group_by("nhs_number", maintain_order=True)
+        .agg(pl.col("reason").str.join("; ").alias("safety_items"))
+    )
 
 
 def rule_by_id(flag_id: str) -> Rule:
@@ -158,4 +177,4 @@ def rule_by_id(flag_id: str) -> Rule:
     raise KeyError(f"no rule with id {flag_id!r}")
 
 
-__all__ = ["Evaluated", "evaluate", "FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]
+__all__ = ["Evaluated", "evaluate", "safety_items", "check_settings", "rule_params", "optional_concepts", "FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]

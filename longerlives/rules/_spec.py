@@ -24,13 +24,15 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel
 
-FLAG_COLUMNS = ("nhs_number", "flag", "since", "reason")
-FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String}
+FLAG_COLUMNS = ("nhs_number", "flag", "since", "reason", "urgency")
+FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String, "urgency": pl.String}
+URGENCY_ORDER = {"same_day": 0, "soon": 1, "routine": 2}  # most urgent first
 
 
 Urgency = Literal["same_day", "soon", "routine"]
 PlanGroup = Literal["safety", "appointment", "screening", "lifestyle"]
 PLAN_GROUPS: tuple[PlanGroup, ...] = ("safety", "appointment", "screening", "lifestyle")
+URGENCIES: tuple[Urgency, ...] = ("same_day", "soon", "routine")
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,16 @@ class Rule:
     module: str
 
 
-def flags(frame: pl.LazyFrame, flag_id: str, since: pl.Expr, reason: pl.Expr) -> pl.LazyFrame:
-    """Shape rows already filtered to people with the gap into FLAG_COLUMNS."""
-    return frame.select(
+def flags(frame: pl.LazyFrame, flag_id: str, since: pl.Expr, reason: pl.Expr, urgency: pl.Expr | None = None
+          ) -> pl.LazyFrame:
+    """Shape rows already filtered to people with the gap into flag rows. Without ``urgency``
+    the registry gives every row the rule's declared ``RULE.urgency``."""
+    cols = [
         pl.col("nhs_number"),
         pl.lit(flag_id).alias("flag"),
         since.cast(pl.Date).alias("since"),
         reason.cast(pl.String).alias("reason"),
-    )
+    ]
+    if urgency is not None:
+        cols.append(urgency.cast(pl.String).alias("urgency"))
+    return frame.select(cols)

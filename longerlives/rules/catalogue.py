@@ -50,11 +50,10 @@ the abnormal result, or empty when not knowable.
   age 11 is ignored. `smoking_offer_definition` = `qof` (offer, referral, decline or
   medicine) or `strict` (referral or medicine only).
 * **followup.hba1c** follows the contract: a diabetes prevention referral silences it even
-  at 48 or more; the HbA1c safety item is not silenced by a referral.
+  at 48 or more; `safety.diabetes_range_undiagnosed` is not silenced by a referral.
 * **Risk flags** need a computed score: people whose score cannot be computed get none.
-* **Safety items** (`longerlives.rules.safety`, not flags): an urgent suspected cancer
-  referral with no 2-week-wait or outpatient attendance on or after it (recent, or older
-  than the window); HbA1c in the diabetes range without a diabetes diagnosis; BP 180/120+.
+* **Safety flags** (`safety.*`, run-outputs-v2.md) carry an urgency (`same_day` or `soon`)
+  and head every plan, worklist and practice export; every other flag is `routine`.
 
 ## Known weaknesses
 

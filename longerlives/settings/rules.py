@@ -2,7 +2,7 @@
 rule's own parameters.
 
 Values every rule module reads in common (the health-check look-back and elements, the
-diagnoses that silence follow-ups, the follow-up look-back, safety items) are fields
+diagnoses that silence follow-ups, the follow-up look-back) are fields
 here. A threshold or window that belongs to one rule lives in that rule's own table,
 ``["<flag id>"]`` in config/rules.toml, and is typed by the rule module's ``Params``
 model (``RULE.params``); ``RulesSettings.params(rule_id, Params)`` returns it. Each key
@@ -48,15 +48,6 @@ class RulesSettings(BaseModel):
     # Follow-ups of abnormal results: the look-back shared by every followup.* rule
     followup_months: int = Field(ge=1, le=36)
     followup_source: str
-
-    # Safety items
-    usc_window_weeks: int = Field(ge=1, le=52)
-    usc_source: str
-    safety_hba1c_threshold: float
-    safety_bp_systolic: float
-    safety_bp_diastolic: float
-    safety_months: int = Field(ge=1, le=36)
-    safety_source: str
 
     @field_validator("phc_elements")
     @classmethod

@@ -13,7 +13,11 @@ from tests.functional.conftest import AS_OF
 def test_run_writes_contract_files_with_contract_columns(full_run):
     out, _ = full_run
     flags = pl.read_csv(out / "flags.csv", infer_schema=False)
-    assert flags.columns == ["nhs_number", "practice_code", "core_team", "flag", "since", "reason"]
+    assert flags.columns == ["nhs_number", "practice_code", "core_team", "flag", "since", "reason", "urgency"]
+    assert set(flags["urgency"]) <= {"same_day", "soon", "routine"}
+    safety = flags.filter(pl.col("flag").str.starts_with("safety."))
+    assert safety.height > 0 and set(safety["urgency"]) <= {"same_day", "soon"}  # run-outputs-v2: never routine
+    assert set(flags.filter(~pl.col("flag").str.starts_with("safety."))["urgency"]) == {"routine"}
     patients = pl.read_csv(out / "patients.csv", infer_schema=False)
     assert patients.columns[:15] == [
         "nhs_number", "practice_code", "core_team", "age", "health_check_cohort", "phc_elements_done",

@@ -18,7 +18,7 @@ from tests.shared_refs import CONTRACT_V2
 ROOT = Path(__file__).resolve().parents[2]
 RULES_DIR = ROOT / "longerlives" / "rules"
 CONTRACT = CONTRACT_V2
-REVIEW_CHECK_DATE = date(2026, 11, 22)  # fixed, so the suite does not depend on the clock
+REVIEW_CHECK_DATE = date(2026, 12, 1)  # fixed, so the suite does not depend on the clock
 
 # run-outputs-v2.md flag table, minus outreach.marginalised (set by the outreach stage).
 CONTRACT_FLAGS = {
@@ -26,11 +26,12 @@ CONTRACT_FLAGS = {
     "ecg.annual", "screening.cervical", "screening.breast", "screening.bowel",
     "smoking.cessation_offer", "risk.qrisk3", "risk.qdiabetes",
     "followup.blood_pressure", "followup.bmi", "followup.hba1c", "followup.alcohol",
+    "safety.bp_severe", "safety.diabetes_range_undiagnosed", "safety.usc_not_attended",
 }
 # v2 flags not built yet (issue 11): this set may only shrink.
 NOT_YET_BUILT = {
     "followup.hypertension_control", "statin.indicated", "lithium.monitoring",
-    "safety.bp_severe", "safety.diabetes_range_undiagnosed", "safety.usc_not_attended", "safety.screening_abnormal",
+    "safety.screening_abnormal",
 }
 IDS = [r.spec.id for r in REGISTRY]
 
@@ -87,7 +88,7 @@ def test_settings_keys_named_by_a_rule_exist(rule):
             value = value[part]
 
 
-@pytest.mark.parametrize("module", sorted(rule_module_files() | {"_helpers", "_phc", "_screening", "safety"}))
+@pytest.mark.parametrize("module", sorted(rule_module_files() | {"_helpers", "_phc", "_screening"}))
 def test_rule_code_is_small_and_has_no_clock_or_io(module):
     text = (RULES_DIR / f"{module}.py").read_text(encoding="utf-8")
     assert len(text.splitlines()) < 150

@@ -56,9 +56,10 @@ def people_frame(rows: list[tuple]) -> pl.DataFrame:
 
 
 def flags_frame(rows: list[tuple]) -> pl.DataFrame:
-    """rows: (nhs, flag, since|None, reason)."""
+    """rows: (nhs, flag, since|None, reason[, urgency]); urgency defaults to routine."""
+    rows = [(*r, "routine") if len(r) == 4 else r for r in rows]
     return pl.DataFrame(rows, schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date,
-                                      "reason": pl.String}, orient="row")
+                                      "reason": pl.String, "urgency": pl.String}, orient="row")
 
 
 PRACTICES = pl.DataFrame({"practice_code": ["A81001", "B82002", "C83003"], "name": ["One", "Two", "Three"],

@@ -99,12 +99,31 @@ def people_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String, "urgency": pl.String}
+
+
 def flags_frame(rows: list[tuple[str, str]]) -> pl.DataFrame:
     return pl.DataFrame(
         {"nhs_number": [r[0] for r in rows], "flag": [r[1] for r in rows],
-         "since": [None] * len(rows), "reason": ["test reason"] * len(rows)},
-        schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String},
+         "since": [None] * len(rows), "reason": ["test reason"] * len(rows), "urgency": ["routine"] * len(rows)},
+        schema=FLAG_SCHEMA,
     )
+
+
+def safety_flags(people: pl.DataFrame) -> pl.DataFrame:
+    """The ``safety.*`` flags a hand-built person's ``safety_items`` text stands for ("; "-separated
+    items; "Blood pressure ..." → safety.bp_severe, same_day; "HbA1c ..." → the diabetes-range flag;
+    anything else → the cancer referral flag; both soon)."""
+    rows = []
+    for nhs, text in people.select("nhs_number", "safety_items").iter_rows():
+        for item in (text or "").split("; "):
+            if not item.strip():
+                continue
+            flag, urgency = (("safety.bp_severe", "same_day") if item.startswith("Blood pressure")
+                             else ("safety.diabetes_range_undiagnosed", "soon") if item.startswith("HbA1c")
+                             else ("safety.usc_not_attended", "soon"))
+            rows.append({"nhs_number": nhs, "flag": flag, "since": None, "reason": item, "urgency": urgency})
+    return pl.DataFrame(rows, schema=FLAG_SCHEMA)
 
 
 def missing_flags(p: dict[str, Any]) -> list[tuple[str, str]]:
@@ -138,6 +157,7 @@ def run_stages(tmp_path: Path, people: pl.DataFrame, flags: pl.DataFrame, *, upt
     staging = tmp_path / "staging"
     staging.mkdir(parents=True, exist_ok=True)
     last = pl.DataFrame(schema=LAST_LETTERS_SCHEMA) if last_letters is None else last_letters
+    flags = pl.concat([flags, safety_flags(people)]).sort("nhs_number", "flag")
     r = outreach.rank_and_plan(people, flags, AS_OF, s.outreach, contacts_known=contacts_known)
     run = StageRun(r.people, r.flags, staging, s, plans=r.plans)
     if upto == "outreach":

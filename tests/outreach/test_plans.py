@@ -17,14 +17,15 @@ def _plans(tmp_path, rows, flags):
     return {r["nhs_number"]: r for r in ctx.plans.to_dicts()}, ctx
 
 
-def test_actions_are_ordered_safety_appointment_screening_lifestyle(tmp_path):
+def test_actions_are_ordered_safety_most_urgent_first_then_appointment_screening_lifestyle(tmp_path):
     a = person(1, safety_items=f"{SAFETY}; Blood pressure 185/100 on 2025-06-01")
     n = a["nhs_number"]
     flags = [(n, f) for f in ("smoking.cessation_offer", "screening.bowel", "ecg.annual", "phc.lipids", "followup.bmi", "followup.hba1c")]
     plans, _ = _plans(tmp_path, [a], flags)
+    assert plans[n]["urgency"] == "same_day"
     assert plans[n]["actions"] == [
+        "Safety: Blood pressure 185/100 on 2025-06-01",  # same_day before soon
         f"Safety: {SAFETY}",
-        "Safety: Blood pressure 185/100 on 2025-06-01",
         "One appointment to cover: lipids blood test, 12-lead ECG, act on raised HbA1c (repeat; diabetes prevention referral)",
         "Screening: bowel screening kit",
         "Lifestyle support: offer stop-smoking support, offer weight management",

@@ -194,13 +194,14 @@ class Register:
         people = people.join(scores, on="nhs_number", how="left")
         return add_health_check_columns(people, as_of, SETTINGS.rules)
 
-    def flags(self, flag_id: str, as_of: date = AS_OF, settings=None) -> dict[str, dict]:
+    def flags(self, flag_id: str, as_of: date = AS_OF, settings=None, with_urgency: bool = False) -> dict[str, dict]:
         """nhs_number → {"since", "reason"} for one rule, through ``evaluate_all``."""
         rules_settings = settings or SETTINGS.rules
         out = evaluate_all(self.people(as_of).lazy(), as_of, rules_settings, rules=[rule_by_id(flag_id)])
         assert out["flag"].unique().to_list() in ([], [flag_id])
         assert out["nhs_number"].is_unique().all(), "one row per person"
-        return {r["nhs_number"]: {"since": r["since"], "reason": r["reason"]} for r in out.iter_rows(named=True)}
+        keys = ("since", "reason", "urgency") if with_urgency else ("since", "reason")
+        return {r["nhs_number"]: {k: r[k] for k in keys} for r in out.iter_rows(named=True)}
 
 
 @pytest.fixture
