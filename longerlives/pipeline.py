@@ -51,6 +51,7 @@ from longerlives.outputs.core import (
     write_risk_disclaimer,
 )
 from longerlives.outputs.exports import write_exports
+from longerlives.outputs.urgency import person_urgency
 from longerlives.outputs.worklists import write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
@@ -262,6 +263,7 @@ def _produce(
             write_risk_disclaimer(staging),
         ]
         core_files = [str(f.relative_to(staging)) for f in files]
+        urgency = person_urgency(flags)
     with clock.stage("letters"):
         decisions = letters.decide_letters(
             plans, people, flags, history.last_letters, as_of, s.letters, s.outreach.manual_needs,
@@ -269,11 +271,12 @@ def _produce(
         )
         written = letters.write_letters(
             decisions, people, flags, plans, extract.practices, extract.teams, staging, as_of, s.letters, make_pdf,
-            previous_out=out_dir, last_letters=history.last_letters,
+            urgency=urgency, previous_out=out_dir, last_letters=history.last_letters,
         )
     with clock.stage("worklists"):
         lists = write_worklist_files(
-            plans, people, written.index, decisions, history.last_letters, extract.teams, staging, as_of, run_id
+            plans, people, written.index, decisions, history.last_letters, extract.teams, staging, as_of, run_id,
+            urgency=urgency,
         )
     with clock.stage("exports"):
         exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
@@ -283,7 +286,7 @@ def _produce(
         "outreach": reached.summary,
         "letters": written.summary,
         "worklists": {"rows": lists.rows, "teams": lists.teams},
-        "exports": {"practices": len(exported.practices), "rows": exported.rows},
+        "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
     return _Produced(people, flags, written.index, (*core_files, *written.files, *lists.files, *exported.files),
                      summary, cadence_flags(flags, plans))

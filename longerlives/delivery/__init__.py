@@ -96,7 +96,7 @@ def deliver(
                 continue
             try:
                 if channel == "mesh":
-                    ids = send_export(client, folder, str(mailbox), practice, as_of, run_id, ops.mesh.workflow_id)
+                    ids = send_export(client, folder, str(mailbox), practice, as_of, run_id, ops.mesh.workflow_id or "")
                     message_id, detail = ";".join(ids), None
                 else:
                     path = deliver_to_outbox(folder, outbox, practice, as_of, run_id)

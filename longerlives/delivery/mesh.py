@@ -21,6 +21,9 @@ def mesh_client(settings: MeshSettings):  # noqa: ANN201
 
     if not settings.url or not settings.mailbox:
         raise MeshNotConfigured("MESH is not configured ([operations.mesh] url and mailbox)")
+    if not settings.workflow_id:
+        raise MeshNotConfigured("MESH workflow id not set ([operations.mesh] workflow_id: the id NHS England "
+                                "issues for this flow; see docs/operations.md)")
     password = os.environ.get(settings.password_env)
     if not password:
         raise MeshNotConfigured(f"MESH password not set (environment variable {settings.password_env})")

@@ -25,9 +25,9 @@ import polars as pl
 
 from longerlives.crashpoints import crash_point
 from longerlives.letters.cadence import letters_allowed
-from longerlives.letters.choose import choose_letters
+from longerlives.letters.choose import choose_letters, usable_templates
 from longerlives.letters.ledger import cadence_flags, carry_forward
-from longerlives.letters.render import available_templates, clinrisk_disclaimer, environment, letter_rows, render_all, write_pdfs
+from longerlives.letters.render import available_templates, environment, letter_rows, render_all, write_pdfs
 from longerlives.outputs.csvfile import write_csv
 from longerlives.settings.letters import LetterSettings
 
@@ -60,7 +60,7 @@ def decide_letters(
     After who-can-get-a-letter (``choose.py``), the letter cadence applies: no letter
     again within the cadence unless something new is due, and never twice on one day.
     """
-    decisions = choose_letters(plans, people, available_templates(), settings, manual_needs)
+    decisions = choose_letters(plans, people, usable_templates(available_templates(), settings), settings, manual_needs)
     covered = cadence_flags(flags, plans)  # safety letters are covered by the cadence too (issue 12)
     if covered.height == 0:
         return decisions
@@ -90,19 +90,20 @@ def write_letters(
     as_of: date,
     settings: LetterSettings,
     make_pdf: bool = False,
+    urgency: pl.DataFrame | None = None,
     previous_out: Path | None = None,
     last_letters: pl.DataFrame | None = None,
 ) -> LettersWritten:
     """Render the letters decided on into ``out_dir/letters/`` with their index.
 
+    ``urgency``: ``nhs_number, urgency`` per person (``longerlives.outputs.urgency.person_urgency``):
+    a ``same_day`` letter asks the person to phone today, ``soon`` within two weeks. No letter
+    shows a risk score or licence text (run-outputs-v2).
+
     ``previous_out`` and ``last_letters``: a same-day rerun keeps the letters the store says
-    were issued today, copied from the current outputs (``ledger.carry_forward``)."""
-    disclaimer = clinrisk_disclaimer() if settings.show_risk_scores else None
-    rows = letter_rows(
-        decisions, people, flags, plans, practices, teams,
-        show_risk=settings.show_risk_scores and disclaimer is not None,
-    )
-    paths = render_all(rows, out_dir, as_of, settings, env=environment(), disclaimer=disclaimer)
+    were issued today, copied from the current outputs (``ledger.carry_forward``, issue 12)."""
+    rows = letter_rows(decisions, people, flags, plans, practices, teams, urgency=urgency)
+    paths = render_all(rows, out_dir, as_of, settings, env=environment())
     crash_point("letters.rendered")
     index = rows.select("nhs_number", "letter", "language", "format").with_columns(
         pl.Series("path", paths, dtype=pl.String)

@@ -10,8 +10,9 @@ Rules, in order (the first that applies decides):
    → no letter, the worklist names the need;
 5. otherwise a letter. Format: the first of ``letters.format_precedence`` found
    in the person's communication needs, else ``standard``. Language: the
-   preferred language when a template exists for it in that format, else English
-   with an offer of an interpreter (and a note on the worklist).
+   preferred language when a template exists for it in that format and its
+   translation is marked reviewed in ``config/letters.toml`` (``usable_templates``),
+   else English with an offer of an interpreter (and a note on the worklist).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ FORMAT_KIND = {"standard": "letter", "large_print": "letter", "easy_read": "easy
 DECISION_COLUMNS = (
     "nhs_number", "send", "suppressed_because", "format", "language", "template", "interpreter_offer", "letter_note",
 )
+
+
+def usable_templates(available: set[tuple[str, str]], settings: LetterSettings) -> set[tuple[str, str]]:
+    """The (language, kind) templates that may be sent: the default language, and any
+    other language only when ``settings.translations[language].reviewed`` is true."""
+    reviewed = {lang for lang, t in settings.translations.items() if t.reviewed}
+    return {(lang, kind) for lang, kind in available if lang == settings.default_language or lang in reviewed}
 
 
 def choose_letters(
@@ -69,7 +77,7 @@ def choose_letters(
     interp = col(p, "interpreter_required", pl.Boolean).fill_null(False)
     note = (
         pl.when(~pl.col("send")).then(pl.format("no letter: {}", pl.col("suppressed_because")))
-        .when(pl.col("_fallback")).then(pl.format("letter in English ({} template not available); interpreter offered", pref))
+        .when(pl.col("_fallback")).then(pl.format("letter in English (no reviewed {} letter); interpreter offered", pref))
     )
     return out.with_columns(
         pl.format("{}/{}.html.j2", pl.col("language"), pl.col("_kind")).alias("template"),

@@ -1,7 +1,7 @@
 """Bulk letter rendering: templates compiled once, one tight loop, minimal file I/O.
 
 ``letter_rows`` prepares everything a template needs in one vectorised pass (names,
-address, practice and team contacts, items due by group, risk scores); the loop
+address, practice and team contacts, items due by group, urgency); the loop
 then only renders and writes. Templates: ``templates/letters/<language>/<kind>.html.j2``
 (Jinja2, StrictUndefined, autoescape on).
 """
@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
@@ -50,15 +51,6 @@ def available_templates(templates_dir: Path = LETTER_TEMPLATES_DIR) -> set[tuple
     }
 
 
-def clinrisk_disclaimer() -> str | None:
-    """ClinRisk's disclaimer (longerlives.risk), or None — then no score is shown."""
-    try:
-        from longerlives.risk import CLINRISK_DISCLAIMER
-    except ImportError:  # pragma: no cover - risk area not installed
-        return None
-    return CLINRISK_DISCLAIMER
-
-
 def _str(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String)
 
@@ -70,9 +62,13 @@ def letter_rows(
     plans: pl.DataFrame,
     practices: pl.DataFrame | None,
     teams: pl.DataFrame | None,
-    show_risk: bool,
+    urgency: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """One row per letter to send, with every field the templates read."""
+    """One row per letter to send, with every field the templates read.
+
+    ``urgency`` (``nhs_number, urgency``; ``longerlives.outputs.urgency.person_urgency``)
+    is the most urgent of the person's flags; without it a safety item counts as ``soon``.
+    No risk score is carried: letters never show one (run-outputs-v2)."""
     send = decisions.filter(pl.col("send"))
     items = (
         flags.join(flag_items_frame(), on="flag", how="inner").sort("nhs_number", "group", "order")
@@ -83,12 +79,14 @@ def letter_rows(
         part = items.filter(pl.col("group") == g).select("nhs_number", pl.col("flag").alias(g))
         wide = wide.join(part, on="nhs_number", how="left").with_columns(pl.col(g).fill_null([]))
     open_flags = flags.group_by("nhs_number").agg(pl.col("flag").alias("_flags"))
-    pcols = ["nhs_number", "practice_code", "core_team", "title", "given_name", "family_name", *ADDRESS, "qrisk3", "qdiabetes"]
+    pcols = ["nhs_number", "practice_code", "core_team", "title", "given_name", "family_name", *ADDRESS]
     p = people.select([c for c in pcols if c in people.columns])
     rows = (
         send.join(p, on="nhs_number", how="left").join(wide, on="nhs_number", how="left")
         .join(open_flags, on="nhs_number", how="left").join(plans.select("nhs_number", "has_safety"), on="nhs_number", how="left")
     )
+    urg = urgency if urgency is not None else pl.DataFrame(schema={"nhs_number": pl.String, "urgency": pl.String})
+    rows = rows.join(urg.select("nhs_number", pl.col("urgency").alias("_urgency")), on="nhs_number", how="left")
     prac = practices if practices is not None and practices.height else pl.DataFrame(schema={"practice_code": pl.String})
     rows = rows.join(
         prac.select("practice_code", _str(prac, "name").alias("practice_name"), _str(prac, "phone").alias("practice_phone"),
@@ -101,11 +99,11 @@ def letter_rows(
                     _str(team, "phone").alias("team_phone"), _str(team, "email").alias("team_email")),
         on="core_team", how="left",
     )
-    flags_l = pl.col("_flags").fill_null([])
-    risk = {}
-    for score, flag in (("qrisk3", "risk.qrisk3"), ("qdiabetes", "risk.qdiabetes")):
-        value = pl.col(score) if score in rows.columns else pl.lit(None, dtype=pl.Float64)
-        risk[score] = pl.when(pl.lit(show_risk) & flags_l.list.contains(flag)).then(value.cast(pl.Float64).round(1))
+    safety = pl.col("has_safety").fill_null(False)
+    urgency_expr = (
+        pl.when(pl.col("_urgency").is_in(["same_day", "soon"])).then(pl.col("_urgency"))
+        .when(safety).then(pl.lit("soon")).otherwise(pl.lit("routine"))
+    )
     nhs = pl.col("nhs_number")
     return rows.select(
         "nhs_number", "format", "language", "template", "interpreter_offer",
@@ -114,9 +112,8 @@ def letter_rows(
         pl.concat_list([pl.col(c) for c in ADDRESS if c in rows.columns]).list.drop_nulls().alias("address"),
         pl.concat_str(nhs.str.slice(0, 3), nhs.str.slice(3, 3), nhs.str.slice(6, 4), separator=" ").alias("nhs_spaced"),
         "practice_name", "practice_phone", "practice_address", "team_name", "team_phone", "team_email",
-        *GROUPS, pl.col("has_safety").fill_null(False).alias("urgent"),
-        risk["qrisk3"].alias("qrisk3"), risk["qdiabetes"].alias("qdiabetes"),
-        pl.when(pl.col("has_safety").fill_null(False)).then(pl.lit("urgent_invitation"))
+        *GROUPS, urgency_expr.alias("urgency"), (urgency_expr != "routine").alias("urgent"),
+        pl.when(urgency_expr != "routine").then(pl.lit("urgent_invitation"))
         .otherwise(pl.lit("health_check_invitation")).alias("letter"),
     ).sort("nhs_number")
 
@@ -130,7 +127,6 @@ def render_all(
     as_of: date,
     settings: LetterSettings,
     env: Environment | None = None,
-    disclaimer: str | None = None,
 ) -> list[str]:
     """Render and write every letter; returns paths relative to ``out_dir`` (row order).
 
@@ -140,7 +136,7 @@ def render_all(
     """
     workers = min(settings.render_workers, max(1, rows.height // (PARALLEL_MIN_LETTERS // 2)))
     if workers <= 1 or rows.height < PARALLEL_MIN_LETTERS:
-        return _render_serial(rows, out_dir, as_of, settings, env, disclaimer)
+        return _render_serial(rows, out_dir, as_of, settings, env)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -148,7 +144,7 @@ def render_all(
     chunks = [rows.slice(i, size) for i in range(0, rows.height, size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         parts = pool.map(_render_serial, chunks, [out_dir] * len(chunks), [as_of] * len(chunks),
-                         [settings] * len(chunks), [None] * len(chunks), [disclaimer] * len(chunks))
+                         [settings] * len(chunks), [None] * len(chunks))
         return [p for part in parts for p in part]
 
 
@@ -158,9 +154,9 @@ def _render_serial(
     as_of: date,
     settings: LetterSettings,
     env: Environment | None = None,
-    disclaimer: str | None = None,
 ) -> list[str]:
     env = env or environment()
+    pictures = picture_uris()
     compiled: dict[str, Any] = {}
     fonts = {"standard": settings.base_font_pt, "large_print": settings.large_print_font_pt,
              "easy_read": settings.easy_read_font_pt}
@@ -177,10 +173,10 @@ def _render_serial(
             tpl = compiled.get(r["template"])
             if tpl is None:
                 tpl = compiled[r["template"]] = env.get_template(r["template"])
-            has_score = r["qrisk3"] is not None or r["qdiabetes"] is not None
             html = tpl.render(
                 p=r, as_of=as_of, font_pt=fonts[r["format"]], large_print=r["format"] != "standard",
-                disclaimer=disclaimer if has_score else None,
+                pictures=pictures, picture_credit=PICTURE_CREDIT,
+                large_print_reasons_max=settings.large_print_reasons_max_items,
             )
             rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
             batch.append((f"{base}/{rel}", html.encode("utf-8")))

@@ -1,7 +1,8 @@
 """Per-practice exports (run-outputs-v2): ``exports/<practice_code>/flags.csv`` — the
-rows of flags.csv for that practice's patients only, same columns, safety flags first by
-urgency (same_day, soon, then routine) — and
-``exports/<practice_code>/bundle.json``, a FHIR R4 Bundle with one Flag per row.
+rows of flags.csv for that practice's patients only, safety flags included, with
+``urgency`` (``same_day``, ``soon``, ``routine``) and sorted by urgency first, then NHS
+number and flag — and ``exports/<practice_code>/bundle.json``, a FHIR R4 Bundle with
+one UK Core Flag per row (``fhir.py``).
 
 Every practice in the practices table and every practice with a patient in scope
 gets a folder, even with no flags (a header-only CSV and an empty Bundle say
@@ -24,14 +25,15 @@ import polars as pl
 
 from fhir.resources.R4B.bundle import Bundle
 
-from longerlives.outputs.core import FLAGS_COLUMNS, flags_with_practice, write_risk_disclaimer
+from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
 from longerlives.outputs.csvfile import write_csv
-from longerlives.rules._spec import URGENCY_ORDER
-from longerlives.settings.operations import OperationsSettings
 from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
+from longerlives.outputs.urgency import urgency_rank
+from longerlives.settings.operations import OperationsSettings
 
 log = logging.getLogger(__name__)
 EXPORTS_DIR = "exports"
+EXPORT_COLUMNS = list(FLAGS_COLUMNS)  # run-outputs-v2 flags.csv columns (urgency last)
 _ODS = re.compile(r"^[A-Z0-9]{3,10}$")
 
 
@@ -40,14 +42,21 @@ class ExportError(RuntimeError):
 
 
 def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """flags.csv rows, after asserting every flagged person is in scope with a practice."""
+    """Export rows (flags with ``urgency``; ``routine`` when the column is absent), most urgent
+    first, after asserting every flagged person is in scope with a practice."""
     if "in_scope" in people.columns:
         in_scope = people.filter(pl.col("in_scope").fill_null(False)).select("nhs_number")
         stray = flags.join(in_scope, on="nhs_number", how="anti")
         if stray.height:
             raise ExportError(f"{stray.height} flag(s) belong to people not in scope (dead, deregistered, "
                               "under 18 or not on the extract); refusing to export them")
-    rows = flags_with_practice(flags, people)
+    if "urgency" not in flags.columns:
+        flags = flags.with_columns(pl.lit("routine").alias("urgency"))
+    rows = (
+        flags.join(people.select("nhs_number", "practice_code", "core_team"), on="nhs_number", how="left")
+        .select(EXPORT_COLUMNS)
+        .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
+    )
     if rows["practice_code"].null_count():
         raise ExportError("some flagged people have no practice code; refusing to export")
     bad = sorted(p for p in rows["practice_code"].unique().to_list() if not _ODS.match(p))
@@ -69,12 +78,9 @@ def practice_codes(rows: pl.DataFrame, practices: pl.DataFrame | None, people: p
 def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str,
                           sample: int = 0) -> dict[str, Any]:
     """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
-    # safety flags first, by urgency (same_day, soon, routine), then NHS number and flag (run-outputs-v2.md)
     mine = (
-        rows.filter(pl.col("practice_code") == practice)
-        .with_columns(pl.col("urgency").replace_strict(URGENCY_ORDER, default=9, return_dtype=pl.Int8).alias("_u"))
-        .sort("_u", "nhs_number", "flag")
-        .select(FLAGS_COLUMNS)
+        rows.filter(pl.col("practice_code") == practice).select(EXPORT_COLUMNS)
+        .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
     )
     folder = base / practice
     csv_path = write_csv(mine, folder / "flags.csv")
@@ -94,6 +100,7 @@ class ExportsWritten:
     practices: tuple[dict[str, Any], ...]  # practice_code, rows, sha256 per practice
     files: tuple[str, ...]
     rows: int
+    safety_rows: int = 0
 
 
 def write_exports(
@@ -104,7 +111,9 @@ def write_exports(
     as_of: date,
     ops: OperationsSettings,
 ) -> ExportsWritten:
-    """Write ``out_dir/exports/<practice>/flags.csv|bundle.json`` for every practice."""
+    """Write ``out_dir/exports/<practice>/flags.csv|bundle.json`` for every practice.
+
+    ``flags``: the open flags (safety flags included) with their ``urgency``."""
     rows = export_rows(flags, people)
     base = out_dir / EXPORTS_DIR
     written = []
@@ -118,6 +127,7 @@ def write_exports(
         files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
     total = sum(w["rows"] for w in written)
     if total != rows.height:
-        raise ExportError(f"exports hold {total} rows but flags.csv has {rows.height}")
-    log.info("exports written for %d practices (%d flag rows)", len(written), total)
-    return ExportsWritten(tuple(written), tuple(files), total)
+        raise ExportError(f"exports hold {total} rows but there are {rows.height} open flags")
+    safety = int(rows["flag"].str.starts_with("safety.").sum())
+    log.info("exports written for %d practices (%d flag rows, %d safety)", len(written), total, safety)
+    return ExportsWritten(tuple(written), tuple(files), total, safety)

@@ -1,18 +1,24 @@
 """A FHIR R4 Bundle of Flag resources for one practice (fhir.resources, R4B models:
-Flag and Bundle have the same structure in R4 and R4B).
+Flag and Bundle have the same structure in R4 and R4B), each Flag in the UK Core Flag
+profile (https://fhir.hl7.org.uk/StructureDefinition/UKCore-Flag, version 1.2.0).
 
-One Flag per row of the practice's flags.csv:
+One Flag per row of the practice's export (safety flags first, by urgency):
+* ``meta.profile``: UK Core Flag;
 * ``subject``: the patient by NHS number (``https://fhir.nhs.uk/Id/nhs-number``);
-* ``author``: the practice by ODS code (``https://fhir.nhs.uk/Id/ods-organization-code``),
-  the organisation the flag is raised for;
-* ``status`` ``active``; ``period.start`` = ``since`` (omitted when unknown);
-* ``code``: the flag id as a coding, and text = reason + flag id;
-* ``category``: ``clinical`` from the HL7 flag-category code system.
+* ``author``: the issuing organisation, the practice, by ODS code
+  (``https://fhir.nhs.uk/Id/ods-organization-code``);
+* ``status`` ``active``; ``period.start`` = ``since``, or the as-of date when the day
+  the gap began is not knowable (the flag is active at least from this run);
+* ``category``: ``safety`` for ``safety.*`` flags, else ``clinical`` (HL7 flag-category);
+* ``code``: a SNOMED CT coding for the finding or action where one exists
+  (``config/fhir_flag_codes.csv``, each taken from a project code list), then the
+  project's own coding (flag id, label); ``text`` = label, urgency, reason and the
+  suggested action (the rule's plan words), then the flag id.
 
 Ids are UUIDv5 of (NHS number, flag), so the same flags give the same bytes and a
 receiving system can match a flag from one night to the next.
-fhir.resources checks structure and cardinality, not value sets: ``check_bundle``
-also checks the codes this module relies on.
+fhir.resources checks structure and cardinality, not value sets or profiles:
+``check_bundle`` and ``check_values`` also check what the profile and this module rely on.
 """
 
 from __future__ import annotations
@@ -24,11 +30,17 @@ from datetime import date
 import polars as pl
 from fhir.resources.R4B.bundle import Bundle
 
+from longerlives.outputs.flag_labels import flag_actions, flag_labels, snomed_codes
+from longerlives.outputs.urgency import URGENCY_WORDS
+
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
 FLAG_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/flag-category"
+SNOMED_SYSTEM = "http://snomed.info/sct"
+UKCORE_FLAG_PROFILE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Flag"
 BUNDLE_ID_SYSTEM = "https://longerlives.nhs.uk/Id/practice-export"
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://longerlives.nhs.uk/fhir/Flag")
+CATEGORIES = {"safety": "Safety", "clinical": "Clinical"}
 
 
 class FhirExportError(RuntimeError):
@@ -39,26 +51,46 @@ def flag_uuid(nhs_number: str, flag: str) -> str:
     return str(uuid.uuid5(_NS, f"{nhs_number}|{flag}"))
 
 
-def _flag(row: dict, practice: str, code_system: str) -> dict:
+def _category(flag: str) -> str:
+    return "safety" if flag.startswith("safety.") else "clinical"
+
+
+def _text(flag: str, reason: str, urgency: str | None) -> str:
+    """What a clinician reads first: label (urgency): reason. Plan: suggested action (flag id)."""
+    label = flag_labels().get(flag, flag)
+    action = flag_actions().get(flag)
+    words = URGENCY_WORDS.get(urgency or "routine", "routine")
+    out = f"{label} ({words})"
+    reason = reason.strip().rstrip(".")
+    if reason:
+        out += f": {reason}"
+    if action:
+        out += f". Plan: {action}"
+    return f"{out}. ({flag})"
+
+
+def _flag(row: dict, practice: str, code_system: str, as_of: date) -> dict:
     since = row.get("since")
     if since is not None and not isinstance(since, str):
         since = since.isoformat()
-    reason = (row.get("reason") or "").strip()
-    flag: dict = {
+    flag_id = row["flag"]
+    codings = []
+    if flag_id in snomed_codes():
+        code, display = snomed_codes()[flag_id]
+        codings.append({"system": SNOMED_SYSTEM, "code": code, "display": display})
+    codings.append({"system": code_system, "code": flag_id, "display": flag_labels().get(flag_id, flag_id)})
+    category = _category(flag_id)
+    return {
         "resourceType": "Flag",
-        "id": flag_uuid(row["nhs_number"], row["flag"]),
+        "id": flag_uuid(row["nhs_number"], flag_id),
+        "meta": {"profile": [UKCORE_FLAG_PROFILE]},
         "status": "active",
-        "category": [{"coding": [{"system": FLAG_CATEGORY_SYSTEM, "code": "clinical", "display": "Clinical"}]}],
-        "code": {
-            "coding": [{"system": code_system, "code": row["flag"]}],
-            "text": f"{reason} ({row['flag']})" if reason else row["flag"],
-        },
+        "category": [{"coding": [{"system": FLAG_CATEGORY_SYSTEM, "code": category, "display": CATEGORIES[category]}]}],
+        "code": {"coding": codings, "text": _text(flag_id, row.get("reason") or "", row.get("urgency"))},
         "subject": {"identifier": {"system": NHS_NUMBER_SYSTEM, "value": row["nhs_number"]}, "type": "Patient"},
+        "period": {"start": since or as_of.isoformat()},
         "author": {"identifier": {"system": ODS_SYSTEM, "value": practice}, "type": "Organization"},
     }
-    if since:
-        flag["period"] = {"start": since}
-    return flag
 
 
 def plain_bundle(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> dict:
@@ -70,7 +102,7 @@ def plain_bundle(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
     for row in rows.iter_rows(named=True):
         if row["practice_code"] != practice:
             raise FhirExportError("a flag for another practice reached this practice's bundle")
-        f = _flag(row, practice, code_system)
+        f = _flag(row, practice, code_system, as_of)
         entries.append({"fullUrl": f"urn:uuid:{f['id']}", "resource": f})
     data: dict = {
         "resourceType": "Bundle",
@@ -108,32 +140,52 @@ def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
     if rows.height and (rows["practice_code"] != practice).any():
         raise FhirExportError("a flag for another practice reached this practice's bundle")
     ids = [flag_uuid(n, f) for n, f in zip(rows["nhs_number"].to_list(), rows["flag"].to_list())]
-    reason = pl.col("reason").fill_null("").str.strip_chars()
-    text = pl.when(reason == "").then(pl.col("flag")).otherwise(pl.concat_str(reason, pl.lit(" ("), pl.col("flag"), pl.lit(")")))
-    since = pl.col("since").cast(pl.String)
+    flags = rows["flag"].unique().to_list()
+    texts = pl.DataFrame(
+        {"_flag": flags, "_label": [flag_labels().get(f, f) for f in flags],
+         "_snomed": [snomed_codes().get(f, (None, None))[0] for f in flags],
+         "_snomed_display": [snomed_codes().get(f, (None, None))[1] for f in flags],
+         "_action": [flag_actions().get(f) for f in flags]},
+        schema={"_flag": pl.String, "_label": pl.String, "_snomed": pl.String, "_snomed_display": pl.String,
+                "_action": pl.String},
+    )
+    urgency = pl.col("urgency") if "urgency" in rows.columns else pl.lit("routine")
+    words = urgency.fill_null("routine").replace_strict(URGENCY_WORDS, default=pl.lit("routine"), return_dtype=pl.String)
+    reason = pl.col("reason").fill_null("").str.strip_chars().str.strip_chars_end(".")
+    text = pl.concat_str(  # exactly _text(), column-wise
+        pl.col("_label"), pl.lit(" ("), words, pl.lit(")"),
+        pl.when(reason != "").then(pl.concat_str(pl.lit(": "), reason)).otherwise(pl.lit("")),
+        pl.when(pl.col("_action").is_not_null()).then(pl.concat_str(pl.lit(". Plan: "), pl.col("_action")))
+        .otherwise(pl.lit("")),
+        pl.lit(". ("), pl.col("flag"), pl.lit(")"),
+    )
+    since = pl.coalesce(pl.col("since").cast(pl.String), pl.lit(as_of.isoformat()))
+    category = pl.when(pl.col("flag").str.starts_with("safety.")).then(pl.lit("safety")).otherwise(pl.lit("clinical"))
 
     def ident(system: str, value: pl.Expr) -> pl.Expr:
         return pl.struct(pl.lit(system).alias("system"), value.alias("value"))
 
-    common_head = [
+    def coding(code: pl.Expr, display: pl.Expr, system: pl.Expr) -> pl.Expr:
+        return pl.struct(code.alias("code"), display.alias("display"), system.alias("system"))
+
+    snomed = pl.when(pl.col("_snomed").is_not_null()).then(
+        coding(pl.col("_snomed"), pl.col("_snomed_display"), pl.lit(SNOMED_SYSTEM))
+    )
+    own = coding(pl.col("flag"), pl.col("_label"), pl.lit(code_system))
+    resource = pl.struct(
         pl.struct(ident(ODS_SYSTEM, pl.lit(practice)).alias("identifier"), pl.lit("Organization").alias("type")).alias("author"),
-        pl.concat_list(pl.struct(pl.concat_list(pl.struct(
-            pl.lit("clinical").alias("code"), pl.lit("Clinical").alias("display"), pl.lit(FLAG_CATEGORY_SYSTEM).alias("system")
+        pl.concat_list(pl.struct(pl.concat_list(coding(
+            category, category.replace_strict(CATEGORIES, return_dtype=pl.String), pl.lit(FLAG_CATEGORY_SYSTEM)
         )).alias("coding"))).alias("category"),
-        pl.struct(
-            pl.concat_list(pl.struct(pl.col("flag").alias("code"), pl.lit(code_system).alias("system"))).alias("coding"),
-            text.alias("text"),
-        ).alias("code"),
+        pl.struct(pl.concat_list(snomed, own).list.drop_nulls().alias("coding"), text.alias("text")).alias("code"),
         pl.col("_id").alias("id"),
-    ]
-    common_tail = [
+        pl.struct(pl.concat_list(pl.lit(UKCORE_FLAG_PROFILE)).alias("profile")).alias("meta"),
+        pl.struct(since.alias("start")).alias("period"),
         pl.lit("Flag").alias("resourceType"),
         pl.lit("active").alias("status"),
         pl.struct(ident(NHS_NUMBER_SYSTEM, pl.col("nhs_number")).alias("identifier"), pl.lit("Patient").alias("type")).alias("subject"),
-    ]
-    with_period = pl.struct(*common_head, pl.struct(since.alias("start")).alias("period"), *common_tail)
-    without = pl.struct(*common_head, *common_tail)
-    resource = pl.when(pl.col("since").is_null()).then(without.struct.json_encode()).otherwise(with_period.struct.json_encode())
+    ).struct.json_encode()
+    rows = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left")
     entries = rows.with_columns(pl.Series("_id", ids, dtype=pl.String)).select(
         pl.concat_str(pl.lit('{"fullUrl":"urn:uuid:'), pl.col("_id"), pl.lit('","resource":'), resource, pl.lit("}")).alias("e")
     )["e"].to_list()
@@ -189,6 +241,10 @@ def check_values(data: dict, practice: str) -> None:
         author = res["author"]["identifier"]
         if author["system"] != ODS_SYSTEM or author["value"] != practice:
             raise FhirExportError("a Flag's author is not this practice's ODS code")
+        if UKCORE_FLAG_PROFILE not in res.get("meta", {}).get("profile", []):
+            raise FhirExportError("a Flag does not claim the UK Core Flag profile")
+        if not res.get("category") or not res.get("period", {}).get("start"):
+            raise FhirExportError("a Flag has no category or no period.start")
 
 
 def check_bundle(text_or_bundle: str | Bundle) -> Bundle:
@@ -207,4 +263,10 @@ def check_bundle(text_or_bundle: str | Bundle) -> Bundle:
             raise FhirExportError("a Flag's subject is not identified by NHS number")
         if res.author is None or res.author.identifier.system != ODS_SYSTEM:
             raise FhirExportError("a Flag's author is not identified by ODS code")
+        if res.meta is None or UKCORE_FLAG_PROFILE not in (res.meta.profile or []):
+            raise FhirExportError("a Flag does not claim the UK Core Flag profile")
+        if not res.category or res.period is None or res.period.start is None:
+            raise FhirExportError("a Flag has no category or no period.start")
+        if not res.code.coding:
+            raise FhirExportError("a Flag has no coded code")
     return bundle

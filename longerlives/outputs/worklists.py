@@ -1,8 +1,10 @@
 """worklists/<team_code>.csv and .html per core team, unallocated.csv, plans.json.
 
-One row per person with open flags — ``same_day`` first, then ``soon``, then most
-marginalised first (rank 1 = most), then NHS number. Contract columns
-(run-outputs-v1.md) come first; extra columns help the team act.
+One row per person with open flags (or a safety item) — ``same_day`` first, then
+``soon``, then most marginalised first (rank 1 = most), then NHS number
+(run-outputs-v2). Contract columns come first; ``flags`` keeps the ids and
+``flag_labels`` beside it names them for people; extra columns help the team act.
+The HTML shows the same rows with labels instead of ids, wrapped to be read at 1280 px.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
+from longerlives.outputs.flag_labels import label_expr
+from longerlives.outputs.urgency import URGENCY_WORDS, urgency_rank
 from longerlives.paths import TEMPLATES_DIR
 from longerlives.rules._spec import URGENCY_ORDER
 
@@ -24,10 +28,39 @@ WORKLIST_COLUMNS = [
     "priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
     "communication_needs", "language", "contact", "last_letter", "urgency",
 ]
+# flag_labels first after the contract columns (whose order other systems may rely on).
 EXTRA_COLUMNS = [
+    "flag_labels",
     "marginalisation_rank", "marginalisation_score", "outreach_reasons", "lead", "channel",
     "reasonable_adjustments", "letter_this_run", "letter_note",
 ]
+# The HTML table: what a person reads, in this order, with these headings (the CSV keeps every column).
+HTML_COLUMNS: dict[str, str] = {
+    "priority": "Priority",
+    "urgency": "Urgency",
+    "person": "Person",
+    "contact": "Contact",
+    "flag_labels": "What is open",
+    "safety": "Safety items",
+    "plan": "Plan",
+    "communication": "Language and needs",
+    "letters": "Letters",
+}
+# Cells whose "; "-separated parts each get their own line in the HTML.
+_LINES = ("person", "contact", "flag_labels", "safety", "plan", "communication", "letters")
+
+
+def _html_frame(part: pl.DataFrame) -> pl.DataFrame:
+    """The worklist rows with the composite cells the HTML table shows."""
+    return part.with_columns(
+        pl.concat_str(pl.col("name").fill_null(""), pl.lit("; NHS "), pl.col("nhs_number")).alias("person"),
+        pl.concat_str(pl.col("language"), pl.format("cannot use a letter: {}", pl.col("communication_needs")),
+                      separator="; ", ignore_nulls=True).alias("communication"),
+        pl.concat_str(pl.format("last letter {}", pl.col("last_letter").cast(pl.String)), pl.col("letter_note"),
+                      separator="; ", ignore_nulls=True).alias("letters"),
+    )
+
+
 UNALLOCATED = "unallocated"  # file stem for people with no core team
 # Internal key for "no core team": a control character can never be a team code (quarantined
 # on input), so a team really coded `unallocated` keeps its own worklist.
@@ -46,8 +79,12 @@ def worklist_rows(
     letters_index: pl.DataFrame | None,
     decisions: pl.DataFrame | None,
     last_letters: pl.DataFrame | None,
+    urgency: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """All worklist rows (every team), with ``team`` and ``priority`` within the team."""
+    """All worklist rows (every team), with ``team`` and ``priority`` within the team.
+
+    ``urgency``: ``nhs_number, urgency`` (``longerlives.outputs.urgency.person_urgency``);
+    without it a person with a safety item is ``soon``, everyone else ``routine``."""
     names = people.select(
         "nhs_number",
         pl.concat_str([pl.col(c) for c in ("title", "given_name", "family_name") if c in people.columns],
@@ -57,9 +94,15 @@ def worklist_rows(
     idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
     notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
     last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
+    urg = _opt(urgency, {"nhs_number": pl.String, "urgency": pl.String}).rename({"urgency": "_urgency"})
     w = (
         plans.join(names, on="nhs_number", how="left").join(idx, on="nhs_number", how="left")
         .join(notes, on="nhs_number", how="left").join(last, on="nhs_number", how="left")
+        .join(urg, on="nhs_number", how="left")
+    )
+    most_urgent = (
+        pl.when(pl.col("_urgency").is_in(["same_day", "soon"])).then(pl.col("_urgency"))
+        .when(pl.col("has_safety").fill_null(False)).then(pl.lit("soon")).otherwise(pl.lit("routine"))
     )
     numbered = pl.col("actions").list.eval(
         pl.format("{}. {}", pl.int_range(1, pl.len() + 1), pl.element())
@@ -78,17 +121,17 @@ def worklist_rows(
     )
     w = w.with_columns(
         pl.col("core_team").fill_null(NO_TEAM).alias("team"),
+        pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
         pl.col("flags").list.join(";"),
+        most_urgent.alias("urgency"),
         pl.col("safety").list.join("; ").replace("", None).alias("safety"),
         numbered.alias("plan"),
         pl.col("manual_needs").alias("communication_needs"),
         language.alias("language"),
         contact.alias("contact"),
         pl.col("reasonable_adjustments").list.join("; "),
-    ).with_columns(
-        pl.col("urgency").replace_strict(URGENCY_ORDER, default=9, return_dtype=pl.Int8).alias("_u")
-    ).sort(  # same_day first, then soon, then the rest by marginalisation rank (run-outputs-v2.md)
-        ["team", "_u", "marginalisation_rank", "nhs_number"], nulls_last=True,
+    ).with_columns(urgency_rank(pl.col("urgency")).alias("_urgency_rank")).sort(
+        ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"], nulls_last=True,
     )
     w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
     return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)
@@ -125,10 +168,24 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
             cells.append(pl.when(pl.col(c).fill_null(False))
                          .then(pl.lit('<td><span class="tag">outreach</span></td>'))
                          .otherwise(pl.lit('<td><span class="visually-hidden">no</span></td>')))
+        elif c == "urgency":
+            words = pl.col(c).replace_strict(URGENCY_WORDS, default=pl.col(c), return_dtype=pl.String)
+            cells.append(pl.concat_str(
+                pl.when(pl.col(c) == "same_day").then(pl.lit('<td class="c-urgency"><span class="tag tag-red">'))
+                .when(pl.col(c) == "soon").then(pl.lit('<td class="c-urgency"><span class="tag tag-amber">'))
+                .otherwise(pl.lit('<td class="c-urgency"><span>')),
+                _escape(words), pl.lit("</span></td>"),
+            ))
         elif part.schema[c] == pl.Date:
-            cells.append(pl.concat_str(pl.lit("<td>"), _escape(pl.col(c).dt.strftime("%Y-%m-%d")), pl.lit("</td>")))
+            cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c).dt.strftime("%Y-%m-%d")),
+                                       pl.lit("</td>")))
+        elif c in _LINES:
+            lines = _escape(pl.col(c)).str.replace_all("; ", "<br>", literal=True)
+            if c == "contact":  # a phone number never breaks across lines
+                lines = lines.str.replace_all(r"phone ([0-9+()][0-9+() ]*[0-9])", r'phone <span class="tel">${1}</span>')
+            cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), lines, pl.lit("</td>")))
         else:
-            cells.append(pl.concat_str(pl.lit("<td>"), _escape(pl.col(c)), pl.lit("</td>")))
+            cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c)), pl.lit("</td>")))
     row = pl.concat_str(
         pl.when(safety).then(pl.lit('    <tr class="safety">')).otherwise(pl.lit("    <tr>")),
         pl.concat_str(cells), pl.lit("</tr>"),
@@ -160,8 +217,8 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
         label = UNALLOCATED if team == NO_TEAM else team
         html = tpl.render(
             team=label, team_name=names.get(team) or ("No core team" if team == NO_TEAM else team),
-            as_of=as_of.isoformat(), run_id=run_id, columns=WORKLIST_COLUMNS + EXTRA_COLUMNS,
-            n_rows=part.height, body=_html_rows(part, WORKLIST_COLUMNS + EXTRA_COLUMNS),
+            as_of=as_of.isoformat(), run_id=run_id, columns=list(HTML_COLUMNS), headings=HTML_COLUMNS,
+            n_rows=part.height, body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
         )
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
         written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
@@ -199,9 +256,12 @@ def write_worklist_files(
     out_dir: Path,
     as_of: date,
     run_id: str,
+    urgency: pl.DataFrame | None = None,
 ) -> WorklistsWritten:
-    """Every team's worklist (CSV + HTML), the unallocated list and plans.json."""
-    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    """Every team's worklist (CSV + HTML), the unallocated list and plans.json.
+
+    ``urgency``: ``nhs_number, urgency`` per person (``longerlives.outputs.urgency.person_urgency``)."""
+    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters, urgency)
     files = write_worklists(rows, out_dir, teams, as_of, run_id)
     files.append(write_plans_json(plans, out_dir, as_of, run_id))
     return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique())

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FORMATS = ("standard", "easy_read", "large_print")
+
+
+class Translation(BaseModel):
+    """One translation of the letter templates (``templates/letters/<language>/``).
+
+    Only a translation marked ``reviewed`` by a qualified medical translator is sent;
+    every other preferred language gets the English letter with an interpreter offer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reviewed: bool = False
+    reviewed_by: str = ""
+    reviewed_on: date | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _who_and_when(self) -> Translation:
+        if self.reviewed and (not self.reviewed_by.strip() or self.reviewed_on is None):
+            raise ValueError("a translation marked reviewed = true needs reviewed_by and reviewed_on")
+        return self
 
 
 class LetterSettings(BaseModel):
@@ -14,14 +36,17 @@ class LetterSettings(BaseModel):
     format_precedence: tuple[str, ...] = ("easy_read", "large_print")
     format_source: str = ""
     base_font_pt: float = Field(12, ge=8, le=30)
-    large_print_font_pt: float = Field(18, ge=14, le=40)
-    easy_read_font_pt: float = Field(16, ge=12, le=40)
+    large_print_font_pt: float = Field(18, ge=16, le=40)  # issue 15: at least 16 pt
+    easy_read_font_pt: float = Field(16, ge=16, le=40)  # issue 15: at least 16 pt
     font_source: str = ""
+    # Large print keeps each item's "why it matters" sentence up to this many items, so that
+    # the letter stays on one or two A4 pages (tests/letters/test_large_print.py).
+    large_print_reasons_max_items: int = Field(8, ge=0, le=40)
     default_language: str = "en"
     language_source: str = ""
-    # QRISK3 / QDiabetes: show the score in the letter (always with ClinRisk's disclaimer).
-    show_risk_scores: bool = True
-    risk_source: str = ""
+    # Translations by ISO 639-1 code; only reviewed ones are used (issue 15).
+    translations: dict[str, Translation] = Field(default_factory=dict)
+    translations_source: str = ""
     pdf_workers: int = Field(1, ge=1, le=64)
     render_workers: int = Field(2, ge=1, le=64)
 

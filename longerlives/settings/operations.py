@@ -66,7 +66,11 @@ class MeshSettings(BaseModel):
     mailbox: str | None = None  # our sending mailbox id
     password_env: str = "LONGERLIVES_MESH_PASSWORD"
     shared_key_env: str = "LONGERLIVES_MESH_SHARED_KEY"
-    workflow_id: str = "LONGERLIVES_FLAGS"
+    # Issued by NHS England for this flow (MESH mailbox request: "if the workflows that you
+    # require do not currently exist please raise a request for a new workflow"); no default,
+    # MESH sending is off (outbox, with the reason in the audit trail) until it is set.
+    workflow_id: str | None = None
+    workflow_id_source: str = ""
     cert_file: str | None = None  # client TLS certificate (PEM) for the real MESH
     key_file: str | None = None
     ca_file: str | None = None
@@ -82,6 +86,7 @@ class OperationsSettings(BaseModel):
     mesh: MeshSettings = MeshSettings()
     outbox_dir: str | None = None  # default <state>/outbox
     fhir_flag_code_system: str = "https://longerlives.nhs.uk/CodeSystem/flag"
+    fhir_flag_code_system_source: str = ""
     fhir_model_sample: int = Field(25, ge=0)  # Flags per bundle checked by fhir.resources; 0 = all
     safeguards: SafeguardSettings = SafeguardSettings()
 

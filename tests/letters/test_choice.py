@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from longerlives import letters, outreach
-from tests.letters.conftest import letter_run
+from tests.letters.conftest import letter_run, visible_text
 from tests.outreach.helpers import person
 
 SAFETY = "Blood pressure 190/95 on 2025-06-01 is 180/120 or higher"
@@ -75,21 +75,62 @@ def test_safety_item_alone_is_actionable_and_urgent(tmp_path):
     row = index[p["nhs_number"]]
     assert row["letter"] == "urgent_invitation"
     html = (ctx.staging / row["path"]).read_text(encoding="utf-8")
-    assert "Please contact us as soon as you can" in html
+    assert "Please phone 020 7946 0000 today." in html  # reading of 2025-06-01 is within 30 days: same day
+    assert "within the next week" not in html
     assert "190/95" not in html  # clinical detail stays on the worklist
 
 
-def test_language_template_used_when_available(tmp_path):
-    _, row = _decision(tmp_path, preferred_language="pl")
-    assert (row["language"], row["format"]) == ("pl", "standard")
-    _, row = _decision(tmp_path, preferred_language="pl", communication_needs="large_print")
+def test_an_older_severe_reading_asks_for_a_call_within_two_weeks(tmp_path):
+    p = person(1, safety_items="Blood pressure 190/95 on 2025-04-02 is 180/120 or higher")
+    ctx, index = _run(tmp_path, [p], flags=[])
+    html = (ctx.staging / index[p["nhs_number"]]["path"]).read_text(encoding="utf-8")
+    assert "Please phone 020 7946 0000 in the next two weeks." in html and "today" not in html
+
+
+def test_same_day_letter_gives_the_number_before_anything_else_in_the_letter_body(tmp_path):
+    import re
+
+    p = person(1, safety_items=SAFETY, communication_needs="large_print")
+    ctx, index = _run(tmp_path, [p], flags=[(p["nhs_number"], "ecg.annual")])
+    html = (ctx.staging / index[p["nhs_number"]]["path"]).read_text(encoding="utf-8")
+    body = re.sub(r"<[^>]+>", " ", html.split("<main>", 1)[1])
+    first_words = " ".join(body.split())[:45]
+    assert first_words.startswith("Please phone 020 7946 0000 today.")
+
+
+def test_unreviewed_polish_translation_is_not_sent(tmp_path):
+    d, row = _decision(tmp_path, preferred_language="pl")
+    assert (row["language"], row["format"]) == ("en", "standard") and d["interpreter_offer"]
+    assert d["letter_note"] == "letter in English (no reviewed pl letter); interpreter offered"
+
+
+def test_a_translation_marked_reviewed_is_used(tmp_path):
+    from longerlives.settings import load_settings
+
+    cfg = tmp_path / "reviewed.toml"
+    cfg.write_text('[letters.translations.pl]\nreviewed = true\nreviewed_by = "A. Translator (test)"\n'
+                   'reviewed_on = 2025-05-01\n', encoding="utf-8")
+    settings = load_settings(cfg)
+    p = person(1, preferred_language="pl", communication_needs="large_print")
+    ctx = letter_run(tmp_path, [p], [(p["nhs_number"], "ecg.annual")], settings=settings)
+    row = ctx.letters_index.row(0, named=True)
     assert (row["language"], row["format"]) == ("pl", "large_print")
+    assert '<html lang="pl">' in (ctx.staging / row["path"]).read_text(encoding="utf-8")
+
+
+def test_a_translation_cannot_be_marked_reviewed_without_who_and_when(tmp_path):
+    from pydantic import ValidationError
+
+    from longerlives.settings.letters import Translation
+
+    with pytest.raises(ValidationError, match="reviewed_by and reviewed_on"):
+        Translation(reviewed=True)
 
 
 def test_language_without_template_falls_back_to_english_with_interpreter(tmp_path):
     d, row = _decision(tmp_path, preferred_language="so")
     assert row["language"] == "en" and d["interpreter_offer"]
-    assert d["letter_note"] == "letter in English (so template not available); interpreter offered"
+    assert d["letter_note"] == "letter in English (no reviewed so letter); interpreter offered"
     d, row = _decision(tmp_path, preferred_language="pl", communication_needs="easy_read")  # no Polish easy read
     assert (row["language"], row["format"]) == ("en", "easy_read") and d["interpreter_offer"]
 
@@ -114,18 +155,15 @@ def test_names_are_escaped_and_no_diagnostic_labels(tmp_path):
         assert label not in html.replace("smoking", "")
 
 
-def test_risk_score_shown_only_with_the_clinrisk_disclaimer(tmp_path):
-    from longerlives.risk import CLINRISK_DISCLAIMER
-
-    p = person(1, qrisk3=14.234)
-    ctx, index = _run(tmp_path, [p], flags=[(p["nhs_number"], "risk.qrisk3")])
-    html = (ctx.staging / index[p["nhs_number"]]["path"]).read_text(encoding="utf-8")
-    assert "about 14.2%" in html
-    assert "faithfully implements QRISK3-2017" in html and CLINRISK_DISCLAIMER.splitlines()[1][:40] in html
-    q = person(2, qrisk3=14.2)  # score known but no open risk flag: not shown, no disclaimer
-    ctx, index = _run(tmp_path / "b", [q])
-    html = (ctx.staging / index[q["nhs_number"]]["path"]).read_text(encoding="utf-8")
-    assert "14.2" not in html and "ClinRisk" not in html
+@pytest.mark.parametrize("needs", [None, "large_print", "easy_read"])
+def test_letters_never_show_a_risk_score_or_licence_text(tmp_path, needs):
+    p = person(1, qrisk3=49.123, qdiabetes=23.45, communication_needs=needs)
+    ctx, index = _run(tmp_path, [p], flags=[(p["nhs_number"], "risk.qrisk3"), (p["nhs_number"], "risk.qdiabetes")])
+    text = visible_text((ctx.staging / index[p["nhs_number"]]["path"]).read_text(encoding="utf-8"), "main")
+    for shown in ("49", "23", "%", "in 100", "ClinRisk", "QRISK", "QDiabetes", "disclaimer", "licence"):
+        assert shown not in text
+    assert "talk about your heart" in text.lower()
+    assert "diabetes" in text.lower() or "blood sugar" in text.lower()
 
 
 def test_pdf_beside_html(tmp_path):

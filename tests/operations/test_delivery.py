@@ -56,7 +56,7 @@ def test_flags_delivered_to_mesh_mailbox_arrive_intact(tmp_path, mesh_url, monke
     shared = os.environ["LONGERLIVES_TEST_MESH_SHARED_KEY"]
     monkeypatch.setenv("LONGERLIVES_MESH_PASSWORD", "password")
     monkeypatch.setenv("LONGERLIVES_MESH_SHARED_KEY", shared)
-    settings = ops_settings(mesh={"url": mesh_url, "mailbox": "X26ABC1", "workflow_id": "LONGERLIVES_FLAGS"})
+    settings = ops_settings(mesh={"url": mesh_url, "mailbox": "X26ABC1", "workflow_id": "TEST_WORKFLOW"})
     kw = dict(shared_key=shared.encode(), max_retries=0)
     with MeshClient(mesh_url, "X26ABC2", "password", **kw) as rx:  # empty the practice inbox first
         for mid in rx.list_messages():
@@ -79,7 +79,7 @@ def test_flags_delivered_to_mesh_mailbox_arrive_intact(tmp_path, mesh_url, monke
             body = msg.read()
             headers = dict(msg.mex_headers())
             assert body == (export / name).read_bytes()
-            assert headers["from"] == "X26ABC1" and headers["workflowid"] == "LONGERLIVES_FLAGS"
+            assert headers["from"] == "X26ABC1" and headers["workflowid"] == "TEST_WORKFLOW"
             assert headers["localid"] == f"{ctx.run_id}:B82002:{name}"
             assert headers["filename"].startswith("B82002_2025-06-01_")
             msg.acknowledge()

@@ -10,8 +10,8 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import FLAGS_COLUMNS
-from longerlives.outputs.exports import ExportError
-from longerlives.outputs.fhir import NHS_NUMBER_SYSTEM, ODS_SYSTEM, check_bundle
+from longerlives.outputs.exports import EXPORT_COLUMNS, ExportError
+from longerlives.outputs.fhir import NHS_NUMBER_SYSTEM, ODS_SYSTEM, UKCORE_FLAG_PROFILE, check_bundle
 
 from .conftest import default_world, flags_frame, mini_run, nhs, people_frame
 
@@ -26,10 +26,12 @@ def test_practice_export_holds_only_its_own_patients(tmp_path):
     parts = []
     for practice in practices:
         part = pl.read_csv(out / "exports" / practice / "flags.csv", infer_schema=False)
-        assert part.columns == FLAGS_COLUMNS
+        assert part.columns == EXPORT_COLUMNS == FLAGS_COLUMNS == ["nhs_number", "practice_code", "core_team", "flag", "since", "reason", "urgency"]
         assert part["practice_code"].unique().to_list() in ([practice], [])
         mine = world.people.filter(pl.col("practice_code") == practice)["nhs_number"].to_list()
         assert set(part["nhs_number"]) <= set(mine)
+        assert set(part["urgency"].to_list()) <= {"routine"}  # no safety items in this world
+        part = part.sort("nhs_number", "flag")
         assert part.equals(whole.filter(pl.col("practice_code") == practice))
         parts.append(part)
     assert pl.concat(parts).sort("nhs_number", "flag").equals(whole)
@@ -43,7 +45,7 @@ def test_practice_with_no_flags_gets_an_empty_export(tmp_path):
     world.flags = world.flags.filter(pl.col("nhs_number") != nhs(5))
     mini_run(tmp_path, date(2025, 6, 1), world)
     folder = tmp_path / "out" / "exports" / "C83003"
-    assert (folder / "flags.csv").read_text() == ",".join(FLAGS_COLUMNS) + "\n"
+    assert (folder / "flags.csv").read_text() == ",".join(EXPORT_COLUMNS) + "\n"
     assert check_bundle((folder / "bundle.json").read_text()).entry is None
 
 
@@ -71,12 +73,10 @@ def test_bundle_validates_as_fhir_r4_flags(tmp_path):
         assert flag.status == "active"
         assert (flag.subject.identifier.system, flag.subject.identifier.value) == (NHS_NUMBER_SYSTEM, row["nhs_number"])
         assert (flag.author.identifier.system, flag.author.identifier.value) == (ODS_SYSTEM, "A81001")
-        assert flag.code.text == f"{row['reason']} ({row['flag']})"
-        assert flag.code.coding[0].code == row["flag"]
-        if row["since"]:
-            assert flag.period.start.isoformat() == row["since"]
-        else:
-            assert flag.period is None
+        assert flag.meta.profile == [UKCORE_FLAG_PROFILE]
+        assert flag.code.text.endswith(f"({row['flag']})") and row["reason"] in flag.code.text
+        assert flag.code.coding[-1].code == row["flag"]
+        assert flag.period.start.isoformat() == (row["since"] or "2025-06-01")  # unknown start: the as-of date
     raw = json.loads(text)
     assert raw["resourceType"] == "Bundle" and raw["entry"][0]["resource"]["resourceType"] == "Flag"
 

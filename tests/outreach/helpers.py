@@ -112,14 +112,20 @@ def flags_frame(rows: list[tuple[str, str]]) -> pl.DataFrame:
 
 def safety_flags(people: pl.DataFrame) -> pl.DataFrame:
     """The ``safety.*`` flags a hand-built person's ``safety_items`` text stands for ("; "-separated
-    items; "Blood pressure ..." → safety.bp_severe, same_day; "HbA1c ..." → the diabetes-range flag;
-    anything else → the cancer referral flag; both soon)."""
+    items; "Blood pressure ... on DATE" → safety.bp_severe, same_day when DATE is within 30 days of
+    AS_OF else soon (as the rule decides); "HbA1c ..." → the diabetes-range flag; anything else →
+    the cancer referral flag; both soon)."""
+    import re
+    from datetime import timedelta
+
     rows = []
     for nhs, text in people.select("nhs_number", "safety_items").iter_rows():
         for item in (text or "").split("; "):
             if not item.strip():
                 continue
-            flag, urgency = (("safety.bp_severe", "same_day") if item.startswith("Blood pressure")
+            day = re.search(r"\d{4}-\d{2}-\d{2}", item)
+            recent = day is None or date.fromisoformat(day.group(0)) >= AS_OF - timedelta(days=30)
+            flag, urgency = (("safety.bp_severe", "same_day" if recent else "soon") if item.startswith("Blood pressure")
                              else ("safety.diabetes_range_undiagnosed", "soon") if item.startswith("HbA1c")
                              else ("safety.usc_not_attended", "soon"))
             rows.append({"nhs_number": nhs, "flag": flag, "since": None, "reason": item, "urgency": urgency})
@@ -151,6 +157,7 @@ def run_stages(tmp_path: Path, people: pl.DataFrame, flags: pl.DataFrame, *, upt
     """outreach → letters → worklists, exactly as ``pipeline.run`` calls them, up to ``upto``."""
     from longerlives import letters, outreach
     from longerlives.history import LAST_LETTERS_SCHEMA
+    from longerlives.outputs.urgency import person_urgency
     from longerlives.outputs.worklists import write_worklist_files
 
     s = settings or load_settings()
@@ -159,18 +166,19 @@ def run_stages(tmp_path: Path, people: pl.DataFrame, flags: pl.DataFrame, *, upt
     last = pl.DataFrame(schema=LAST_LETTERS_SCHEMA) if last_letters is None else last_letters
     flags = pl.concat([flags, safety_flags(people)]).sort("nhs_number", "flag")
     r = outreach.rank_and_plan(people, flags, AS_OF, s.outreach, contacts_known=contacts_known)
+    urgency = person_urgency(r.flags)
     run = StageRun(r.people, r.flags, staging, s, plans=r.plans)
     if upto == "outreach":
         return run
     run.decisions = letters.decide_letters(r.plans, r.people, r.flags, last, AS_OF, s.letters,
                                            s.outreach.manual_needs, s.operations.letter_cadence_days)
     written = letters.write_letters(run.decisions, r.people, r.flags, r.plans, practices, teams, staging, AS_OF,
-                                    s.letters, make_pdf)
+                                    s.letters, make_pdf, urgency=urgency)
     run.letters_index = written.index
     run.files += written.files
     if upto == "letters":
         return run
     lists = write_worklist_files(r.plans, r.people, written.index, run.decisions, last, teams, staging, AS_OF,
-                                 "2025-06-30-test")
+                                 "2025-06-30-test", urgency=urgency)
     run.files += lists.files
     return run

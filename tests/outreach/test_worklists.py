@@ -14,7 +14,7 @@ from longerlives.outputs import worklists
 from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
 CONTRACT = ["priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
-            "communication_needs", "language", "contact", "last_letter"]
+            "communication_needs", "language", "contact", "last_letter", "urgency"]
 
 
 def _ctx(tmp_path):
@@ -78,7 +78,7 @@ def test_html_shows_the_same_rows(tmp_path):
     html = (ctx.staging / "worklists" / "CT01.html").read_text(encoding="utf-8")
     rows = _read(ctx.staging / "worklists" / "CT01.csv")
     assert html.count('<th scope="row">') == len(rows)
-    assert "North Core Team" in html and '<th scope="col">nhs number</th>' in html
+    assert "North Core Team" in html and '<th scope="col" class="c-person">Person</th>' in html
     positions = [html.index(r["nhs_number"]) for r in rows]
     assert positions == sorted(positions)
 
