@@ -41,6 +41,7 @@ class Codelist:
     path: str
     exclude_prefixes: tuple[str, ...] = ()
     overridden: bool = False
+    excluded_codes: tuple[str, ...] = ()  # members of the published list the engine leaves out
 
 
 def file_sha256(path: Path) -> str:
@@ -119,6 +120,12 @@ def load_codelists(directory: Path | None = None, verify_sha: bool = True) -> di
                     f"sha256 ({file_sha256(path)}) in manifest.toml (see `longerlives codelists`)"
                 )
         _check_codes(concept, kind, codes, path)
+        # A whole published list stays byte-identical on disk; members that must not count
+        # (e.g. a non-diabetic code inside DMTYPE1_COD) are named with a reason in the manifest.
+        excluded = tuple(sorted(entry.get("exclude_codes", {})))
+        if excluded:
+            keep = [i for i, c in enumerate(codes) if c not in set(excluded)]
+            codes, terms = [codes[i] for i in keep], [terms[i] for i in keep]
         out[concept] = Codelist(
             concept=concept,
             kind=kind,
@@ -132,6 +139,7 @@ def load_codelists(directory: Path | None = None, verify_sha: bool = True) -> di
             path=str(path),
             exclude_prefixes=tuple(entry.get("exclude_prefixes", ())),
             overridden=overridden,
+            excluded_codes=excluded,
         )
     return out
 

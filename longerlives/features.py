@@ -13,13 +13,15 @@ Columns (docs/features.md):
   non-null value; on a tie the lower value);
 * ``systolic_bp_sd_5y``: SD of systolic readings in the look-back (null if < 2);
 * ``bp_last_date``, ``bp_last_systolic``, ``bp_last_diastolic``: the latest day
-  with both a systolic and a diastolic reading (lowest of each on that day);
+  with both a clinic systolic and a clinic diastolic reading (lowest of each on that day);
+  likewise ``abpm_day_bp_last_*`` (ambulatory daytime average) and ``home_bp_last_*``
+  (home average) — settings are never mixed;
 * per medicine concept ``m``: ``m_first_date``, ``m_last_date``, ``m_n_12m``;
 * contacts: ``planned_contacts_12m``, ``last_planned_contact_date``,
   ``crisis_contacts_12m``, ``dna_12m``, and per service ``s``:
   ``s_last_attended``, ``s_last_dna``;
 * cohorts: ``in_scope``, ``out_of_scope_reason``, ``in_remission``,
-  ``health_check_cohort``, ``ecg_cohort``, ``ecg_cohort_reason``.
+  ``health_check_cohort``, ``qof_mh_register`` (longerlives/registers.py), ``ecg_cohort``, ``ecg_cohort_reason``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed
 from longerlives.dates import months_before
 from longerlives.vocabulary import SERVICES
 from longerlives.extract.validate import Extract
+from longerlives.registers import qof_mh_register
 from longerlives.settings.features import FeatureSettings
 
 EVENT_STATS = ("first_date", "last_date", "n_12m")
@@ -121,29 +124,50 @@ def _event_features(
         .group_by("nid")
         .agg(pl.col("value").std().alias(f"systolic_bp_sd_{settings.sbp_sd_years}y"))
     )
+    # Blood pressure pairs by setting (issue 11): clinic, ABPM daytime average, home average.
+    # A setting's systolic and diastolic are paired by day; never mixed across settings.
+    bp_lfs = [
+        _bp_pairs(matched, cid.get(s, -1), cid.get(d, -1), prefix)
+        for prefix, (s, d) in BP_SETTINGS.items()
+    ]
+    dates, values, sd, *bps = pl.collect_all([dates_lf, values_lf, sd_lf, *bp_lfs])
+    wide = _wide(dates, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
+    vals = _wide(values, snomed, {"last_value": pl.Float64, "last_value_date": pl.Date})
+    vals = vals.select("nid", *[f"{c}_{s}" for c in valued for s in VALUE_STATS])
+    out = wide.join(vals, on="nid", how="left").join(sd, on="nid", how="left")
+    for bp in bps:
+        out = out.join(bp, on="nid", how="left")
+    return out
+
+
+# prefix -> (systolic concept, diastolic concept). The clinic pair keeps its v1 column names.
+BP_SETTINGS: dict[str, tuple[str, str]] = {
+    "bp": ("systolic_bp", "diastolic_bp"),
+    "abpm_day_bp": ("abpm_day_systolic", "abpm_day_diastolic"),
+    "home_bp": ("home_systolic", "home_diastolic"),
+}
+
+
+def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) -> pl.LazyFrame:
+    """Latest day with both a systolic and a diastolic of one setting (lower of each on that day)."""
     day_key = pl.col("nid") * 1_000_000 + pl.col("date").cast(pl.Int64)  # dates are days since 1970
-    bp_lf = (
-        matched.filter(pl.col("cid").is_in([cid.get("systolic_bp", -1), cid.get("diastolic_bp", -1)]))
+    return (
+        matched.filter(pl.col("cid").is_in([sys_cid, dia_cid]))
         .group_by(day_key.alias("day"))
         .agg(
             pl.col("nid").first(),
             pl.col("date").first(),
-            pl.col("value").filter(pl.col("cid") == cid.get("systolic_bp", -1)).min().alias("sys"),
-            pl.col("value").filter(pl.col("cid") == cid.get("diastolic_bp", -1)).min().alias("dia"),
+            pl.col("value").filter(pl.col("cid") == sys_cid).min().alias("sys"),
+            pl.col("value").filter(pl.col("cid") == dia_cid).min().alias("dia"),
         )
         .filter(pl.col("sys").is_not_null() & pl.col("dia").is_not_null())
         .group_by("nid")
         .agg(
-            pl.col("date").max().alias("bp_last_date"),
-            pl.col("sys").get(pl.col("date").arg_max()).alias("bp_last_systolic"),
-            pl.col("dia").get(pl.col("date").arg_max()).alias("bp_last_diastolic"),
+            pl.col("date").max().alias(f"{prefix}_last_date"),
+            pl.col("sys").get(pl.col("date").arg_max()).alias(f"{prefix}_last_systolic"),
+            pl.col("dia").get(pl.col("date").arg_max()).alias(f"{prefix}_last_diastolic"),
         )
     )
-    dates, values, sd, bp = pl.collect_all([dates_lf, values_lf, sd_lf, bp_lf])
-    wide = _wide(dates, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
-    vals = _wide(values, snomed, {"last_value": pl.Float64, "last_value_date": pl.Date})
-    vals = vals.select("nid", *[f"{c}_{s}" for c in valued for s in VALUE_STATS])
-    return wide.join(vals, on="nid", how="left").join(sd, on="nid", how="left").join(bp, on="nid", how="left")
 
 
 def _medication_features(meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date) -> pl.DataFrame:
@@ -244,6 +268,7 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
         .otherwise(None)
     )
     return people.with_columns(
+        (pl.col("in_scope") & qof_mh_register(as_of, settings.qof_lithium_months)).alias("qof_mh_register"),
         (pl.col("in_scope") & ecg_reason.is_not_null()).alias("ecg_cohort"),
         pl.when(pl.col("in_scope")).then(ecg_reason).alias("ecg_cohort_reason"),
     )

@@ -32,8 +32,14 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
     "bmi": {"60621009", "301331008", "846931000000101"},
     "weight": {"27113001", "162763007"},
     "height": {"50373000", "248333004"},
-    "systolic_bp": {"271649006", "72313002", "413606001", "198081000000101"},
-    "diastolic_bp": {"271650006", "174255007", "314453003"},
+    # domain.md §6.2 lists clinic, home and ambulatory codes together; issue 11 splits
+    # them by setting, so each example id is required in the list for its setting.
+    # 314453003 "Average diastolic BP" names no setting and is in no list (see manifest
+    # [derivations]).
+    "systolic_bp": {"271649006", "72313002"},
+    "home_systolic": {"413606001"},
+    "abpm_day_systolic": {"198081000000101"},
+    "diastolic_bp": {"271650006", "174255007"},
     "total_cholesterol": {"1005671000000105", "1017161000000104", "850981000000101"},
     "hdl_cholesterol": {"1005681000000107", "1010581000000101"},
     "cholesterol_hdl_ratio": {"313989009"},
@@ -55,7 +61,9 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
     "cervical_screening_nonresponder": {"1109911000000100"},
     "breast_screening": {"268547008", "24623002"},
     "breast_screening_dna": {"275981000000102"},
-    "bowel_screening": {"1101361000000103", "1101371000000105", "384171000000104"},
+    "bowel_screening": {"1101361000000103", "384171000000104"},
+    # issue 11 / run-outputs v2: an abnormal FIT is a result that needs action, not a completed screen
+    "bowel_screening_abnormal": {"1101371000000105"},
     "bowel_screening_dna": {"294261000000108", "293191000000109"},
     "usc_referral": {"199251000000107", "276401000000108", "1556551000000104",
                      "276341000000100"},
@@ -80,8 +88,10 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
 # Concepts with no shipped list yet (no citable public code list found; codes must not
 # be invented). This set may only shrink: move a concept out once its refset is added.
 KNOWN_PENDING = {
-    "bp_declined", "breast_screening_declined", "bowel_screening_declined",
+    "breast_screening_declined", "bowel_screening_declined",
     "mh_invite", "lithium_stopped",
+    # issue 11 v2: a new concept (lithium.monitoring) with no public list found yet
+    "lithium_level",
 }
 
 
@@ -228,3 +238,118 @@ def test_an_edited_list_without_rehash_is_refused(tmp_path):
         fh.write("123456789,Made-up code\n")
     with pytest.raises(CodelistError, match="sha256"):
         load_codelists(target)
+
+
+# --- issue 11: whole published lists, recounted; splits by meaning --------------------
+
+
+def _csv_codes(path: Path) -> dict[str, str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["code"]: row["term"].strip() for row in csv.DictReader(fh)}
+
+
+def test_every_list_records_its_code_count_and_the_count_matches_the_file(manifest):
+    for name, entry in manifest["concepts"].items():
+        rows = _csv_codes(CODELIST_DIR / entry["file"])
+        assert entry.get("code_count") == len(rows), f"{name}: manifest says {entry.get('code_count')}, file has {len(rows)}"
+
+
+WHOLE_PCD_REFSETS = {
+    # concept: (cluster, release, number of codes in that published release)
+    "diabetes": ("DM_COD", "20250912", 86),
+    "diabetes_type1": ("DMTYPE1_COD", "20250912", 44),
+    "diabetes_resolved": ("DMRES_COD", "20250627", 1),
+    "hypertension": ("HYP_COD", "20241205", 117),
+    "learning_disability": ("LD_COD", "20210127", 333),
+    "bp_declined": ("BPDEC_COD", "20200812", 1),
+}
+
+
+@pytest.mark.parametrize("concept", sorted(WHOLE_PCD_REFSETS))
+def test_pcd_refset_is_copied_whole_with_its_opencodelists_id(manifest, concept):
+    cluster, release, count = WHOLE_PCD_REFSETS[concept]
+    entry = manifest["concepts"][concept]
+    assert entry["cluster"] == cluster
+    assert entry["release"] == release
+    assert entry["list_id"] == f"nhsd-primary-care-domain-refsets/{cluster.lower()}/{release}"
+    assert entry["url"] == f"https://www.opencodelists.org/codelist/{entry['list_id']}/"
+    assert len(entry["commit"]) == 40 and entry["repo"] and entry["path"]
+    assert len(_csv_codes(CODELIST_DIR / entry["file"])) == count
+
+
+def test_every_code_of_a_split_source_refset_is_placed_or_excluded_with_a_reason(manifest):
+    derived: dict[str, set[str]] = {}
+    for name, entry in manifest["concepts"].items():
+        for src in entry.get("derived_from", []):
+            derived.setdefault(src, set()).update(_csv_codes(CODELIST_DIR / entry["file"]))
+    assert derived, "no split concepts found"
+    for key, d in manifest["derivations"].items():
+        source = _csv_codes(CODELIST_DIR / d["file"])
+        assert len(source) == d["code_count"], key
+        assert file_sha256(CODELIST_DIR / d["file"]) == d["sha256"], key
+        placed = derived.get(d["file"], set()) & set(source)
+        excluded = set(d["excluded"])
+        assert not placed & excluded, f"{key}: codes both used and excluded {sorted(placed & excluded)}"
+        assert placed | excluded == set(source), f"{key}: unaccounted {sorted(set(source) - placed - excluded)}"
+        assert all(reason.strip() for reason in d["excluded"].values())
+
+
+def test_split_lists_only_hold_codes_and_terms_from_their_sources(manifest):
+    for name, entry in manifest["concepts"].items():
+        if not entry.get("derived_from"):
+            continue
+        sources: dict[str, str] = {}
+        for src in entry["derived_from"]:
+            sources.update(_csv_codes(CODELIST_DIR / src))
+        for code, term in _csv_codes(CODELIST_DIR / entry["file"]).items():
+            assert code in sources, f"{name}: {code} is in none of its sources"
+            assert term == sources[code], f"{name}: {code} term differs from the source"
+
+
+BP_LISTS = ["systolic_bp", "diastolic_bp", "abpm_day_systolic", "abpm_day_diastolic", "home_systolic", "home_diastolic"]
+
+
+def test_no_minimum_maximum_night_or_24_hour_value_stands_for_a_blood_pressure(lists):
+    for name in BP_LISTS:
+        for code, term in zip(lists[name].codes, lists[name].terms):
+            low = term.lower()
+            assert not any(w in low for w in ("minimum", "maximum", "night", "24 hour")), (name, code, term)
+
+
+def test_clinic_ambulatory_and_home_readings_are_never_in_the_same_list(lists):
+    seen: dict[str, str] = {}
+    for name in BP_LISTS:
+        for code in lists[name].codes:
+            assert code not in seen, f"{code} in both {seen[code]} and {name}"
+            seen[code] = name
+    assert "314446007" in lists["abpm_day_systolic"].codes  # average day interval systolic
+    assert "314445006" not in seen  # average night interval systolic
+    assert "413606001" in lists["home_systolic"].codes and "413606001" not in lists["systolic_bp"].codes
+
+
+def test_antipsychotic_induced_and_other_secondary_diabetes_are_diabetes(lists):
+    # Issue 11 finding: drug-induced diabetes, "without complication", secondary diabetes and MODY
+    codes = set(lists["diabetes"].codes)
+    assert {"5368009", "111552007", "8801005", "609561005", "408540003"} <= codes
+
+
+def test_a_normal_or_abnormal_ecg_result_counts_as_an_ecg_recorded(lists):
+    codes = set(lists["ecg"].codes)
+    assert {"164854000", "102594003", "268400002"} <= codes
+
+
+def test_fh_diabetes_mellitus_is_a_family_history_of_diabetes(lists):
+    assert "160303001" in lists["family_history_diabetes"].codes
+
+
+def test_learning_disability_is_the_whole_ld_cod_refset(lists):
+    assert len(lists["learning_disability"].codes) == 333
+
+
+def test_a_non_diabetic_code_inside_dmtype1_cod_never_counts_as_type_1_diabetes(lists, manifest):
+    # DMTYPE1_COD 20250912 holds "Drug-induced insulin coma in nondiabetic"; the file stays
+    # whole (recountable against the source) and the loader leaves the code out.
+    assert "1217077001" in _csv_codes(CODELIST_DIR / manifest["concepts"]["diabetes_type1"]["file"])
+    assert "1217077001" not in lists["diabetes_type1"].codes
+    assert lists["diabetes_type1"].excluded_codes == ("1217077001",)
+    assert {"46635009", "313435000", "290002008", "420868002"} <= set(lists["diabetes_type1"].codes)

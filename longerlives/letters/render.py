@@ -177,6 +177,7 @@ def _render_serial(
                 p=r, as_of=as_of, font_pt=fonts[r["format"]], large_print=r["format"] != "standard",
                 pictures=pictures, picture_credit=PICTURE_CREDIT,
                 large_print_reasons_max=settings.large_print_reasons_max_items,
+                standard_reasons_max=settings.standard_reasons_max_items,
             )
             rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
             batch.append((f"{base}/{rel}", html.encode("utf-8")))

@@ -15,6 +15,7 @@ PATIENTS_COLUMNS = [
     "practice_code",
     "core_team",
     "age",
+    "qof_mh_register",
     "health_check_cohort",
     "phc_elements_done",
     "qrisk3",

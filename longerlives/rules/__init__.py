@@ -26,6 +26,8 @@ RULE_MODULES = (
     "followup_blood_pressure",
     "followup_bmi",
     "followup_hba1c",
+    "followup_hypertension_control",
+    "lithium_monitoring",
     "phc_alcohol",
     "phc_blood_pressure",
     "phc_bmi",
@@ -36,14 +38,16 @@ RULE_MODULES = (
     "risk_qrisk3",
     "safety_bp_severe",
     "safety_diabetes_range_undiagnosed",
+    "safety_screening_abnormal",
     "safety_usc_not_attended",
     "screening_bowel",
     "screening_breast",
     "screening_cervical",
     "smoking_cessation_offer",
+    "statin_indicated",
 )
 # Modules in this package that are not rules (shared shapes and helpers).
-NOT_RULES = ("annual_health_check", "catalogue")
+NOT_RULES = ("annual_health_check", "catalogue")  # _statin_groups, _screening, _helpers are private (leading underscore)
 
 
 def _load(name: str) -> Rule:

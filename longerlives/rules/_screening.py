@@ -42,6 +42,11 @@ class ScreeningProgramme(BaseModel):
     missed: tuple[str, ...] = ()  # did not attend / did not respond
     missed_phrase: str = "did not attend on"
     unsuitable: tuple[str, ...] = ()  # suppresses the flag unless a later test exists
+    # results that need action (a repeat, further tests, referral): never count as screened (run-outputs v2)
+    needs_action: tuple[str, ...] = ()
+    needs_action_phrase: str = "a result that needs action"
+    # "never screened" is raised only from this age (the first invitation is due by then); None = from the band start
+    never_screened_from_age: int | None = Field(default=None, ge=0, le=120)
     decline_valid_months: int = Field(ge=0, le=60)
     source: str
 
@@ -63,7 +68,7 @@ class ScreeningProgramme(BaseModel):
         return self
 
     def concepts_used(self) -> set[str]:
-        return {*self.done, *self.declined, *self.missed, *self.unsuitable}
+        return {*self.done, *self.declined, *self.missed, *self.unsuitable, *self.needs_action}
 
     def optional_concepts(self) -> set[str]:
         """Declines, missed appointments and unsuitability only silence or annotate the flag."""
@@ -97,14 +102,27 @@ def programme_rule(flag_id: str, programme: str) -> Callable[[pl.LazyFrame, date
         # within its validity (12 months) respects the person's informed choice.
         is_unsuitable = unsuitable.is_not_null() & (last.is_null() | (last <= unsuitable))
         decline_valid = within_months(declined, as_of, p.decline_valid_months) & _after_last_test(declined, last)
-        gap = people.filter(eligible & ~in_date & ~is_unsuitable & ~decline_valid)
+        # Step 3b (run-outputs v2): a result that needs action, on or after the last completed test,
+        # means the person is not screened, however recent it is.
+        action = _dated(p.needs_action)
+        needs_action = _after_last_test(action, last)
+        # Step 3c: "never screened" only from the age the first invitation is due by (breast: 53).
+        never = last.is_null() & action.is_null()
+        too_young_for_never = never & (age < p.never_screened_from_age) if p.never_screened_from_age else pl.lit(False)
+        gap = people.filter(
+            eligible & (~in_date | needs_action) & ~is_unsuitable & ~decline_valid & ~too_young_for_never
+        )
         # Step 4: the reason — never screened, or overdue since the day the last test fell out of date,
         # then any decline or missed appointment since the last test.
         since = pl.coalesce(
             [pl.when(band).then(fell_out_of_window(last, b.interval_months)) for band, b in zip(in_band, p.bands)]
         )
+        since = pl.when(needs_action).then(action).otherwise(since)
         base = (
-            pl.when(last.is_null())
+            pl.when(needs_action)
+            .then(pl.format("{} {} on {}: not counted as screened", pl.lit(p.name.capitalize()),
+                            pl.lit(p.needs_action_phrase), iso(action)))
+            .when(last.is_null())
             .then(pl.lit(f"Never screened: no {p.name} test recorded"))
             .otherwise(pl.format("{} overdue since {} (last test {})", pl.lit(p.name.capitalize()), iso(since), iso(last)))
         )

@@ -34,7 +34,8 @@ def add_health_check_columns(people: pl.DataFrame, as_of: date, settings: RulesS
     people = with_optional_concepts(people, settings.optional_concepts())
     cols = []
     for element in ELEMENTS:
-        sources = [f"{c}_last_date" if c != "bp" else "bp_last_date" for c in settings.phc_elements[element]]
+        # "bp", "abpm_day_bp", "home_bp" are systolic+diastolic pairs by setting (features.BP_SETTINGS)
+        sources = [f"{c}_last_date" for c in settings.phc_elements[element]]
         cols.append(pl.max_horizontal([pl.col(s) for s in sources]).alias(element_last_column(element)))
         declines = settings.phc_declines.get(element, ())
         last_decline = last_date(*declines) if declines else pl.lit(None, dtype=pl.Date)

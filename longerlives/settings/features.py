@@ -15,6 +15,8 @@ class FeatureSettings(BaseModel):
     ecg_medicine_months: int = Field(6, ge=1, le=24)
     ecg_medicines: tuple[str, ...] = ("antipsychotic", "lithium")
     ecg_source: str = ""
+    qof_lithium_months: int = Field(6, ge=1, le=24)
+    qof_source: str = ""
     sbp_sd_years: int = Field(5, ge=1, le=10)
     sbp_sd_source: str = ""
     planned_services: tuple[str, ...] = ()

@@ -42,6 +42,7 @@ class LetterSettings(BaseModel):
     # Large print keeps each item's "why it matters" sentence up to this many items, so that
     # the letter stays on one or two A4 pages (tests/letters/test_large_print.py).
     large_print_reasons_max_items: int = Field(8, ge=0, le=40)
+    standard_reasons_max_items: int = Field(17, ge=0, le=40)
     default_language: str = "en"
     language_source: str = ""
     # Translations by ISO 639-1 code; only reviewed ones are used (issue 15).

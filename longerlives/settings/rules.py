@@ -80,7 +80,7 @@ class RulesSettings(BaseModel):
         """Every concept named in the shared settings (rule tables add their own)."""
         out: set[str] = set()
         for cs in self.phc_elements.values():
-            out.update(c for c in cs if c != "bp")
+            out.update(c for c in cs if c not in ("bp", "abpm_day_bp", "home_bp"))  # BP pairs by setting
         for cs in self.phc_declines.values():
             out.update(cs)
         out.update(self.diabetes_concepts, self.hypertension_concepts)

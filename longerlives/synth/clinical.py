@@ -19,12 +19,15 @@ N_YEARS = 5
 VALUED = {
     "bmi": ("kg/m2", 1), "weight": ("kg", 1), "height": ("cm", 0),
     "systolic_bp": ("mmHg", 0), "diastolic_bp": ("mmHg", 0),
+    "abpm_day_systolic": ("mmHg", 0), "abpm_day_diastolic": ("mmHg", 0),
+    "home_systolic": ("mmHg", 0), "home_diastolic": ("mmHg", 0),
     "total_cholesterol": ("mmol/L", 1), "hdl_cholesterol": ("mmol/L", 1),
     "cholesterol_hdl_ratio": ("ratio", 1), "ldl_cholesterol": ("mmol/L", 1),
     "non_hdl_cholesterol": ("mmol/L", 1), "triglycerides": ("mmol/L", 1),
     "hba1c": ("mmol/mol", 0), "blood_glucose": ("mmol/L", 1), "fasting_glucose": ("mmol/L", 1),
     "alcohol_units": ("units/week", 0), "audit_c": ("score", 0), "audit": ("score", 0),
     "smoker": ("cigarettes/day", 0),
+    "egfr": ("mL/min/1.73m2", 0), "creatinine": ("umol/L", 0), "tsh": ("mU/L", 2), "calcium": ("mmol/L", 2),
 }
 
 SERVICES = ["gp", "practice_nurse", "community_mental_health", "crisis", "emergency_department",
@@ -244,6 +247,20 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         dbp = np.clip(np.minimum(dbp, sbp - 15), 45, 135)
         ev.add("systolic_bp", p, dd, sbp)
         ev.add("diastolic_bp", p, dd, dbp)
+        if y == 0:
+            # NICE NG136: a raised clinic reading is confirmed out of clinic. About a third of
+            # people with a first reading of 140/90 or more get an ambulatory daytime or home
+            # average 1-6 weeks later, lower than the clinic reading (white-coat effect).
+            raised = first & ((sbp >= 140) | (dbp >= 90)) & (R(len(p)) < 0.35)
+            q, qd = p[raised], dd[raised] + rng.integers(7, 43, int(raised.sum()))
+            q_s, q_d = sbp[raised] - rng.normal(8, 6, len(q)), dbp[raised] - rng.normal(4, 4, len(q))
+            ok = qd <= T
+            q, qd, q_s, q_d = q[ok], qd[ok], np.clip(q_s[ok], 95, 220), np.clip(q_d[ok], 50, 130)
+            amb = R(len(q)) < 0.6
+            ev.add("abpm_day_systolic", q[amb], qd[amb], q_s[amb])
+            ev.add("abpm_day_diastolic", q[amb], qd[amb], q_d[amb])
+            ev.add("home_systolic", q[~amb], qd[~amb], q_s[~amb])
+            ev.add("home_diastolic", q[~amb], qd[~amb], q_d[~amb])
         dec = (~m) & (R(n) < 0.03) & (cls != 2)
         p = _rep(dec)
         ev.add("bp_declined", p, _within(rng, lo[p], hi[p]))
@@ -297,6 +314,11 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         risky = m & ((units > 14) | (auditc >= 5))
         p = _rep(risky & (R(n) < 0.3))
         ev.add("alcohol_brief_intervention", p, d[p])
+        # issue 11: a full AUDIT of 20 or more (possible dependence); about half referred to specialist services
+        p = _rep(m & (auditc >= 8) & (R(n) < 0.25))
+        ev.add("audit", p, d[p], np.clip(20 + rng.integers(0, 12, len(p)), 0, 40))
+        p = p[R(len(p)) < 0.5]
+        ev.add("alcohol_specialist_referral", p, np.minimum(d[p] + rng.integers(0, 30, len(p)), T))
 
         # 6 smoking status
         m = done[:, 5]
@@ -441,6 +463,17 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
 
     screening("cervical_screening", female & (age >= 25) & (age < 65), 3.0,
               [0.52, 0.17, 0.10, 0.08, 0.09, 0.04], attend_enc=False)
+
+    # issue 11: results that need action (never "screened"): ~3% of cervical tests need a repeat
+    # (inadequate / HPV failure / HPV positive); ~2% of bowel kits are abnormal, most followed by a
+    # screening-practitioner appointment (attended), some not.
+    q = _rep(female & (age >= 25) & (age < 65) & (R(n) < 0.03))
+    ev.add("cervical_screening_needs_repeat", q, T - rng.integers(10, Y, len(q)))
+    q = _rep((age >= 50) & (age < 75) & (R(n) < 0.02))
+    fit_day = T - rng.integers(10, 2 * Y, len(q))
+    ev.add("bowel_screening_abnormal", q, fit_day)
+    seen = R(len(q)) < 0.7
+    encounter(q[seen], np.minimum(fit_day[seen] + rng.integers(7, 42, seen.sum()), T), "screening", True)
     screening("breast_screening", female & (age >= 50) & (age < 71), 3.0, [0.50, 0.15, 0.12, 0.10, 0.13])
     screening("bowel_screening", (age >= 50) & (age < 75), 2.0, [0.45, 0.15, 0.20, 0.10, 0.10])
 
@@ -524,6 +557,14 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
     stopped = stop < T - 60
     coded = stopped & (R(len(q)) < 0.6)
     ev.add("lithium_stopped", q[coded], np.minimum(stop[coded] + 14, T))
+    # issue 11: lithium monitoring bloods (NICE CG185: every 6 months) — most current users are up to date
+    current = stop >= T - 60
+    for concept, mean, sd, share in (("egfr", 78, 15, 0.8), ("creatinine", 85, 15, 0.5), ("tsh", 2.2, 1.0, 0.75),
+                                     ("calcium", 2.35, 0.1, 0.6)):
+        t = q[current & (R(len(q)) < share)]
+        ev.add(concept, t, T - rng.integers(5, 170, len(t)), np.clip(rng.normal(mean, sd, len(t)), 0.05, 200))
+        t = q[current & (R(len(q)) < 0.15)]
+        ev.add(concept, t, T - rng.integers(200, Y, len(t)), np.clip(rng.normal(mean, sd, len(t)), 0.05, 200))
     course("mood_stabiliser", on_ms, 8, 0.8, [28, 56])
     course("statin", on_statin, 10, 0.85, [28, 56, 84])
     course("antihypertensive", on_ahtn, 10, 0.9, [28, 56, 84])

@@ -29,6 +29,10 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "height": ["50373000", "248333004"],
     "systolic_bp": ["271649006", "72313002"],
     "diastolic_bp": ["271650006", "174255007"],
+    "abpm_day_systolic": ["198081000000101", "314446007"],
+    "abpm_day_diastolic": ["198091000000104", "314461008"],
+    "home_systolic": ["413606001"],
+    "home_diastolic": ["413605002"],
     "bp_declined": ["1092631000000106"],
     "total_cholesterol": ["1005671000000105", "1017161000000104", "850981000000101"],
     "hdl_cholesterol": ["1005681000000107", "1010581000000101"],
@@ -52,7 +56,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "smoking_cessation_offered": ["225323000", "871661000000106", "395700008"],
     "smoking_cessation_referral": ["315232003"],
     "smoking_cessation_declined": ["1087441000000106", "527151000000107"],
-    "ecg": ["268400002", "29303009"],
+    "ecg": ["268400002", "164854000", "102594003"],
     "cervical_screening": ["1020451000000104", "1104601000000107"],
     "cervical_screening_declined": ["275918005"],
     "cervical_screening_unsuitable": ["116140006"],
@@ -60,13 +64,20 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "breast_screening": ["268547008", "24623002"],
     "breast_screening_declined": ["716181000000106"],
     "breast_screening_dna": ["275981000000102"],
-    "bowel_screening": ["1101361000000103", "1101371000000105"],
+    "bowel_screening": ["1101361000000103", "375211000000108"],
+    "bowel_screening_abnormal": ["1101371000000105", "375241000000109"],
+    "cervical_screening_needs_repeat": ["888111000000103", "168402006", "1128121000000109"],
+    "alcohol_specialist_referral": ["431260004", "390857005"],
+    "egfr": ["1011481000000105", "857971000000104"],
+    "creatinine": ["1000731000000107"],
+    "tsh": ["1022791000000101", "1027151000000105"],
+    "calcium": ["935051000000108", "998341000000105"],
     "bowel_screening_declined": ["911981000000107"],
     "bowel_screening_dna": ["294261000000108"],
     "usc_referral": ["199251000000107", "276401000000108", "1556551000000104",
                      "276341000000100"],
     "hypertension": ["38341003", "59621000"],
-    "diabetes": ["73211009"],
+    "diabetes": ["73211009", "111552007", "5368009"],
     "diabetes_type1": ["46635009", "313435000"],
     "diabetes_type2": ["44054006", "313436004"],
     "diabetes_resolved": ["315051004"],
@@ -99,9 +110,6 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
 # (code, unit, low, high, decimals) -- value drawn uniformly; unit None = no value.
 OTHER_CODES: list[tuple[str, str | None, float, float, int]] = [
     ("78564009", "/min", 55, 100, 0),           # pulse rate
-    ("1011481000000105", "mL/min", 45, 120, 0),  # eGFR
-    ("1000731000000107", "umol/L", 55, 120, 0),  # serum creatinine
-    ("1022791000000101", "mU/L", 0.4, 4.5, 2),  # serum TSH
     ("1022431000000105", "g/L", 110, 165, 0),   # haemoglobin
     ("1018251000000107", "U/L", 8, 55, 0),      # serum ALT
     ("185317003", None, 0, 0, 0),               # telephone encounter
@@ -323,6 +331,11 @@ def build_codebook(codelist_dir: Path | None = None) -> CodeBook:
         if concept == "smi_diagnosis" and "smi_remission" in lists:
             rem = set(lists["smi_remission"].codes)
             codes = [c for c in codes if c not in rem] or codes
+        if concept == "diabetes":
+            # "any diabetes" records are drawn from the type-neutral part of DM_COD (drug-induced,
+            # secondary, MODY, unspecified); typed records come from the type 1 / type 2 concepts
+            typed = {c for k in ("diabetes_type1", "diabetes_type2") if k in lists for c in lists[k].codes}
+            codes = [c for c in codes if c not in typed] or codes
         book.concept_codes[concept] = np.array([book._code_id(c) for c in codes], dtype=np.int32)
         book.concept_weights[concept] = _weights(codes, fallback)
     # background codes must not belong to any concept

@@ -26,7 +26,7 @@ def test_actions_are_ordered_safety_most_urgent_first_then_appointment_screening
     assert plans[n]["actions"] == [
         "Safety: Blood pressure 185/100 on 2025-06-01",  # same_day before soon
         f"Safety: {SAFETY}",
-        "One appointment to cover: lipids blood test, 12-lead ECG, act on raised HbA1c (repeat; diabetes prevention referral)",
+        "One appointment to cover: lipids blood test, 12-lead ECG, act on raised HbA1c or fasting glucose (repeat; diabetes prevention referral unless in the diabetes range)",
         "Screening: bowel screening kit",
         "Lifestyle support: offer stop-smoking support, offer weight management",
     ]

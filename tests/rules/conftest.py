@@ -157,6 +157,10 @@ class Register:
     def event(self, nhs: str, concept: str, on: date, value: float | None = None) -> None:
         self.events.append({"nhs_number": nhs, "date": on, "code": code_for(concept), "value": value})
 
+    def coded(self, nhs: str, code: str, on: date, value: float | None = None) -> None:
+        """An event with an explicit real SNOMED code (several codes of one refset, or a code in no list)."""
+        self.events.append({"nhs_number": nhs, "date": on, "code": code, "value": value})
+
     def bp(self, nhs: str, on: date, systolic: float = 120, diastolic: float = 80) -> None:
         self.event(nhs, "systolic_bp", on, systolic)
         self.event(nhs, "diastolic_bp", on, diastolic)

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from tests.rules.conftest import AS_OF
 
 FLAG = "ecg.annual"
@@ -68,4 +70,23 @@ def test_in_remission_but_on_an_antipsychotic_stays_in_the_ecg_cohort(reg):
 def test_dead_person_on_lithium_is_never_flagged(reg):
     p = reg.person(died=date(2026, 6, 1))
     reg.medicine(p, "lithium", date(2026, 3, 1))
+    assert reg.flags(FLAG) == {}
+
+
+# --- run-outputs v2: every mood stabiliser puts a person in the ECG cohort ---
+@pytest.mark.parametrize("bnf", ["0408010H0AAAAAA", "0402030Q0AAAAAA", "0408010W0BBAKA1"])  # lamotrigine; valproic acid; Epilim Chrono
+def test_lamotrigine_or_valproate_alone_puts_a_person_in_the_ecg_cohort(reg, bnf):
+    p = reg.person()
+    reg.medications.append({"nhs_number": p, "date": date(2026, 3, 1), "bnf_code": bnf})
+    assert reg.flags(FLAG)[p]["reason"] == "No ECG ever recorded; issued a mood stabiliser in the last 6 months"
+
+
+def test_lithium_is_named_as_lithium_not_also_as_a_mood_stabiliser(reg):
+    p = reg.person()
+    reg.medications.append({"nhs_number": p, "date": date(2026, 3, 1), "bnf_code": "0402030P0AAAAAA"})
+    assert reg.flags(FLAG)[p]["reason"] == "No ECG ever recorded; issued lithium in the last 6 months"
+
+
+def test_a_mood_stabiliser_last_issued_exactly_6_months_ago_no_longer_counts(reg):
+    reg.medications.append({"nhs_number": reg.person(), "date": date(2025, 12, 15), "bnf_code": "0408010H0AAAAAA"})
     assert reg.flags(FLAG) == {}

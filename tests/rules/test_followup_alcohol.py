@@ -53,3 +53,46 @@ def test_latest_score_counts_even_when_an_earlier_one_was_high(reg):
     reg.event(p, "audit_c", date(2025, 9, 1), 9)
     reg.event(p, "audit_c", date(2026, 3, 1), 2)
     assert reg.flags(FLAG) == {}
+
+
+# --- run-outputs v2: full AUDIT 8 or more; 20 or more (possible dependence) closed only by a specialist referral ---
+AUDIT = "443280005"  # AUDIT score
+SPECIALIST = ("431260004", "390857005", "417096006", "38670004")
+
+
+@pytest.mark.parametrize(("score", "flagged"), [(7, False), (8, True), (19, True), (20, True)])
+def test_full_audit_of_8_or_more_is_flagged(reg, score, flagged):
+    p = reg.person()
+    reg.coded(p, AUDIT, date(2026, 4, 4), score)
+    assert (p in reg.flags(FLAG)) is flagged
+
+
+def test_full_audit_19_is_closed_by_a_brief_intervention_but_20_is_not(reg):
+    nineteen = reg.person()
+    reg.coded(nineteen, AUDIT, date(2026, 4, 4), 19)
+    reg.event(nineteen, "alcohol_brief_intervention", date(2026, 4, 4))
+    twenty = reg.person()
+    reg.coded(twenty, AUDIT, date(2026, 4, 4), 20)
+    reg.event(twenty, "alcohol_brief_intervention", date(2026, 4, 4))
+    got = reg.flags(FLAG)
+    assert set(got) == {twenty}
+    assert got[twenty] == {
+        "since": date(2026, 4, 4),
+        "reason": "Full AUDIT score 20 on 2026-04-04 (20 or more); possible alcohol dependence: no referral to specialist "
+        "alcohol services in the last 12 months (a brief intervention does not close this)",
+    }
+
+
+@pytest.mark.parametrize("referral", SPECIALIST)
+def test_full_audit_of_20_or_more_is_closed_by_a_specialist_alcohol_referral(reg, referral):
+    p = reg.person()
+    reg.coded(p, AUDIT, date(2026, 4, 4), 27)
+    reg.coded(p, referral, date(2026, 4, 10))
+    assert reg.flags(FLAG) == {}
+
+
+def test_specialist_referral_exactly_one_year_ago_no_longer_closes_audit_20(reg):
+    p = reg.person()
+    reg.coded(p, AUDIT, date(2026, 4, 4), 24)
+    reg.coded(p, SPECIALIST[0], date(2025, 6, 15))
+    assert p in reg.flags(FLAG)

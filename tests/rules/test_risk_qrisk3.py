@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from tests.rules.conftest import with_rule_params
 
 FLAG = "risk.qrisk3"
@@ -48,3 +50,21 @@ def test_the_threshold_is_a_setting(reg):
     p = reg.person(qrisk3=12.0)
     assert reg.flags(FLAG, settings=with_rule_params("risk.qrisk3", threshold_percent=15)) == {}
     assert p in reg.flags(FLAG, settings=with_rule_params("risk.qrisk3", threshold_percent=12))
+
+
+# --- run-outputs v2 / NICE NG238: QRISK3 is not used for type 1 diabetes or CKD stage 3-5 ---
+
+
+
+@pytest.mark.parametrize("code", ["313435000", "290002008", "433144002", "700379002", "431857002", "433146000"])
+def test_no_qrisk3_flag_for_type_1_diabetes_or_ckd_3_to_5_whatever_the_score(reg, code):
+    p = reg.person(born=date(1960, 1, 1), qrisk3=22.0)
+    reg.coded(p, code, date(2020, 1, 1))
+    assert reg.flags(FLAG) == {}
+    assert p in reg.flags("statin.indicated")
+
+
+def test_type_2_diabetes_still_gets_the_qrisk3_flag(reg):
+    p = reg.person(qrisk3=15.0)
+    reg.coded(p, "1196922005", date(2020, 1, 1))  # Neovascular glaucoma due to diabetes mellitus type 2
+    assert set(reg.flags(FLAG)) == {p}

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from tests.rules.conftest import AS_OF
 
 FLAG = "screening.bowel"
@@ -48,4 +50,26 @@ def test_did_not_attend_is_named(reg):
 
 def test_dead_person_is_never_flagged(reg):
     reg.person(born=date(1960, 1, 1), died=date(2026, 1, 1))
+    assert reg.flags(FLAG) == {}
+
+
+# --- run-outputs v2: an abnormal FIT/FOBT is not "screened" ---
+ABNORMAL = ("1101371000000105", "375241000000109")  # liquid FIT abnormal; FOBT abnormal
+NORMAL = ("1101361000000103", "375211000000108")  # liquid FIT normal; FOBT normal
+
+
+@pytest.mark.parametrize("code", ABNORMAL)
+def test_an_abnormal_fit_or_fobt_six_months_ago_is_not_counted_as_screened(reg, code):
+    p = reg.person(born=date(1960, 1, 1), sex="male")
+    reg.coded(p, code, date(2025, 12, 15))
+    assert reg.flags(FLAG)[p] == {
+        "since": date(2025, 12, 15),
+        "reason": "Bowel screening abnormal result (FIT or FOBT) on 2025-12-15: not counted as screened",
+    }
+
+
+@pytest.mark.parametrize("code", NORMAL)
+def test_a_normal_fit_or_fobt_counts_as_screened(reg, code):
+    p = reg.person(born=date(1960, 1, 1), sex="female")
+    reg.coded(p, code, date(2025, 12, 15))
     assert reg.flags(FLAG) == {}

@@ -8,10 +8,21 @@ FLAG = "screening.breast"
 
 
 def test_eligible_from_the_50th_birthday_not_the_day_before(reg):
+    # screened once before 50 (e.g. family history), now overdue: eligible from the 50th birthday itself
     birthday_today = reg.person(born=date(1976, 6, 15))
-    reg.person(born=date(1976, 6, 16))
+    reg.event(birthday_today, "breast_screening", date(2022, 1, 10))
+    day_before = reg.person(born=date(1976, 6, 16))
+    reg.event(day_before, "breast_screening", date(2022, 1, 10))
     assert set(reg.flags(FLAG)) == {birthday_today}
-    assert reg.flags(FLAG)[birthday_today]["reason"] == "Never screened: no breast screening test recorded"
+
+
+def test_never_screened_is_raised_only_from_the_53rd_birthday(reg):
+    fifty_three_today = reg.person(born=date(1973, 6, 15))
+    reg.person(born=date(1973, 6, 16))  # 52: first invitation may not have been sent yet
+    reg.person(born=date(1976, 6, 15))  # 50 today
+    got = reg.flags(FLAG)
+    assert set(got) == {fifty_three_today}
+    assert got[fifty_three_today]["reason"] == "Never screened: no breast screening test recorded"
 
 
 def test_eligible_until_the_day_before_the_71st_birthday(reg):

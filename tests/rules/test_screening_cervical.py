@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from tests.rules.conftest import AS_OF
 
 FLAG = "screening.cervical"
@@ -104,3 +106,35 @@ def test_born_on_29_february_becomes_eligible_on_1_march_in_a_common_year(reg):
 def test_deregistered_woman_is_not_flagged(reg):
     reg.person(born=date(1980, 1, 1), registered_to=AS_OF)
     assert reg.flags(FLAG) == {}
+
+
+# --- run-outputs v2: results that need a repeat or further tests are not "screened" ---
+NEEDS_REPEAT = ("168402006", "1128121000000109", "888111000000103")  # inadequate, HPV technical failure, HPV positive
+NORMAL = ("888091000000108", "1020451000000104")  # HPV negative; cervical cytology test
+
+
+@pytest.mark.parametrize("code", NEEDS_REPEAT)
+def test_a_recent_result_that_needs_a_repeat_is_not_counted_as_screened_and_is_named(reg, code):
+    p = reg.person(born=date(1990, 1, 1))
+    reg.coded(p, code, date(2026, 1, 20))
+    got = reg.flags(FLAG)
+    assert got[p] == {
+        "since": date(2026, 1, 20),
+        "reason": "Cervical screening result that needs a repeat or further tests (inadequate sample, HPV test failure "
+        "or HPV positive) on 2026-01-20: not counted as screened",
+    }
+
+
+@pytest.mark.parametrize("normal", NORMAL)
+def test_a_normal_test_after_an_inadequate_sample_counts_as_screened(reg, normal):
+    p = reg.person(born=date(1990, 1, 1))
+    reg.coded(p, NEEDS_REPEAT[0], date(2025, 11, 1))
+    reg.coded(p, normal, date(2026, 2, 1))
+    assert reg.flags(FLAG) == {}
+
+
+def test_hpv_positive_after_an_in_date_normal_test_reopens_the_flag(reg):
+    p = reg.person(born=date(1985, 1, 1))
+    reg.coded(p, NORMAL[0], date(2024, 3, 1))
+    reg.coded(p, NEEDS_REPEAT[2], date(2026, 3, 1))
+    assert "HPV positive) on 2026-03-01" in reg.flags(FLAG)[p]["reason"]

@@ -1,0 +1,29 @@
+"""Who NICE NG238 offers a statin without a risk score, and for whom QRISK3 is not to be used.
+
+Shared by ``statin.indicated`` and ``risk.qrisk3`` so the two can never disagree:
+NG238 1.6.1 / 1.6.2 say do not use a risk assessment tool for people with type 1
+diabetes or CKD (eGFR under 60 / stage 3-5); offer a statin instead to adults with CKD
+and to adults with type 1 diabetes older than 40 (or with diabetes for 10+ years,
+nephropathy or other CVD risk factors — not read here; see docs/clinical-safety.md).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def type1_diabetes(type1: str = "diabetes_type1", type2: str = "diabetes_type2") -> pl.Expr:
+    """A type 1 diabetes code is recorded and no later type 2 code says otherwise (latest type wins;
+    a same-day tie counts as type 1, as the QRISK3 input does)."""
+    t1, t2 = pl.col(f"{type1}_last_date"), pl.col(f"{type2}_last_date")
+    return t1.is_not_null() & (t2.is_null() | (t1 >= t2))
+
+
+def ckd_3_5(concept: str = "ckd_3_5") -> pl.Expr:
+    """A chronic kidney disease stage 3-5 code is recorded."""
+    return pl.col(f"{concept}_last_date").is_not_null()
+
+
+def qrisk3_not_for_use() -> pl.Expr:
+    """NICE NG238: QRISK3 is not to be used (type 1 diabetes or CKD stage 3-5)."""
+    return type1_diabetes() | ckd_3_5()
