@@ -53,6 +53,7 @@ def summarise(out_dir: Path) -> str:
         ("worklists/", "one worklist per core team (CSV and HTML), plans.json"),
         ("letters/index.csv", "letters produced (HTML; PDF with --pdf)"),
         ("exports/", "per-practice flags.csv and FHIR bundle.json"),
+        ("report/index.html", "coverage and inequalities report for programme leads (coverage.csv beside it)"),
         ("quarantine.csv", "input rows not used, with reasons"),
         ("run.json", "run id, input hashes, counts and stage timings"),
     ]

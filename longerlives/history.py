@@ -24,6 +24,11 @@ OUTCOMES_SCHEMA: dict[str, pl.DataType] = {
     "last_outcome_date": pl.Date(),
 }
 
+COVERAGE_TRENDS_SCHEMA: dict[str, pl.DataType] = {
+    "run_id": pl.String(), "as_of": pl.Date(), "measure": pl.String(), "group": pl.String(),
+    "numerator": pl.Int64(), "denominator": pl.Int64(),
+}
+
 
 @dataclass(frozen=True)
 class Delivered:
@@ -42,6 +47,8 @@ class History:
     last_letters: pl.DataFrame  # LAST_LETTERS_SCHEMA: latest letter day per person and the flags it spoke to
     outcomes: pl.DataFrame  # OUTCOMES_SCHEMA: each person's latest recorded outreach outcome
     delivered: frozenset[Delivered] = field(default_factory=frozenset)  # exports delivered for this as-of date
+    coverage_trends: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COVERAGE_TRENDS_SCHEMA))
+    # ICS-wide coverage counts of earlier succeeded nights (latest run per as-of date)
 
     @classmethod
     def empty(cls) -> History:

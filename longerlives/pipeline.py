@@ -56,6 +56,8 @@ from longerlives.outputs.worklists import write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.recovery import recover
+from longerlives.report.measures import add_measure_columns
+from longerlives.report.write import write_report
 from longerlives.settings import Settings, load_settings
 from longerlives.store.existing import check_store_url, team_codes
 
@@ -63,7 +65,7 @@ log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
 # Every stage, in the order a run times them (the progress bar and run.json use these names).
 STAGES = ("store_open", "validate", "features", "risk", "rules", "outreach", "outputs", "letters",
-          "worklists", "exports", "run_record", "store_record", "delivery")
+          "worklists", "exports", "report", "run_record", "store_record", "delivery")
 
 __all__ = ["STAGES", "ProgressHook", "RunReport", "default_db_url", "run"]
 
@@ -135,6 +137,7 @@ class _Produced:
     letters_index: pl.DataFrame
     files: tuple[str, ...]
     summary: dict[str, Any]
+    coverage: pl.DataFrame  # coverage counts (measure x breakdown), kept in the store for trends
     letter_flags: pl.DataFrame  # what each letter covered for the cadence (flags + safety.item)
 
 
@@ -206,7 +209,7 @@ def run(
         with clock.stage("store_record"):
             counted = store.record_run(
                 run_store, run_id, as_of, flags=produced.flags, letters_index=produced.letters_index,
-                totals=_run_totals(summary, produced.people), summary=summary,
+                totals=_run_totals(summary, produced.people), summary=summary, coverage=produced.coverage,
                 letter_flags=produced.letter_flags,
             )
             summary.update(counted)
@@ -250,6 +253,7 @@ def _produce(
         flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
         held_by_outcomes = evaluated.flags.height - flags.height
         people = evaluated.people.join(rules.safety_items(flags), on="nhs_number", how="left")
+        people = add_measure_columns(people, as_of, s.rules)  # the coverage report's denominators
     with clock.stage("outreach"):
         reached = outreach.rank_and_plan(
             people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
@@ -280,6 +284,11 @@ def _produce(
         )
     with clock.stage("exports"):
         exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
+    with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
+        report_files, coverage = write_report(
+            staging, people.filter(pl.col("in_scope")), flags_with_practice(flags, people), history.coverage_trends,
+            as_of=as_of, settings=s.report, run_id=run_id,
+        )
     summary = {
         **_counts(people, flags, extract),
         "flags_held_by_outcomes": held_by_outcomes,
@@ -288,8 +297,10 @@ def _produce(
         "worklists": {"rows": lists.rows, "teams": lists.teams},
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
-    return _Produced(people, flags, written.index, (*core_files, *written.files, *lists.files, *exported.files),
-                     summary, cadence_flags(flags, plans))
+    report_paths = tuple(str(p.relative_to(staging)) for p in report_files)
+    return _Produced(people, flags, written.index,
+                     (*core_files, *written.files, *lists.files, *exported.files, *report_paths), summary, coverage,
+                     cadence_flags(flags, plans))
 
 
 def _outbox(settings: Settings, state: Path) -> Path:

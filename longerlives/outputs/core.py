@@ -15,6 +15,9 @@ PATIENTS_COLUMNS = [
     "practice_code",
     "core_team",
     "age",
+    "sex",
+    "ethnic_category",
+    "imd_decile",
     "qof_mh_register",
     "health_check_cohort",
     "phc_elements_done",
@@ -34,6 +37,11 @@ PATIENTS_EXTRA = [
     "qrisk3_townsend_imputed",
     "safety_items",
     "open_flags",
+    # the coverage report's denominators (longerlives/report/measures.py)
+    "current_smoker",
+    "screening_cervical_status",
+    "screening_breast_status",
+    "screening_bowel_status",
 ]
 DISCLAIMER_FILE = "risk-scores-DISCLAIMER.txt"
 

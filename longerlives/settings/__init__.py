@@ -23,10 +23,11 @@ from longerlives.settings.features import FeatureSettings
 from longerlives.settings.letters import LetterSettings
 from longerlives.settings.operations import OperationsSettings
 from longerlives.settings.outreach import OutreachSettings
+from longerlives.settings.report import ReportSettings
 from longerlives.settings.risk import RiskSettings
 from longerlives.settings.rules import RulesSettings
 
-AREAS = ("extract", "features", "rules", "risk", "outreach", "letters", "operations")
+AREAS = ("extract", "features", "rules", "risk", "outreach", "letters", "operations", "report")
 
 
 class Settings(BaseModel):
@@ -39,6 +40,7 @@ class Settings(BaseModel):
     outreach: OutreachSettings
     letters: LetterSettings
     operations: OperationsSettings
+    report: ReportSettings
 
     def digest(self) -> str:
         """sha256 of the effective configuration, recorded in run.json."""

@@ -55,6 +55,7 @@ def read_history(store: Store, as_of: date) -> History:
         last_letters=store.last_letters(),
         outcomes=store.latest_outcomes(as_of),
         delivered=store.delivered_on(as_of),
+        coverage_trends=store.coverage_trends("all"),
     )
 
 
@@ -71,8 +72,10 @@ def begin_run(db_url: str, run_id: str, as_of: date, *, engine_version: str, out
 
 def record_run(store: Store, run_id: str, as_of: date, *, flags: pl.DataFrame, letters_index: pl.DataFrame,
                totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded",
-               letter_flags: pl.DataFrame | None = None) -> dict[str, int]:
-    """Record a finished run: flag history, letters issued and the run's totals (one transaction).
+               coverage: pl.DataFrame | None = None, letter_flags: pl.DataFrame | None = None
+               ) -> dict[str, int]:
+    """Record a finished run: flag history, letters issued, coverage counts and the run's totals
+    (one transaction).
 
     ``letter_flags`` (``nhs_number, flag``) are what each letter covered for the cadence —
     the open flags plus ``safety.item`` (``letters.ledger.cadence_flags``); default ``flags``.
@@ -82,6 +85,8 @@ def record_run(store: Store, run_id: str, as_of: date, *, flags: pl.DataFrame, l
         crash_point("store_record.in_transaction")
         letters = store.record_letters(conn, letters_index, flags if letter_flags is None else letter_flags,
                                        as_of, run_id)
+        if coverage is not None:
+            store.record_coverage(conn, coverage, as_of, run_id)
         counted = {"flags_opened": opened, "flags_closed": closed, "letters_issued": letters}
         values = {**totals, "open_flags": flags.height, **counted}
         store.finish_run(conn, run_id, status, summary_json=summary_json({**summary, **counted}), **values)

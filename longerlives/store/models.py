@@ -100,3 +100,19 @@ class AuditEvent(SQLModel, table=True):
     status: str = Field(max_length=16)  # ok | skipped | failed
     message_id: Optional[str] = Field(default=None, max_length=128)
     detail: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class CoverageRow(SQLModel, table=True):
+    """Coverage numbers of one run (revision 0003_coverage): raw counts, suppressed only when shown."""
+
+    __tablename__ = "coverage"
+    __table_args__ = (Index("ix_coverage_measure_group", "measure", "group_by", "group"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: str = Field(max_length=64, index=True)
+    as_of: date
+    measure: str = Field(max_length=64)
+    group_by: str = Field(max_length=32)
+    group: str = Field(max_length=128)
+    numerator: int
+    denominator: int

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, event, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from longerlives.history import LAST_LETTERS_SCHEMA, OUTCOMES_SCHEMA, Delivered
-from longerlives.store.models import AuditEvent, FlagHistory, LetterIssued, OutreachOutcome, Run
+from longerlives.store.models import AuditEvent, CoverageRow, FlagHistory, LetterIssued, OutreachOutcome, Run
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -37,6 +37,8 @@ FLAG_HISTORY = FlagHistory.__table__
 LETTERS = LetterIssued.__table__
 OUTCOMES = OutreachOutcome.__table__
 AUDIT = AuditEvent.__table__
+COVERAGE = CoverageRow.__table__
+COVERAGE_COLUMNS = ("measure", "group_by", "group", "numerator", "denominator")
 
 
 
@@ -282,6 +284,36 @@ class Store:
                 )
             ).all()
         return frozenset(Delivered(str(p), str(c), str(t), str(h)) for p, c, t, h in rows)
+
+    # -- coverage (issue 14) ----------------------------------------------------
+    def record_coverage(self, conn: Connection, counts: pl.DataFrame, as_of: date, run_id: str) -> int:
+        """Store one run's coverage counts in bulk (measure, group_by, group, numerator, denominator)."""
+        payload = [
+            {"run_id": run_id, "as_of": as_of, **dict(zip(COVERAGE_COLUMNS, row))}
+            for row in counts.select(COVERAGE_COLUMNS).iter_rows()
+        ]
+        for chunk in _chunks(payload):
+            conn.execute(COVERAGE.insert(), chunk)
+        return len(payload)
+
+    def coverage_trends(self, group_by: str = "all", limit: int | None = None) -> pl.DataFrame:
+        """Coverage counts of succeeded runs, one row per night (the latest run of each as-of date) x measure x group."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(COVERAGE.c.run_id, COVERAGE.c.as_of, COVERAGE.c.measure, COVERAGE.c.group,
+                       COVERAGE.c.numerator, COVERAGE.c.denominator, RUNS.c.started_at)
+                .join(RUNS, RUNS.c.run_id == COVERAGE.c.run_id)
+                .where(RUNS.c.status == "succeeded", COVERAGE.c.group_by == group_by)
+            ).all()
+        frame = pl.DataFrame(rows, schema={"run_id": pl.String, "as_of": pl.Date, "measure": pl.String,
+                                           "group": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
+                                           "started_at": pl.Datetime("us", "UTC")}, orient="row")
+        latest = frame.group_by("as_of").agg(pl.col("run_id").sort_by("started_at").last())
+        frame = frame.join(latest, on=["as_of", "run_id"], how="semi")
+        if limit:
+            keep = frame["as_of"].unique().sort().tail(limit)
+            frame = frame.filter(pl.col("as_of").is_in(keep.implode()))
+        return frame.drop("started_at").sort("as_of", "measure", "group")
 
     def audit(self) -> pl.DataFrame:
         with self.engine.connect() as conn:

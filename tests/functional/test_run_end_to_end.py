@@ -19,8 +19,9 @@ def test_run_writes_contract_files_with_contract_columns(full_run):
     assert safety.height > 0 and set(safety["urgency"]) <= {"same_day", "soon"}  # run-outputs-v2: never routine
     assert set(flags.filter(~pl.col("flag").str.starts_with("safety."))["urgency"]) == {"routine"}
     patients = pl.read_csv(out / "patients.csv", infer_schema=False)
-    assert patients.columns[:16] == [
-        "nhs_number", "practice_code", "core_team", "age", "qof_mh_register", "health_check_cohort", "phc_elements_done",
+    assert patients.columns[:19] == [
+        "nhs_number", "practice_code", "core_team", "age", "sex", "ethnic_category", "imd_decile",
+        "qof_mh_register", "health_check_cohort", "phc_elements_done",
         "qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model", "marginalisation_score",
         "marginalisation_rank", "outreach", "outreach_strict", "outreach_reasons",
     ]
