@@ -1,6 +1,8 @@
 """The ``longerlives`` command. Each sub-command lives in ``longerlives/commands/``.
 
-Fatal errors print one clear message and exit non-zero, never a traceback.
+Fatal errors print one clear message and exit with a documented status
+(``longerlives/errors.py``, ``docs/operations.md``), never a traceback; ``--debug``
+prints the traceback as well.
 """
 
 from __future__ import annotations
@@ -9,18 +11,30 @@ import argparse
 import importlib
 import logging
 import sys
+import traceback
+from typing import NoReturn
 
 from longerlives import __version__
-from longerlives.errors import LongerlivesError
+from longerlives.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
+from longerlives.failures import explain, mask
 
 COMMANDS = ("run", "synth", "codelists", "schedule", "outcome", "history", "serve", "users")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake exits with the documented usage status (64), not 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"longerlives: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="longerlives", description="Longer Lives nightly engine")
+    parser = _Parser(prog="longerlives", description="Longer Lives nightly engine")
     parser.add_argument("--version", action="version", version=f"longerlives {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="more log output")
-    subs = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--debug", action="store_true", help="print the traceback of a fatal error")
+    subs = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"longerlives.commands.{name}")
         module.add_parser(subs)
@@ -36,12 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except LongerlivesError as exc:
-        print(f"longerlives: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("longerlives: interrupted; nothing was moved into the output folder", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the one place every failure becomes a message
+        if args.debug:
+            traceback.print_exc()
+        known = explain(exc)
+        if known is None:
+            print(f"longerlives: internal error ({type(exc).__name__}); this is a bug — "
+                  "rerun with --debug to see the traceback and report it", file=sys.stderr)
+            return EXIT_INTERNAL
+        print(f"longerlives: error: {mask(str(known))}", file=sys.stderr)
+        return known.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,13 +78,13 @@ def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: da
                       how="anti", maintain_order="left")
 
 
-_NHS = re.compile(r"^\d{10}$")
+_NHS = re.compile(r"^[0-9]{10}$")  # ASCII digits only: \d also matches Arabic-Indic and other digits
 
 
 def valid_nhs_number(text: str) -> bool:
     """Ten digits with a correct modulus-11 check digit."""
     t = text.replace(" ", "").replace("-", "")
-    if not _NHS.match(t):
+    if not t.isascii() or not _NHS.match(t):
         return False
     total = sum(int(d) * w for d, w in zip(t[:9], range(10, 1, -1)))
     check = 11 - total % 11

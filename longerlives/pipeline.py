@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,14 +31,18 @@ import polars as pl
 
 from longerlives import __version__, delivery, letters, outreach, risk, rules, store
 from longerlives.codelists import Codelist, load_codelists, load_pending, manifest_hash
+from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import file_sha256
 from longerlives.extract.validate import Extract
 from longerlives.features import build_features
+from longerlives.freshness import extract_freshness
 from longerlives.history import AuditLine, History
+from longerlives.letters.ledger import cadence_flags
 from longerlives.lock import run_lock
 from longerlives.outcomes import after_outreach, apply_outcomes, hold_letters
+from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
 from longerlives.outputs.core import (
     flags_with_practice,
     write_flags,
@@ -50,9 +54,12 @@ from longerlives.outputs.exports import write_exports
 from longerlives.outputs.urgency import person_urgency
 from longerlives.outputs.worklists import write_worklist_files
 from longerlives.paths import default_db_url, state_dir
+from longerlives.privacy import private_files
+from longerlives.recovery import recover
 from longerlives.report.measures import add_measure_columns
 from longerlives.report.write import write_report
 from longerlives.settings import Settings, load_settings
+from longerlives.store.existing import check_store_url, team_codes
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
@@ -83,10 +90,12 @@ class _Clock:
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         assert name in STAGES, name
+        crash_point(f"{name}.start")  # test-only crash injection (crashpoints.py)
         if self.progress:
             self.progress(name, "start")
         t0 = time.perf_counter()
         yield
+        crash_point(f"{name}.done")
         self.seconds[name] = round(time.perf_counter() - t0, 3)
         self.memory_mb[name] = _peak_rss_mb()
         log.info("stage %s done in %.2fs", name, self.seconds[name])
@@ -104,10 +113,17 @@ def _peak_rss_mb() -> float:
 def _promote(staging: Path, out_dir: Path) -> None:
     """Swap the finished staging folder into place (old outputs removed only after)."""
     old = None
+    write_marker(staging)  # the folder is ours: a later run may replace it (outfolder.py)
+    if out_dir.exists() and exchange(staging, out_dir):  # atomic: the outputs are never absent
+        crash_point("promote.swapped")
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
+        return
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
         out_dir.rename(old)
+        crash_point("promote.set_aside")
     staging.rename(out_dir)
+    crash_point("promote.swapped")
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -122,10 +138,12 @@ class _Produced:
     files: tuple[str, ...]
     summary: dict[str, Any]
     coverage: pl.DataFrame  # coverage counts (measure x breakdown), kept in the store for trends
+    letter_flags: pl.DataFrame  # what each letter covered for the cadence (flags + safety.item)
     plans: pl.DataFrame | None = None
     worklist: pl.DataFrame | None = None
 
 
+@private_files  # everything a run writes is 0600/0700 whatever the umask (privacy.py)
 def run(
     extract_dir: Path | str,
     out_dir: Path | str,
@@ -137,12 +155,14 @@ def run(
 ) -> RunReport:
     """Run the nightly job once for ``as_of``. Raises LongerlivesError on bad input."""
     extract_dir, out_dir = Path(extract_dir), Path(out_dir)
+    check_out_dir(out_dir, extract_dir)  # never replace the extract or a folder longerlives did not make
     settings = load_settings(config)
     rules.check_settings(settings.rules)  # a rule table that does not fit its rule stops here, before any work
     codelists = load_codelists()
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
     if db_url is None:
         db_url = default_db_url(out_dir)
+    check_store_url(db_url)
     state = state_dir(db_url, out_dir)
     state.mkdir(parents=True, exist_ok=True)
 
@@ -153,7 +173,8 @@ def run(
         raise
     input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
     clock = _Clock(progress)
-    with run_lock(db_url):  # a run that finds the lock held just exits; it is not a failed run
+    with run_lock(db_url), out_lock(out_dir):  # a run that finds a lock held just exits; not a failed run
+        recovery = recover(out_dir, db_url)  # finish or abandon what a killed run left (recovery.py)
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         started = datetime.now(timezone.utc)
@@ -167,7 +188,13 @@ def run(
                 extract = validate_extract(
                     raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
                 )
-            produced = _produce(extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock)
+            produced = _produce(extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock,
+                                out_dir)
+            produced = replace(produced, summary={
+                **produced.summary, "recovery": recovery.as_dict(),
+                "extract_freshness": extract_freshness(extract.events, as_of, settings.operations.safeguards),
+                "team_codes": team_codes(produced.people, extract.teams),  # what `outcome record --team` accepts
+            })
             with clock.stage("run_record"):
                 run_json = _run_record(run_id, as_of, started, input_hashes, extract, settings, codelists,
                                        produced, clock)
@@ -185,6 +212,7 @@ def run(
             counted = store.record_run(
                 run_store, run_id, as_of, flags=produced.flags, letters_index=produced.letters_index,
                 totals=_run_totals(summary, produced.people), summary=summary, coverage=produced.coverage,
+                letter_flags=produced.letter_flags,
             )
             summary.update(counted)
             store.record_worklist(run_store, run_id, as_of, produced.worklist, produced.plans, produced.flags,
@@ -216,6 +244,7 @@ def _produce(
     staging: Path,
     make_pdf: bool,
     clock: _Clock,
+    out_dir: Path | None = None,
 ) -> _Produced:
     """features → risk → rules → outcomes → outreach → outputs, letters, worklists, exports."""
     s = settings
@@ -253,7 +282,7 @@ def _produce(
         decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
         written = letters.write_letters(
             decisions, people, flags, plans, extract.practices, extract.teams, staging, as_of, s.letters, make_pdf,
-            urgency=urgency,
+            urgency=urgency, previous_out=out_dir, last_letters=history.last_letters,
         )
     with clock.stage("worklists"):
         lists = write_worklist_files(
@@ -278,7 +307,7 @@ def _produce(
     report_paths = tuple(str(p.relative_to(staging)) for p in report_files)
     return _Produced(people, flags, written.index,
                      (*core_files, *written.files, *lists.files, *exported.files, *report_paths), summary, coverage,
-                     plans, lists.frame)
+                     cadence_flags(flags, plans), plans, lists.frame)
 
 
 def _outbox(settings: Settings, state: Path) -> Path:

@@ -3,9 +3,11 @@
 # subsetting for PDF letters (WeasyPrint), poppler-utils to inspect PDFs, and Debian's
 # Chromium for browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 # PostgreSQL 15 ships with the machine image; scripts/services.sh starts it for tests.
+# util-linux provides `unshare`: the issue-12 tests mount a tiny tmpfs in a user namespace
+# to make a real full disk and a real read-only disk (no root needed).
 set -u
 need=()
-for pkg in fonts-liberation libharfbuzz-subset0 poppler-utils chromium chromium-driver; do
+for pkg in fonts-liberation libharfbuzz-subset0 poppler-utils chromium chromium-driver util-linux; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)

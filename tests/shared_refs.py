@@ -21,6 +21,9 @@ def shared_dir() -> Path:
         candidate = parent / "shared"
         if (candidate / "contract").is_dir():
             return candidate
+    mounted = Path("/work/shared")  # where this workplace mounts it, for a clone made elsewhere (CI)
+    if (mounted / "contract").is_dir():
+        return mounted
     raise FileNotFoundError(
         f"the binding references (../shared) were not found beside {ROOT}; set LONGERLIVES_SHARED_DIR"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from longerlives.errors import LongerlivesError
+from longerlives.errors import UsageError
 
 
 def add_db_args(p: argparse.ArgumentParser) -> None:
@@ -20,4 +20,4 @@ def db_url(args: argparse.Namespace) -> str:
     if args.out is not None:
         state = Path(args.out).resolve().parent / ".longerlives-state" / "runs.sqlite"
         return f"sqlite:///{state}"
-    raise LongerlivesError("say which run store: --db URL, or --out DIR for the default store beside that folder")
+    raise UsageError("say which run store: --db URL, or --out DIR for the default store beside that folder")

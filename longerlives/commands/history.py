@@ -15,19 +15,25 @@ HEADERS = {
 }
 
 
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs (1 or more)")
+    return int(text)
+
+
 def add_parser(subs: argparse._SubParsersAction) -> None:
     p = subs.add_parser("history", help="show past runs and trends")
     add_db_args(p)
-    p.add_argument("--limit", type=int, default=30, help="show the last N runs (default 30)")
+    p.add_argument("--limit", type=_positive, default=30, help="show the last N runs (default 30)")
     p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     p.set_defaults(func=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from longerlives.store import open_store
+    from longerlives.store.existing import open_existing_store
     from longerlives.store.history import history_frame
 
-    frame = history_frame(open_store(db_url(args)), limit=args.limit)
+    frame = history_frame(open_existing_store(db_url(args)), limit=args.limit)  # never creates a store
     if args.csv:
         sys.stdout.write(frame.write_csv(date_format="%Y-%m-%d"))
         return 0

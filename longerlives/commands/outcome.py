@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from longerlives.commands._store_args import add_db_args, db_url
 from longerlives.commands.run import parse_date
-from longerlives.errors import LongerlivesError
+from longerlives.errors import UsageError
 from longerlives.outcomes import valid_nhs_number
 from longerlives.settings.operations import OUTCOME_RESULTS
 
@@ -28,19 +28,27 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
 def record_outcome(db_url: str, nhs_number: str, team: str, result: str, on: date | None = None,
                    note: str | None = None) -> int:
     """Record one outreach attempt or result; returns its id. "Today" is decided here, in the command."""
-    from longerlives.store import open_store
+    from longerlives.store.existing import known_teams, open_existing_store
 
     nhs = nhs_number.replace(" ", "").replace("-", "")
     if not valid_nhs_number(nhs):
-        raise LongerlivesError("the NHS number is not ten digits with a valid check digit")
+        raise UsageError("the NHS number is not ten ASCII digits with a valid check digit")
     if result not in OUTCOME_RESULTS:
-        raise LongerlivesError(f"result must be one of {', '.join(OUTCOME_RESULTS)}")
-    if not team.strip():
-        raise LongerlivesError("a team code is required")
+        raise UsageError(f"result must be one of {', '.join(OUTCOME_RESULTS)}")
+    team = team.strip()
+    if not team:
+        raise UsageError("a team code is required")
     on = on or date.today()
     if on > date.today() + timedelta(days=1):
-        raise LongerlivesError("an outcome cannot be dated in the future")
-    return open_store(db_url).record_outcome(nhs, team.strip(), result, on, note)
+        raise UsageError("an outcome cannot be dated in the future")
+    store = open_existing_store(db_url)  # never creates a store (issue 12)
+    teams = known_teams(store)
+    if teams is None:
+        raise UsageError("this run store has no completed run that recorded its teams yet; "
+                         "record outcomes after the first nightly run")
+    if team not in teams:
+        raise UsageError(f"team `{team[:40]}` is not a core team on the latest run's extract; check the code")
+    return store.record_outcome(nhs, team, result, on, note)
 
 
 def handle_record(args: argparse.Namespace) -> int:

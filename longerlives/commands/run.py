@@ -16,6 +16,8 @@ log = logging.getLogger("longerlives.run")
 
 def parse_date(text: str) -> date:
     try:
+        if not text.isascii() or len(text) != 10:
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
@@ -29,6 +31,8 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--config", type=Path, default=None, help="TOML file overriding config/ defaults")
     p.add_argument("--db", default=None, help="SQLAlchemy URL of the run store (default: SQLite in a state folder)")
     p.add_argument("--pdf", action="store_true", help="also render each letter as PDF (WeasyPrint)")
+    p.add_argument("--allow-future-as-of", action="store_true",
+                   help="accept an --as-of after today (test runs only: its letters block real ones for 28 days)")
     p.set_defaults(func=handle)
 
 
@@ -73,11 +77,18 @@ class _Progress:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from longerlives.asof import check_as_of
     from longerlives.pipeline import run
+    from longerlives.settings import load_settings
 
     if args.config is not None and not args.config.exists():
         raise ConfigError(f"{args.config}: configuration file not found")
     as_of = args.as_of or date.today()
+    check_as_of(as_of, date.today(), args.allow_future_as_of, load_settings(args.config).operations.safeguards)
+    if args.pdf:
+        from longerlives.optional import require_pdf
+
+        require_pdf()
     progress = _Progress()
     try:
         report = run(
@@ -90,4 +101,7 @@ def handle(args: argparse.Namespace) -> int:
           f"{s['people_in_scope']} people in scope, {s['health_check_cohort']} in the health-check cohort, "
           f"{s['open_flags']} open flags for {s['people_with_flags']} people; "
           f"{s['rows_quarantined']} input rows quarantined. Outputs in {report.out_dir}")
+    warning = (s.get("extract_freshness") or {}).get("warning")
+    if warning:
+        print(f"longerlives: warning: {warning}", file=sys.stderr)
     return 0

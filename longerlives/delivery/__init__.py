@@ -23,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
+from longerlives.crashpoints import crash_point
 from longerlives.delivery.mesh import MeshNotConfigured, mesh_client, send_export
 from longerlives.delivery.outbox import EXPORT_FILES, deliver_to_outbox
 from longerlives.history import AuditLine, Delivered
@@ -69,7 +70,9 @@ def deliver(
     client = None
     mesh_error: str | None = None
     try:
-        for folder in folders:
+        for i, folder in enumerate(folders):
+            if i:
+                crash_point("delivery.between")
             practice = folder.name
             digest, rows = export_digest(folder), _rows(folder)
             record(AuditLine("export", practice, "ok", rows=rows, sha256=digest, target=f"{EXPORTS_DIR}/{practice}"))

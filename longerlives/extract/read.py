@@ -57,13 +57,54 @@ def _header(path: Path, fmt: str) -> dict[str, pl.DataType]:
                 first.decode("utf-8")
             except UnicodeDecodeError:
                 raise ExtractError(f"{path}: the header row is not UTF-8 text; save the file as UTF-8 CSV") from None
-            return dict(pl.read_csv(path, n_rows=0, infer_schema=False).schema)
-        return dict(pl.scan_parquet(path).collect_schema())
+            from longerlives.extract.lines import header_fields
+
+            names = header_fields(path)
+            check_header_names(path, names)
+            return {name: pl.String() for name in names}
+        schema = pl.scan_parquet(path).collect_schema()
+        return dict(schema)
     except ExtractError:
         raise
     except Exception as exc:  # polars raises several types for unreadable files
         kind = "CSV" if fmt == "csv" else "Parquet"
         raise ExtractError(f"{path}: cannot be read as {kind} ({type(exc).__name__})") from None
+
+
+def _normal(name: str) -> str:
+    """A column name with case, spaces, underscores, hyphens and a BOM ignored."""
+    return "".join(ch for ch in name.lower() if ch not in " _-\t\ufeff\u00a0")
+
+
+def check_header_names(path: Path, names: list[str]) -> None:
+    """Header problems are fatal, with a hint: an empty or duplicate column name."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise ExtractError(
+                f"{path}: column `{name}` appears twice in the header (columns {seen[name]} and {i}); "
+                "keep exactly one, so no value is taken from the wrong column"
+            )
+        seen[name] = i
+
+
+def near_misses(path: Path, header: list[str], schema: TableSchema) -> None:
+    """A known column spelled differently (case, spaces, underscores, hyphens) is fatal:
+    ignoring `Date_of_death` or `contact_by_letter ` would write to the dead and to people who opted out."""
+    known = {_normal(c): c for c in schema.names}
+    for name in header:
+        if name in schema.names:
+            continue
+        meant = known.get(_normal(name))
+        if meant is not None:
+            if meant in header:
+                raise ExtractError(
+                    f"{path}: columns `{meant}` and `{name}` both look like `{meant}`; keep exactly one"
+                )
+            raise ExtractError(
+                f"{path}: column `{name}` looks like the contract column `{meant}`; rename it to `{meant}` "
+                "(names are lower case, no spaces)"
+            )
 
 
 def open_table(extract_dir: Path, schema: TableSchema) -> RawTable:
@@ -81,6 +122,7 @@ def open_table(extract_dir: Path, schema: TableSchema) -> RawTable:
         return RawTable(schema.name, None, "absent", _empty_frame(schema), {})
     path, fmt = (csv_path, "csv") if csv_path.exists() else (pq_path, "parquet")
     header = _header(path, fmt)
+    near_misses(path, list(header), schema)
     missing = [c for c in schema.required_names if c not in header]
     if missing:
         hints = []
@@ -98,12 +140,28 @@ def open_table(extract_dir: Path, schema: TableSchema) -> RawTable:
     else:
         lf = pl.scan_parquet(path)
     present = [c for c in schema.names if c in header]
-    lf = lf.select(present).with_row_index(ROW, offset=1)
+    dtypes = {c: header[c] for c in present}
+    return RawTable(schema.name, path, fmt, contract_frame(lf.with_row_index(ROW, offset=1), schema, header),
+                    dtypes, extra)
+
+
+def contract_frame(lf: pl.LazyFrame, schema: TableSchema, header: dict[str, pl.DataType] | list[str]) -> pl.LazyFrame:
+    """Every contract column (absent optional ones as nulls) plus ``_row``."""
+    present = [c for c in schema.names if c in header]
+    lf = lf.select(pl.col(ROW), *present)
     absent = [c for c in schema.names if c not in header]
     if absent:
         lf = lf.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
-    dtypes = {c: header[c] for c in present}
-    return RawTable(schema.name, path, fmt, lf, dtypes, extra)
+    return lf
+
+
+def with_clean_lines(raw: RawTable, clean_path: Path) -> RawTable:
+    """The same table read from a clean copy whose first column is the original row number."""
+    lf = pl.scan_csv(clean_path, infer_schema=False).with_columns(pl.col(ROW).cast(pl.UInt32))
+    schema = SCHEMAS[raw.name]
+    header = [c for c in schema.names if c in raw.source_dtypes]
+    return RawTable(raw.name, raw.path, raw.format, contract_frame(lf, schema, header), raw.source_dtypes,
+                    raw.extra_columns)
 
 
 def read_extract(extract_dir: Path | str) -> dict[str, RawTable]:

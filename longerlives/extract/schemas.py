@@ -17,6 +17,15 @@ from dataclasses import dataclass, field
 
 CONTRACT = "register-extract-v1"
 
+# NHS Organisation Data Service codes are upper-case letters and digits (a GP practice:
+# one letter and five digits, e.g. F83004; other organisations 3 to 9 characters).
+# Anything else (`f85729`, `../../x`, a NUL byte) is quarantined: practice codes name
+# export folders and letter folders. Source: NHS ODS, "ODS codes" (digital.nhs.uk).
+ODS_CODE = r"^[A-Z0-9]{3,10}$"
+# Team codes are local: any printable text, mapped to collision-free file names
+# (longerlives/outputs/filenames.py); a control character (NUL, newline) is quarantined.
+TEAM_CODE = r"^[^\x00-\x1f\x7f]+$"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -66,7 +75,7 @@ PATIENTS = TableSchema(
     unique="nhs_number",
     columns=(
         Column("nhs_number", "nhs_number", True, "NHS number; spaces/dashes removed; modulus-11 check; unique"),
-        Column("practice_code", "string", True, "ODS code of the registered GP practice"),
+        Column("practice_code", "string", True, "ODS code of the registered GP practice", regex=ODS_CODE),
         Column("date_of_birth", "date", True, "date of birth"),
         Column("sex", "enum", True, "sex as recorded in the GP record", SEX_VALUES, SEX_ALIASES),
         Column("ethnic_category", "enum", False, "NHS Data Dictionary ethnic category; empty or Z = not stated", ETHNIC_CATEGORIES),
@@ -90,7 +99,7 @@ PATIENTS = TableSchema(
         Column("registered_from", "date", False, "registration start"),
         Column("registered_to", "date", False, "out of scope from this day"),
         Column("date_of_death", "date", False, "a dead person is out of scope"),
-        Column("core_team", "string", False, "community mental health core team code"),
+        Column("core_team", "string", False, "community mental health core team code", regex=TEAM_CODE),
     ),
 )
 
@@ -137,7 +146,7 @@ TEAMS = TableSchema(
     required=False,
     unique="team_code",
     columns=(
-        Column("team_code", "string", True, "core team code"),
+        Column("team_code", "string", True, "core team code", regex=TEAM_CODE),
         Column("name", "string", False, "team name"),
         Column("phone", "string", False, "phone"),
         Column("email", "string", False, "email"),
@@ -150,7 +159,7 @@ PRACTICES = TableSchema(
     required=False,
     unique="practice_code",
     columns=(
-        Column("practice_code", "string", True, "ODS code"),
+        Column("practice_code", "string", True, "ODS code", regex=ODS_CODE),
         Column("name", "string", False, "practice name"),
         Column("phone", "string", False, "phone"),
         Column("address", "string", False, "address, one line"),

@@ -29,7 +29,8 @@ import polars as pl
 from longerlives.codelists import Codelist
 from longerlives.errors import ExtractError
 from longerlives.extract.checks import parse_and_check, with_nhs_int, with_text
-from longerlives.extract.read import ROW, RawTable
+from longerlives.extract.lines import check_lines
+from longerlives.extract.read import ROW, RawTable, with_clean_lines
 from longerlives.extract.schemas import SCHEMAS, TableSchema
 from longerlives.settings.extract import ExtractSettings
 
@@ -171,6 +172,9 @@ def _run_checks(
         # computes separately); input text is kept only on quarantined rows.
         lf.sink_parquet(path)
     except Exception as exc:
+        io = io_error_in(exc)
+        if io is not None:  # the work folder, not the input: disk full, read-only (exit 74)
+            raise io from None
         raise ExtractError(f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
     checked = pl.scan_parquet(path)
     good = checked.filter(~pl.col("_bad")).select(_good_columns(schema))
@@ -206,6 +210,36 @@ def _run_checks(
     return good, quarantine, total
 
 
+def io_error_in(exc: BaseException) -> Exception | None:
+    """Polars reports a failed write as ``... (os error 28)``: turn that into the input/output error."""
+    import errno
+    import os
+    import re
+
+    from longerlives.failures import explain
+
+    found = re.search(r"os error (\d+)", str(exc))
+    if found is None:
+        return None
+    code = int(found.group(1))
+    if code not in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO):
+        return None
+    return explain(OSError(code, os.strerror(code)))
+
+
+def _line_checked(raw: RawTable, work_dir: Path) -> tuple[RawTable, pl.DataFrame]:
+    """CSV lines that cannot be a row (encoding, field count, quotes) are quarantined first."""
+    empty = pl.DataFrame(schema={"table": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
+                                 "reason": pl.String})
+    if raw.format != "csv" or raw.path is None:
+        return raw, empty
+    found = check_lines(raw.path, raw.name, work_dir)
+    if found.clean_path is None:
+        return raw, empty
+    log.warning("%s: %d line(s) could not be read as a row and were quarantined", raw.path.name, found.bad.height)
+    return with_clean_lines(raw, found.clean_path), found.bad
+
+
 def validate_extract(
     raw: dict[str, RawTable],
     *,
@@ -224,8 +258,9 @@ def validate_extract(
     valid_patients: pl.DataFrame | None = None
     for name in ("patients", "teams", "practices", "events", "medications", "encounters"):
         schema = SCHEMAS[name]
+        table, bad_lines = _line_checked(raw[name], work_dir)
         lf = _checked(
-            raw[name],
+            table,
             schema,
             as_of=as_of,
             settings=settings,
@@ -233,7 +268,8 @@ def validate_extract(
             plausibility=plaus if name == "events" else None,
         )
         g, q, total = _run_checks(lf, raw[name], schema, work_dir, plaus if name == "events" else None)
-        rows_read[name] = total
+        q = pl.concat([bad_lines, q], how="vertical_relaxed") if bad_lines.height else q
+        rows_read[name] = total + bad_lines.height
         rows_q[name] = q.select(pl.col("row").n_unique()).item() if q.height else 0
         quarantined.append(q)
         good[name] = g

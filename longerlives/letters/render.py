@@ -193,7 +193,7 @@ def _render_serial(
 
 def _write_batch(batch: list[tuple[str, bytes]]) -> None:
     for path, data in batch:
-        fd = os.open(path, _FLAGS, 0o644)  # raw fd: no buffered file object per letter
+        fd = os.open(path, _FLAGS, 0o600)  # private (issue 12); raw fd: no buffered file object per letter
         try:
             while data:
                 data = data[os.write(fd, data):]

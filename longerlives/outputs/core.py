@@ -67,7 +67,11 @@ def flags_with_practice(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFra
 
 
 def write_flags(flags_out: pl.DataFrame, out_dir: Path) -> Path:
-    return write_csv(flags_out, out_dir / "flags.csv")
+    from longerlives.crashpoints import crash_point
+
+    path = write_csv(flags_out, out_dir / "flags.csv")
+    crash_point("outputs.flags_written")
+    return path
 
 
 def write_patients(people: pl.DataFrame, out_dir: Path) -> Path:

@@ -1,4 +1,15 @@
-"""Deterministic CSV: UTF-8, header row, ISO dates, true/false, fixed float format."""
+"""The one CSV writer for every CSV a person may open (flags, patients, quarantine,
+worklists, practice exports, letters index): UTF-8, header row, ISO dates,
+true/false, fixed float format — and cells that a spreadsheet would run as a formula
+neutralised.
+
+CSV injection (OWASP, "CSV Injection"): a text cell beginning with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return is run as a formula by Excel, LibreOffice
+and Google Sheets. Such a cell is written with a leading apostrophe (``'=HYPERLINK(...)``),
+which spreadsheets show as text. Plain numbers (``-3``, ``+4.5``) are left as they
+are, so a negative value stays a number; numeric, date and boolean columns are
+never touched. Text inside list columns is joined before writing by the callers.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +17,27 @@ from pathlib import Path
 
 import polars as pl
 
+FORMULA_START = r"^[=+\-@\t\r]"
+PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def neutralise_text(expr: pl.Expr) -> pl.Expr:
+    """Prefix an apostrophe to text a spreadsheet would treat as a formula."""
+    risky = expr.str.contains(FORMULA_START) & ~expr.str.contains(PLAIN_NUMBER)
+    return pl.when(risky.fill_null(False)).then(pl.lit("'") + expr).otherwise(expr)
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with every text column neutralised (other columns unchanged)."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    if not text:
+        return frame
+    return frame.with_columns([neutralise_text(pl.col(c)).alias(c) for c in text])
+
 
 def write_csv(frame: pl.DataFrame, path: Path, float_precision: int | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(path, include_header=True, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n")
+    neutralised(frame).write_csv(
+        path, include_header=True, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n"
+    )
     return path

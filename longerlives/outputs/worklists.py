@@ -10,7 +10,6 @@ The HTML shows the same rows with labels instead of ids, wrapped to be read at 1
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.filenames import file_stems
 from longerlives.outputs.flag_labels import label_expr
 from longerlives.outputs.urgency import URGENCY_WORDS, urgency_rank
 from longerlives.paths import TEMPLATES_DIR
@@ -60,8 +60,10 @@ def _html_frame(part: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-UNALLOCATED = "unallocated"
-_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+UNALLOCATED = "unallocated"  # file stem for people with no core team
+# Internal key for "no core team": a control character can never be a team code (quarantined
+# on input), so a team really coded `unallocated` keeps its own worklist.
+NO_TEAM = "\x00no-team"
 
 
 def _opt(frame: pl.DataFrame | None, cols: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -117,7 +119,7 @@ def worklist_rows(
         separator="; ", ignore_nulls=True,
     )
     w = w.with_columns(
-        pl.col("core_team").fill_null(UNALLOCATED).alias("team"),
+        pl.col("core_team").fill_null(NO_TEAM).alias("team"),
         pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
         pl.col("flags").list.join(";"),
         most_urgent.alias("urgency"),
@@ -203,17 +205,26 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
     parts = {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
     for team in names:  # every known team gets a file, empty when nobody is on it today
         parts.setdefault(team, rows.clear())
+    stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
+    stems[NO_TEAM] = UNALLOCATED
+    index = []
     for team in sorted(parts):
-        stem = _SAFE.sub("_", team)
+        stem = stems[team]
         part = parts[team].drop("team").sort("priority")
         write_csv(part, folder / f"{stem}.csv", float_precision=1)
+        index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
+        label = UNALLOCATED if team == NO_TEAM else team
         html = tpl.render(
-            team=team, team_name=names.get(team) or ("No core team" if team == UNALLOCATED else team),
+            team=label, team_name=names.get(team) or ("No core team" if team == NO_TEAM else team),
             as_of=as_of.isoformat(), run_id=run_id, columns=list(HTML_COLUMNS), headings=HTML_COLUMNS,
             n_rows=part.height, body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
         )
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
         written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
+    # Which file is whose: a team code that is not a plain file name is hashed (filenames.py).
+    write_csv(pl.DataFrame(index, schema={"team_code": pl.String, "file": pl.String, "rows": pl.Int64}, orient="row"),
+              folder / "index.csv")
+    written.append("worklists/index.csv")
     return written
 
 

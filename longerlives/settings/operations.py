@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from longerlives.settings.safeguards import SafeguardSettings
+
 OUTCOME_RESULTS = (
     "contacted", "no_answer", "booked", "attended", "declined", "moved_away", "deceased", "wrong_contact_details",
     "completed",
@@ -105,6 +107,7 @@ class OperationsSettings(BaseModel):
     fhir_flag_code_system: str = "https://longerlives.nhs.uk/CodeSystem/flag"
     fhir_flag_code_system_source: str = ""
     fhir_model_sample: int = Field(25, ge=0)  # Flags per bundle checked by fhir.resources; 0 = all
+    safeguards: SafeguardSettings = SafeguardSettings()
 
     @field_validator("outcome_actions")
     @classmethod

@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from longerlives.crashpoints import crash_point
 from longerlives.history import LAST_LETTERS_SCHEMA, OUTCOMES_SCHEMA, AuditLine, History
 from longerlives.store.repository import (
     Store,
@@ -72,14 +73,19 @@ def begin_run(db_url: str, run_id: str, as_of: date, *, engine_version: str, out
 
 def record_run(store: Store, run_id: str, as_of: date, *, flags: pl.DataFrame, letters_index: pl.DataFrame,
                totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded",
-               coverage: pl.DataFrame | None = None) -> dict[str, int]:
+               coverage: pl.DataFrame | None = None, letter_flags: pl.DataFrame | None = None
+               ) -> dict[str, int]:
     """Record a finished run: flag history, letters issued, coverage counts and the run's totals
     (one transaction).
 
+    ``letter_flags`` (``nhs_number, flag``) are what each letter covered for the cadence —
+    the open flags plus ``safety.item`` (``letters.ledger.cadence_flags``); default ``flags``.
     Returns what the store counted (``flags_opened``, ``flags_closed``, ``letters_issued``)."""
     with store.engine.begin() as conn:
         opened, closed = store.update_flag_history(conn, flags, as_of, run_id)
-        letters = store.record_letters(conn, letters_index, flags, as_of, run_id)
+        crash_point("store_record.in_transaction")
+        letters = store.record_letters(conn, letters_index, flags if letter_flags is None else letter_flags,
+                                       as_of, run_id)
         if coverage is not None:
             store.record_coverage(conn, coverage, as_of, run_id)
         counted = {"flags_opened": opened, "flags_closed": closed, "letters_issued": letters}

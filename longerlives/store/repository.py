@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import threading
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -352,6 +353,16 @@ class Store:
             conn.execute(COVERAGE.insert(), chunk)
         return len(payload)
 
+    def coverage_of_run(self, run_id: str) -> pl.DataFrame:
+        """One run's coverage counts, every breakdown (measure, group_by, group, numerator, denominator)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(COVERAGE.c.measure, COVERAGE.c.group_by, COVERAGE.c.group, COVERAGE.c.numerator,
+                       COVERAGE.c.denominator).where(COVERAGE.c.run_id == run_id)
+            ).all()
+        return pl.DataFrame(rows, schema={"measure": pl.String, "group_by": pl.String, "group": pl.String,
+                                          "numerator": pl.Int64, "denominator": pl.Int64}, orient="row")
+
     def coverage_trends(self, group_by: str = "all", limit: int | None = None) -> pl.DataFrame:
         """Coverage counts of succeeded runs, one row per night (the latest run of each as-of date) x measure x group."""
         with self.engine.connect() as conn:
@@ -412,9 +423,14 @@ _engines_lock = threading.Lock()
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        from longerlives.privacy import tighten_store
+
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not Path(path).exists():  # created private whatever the umask (issue 12)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            tighten_store(url)
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")

@@ -44,6 +44,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 NHSUK_DIR = STATIC_DIR / "nhsuk"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+# The coverage report is one self-contained page (its own <style>, charts as data: SVG, no
+# script): the same policy with inline styles allowed, for /report only.
+REPORT_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 EXPIRED = "This form has expired or was not sent from this service. Go back, reload the page and try again."
 _KEY = re.compile(r"^[0-9a-f]{24}$")
 _TEAM = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -56,7 +59,6 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, hsts: bool = True) -> None:
         self.app = app
         base = [
-            (b"content-security-policy", CSP.encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"no-referrer"),
@@ -76,7 +78,8 @@ class SecurityHeaders:
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", [])) + self.headers
+                csp = REPORT_CSP if scope["path"] == "/report" else CSP
+                headers = list(message.get("headers", [])) + [(b"content-security-policy", csp.encode())] + self.headers
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
@@ -422,6 +425,29 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             data.audit(conn, s.user.username, "allocate", team=team, person_key=key,
                        detail=f"from {entry['team']}")
         return RedirectResponse(f"/person/{key}", status_code=303)
+
+    @app.get("/report", response_class=HTMLResponse)
+    def report(request: Request) -> Response:
+        """The coverage and inequalities report of the last successful run, for programme leads
+        (issue 14): the same page as report/index.html, drawn from the run store."""
+        from longerlives.report.html import render_report_html
+        from longerlives.settings import load_settings
+
+        with engine.begin() as conn:
+            s = _session(conn, request)
+            if s.user.role != "lead":
+                data.audit(conn, s.user.username, "view_report", "not_found")
+                return _not_found(request, conn, s)
+            run = data.last_successful_run(conn, settings.stale_run_hours)
+            data.audit(conn, s.user.username, "view_report")
+        store = open_store(db_url)
+        coverage = store.coverage_of_run(run.run_id) if run is not None else None
+        if run is None or coverage is None or coverage.height == 0:
+            with engine.begin() as conn:
+                return _error(request, conn, s, 404, "No coverage report yet: no successful nightly run has one.")
+        html = render_report_html(coverage, store.coverage_trends("all"), as_of=run.as_of,
+                                  settings=load_settings().report, run_id=run.run_id)
+        return HTMLResponse(html)
 
     @app.get("/admin/users", response_class=HTMLResponse)
     def users(request: Request) -> Response:

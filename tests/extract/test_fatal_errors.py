@@ -71,12 +71,17 @@ def test_parquet_file_that_cannot_be_read_stops_the_run(tmp_path, capsys):
     _assert_fatal(code, err, tmp_path / "out", "events.parquet", "cannot be read as Parquet")
 
 
-def test_csv_with_broken_rows_stops_the_run_and_names_the_file(tmp_path, capsys):
+def test_csv_with_broken_lines_quarantines_each_line_by_number_and_the_night_goes_on(tmp_path, capsys):
+    # Issue 12 changed this: a stray quote, too many fields or a non-UTF-8 byte is a row problem, not a file one.
     ext = _good_extract(tmp_path / "x")
     with (ext / "events.csv").open("ab") as fh:
         fh.write(b'9434765919,"2026-01-01,60621009,25\n9434765919,2026-01-01,1,2,3,4,5,6\n\xff\xfe\n')
     code, err = _run(capsys, ext, tmp_path / "out")
-    _assert_fatal(code, err, tmp_path / "out", "events.csv", "cannot be parsed")
+    assert code == 0 and "Traceback" not in err
+    q = pl.read_csv(tmp_path / "out" / "quarantine.csv", infer_schema=False).filter(pl.col("table") == "events")
+    assert q["row"].to_list() == ["2", "3", "4"]
+    reasons = q["reason"].to_list()
+    assert "quote" in reasons[0] and "8 fields where the header has" in reasons[1] and "UTF-8" in reasons[2]
 
 
 def test_empty_patients_file_stops_the_run(tmp_path, capsys):

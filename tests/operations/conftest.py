@@ -20,6 +20,7 @@ import polars as pl
 import pytest
 
 from longerlives.settings.operations import OperationsSettings
+from longerlives.store.existing import team_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "scripts" / "services.sh"
@@ -136,7 +137,8 @@ def mini_run(tmp: Path, as_of: date, world: World, *, db_url: str | None = None,
             flags = apply_outcomes(world.flags, history.outcomes, as_of, ops)  # 2. in the rules stage
             summary = {"people_in_scope": int(people["in_scope"].sum()),
                        "health_check_cohort": int(people.filter("in_scope")["health_check_cohort"].sum()),
-                       "flags_held_by_outcomes": world.flags.height - flags.height}
+                       "flags_held_by_outcomes": world.flags.height - flags.height,
+                       "team_codes": team_codes(people, None)}  # as pipeline.run records them (issue 12)
             write_flags(flags_with_practice(flags, people), staging)
             write_exports(flags, people, world.practices, staging, as_of, ops)  # 3. exports stage
             if fail_at == "outputs":

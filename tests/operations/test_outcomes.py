@@ -77,7 +77,7 @@ def test_outcome_recorded_by_a_team_shows_on_the_next_run_and_snoozes(tmp_path, 
 def test_outcome_record_rejects_a_bad_nhs_number(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     rc = main(["outcome", "record", "--db", url, "--nhs-number", "1234567890", "--team", "T1", "--result", "declined"])
-    assert rc == 1
+    assert rc == 64  # usage: docs/operations.md exit codes
     err = capsys.readouterr().err
     assert "NHS number" in err and "1234567890" not in err
 

@@ -44,7 +44,8 @@ def test_team_and_unallocated_files(tmp_path):
     ctx, ids = _ctx(tmp_path)
     folder = ctx.staging / "worklists"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "CT01.csv", "CT01.html", "CT02.csv", "CT02.html", "plans.json", "unallocated.csv", "unallocated.html"]
+        "CT01.csv", "CT01.html", "CT02.csv", "CT02.html", "index.csv", "plans.json", "unallocated.csv",
+        "unallocated.html"]
     assert (folder / "CT02.csv").read_text(encoding="utf-8").count("\n") == 1  # known team, nobody today: header only
     assert [r["nhs_number"] for r in _read(folder / "unallocated.csv")] == [ids["no_team"]]
     assert "worklists/CT01.csv" in ctx.files and "worklists/plans.json" in ctx.files
