@@ -146,7 +146,11 @@ def build_snapshot(
     """One row per worklist row (``SNAPSHOT_SCHEMA``), in list order within each team."""
     if rows.height == 0:
         return pl.DataFrame(schema=SNAPSHOT_SCHEMA)
-    base = rows.with_columns(pl.col("nhs_number").cast(pl.String))
+    from longerlives.outputs.worklists import NO_TEAM, UNALLOCATED
+
+    # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
+    base = rows.with_columns(pl.col("nhs_number").cast(pl.String),
+                             pl.col("team").replace(NO_TEAM, UNALLOCATED))
     keep = set(base["nhs_number"].to_list())
     people_sub = people.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
     flags_sub = flags.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
