@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from longerlives.rules._helpers import iso, months_words
+
 
 def type1_diabetes(type1: str = "diabetes_type1", type2: str = "diabetes_type2") -> pl.Expr:
     """A type 1 diabetes code is recorded and no later type 2 code says otherwise (latest type wins;
@@ -27,3 +29,13 @@ def ckd_3_5(concept: str = "ckd_3_5") -> pl.Expr:
 def qrisk3_not_for_use() -> pl.Expr:
     """NICE NG238: QRISK3 is not to be used (type 1 diabetes or CKD stage 3-5)."""
     return type1_diabetes() | ckd_3_5()
+
+
+def lipid_lowering_words(treated_last: pl.Expr, months: int) -> pl.Expr:
+    """Why the person counts as untreated, in the words both statin flags use."""
+    return (
+        pl.when(treated_last.is_null())
+        .then(pl.lit("no lipid-lowering medicine ever issued"))
+        .otherwise(pl.format("last lipid-lowering medicine issued {}, more than {} ago", iso(treated_last),
+                             pl.lit(months_words(months))))
+    )

@@ -7,9 +7,9 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, Field
 
-from longerlives.rules._helpers import fmt, iso, last_date, months_words, num, within_months
+from longerlives.rules._helpers import fmt, last_date, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
-from longerlives.rules._statin_groups import qrisk3_not_for_use
+from longerlives.rules._statin_groups import lipid_lowering_words, qrisk3_not_for_use
 from longerlives.settings.rules import FROZEN, RulesSettings
 
 
@@ -60,13 +60,5 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     lead = pl.format(
         "QRISK3-2017 10-year cardiovascular risk {}% ({}% or more)", num(score), pl.lit(fmt(prm.threshold_percent))
     )
-    reason = (
-        pl.when(treated_last.is_null())
-        .then(pl.format("{}; no lipid-lowering medicine ever issued", lead))
-        .otherwise(
-            pl.format(
-                "{}; last lipid-lowering medicine issued {}, more than {} ago", lead, iso(treated_last), pl.lit(months_words(months))
-            )
-        )
-    )
+    reason = pl.format("{}; {}", lead, lipid_lowering_words(treated_last, months))
     return flags(gap, RULE.id, pl.lit(None, dtype=pl.Date), reason)

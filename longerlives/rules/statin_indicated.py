@@ -7,9 +7,9 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, Field
 
-from longerlives.rules._helpers import iso, last_date, months_words, within_months
+from longerlives.rules._helpers import iso, last_date, within_months
 from longerlives.rules._spec import RuleSpec, flags
-from longerlives.rules._statin_groups import ckd_3_5, type1_diabetes
+from longerlives.rules._statin_groups import ckd_3_5, lipid_lowering_words, type1_diabetes
 from longerlives.settings.rules import FROZEN, RulesSettings
 
 
@@ -60,11 +60,6 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         .then(pl.format("Chronic kidney disease stage 3-5 (coded {})", iso(pl.col("ckd_3_5_last_date"))))
         .otherwise(pl.format("Type 1 diabetes aged {} (over {})", pl.col("age"), pl.lit(prm.type1_older_than)))
     )
-    treatment = (
-        pl.when(treated_last.is_null())
-        .then(pl.lit("no lipid-lowering medicine ever issued"))
-        .otherwise(pl.format("last lipid-lowering medicine issued {}, more than {} ago", iso(treated_last),
-                             pl.lit(months_words(prm.treatment_months))))
-    )
+    treatment = lipid_lowering_words(treated_last, prm.treatment_months)
     reason = pl.format("{}: NICE NG238 offers a statin without a risk score; {}", why, treatment)
     return flags(gap, RULE.id, pl.lit(None, dtype=pl.Date), reason)
