@@ -43,6 +43,7 @@ bench-web: setup
 # Lint and type checks (ruff, mypy at the strictness stated in pyproject.toml); run by `make test`.
 lint: $(STAMP)
 	$(BIN)/ruff check longerlives tests bench
+	$(BIN)/ruff format --check longerlives tests bench
 	$(BIN)/mypy longerlives
 
 format: $(STAMP)

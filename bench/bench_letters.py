@@ -34,7 +34,14 @@ from longerlives.settings import load_settings  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 ELEMENTS = ("bmi", "blood_pressure", "lipids", "glucose", "alcohol", "smoking")
-FLAGS = ("ecg.annual", "screening.cervical", "screening.bowel", "smoking.cessation_offer", "followup.bmi", "risk.qrisk3")
+FLAGS = (
+    "ecg.annual",
+    "screening.cervical",
+    "screening.bowel",
+    "smoking.cessation_offer",
+    "followup.bmi",
+    "risk.qrisk3",
+)
 GIVEN = ["Alex", "Sam", "Jo", "Chris", "Zofia", "Amina", "Ravi", "Kofi", "Mary", "Tom"]
 FAMILY = ["Example", "Sample", "Testperson", "Kowalska", "Placeholder", "Dummy"]
 
@@ -62,37 +69,42 @@ def synth(n: int, seed: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
             ids.append(x)
     done = [rnd.choice([0, 0, 1, 2, 3, 4, 5, 6, 6, 6]) for _ in ids]
     needs = [rnd.choice([None] * 14 + ["large_print", "easy_read", "braille", "email"]) for _ in ids]
-    people = pl.DataFrame({
-        "nhs_number": ids,
-        "practice_code": [f"P{rnd.randint(1, 40):05d}" for _ in ids],
-        "core_team": [rnd.choice(["CT01", "CT02", "CT03", "CT04", None]) for _ in ids],
-        "title": [rnd.choice(["Mx", "Ms", "Mr", None]) for _ in ids],
-        "given_name": [rnd.choice(GIVEN) for _ in ids],
-        "family_name": [rnd.choice(FAMILY) for _ in ids],
-        "address_line_1": [f"{rnd.randint(1, 300)} Test Road" for _ in ids],
-        "address_line_2": [None] * n,
-        "address_line_3": ["Testtown"] * n,
-        "address_line_4": [None] * n,
-        "postcode": ["ZZ99 3AA"] * n,
-        "phone": ["07700 900000"] * n,
-        "email": [None] * n,
-        "preferred_language": [rnd.choice(["en"] * 18 + ["pl", "so"]) for _ in ids],
-        "interpreter_required": [rnd.random() < 0.05 for _ in ids],
-        "communication_needs": needs,
-        "contact_by_letter": [rnd.random() > 0.03 for _ in ids],
-        "imd_decile": [rnd.choice([None, *range(1, 11)]) for _ in ids],
-        "in_scope": [True] * n,
-        "health_check_cohort": [rnd.random() < 0.9 for _ in ids],
-        "phc_elements_done": done,
-        "phc_last_any": [None if d == 0 else AS_OF - timedelta(days=rnd.randint(1, 300)) for d in done],
-        "bp_last_date": [AS_OF - timedelta(days=rnd.randint(1, 900)) for _ in ids],
-        "planned_contacts_12m": [rnd.choice([0, 0, 1, 2, 5]) for _ in ids],
-        "crisis_contacts_12m": [rnd.choice([0, 0, 0, 1, 3]) for _ in ids],
-        "dna_12m": [rnd.choice([0, 0, 1, 2, 3]) for _ in ids],
-        "qrisk3": [round(rnd.uniform(2, 30), 1) for _ in ids],
-        "qdiabetes": [None] * n,
-        "safety_items": [rnd.choice([None] * 60 + ["HbA1c 50 mmol/mol in the diabetes range with no diabetes diagnosis"]) for _ in ids],
-    })
+    people = pl.DataFrame(
+        {
+            "nhs_number": ids,
+            "practice_code": [f"P{rnd.randint(1, 40):05d}" for _ in ids],
+            "core_team": [rnd.choice(["CT01", "CT02", "CT03", "CT04", None]) for _ in ids],
+            "title": [rnd.choice(["Mx", "Ms", "Mr", None]) for _ in ids],
+            "given_name": [rnd.choice(GIVEN) for _ in ids],
+            "family_name": [rnd.choice(FAMILY) for _ in ids],
+            "address_line_1": [f"{rnd.randint(1, 300)} Test Road" for _ in ids],
+            "address_line_2": [None] * n,
+            "address_line_3": ["Testtown"] * n,
+            "address_line_4": [None] * n,
+            "postcode": ["ZZ99 3AA"] * n,
+            "phone": ["07700 900000"] * n,
+            "email": [None] * n,
+            "preferred_language": [rnd.choice(["en"] * 18 + ["pl", "so"]) for _ in ids],
+            "interpreter_required": [rnd.random() < 0.05 for _ in ids],
+            "communication_needs": needs,
+            "contact_by_letter": [rnd.random() > 0.03 for _ in ids],
+            "imd_decile": [rnd.choice([None, *range(1, 11)]) for _ in ids],
+            "in_scope": [True] * n,
+            "health_check_cohort": [rnd.random() < 0.9 for _ in ids],
+            "phc_elements_done": done,
+            "phc_last_any": [None if d == 0 else AS_OF - timedelta(days=rnd.randint(1, 300)) for d in done],
+            "bp_last_date": [AS_OF - timedelta(days=rnd.randint(1, 900)) for _ in ids],
+            "planned_contacts_12m": [rnd.choice([0, 0, 1, 2, 5]) for _ in ids],
+            "crisis_contacts_12m": [rnd.choice([0, 0, 0, 1, 3]) for _ in ids],
+            "dna_12m": [rnd.choice([0, 0, 1, 2, 3]) for _ in ids],
+            "qrisk3": [round(rnd.uniform(2, 30), 1) for _ in ids],
+            "qdiabetes": [None] * n,
+            "safety_items": [
+                rnd.choice([None] * 60 + ["HbA1c 50 mmol/mol in the diabetes range with no diabetes diagnosis"])
+                for _ in ids
+            ],
+        }
+    )
     people = people.with_columns(
         [(pl.col("phc_elements_done") > k).alias(f"phc_{e}_done") for k, e in enumerate(ELEMENTS)]
     )
@@ -100,10 +112,15 @@ def synth(n: int, seed: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
     for pid, d in zip(ids, done):
         rows += [(pid, f"phc.{e}") for e in ELEMENTS[d:]]
         rows += [(pid, f) for f in FLAGS if rnd.random() < 0.25]
-    flags = pl.DataFrame(rows, schema={"nhs_number": pl.String, "flag": pl.String}, orient="row").with_columns(
-        pl.lit(None, dtype=pl.Date).alias("since"), pl.lit("synthetic").alias("reason"),
-        pl.lit("routine").alias("urgency"),  # run-outputs v2: every flag carries its urgency
-    ).sort("nhs_number", "flag")
+    flags = (
+        pl.DataFrame(rows, schema={"nhs_number": pl.String, "flag": pl.String}, orient="row")
+        .with_columns(
+            pl.lit(None, dtype=pl.Date).alias("since"),
+            pl.lit("synthetic").alias("reason"),
+            pl.lit("routine").alias("urgency"),  # run-outputs v2: every flag carries its urgency
+        )
+        .sort("nhs_number", "flag")
+    )
     return people, flags
 
 
@@ -122,19 +139,34 @@ def main() -> None:
         settings = load_settings()
         staging = tmp / "staging"
         staging.mkdir()
-        practices = pl.DataFrame({"practice_code": people["practice_code"].unique().sort(), "name": "Test Surgery",
-                                  "phone": "020 7946 0000", "address": "1 High Street"})
-        teams = pl.DataFrame({"team_code": ["CT01", "CT02", "CT03", "CT04"], "name": "Core Team",
-                              "phone": "020 7946 0999"})
+        practices = pl.DataFrame(
+            {
+                "practice_code": people["practice_code"].unique().sort(),
+                "name": "Test Surgery",
+                "phone": "020 7946 0000",
+                "address": "1 High Street",
+            }
+        )
+        teams = pl.DataFrame(
+            {"team_code": ["CT01", "CT02", "CT03", "CT04"], "name": "Core Team", "phone": "020 7946 0999"}
+        )
         t0 = time.perf_counter()
         reached = outreach.rank_and_plan(people, flags, AS_OF, settings.outreach)
         t_outreach = time.perf_counter() - t0
         t0 = time.perf_counter()
-        decisions = letters.decide_letters(reached.plans, reached.people, reached.flags,
-                                           pl.DataFrame(schema=LAST_LETTERS_SCHEMA), AS_OF, settings.letters,
-                                           settings.outreach.manual_needs, settings.operations.letter_cadence_days)
-        written = letters.write_letters(decisions, reached.people, reached.flags, reached.plans, practices, teams,
-                                        staging, AS_OF, settings.letters)
+        decisions = letters.decide_letters(
+            reached.plans,
+            reached.people,
+            reached.flags,
+            pl.DataFrame(schema=LAST_LETTERS_SCHEMA),
+            AS_OF,
+            settings.letters,
+            settings.outreach.manual_needs,
+            settings.operations.letter_cadence_days,
+        )
+        written = letters.write_letters(
+            decisions, reached.people, reached.flags, reached.plans, practices, teams, staging, AS_OF, settings.letters
+        )
         t_letters = time.perf_counter() - t0
         index = written.index
         n_letters = index.height

@@ -88,11 +88,13 @@ def main() -> None:
     lines = [
         "## Risk scores (bench/bench_risk.py)",
         "",
-        (f"{args.rows:,} synthetic rows per model; Polars {pl.__version__} streaming engine, lazy, NumPy kernel; "
-        f"Python {platform.python_version()}, {cpus} CPU(s), load average {os.getloadavg()[0]:.1f} at the end. "
-        f"Best of 3. CPU seconds count every thread (rows/s on two idle cores is at most 2 × rows ÷ CPU-s). "
-        f"Per-row Python reference timed on {REFERENCE_ROWS:,} rows. "
-        "Target (issue 16): QRISK3-2017 >= 7,500,000 rows/s on 2 cores, QDiabetes at least as fast."),
+        (
+            f"{args.rows:,} synthetic rows per model; Polars {pl.__version__} streaming engine, lazy, NumPy kernel; "
+            f"Python {platform.python_version()}, {cpus} CPU(s), load average {os.getloadavg()[0]:.1f} at the end. "
+            f"Best of 3. CPU seconds count every thread (rows/s on two idle cores is at most 2 × rows ÷ CPU-s). "
+            f"Per-row Python reference timed on {REFERENCE_ROWS:,} rows. "
+            "Target (issue 16): QRISK3-2017 >= 7,500,000 rows/s on 2 cores, QDiabetes at least as fast."
+        ),
         "",
         "| model | vectorised rows/s (wall) | CPU seconds per run | per-row Python rows/s | speed-up |",
         "|---|---:|---:|---:|---:|",

@@ -57,8 +57,9 @@ def main() -> None:
         with admin.connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            result["postgresql"] = _nights(make_url(args.pg).set(database=name).render_as_string(hide_password=False),
-                                           flags, letters)
+            result["postgresql"] = _nights(
+                make_url(args.pg).set(database=name).render_as_string(hide_password=False), flags, letters
+            )
         finally:
             dispose_all()
             with admin.connect() as c:

@@ -62,7 +62,8 @@ def engine_six_check(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.DataFr
     elements = element_concepts()
     concept_to_element = pl.DataFrame(
         [(c if c != "bp" else "systolic_bp", e) for e, cs in elements.items() for c in cs],
-        schema={"concept": pl.String, "element": pl.String}, orient="row",
+        schema={"concept": pl.String, "element": pl.String},
+        orient="row",
     )
     m = cmap.join(concept_to_element, on="concept").select("code", "element").unique()
     return (
@@ -186,8 +187,12 @@ def main(extract: str, as_of: str, repeat: int = 3) -> dict[str, object]:
     cmap = snomed_concept_map(load_codelists())
     out: dict[str, object] = {}
     results: dict[str, pl.DataFrame] = {}
-    for name, fn in (("engine_polars", engine_six_check), ("duckdb_sql", duckdb_stage),
-                     ("engine_full_features", engine_full_features), ("duckdb_full_features", duckdb_full_features)):
+    for name, fn in (
+        ("engine_polars", engine_six_check),
+        ("duckdb_sql", duckdb_stage),
+        ("engine_full_features", engine_full_features),
+        ("duckdb_full_features", duckdb_full_features),
+    ):
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()

@@ -32,14 +32,24 @@ DATA = ROOT / "bench-data"
 AS_OF = "2026-11-01"
 PY = sys.executable
 LL = str(Path(sys.executable).with_name("longerlives"))
-STAGES = ("validate", "features", "risk", "rules", "outreach", "outputs", "letters", "worklists", "exports",
-          "store_record", "delivery")
+STAGES = (
+    "validate",
+    "features",
+    "risk",
+    "rules",
+    "outreach",
+    "outputs",
+    "letters",
+    "worklists",
+    "exports",
+    "store_record",
+    "delivery",
+)
 TARGETS = {100_000: (15.0, 1000.0), 600_000: (120.0, 5000.0)}  # issue 16: seconds, peak MB
 
 
 def measure(cmd: list[str]) -> dict[str, Any]:
-    out = subprocess.run([PY, "-m", "bench.measure", "--", *cmd], capture_output=True, text=True, cwd=ROOT,
-                         check=False)
+    out = subprocess.run([PY, "-m", "bench.measure", "--", *cmd], capture_output=True, text=True, cwd=ROOT, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{out.stderr[-2000:]}")
@@ -54,8 +64,24 @@ def ensure_extract(n: int) -> tuple[Path, dict[str, Any]]:
     folder = DATA / f"extract-{n}"
     if not (folder / "events.parquet").exists():
         print(f"bench: generating {n:,} synthetic people (Parquet) …", flush=True)
-        gen = measure([LL, "synth", "--patients", str(n), "--seed", "7", "--out", str(folder), "--format", "parquet",
-                       "--as-of", AS_OF, "--bad-rows", "0.001"])
+        gen = measure(
+            [
+                LL,
+                "synth",
+                "--patients",
+                str(n),
+                "--seed",
+                "7",
+                "--out",
+                str(folder),
+                "--format",
+                "parquet",
+                "--as-of",
+                AS_OF,
+                "--bad-rows",
+                "0.001",
+            ]
+        )
         (DATA / f"synth-{n}.json").write_text(json.dumps(gen))
     gen = json.loads((DATA / f"synth-{n}.json").read_text()) if (DATA / f"synth-{n}.json").exists() else {}
     return folder, gen
@@ -71,8 +97,9 @@ def pg_admin_url() -> str | None:
     url = os.environ.get("LONGERLIVES_TEST_PG_URL")
     if url:
         return url
-    out = subprocess.run(["bash", str(ROOT / "scripts" / "services.sh"), "env"], capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "services.sh"), "env"], capture_output=True, text=True, check=False
+    )
     env = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
     return env.get("LONGERLIVES_TEST_PG_URL")
 
@@ -86,16 +113,19 @@ def full_runs(n: int, folder: Path, runs: int) -> dict[str, Any]:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         print(f"bench: full run {i + 1}/{runs} on {n:,} people …", flush=True)
-        m = measure([LL, "run", "--extract", str(folder), "--out", str(out), "--as-of", AS_OF,
-                     "--db", f"sqlite:///{db}"])
+        m = measure(
+            [LL, "run", "--extract", str(folder), "--out", str(out), "--as-of", AS_OF, "--db", f"sqlite:///{db}"]
+        )
         record = json.loads((out / "run.json").read_text())
         m |= {"events": record["rows_read"]["events"], "stages": record["stage_seconds"]}
         results.append(m)
         print(f"bench: {n:,} people: {m['seconds']} s, {m['peak_rss_mb']} MB (load {m['load_avg']})", flush=True)
     ordered = sorted(results, key=lambda r: r["seconds"])
     median = ordered[len(ordered) // 2]
-    return median | {"all_seconds": [r["seconds"] for r in results],
-                     "median_peak_mb": statistics.median(r["peak_rss_mb"] for r in results)}
+    return median | {
+        "all_seconds": [r["seconds"] for r in results],
+        "median_peak_mb": statistics.median(r["peak_rss_mb"] for r in results),
+    }
 
 
 def main() -> None:
@@ -125,8 +155,10 @@ def main() -> None:
             r = measure([PY, "-m", "bench.rules_only", str(folder), AS_OF, str(DATA / "work-rules")])
             extras.append(("Rules only (validate → features → risk → rules)", n, r))
     if os.environ.get("BENCH_SKIP_PARTS") != "1":
-        for label, script in (("risk equations on 1,000,000 rows", ["bench/bench_risk.py", "--rows", "1000000"]),
-                              ("50,000 HTML letters", ["bench/bench_letters.py", "--write-doc"])):
+        for label, script in (
+            ("risk equations on 1,000,000 rows", ["bench/bench_risk.py", "--rows", "1000000"]),
+            ("50,000 HTML letters", ["bench/bench_letters.py", "--write-doc"]),
+        ):
             print(f"bench: {label} …", flush=True)
             if subprocess.run([PY, *script], cwd=ROOT, check=False).returncode != 0:  # report the rest anyway
                 print(f"bench: {label} FAILED; its section in docs/benchmarks.md is from an earlier run", flush=True)
@@ -145,13 +177,15 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
     lines = [
         "# Benchmarks",
         "",
-        (f"Measured by `make bench` on {date.today().isoformat()} — {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.machine()}. Synthetic Parquet extracts "
-        f"(`longerlives synth`, seed 7, about 100 events a person), as-of {AS_OF}, no PDF. "
-        "Each full run is a fresh process on a fresh store; the table shows the median run by wall time "
-        "(every run's time is listed). "
-        "`load` is the machine's 1-minute load average when the run ended: this is a shared 2-core machine, "
-        "and a load above 2 means other work was taking CPU from the benchmark."),
+        (
+            f"Measured by `make bench` on {date.today().isoformat()} — {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, {platform.machine()}. Synthetic Parquet extracts "
+            f"(`longerlives synth`, seed 7, about 100 events a person), as-of {AS_OF}, no PDF. "
+            "Each full run is a fresh process on a fresh store; the table shows the median run by wall time "
+            "(every run's time is listed). "
+            "`load` is the machine's 1-minute load average when the run ended: this is a shared 2-core machine, "
+            "and a load above 2 means other work was taking CPU from the benchmark."
+        ),
         "",
         "## Full nightly run (`longerlives run`) — the cost curve",
         "",
@@ -164,38 +198,71 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
             f"{r['peak_rss_mb']:,} | {int(r['events'] / r['seconds']):,} | {r['load_avg']} | "
             f"{_target(r['n'], r['seconds'], r['peak_rss_mb'])} |"
         )
-    lines += ["", "### Stage table (seconds, from the median run's `run.json`)", "",
-              "| people | " + " | ".join(STAGES) + " |", "|---:|" + "---:|" * len(STAGES)]
+    lines += [
+        "",
+        "### Stage table (seconds, from the median run's `run.json`)",
+        "",
+        "| people | " + " | ".join(STAGES) + " |",
+        "|---:|" + "---:|" * len(STAGES),
+    ]
     for r in rows:
         lines.append(f"| {r['n']:,} | " + " | ".join(str(r["stages"].get(k, "")) for k in STAGES) + " |")
-    lines += ["", "## Per-person features: the engine (Polars) beside an analyst's DuckDB SQL", "",
-              ("Same Parquet, same code lists, in the same benchmark run, best of 3 each. *Full features* is the "
-              "engine's whole event feature pass (first/last date and 12-month count of every SNOMED concept, "
-              "latest values, 5-year systolic SD, latest BP pair) beside DuckDB SQL computing the same table, "
-              "pivoted to one row per person; the two tables are compared cell by cell (`identical`). Target: "
-              "engine at most 0.8 × DuckDB. The six-check columns answer the narrower health-check question "
-              "both ways."), "",
-              ("| people | engine full features (s) | DuckDB full features (s) | engine ÷ DuckDB | identical | "
-              "engine six-check (s) | DuckDB six-check (s) |"), "|---:|---:|---:|---:|---|---:|---:|"]
+    lines += [
+        "",
+        "## Per-person features: the engine (Polars) beside an analyst's DuckDB SQL",
+        "",
+        (
+            "Same Parquet, same code lists, in the same benchmark run, best of 3 each. *Full features* is the "
+            "engine's whole event feature pass (first/last date and 12-month count of every SNOMED concept, "
+            "latest values, 5-year systolic SD, latest BP pair) beside DuckDB SQL computing the same table, "
+            "pivoted to one row per person; the two tables are compared cell by cell (`identical`). Target: "
+            "engine at most 0.8 × DuckDB. The six-check columns answer the narrower health-check question "
+            "both ways."
+        ),
+        "",
+        (
+            "| people | engine full features (s) | DuckDB full features (s) | engine ÷ DuckDB | identical | "
+            "engine six-check (s) | DuckDB six-check (s) |"
+        ),
+        "|---:|---:|---:|---:|---|---:|---:|",
+    ]
     for r in rows:
         p = r["peer"]
-        lines.append(f"| {r['n']:,} | {p['engine_full_features']} | {p['duckdb_full_features']} | "
-                     f"{p['features_ratio']} | {'yes' if p['features_identical'] else '**no**'} | "
-                     f"{p['engine_polars']} | {p['duckdb_sql']} |")
-    lines += ["", "## Store bulk writes (bench/bench_store.py)", "",
-              ("One run's flags and letters replayed into a fresh store: night 1 opens every episode and records "
-              "every letter, night 2 extends them all, night 3 resolves half. Seconds per night."), "",
-              "| people | flags | letters | SQLite nights 1 / 2 / 3 | PostgreSQL nights 1 / 2 / 3 |",
-              "|---:|---:|---:|---|---|"]
+        lines.append(
+            f"| {r['n']:,} | {p['engine_full_features']} | {p['duckdb_full_features']} | "
+            f"{p['features_ratio']} | {'yes' if p['features_identical'] else '**no**'} | "
+            f"{p['engine_polars']} | {p['duckdb_sql']} |"
+        )
+    lines += [
+        "",
+        "## Store bulk writes (bench/bench_store.py)",
+        "",
+        (
+            "One run's flags and letters replayed into a fresh store: night 1 opens every episode and records "
+            "every letter, night 2 extends them all, night 3 resolves half. Seconds per night."
+        ),
+        "",
+        "| people | flags | letters | SQLite nights 1 / 2 / 3 | PostgreSQL nights 1 / 2 / 3 |",
+        "|---:|---:|---:|---|---|",
+    ]
     for r in rows:
         st = r["store"]
-        nights = [" / ".join(str(st[db][f"night_{i}"]) for i in (1, 2, 3)) if db in st else "not measured"
-                  for db in ("sqlite", "postgresql")]
+        nights = [
+            " / ".join(str(st[db][f"night_{i}"]) for i in (1, 2, 3)) if db in st else "not measured"
+            for db in ("sqlite", "postgresql")
+        ]
         lines.append(f"| {r['n']:,} | {st['flags']:,} | {st['letters']:,} | {nights[0]} | {nights[1]} |")
     if any(r["synth"] for r in rows):
-        lines += ["", "## Synthetic extract generation", "", "| people | wall time (s) | peak memory (MB) |",
-                  "|---:|---:|---:|"]
-        lines += [f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r["synth"]]
+        lines += [
+            "",
+            "## Synthetic extract generation",
+            "",
+            "| people | wall time (s) | peak memory (MB) |",
+            "|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r["synth"]
+        ]
     for title, n, r in extras:
         lines += ["", f"## {title}, {n:,} people", "", f"Wall {r['seconds']} s, peak memory {r['peak_rss_mb']:,} MB."]
     for frag in ("benchmarks-risk.md", "benchmarks-letters.md"):

@@ -39,8 +39,9 @@ PASSWORD = "benchmark password 1"
 
 
 def _pg_admin_url() -> str:
-    env = subprocess.run(["bash", str(ROOT / "scripts" / "services.sh"), "env"], capture_output=True, text=True,
-                         check=True).stdout
+    env = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "services.sh"), "env"], capture_output=True, text=True, check=True
+    ).stdout
     return dict(line.split("=", 1) for line in env.split())["LONGERLIVES_TEST_PG_URL"]
 
 
@@ -70,8 +71,12 @@ def _biggest_team(url: str) -> tuple[str, int]:
 
     e = create_engine(url)
     with e.connect() as c:
-        team, n = c.execute(text("SELECT team, count(*) FROM worklist_entries WHERE team <> 'unallocated' "
-                                 "GROUP BY team ORDER BY 2 DESC LIMIT 1")).one()
+        team, n = c.execute(
+            text(
+                "SELECT team, count(*) FROM worklist_entries WHERE team <> 'unallocated' "
+                "GROUP BY team ORDER BY 2 DESC LIMIT 1"
+            )
+        ).one()
     e.dispose()
     return str(team), int(n)
 
@@ -89,8 +94,11 @@ def _sign_in(base: str, username: str) -> tuple[httpx.Client, str]:
     page = c.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     signin = page.cookies.get("__Host-ll_signin")
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-               headers={"Cookie": f"__Host-ll_signin={signin}"})
+    r = c.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+        headers={"Cookie": f"__Host-ll_signin={signin}"},
+    )
     session = re.search(r"__Host-ll_session=([^;]+)", r.headers["set-cookie"]).group(1)  # type: ignore[union-attr]
     c.headers["Cookie"] = f"__Host-ll_session={session}"
     return c, session
@@ -99,13 +107,20 @@ def _sign_in(base: str, username: str) -> tuple[httpx.Client, str]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=7000, help="synthetic extract size (7,000 gives a 3,000+ team)")
-    ap.add_argument("--think", default="2,8",
-                    help="seconds a user reads a page before the next, uniform MIN,MAX (0,0 = saturation test)")
+    ap.add_argument(
+        "--think",
+        default="2,8",
+        help="seconds a user reads a page before the next, uniform MIN,MAX (0,0 = saturation test)",
+    )
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--store", choices=("postgres", "sqlite"), default="postgres",
-                    help="PostgreSQL (the issue's target) or SQLite (for comparison)")
+    ap.add_argument(
+        "--store",
+        choices=("postgres", "sqlite"),
+        default="postgres",
+        help="PostgreSQL (the issue's target) or SQLite (for comparison)",
+    )
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ll-webbench-"))
@@ -116,10 +131,40 @@ def main() -> int:
         admin, dbname, url = "", "", f"sqlite:///{work / 'runs.sqlite'}"
     server = None
     try:
-        subprocess.run([LL, "synth", "--patients", str(args.people), "--seed", "5", "--out", str(work / "extract"),
-                        "--format", "parquet", "--as-of", AS_OF.isoformat()], check=True, capture_output=True)
-        subprocess.run([LL, "run", "--extract", str(work / "extract"), "--out", str(work / "out"), "--as-of",
-                        AS_OF.isoformat(), "--db", url], check=True, capture_output=True)
+        subprocess.run(
+            [
+                LL,
+                "synth",
+                "--patients",
+                str(args.people),
+                "--seed",
+                "5",
+                "--out",
+                str(work / "extract"),
+                "--format",
+                "parquet",
+                "--as-of",
+                AS_OF.isoformat(),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                LL,
+                "run",
+                "--extract",
+                str(work / "extract"),
+                "--out",
+                str(work / "out"),
+                "--as-of",
+                AS_OF.isoformat(),
+                "--db",
+                url,
+            ],
+            check=True,
+            capture_output=True,
+        )
         team, size = _biggest_team(url)
         from longerlives.store import open_store
         from longerlives.web.auth import add_user
@@ -130,13 +175,29 @@ def main() -> int:
                 add_user(conn, f"bench{i}", "team", [team], PASSWORD, load_web_settings())
         # 50 users sign in from one address here: lift the per-address sign-in limit for the benchmark only
         web_config = work / "web.toml"
-        web_config.write_text((ROOT / "config" / "web.toml").read_text().replace(
-            "sign_in_attempts_per_minute = 10", "sign_in_attempts_per_minute = 100000"))
+        web_config.write_text(
+            (ROOT / "config" / "web.toml")
+            .read_text()
+            .replace("sign_in_attempts_per_minute = 10", "sign_in_attempts_per_minute = 100000")
+        )
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([LL, "serve", "--db", url, "--port", str(port), "--workers", str(args.workers),
-                                   "--web-config", str(web_config)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                LL,
+                "serve",
+                "--db",
+                url,
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--web-config",
+                str(web_config),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -165,14 +226,17 @@ def main() -> int:
                 if kind == "worklist":
                     path = f"/worklist/{team}?page={rnd.randint(1, pages)}"
                 elif kind == "worklist_filtered":
-                    path = f"/worklist/{team}?" + rnd.choice(["urgency=soon", "kind=screening", "not_contacted=1",
-                                                               "outreach=1&kind=phc", "kind=safety"])
+                    path = f"/worklist/{team}?" + rnd.choice(
+                        ["urgency=soon", "kind=screening", "not_contacted=1", "outreach=1&kind=phc", "kind=safety"]
+                    )
                 else:
                     path = f"/person/{rnd.choice(keys)}"
                 t0 = time.perf_counter()
                 if kind == "outcome" and csrf:
-                    r = c.post(path + "/outcome", data={"result": "no_answer", "day": "1", "month": "11",
-                                                        "year": "2026", "csrf_token": csrf})
+                    r = c.post(
+                        path + "/outcome",
+                        data={"result": "no_answer", "day": "1", "month": "11", "year": "2026", "csrf_token": csrf},
+                    )
                     ok = r.status_code == 303
                 else:
                     r = c.get(path)
@@ -199,10 +263,18 @@ def main() -> int:
             return round(statistics.quantiles(v, n=100)[int(p) - 1], 1) if len(v) >= 2 else float("nan")
 
         result = {
-            "people_on_team_list": size, "users": args.users, "seconds": round(elapsed, 1),
-            "uvicorn_workers": args.workers, "store": args.store, "think_seconds": args.think, "requests": len(everything), "errors": len(errors),
+            "people_on_team_list": size,
+            "users": args.users,
+            "seconds": round(elapsed, 1),
+            "uvicorn_workers": args.workers,
+            "store": args.store,
+            "think_seconds": args.think,
+            "requests": len(everything),
+            "errors": len(errors),
             "throughput_rps": round(len(everything) / elapsed, 1),
-            "p50_ms": pct(everything, 50), "p95_ms": pct(everything, 95), "p99_ms": pct(everything, 99),
+            "p50_ms": pct(everything, 50),
+            "p95_ms": pct(everything, 95),
+            "p99_ms": pct(everything, 99),
             "by_page": {k: {"n": len(v), "p50_ms": pct(v, 50), "p95_ms": pct(v, 95)} for k, v in times.items()},
             "cpu_count": os.cpu_count(),
         }

@@ -58,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         known = explain(exc)
         if known is None:
-            print(f"longerlives: internal error ({type(exc).__name__}); this is a bug — "
-                  "rerun with --debug to see the traceback and report it", file=sys.stderr)
+            print(
+                f"longerlives: internal error ({type(exc).__name__}); this is a bug — "
+                "rerun with --debug to see the traceback and report it",
+                file=sys.stderr,
+            )
             return EXIT_INTERNAL
         print(f"longerlives: error: {mask(str(known))}", file=sys.stderr)
         return known.exit_code

@@ -64,9 +64,7 @@ def _read_rf2_refset(path: Path) -> tuple[list[str], list[str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh, delimiter="\t")
         if reader.fieldnames is None or "referencedComponentId" not in reader.fieldnames:
-            raise CodelistError(
-                f"{path}: an NHS refset file needs a tab-separated header with referencedComponentId"
-            )
+            raise CodelistError(f"{path}: an NHS refset file needs a tab-separated header with referencedComponentId")
         codes = []
         for row in reader:
             if row.get("active", "1").strip() in ("1", ""):
@@ -157,12 +155,7 @@ def load_pending(directory: Path | None = None) -> dict[str, dict]:
 
 def snomed_concept_map(codelists: dict[str, Codelist]) -> pl.DataFrame:
     """One row per (code, concept); a code may belong to several concepts."""
-    rows = [
-        (code, cl.concept)
-        for cl in codelists.values()
-        if cl.kind == "snomed"
-        for code in cl.codes
-    ]
+    rows = [(code, cl.concept) for cl in codelists.values() if cl.kind == "snomed" for code in cl.codes]
     return (
         pl.DataFrame(rows, schema={"code": pl.String, "concept": pl.String}, orient="row")
         .unique()

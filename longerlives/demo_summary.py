@@ -23,8 +23,10 @@ def summarise(out_dir: Path) -> str:
         lines.append(f"    {flag:<28}{n:>7}")
     outreach = s.get("outreach") or {}
     if isinstance(outreach, dict) and outreach:
-        lines.append(f"  selected for core-team outreach: {outreach.get('selected', 0):>4}  "
-                     f"(strict Longer Lives definition: {outreach.get('strict', 0)})")
+        lines.append(
+            f"  selected for core-team outreach: {outreach.get('selected', 0):>4}  "
+            f"(strict Longer Lives definition: {outreach.get('strict', 0)})"
+        )
         lines.append(f"  engagement plans:             {outreach.get('plans', 0):>7}")
     lines.append(f"  people with a safety item:    {s.get('safety_items', 0):>7}  (first on every worklist)")
     letters = s.get("letters") or {}
@@ -39,8 +41,10 @@ def summarise(out_dir: Path) -> str:
         if deliveries.get("skipped"):
             extra.append(f"{deliveries['skipped']} unchanged since the last delivery")
         if deliveries.get("outbox_because_mesh_not_configured"):
-            extra.append(f"{deliveries['outbox_because_mesh_not_configured']} practices with a MESH mailbox went to the "
-                         "outbox because MESH is not configured here")
+            extra.append(
+                f"{deliveries['outbox_because_mesh_not_configured']} practices with a MESH mailbox went to the "
+                "outbox because MESH is not configured here"
+            )
         if deliveries.get("failed"):
             extra.append(f"{deliveries['failed']} FAILED (see the audit trail: longerlives history)")
         lines.append(line + (f"  ({'; '.join(extra)})" if extra else ""))

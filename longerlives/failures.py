@@ -45,11 +45,15 @@ def _store_error(exc: BaseException) -> LongerlivesError | None:
     except ImportError:  # pragma: no cover - sqlalchemy is a dependency
         return None
     if isinstance(exc, sa_exc.ArgumentError):
-        return StoreError(f"the run store URL is not valid ({mask(str(exc).splitlines()[0][:160])}); "
-                          "expected e.g. sqlite:////path/runs.sqlite or postgresql+psycopg://user@host/db")
+        return StoreError(
+            f"the run store URL is not valid ({mask(str(exc).splitlines()[0][:160])}); "
+            "expected e.g. sqlite:////path/runs.sqlite or postgresql+psycopg://user@host/db"
+        )
     if isinstance(exc, sa_exc.NoSuchModuleError):
-        return StoreError("the run store URL names a database driver that is not installed; "
-                          "use sqlite:///... or postgresql+psycopg://...")
+        return StoreError(
+            "the run store URL names a database driver that is not installed; "
+            "use sqlite:///... or postgresql+psycopg://..."
+        )
     if isinstance(exc, sa_exc.OperationalError):
         first = str(getattr(exc, "orig", exc)).strip().splitlines()
         detail = mask(first[0][:200]) if first else type(exc).__name__
@@ -73,9 +77,11 @@ def explain(exc: BaseException) -> LongerlivesError | None:
     if isinstance(exc, (ModuleNotFoundError, ImportError)):
         name = getattr(exc, "name", None) or "a module"
         if name.split(".")[0] in {"weasyprint", "pydyf", "tinycss2", "cffi"} or "weasyprint" in str(exc).lower():
-            return DependencyError("PDF letters need WeasyPrint and its system libraries: "
-                                   "pip install 'longerlives[pdf]' (and apt-get install libpango-1.0-0), "
-                                   "or run without --pdf")
+            return DependencyError(
+                "PDF letters need WeasyPrint and its system libraries: "
+                "pip install 'longerlives[pdf]' (and apt-get install libpango-1.0-0), "
+                "or run without --pdf"
+            )
         return DependencyError(f"a required module is missing ({name}); reinstall longerlives")
     if isinstance(exc, OSError):
         # OSError before UnicodeError checks: file problems are input/output, whatever the call.

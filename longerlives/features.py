@@ -79,9 +79,9 @@ def _wide(long: pl.DataFrame, concepts: list[str], stats: dict[str, pl.DataType]
 
 def _concept_ids(cmap: pl.DataFrame, concepts: list[str]) -> pl.DataFrame:
     index = {c: i for i, c in enumerate(concepts)}
-    return cmap.with_columns(
-        pl.col("concept").replace_strict(index, return_dtype=pl.Int64).alias("cid")
-    ).select("code", "cid")
+    return cmap.with_columns(pl.col("concept").replace_strict(index, return_dtype=pl.Int64).alias("cid")).select(
+        "code", "cid"
+    )
 
 
 def _event_features(
@@ -105,11 +105,16 @@ def _event_features(
         .lazy()
     )
     split = [(pl.col("key") // _CONCEPT_SLOTS).alias("nid"), (pl.col("key") % _CONCEPT_SLOTS).alias("cid")]
-    dates_lf = matched.group_by("key").agg(
-        pl.col("date").min().alias("first_date"),
-        pl.col("date").max().alias("last_date"),
-        (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
-    ).with_columns(split).drop("key")
+    dates_lf = (
+        matched.group_by("key")
+        .agg(
+            pl.col("date").min().alias("first_date"),
+            pl.col("date").max().alias("last_date"),
+            (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
+        )
+        .with_columns(split)
+        .drop("key")
+    )
     # Latest value: the latest date wins; on a tie the lower value (e.g. two readings in one clinic).
     tie_key = pl.col("date").cast(pl.Int64) * 10_000_000 - (pl.col("value") * 1000).round(0).cast(pl.Int64)
     values_lf = (
@@ -130,10 +135,7 @@ def _event_features(
     )
     # Blood pressure pairs by setting (issue 11): clinic, ABPM daytime average, home average.
     # A setting's systolic and diastolic are paired by day; never mixed across settings.
-    bp_lfs = [
-        _bp_pairs(matched, cid.get(s, -1), cid.get(d, -1), prefix)
-        for prefix, (s, d) in BP_SETTINGS.items()
-    ]
+    bp_lfs = [_bp_pairs(matched, cid.get(s, -1), cid.get(d, -1), prefix) for prefix, (s, d) in BP_SETTINGS.items()]
     dates, values, sd, *bps = pl.collect_all([dates_lf, values_lf, sd_lf, *bp_lfs])
     wide = _wide(dates, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
     vals = _wide(values, snomed, {"last_value": pl.Float64, "last_value_date": pl.Date})
@@ -230,9 +232,7 @@ def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSetting
 
 
 def _age(dob: pl.Expr, as_of: date) -> pl.Expr:
-    before_birthday = (dob.dt.month() > as_of.month) | (
-        (dob.dt.month() == as_of.month) & (dob.dt.day() > as_of.day)
-    )
+    before_birthday = (dob.dt.month() > as_of.month) | ((dob.dt.month() == as_of.month) & (dob.dt.day() > as_of.day))
     return (pl.lit(as_of.year) - dob.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int64)
 
 
@@ -242,10 +242,14 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
     not_yet = pl.col("registered_from").is_not_null() & (pl.col("registered_from") > as_of)
     young = pl.col("age") < settings.min_age
     reason = (
-        pl.when(dead).then(pl.lit("died"))
-        .when(left).then(pl.lit("left the practice"))
-        .when(not_yet).then(pl.lit("not yet registered"))
-        .when(young).then(pl.lit(f"under {settings.min_age}"))
+        pl.when(dead)
+        .then(pl.lit("died"))
+        .when(left)
+        .then(pl.lit("left the practice"))
+        .when(not_yet)
+        .then(pl.lit("not yet registered"))
+        .when(young)
+        .then(pl.lit(f"under {settings.min_age}"))
         .otherwise(None)
     )
     dx, rem = pl.col("smi_diagnosis_last_date"), pl.col("smi_remission_last_date")
@@ -256,19 +260,25 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
         pl.when(pl.col(f"{m}_last_date") > d_med).then(pl.lit(words.get(m, m.replace("_", " "))))
         for m in settings.ecg_medicines
     ]
-    people = people.with_columns(
-        reason.alias("out_of_scope_reason"),
-        in_remission.alias("in_remission"),
-    ).with_columns(
-        pl.col("out_of_scope_reason").is_null().alias("in_scope"),
-    ).with_columns(
-        (pl.col("in_scope") & dx.is_not_null() & ~pl.col("in_remission")).alias("health_check_cohort"),
+    people = (
+        people.with_columns(
+            reason.alias("out_of_scope_reason"),
+            in_remission.alias("in_remission"),
+        )
+        .with_columns(
+            pl.col("out_of_scope_reason").is_null().alias("in_scope"),
+        )
+        .with_columns(
+            (pl.col("in_scope") & dx.is_not_null() & ~pl.col("in_remission")).alias("health_check_cohort"),
+        )
     )
     med_reason = pl.concat_str(med_hits, separator=" and ", ignore_nulls=True)
     med_reason = pl.when(med_reason == "").then(None).otherwise(med_reason)
     ecg_reason = (
-        pl.when(pl.col("health_check_cohort")).then(pl.lit("on the SMI register"))
-        .when(med_reason.is_not_null()).then(pl.format("issued {} in the last {} months", med_reason, pl.lit(settings.ecg_medicine_months)))
+        pl.when(pl.col("health_check_cohort"))
+        .then(pl.lit("on the SMI register"))
+        .when(med_reason.is_not_null())
+        .then(pl.format("issued {} in the last {} months", med_reason, pl.lit(settings.ecg_medicine_months)))
         .otherwise(None)
     )
     return people.with_columns(
@@ -300,6 +310,10 @@ def build_features(
         .join(enc, on="nid", how="left")
         .drop("nid")
     )
-    counts = [c for c in people.columns if c.endswith("_n_12m") or c in ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")]
+    counts = [
+        c
+        for c in people.columns
+        if c.endswith("_n_12m") or c in ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
+    ]
     people = people.with_columns(pl.col(counts).fill_null(0))
     return Features(_cohorts(people, as_of, settings).sort("nhs_number"))

@@ -25,7 +25,8 @@ def extract_freshness(events: pl.LazyFrame, as_of: date, safeguards: SafeguardSe
     warning: str | None = (
         f"the latest event on the extract is {latest.isoformat()}, {days} days before the as-of date "
         f"{as_of.isoformat()}: the extract may be stale, so gaps may be flagged that were closed since"
-        if stale else None
+        if stale
+        else None
     )
     if warning:
         log.warning("stale extract: %s", warning)

@@ -25,8 +25,12 @@ OUTCOMES_SCHEMA: dict[str, pl.DataType] = {
 }
 
 COVERAGE_TRENDS_SCHEMA: dict[str, pl.DataType] = {
-    "run_id": pl.String(), "as_of": pl.Date(), "measure": pl.String(), "group": pl.String(),
-    "numerator": pl.Int64(), "denominator": pl.Int64(),
+    "run_id": pl.String(),
+    "as_of": pl.Date(),
+    "measure": pl.String(),
+    "group": pl.String(),
+    "numerator": pl.Int64(),
+    "denominator": pl.Int64(),
 }
 
 

@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 LOCK_FILE = "run.lock"
 
 
-
 def _is_url(target: str) -> bool:
     return "://" in target
 

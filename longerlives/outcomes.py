@@ -25,11 +25,15 @@ import polars as pl
 from longerlives.settings.operations import OperationsSettings
 
 
-def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
-               ) -> pl.DataFrame:
+def held_flags(
+    flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+) -> pl.DataFrame:
     """The (nhs_number, flag) rows an outcome hides on ``as_of``, with the outcome that does it."""
-    empty = flags.head(0).select("nhs_number", "flag").with_columns(
-        pl.lit(None, dtype=pl.String).alias("last_outcome"), pl.lit(None, dtype=pl.Date).alias("until"))
+    empty = (
+        flags.head(0)
+        .select("nhs_number", "flag")
+        .with_columns(pl.lit(None, dtype=pl.String).alias("last_outcome"), pl.lit(None, dtype=pl.Date).alias("until"))
+    )
     if outcomes is None or outcomes.height == 0 or flags.height == 0:
         return empty
     rules = []
@@ -65,8 +69,9 @@ def held_flags(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, 
     )
 
 
-def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
-                   ) -> pl.DataFrame:
+def apply_outcomes(
+    flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+) -> pl.DataFrame:
     """The flags still open once recorded outcomes have closed or snoozed theirs (order kept)."""
     if flags is None or outcomes is None or outcomes.height == 0:
         return flags
@@ -74,8 +79,12 @@ def apply_outcomes(flags: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: da
     if held.height == 0:
         return flags
     cast = flags.schema["nhs_number"]
-    return flags.join(held.select(pl.col("nhs_number").cast(cast), "flag"), on=["nhs_number", "flag"],
-                      how="anti", maintain_order="left")
+    return flags.join(
+        held.select(pl.col("nhs_number").cast(cast), "flag"),
+        on=["nhs_number", "flag"],
+        how="anti",
+        maintain_order="left",
+    )
 
 
 _NHS = re.compile(r"^[0-9]{10}$")  # ASCII digits only: \d also matches Arabic-Indic and other digits
@@ -107,8 +116,9 @@ def closed_people(outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSet
     return set(held_flags(probe, latest, as_of, ops)["nhs_number"].to_list())
 
 
-def after_outreach(flags: pl.DataFrame, plans: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date,
-                   ops: OperationsSettings) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def after_outreach(
+    flags: pl.DataFrame, plans: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Outcomes again once outreach has added its flags: declined snoozes ``outreach.marginalised``,
     moved away / deceased close it too and take the person's plan (so their worklist row) away.
     Returns ``(flags, plans, flags_held)``."""
@@ -133,8 +143,11 @@ def letters_held(outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSett
     ``hold_letters`` in ``[outcome_actions.<result>]``: from the outcome date for
     ``hold_letters_days`` days, or until a newer outcome when no days are given
     (issue 13: a booking holds letters)."""
-    holds = [{"last_outcome": r, "_days": act.hold_letters_days}
-             for r, act in ops.outcome_actions.items() if act.hold_letters]
+    holds = [
+        {"last_outcome": r, "_days": act.hold_letters_days}
+        for r, act in ops.outcome_actions.items()
+        if act.hold_letters
+    ]
     if outcomes is None or outcomes.height == 0 or not holds:
         return pl.DataFrame(schema=LETTER_HOLD_SCHEMA)
     rules = pl.DataFrame(holds, schema={"last_outcome": pl.String, "_days": pl.Int64})
@@ -146,16 +159,20 @@ def letters_held(outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSett
         .filter(pl.col("_days").is_null() | (pl.lit(as_of) < until))
         .select(
             "nhs_number",
-            pl.format("outcome '{}' recorded on {} holds letters", pl.col("last_outcome").str.replace_all("_", " "),
-                      pl.col("last_outcome_date").dt.strftime("%Y-%m-%d")).alias("letter_hold_reason"),
+            pl.format(
+                "outcome '{}' recorded on {} holds letters",
+                pl.col("last_outcome").str.replace_all("_", " "),
+                pl.col("last_outcome_date").dt.strftime("%Y-%m-%d"),
+            ).alias("letter_hold_reason"),
         )
         .sort("nhs_number")
         .cast(LETTER_HOLD_SCHEMA)
     )
 
 
-def hold_letters(decisions: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date,
-                 ops: OperationsSettings) -> pl.DataFrame:
+def hold_letters(
+    decisions: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings
+) -> pl.DataFrame:
     """Letter decisions with no letter for people whose latest outcome holds letters (the note says why)."""
     held = letters_held(outcomes, as_of, ops)
     if held.height == 0 or decisions.height == 0:
@@ -163,12 +180,17 @@ def hold_letters(decisions: pl.DataFrame, outcomes: pl.DataFrame | None, as_of: 
     cast = decisions.schema["nhs_number"]
     hit = pl.col("send") & pl.col("letter_hold_reason").is_not_null()
     return (
-        decisions.join(held.with_columns(pl.col("nhs_number").cast(cast)), on="nhs_number", how="left",
-                       maintain_order="left")
+        decisions.join(
+            held.with_columns(pl.col("nhs_number").cast(cast)), on="nhs_number", how="left", maintain_order="left"
+        )
         .with_columns(
-            pl.when(hit).then(pl.col("letter_hold_reason")).otherwise(pl.col("suppressed_because"))
+            pl.when(hit)
+            .then(pl.col("letter_hold_reason"))
+            .otherwise(pl.col("suppressed_because"))
             .alias("suppressed_because"),
-            pl.when(hit).then(pl.format("no letter: {}", pl.col("letter_hold_reason"))).otherwise(pl.col("letter_note"))
+            pl.when(hit)
+            .then(pl.format("no letter: {}", pl.col("letter_hold_reason")))
+            .otherwise(pl.col("letter_note"))
             .alias("letter_note"),
             pl.when(hit).then(False).otherwise(pl.col("send")).alias("send"),
         )

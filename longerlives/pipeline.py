@@ -64,8 +64,22 @@ from longerlives.store.existing import check_store_url, team_codes
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
 # Every stage, in the order a run times them (the progress bar and run.json use these names).
-STAGES = ("store_open", "validate", "features", "risk", "rules", "outreach", "outputs", "letters",
-          "worklists", "exports", "report", "run_record", "store_record", "delivery")
+STAGES = (
+    "store_open",
+    "validate",
+    "features",
+    "risk",
+    "rules",
+    "outreach",
+    "outputs",
+    "letters",
+    "worklists",
+    "exports",
+    "report",
+    "run_record",
+    "store_record",
+    "delivery",
+)
 
 __all__ = ["STAGES", "ProgressHook", "RunReport", "default_db_url", "run"]
 
@@ -181,23 +195,31 @@ def run(
         try:
             with clock.stage("store_open"):
                 run_store, history = store.begin_run(
-                    db_url, run_id, as_of, engine_version=__version__, out_dir=str(out_dir),
+                    db_url,
+                    run_id,
+                    as_of,
+                    engine_version=__version__,
+                    out_dir=str(out_dir),
                     config_hash=settings.digest(),
                 )
             with clock.stage("validate"):
                 extract = validate_extract(
                     raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
                 )
-            produced = _produce(extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock,
-                                out_dir)
-            produced = replace(produced, summary={
-                **produced.summary, "recovery": recovery.as_dict(),
-                "extract_freshness": extract_freshness(extract.events, as_of, settings.operations.safeguards),
-                "team_codes": team_codes(produced.people, extract.teams),  # what `outcome record --team` accepts
-            })
+            produced = _produce(extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock, out_dir)
+            produced = replace(
+                produced,
+                summary={
+                    **produced.summary,
+                    "recovery": recovery.as_dict(),
+                    "extract_freshness": extract_freshness(extract.events, as_of, settings.operations.safeguards),
+                    "team_codes": team_codes(produced.people, extract.teams),  # what `outcome record --team` accepts
+                },
+            )
             with clock.stage("run_record"):
-                run_json = _run_record(run_id, as_of, started, input_hashes, extract, settings, codelists,
-                                       produced, clock)
+                run_json = _run_record(
+                    run_id, as_of, started, input_hashes, extract, settings, codelists, produced, clock
+                )
                 _write_run_json(run_json, staging)
             shutil.rmtree(staging / ".work", ignore_errors=True)
             _promote(staging, out_dir)
@@ -210,13 +232,20 @@ def run(
         # before delivering, so a delivery problem can never cause a letter to repeat.
         with clock.stage("store_record"):
             counted = store.record_run(
-                run_store, run_id, as_of, flags=produced.flags, letters_index=produced.letters_index,
-                totals=_run_totals(summary, produced.people), summary=summary, coverage=produced.coverage,
+                run_store,
+                run_id,
+                as_of,
+                flags=produced.flags,
+                letters_index=produced.letters_index,
+                totals=_run_totals(summary, produced.people),
+                summary=summary,
+                coverage=produced.coverage,
                 letter_flags=produced.letter_flags,
             )
             summary.update(counted)
-            store.record_worklist(run_store, run_id, as_of, produced.worklist, produced.plans, produced.flags,
-                                  produced.people)  # the web worklist's copy (issue 13)
+            store.record_worklist(
+                run_store, run_id, as_of, produced.worklist, produced.plans, produced.flags, produced.people
+            )  # the web worklist's copy (issue 13)
             summary["phc_six_complete"] = _phc_six_complete(produced.people)
         with clock.stage("delivery"):
 
@@ -224,13 +253,26 @@ def run(
                 store.record_deliveries(run_store, run_id, as_of, [line])
 
             summary["deliveries"] = delivery.deliver(
-                out_dir, delivery.mailboxes(extract.practices), _outbox(settings, state), settings.operations,
-                history.delivered, run_id, as_of, record,
+                out_dir,
+                delivery.mailboxes(extract.practices),
+                _outbox(settings, state),
+                settings.operations,
+                history.delivered,
+                run_id,
+                as_of,
+                record,
             )
         # final timings and deliveries (atomic replace)
-        _write_run_json({**run_json, "summary": summary, "stage_seconds": clock.seconds,
-                         "peak_memory_mb_after_stage": clock.memory_mb,
-                         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}, out_dir)
+        _write_run_json(
+            {
+                **run_json,
+                "summary": summary,
+                "stage_seconds": clock.seconds,
+                "peak_memory_mb_after_stage": clock.memory_mb,
+                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            },
+            out_dir,
+        )
     return RunReport(run_id, as_of, out_dir, summary, clock.seconds)
 
 
@@ -276,25 +318,55 @@ def _produce(
         urgency = person_urgency(flags)
     with clock.stage("letters"):
         decisions = letters.decide_letters(
-            plans, people, flags, history.last_letters, as_of, s.letters, s.outreach.manual_needs,
+            plans,
+            people,
+            flags,
+            history.last_letters,
+            as_of,
+            s.letters,
+            s.outreach.manual_needs,
             s.operations.letter_cadence_days,
         )
         decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
         written = letters.write_letters(
-            decisions, people, flags, plans, extract.practices, extract.teams, staging, as_of, s.letters, make_pdf,
-            urgency=urgency, previous_out=out_dir, last_letters=history.last_letters,
+            decisions,
+            people,
+            flags,
+            plans,
+            extract.practices,
+            extract.teams,
+            staging,
+            as_of,
+            s.letters,
+            make_pdf,
+            urgency=urgency,
+            previous_out=out_dir,
+            last_letters=history.last_letters,
         )
     with clock.stage("worklists"):
         lists = write_worklist_files(
-            plans, people, written.index, decisions, history.last_letters, extract.teams, staging, as_of, run_id,
+            plans,
+            people,
+            written.index,
+            decisions,
+            history.last_letters,
+            extract.teams,
+            staging,
+            as_of,
+            run_id,
             urgency=urgency,
         )
     with clock.stage("exports"):
         exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
         report_files, coverage = write_report(
-            staging, people.filter(pl.col("in_scope")), flags_with_practice(flags, people), history.coverage_trends,
-            as_of=as_of, settings=s.report, run_id=run_id,
+            staging,
+            people.filter(pl.col("in_scope")),
+            flags_with_practice(flags, people),
+            history.coverage_trends,
+            as_of=as_of,
+            settings=s.report,
+            run_id=run_id,
         )
     summary = {
         **_counts(people, flags, extract),
@@ -305,9 +377,17 @@ def _produce(
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
     report_paths = tuple(str(p.relative_to(staging)) for p in report_files)
-    return _Produced(people, flags, written.index,
-                     (*core_files, *written.files, *lists.files, *exported.files, *report_paths), summary, coverage,
-                     cadence_flags(flags, plans), plans, lists.frame)
+    return _Produced(
+        people,
+        flags,
+        written.index,
+        (*core_files, *written.files, *lists.files, *exported.files, *report_paths),
+        summary,
+        coverage,
+        cadence_flags(flags, plans),
+        plans,
+        lists.frame,
+    )
 
 
 def _outbox(settings: Settings, state: Path) -> Path:

@@ -21,8 +21,24 @@ from longerlives.paths import STATE_DIR_NAME  # noqa: E402
 
 PRIVATE_UMASK = 0o077
 # Folders a run must never change, even as root (the store or outputs may be named inside them).
-SYSTEM_DIRS = frozenset({"/", "/dev", "/dev/shm", "/tmp", "/var", "/var/tmp", "/etc", "/usr", "/run", "/proc", "/sys",
-                         "/home", "/root", "/work"})
+SYSTEM_DIRS = frozenset(
+    {
+        "/",
+        "/dev",
+        "/dev/shm",
+        "/tmp",
+        "/var",
+        "/var/tmp",
+        "/etc",
+        "/usr",
+        "/run",
+        "/proc",
+        "/sys",
+        "/home",
+        "/root",
+        "/work",
+    }
+)
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 

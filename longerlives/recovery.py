@@ -43,9 +43,13 @@ class Recovery:
     abandoned: int
 
     def as_dict(self) -> dict[str, object]:
-        return {"restored_outputs": self.restored_outputs, "debris_removed": self.debris_removed,
-                "completed_run": self.completed_run, "letters_recorded": self.letters_recorded,
-                "abandoned_runs": self.abandoned}
+        return {
+            "restored_outputs": self.restored_outputs,
+            "debris_removed": self.debris_removed,
+            "completed_run": self.completed_run,
+            "letters_recorded": self.letters_recorded,
+            "abandoned_runs": self.abandoned,
+        }
 
 
 def _read_frame(path: Path) -> pl.DataFrame | None:
@@ -75,19 +79,35 @@ def _complete(out_dir: Path, db_url: str) -> tuple[str | None, int]:
     index = _read_frame(out_dir / "letters" / "index.csv")
     with store.engine.begin() as conn:
         if row is None:
-            conn.execute(RUNS.insert().values(run_id=run_id, as_of=as_of, status="running", started_at=utcnow(),
-                                              engine_version=str(record.get("engine_version")),
-                                              out_dir=str(out_dir)))
+            conn.execute(
+                RUNS.insert().values(
+                    run_id=run_id,
+                    as_of=as_of,
+                    status="running",
+                    started_at=utcnow(),
+                    engine_version=str(record.get("engine_version")),
+                    out_dir=str(out_dir),
+                )
+            )
         store.update_flag_history(conn, flags, as_of, run_id)
         letters = 0
         if index is not None and index.height:
             flags_by_letter = _letter_flags(out_dir, flags)
             letters = store.record_letters(conn, index, flags_by_letter, as_of, run_id)
-        conn.execute(update(RUNS).where(RUNS.c.run_id == run_id).values(
-            status="succeeded", finished_at=utcnow(), letters_issued=letters, open_flags=flags.height,
-            error="interrupted after its outputs were in place; completed by the next run"))
-    log.warning("run %s was interrupted after its outputs were in place; completed now (%d letters recorded)",
-                run_id, letters)
+        conn.execute(
+            update(RUNS)
+            .where(RUNS.c.run_id == run_id)
+            .values(
+                status="succeeded",
+                finished_at=utcnow(),
+                letters_issued=letters,
+                open_flags=flags.height,
+                error="interrupted after its outputs were in place; completed by the next run",
+            )
+        )
+    log.warning(
+        "run %s was interrupted after its outputs were in place; completed now (%d letters recorded)", run_id, letters
+    )
     return run_id, letters
 
 
@@ -112,9 +132,15 @@ def _abandon(db_url: str, keep: set[str]) -> int:
         running = [r[0] for r in conn.execute(select(RUNS.c.run_id).where(RUNS.c.status == "running")).all()]
         stale = [r for r in running if r not in keep]
         if stale:
-            conn.execute(update(RUNS).where(RUNS.c.run_id.in_(stale)).values(
-                status="abandoned", finished_at=utcnow(),
-                error="killed before its outputs were in place; marked abandoned by the next run"))
+            conn.execute(
+                update(RUNS)
+                .where(RUNS.c.run_id.in_(stale))
+                .values(
+                    status="abandoned",
+                    finished_at=utcnow(),
+                    error="killed before its outputs were in place; marked abandoned by the next run",
+                )
+            )
     if stale:
         log.warning("%d run(s) killed before finishing marked abandoned", len(stale))
     return len(stale)

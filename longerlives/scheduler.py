@@ -32,8 +32,9 @@ JOB_ID = "nightly"
 JOBS_TABLE = "apscheduler_jobs"
 
 
-def nightly_job(extract_dir: str, out_dir: str, db_url: str, config: str | None = None,
-                timezone: str = "Europe/London") -> str | None:
+def nightly_job(
+    extract_dir: str, out_dir: str, db_url: str, config: str | None = None, timezone: str = "Europe/London"
+) -> str | None:
     """The scheduled job (module-level so APScheduler can pickle a reference to it).
 
     Returns the run id, or None when skipped because another run holds the lock.
@@ -50,8 +51,13 @@ def nightly_job(extract_dir: str, out_dir: str, db_url: str, config: str | None 
         log.error("nightly run as of %s failed: %s", as_of, type(exc).__name__)
         raise
     s = report.summary
-    log.info("nightly run %s as of %s done: %s people in scope, %s open flags", report.run_id, as_of,
-             s.get("people_in_scope"), s.get("open_flags"))
+    log.info(
+        "nightly run %s as of %s done: %s people in scope, %s open flags",
+        report.run_id,
+        as_of,
+        s.get("people_in_scope"),
+        s.get("open_flags"),
+    )
     return report.run_id
 
 
@@ -59,8 +65,7 @@ def job_defaults(settings: SchedulerSettings) -> dict[str, Any]:
     return {"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace_seconds}
 
 
-def build_scheduler(job_args: dict[str, Any], settings: SchedulerSettings, jobstore_url: str,
-                    blocking: bool = True):  # noqa: ANN201
+def build_scheduler(job_args: dict[str, Any], settings: SchedulerSettings, jobstore_url: str, blocking: bool = True):  # noqa: ANN201
     """A configured (not started) scheduler with the nightly job registered."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -89,8 +94,9 @@ def build_scheduler(job_args: dict[str, Any], settings: SchedulerSettings, jobst
     return sched
 
 
-def run_once_now(job_args: dict[str, Any], settings: SchedulerSettings, jobstore_url: str,
-                 timeout: float = 3600) -> str | None:
+def run_once_now(
+    job_args: dict[str, Any], settings: SchedulerSettings, jobstore_url: str, timeout: float = 3600
+) -> str | None:
     """Register the nightly schedule, then run the job once now through the scheduler and stop.
 
     For testing and for an operator's "run tonight's job now". Returns the run id
@@ -112,8 +118,9 @@ def run_once_now(job_args: dict[str, Any], settings: SchedulerSettings, jobstore
 
     sched.add_listener(_listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     sched.add_jobstore("memory", alias="once")
-    sched.add_job(nightly_job, trigger="date", id="once-now", jobstore="once",
-                  kwargs={**job_args, "timezone": settings.timezone})
+    sched.add_job(
+        nightly_job, trigger="date", id="once-now", jobstore="once", kwargs={**job_args, "timezone": settings.timezone}
+    )
     sched.start()
     try:
         if not done.wait(timeout):

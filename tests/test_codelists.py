@@ -25,10 +25,8 @@ MANIFEST = CODELIST_DIR / "manifest.toml"
 # 1109911000000100 ("excepted - no response to three invitations") is listed in §6.2's
 # cervical row but is a non-response code, so it is required in the non-responder list.
 DOMAIN_EXAMPLES: dict[str, set[str]] = {
-    "smi_diagnosis": {"58214004", "64905009", "13746004", "68890003", "69322001",
-                      "1127191000000108", "191525009"},
-    "smi_remission": {"4926007", "63181006", "41836007", "85248005", "755311000000100",
-                      "191574005"},
+    "smi_diagnosis": {"58214004", "64905009", "13746004", "68890003", "69322001", "1127191000000108", "191525009"},
+    "smi_remission": {"4926007", "63181006", "41836007", "85248005", "755311000000100", "191574005"},
     "bmi": {"60621009", "301331008", "846931000000101"},
     "weight": {"27113001", "162763007"},
     "height": {"50373000", "248333004"},
@@ -54,8 +52,7 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
     "ex_smoker": {"8517006", "281018007", "160617001", "266923002"},
     "never_smoked": {"266919005", "160601007", "221000119102"},
     "smoking_cessation_offered": {"225323000", "871661000000106", "395700008"},
-    "smoking_cessation_declined": {"1087441000000106", "527151000000107",
-                                   "871641000000105", "755741000000100"},
+    "smoking_cessation_declined": {"1087441000000106", "527151000000107", "871641000000105", "755741000000100"},
     "ecg": {"268400002", "29303009"},
     "cervical_screening": {"1020451000000104", "1104601000000107"},
     "cervical_screening_nonresponder": {"1109911000000100"},
@@ -65,14 +62,12 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
     # issue 11 / run-outputs v2: an abnormal FIT is a result that needs action, not a completed screen
     "bowel_screening_abnormal": {"1101371000000105"},
     "bowel_screening_dna": {"294261000000108", "293191000000109"},
-    "usc_referral": {"199251000000107", "276401000000108", "1556551000000104",
-                     "276341000000100"},
+    "usc_referral": {"199251000000107", "276401000000108", "1556551000000104", "276341000000100"},
     "medication_review": {"182836005", "314530002", "719328007"},
     "atrial_fibrillation": {"49436004", "282825002", "440028005", "5370000"},
     "diabetes_type1": {"313435000", "290002008"},
     "diabetes_type2": {"44054006", "313436004", "237599002", "703138006"},
-    "ckd_3_5": {"433144002", "700378005", "700379002", "431857002", "433146000",
-                "714152005"},
+    "ckd_3_5": {"433144002", "700378005", "700379002", "431857002", "433146000", "714152005"},
     "rheumatoid_arthritis": {"69896004", "239791005", "239792003"},
     "sle": {"239887007", "593481000000109", "1144942002"},
     "migraine": {"37796009", "4473006", "193030005"},
@@ -88,8 +83,10 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
 # Concepts with no shipped list yet (no citable public code list found; codes must not
 # be invented). This set may only shrink: move a concept out once its refset is added.
 KNOWN_PENDING = {
-    "breast_screening_declined", "bowel_screening_declined",
-    "mh_invite", "lithium_stopped",
+    "breast_screening_declined",
+    "bowel_screening_declined",
+    "mh_invite",
+    "lithium_stopped",
     # issue 11 v2: a new concept (lithium.monitoring) with no public list found yet
     "lithium_level",
 }
@@ -180,8 +177,7 @@ def test_remission_codes_never_count_as_smi_diagnosis(lists):
 
 
 def test_smoking_status_lists_are_disjoint(lists):
-    names = ["smoker", "smoker_light", "smoker_moderate", "smoker_heavy", "ex_smoker",
-             "never_smoked"]
+    names = ["smoker", "smoker_light", "smoker_moderate", "smoker_heavy", "ex_smoker", "never_smoked"]
     seen: dict[str, str] = {}
     for n in names:
         for code in lists[n].codes:
@@ -197,12 +193,16 @@ def test_lithium_prefixes_present(lists):
 
 def test_prochlorperazine_is_not_counted_as_an_antipsychotic(lists):
     cl = lists["antipsychotic"]
-    frame = pl.DataFrame({"bnf_code": [
-        "0406000T0AAAGAG",  # prochlorperazine 5mg tablets
-        "0406000U0AAABAB",  # prochlorperazine 12.5mg/1ml injection
-        "040201030AAAAAA",  # risperidone 1mg tablets
-        "0402020ADAAAAAA",  # aripiprazole 400mg LAI
-    ]})
+    frame = pl.DataFrame(
+        {
+            "bnf_code": [
+                "0406000T0AAAGAG",  # prochlorperazine 5mg tablets
+                "0406000U0AAABAB",  # prochlorperazine 12.5mg/1ml injection
+                "040201030AAAAAA",  # risperidone 1mg tablets
+                "0402020ADAAAAAA",  # aripiprazole 400mg LAI
+            ]
+        }
+    )
     hits = frame.select(bnf_match_expr(cl).alias("hit"))["hit"].to_list()
     assert hits == [False, False, True, True]
     assert {"0406000T0", "0406000U0"} <= set(cl.exclude_prefixes)
@@ -251,7 +251,9 @@ def _csv_codes(path: Path) -> dict[str, str]:
 def test_every_list_records_its_code_count_and_the_count_matches_the_file(manifest):
     for name, entry in manifest["concepts"].items():
         rows = _csv_codes(CODELIST_DIR / entry["file"])
-        assert entry.get("code_count") == len(rows), f"{name}: manifest says {entry.get('code_count')}, file has {len(rows)}"
+        assert entry.get("code_count") == len(rows), (
+            f"{name}: manifest says {entry.get('code_count')}, file has {len(rows)}"
+        )
 
 
 WHOLE_PCD_REFSETS = {

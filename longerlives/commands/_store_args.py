@@ -10,8 +10,12 @@ from longerlives.errors import UsageError
 
 def add_db_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=None, help="SQLAlchemy URL of the run store")
-    p.add_argument("--out", type=Path, default=None,
-                   help="the run's output folder (the default store is in a state folder beside it)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the run's output folder (the default store is in a state folder beside it)",
+    )
 
 
 def db_url(args: argparse.Namespace) -> str:

@@ -8,10 +8,20 @@ import sys
 from longerlives.commands._store_args import add_db_args, db_url
 
 HEADERS = {
-    "as_of": "as of", "status": "status", "people_in_scope": "in scope", "health_check_cohort": "cohort",
-    "phc_six_pct": "6 checks %", "open_flags": "open flags", "flags_opened": "opened", "flags_closed": "closed",
-    "letters_issued": "letters", "outcomes_recorded": "outcomes", "flags_held_by_outcomes": "held",
-    "deliveries_ok": "delivered", "deliveries_failed": "deliv. failed", "run_id": "run",
+    "as_of": "as of",
+    "status": "status",
+    "people_in_scope": "in scope",
+    "health_check_cohort": "cohort",
+    "phc_six_pct": "6 checks %",
+    "open_flags": "open flags",
+    "flags_opened": "opened",
+    "flags_closed": "closed",
+    "letters_issued": "letters",
+    "outcomes_recorded": "outcomes",
+    "flags_held_by_outcomes": "held",
+    "deliveries_ok": "delivered",
+    "deliveries_failed": "deliv. failed",
+    "run_id": "run",
 }
 
 

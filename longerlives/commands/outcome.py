@@ -25,8 +25,9 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     r.set_defaults(func=handle_record)
 
 
-def record_outcome(db_url: str, nhs_number: str, team: str, result: str, on: date | None = None,
-                   note: str | None = None) -> int:
+def record_outcome(
+    db_url: str, nhs_number: str, team: str, result: str, on: date | None = None, note: str | None = None
+) -> int:
     """Record one outreach attempt or result; returns its id. "Today" is decided here, in the command."""
     from longerlives.store.existing import known_teams, open_existing_store
 
@@ -44,8 +45,10 @@ def record_outcome(db_url: str, nhs_number: str, team: str, result: str, on: dat
     store = open_existing_store(db_url)  # never creates a store (issue 12)
     teams = known_teams(store)
     if teams is None:
-        raise UsageError("this run store has no completed run that recorded its teams yet; "
-                         "record outcomes after the first nightly run")
+        raise UsageError(
+            "this run store has no completed run that recorded its teams yet; "
+            "record outcomes after the first nightly run"
+        )
     if team not in teams:
         raise UsageError(f"team `{team[:40]}` is not a core team on the latest run's extract; check the code")
     return store.record_outcome(nhs, team, result, on, note)

@@ -31,12 +31,12 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--config", type=Path, default=None, help="TOML file overriding config/ defaults")
     p.add_argument("--db", default=None, help="SQLAlchemy URL of the run store (default: SQLite in a state folder)")
     p.add_argument("--pdf", action="store_true", help="also render each letter as PDF (WeasyPrint)")
-    p.add_argument("--allow-future-as-of", action="store_true",
-                   help="accept an --as-of after today (test runs only: its letters block real ones for 28 days)")
+    p.add_argument(
+        "--allow-future-as-of",
+        action="store_true",
+        help="accept an --as-of after today (test runs only: its letters block real ones for 28 days)",
+    )
     p.set_defaults(func=handle)
-
-
-
 
 
 class _Progress:
@@ -51,9 +51,13 @@ class _Progress:
             from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             self._bar = Progress(
-                SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                TextColumn("{task.completed}/{task.total} stages"), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=False,
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} stages"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
             )
             self._task = self._bar.add_task("starting", total=len(STAGES))
 
@@ -97,10 +101,12 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     s = report.summary
-    print(f"longerlives run {report.run_id} as of {report.as_of}: "
-          f"{s['people_in_scope']} people in scope, {s['health_check_cohort']} in the health-check cohort, "
-          f"{s['open_flags']} open flags for {s['people_with_flags']} people; "
-          f"{s['rows_quarantined']} input rows quarantined. Outputs in {report.out_dir}")
+    print(
+        f"longerlives run {report.run_id} as of {report.as_of}: "
+        f"{s['people_in_scope']} people in scope, {s['health_check_cohort']} in the health-check cohort, "
+        f"{s['open_flags']} open flags for {s['people_with_flags']} people; "
+        f"{s['rows_quarantined']} input rows quarantined. Outputs in {report.out_dir}"
+    )
     warning = (s.get("extract_freshness") or {}).get("warning")
     if warning:
         print(f"longerlives: warning: {warning}", file=sys.stderr)

@@ -31,8 +31,12 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.config}: configuration file not found")
     settings = load_settings(args.config).operations.scheduler
     db = args.db or default_db_url(args.out)
-    job_args = {"extract_dir": str(args.extract.resolve()), "out_dir": str(args.out.resolve()), "db_url": db,
-                "config": str(args.config.resolve()) if args.config else None}
+    job_args = {
+        "extract_dir": str(args.extract.resolve()),
+        "out_dir": str(args.out.resolve()),
+        "db_url": db,
+        "config": str(args.config.resolve()) if args.config else None,
+    }
     jobstore = args.jobstore or db
     if args.once_now:
         run_id = run_once_now(job_args, settings, jobstore)
@@ -41,8 +45,11 @@ def handle(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
     nxt = next_fire_times(settings, datetime.now(timezone.utc), 1)[0]
-    print(f"longerlives: scheduler started; nightly at {settings.hour:02d}:{settings.minute:02d} "
-          f"{settings.timezone}; next run {nxt.isoformat()}. Ctrl-C to stop.", flush=True)
+    print(
+        f"longerlives: scheduler started; nightly at {settings.hour:02d}:{settings.minute:02d} "
+        f"{settings.timezone}; next run {nxt.isoformat()}. Ctrl-C to stop.",
+        flush=True,
+    )
     sched = build_scheduler(job_args, settings, jobstore, blocking=True)
     try:
         sched.start()

@@ -14,8 +14,12 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
-    p.add_argument("--web-config", type=Path, default=None,
-                   help="a TOML file replacing config/web.toml (page size, timeouts, lockout, rate limit)")
+    p.add_argument(
+        "--web-config",
+        type=Path,
+        default=None,
+        help="a TOML file replacing config/web.toml (page size, timeouts, lockout, rate limit)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -34,6 +38,13 @@ def handle(args: argparse.Namespace) -> int:
     if args.web_config is not None:
         os.environ["LONGERLIVES_WEB_CONFIG"] = str(args.web_config.resolve())
     print(f"longerlives: web worklist on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
-    uvicorn.run("longerlives.web.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=False, server_header=False, log_level="info")
+    uvicorn.run(
+        "longerlives.web.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
     return 0

@@ -20,10 +20,19 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
     add_db_args(a)
     a.add_argument("--username", required=True)
     a.add_argument("--role", required=True, choices=("team", "lead", "admin"))
-    a.add_argument("--team", action="append", default=[], metavar="CODE",
-                   help="core team code (repeat for several); required for role team")
-    a.add_argument("--password-stdin", action="store_true", required=True,
-                   help="read the password from the first line of standard input")
+    a.add_argument(
+        "--team",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="core team code (repeat for several); required for role team",
+    )
+    a.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from the first line of standard input",
+    )
     a.set_defaults(func=handle_add)
     ls = usubs.add_parser("list", help="list users")
     add_db_args(ls)

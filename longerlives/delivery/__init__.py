@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 
 def export_digest(folder: Path) -> str:
-    return hashlib.sha256((folder / "flags.csv").read_bytes() + b"\0" + (folder / "bundle.json").read_bytes()).hexdigest()
+    return hashlib.sha256(
+        (folder / "flags.csv").read_bytes() + b"\0" + (folder / "bundle.json").read_bytes()
+    ).hexdigest()
 
 
 def _rows(folder: Path) -> int:
@@ -64,8 +66,11 @@ def deliver(
 
     Returns counts by status."""
     base = Path(out_dir) / EXPORTS_DIR
-    folders = sorted(p for p in base.iterdir() if p.is_dir() and all((p / f).exists() for f in EXPORT_FILES)) \
-        if base.exists() else []
+    folders = (
+        sorted(p for p in base.iterdir() if p.is_dir() and all((p / f).exists() for f in EXPORT_FILES))
+        if base.exists()
+        else []
+    )
     counts = {"ok": 0, "skipped": 0, "failed": 0, "outbox_because_mesh_not_configured": 0}
     client = None
     mesh_error: str | None = None
@@ -85,13 +90,33 @@ def deliver(
                     mesh_error = str(exc)
             if channel == "mesh" and mesh_error is not None:
                 # fall back to the outbox and say why in the audit trail
-                record(AuditLine("delivery", practice, "failed", channel="mesh", target=mailbox, rows=rows,
-                                 sha256=digest, detail=mesh_error))
+                record(
+                    AuditLine(
+                        "delivery",
+                        practice,
+                        "failed",
+                        channel="mesh",
+                        target=mailbox,
+                        rows=rows,
+                        sha256=digest,
+                        detail=mesh_error,
+                    )
+                )
                 counts["outbox_because_mesh_not_configured"] += 1
                 channel, target = "outbox", str(outbox / practice)
             if Delivered(practice, channel, str(target), digest) in delivered_before:
-                record(AuditLine("delivery", practice, "skipped", channel=channel, target=target, rows=rows,
-                                 sha256=digest, detail="identical export already delivered for this as-of date"))
+                record(
+                    AuditLine(
+                        "delivery",
+                        practice,
+                        "skipped",
+                        channel=channel,
+                        target=target,
+                        rows=rows,
+                        sha256=digest,
+                        detail="identical export already delivered for this as-of date",
+                    )
+                )
                 counts["skipped"] += 1
                 continue
             try:
@@ -102,17 +127,43 @@ def deliver(
                     path = deliver_to_outbox(folder, outbox, practice, as_of, run_id)
                     message_id, detail = None, str(path)
             except Exception as exc:  # noqa: BLE001 - recorded, and the next run tries again
-                record(AuditLine("delivery", practice, "failed", channel=channel, target=target, rows=rows,
-                                 sha256=digest, detail=f"{type(exc).__name__}: {exc}"[:2000]))
+                record(
+                    AuditLine(
+                        "delivery",
+                        practice,
+                        "failed",
+                        channel=channel,
+                        target=target,
+                        rows=rows,
+                        sha256=digest,
+                        detail=f"{type(exc).__name__}: {exc}"[:2000],
+                    )
+                )
                 counts["failed"] += 1
                 log.warning("delivery to practice %s by %s failed (%s)", practice, channel, type(exc).__name__)
                 continue
-            record(AuditLine("delivery", practice, "ok", channel=channel, target=target, rows=rows, sha256=digest,
-                             message_id=message_id, detail=detail))
+            record(
+                AuditLine(
+                    "delivery",
+                    practice,
+                    "ok",
+                    channel=channel,
+                    target=target,
+                    rows=rows,
+                    sha256=digest,
+                    message_id=message_id,
+                    detail=detail,
+                )
+            )
             counts["ok"] += 1
     finally:
         if client is not None:
             client.close()
-    log.info("deliveries: %d ok, %d skipped, %d failed, %d to the outbox because MESH is not configured",
-             counts["ok"], counts["skipped"], counts["failed"], counts["outbox_because_mesh_not_configured"])
+    log.info(
+        "deliveries: %d ok, %d skipped, %d failed, %d to the outbox because MESH is not configured",
+        counts["ok"],
+        counts["skipped"],
+        counts["failed"],
+        counts["outbox_because_mesh_not_configured"],
+    )
     return counts

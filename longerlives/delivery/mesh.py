@@ -22,8 +22,10 @@ def mesh_client(settings: MeshSettings):  # noqa: ANN201
     if not settings.url or not settings.mailbox:
         raise MeshNotConfigured("MESH is not configured ([operations.mesh] url and mailbox)")
     if not settings.workflow_id:
-        raise MeshNotConfigured("MESH workflow id not set ([operations.mesh] workflow_id: the id NHS England "
-                                "issues for this flow; see docs/operations.md)")
+        raise MeshNotConfigured(
+            "MESH workflow id not set ([operations.mesh] workflow_id: the id NHS England "
+            "issues for this flow; see docs/operations.md)"
+        )
     password = os.environ.get(settings.password_env)
     if not password:
         raise MeshNotConfigured(f"MESH password not set (environment variable {settings.password_env})")
@@ -44,19 +46,28 @@ def mesh_client(settings: MeshSettings):  # noqa: ANN201
     )
 
 
-def send_export(client, src: Path, mailbox: str, practice: str, as_of: date, run_id: str,  # noqa: ANN001
-                workflow_id: str) -> list[str]:
+def send_export(
+    client,
+    src: Path,
+    mailbox: str,
+    practice: str,
+    as_of: date,
+    run_id: str,  # noqa: ANN001
+    workflow_id: str,
+) -> list[str]:
     """Send the practice's export files; returns the MESH message ids, in file order."""
     ids = []
     for name in EXPORT_FILES:
         data = (src / name).read_bytes()
         stem, ext = name.rsplit(".", 1)
-        ids.append(client.send_message(
-            mailbox,
-            data,
-            workflow_id=workflow_id,
-            subject=f"Longer Lives {stem} {practice} {as_of.isoformat()}",
-            filename=f"{practice}_{as_of.isoformat()}_{stem}.{ext}",
-            local_id=f"{run_id}:{practice}:{name}",
-        ))
+        ids.append(
+            client.send_message(
+                mailbox,
+                data,
+                workflow_id=workflow_id,
+                subject=f"Longer Lives {stem} {practice} {as_of.isoformat()}",
+                filename=f"{practice}_{as_of.isoformat()}_{stem}.{ext}",
+                local_id=f"{run_id}:{practice}:{name}",
+            )
+        )
     return ids

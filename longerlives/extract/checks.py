@@ -86,9 +86,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
         clean = nhs_number_clean(text)
         parsed = clean
         reasons.append(
-            pl.when(text.is_not_null() & ~P.str.contains(r"^[0-9]{10}$")).then(
-                pl.lit("not a 10-digit NHS number")
-            )
+            pl.when(text.is_not_null() & ~P.str.contains(r"^[0-9]{10}$")).then(pl.lit("not a 10-digit NHS number"))
         )
         if check_digit:
             reasons.append(
@@ -123,9 +121,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
             parsed = text.cast(pl.Float64, strict=False)
         parsed = pl.when(parsed.is_nan() | parsed.is_infinite()).then(None).otherwise(parsed)
         number = P if col.kind == "float" else parsed  # int columns are small: recompute there
-        reasons.append(
-            pl.when(text.is_not_null() & number.is_null()).then(pl.lit(f"`{col.name}` is not a number"))
-        )
+        reasons.append(pl.when(text.is_not_null() & number.is_null()).then(pl.lit(f"`{col.name}` is not a number")))
         if col.kind == "int":
             reasons.append(
                 pl.when(number.is_not_null() & (number != number.round(0))).then(
@@ -134,7 +130,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
             )
         if col.min is not None and col.max is not None:
             lo, hi = col.min, col.max
-            fmt = (lambda v: f"{v:g}")
+            fmt = lambda v: f"{v:g}"
             reasons.append(
                 pl.when(number.is_not_null() & ((number < lo) | (number > hi))).then(
                     pl.lit(f"`{col.name}` must be between {fmt(lo)} and {fmt(hi)}")
@@ -147,10 +143,7 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
             parsed = pl.col(col.name)
         else:
             low = text.str.to_lowercase()
-            parsed = (
-                pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False)
-                .otherwise(None)
-            )
+            parsed = pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
         reasons.append(
             pl.when(text.is_not_null() & P.is_null()).then(
                 pl.lit(f"`{col.name}` is not a recognised true/false value (true/false, yes/no, y/n, t/f, 1/0)")
@@ -166,8 +159,11 @@ def parse_and_check(col: Column, dtype: pl.DataType | None, check_digit: bool = 
             )
         )
     elif col.kind == "needs":
-        items = text.str.to_lowercase().str.split(";").list.eval(pl.element().str.strip_chars()).list.eval(
-            pl.element().filter(pl.element() != "")
+        items = (
+            text.str.to_lowercase()
+            .str.split(";")
+            .list.eval(pl.element().str.strip_chars())
+            .list.eval(pl.element().filter(pl.element() != ""))
         )
         ok = items.list.eval(pl.element().is_in(col.values)).list.all()
         parsed = items.list.unique().list.sort().list.join(";")

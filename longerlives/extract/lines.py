@@ -57,8 +57,13 @@ def _scan_lines(path: Path) -> pl.LazyFrame:
     # \x1f (unit separator) never appears in an extract; a line holding one fails the
     # scan and the caller falls back to a per-line Python reader.
     return pl.scan_csv(
-        path, has_header=False, separator="\x1f", quote_char=None, infer_schema=False,
-        encoding="utf8-lossy", new_columns=["line"],
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        infer_schema=False,
+        encoding="utf8-lossy",
+        new_columns=["line"],
     ).with_row_index(ROW)
 
 
@@ -66,8 +71,11 @@ def _python_lines(path: Path) -> pl.LazyFrame:
     """Slow, always-works reading of lines (used when a line holds the \\x1f byte)."""
     with path.open("rb") as fh:
         lines = [raw.rstrip(b"\n").rstrip(b"\r").decode("utf-8", errors="replace") for raw in fh]
-    return pl.DataFrame({"line": [ln if ln != "" else None for ln in lines]}, schema={"line": pl.String}).lazy() \
+    return (
+        pl.DataFrame({"line": [ln if ln != "" else None for ln in lines]}, schema={"line": pl.String})
+        .lazy()
         .with_row_index(ROW)
+    )
 
 
 def _problems(lines: pl.LazyFrame, n_fields: int) -> pl.DataFrame:
@@ -82,8 +90,10 @@ def _problems(lines: pl.LazyFrame, n_fields: int) -> pl.DataFrame:
     few = lines.filter((pl.col(ROW) > 0) & line.is_not_null() & suspect).collect()
     has_quote = line.str.contains('"', literal=True)
     well_formed = pl.when(has_quote).then(line.str.contains(WELL_FORMED)).otherwise(True)
-    fields = pl.when(has_quote).then(line.str.replace_all(QUOTED, "")).otherwise(line) \
-        .str.count_matches(",", literal=True) + 1
+    fields = (
+        pl.when(has_quote).then(line.str.replace_all(QUOTED, "")).otherwise(line).str.count_matches(",", literal=True)
+        + 1
+    )
     reason = (
         pl.when(line.str.contains(REPLACEMENT, literal=True))
         .then(pl.lit("the line is not UTF-8 text (a byte such as a latin-1 accented letter); save the file as UTF-8"))
@@ -116,14 +126,11 @@ def check_lines(path: Path, table: str, work_dir: Path) -> LineCheck:
     work_dir.mkdir(parents=True, exist_ok=True)
     clean = work_dir / f"{table}.lines-ok.csv"
     empty_row = "," * (n_fields - 1)  # a blank line stays a row of empty cells, as in the original
-    out = (
-        lines.join(bad.lazy().select(ROW), on=ROW, how="anti", maintain_order="left")
-        .select(
-            pl.when(pl.col(ROW) == 0)
-            .then(pl.lit(f"{ROW},") + pl.col("line").str.strip_chars_start("\ufeff"))
-            .otherwise(pl.concat_str(pl.col(ROW).cast(pl.String), pl.lit(","), pl.col("line").fill_null(empty_row)))
-            .alias("line")
-        )
+    out = lines.join(bad.lazy().select(ROW), on=ROW, how="anti", maintain_order="left").select(
+        pl.when(pl.col(ROW) == 0)
+        .then(pl.lit(f"{ROW},") + pl.col("line").str.strip_chars_start("\ufeff"))
+        .otherwise(pl.concat_str(pl.col(ROW).cast(pl.String), pl.lit(","), pl.col("line").fill_null(empty_row)))
+        .alias("line")
     )
     out.sink_csv(clean, include_header=False, quote_style="never")
     return LineCheck(quarantine, clean)

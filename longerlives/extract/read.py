@@ -98,9 +98,7 @@ def near_misses(path: Path, header: list[str], schema: TableSchema) -> None:
         meant = known.get(_normal(name))
         if meant is not None:
             if meant in header:
-                raise ExtractError(
-                    f"{path}: columns `{meant}` and `{name}` both look like `{meant}`; keep exactly one"
-                )
+                raise ExtractError(f"{path}: columns `{meant}` and `{name}` both look like `{meant}`; keep exactly one")
             raise ExtractError(
                 f"{path}: column `{name}` looks like the contract column `{meant}`; rename it to `{meant}` "
                 "(names are lower case, no spaces)"
@@ -127,9 +125,7 @@ def open_table(extract_dir: Path, schema: TableSchema) -> RawTable:
     if missing:
         hints = []
         for m in missing:
-            close = difflib.get_close_matches(m, list(header), n=1, cutoff=0.6) or [
-                h for h in header if h.lower() == m
-            ]
+            close = difflib.get_close_matches(m, list(header), n=1, cutoff=0.6) or [h for h in header if h.lower() == m]
             hints.append(f"`{m}`" + (f" (found `{close[0]}`: rename it)" if close else ""))
         raise ExtractError(f"{path}: required column(s) missing: {', '.join(hints)}")
     extra = tuple(sorted(set(header) - set(schema.names)))
@@ -141,8 +137,9 @@ def open_table(extract_dir: Path, schema: TableSchema) -> RawTable:
         lf = pl.scan_parquet(path)
     present = [c for c in schema.names if c in header]
     dtypes = {c: header[c] for c in present}
-    return RawTable(schema.name, path, fmt, contract_frame(lf.with_row_index(ROW, offset=1), schema, header),
-                    dtypes, extra)
+    return RawTable(
+        schema.name, path, fmt, contract_frame(lf.with_row_index(ROW, offset=1), schema, header), dtypes, extra
+    )
 
 
 def contract_frame(lf: pl.LazyFrame, schema: TableSchema, header: dict[str, pl.DataType] | list[str]) -> pl.LazyFrame:
@@ -160,8 +157,9 @@ def with_clean_lines(raw: RawTable, clean_path: Path) -> RawTable:
     lf = pl.scan_csv(clean_path, infer_schema=False).with_columns(pl.col(ROW).cast(pl.UInt32))
     schema = SCHEMAS[raw.name]
     header = [c for c in schema.names if c in raw.source_dtypes]
-    return RawTable(raw.name, raw.path, raw.format, contract_frame(lf, schema, header), raw.source_dtypes,
-                    raw.extra_columns)
+    return RawTable(
+        raw.name, raw.path, raw.format, contract_frame(lf, schema, header), raw.source_dtypes, raw.extra_columns
+    )
 
 
 def read_extract(extract_dir: Path | str) -> dict[str, RawTable]:

@@ -78,7 +78,13 @@ PATIENTS = TableSchema(
         Column("practice_code", "string", True, "ODS code of the registered GP practice", regex=ODS_CODE),
         Column("date_of_birth", "date", True, "date of birth"),
         Column("sex", "enum", True, "sex as recorded in the GP record", SEX_VALUES, SEX_ALIASES),
-        Column("ethnic_category", "enum", False, "NHS Data Dictionary ethnic category; empty or Z = not stated", ETHNIC_CATEGORIES),
+        Column(
+            "ethnic_category",
+            "enum",
+            False,
+            "NHS Data Dictionary ethnic category; empty or Z = not stated",
+            ETHNIC_CATEGORIES,
+        ),
         Column("lsoa_code", "string", False, "2011 or 2021 LSOA of residence"),
         Column("imd_decile", "int", False, "English IMD decile, 1 = most deprived", min=1, max=10),
         Column("townsend_score", "float", False, "Townsend deprivation score"),
@@ -95,7 +101,9 @@ PATIENTS = TableSchema(
         Column("preferred_language", "string", False, "ISO 639-1 code; default en", regex=r"^[a-z]{2}$", default="en"),
         Column("interpreter_required", "bool", False, "interpreter required; default false", default=False),
         Column("communication_needs", "needs", False, "Accessible Information Standard needs", COMMUNICATION_NEEDS),
-        Column("contact_by_letter", "bool", False, "false = never generate a postal letter; default true", default=True),
+        Column(
+            "contact_by_letter", "bool", False, "false = never generate a postal letter; default true", default=True
+        ),
         Column("registered_from", "date", False, "registration start"),
         Column("registered_to", "date", False, "out of scope from this day"),
         Column("date_of_death", "date", False, "a dead person is out of scope"),
@@ -167,6 +175,4 @@ PRACTICES = TableSchema(
     ),
 )
 
-SCHEMAS: dict[str, TableSchema] = {
-    s.name: s for s in (PATIENTS, EVENTS, MEDICATIONS, ENCOUNTERS, TEAMS, PRACTICES)
-}
+SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (PATIENTS, EVENTS, MEDICATIONS, ENCOUNTERS, TEAMS, PRACTICES)}

@@ -122,7 +122,12 @@ def _checked(
             add_reason(
                 schema.unique,
                 pl.col(key).is_not_null() & (n > 1),
-                pl.format("`{}` appears {} times in {}; every copy is quarantined", pl.lit(schema.unique), n, pl.lit(schema.name)),
+                pl.format(
+                    "`{}` appears {} times in {}; every copy is quarantined",
+                    pl.lit(schema.unique),
+                    n,
+                    pl.lit(schema.name),
+                ),
             )
         )
     if schema.belongs_to_patient and valid_patients is not None:
@@ -156,7 +161,9 @@ def _checked(
 
 def _good_columns(schema: TableSchema) -> list[pl.Expr]:
     return [
-        (pl.col(f"_p_{c.name}").fill_null(pl.lit(c.default)) if c.default is not None else pl.col(f"_p_{c.name}")).alias(c.name)
+        (
+            pl.col(f"_p_{c.name}").fill_null(pl.lit(c.default)) if c.default is not None else pl.col(f"_p_{c.name}")
+        ).alias(c.name)
         for c in schema.columns
     ]
 
@@ -175,7 +182,9 @@ def _run_checks(
         io = io_error_in(exc)
         if io is not None:  # the work folder, not the input: disk full, read-only (exit 74)
             raise io from None
-        raise ExtractError(f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+        raise ExtractError(
+            f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        ) from None
     checked = pl.scan_parquet(path)
     good = checked.filter(~pl.col("_bad")).select(_good_columns(schema))
     bad = checked.filter(pl.col("_bad")).collect()
@@ -229,8 +238,9 @@ def io_error_in(exc: BaseException) -> Exception | None:
 
 def _line_checked(raw: RawTable, work_dir: Path) -> tuple[RawTable, pl.DataFrame]:
     """CSV lines that cannot be a row (encoding, field count, quotes) are quarantined first."""
-    empty = pl.DataFrame(schema={"table": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
-                                 "reason": pl.String})
+    empty = pl.DataFrame(
+        schema={"table": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+    )
     if raw.format != "csv" or raw.path is None:
         return raw, empty
     found = check_lines(raw.path, raw.name, work_dir)

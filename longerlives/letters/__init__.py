@@ -65,13 +65,20 @@ def decide_letters(
     if covered.height == 0:
         return decisions
     allowed = letters_allowed(covered, last_letters, as_of, cadence_days).select(
-        "nhs_number", "letter_allowed", "letter_blocked_reason")
+        "nhs_number", "letter_allowed", "letter_blocked_reason"
+    )
     blocked = pl.col("send") & (pl.col("letter_allowed") == False)  # noqa: E712 - null means no history
     return (
         decisions.join(allowed, on="nhs_number", how="left")
         .with_columns(
-            pl.when(blocked).then(pl.col("letter_blocked_reason")).otherwise(pl.col("suppressed_because")).alias("suppressed_because"),
-            pl.when(blocked).then(pl.format("no letter: {}", pl.col("letter_blocked_reason"))).otherwise(pl.col("letter_note")).alias("letter_note"),
+            pl.when(blocked)
+            .then(pl.col("letter_blocked_reason"))
+            .otherwise(pl.col("suppressed_because"))
+            .alias("suppressed_because"),
+            pl.when(blocked)
+            .then(pl.format("no letter: {}", pl.col("letter_blocked_reason")))
+            .otherwise(pl.col("letter_note"))
+            .alias("letter_note"),
             pl.when(blocked).then(False).otherwise(pl.col("send")).alias("send"),
         )
         .drop("letter_allowed", "letter_blocked_reason")
@@ -105,9 +112,12 @@ def write_letters(
     rows = letter_rows(decisions, people, flags, plans, practices, teams, urgency=urgency)
     paths = render_all(rows, out_dir, as_of, settings, env=environment())
     crash_point("letters.rendered")
-    index = rows.select("nhs_number", "letter", "language", "format").with_columns(
-        pl.Series("path", paths, dtype=pl.String)
-    ).cast(INDEX_SCHEMA).sort("nhs_number")
+    index = (
+        rows.select("nhs_number", "letter", "language", "format")
+        .with_columns(pl.Series("path", paths, dtype=pl.String))
+        .cast(INDEX_SCHEMA)
+        .sort("nhs_number")
+    )
     carried: list[str] = []
     if previous_out is not None:
         index, carried = carry_forward(previous_out, out_dir, as_of, last_letters, index)

@@ -32,17 +32,23 @@ def letters_allowed(flags: pl.DataFrame, last_letters: pl.DataFrame, as_of: date
         if name not in last.columns:
             last = last.with_columns(pl.lit(None, dtype=dtype).alias(name))
     now = flags.group_by(pl.col("nhs_number").cast(pl.String)).agg(pl.col("flag").unique().sort().alias("_now"))
-    j = now.join(last.select(pl.col("nhs_number").cast(pl.String), "last_letter", "last_letter_flags"),
-                 on="nhs_number", how="left")
+    j = now.join(
+        last.select(pl.col("nhs_number").cast(pl.String), "last_letter", "last_letter_flags"),
+        on="nhs_number",
+        how="left",
+    )
     j = j.with_columns(
-        pl.col("_now").list.set_difference(
+        pl.col("_now")
+        .list.set_difference(
             pl.col("last_letter_flags").fill_null("").str.split(";").list.eval(pl.element().filter(pl.element() != ""))
-        ).alias("_new"),
+        )
+        .alias("_new"),
         (pl.lit(as_of) - pl.col("last_letter")).dt.total_days().alias("_days"),
     )
     d = pl.col("last_letter").dt.to_string("%Y-%m-%d")
     reason = (
-        pl.when(pl.col("last_letter").is_null()).then(pl.lit(None, dtype=pl.String))
+        pl.when(pl.col("last_letter").is_null())
+        .then(pl.lit(None, dtype=pl.String))
         .when(pl.col("_days") <= 0)
         .then(pl.lit("a letter already went on ") + d)
         .when((pl.col("_days") < cadence) & (pl.col("_new").list.len() == 0))
@@ -51,7 +57,9 @@ def letters_allowed(flags: pl.DataFrame, last_letters: pl.DataFrame, as_of: date
     )
     return (
         j.with_columns(reason.alias("letter_blocked_reason"))
-        .select("nhs_number", pl.col("letter_blocked_reason").is_null().alias("letter_allowed"), "letter_blocked_reason")
+        .select(
+            "nhs_number", pl.col("letter_blocked_reason").is_null().alias("letter_allowed"), "letter_blocked_reason"
+        )
         .sort("nhs_number")
         .cast(ALLOWED_SCHEMA)
     )

@@ -27,7 +27,14 @@ from longerlives.settings.letters import LetterSettings
 # Template kind for each format: large print is the standard letter printed large.
 FORMAT_KIND = {"standard": "letter", "large_print": "letter", "easy_read": "easy_read"}
 DECISION_COLUMNS = (
-    "nhs_number", "send", "suppressed_because", "format", "language", "template", "interpreter_offer", "letter_note",
+    "nhs_number",
+    "send",
+    "suppressed_because",
+    "format",
+    "language",
+    "template",
+    "interpreter_offer",
+    "letter_note",
 )
 
 
@@ -46,7 +53,14 @@ def choose_letters(
     manual_needs: tuple[str, ...],
 ) -> pl.DataFrame:
     """One decision row per plan. ``available`` holds (language, template kind) pairs."""
-    keep = ["nhs_number", "in_scope", "contact_by_letter", "communication_needs", "preferred_language", "interpreter_required"]
+    keep = [
+        "nhs_number",
+        "in_scope",
+        "contact_by_letter",
+        "communication_needs",
+        "preferred_language",
+        "interpreter_required",
+    ]
     p = plans.select("nhs_number", "flags", "has_safety").join(
         people.select([c for c in keep if c in people.columns]), on="nhs_number", how="left"
     )
@@ -55,10 +69,14 @@ def choose_letters(
     manual = needs.list.eval(pl.element().filter(pl.element().is_in(list(manual_needs)))).list.join(";")
     by_letter = col(p, "contact_by_letter", pl.Boolean).fill_null(True)
     suppressed = (
-        pl.when(~col(p, "in_scope", pl.Boolean).fill_null(False)).then(pl.lit("out of scope"))
-        .when(~by_letter).then(pl.lit("contact_by_letter is false"))
-        .when(~actionable.fill_null(False)).then(pl.lit("nothing actionable"))
-        .when(manual != "").then(pl.format("needs {}: no standard letter", manual))
+        pl.when(~col(p, "in_scope", pl.Boolean).fill_null(False))
+        .then(pl.lit("out of scope"))
+        .when(~by_letter)
+        .then(pl.lit("contact_by_letter is false"))
+        .when(~actionable.fill_null(False))
+        .then(pl.lit("nothing actionable"))
+        .when(manual != "")
+        .then(pl.format("needs {}: no standard letter", manual))
     )
     fmt = pl.lit("standard")
     for f in reversed(settings.format_precedence):
@@ -76,11 +94,17 @@ def choose_letters(
     )
     interp = col(p, "interpreter_required", pl.Boolean).fill_null(False)
     note = (
-        pl.when(~pl.col("send")).then(pl.format("no letter: {}", pl.col("suppressed_because")))
-        .when(pl.col("_fallback")).then(pl.format("letter in English (no reviewed {} letter); interpreter offered", pref))
+        pl.when(~pl.col("send"))
+        .then(pl.format("no letter: {}", pl.col("suppressed_because")))
+        .when(pl.col("_fallback"))
+        .then(pl.format("letter in English (no reviewed {} letter); interpreter offered", pref))
     )
-    return out.with_columns(
-        pl.format("{}/{}.html.j2", pl.col("language"), pl.col("_kind")).alias("template"),
-        (pl.col("_fallback") | interp).alias("interpreter_offer"),
-        note.alias("letter_note"),
-    ).select(DECISION_COLUMNS).sort("nhs_number")
+    return (
+        out.with_columns(
+            pl.format("{}/{}.html.j2", pl.col("language"), pl.col("_kind")).alias("template"),
+            (pl.col("_fallback") | interp).alias("interpreter_offer"),
+            note.alias("letter_note"),
+        )
+        .select(DECISION_COLUMNS)
+        .sort("nhs_number")
+    )

@@ -32,8 +32,9 @@ def cadence_flags(flags: pl.DataFrame | None, plans: pl.DataFrame | None) -> pl.
         parts.append(flags.select(pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String)))
     if plans is not None and plans.height and "has_safety" in plans.columns:
         parts.append(
-            plans.filter(pl.col("has_safety").fill_null(False))
-            .select(pl.col("nhs_number").cast(pl.String), pl.lit(SAFETY_LETTER_FLAG).alias("flag"))
+            plans.filter(pl.col("has_safety").fill_null(False)).select(
+                pl.col("nhs_number").cast(pl.String), pl.lit(SAFETY_LETTER_FLAG).alias("flag")
+            )
         )
     if not parts:
         return pl.DataFrame(schema=FLAG_KEY_SCHEMA)
@@ -57,9 +58,8 @@ def carry_forward(
     old = pl.read_csv(old_index_path, infer_schema=False)
     if not {"nhs_number", "path"} <= set(old.columns):
         return index, []
-    carried = (
-        old.join(today, on="nhs_number", how="semi")
-        .join(index.select(pl.col("nhs_number").cast(pl.String)), on="nhs_number", how="anti")
+    carried = old.join(today, on="nhs_number", how="semi").join(
+        index.select(pl.col("nhs_number").cast(pl.String)), on="nhs_number", how="anti"
     )
     copied: list[str] = []
     keep = []

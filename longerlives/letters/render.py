@@ -70,8 +70,10 @@ def letter_rows(
     No risk score is carried: letters never show one (run-outputs-v2)."""
     send = decisions.filter(pl.col("send"))
     items = (
-        flags.join(flag_items_frame(), on="flag", how="inner").sort("nhs_number", "group", "order")
-        .group_by("nhs_number", "group", maintain_order=True).agg(pl.col("flag"))
+        flags.join(flag_items_frame(), on="flag", how="inner")
+        .sort("nhs_number", "group", "order")
+        .group_by("nhs_number", "group", maintain_order=True)
+        .agg(pl.col("flag"))
     )
     wide = send.select("nhs_number")
     for g in GROUPS:
@@ -81,39 +83,71 @@ def letter_rows(
     pcols = ["nhs_number", "practice_code", "core_team", "title", "given_name", "family_name", *ADDRESS]
     p = people.select([c for c in pcols if c in people.columns])
     rows = (
-        send.join(p, on="nhs_number", how="left").join(wide, on="nhs_number", how="left")
-        .join(open_flags, on="nhs_number", how="left").join(plans.select("nhs_number", "has_safety"), on="nhs_number", how="left")
+        send.join(p, on="nhs_number", how="left")
+        .join(wide, on="nhs_number", how="left")
+        .join(open_flags, on="nhs_number", how="left")
+        .join(plans.select("nhs_number", "has_safety"), on="nhs_number", how="left")
     )
     urg = urgency if urgency is not None else pl.DataFrame(schema={"nhs_number": pl.String, "urgency": pl.String})
     rows = rows.join(urg.select("nhs_number", pl.col("urgency").alias("_urgency")), on="nhs_number", how="left")
-    prac = practices if practices is not None and practices.height else pl.DataFrame(schema={"practice_code": pl.String})
+    prac = (
+        practices if practices is not None and practices.height else pl.DataFrame(schema={"practice_code": pl.String})
+    )
     rows = rows.join(
-        prac.select("practice_code", _str(prac, "name").alias("practice_name"), _str(prac, "phone").alias("practice_phone"),
-                    _str(prac, "address").alias("practice_address")),
-        on="practice_code", how="left",
+        prac.select(
+            "practice_code",
+            _str(prac, "name").alias("practice_name"),
+            _str(prac, "phone").alias("practice_phone"),
+            _str(prac, "address").alias("practice_address"),
+        ),
+        on="practice_code",
+        how="left",
     )
     team = teams if teams is not None and teams.height else pl.DataFrame(schema={"team_code": pl.String})
     rows = rows.join(
-        team.select(pl.col("team_code").alias("core_team"), _str(team, "name").alias("team_name"),
-                    _str(team, "phone").alias("team_phone"), _str(team, "email").alias("team_email")),
-        on="core_team", how="left",
+        team.select(
+            pl.col("team_code").alias("core_team"),
+            _str(team, "name").alias("team_name"),
+            _str(team, "phone").alias("team_phone"),
+            _str(team, "email").alias("team_email"),
+        ),
+        on="core_team",
+        how="left",
     )
     safety = pl.col("has_safety").fill_null(False)
     urgency_expr = (
-        pl.when(pl.col("_urgency").is_in(["same_day", "soon"])).then(pl.col("_urgency"))
-        .when(safety).then(pl.lit("soon")).otherwise(pl.lit("routine"))
+        pl.when(pl.col("_urgency").is_in(["same_day", "soon"]))
+        .then(pl.col("_urgency"))
+        .when(safety)
+        .then(pl.lit("soon"))
+        .otherwise(pl.lit("routine"))
     )
     nhs = pl.col("nhs_number")
     return rows.select(
-        "nhs_number", "format", "language", "template", "interpreter_offer",
+        "nhs_number",
+        "format",
+        "language",
+        "template",
+        "interpreter_offer",
         pl.col("practice_code").fill_null("unknown").str.replace_all(_SAFE.pattern, "_").alias("practice_dir"),
-        pl.col("title").fill_null(""), pl.col("given_name").fill_null(""), pl.col("family_name").fill_null(""),
+        pl.col("title").fill_null(""),
+        pl.col("given_name").fill_null(""),
+        pl.col("family_name").fill_null(""),
         pl.concat_list([pl.col(c) for c in ADDRESS if c in rows.columns]).list.drop_nulls().alias("address"),
         pl.concat_str(nhs.str.slice(0, 3), nhs.str.slice(3, 3), nhs.str.slice(6, 4), separator=" ").alias("nhs_spaced"),
-        "practice_name", "practice_phone", "practice_address", "team_name", "team_phone", "team_email",
-        *GROUPS, urgency_expr.alias("urgency"), (urgency_expr != "routine").alias("urgent"),
-        pl.when(urgency_expr != "routine").then(pl.lit("urgent_invitation"))
-        .otherwise(pl.lit("health_check_invitation")).alias("letter"),
+        "practice_name",
+        "practice_phone",
+        "practice_address",
+        "team_name",
+        "team_phone",
+        "team_email",
+        *GROUPS,
+        urgency_expr.alias("urgency"),
+        (urgency_expr != "routine").alias("urgent"),
+        pl.when(urgency_expr != "routine")
+        .then(pl.lit("urgent_invitation"))
+        .otherwise(pl.lit("health_check_invitation"))
+        .alias("letter"),
     ).sort("nhs_number")
 
 
@@ -142,8 +176,14 @@ def render_all(
     size = -(-rows.height // workers)
     chunks = [rows.slice(i, size) for i in range(0, rows.height, size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = pool.map(_render_serial, chunks, [out_dir] * len(chunks), [as_of] * len(chunks),
-                         [settings] * len(chunks), [None] * len(chunks))
+        parts = pool.map(
+            _render_serial,
+            chunks,
+            [out_dir] * len(chunks),
+            [as_of] * len(chunks),
+            [settings] * len(chunks),
+            [None] * len(chunks),
+        )
         return [p for part in parts for p in part]
 
 
@@ -157,8 +197,11 @@ def _render_serial(
     env = env or environment()
     pictures = picture_uris()
     compiled: dict[str, Any] = {}
-    fonts = {"standard": settings.base_font_pt, "large_print": settings.large_print_font_pt,
-             "easy_read": settings.easy_read_font_pt}
+    fonts = {
+        "standard": settings.base_font_pt,
+        "large_print": settings.large_print_font_pt,
+        "easy_read": settings.easy_read_font_pt,
+    }
     for d in rows["practice_dir"].unique().to_list():
         (out_dir / "letters" / d).mkdir(parents=True, exist_ok=True)
     paths: list[str] = []
@@ -173,8 +216,12 @@ def _render_serial(
             if tpl is None:
                 tpl = compiled[r["template"]] = env.get_template(r["template"])
             html = tpl.render(
-                p=r, as_of=as_of, font_pt=fonts[r["format"]], large_print=r["format"] != "standard",
-                pictures=pictures, picture_credit=PICTURE_CREDIT,
+                p=r,
+                as_of=as_of,
+                font_pt=fonts[r["format"]],
+                large_print=r["format"] != "standard",
+                pictures=pictures,
+                picture_credit=PICTURE_CREDIT,
                 large_print_reasons_max=settings.large_print_reasons_max_items,
                 standard_reasons_max=settings.standard_reasons_max_items,
             )
@@ -196,7 +243,7 @@ def _write_batch(batch: list[tuple[str, bytes]]) -> None:
         fd = os.open(path, _FLAGS, 0o600)  # private (issue 12); raw fd: no buffered file object per letter
         try:
             while data:
-                data = data[os.write(fd, data):]
+                data = data[os.write(fd, data) :]
         finally:
             os.close(fd)
 

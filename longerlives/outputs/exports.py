@@ -47,8 +47,10 @@ def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
         in_scope = people.filter(pl.col("in_scope").fill_null(False)).select("nhs_number")
         stray = flags.join(in_scope, on="nhs_number", how="anti")
         if stray.height:
-            raise ExportError(f"{stray.height} flag(s) belong to people not in scope (dead, deregistered, "
-                              "under 18 or not on the extract); refusing to export them")
+            raise ExportError(
+                f"{stray.height} flag(s) belong to people not in scope (dead, deregistered, "
+                "under 18 or not on the extract); refusing to export them"
+            )
     if "urgency" not in flags.columns:
         flags = flags.with_columns(pl.lit("routine").alias("urgency"))
     rows = (
@@ -74,11 +76,13 @@ def practice_codes(rows: pl.DataFrame, practices: pl.DataFrame | None, people: p
     return sorted(c for c in codes if _ODS.match(c))
 
 
-def write_practice_export(rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str,
-                          sample: int = 0) -> dict[str, Any]:
+def write_practice_export(
+    rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str, sample: int = 0
+) -> dict[str, Any]:
     """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
     mine = (
-        rows.filter(pl.col("practice_code") == practice).select(EXPORT_COLUMNS)
+        rows.filter(pl.col("practice_code") == practice)
+        .select(EXPORT_COLUMNS)
         .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
     )
     folder = base / practice

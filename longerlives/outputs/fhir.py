@@ -142,22 +142,38 @@ def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
     ids = [flag_uuid(n, f) for n, f in zip(rows["nhs_number"].to_list(), rows["flag"].to_list())]
     flags = rows["flag"].unique().to_list()
     texts = pl.DataFrame(
-        {"_flag": flags, "_label": [flag_labels().get(f, f) for f in flags],
-         "_snomed": [snomed_codes().get(f, (None, None))[0] for f in flags],
-         "_snomed_display": [snomed_codes().get(f, (None, None))[1] for f in flags],
-         "_action": [flag_actions().get(f) for f in flags]},
-        schema={"_flag": pl.String, "_label": pl.String, "_snomed": pl.String, "_snomed_display": pl.String,
-                "_action": pl.String},
+        {
+            "_flag": flags,
+            "_label": [flag_labels().get(f, f) for f in flags],
+            "_snomed": [snomed_codes().get(f, (None, None))[0] for f in flags],
+            "_snomed_display": [snomed_codes().get(f, (None, None))[1] for f in flags],
+            "_action": [flag_actions().get(f) for f in flags],
+        },
+        schema={
+            "_flag": pl.String,
+            "_label": pl.String,
+            "_snomed": pl.String,
+            "_snomed_display": pl.String,
+            "_action": pl.String,
+        },
     )
     urgency = pl.col("urgency") if "urgency" in rows.columns else pl.lit("routine")
-    words = urgency.fill_null("routine").replace_strict(URGENCY_WORDS, default=pl.lit("routine"), return_dtype=pl.String)
+    words = urgency.fill_null("routine").replace_strict(
+        URGENCY_WORDS, default=pl.lit("routine"), return_dtype=pl.String
+    )
     reason = pl.col("reason").fill_null("").str.strip_chars().str.strip_chars_end(".")
     text = pl.concat_str(  # exactly _text(), column-wise
-        pl.col("_label"), pl.lit(" ("), words, pl.lit(")"),
+        pl.col("_label"),
+        pl.lit(" ("),
+        words,
+        pl.lit(")"),
         pl.when(reason != "").then(pl.concat_str(pl.lit(": "), reason)).otherwise(pl.lit("")),
-        pl.when(pl.col("_action").is_not_null()).then(pl.concat_str(pl.lit(". Plan: "), pl.col("_action")))
+        pl.when(pl.col("_action").is_not_null())
+        .then(pl.concat_str(pl.lit(". Plan: "), pl.col("_action")))
         .otherwise(pl.lit("")),
-        pl.lit(". ("), pl.col("flag"), pl.lit(")"),
+        pl.lit(". ("),
+        pl.col("flag"),
+        pl.lit(")"),
     )
     since = pl.coalesce(pl.col("since").cast(pl.String), pl.lit(as_of.isoformat()))
     category = pl.when(pl.col("flag").str.starts_with("safety.")).then(pl.lit("safety")).otherwise(pl.lit("clinical"))
@@ -173,24 +189,43 @@ def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
     )
     own = coding(pl.col("flag"), pl.col("_label"), pl.lit(code_system))
     resource = pl.struct(
-        pl.struct(ident(ODS_SYSTEM, pl.lit(practice)).alias("identifier"), pl.lit("Organization").alias("type")).alias("author"),
-        pl.concat_list(pl.struct(pl.concat_list(coding(
-            category, category.replace_strict(CATEGORIES, return_dtype=pl.String), pl.lit(FLAG_CATEGORY_SYSTEM)
-        )).alias("coding"))).alias("category"),
+        pl.struct(ident(ODS_SYSTEM, pl.lit(practice)).alias("identifier"), pl.lit("Organization").alias("type")).alias(
+            "author"
+        ),
+        pl.concat_list(
+            pl.struct(
+                pl.concat_list(
+                    coding(
+                        category,
+                        category.replace_strict(CATEGORIES, return_dtype=pl.String),
+                        pl.lit(FLAG_CATEGORY_SYSTEM),
+                    )
+                ).alias("coding")
+            )
+        ).alias("category"),
         pl.struct(pl.concat_list(snomed, own).list.drop_nulls().alias("coding"), text.alias("text")).alias("code"),
         pl.col("_id").alias("id"),
         pl.struct(pl.concat_list(pl.lit(UKCORE_FLAG_PROFILE)).alias("profile")).alias("meta"),
         pl.struct(since.alias("start")).alias("period"),
         pl.lit("Flag").alias("resourceType"),
         pl.lit("active").alias("status"),
-        pl.struct(ident(NHS_NUMBER_SYSTEM, pl.col("nhs_number")).alias("identifier"), pl.lit("Patient").alias("type")).alias("subject"),
+        pl.struct(
+            ident(NHS_NUMBER_SYSTEM, pl.col("nhs_number")).alias("identifier"), pl.lit("Patient").alias("type")
+        ).alias("subject"),
     ).struct.json_encode()
     rows = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left")
-    entries = rows.with_columns(pl.Series("_id", ids, dtype=pl.String)).select(
-        pl.concat_str(pl.lit('{"fullUrl":"urn:uuid:'), pl.col("_id"), pl.lit('","resource":'), resource, pl.lit("}")).alias("e")
-    )["e"].to_list()
-    identifier = json.dumps({"system": BUNDLE_ID_SYSTEM, "value": f"{practice}-{as_of.isoformat()}"},
-                            sort_keys=True, separators=(",", ":"))
+    entries = (
+        rows.with_columns(pl.Series("_id", ids, dtype=pl.String))
+        .select(
+            pl.concat_str(
+                pl.lit('{"fullUrl":"urn:uuid:'), pl.col("_id"), pl.lit('","resource":'), resource, pl.lit("}")
+            ).alias("e")
+        )["e"]
+        .to_list()
+    )
+    identifier = json.dumps(
+        {"system": BUNDLE_ID_SYSTEM, "value": f"{practice}-{as_of.isoformat()}"}, sort_keys=True, separators=(",", ":")
+    )
     tail = f'"identifier":{identifier},"resourceType":"Bundle","type":"collection"}}'
     head = '{"entry":[' + ",".join(entries) + "]," if entries else "{"
     return head + tail + "\n", entries, "{" + tail

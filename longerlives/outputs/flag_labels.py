@@ -80,7 +80,7 @@ def code_system_resource(url: str) -> dict[str, object]:
         "content": "complete",
         "caseSensitive": True,
         "description": "Open gaps and safety findings raised by the longerlives nightly engine "
-                       "(run-outputs-v2 flags.csv `flag` column).",
+        "(run-outputs-v2 flags.csv `flag` column).",
         "count": len(labels),
         "concept": [{"code": f, "display": labels[f]} for f in sorted(labels)],
     }

@@ -17,6 +17,7 @@ FLAG_SCHEMA = pl.Schema(
     {"nhs_number": pl.String(), "flag": pl.String(), "since": pl.Date(), "reason": pl.String(), "urgency": pl.String()}
 )
 
+
 def urgency_rank(urgency: pl.Expr) -> pl.Expr:
     """0 for same_day, 1 for soon, 2 for routine (and for anything unknown)."""
     return urgency.replace_strict(URGENCY_RANK, default=URGENCY_RANK["routine"], return_dtype=pl.Int8)
@@ -29,6 +30,9 @@ def person_urgency(flags: pl.DataFrame) -> pl.DataFrame:
     return (
         flags.group_by("nhs_number")
         .agg(urgency_rank(pl.col("urgency")).min().alias("_rank"))
-        .select("nhs_number", pl.col("_rank").replace_strict(dict(enumerate(URGENCIES)), return_dtype=pl.String).alias("urgency"))
+        .select(
+            "nhs_number",
+            pl.col("_rank").replace_strict(dict(enumerate(URGENCIES)), return_dtype=pl.String).alias("urgency"),
+        )
         .sort("nhs_number")
     )

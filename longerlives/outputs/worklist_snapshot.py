@@ -79,23 +79,36 @@ def derive_urgency(people: pl.DataFrame, as_of: date, same_day_days: int) -> pl.
     safety = _col(people, "safety_items", pl.String()).fill_null("")
     bp_day = _col(people, "bp_last_date", pl.Date())
     recent_severe_bp = safety.str.contains("Blood pressure", literal=True) & (
-        bp_day > pl.lit(as_of - timedelta(days=same_day_days)))
+        bp_day > pl.lit(as_of - timedelta(days=same_day_days))
+    )
     return people.select(
         pl.col("nhs_number").cast(pl.String),
-        pl.when(recent_severe_bp).then(pl.lit("same_day"))
-        .when(safety != "").then(pl.lit("soon"))
-        .otherwise(pl.lit("routine")).alias("urgency"),
+        pl.when(recent_severe_bp)
+        .then(pl.lit("same_day"))
+        .when(safety != "")
+        .then(pl.lit("soon"))
+        .otherwise(pl.lit("routine"))
+        .alias("urgency"),
     )
 
 
 def _reasons(flags: pl.DataFrame) -> pl.DataFrame:
     """``nhs_number, reasons_json, flag_words, kinds`` — a JSON list of {flag, title, reason, since} each."""
-    since = (pl.col("since").cast(pl.Date, strict=False).dt.strftime("%Y-%m-%d") if "since" in flags.columns
-             else pl.lit(None, dtype=pl.String))
-    f = flags.select(
-        pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String), pl.col("reason").cast(pl.String),
-        since.alias("since"),
-    ).join(_titles_frame(), on="flag", how="left").with_columns(pl.coalesce("title", "flag").alias("title"))
+    since = (
+        pl.col("since").cast(pl.Date, strict=False).dt.strftime("%Y-%m-%d")
+        if "since" in flags.columns
+        else pl.lit(None, dtype=pl.String)
+    )
+    f = (
+        flags.select(
+            pl.col("nhs_number").cast(pl.String),
+            pl.col("flag").cast(pl.String),
+            pl.col("reason").cast(pl.String),
+            since.alias("since"),
+        )
+        .join(_titles_frame(), on="flag", how="left")
+        .with_columns(pl.coalesce("title", "flag").alias("title"))
+    )
     return (
         f.sort("nhs_number", "flag")
         .group_by("nhs_number", maintain_order=True)
@@ -105,7 +118,8 @@ def _reasons(flags: pl.DataFrame) -> pl.DataFrame:
             pl.struct("flag", "title", "reason", "since").struct.json_encode().str.join(",").alias("_json"),
         )
         .select(
-            "nhs_number", "flag_words",
+            "nhs_number",
+            "flag_words",
             pl.format(";{};", pl.col("_kinds").list.join(";")).alias("kinds"),
             pl.format("[{}]", pl.col("_json")).alias("reasons_json"),
         )
@@ -120,7 +134,8 @@ def _risk(people: pl.DataFrame) -> pl.DataFrame:
     return people.select(
         pl.col("nhs_number").cast(pl.String),
         pl.when(pl.any_horizontal([pl.col(c).is_not_null() for c in cols]))
-        .then(pl.struct(values).struct.json_encode()).alias("risk_json"),
+        .then(pl.struct(values).struct.json_encode())
+        .alias("risk_json"),
     )
 
 
@@ -130,8 +145,9 @@ def _plan(plans: pl.DataFrame | None) -> pl.DataFrame:
     p = plans.select(pl.col("nhs_number").cast(pl.String), "actions")
     return p.select(
         "nhs_number",
-        pl.Series("plan_json", [json.dumps(a or [], ensure_ascii=False) for a in p["actions"].to_list()],
-                  dtype=pl.String),
+        pl.Series(
+            "plan_json", [json.dumps(a or [], ensure_ascii=False) for a in p["actions"].to_list()], dtype=pl.String
+        ),
     )
 
 
@@ -149,8 +165,7 @@ def build_snapshot(
     from longerlives.outputs.worklists import NO_TEAM, UNALLOCATED
 
     # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
-    base = rows.with_columns(pl.col("nhs_number").cast(pl.String),
-                             pl.col("team").replace(NO_TEAM, UNALLOCATED))
+    base = rows.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
     keep = set(base["nhs_number"].to_list())
     people_sub = people.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
     flags_sub = flags.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
@@ -162,7 +177,10 @@ def build_snapshot(
         .join(_risk(people_sub), on="nhs_number", how="left")
         .with_columns(
             pl.col("urgency").fill_null("routine"),
-            pl.col("urgency").fill_null("routine").replace_strict(URGENCY_ORDER, default=2).cast(pl.Int64)
+            pl.col("urgency")
+            .fill_null("routine")
+            .replace_strict(URGENCY_ORDER, default=2)
+            .cast(pl.Int64)
             .alias("urgency_order"),
             pl.col("outreach").fill_null(False),
             pl.col("flags").fill_null(""),

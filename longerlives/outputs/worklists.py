@@ -24,14 +24,31 @@ from longerlives.outputs.urgency import URGENCY_WORDS, urgency_rank
 from longerlives.paths import TEMPLATES_DIR
 
 WORKLIST_COLUMNS = [
-    "priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
-    "communication_needs", "language", "contact", "last_letter", "urgency",
+    "priority",
+    "nhs_number",
+    "name",
+    "practice_code",
+    "outreach",
+    "flags",
+    "safety",
+    "plan",
+    "communication_needs",
+    "language",
+    "contact",
+    "last_letter",
+    "urgency",
 ]
 # flag_labels first after the contract columns (whose order other systems may rely on).
 EXTRA_COLUMNS = [
     "flag_labels",
-    "marginalisation_rank", "marginalisation_score", "outreach_reasons", "lead", "channel",
-    "reasonable_adjustments", "letter_this_run", "letter_note",
+    "marginalisation_rank",
+    "marginalisation_score",
+    "outreach_reasons",
+    "lead",
+    "channel",
+    "reasonable_adjustments",
+    "letter_this_run",
+    "letter_note",
 ]
 # The HTML table: what a person reads, in this order, with these headings (the CSV keeps every column).
 HTML_COLUMNS: dict[str, str] = {
@@ -53,10 +70,18 @@ def _html_frame(part: pl.DataFrame) -> pl.DataFrame:
     """The worklist rows with the composite cells the HTML table shows."""
     return part.with_columns(
         pl.concat_str(pl.col("name").fill_null(""), pl.lit("; NHS "), pl.col("nhs_number")).alias("person"),
-        pl.concat_str(pl.col("language"), pl.format("cannot use a letter: {}", pl.col("communication_needs")),
-                      separator="; ", ignore_nulls=True).alias("communication"),
-        pl.concat_str(pl.format("last letter {}", pl.col("last_letter").cast(pl.String)), pl.col("letter_note"),
-                      separator="; ", ignore_nulls=True).alias("letters"),
+        pl.concat_str(
+            pl.col("language"),
+            pl.format("cannot use a letter: {}", pl.col("communication_needs")),
+            separator="; ",
+            ignore_nulls=True,
+        ).alias("communication"),
+        pl.concat_str(
+            pl.format("last letter {}", pl.col("last_letter").cast(pl.String)),
+            pl.col("letter_note"),
+            separator="; ",
+            ignore_nulls=True,
+        ).alias("letters"),
     )
 
 
@@ -69,7 +94,9 @@ NO_TEAM = "\x00no-team"
 def _opt(frame: pl.DataFrame | None, cols: dict[str, pl.DataType]) -> pl.DataFrame:
     if frame is None:
         return pl.DataFrame(schema=cols)
-    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in cols.items()])
+    return frame.select(
+        [pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in cols.items()]
+    )
 
 
 def worklist_rows(
@@ -86,8 +113,11 @@ def worklist_rows(
     without it a person with a safety item is ``soon``, everyone else ``routine``."""
     names = people.select(
         "nhs_number",
-        pl.concat_str([pl.col(c) for c in ("title", "given_name", "family_name") if c in people.columns],
-                      separator=" ", ignore_nulls=True).alias("name"),
+        pl.concat_str(
+            [pl.col(c) for c in ("title", "given_name", "family_name") if c in people.columns],
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("name"),
         *[pl.col(c) if c in people.columns else pl.lit(None, dtype=pl.String).alias(c) for c in ("phone", "email")],
     )
     idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
@@ -95,50 +125,68 @@ def worklist_rows(
     last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
     urg = _opt(urgency, {"nhs_number": pl.String, "urgency": pl.String}).rename({"urgency": "_urgency"})
     w = (
-        plans.join(names, on="nhs_number", how="left").join(idx, on="nhs_number", how="left")
-        .join(notes, on="nhs_number", how="left").join(last, on="nhs_number", how="left")
+        plans.join(names, on="nhs_number", how="left")
+        .join(idx, on="nhs_number", how="left")
+        .join(notes, on="nhs_number", how="left")
+        .join(last, on="nhs_number", how="left")
         .join(urg, on="nhs_number", how="left")
     )
     most_urgent = (
-        pl.when(pl.col("_urgency").is_in(["same_day", "soon"])).then(pl.col("_urgency"))
-        .when(pl.col("has_safety").fill_null(False)).then(pl.lit("soon")).otherwise(pl.lit("routine"))
+        pl.when(pl.col("_urgency").is_in(["same_day", "soon"]))
+        .then(pl.col("_urgency"))
+        .when(pl.col("has_safety").fill_null(False))
+        .then(pl.lit("soon"))
+        .otherwise(pl.lit("routine"))
     )
-    numbered = pl.col("actions").list.eval(
-        pl.format("{}. {}", pl.int_range(1, pl.len() + 1), pl.element())
-    ).list.join("; ")
+    numbered = (
+        pl.col("actions").list.eval(pl.format("{}. {}", pl.int_range(1, pl.len() + 1), pl.element())).list.join("; ")
+    )
     language = pl.concat_str(
         pl.col("language"),
         pl.when(pl.col("interpreter_required")).then(pl.lit(" (interpreter needed)")),
-        pl.when(pl.col("letter_note").str.starts_with("letter in English")).then(pl.lit("; letter in English, interpreter offered")),
+        pl.when(pl.col("letter_note").str.starts_with("letter in English")).then(
+            pl.lit("; letter in English, interpreter offered")
+        ),
         ignore_nulls=True,
     )
     contact = pl.concat_str(
         pl.col("channel"),
         pl.when(pl.col("phone").is_not_null()).then(pl.format("phone {}", pl.col("phone"))),
         pl.when(pl.col("email").is_not_null()).then(pl.format("email {}", pl.col("email"))),
-        separator="; ", ignore_nulls=True,
+        separator="; ",
+        ignore_nulls=True,
     )
-    w = w.with_columns(
-        pl.col("core_team").fill_null(NO_TEAM).alias("team"),
-        pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
-        pl.col("flags").list.join(";"),
-        most_urgent.alias("urgency"),
-        pl.col("safety").list.join("; ").replace("", None).alias("safety"),
-        numbered.alias("plan"),
-        pl.col("manual_needs").alias("communication_needs"),
-        language.alias("language"),
-        contact.alias("contact"),
-        pl.col("reasonable_adjustments").list.join("; "),
-    ).with_columns(urgency_rank(pl.col("urgency")).alias("_urgency_rank")).sort(
-        ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"], nulls_last=True,
+    w = (
+        w.with_columns(
+            pl.col("core_team").fill_null(NO_TEAM).alias("team"),
+            pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
+            pl.col("flags").list.join(";"),
+            most_urgent.alias("urgency"),
+            pl.col("safety").list.join("; ").replace("", None).alias("safety"),
+            numbered.alias("plan"),
+            pl.col("manual_needs").alias("communication_needs"),
+            language.alias("language"),
+            contact.alias("contact"),
+            pl.col("reasonable_adjustments").list.join("; "),
+        )
+        .with_columns(urgency_rank(pl.col("urgency")).alias("_urgency_rank"))
+        .sort(
+            ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"],
+            nulls_last=True,
+        )
     )
     w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
     return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)
 
 
 def _html_env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR / "worklists")), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR / "worklists")),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _escape(expr: pl.Expr) -> pl.Expr:
@@ -158,41 +206,59 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     cells = []
     for c in columns:
         if c == "priority":
-            cells.append(pl.concat_str(
-                pl.lit('<th scope="row">'), _escape(pl.col(c)),
-                pl.when(safety).then(pl.lit(' <span class="tag tag-red">safety</span>')).otherwise(pl.lit("")),
-                pl.lit("</th>"),
-            ))
+            cells.append(
+                pl.concat_str(
+                    pl.lit('<th scope="row">'),
+                    _escape(pl.col(c)),
+                    pl.when(safety).then(pl.lit(' <span class="tag tag-red">safety</span>')).otherwise(pl.lit("")),
+                    pl.lit("</th>"),
+                )
+            )
         elif c == "outreach":
-            cells.append(pl.when(pl.col(c).fill_null(False))
-                         .then(pl.lit('<td><span class="tag">outreach</span></td>'))
-                         .otherwise(pl.lit('<td><span class="visually-hidden">no</span></td>')))
+            cells.append(
+                pl.when(pl.col(c).fill_null(False))
+                .then(pl.lit('<td><span class="tag">outreach</span></td>'))
+                .otherwise(pl.lit('<td><span class="visually-hidden">no</span></td>'))
+            )
         elif c == "urgency":
             words = pl.col(c).replace_strict(URGENCY_WORDS, default=pl.col(c), return_dtype=pl.String)
-            cells.append(pl.concat_str(
-                pl.when(pl.col(c) == "same_day").then(pl.lit('<td class="c-urgency"><span class="tag tag-red">'))
-                .when(pl.col(c) == "soon").then(pl.lit('<td class="c-urgency"><span class="tag tag-amber">'))
-                .otherwise(pl.lit('<td class="c-urgency"><span>')),
-                _escape(words), pl.lit("</span></td>"),
-            ))
+            cells.append(
+                pl.concat_str(
+                    pl.when(pl.col(c) == "same_day")
+                    .then(pl.lit('<td class="c-urgency"><span class="tag tag-red">'))
+                    .when(pl.col(c) == "soon")
+                    .then(pl.lit('<td class="c-urgency"><span class="tag tag-amber">'))
+                    .otherwise(pl.lit('<td class="c-urgency"><span>')),
+                    _escape(words),
+                    pl.lit("</span></td>"),
+                )
+            )
         elif part.schema[c] == pl.Date:
-            cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c).dt.strftime("%Y-%m-%d")),
-                                       pl.lit("</td>")))
+            cells.append(
+                pl.concat_str(
+                    pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c).dt.strftime("%Y-%m-%d")), pl.lit("</td>")
+                )
+            )
         elif c in _LINES:
             lines = _escape(pl.col(c)).str.replace_all("; ", "<br>", literal=True)
             if c == "contact":  # a phone number never breaks across lines
-                lines = lines.str.replace_all(r"phone ([0-9+()][0-9+() ]*[0-9])", r'phone <span class="tel">${1}</span>')
+                lines = lines.str.replace_all(
+                    r"phone ([0-9+()][0-9+() ]*[0-9])", r'phone <span class="tel">${1}</span>'
+                )
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), lines, pl.lit("</td>")))
         else:
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c)), pl.lit("</td>")))
     row = pl.concat_str(
         pl.when(safety).then(pl.lit('    <tr class="safety">')).otherwise(pl.lit("    <tr>")),
-        pl.concat_str(cells), pl.lit("</tr>"),
+        pl.concat_str(cells),
+        pl.lit("</tr>"),
     )
     return "\n".join(part.select(row.alias("r"))["r"].to_list())
 
 
-def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str) -> list[str]:
+def write_worklists(
+    rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str
+) -> list[str]:
     """CSV + HTML per team; returns paths relative to ``out_dir``."""
     folder = out_dir / "worklists"
     folder.mkdir(parents=True, exist_ok=True)
@@ -215,15 +281,22 @@ def write_worklists(rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | Non
         index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
         label = UNALLOCATED if team == NO_TEAM else team
         html = tpl.render(
-            team=label, team_name=names.get(team) or ("No core team" if team == NO_TEAM else team),
-            as_of=as_of.isoformat(), run_id=run_id, columns=list(HTML_COLUMNS), headings=HTML_COLUMNS,
-            n_rows=part.height, body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
+            team=label,
+            team_name=names.get(team) or ("No core team" if team == NO_TEAM else team),
+            as_of=as_of.isoformat(),
+            run_id=run_id,
+            columns=list(HTML_COLUMNS),
+            headings=HTML_COLUMNS,
+            n_rows=part.height,
+            body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
         )
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
         written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
     # Which file is whose: a team code that is not a plain file name is hashed (filenames.py).
-    write_csv(pl.DataFrame(index, schema={"team_code": pl.String, "file": pl.String, "rows": pl.Int64}, orient="row"),
-              folder / "index.csv")
+    write_csv(
+        pl.DataFrame(index, schema={"team_code": pl.String, "file": pl.String, "rows": pl.Int64}, orient="row"),
+        folder / "index.csv",
+    )
     written.append("worklists/index.csv")
     return written
 

@@ -33,7 +33,11 @@ def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
     n = int(people["marginalisation_rank"].max() or 0)
     prefix = (
         pl.when(pl.col("outreach_strict"))
-        .then(pl.format("Meets the strict Longer Lives definition (rank {} of {})", pl.col("marginalisation_rank"), pl.lit(n)))
+        .then(
+            pl.format(
+                "Meets the strict Longer Lives definition (rank {} of {})", pl.col("marginalisation_rank"), pl.lit(n)
+            )
+        )
         .otherwise(pl.format("Among the most marginalised (rank {} of {})", pl.col("marginalisation_rank"), pl.lit(n)))
     )
     return sel.select(

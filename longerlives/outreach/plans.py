@@ -20,9 +20,26 @@ from longerlives.rules._spec import URGENCY_ORDER
 from longerlives.settings.outreach import OutreachSettings
 
 PLAN_COLUMNS = (
-    "nhs_number", "practice_code", "core_team", "urgency", "has_safety", "safety", "flags", "actions", "lead", "lead_why",
-    "channel", "manual_needs", "reasonable_adjustments", "language", "interpreter_required", "outreach",
-    "outreach_strict", "marginalisation_rank", "marginalisation_score", "outreach_reasons",
+    "nhs_number",
+    "practice_code",
+    "core_team",
+    "urgency",
+    "has_safety",
+    "safety",
+    "flags",
+    "actions",
+    "lead",
+    "lead_why",
+    "channel",
+    "manual_needs",
+    "reasonable_adjustments",
+    "language",
+    "interpreter_required",
+    "outreach",
+    "outreach_strict",
+    "marginalisation_rank",
+    "marginalisation_score",
+    "outreach_reasons",
 )
 
 
@@ -31,20 +48,26 @@ def safety_and_urgency(flags: pl.DataFrame) -> pl.DataFrame:
     urgent first) and ``urgency`` (the most urgent of all their flags)."""
     ranked = flags.with_columns(pl.col("urgency").replace_strict(URGENCY_ORDER, return_dtype=pl.Int8).alias("_u"))
     safety = (
-        ranked.filter(pl.col("flag").str.starts_with("safety.")).sort("nhs_number", "_u", "flag")
-        .group_by("nhs_number", maintain_order=True).agg(pl.col("reason").alias("safety"))
+        ranked.filter(pl.col("flag").str.starts_with("safety."))
+        .sort("nhs_number", "_u", "flag")
+        .group_by("nhs_number", maintain_order=True)
+        .agg(pl.col("reason").alias("safety"))
     )
     most = ranked.group_by("nhs_number").agg(pl.col("_u").min())
     names = {v: k for k, v in URGENCY_ORDER.items()}
     return most.join(safety, on="nhs_number", how="left").select(
-        "nhs_number", pl.col("safety").fill_null([]),
+        "nhs_number",
+        pl.col("safety").fill_null([]),
         pl.col("_u").replace_strict(names, return_dtype=pl.String).alias("urgency"),
     )
 
 
 def needs_list(people: pl.DataFrame) -> pl.Expr:
-    return col(people, "communication_needs", pl.String).fill_null("").str.split(";").list.eval(
-        pl.element().filter(pl.element() != "")
+    return (
+        col(people, "communication_needs", pl.String)
+        .fill_null("")
+        .str.split(";")
+        .list.eval(pl.element().filter(pl.element() != ""))
     )
 
 
@@ -55,11 +78,17 @@ def _group_actions(flags: pl.DataFrame) -> pl.DataFrame:
         .group_by("nhs_number", "group", maintain_order=True)
         .agg(pl.col("words").str.join(", "))
     )
-    wide = per_group.pivot(on="group", index="nhs_number", values="words") if per_group.height else per_group.select("nhs_number")
+    wide = (
+        per_group.pivot(on="group", index="nhs_number", values="words")
+        if per_group.height
+        else per_group.select("nhs_number")
+    )
     for g in GROUPS:
         if g not in wide.columns:
             wide = wide.with_columns(pl.lit(None, dtype=pl.String).alias(g))
-    return wide.select("nhs_number", *[pl.format("{}{}", pl.lit(GROUP_LEADS[g]), pl.col(g)).alias(f"_a_{g}") for g in GROUPS])
+    return wide.select(
+        "nhs_number", *[pl.format("{}{}", pl.lit(GROUP_LEADS[g]), pl.col(g)).alias(f"_a_{g}") for g in GROUPS]
+    )
 
 
 def _lead(p: pl.DataFrame, as_of: date, s: OutreachSettings) -> tuple[pl.Expr, pl.Expr]:
@@ -90,13 +119,20 @@ def _channel(p: pl.DataFrame, s: OutreachSettings) -> tuple[pl.Expr, pl.Expr]:
     phone, email = col(p, "phone", pl.String), col(p, "email", pl.String)
     by_letter = col(p, "contact_by_letter", pl.Boolean).fill_null(True)
     channel = (
-        pl.when(manual.is_not_null()).then(pl.format("phone or in person ({} needed, no standard letter)", manual))
-        .when(~by_letter & phone.is_not_null()).then(pl.lit("phone (no letters)"))
-        .when(~by_letter & email.is_not_null()).then(pl.lit("email (no letters)"))
-        .when(~by_letter).then(pl.lit("in person (no letters)"))
-        .when(needs.list.contains("email") & email.is_not_null()).then(pl.lit("email"))
-        .when(needs.list.contains("easy_read")).then(pl.lit("letter (easy read)"))
-        .when(needs.list.contains("large_print")).then(pl.lit("letter (large print)"))
+        pl.when(manual.is_not_null())
+        .then(pl.format("phone or in person ({} needed, no standard letter)", manual))
+        .when(~by_letter & phone.is_not_null())
+        .then(pl.lit("phone (no letters)"))
+        .when(~by_letter & email.is_not_null())
+        .then(pl.lit("email (no letters)"))
+        .when(~by_letter)
+        .then(pl.lit("in person (no letters)"))
+        .when(needs.list.contains("email") & email.is_not_null())
+        .then(pl.lit("email"))
+        .when(needs.list.contains("easy_read"))
+        .then(pl.lit("letter (easy read)"))
+        .when(needs.list.contains("large_print"))
+        .then(pl.lit("letter (large print)"))
         .otherwise(pl.lit("letter"))
     )
     return channel, manual
@@ -127,22 +163,31 @@ def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings
     p = p.join(flag_lists, on="nhs_number", how="inner").join(safety_and_urgency(flags), on="nhs_number", how="left")
     p = p.with_columns((pl.col("safety").list.len() > 0).alias("has_safety"))
     p = p.join(_group_actions(flags), on="nhs_number", how="left")
-    engage = pl.when(pl.col("flags").list.contains(OUTREACH_FLAG) & pl.col("_a_appointment").is_null()
-                     & pl.col("_a_screening").is_null() & pl.col("_a_lifestyle").is_null()).then(
-        pl.lit("Engagement contact: check in and offer support"))
+    engage = pl.when(
+        pl.col("flags").list.contains(OUTREACH_FLAG)
+        & pl.col("_a_appointment").is_null()
+        & pl.col("_a_screening").is_null()
+        & pl.col("_a_lifestyle").is_null()
+    ).then(pl.lit("Engagement contact: check in and offer support"))
     actions = pl.concat_list(
         pl.col("safety").list.eval(pl.lit("Safety: ") + pl.element()),
-        pl.concat_list(pl.col("_a_appointment"), pl.col("_a_screening"), pl.col("_a_lifestyle"), engage).list.drop_nulls(),
+        pl.concat_list(
+            pl.col("_a_appointment"), pl.col("_a_screening"), pl.col("_a_lifestyle"), engage
+        ).list.drop_nulls(),
     )
     lead, why = _lead(p, as_of, settings)
     channel, manual = _channel(p, settings)
-    return p.with_columns(
-        actions.alias("actions"),
-        lead.alias("lead"),
-        why.alias("lead_why"),
-        channel.alias("channel"),
-        manual.alias("manual_needs"),
-        _adjustments(p, settings).alias("reasonable_adjustments"),
-        col(p, "preferred_language", pl.String).fill_null("en").alias("language"),
-        col(p, "interpreter_required", pl.Boolean).fill_null(False).alias("interpreter_required"),
-    ).select(PLAN_COLUMNS).sort("nhs_number")
+    return (
+        p.with_columns(
+            actions.alias("actions"),
+            lead.alias("lead"),
+            why.alias("lead_why"),
+            channel.alias("channel"),
+            manual.alias("manual_needs"),
+            _adjustments(p, settings).alias("reasonable_adjustments"),
+            col(p, "preferred_language", pl.String).fill_null("en").alias("language"),
+            col(p, "interpreter_required", pl.Boolean).fill_null(False).alias("interpreter_required"),
+        )
+        .select(PLAN_COLUMNS)
+        .sort("nhs_number")
+    )

@@ -21,13 +21,22 @@ from longerlives.rules.safety_usc_not_attended import ATTENDANCE_COLUMNS, usc_no
 from longerlives.settings.outreach import OutreachSettings
 
 OUT_COLUMNS = (
-    "marginalisation_score", "marginalisation_rank", "outreach", "outreach_strict", "outreach_reasons",
+    "marginalisation_score",
+    "marginalisation_rank",
+    "outreach",
+    "outreach_strict",
+    "outreach_reasons",
 )
 Signal = tuple[pl.Expr, pl.Expr]  # (points, reason or null)
 LTC_WORDS = {
-    "diabetes_type1": "type 1 diabetes", "diabetes_type2": "type 2 diabetes", "cvd": "heart disease or stroke",
-    "ckd_3_5": "chronic kidney disease", "sle": "lupus", "atrial_fibrillation": "atrial fibrillation",
-    "rheumatoid_arthritis": "rheumatoid arthritis", "hypertension": "hypertension",
+    "diabetes_type1": "type 1 diabetes",
+    "diabetes_type2": "type 2 diabetes",
+    "cvd": "heart disease or stroke",
+    "ckd_3_5": "chronic kidney disease",
+    "sle": "lupus",
+    "atrial_fibrillation": "atrial fibrillation",
+    "rheumatoid_arthritis": "rheumatoid arthritis",
+    "hypertension": "hypertension",
 }
 
 
@@ -50,14 +59,18 @@ def _disengagement(p, as_of: date, s, contacts_known: bool) -> list[Signal]:
     a = s.disengagement
     done = pl.col("phc_elements_done")
     last_any = pl.col("phc_last_any")
-    all_six = "no " + ", ".join(list(ELEMENT_WORDS.values())[:-1]) + " or " + list(ELEMENT_WORDS.values())[-1] + " record"
+    all_six = (
+        "no " + ", ".join(list(ELEMENT_WORDS.values())[:-1]) + " or " + list(ELEMENT_WORDS.values())[-1] + " record"
+    )
     none_reason = (
-        pl.when(last_any.is_null()).then(pl.lit(f"{all_six} on file"))
+        pl.when(last_any.is_null())
+        .then(pl.lit(f"{all_six} on file"))
         .otherwise(pl.format("{} since {}", pl.lit(all_six), _iso(last_any)))
     )
     missing = pl.concat_str(
         [pl.when(~pl.col(f"phc_{e}_done")).then(pl.lit(w)) for e, w in ELEMENT_WORDS.items()],
-        separator=", ", ignore_nulls=True,
+        separator=", ",
+        ignore_nulls=True,
     )
     few_reason = pl.format("only {} of 6 health-check elements in 12 months (missing {})", done, missing)
     out = [
@@ -68,24 +81,34 @@ def _disengagement(p, as_of: date, s, contacts_known: bool) -> list[Signal]:
     if contacts_known:
         contact_reason = (
             pl.when(crisis > 0)
-            .then(pl.format("{} crisis contact{}, no planned contact in 12 months", crisis,
-                            pl.when(crisis == 1).then(pl.lit("")).otherwise(pl.lit("s"))))
+            .then(
+                pl.format(
+                    "{} crisis contact{}, no planned contact in 12 months",
+                    crisis,
+                    pl.when(crisis == 1).then(pl.lit("")).otherwise(pl.lit("s")),
+                )
+            )
             .otherwise(pl.lit("no planned contact in 12 months"))
         )
         pts_planned, reason_planned = _sig(planned == 0, a.no_planned_contact, contact_reason)
         pts_crisis, _ = _sig((planned == 0) & (crisis > 0), a.crisis_only, pl.lit(""))
         out.append((pts_planned + pts_crisis, reason_planned))
-    dna = pl.max_horizontal(col(p, "dna_12m", pl.Int64).fill_null(0), col(p, "dna_mental_health_n_12m", pl.Int64).fill_null(0))
+    dna = pl.max_horizontal(
+        col(p, "dna_12m", pl.Int64).fill_null(0), col(p, "dna_mental_health_n_12m", pl.Int64).fill_null(0)
+    )
     invites = col(p, "mh_invite_n_12m", pl.Int64).fill_null(0)
     n = a.missed_appointments_min
     dna_reason = (
-        pl.when(dna >= n).then(pl.format("{} missed appointments in 12 months", dna))
+        pl.when(dna >= n)
+        .then(pl.format("{} missed appointments in 12 months", dna))
         .otherwise(pl.format("{} health-check invitations not answered in 12 months", invites))
     )
     out.append(_sig((dna >= n) | ((invites >= n) & (done < 6)), a.missed_appointments, dna_reason))
     bp = col(p, "bp_last_date")
-    bp_reason = pl.when(bp.is_null()).then(pl.lit("no blood pressure on file")).otherwise(
-        pl.format("no blood pressure since {}", _iso(bp))
+    bp_reason = (
+        pl.when(bp.is_null())
+        .then(pl.lit("no blood pressure on file"))
+        .otherwise(pl.format("no blood pressure since {}", _iso(bp)))
     )
     # points always count; the words are left out when the 0-of-6 reason already says it
     pts, reason = _sig(bp.is_null() | (bp <= months_before(as_of, a.no_bp_months)), a.no_bp, bp_reason)
@@ -113,13 +136,19 @@ def _missed(p, flags: pl.DataFrame, as_of: date, s) -> list[Signal]:
             col(p, f"{prog}_screening_nonresponder_last_date").is_not_null(),
             col(p, f"{prog}_screening_dna_last_date").is_not_null(),
         )
-        pieces.append(pl.when(never).then(pl.lit(f"{prog} screening never done"))
-                      .when(nonresp).then(pl.lit(f"{prog} screening invitations not answered")))
+        pieces.append(
+            pl.when(never)
+            .then(pl.lit(f"{prog} screening never done"))
+            .when(nonresp)
+            .then(pl.lit(f"{prog} screening invitations not answered"))
+        )
     scr = pl.concat_str(pieces, separator=", ", ignore_nulls=True)
     out.append(_sig(scr != "", b.never_screened, scr))
     abn = [pl.when(pl.col(f"_f_{f}")).then(pl.lit(FLAG_ITEMS.get(f, ("", 0, f))[2])) for f in b.abnormal_flags]
     abn_words = pl.concat_str(abn, separator=", ", ignore_nulls=True)
-    out.append(_sig(abn_words != "", b.abnormal_no_followup, pl.format("abnormal result not yet followed up ({})", abn_words)))
+    out.append(
+        _sig(abn_words != "", b.abnormal_no_followup, pl.format("abnormal result not yet followed up ({})", abn_words))
+    )
     return out
 
 
@@ -129,7 +158,9 @@ def _deprivation(p, s) -> list[Signal]:
     pts = pl.lit(0)
     for d, v in sorted(c.decile.items()):
         pts = pl.when(imd == int(d)).then(pl.lit(v)).otherwise(pts)
-    reason_known = pl.when(imd.is_in([int(d) for d, v in c.decile.items() if v > 0])).then(pl.format("IMD decile {}", imd))
+    reason_known = pl.when(imd.is_in([int(d) for d, v in c.decile.items() if v > 0])).then(
+        pl.format("IMD decile {}", imd)
+    )
     return [
         (pl.when(imd.is_not_null()).then(pts).otherwise(0), reason_known),
         _sig(imd.is_null(), c.unknown, pl.lit("deprivation unknown (no IMD decile)")),
@@ -143,19 +174,43 @@ def _inclusion(p, as_of: date, s) -> list[Signal]:
     ld, aut = col(p, "learning_disability_last_date"), col(p, "autism_last_date")
     lang = col(p, "preferred_language", pl.String).fill_null("en")
     interp = col(p, "interpreter_required", pl.Boolean).fill_null(False)
-    lang_reason = pl.when(interp).then(pl.format("interpreter needed ({})", lang)).otherwise(
-        pl.format("main language not English ({})", lang))
-    ld_reason = pl.concat_str([pl.when(ld.is_not_null()).then(pl.lit("learning disability")),
-                               pl.when(aut.is_not_null()).then(pl.lit("autism"))], separator=" and ", ignore_nulls=True)
-    ltcs = [(LTC_WORDS.get(c, c.replace("_", " ")), col(p, f"{c}_last_date").is_not_null()) for c in d.multimorbidity_concepts]
+    lang_reason = (
+        pl.when(interp)
+        .then(pl.format("interpreter needed ({})", lang))
+        .otherwise(pl.format("main language not English ({})", lang))
+    )
+    ld_reason = pl.concat_str(
+        [
+            pl.when(ld.is_not_null()).then(pl.lit("learning disability")),
+            pl.when(aut.is_not_null()).then(pl.lit("autism")),
+        ],
+        separator=" and ",
+        ignore_nulls=True,
+    )
+    ltcs = [
+        (LTC_WORDS.get(c, c.replace("_", " ")), col(p, f"{c}_last_date").is_not_null())
+        for c in d.multimorbidity_concepts
+    ]
     n_ltc = pl.sum_horizontal([e.cast(pl.Int64) for _, e in ltcs]) if ltcs else pl.lit(0)
-    ltc_words = pl.concat_str([pl.when(e).then(pl.lit(w)) for w, e in ltcs], separator=", ", ignore_nulls=True) if ltcs else pl.lit("")
+    ltc_words = (
+        pl.concat_str([pl.when(e).then(pl.lit(w)) for w, e in ltcs], separator=", ", ignore_nulls=True)
+        if ltcs
+        else pl.lit("")
+    )
     return [
-        _sig(home > months_before(as_of, d.homeless_months), d.homeless, pl.format("homelessness recorded {}", _iso(home))),
+        _sig(
+            home > months_before(as_of, d.homeless_months),
+            d.homeless,
+            pl.format("homelessness recorded {}", _iso(home)),
+        ),
         _sig(sub.is_not_null(), d.substance_dependence, pl.format("drug or alcohol dependence recorded {}", _iso(sub))),
-        _sig(ld.is_not_null() | aut.is_not_null(), d.learning_disability_or_autism, pl.format("{} recorded", ld_reason)),
+        _sig(
+            ld.is_not_null() | aut.is_not_null(), d.learning_disability_or_autism, pl.format("{} recorded", ld_reason)
+        ),
         _sig(interp | (lang != "en"), d.language, lang_reason),
-        _sig(n_ltc >= d.multimorbidity_min, d.multimorbidity, pl.format("{} long-term conditions ({})", n_ltc, ltc_words)),
+        _sig(
+            n_ltc >= d.multimorbidity_min, d.multimorbidity, pl.format("{} long-term conditions ({})", n_ltc, ltc_words)
+        ),
     ]
 
 
@@ -167,12 +222,19 @@ def _capped(signals: list[Signal], cap: int) -> tuple[pl.Expr, list[pl.Expr]]:
 def _flag_columns(people: pl.DataFrame, flags: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
     """One boolean column ``_f_<flag>`` per flag id read by the score."""
     have = flags.filter(pl.col("flag").is_in(ids)).select("nhs_number", "flag").unique()
-    wide = have.with_columns(pl.lit(True).alias("v")).pivot(on="flag", index="nhs_number", values="v") if have.height else have.select("nhs_number")
+    wide = (
+        have.with_columns(pl.lit(True).alias("v")).pivot(on="flag", index="nhs_number", values="v")
+        if have.height
+        else have.select("nhs_number")
+    )
     wide = wide.rename({c: f"_f_{c}" for c in wide.columns if c != "nhs_number"})
     out = people.join(wide, on="nhs_number", how="left")
-    return out.with_columns([
-        (pl.col(f"_f_{f}").fill_null(False) if f"_f_{f}" in out.columns else pl.lit(False)).alias(f"_f_{f}") for f in ids
-    ])
+    return out.with_columns(
+        [
+            (pl.col(f"_f_{f}").fill_null(False) if f"_f_{f}" in out.columns else pl.lit(False)).alias(f"_f_{f}")
+            for f in ids
+        ]
+    )
 
 
 def n_selected_by_rank(n_cohort: int, fraction: float) -> int:
@@ -206,14 +268,17 @@ def score_and_rank(
     )
     ranked = (
         p.filter(cohort)
-        .sort(["marginalisation_score", "outreach_strict", "phc_last_any", "nhs_number"],
-              descending=[True, True, False, False], nulls_last=[True, False, False, False])
+        .sort(
+            ["marginalisation_score", "outreach_strict", "phc_last_any", "nhs_number"],
+            descending=[True, True, False, False],
+            nulls_last=[True, False, False, False],
+        )
         .select("nhs_number", pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("marginalisation_rank"))
     )
     n_top = n_selected_by_rank(ranked.height, s.fraction)
     p = p.join(ranked, on="nhs_number", how="left")
     by_rank = (pl.col("marginalisation_rank") <= n_top) & (pl.col("marginalisation_score") >= s.min_score)
-    outreach = (pl.col("outreach_strict") | by_rank.fill_null(False))
+    outreach = pl.col("outreach_strict") | by_rank.fill_null(False)
     p = p.with_columns(outreach.alias("outreach"))
     p = p.with_columns(pl.when(pl.col("outreach")).then(pl.col("_reasons")).alias("outreach_reasons"))
     drop = [c for c in p.columns if c.startswith("_f_") or c == "_reasons"]

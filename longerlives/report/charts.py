@@ -99,9 +99,15 @@ def interval_bars(panels: Sequence[tuple[str, Sequence[tuple[str, float | None, 
                 ax.text(1, y, "suppressed or none", va="center", fontsize=7, color=NHS_GREY)
         if shown:
             ax.barh([r[0] for r in shown], [r[1] for r in shown], color=NHS_BLUE, height=0.6)
-            ax.errorbar([r[1] for r in shown], [r[0] for r in shown],
-                        xerr=[[r[1] - r[2] for r in shown], [r[3] - r[1] for r in shown]], fmt="none",
-                        ecolor="#212B32", capsize=2, linewidth=0.8)
+            ax.errorbar(
+                [r[1] for r in shown],
+                [r[0] for r in shown],
+                xerr=[[r[1] - r[2] for r in shown], [r[3] - r[1] for r in shown]],
+                fmt="none",
+                ecolor="#212B32",
+                capsize=2,
+                linewidth=0.8,
+            )
         ax.set_yticks(ys)
         ax.set_yticklabels(labels, fontsize=7.5)
         ax.set_title(title, fontsize=8.5, loc="left")
@@ -128,14 +134,27 @@ def sii_chart(rows: Sequence[tuple[str, float, float | None, float | None]]) -> 
     return _svg(fig)
 
 
-def trend_chart(days: Sequence[date], percents: Sequence[float], mean: float | None = None,
-                lower: float | None = None, upper: float | None = None,
-                special: Sequence[str] | None = None) -> str:
+def trend_chart(
+    days: Sequence[date],
+    percents: Sequence[float],
+    mean: float | None = None,
+    lower: float | None = None,
+    upper: float | None = None,
+    special: Sequence[str] | None = None,
+) -> str:
     """Coverage night by night; with ``mean`` and limits an XmR chart, special-cause points coloured."""
     fig = Figure(figsize=(6.4, 2.6), layout="tight")
     ax = fig.subplots()
-    ax.plot(list(days), list(percents), color=NHS_MID_GREY, linewidth=1, marker="o", markersize=3.5,
-            markerfacecolor=NHS_MID_GREY, zorder=2)
+    ax.plot(
+        list(days),
+        list(percents),
+        color=NHS_MID_GREY,
+        linewidth=1,
+        marker="o",
+        markersize=3.5,
+        markerfacecolor=NHS_MID_GREY,
+        zorder=2,
+    )
     if mean is not None and lower is not None and upper is not None:
         ax.axhline(mean, color="#212B32", linewidth=1, label=f"mean {mean:.1f}%")
         ax.axhline(min(100.0, upper), color=NHS_GREY, linewidth=1, linestyle="--", label="process limits")
@@ -152,15 +171,17 @@ def trend_chart(days: Sequence[date], percents: Sequence[float], mean: float | N
     return _svg(fig)
 
 
-def makeup_chart(groups: Sequence[str], outreach: Sequence[float | None], cohort: Sequence[float | None],
-                 title: str) -> str:
+def makeup_chart(
+    groups: Sequence[str], outreach: Sequence[float | None], cohort: Sequence[float | None], title: str
+) -> str:
     """Share of the outreach cohort vs share of the health-check cohort in each group (paired bars)."""
     fig = Figure(figsize=(6.4, 0.34 * len(groups) + 0.9), layout="tight")
     ax = fig.subplots()
     ys = list(range(len(groups)))[::-1]
     ax.barh([y + 0.18 for y in ys], [v or 0 for v in outreach], height=0.34, color=NHS_BLUE, label="outreach cohort")
-    ax.barh([y - 0.18 for y in ys], [v or 0 for v in cohort], height=0.34, color=NHS_MID_GREY,
-            label="health-check cohort")
+    ax.barh(
+        [y - 0.18 for y in ys], [v or 0 for v in cohort], height=0.34, color=NHS_MID_GREY, label="health-check cohort"
+    )
     ax.set_yticks(ys)
     ax.set_yticklabels(groups, fontsize=7.5)
     ax.set_title(title, fontsize=8.5, loc="left")

@@ -21,17 +21,28 @@ def outreach_makeup(patients: pl.DataFrame, settings: ReportSettings) -> pl.Data
     """
     frame = group_columns(patients, settings).with_columns(
         pl.col("outreach").cast(pl.String).str.to_lowercase().is_in(["true", "1"]).fill_null(False).alias("_o"),
-        pl.col("health_check_cohort").cast(pl.String).str.to_lowercase().is_in(["true", "1"]).fill_null(False)
+        pl.col("health_check_cohort")
+        .cast(pl.String)
+        .str.to_lowercase()
+        .is_in(["true", "1"])
+        .fill_null(False)
         .alias("_c"),
     )
     parts = []
     for group_by in MAKEUP_BREAKDOWNS:
         order = group_order(frame, group_by, settings)
         sums = frame.group_by(pl.col(group_by).alias("group")).agg(
-            pl.col("_o").sum().cast(pl.Int64).alias("outreach"), pl.col("_c").sum().cast(pl.Int64).alias("cohort"))
+            pl.col("_o").sum().cast(pl.Int64).alias("outreach"), pl.col("_c").sum().cast(pl.Int64).alias("cohort")
+        )
         table = pl.DataFrame({"group": order}).join(sums, on="group", how="left", maintain_order="left")
-        parts.append(table.select(pl.lit(group_by).alias("group_by"), "group",
-                                  pl.col("outreach").fill_null(0), pl.col("cohort").fill_null(0)))
+        parts.append(
+            table.select(
+                pl.lit(group_by).alias("group_by"),
+                "group",
+                pl.col("outreach").fill_null(0),
+                pl.col("cohort").fill_null(0),
+            )
+        )
     return pl.concat(parts)
 
 
@@ -49,8 +60,11 @@ def safety_open(flags: pl.DataFrame, as_of: date, bands_days: tuple[int, ...]) -
     labels.append(f"over {lo} days")
     labels.append("date not known")
     safety = flags.filter(pl.col("flag").cast(pl.String).str.starts_with("safety."))
-    since = pl.col("since").cast(pl.String).str.to_date("%Y-%m-%d", strict=False) if "since" in safety.columns and \
-        safety.schema["since"] == pl.String else pl.col("since").cast(pl.Date)
+    since = (
+        pl.col("since").cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
+        if "since" in safety.columns and safety.schema["since"] == pl.String
+        else pl.col("since").cast(pl.Date)
+    )
     days = (pl.lit(as_of) - since).dt.total_days()
     band = pl.lit(labels[-2])
     edges = [0, *bands_days]

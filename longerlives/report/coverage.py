@@ -33,33 +33,93 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     m.id: m
     for m in [
-        Measure("phc_all_six", "All six health-check elements", "people in the health-check cohort",
-                "all six elements (BMI, blood pressure, lipids, glucose, alcohol, smoking) recorded in the last 12 months",
-                None),
-        Measure("phc_bmi", "BMI or weight", "people in the health-check cohort",
-                "BMI or weight recorded in the last 12 months", "phc.bmi"),
-        Measure("phc_blood_pressure", "Blood pressure", "people in the health-check cohort",
-                "blood pressure recorded in the last 12 months", "phc.blood_pressure"),
-        Measure("phc_lipids", "Cholesterol (lipids)", "people in the health-check cohort",
-                "a cholesterol or lipid result in the last 12 months", "phc.lipids"),
-        Measure("phc_glucose", "Glucose or HbA1c", "people in the health-check cohort",
-                "an HbA1c or blood glucose result in the last 12 months", "phc.glucose"),
-        Measure("phc_alcohol", "Alcohol", "people in the health-check cohort",
-                "alcohol consumption recorded in the last 12 months", "phc.alcohol"),
-        Measure("phc_smoking", "Smoking status", "people in the health-check cohort",
-                "smoking status recorded in the last 12 months", "phc.smoking"),
-        Measure("ecg", "Annual ECG", "the ECG cohort: the health-check cohort, or anyone in scope issued an "
-                "antipsychotic or mood stabiliser in the last 6 months", "an ECG in the last 12 months", "ecg.annual"),
-        Measure("screening_cervical", "Cervical screening", "people eligible for cervical screening today, less "
-                "those ceased from the programme (for example after a hysterectomy)",
-                "screened within the interval for their age; a decline counts as not screened", "screening.cervical"),
-        Measure("screening_breast", "Breast screening", "people eligible for breast screening today",
-                "screened within the interval; a decline counts as not screened", "screening.breast"),
-        Measure("screening_bowel", "Bowel screening", "people eligible for bowel screening today",
-                "screened within the interval; a decline counts as not screened", "screening.bowel"),
-        Measure("smoking_cessation_offer", "Support to stop smoking", "people in scope whose latest smoking status "
-                "is current smoker", "offered, referred to or declining stop-smoking support, or issued a stop-smoking "
-                "medicine, in the last 12 months", "smoking.cessation_offer"),
+        Measure(
+            "phc_all_six",
+            "All six health-check elements",
+            "people in the health-check cohort",
+            "all six elements (BMI, blood pressure, lipids, glucose, alcohol, smoking) recorded in the last 12 months",
+            None,
+        ),
+        Measure(
+            "phc_bmi",
+            "BMI or weight",
+            "people in the health-check cohort",
+            "BMI or weight recorded in the last 12 months",
+            "phc.bmi",
+        ),
+        Measure(
+            "phc_blood_pressure",
+            "Blood pressure",
+            "people in the health-check cohort",
+            "blood pressure recorded in the last 12 months",
+            "phc.blood_pressure",
+        ),
+        Measure(
+            "phc_lipids",
+            "Cholesterol (lipids)",
+            "people in the health-check cohort",
+            "a cholesterol or lipid result in the last 12 months",
+            "phc.lipids",
+        ),
+        Measure(
+            "phc_glucose",
+            "Glucose or HbA1c",
+            "people in the health-check cohort",
+            "an HbA1c or blood glucose result in the last 12 months",
+            "phc.glucose",
+        ),
+        Measure(
+            "phc_alcohol",
+            "Alcohol",
+            "people in the health-check cohort",
+            "alcohol consumption recorded in the last 12 months",
+            "phc.alcohol",
+        ),
+        Measure(
+            "phc_smoking",
+            "Smoking status",
+            "people in the health-check cohort",
+            "smoking status recorded in the last 12 months",
+            "phc.smoking",
+        ),
+        Measure(
+            "ecg",
+            "Annual ECG",
+            "the ECG cohort: the health-check cohort, or anyone in scope issued an "
+            "antipsychotic or mood stabiliser in the last 6 months",
+            "an ECG in the last 12 months",
+            "ecg.annual",
+        ),
+        Measure(
+            "screening_cervical",
+            "Cervical screening",
+            "people eligible for cervical screening today, less "
+            "those ceased from the programme (for example after a hysterectomy)",
+            "screened within the interval for their age; a decline counts as not screened",
+            "screening.cervical",
+        ),
+        Measure(
+            "screening_breast",
+            "Breast screening",
+            "people eligible for breast screening today",
+            "screened within the interval; a decline counts as not screened",
+            "screening.breast",
+        ),
+        Measure(
+            "screening_bowel",
+            "Bowel screening",
+            "people eligible for bowel screening today",
+            "screened within the interval; a decline counts as not screened",
+            "screening.bowel",
+        ),
+        Measure(
+            "smoking_cessation_offer",
+            "Support to stop smoking",
+            "people in scope whose latest smoking status is current smoker",
+            "offered, referred to or declining stop-smoking support, or issued a stop-smoking "
+            "medicine, in the last 12 months",
+            "smoking.cessation_offer",
+        ),
     ]
 }
 
@@ -84,7 +144,9 @@ def group_columns(patients: pl.DataFrame, settings: ReportSettings) -> pl.DataFr
         pl.col("core_team").cast(pl.String).fill_null(UNALLOCATED).replace("", UNALLOCATED),
         ((decile + 1) // 2).cast(pl.String).fill_null(NOT_KNOWN).alias("imd_quintile"),
         decile.cast(pl.String).fill_null(NOT_KNOWN).alias("imd_decile"),
-        pl.col("ethnic_category").cast(pl.String).replace_strict(code_to_group, default=not_stated)
+        pl.col("ethnic_category")
+        .cast(pl.String)
+        .replace_strict(code_to_group, default=not_stated)
         .alias("ethnic_group"),
         pl.col("sex").cast(pl.String).fill_null("unknown"),
         band.fill_null(NOT_KNOWN).alias("age_band"),
@@ -113,9 +175,11 @@ def _person_measures(patients: pl.DataFrame, flags: pl.DataFrame, settings: Repo
     """One row per person: ``<measure>_den`` and ``<measure>_num`` booleans."""
     flagged = flags.select(pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String)).unique()
     per_person = flagged.group_by("nhs_number").agg(pl.col("flag").alias("_flags"))
-    frame = patients.with_columns(pl.col("nhs_number").cast(pl.String)).join(
-        per_person, on="nhs_number", how="left"
-    ).with_columns(pl.col("_flags").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    frame = (
+        patients.with_columns(pl.col("nhs_number").cast(pl.String))
+        .join(per_person, on="nhs_number", how="left")
+        .with_columns(pl.col("_flags").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    )
     cols: list[pl.Expr] = []
     for mid in settings.measures:
         m = MEASURES[mid]
@@ -143,24 +207,27 @@ def coverage_counts(patients: pl.DataFrame, flags: pl.DataFrame, settings: Repor
     parts = []
     for g_i, group_by in enumerate(GROUP_BYS):
         order = group_order(people, group_by, settings)
-        groups = pl.DataFrame({"group": order, "_g": list(range(len(order)))}, schema={"group": pl.String,
-                                                                                       "_g": pl.Int64})
+        groups = pl.DataFrame(
+            {"group": order, "_g": list(range(len(order)))}, schema={"group": pl.String, "_g": pl.Int64}
+        )
         sums = people.group_by(pl.col(group_by).alias("group")).agg(
             *[pl.col(f"{m}_num").sum().alias(f"{m}|num") for m in settings.measures],
             *[pl.col(f"{m}_den").sum().alias(f"{m}|den") for m in settings.measures],
         )
         table = groups.join(sums, on="group", how="left", maintain_order="left")
         for m_i, mid in enumerate(settings.measures):
-            parts.append(table.select(
-                pl.lit(mid).alias("measure"),
-                pl.lit(group_by).alias("group_by"),
-                "group",
-                pl.col(f"{mid}|num").fill_null(0).cast(pl.Int64).alias("numerator"),
-                pl.col(f"{mid}|den").fill_null(0).cast(pl.Int64).alias("denominator"),
-                pl.lit(m_i).alias("_m"),
-                pl.lit(g_i).alias("_b"),
-                "_g",
-            ))
+            parts.append(
+                table.select(
+                    pl.lit(mid).alias("measure"),
+                    pl.lit(group_by).alias("group_by"),
+                    "group",
+                    pl.col(f"{mid}|num").fill_null(0).cast(pl.Int64).alias("numerator"),
+                    pl.col(f"{mid}|den").fill_null(0).cast(pl.Int64).alias("denominator"),
+                    pl.lit(m_i).alias("_m"),
+                    pl.lit(g_i).alias("_b"),
+                    "_g",
+                )
+            )
     out = pl.concat(parts).sort("_m", "_b", "_g").drop("_m", "_b", "_g")
     suppressed = [settings.is_suppressed(n, d) for n, d in zip(out["numerator"], out["denominator"])]
     return out.with_columns(pl.Series("suppressed", suppressed, dtype=pl.Boolean))

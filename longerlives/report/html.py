@@ -96,16 +96,23 @@ def _funnel(measure: str, rows: pl.DataFrame, ics: tuple[int, int], settings: Re
             position = f"not plotted (fewer than {settings.funnel_min_denominator})"
         table.append([r["group"], *_cell_counts(num, den, sup), position])
     if outside95:
-        summary = (f"{title}: {len(outside95)} of {len(shown)} practices plotted lie outside the 95% limits around "
-                   f"the ICS mean of {100 * target:.1f}%: " + "; ".join(outside95) + ".")
+        summary = (
+            f"{title}: {len(outside95)} of {len(shown)} practices plotted lie outside the 95% limits around "
+            f"the ICS mean of {100 * target:.1f}%: " + "; ".join(outside95) + "."
+        )
     else:
-        summary = (f"{title}: all {len(shown)} practices plotted lie within the 95% limits around the ICS mean "
-                   f"of {100 * target:.1f}%.")
+        summary = (
+            f"{title}: all {len(shown)} practices plotted lie within the 95% limits around the ICS mean "
+            f"of {100 * target:.1f}%."
+        )
     return Chart(
-        id=f"{measure}-funnel", heading=f"{title} by GP practice (funnel plot)", summary=summary,
+        id=f"{measure}-funnel",
+        heading=f"{title} by GP practice (funnel plot)",
+        summary=summary,
         svg_data_uri=_uri(charts.funnel_chart(shown, target, named)),
         columns=["Practice", "Numerator", "Denominator", "Per cent", "95% interval", "Against the ICS mean"],
-        rows=table, caption=f"{title} by GP practice, with position against the funnel limits",
+        rows=table,
+        caption=f"{title} by GP practice, with position against the funnel limits",
     )
 
 
@@ -129,14 +136,19 @@ def _bars(measure: str, counts: pl.DataFrame) -> Chart:
         panels.append((BREAKDOWN_TITLES[group_by], rows))
         if len(best) >= 2:
             lo_g, hi_g = min(best), max(best)
-            gaps.append(f"{IN_WORDS[group_by]} from {lo_g[0]:.1f}% ({lo_g[1]}) to "
-                        f"{hi_g[0]:.1f}% ({hi_g[1]})")
-    summary = (f"{title} ranges by " + "; by ".join(gaps) + "." if gaps
-               else f"{title}: too few people in the groups to compare.")
+            gaps.append(f"{IN_WORDS[group_by]} from {lo_g[0]:.1f}% ({lo_g[1]}) to {hi_g[0]:.1f}% ({hi_g[1]})")
+    summary = (
+        f"{title} ranges by " + "; by ".join(gaps) + "."
+        if gaps
+        else f"{title}: too few people in the groups to compare."
+    )
     return Chart(
-        id=f"{measure}-groups", heading=f"{title} by deprivation, ethnic group, sex and age",
-        summary=summary, svg_data_uri=_uri(charts.interval_bars(panels)),
-        columns=["Breakdown", "Group", "Numerator", "Denominator", "Per cent", "95% interval"], rows=table,
+        id=f"{measure}-groups",
+        heading=f"{title} by deprivation, ethnic group, sex and age",
+        summary=summary,
+        svg_data_uri=_uri(charts.interval_bars(panels)),
+        columns=["Breakdown", "Group", "Numerator", "Denominator", "Per cent", "95% interval"],
+        rows=table,
         caption=f"{title} by deprivation, ethnic group, sex and age band, with Wilson 95% intervals",
     )
 
@@ -147,28 +159,41 @@ def _trend(measure: str, trend: pl.DataFrame, settings: ReportSettings) -> Chart
     pts = pts.tail(settings.trend_max_points)
     days = pts["as_of"].to_list()
     pct = [100 * n / d for n, d in zip(pts["numerator"], pts["denominator"])]
-    table = [[d.isoformat(), f"{n:,}", f"{den:,}", f"{p:.1f}", ""] for d, n, den, p in
-             zip(days, pts["numerator"], pts["denominator"], pct)]
+    table = [
+        [d.isoformat(), f"{n:,}", f"{den:,}", f"{p:.1f}", ""]
+        for d, n, den, p in zip(days, pts["numerator"], pts["denominator"], pct)
+    ]
     if len(pct) >= settings.spc_min_points:
         chart = xmr_chart(pct)
         for row, s in zip(table, chart.special):
             row[4] = s or "common cause"
         specials = [f"{d.isoformat()} ({s})" for d, s in zip(days, chart.special) if s]
-        summary = (f"{title} over {len(pct)} nights: mean {chart.mean:.1f}%, process limits "
-                   f"{max(0.0, chart.lower):.1f}% to {min(100.0, chart.upper):.1f}%; "
-                   + (f"special cause on {len(specials)} nights, latest {specials[-1]}." if specials
-                      else "only common-cause variation."))
+        summary = (
+            f"{title} over {len(pct)} nights: mean {chart.mean:.1f}%, process limits "
+            f"{max(0.0, chart.lower):.1f}% to {min(100.0, chart.upper):.1f}%; "
+            + (
+                f"special cause on {len(specials)} nights, latest {specials[-1]}."
+                if specials
+                else "only common-cause variation."
+            )
+        )
         svg = charts.trend_chart(days, pct, chart.mean, chart.lower, chart.upper, chart.special)
         heading = f"{title} night by night (SPC chart)"
     else:
-        summary = (f"{title} over {len(pct)} night{'s' if len(pct) != 1 else ''}"
-                   + (f", latest {pct[-1]:.1f}%" if pct else "")
-                   + f"; an SPC chart with process limits appears once there are {settings.spc_min_points} nights.")
+        summary = (
+            f"{title} over {len(pct)} night{'s' if len(pct) != 1 else ''}"
+            + (f", latest {pct[-1]:.1f}%" if pct else "")
+            + f"; an SPC chart with process limits appears once there are {settings.spc_min_points} nights."
+        )
         svg = charts.trend_chart(days, pct)
         heading = f"{title} night by night"
     return Chart(
-        id=f"{measure}-trend", heading=heading, summary=summary, svg_data_uri=_uri(svg),
-        columns=["Night (as-of date)", "Numerator", "Denominator", "Per cent", "Special cause"], rows=table,
+        id=f"{measure}-trend",
+        heading=heading,
+        summary=summary,
+        svg_data_uri=_uri(svg),
+        columns=["Night (as-of date)", "Numerator", "Denominator", "Per cent", "Special cause"],
+        rows=table,
         caption=f"{title} across nights (whole ICS, unsuppressed totals)",
     )
 
@@ -176,8 +201,12 @@ def _trend(measure: str, trend: pl.DataFrame, settings: ReportSettings) -> Chart
 def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
     rows, table = [], []
     for measure in settings.measures:
-        part = counts.filter((pl.col("measure") == measure) & (pl.col("group_by") == "imd_decile")
-                             & (pl.col("group") != NOT_KNOWN) & (pl.col("denominator") > 0))
+        part = counts.filter(
+            (pl.col("measure") == measure)
+            & (pl.col("group_by") == "imd_decile")
+            & (pl.col("group") != NOT_KNOWN)
+            & (pl.col("denominator") > 0)
+        )
         part = part.with_columns(pl.col("group").cast(pl.Int64).alias("_d")).sort("_d")
         if part.height < 2:
             table.append([MEASURES[measure].title, "too few deciles with people", "", ""])
@@ -190,18 +219,29 @@ def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
             ses.append(max((hi - lo) / (2 * Z95), 1e-9))
         result = slope_index_of_inequality(values, pops, ses)
         rows.append((MEASURES[measure].title, result.sii, result.lower, result.upper))
-        table.append([MEASURES[measure].title, f"{result.sii:.1f}", f"{result.lower:.1f} to {result.upper:.1f}",
-                      str(part.height)])
+        table.append(
+            [
+                MEASURES[measure].title,
+                f"{result.sii:.1f}",
+                f"{result.lower:.1f} to {result.upper:.1f}",
+                str(part.height),
+            ]
+        )
     if not rows:
         return None
     widest = max(rows, key=lambda r: abs(r[1]))
     direction = "less" if widest[1] > 0 else "more"
-    summary = (f"The widest gap by deprivation is in {widest[0].lower()}: {abs(widest[1]):.1f} percentage points "
-               f"higher in the {direction} deprived areas across the IMD deciles.")
+    summary = (
+        f"The widest gap by deprivation is in {widest[0].lower()}: {abs(widest[1]):.1f} percentage points "
+        f"higher in the {direction} deprived areas across the IMD deciles."
+    )
     return Chart(
-        id="sii", heading="Slope index of inequality across IMD deciles", summary=summary,
+        id="sii",
+        heading="Slope index of inequality across IMD deciles",
+        summary=summary,
         svg_data_uri=_uri(charts.sii_chart(rows)),
-        columns=["Measure", "SII (percentage points)", "95% interval", "Deciles with people"], rows=table,
+        columns=["Measure", "SII (percentage points)", "95% interval", "Deciles with people"],
+        rows=table,
         caption="Slope index of inequality for each measure: least deprived minus most deprived, in percentage points",
     )
 
@@ -218,23 +258,42 @@ def _makeup(makeup: pl.DataFrame, settings: ReportSettings) -> list[Chart]:
             groups.append(r["group"])
             o_pct.append(None if sup or not tot_o else 100 * o / tot_o)
             c_pct.append(None if sup or not tot_c else 100 * c / tot_c)
-            table.append([r["group"], "suppressed" if sup else f"{o:,}", "suppressed" if sup else f"{c:,}",
-                          "" if o_pct[-1] is None else f"{o_pct[-1]:.1f}",
-                          "" if c_pct[-1] is None else f"{c_pct[-1]:.1f}"])
+            table.append(
+                [
+                    r["group"],
+                    "suppressed" if sup else f"{o:,}",
+                    "suppressed" if sup else f"{c:,}",
+                    "" if o_pct[-1] is None else f"{o_pct[-1]:.1f}",
+                    "" if c_pct[-1] is None else f"{c_pct[-1]:.1f}",
+                ]
+            )
         name = IN_WORDS[group_by]
         pairs = [(o - c, g) for g, o, c in zip(groups, o_pct, c_pct) if o is not None and c is not None]
         if pairs:
             diff, grp = max(pairs)
-            summary = (f"Of {tot_o:,} people in the outreach cohort, the group most over-represented by "
-                       f"{name} compared with the health-check cohort is {grp} ({diff:+.1f} percentage points).")
+            summary = (
+                f"Of {tot_o:,} people in the outreach cohort, the group most over-represented by "
+                f"{name} compared with the health-check cohort is {grp} ({diff:+.1f} percentage points)."
+            )
         else:
             summary = f"The outreach cohort by {name}: too few people to show."
-        out.append(Chart(
-            id=f"makeup-{group_by}", heading=f"Outreach cohort by {name}", summary=summary,
-            svg_data_uri=_uri(charts.makeup_chart(groups, o_pct, c_pct, BREAKDOWN_TITLES[group_by])),
-            columns=["Group", "Outreach cohort", "Health-check cohort", "% of outreach", "% of health-check cohort"],
-            rows=table, caption=f"Make-up of the outreach cohort by {name}",
-        ))
+        out.append(
+            Chart(
+                id=f"makeup-{group_by}",
+                heading=f"Outreach cohort by {name}",
+                summary=summary,
+                svg_data_uri=_uri(charts.makeup_chart(groups, o_pct, c_pct, BREAKDOWN_TITLES[group_by])),
+                columns=[
+                    "Group",
+                    "Outreach cohort",
+                    "Health-check cohort",
+                    "% of outreach",
+                    "% of health-check cohort",
+                ],
+                rows=table,
+                caption=f"Make-up of the outreach cohort by {name}",
+            )
+        )
     return out
 
 
@@ -242,19 +301,29 @@ def _safety(safety: pl.DataFrame) -> Chart:
     labels, counts = safety["open_for"].to_list(), safety["flags"].to_list()
     total = sum(counts)
     older = sum(c for lab, c in zip(labels, counts) if lab.startswith("over"))
-    summary = (f"{total:,} safety flags are open; {older:,} of them for longer than the last band."
-               if total else "No safety flags are open.")
+    summary = (
+        f"{total:,} safety flags are open; {older:,} of them for longer than the last band."
+        if total
+        else "No safety flags are open."
+    )
     return Chart(
-        id="safety-open", heading="Safety flags outstanding by how long they have been open", summary=summary,
-        svg_data_uri=_uri(charts.count_bars(labels, counts)), columns=["Open for", "Safety flags"],
+        id="safety-open",
+        heading="Safety flags outstanding by how long they have been open",
+        summary=summary,
+        svg_data_uri=_uri(charts.count_bars(labels, counts)),
+        columns=["Open for", "Safety flags"],
         rows=[[lab, f"{c:,}"] for lab, c in zip(labels, counts)],
         caption="Open safety flags by days since the flag began (counts are not suppressed: no person is named)",
     )
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("longerlives.report", "templates"),
-                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("longerlives.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render_report_html(
@@ -283,21 +352,39 @@ def render_report_html(
         ics = mc.filter(pl.col("group_by") == "all").row(0, named=True)
         cells = _cell_counts(ics["numerator"], ics["denominator"], ics["suppressed"])
         overview.append([m.title, *cells])
-        headline = (f"{cells[2]}% ({cells[0]} of {cells[1]}; 95% interval {cells[3]})" if cells[3]
-                    else cells[2])
+        headline = f"{cells[2]}% ({cells[0]} of {cells[1]}; 95% interval {cells[3]})" if cells[3] else cells[2]
         section = MeasureSection(measure, m.title, m.numerator, m.denominator, headline)
-        section.charts.append(_funnel(measure, mc.filter(pl.col("group_by") == "practice_code"),
-                                      (ics["numerator"], ics["denominator"]), settings))
+        section.charts.append(
+            _funnel(
+                measure,
+                mc.filter(pl.col("group_by") == "practice_code"),
+                (ics["numerator"], ics["denominator"]),
+                settings,
+            )
+        )
         section.charts.append(_bars(measure, mc))
         section.charts.append(_trend(measure, trends, settings))
-        teams = [[r["group"], *_cell_counts(r["numerator"], r["denominator"], r["suppressed"])]
-                 for r in mc.filter(pl.col("group_by") == "core_team").iter_rows(named=True)]
+        teams = [
+            [r["group"], *_cell_counts(r["numerator"], r["denominator"], r["suppressed"])]
+            for r in mc.filter(pl.col("group_by") == "core_team").iter_rows(named=True)
+        ]
         section.teams = teams
         sections.append(section)
     sii = _sii(counts, settings)
     makeup = _makeup(outreach, settings) if outreach is not None else []
     safety_chart = _safety(safety) if safety is not None else None
-    return _env().get_template("index.html.j2").render(
-        as_of=as_of.isoformat(), run_id=run_id, settings=settings, overview=overview, sections=sections,
-        sii=sii, makeup=makeup, safety=safety_chart, group_bys=[BREAKDOWN_TITLES[g] for g in GROUP_BYS],
+    return (
+        _env()
+        .get_template("index.html.j2")
+        .render(
+            as_of=as_of.isoformat(),
+            run_id=run_id,
+            settings=settings,
+            overview=overview,
+            sections=sections,
+            sii=sii,
+            makeup=makeup,
+            safety=safety_chart,
+            group_bys=[BREAKDOWN_TITLES[g] for g in GROUP_BYS],
+        )
     )

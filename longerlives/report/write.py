@@ -28,9 +28,13 @@ def _write_private(path: Path, text: str) -> Path:
 def trends_with_tonight(earlier: pl.DataFrame, counts: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Earlier nights from the store (other as-of dates) plus tonight's ICS-wide numbers."""
     tonight = counts.filter(pl.col("group_by") == "all").select(
-        pl.lit(as_of).alias("as_of"), "measure", "numerator", "denominator")
-    before = earlier.filter(pl.col("as_of") != as_of).select(list(TREND_COLUMNS)) if earlier.height else \
-        pl.DataFrame(schema=TREND_COLUMNS)
+        pl.lit(as_of).alias("as_of"), "measure", "numerator", "denominator"
+    )
+    before = (
+        earlier.filter(pl.col("as_of") != as_of).select(list(TREND_COLUMNS))
+        if earlier.height
+        else pl.DataFrame(schema=TREND_COLUMNS)
+    )
     return pl.concat([before.cast(TREND_COLUMNS), tonight.cast(TREND_COLUMNS)]).sort("as_of", "measure")
 
 
@@ -49,7 +53,11 @@ def write_report(
     report = folder / "report"
     csv_text = publish(counts).write_csv(line_terminator="\n")
     html = render_report_html(
-        counts, trends_with_tonight(earlier, counts, as_of), as_of=as_of, settings=settings, run_id=run_id,
+        counts,
+        trends_with_tonight(earlier, counts, as_of),
+        as_of=as_of,
+        settings=settings,
+        run_id=run_id,
         outreach=outreach_makeup(patients, settings),
         safety=safety_open(flags, as_of, settings.open_age_bands_days),
     )

@@ -32,4 +32,12 @@ def score(people: pl.DataFrame, as_of: date, settings: RiskSettings) -> RiskScor
     return RiskScores(score_people(people.lazy(), as_of, settings).collect())
 
 
-__all__ = ["CLINRISK_DISCLAIMER", "DISPLAY_LINE", "RiskScores", "qdiabetes_2018", "qrisk3_2017", "score", "score_people"]
+__all__ = [
+    "CLINRISK_DISCLAIMER",
+    "DISPLAY_LINE",
+    "RiskScores",
+    "qdiabetes_2018",
+    "qrisk3_2017",
+    "score",
+    "score_people",
+]

@@ -231,7 +231,9 @@ def score_people(features: Frame, as_of: date, settings: RiskSettings) -> Frame:
     x = derive_inputs(lazy, as_of, settings)
     sex_unknown = ~pl.col("sex").is_in(["female", "male"]).fill_null(False)
     age_out = ~pl.col("age").is_between(AGE_MIN, AGE_MAX).fill_null(False)
-    q3_exclusions = _reasons([(sex_unknown, "sex_unknown"), (age_out, "age_out_of_range"), (pl.col("_prior_cvd"), "prior_cvd")])
+    q3_exclusions = _reasons(
+        [(sex_unknown, "sex_unknown"), (age_out, "age_out_of_range"), (pl.col("_prior_cvd"), "prior_cvd")]
+    )
     smoking_missing = pl.col("_smoke_raw").is_null()
     input_gaps = [
         (pl.col("_bmi_bad"), "bmi_implausible"),

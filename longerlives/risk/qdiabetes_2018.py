@@ -147,8 +147,8 @@ def _model(model: Model) -> tuple[CompiledModel, dict[str, pl.Expr]]:
         eq = compile_equation(table[(model, sex)], set(TERM_COLUMN))
         equations[code] = (eq, _transforms(model, sex))
         used = sorted({TERM_COLUMN[t] for t in eq.inputs()} | {c for c, _ in eq.categories})
-        valid[sex] = _in_domain(model) & all_present(used) & pl.all_horizontal(
-            [category_ok(c) for c, _ in eq.categories]
+        valid[sex] = (
+            _in_domain(model) & all_present(used) & pl.all_horizontal([category_ok(c) for c, _ in eq.categories])
         )
     columns = tuple(c for c in input_columns(model) if c != "sex")
     return CompiledModel(f"{OUTPUT}_{model}", columns, equations), valid

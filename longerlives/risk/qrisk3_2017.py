@@ -83,9 +83,9 @@ TERM_COLUMN = {"age_1": "age", "age_2": "age", "bmi_1": "bmi", "bmi_2": "bmi", "
 def _transforms(sex: str) -> Transforms:
     """The fractional-polynomial terms of one sex's equation (before centring)."""
     if sex == "female":
-        age_terms = (lambda d: d ** -2.0, lambda d: d)
+        age_terms = (lambda d: d**-2.0, lambda d: d)
     else:
-        age_terms = (lambda d: d ** -1.0, lambda d: d**3.0)
+        age_terms = (lambda d: d**-1.0, lambda d: d**3.0)
 
     def terms(x: Mapping[str, Array]) -> dict[str, Array]:
         ages = age_index(x["age"], AGE_MIN, AGE_MAX)
@@ -112,8 +112,11 @@ def _model() -> tuple[CompiledModel, dict[str, pl.Expr]]:
         equations[code] = (eq, _transforms(sex))
         used = sorted({TERM_COLUMN[t] for t in eq.inputs()} | {c for c, _ in eq.categories})
         age = pl.col("age")
-        valid[sex] = (age >= AGE_MIN) & (age < AGE_MAX + 1) & all_present(used) & pl.all_horizontal(
-            [category_ok(c) for c, _ in eq.categories]
+        valid[sex] = (
+            (age >= AGE_MIN)
+            & (age < AGE_MAX + 1)
+            & all_present(used)
+            & pl.all_horizontal([category_ok(c) for c, _ in eq.categories])
         )
     columns = tuple(c for c in INPUT_COLUMNS if c != "sex")
     return CompiledModel(OUTPUT, columns, equations), valid

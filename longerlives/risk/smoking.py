@@ -48,12 +48,10 @@ def smoke_cat_expr(s: SmokingSettings) -> pl.Expr:
         (pl.col("smoker_heavy_last_date"), pl.lit(4)),
         (pl.col("smoker_last_value_date"), cigarettes_to_category(pl.col("smoker_last_value"), s)),
     ]
-    amount_latest = pl.max_horizontal(
-        [pl.when(cat.is_not_null()).then(day) for day, cat in amounts]
+    amount_latest = pl.max_horizontal([pl.when(cat.is_not_null()).then(day) for day, cat in amounts])
+    amount = pl.max_horizontal([pl.when(day == amount_latest).then(cat) for day, cat in amounts]).fill_null(
+        s.amount_unknown_category
     )
-    amount = pl.max_horizontal(
-        [pl.when(day == amount_latest).then(cat) for day, cat in amounts]
-    ).fill_null(s.amount_unknown_category)
 
     ever_smoked = current.is_not_null() | ex.is_not_null()
     never_is_ex = pl.lit(s.never_after_smoker_is_ex) & ever_smoked

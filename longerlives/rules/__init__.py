@@ -46,7 +46,10 @@ RULE_MODULES = (
     "statin_indicated",
 )
 # Modules in this package that are not rules (shared shapes and helpers).
-NOT_RULES = ("annual_health_check", "catalogue")  # _statin_groups, _screening, _helpers are private (leading underscore)
+NOT_RULES = (
+    "annual_health_check",
+    "catalogue",
+)  # _statin_groups, _screening, _helpers are private (leading underscore)
 
 
 def _load(name: str) -> Rule:
@@ -79,8 +82,10 @@ def check_settings(settings: RulesSettings) -> None:
     known = {r.spec.id: r for r in REGISTRY}
     unknown = sorted(set(settings.rule_tables()) - set(known))
     if unknown:
-        raise ConfigError(f"config: rules table(s) for unknown flag id(s): {', '.join(unknown)}; "
-                          f"known rules: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"config: rules table(s) for unknown flag id(s): {', '.join(unknown)}; "
+            f"known rules: {', '.join(sorted(known))}"
+        )
     for rule_id, table in settings.rule_tables().items():
         if known[rule_id].spec.params is None:
             raise ConfigError(f'config: rule {rule_id} takes no parameters, but a table ["{rule_id}"] is given')
@@ -180,4 +185,21 @@ def rule_by_id(flag_id: str) -> Rule:
     raise KeyError(f"no rule with id {flag_id!r}")
 
 
-__all__ = ["Evaluated", "evaluate", "safety_items", "check_settings", "rule_params", "optional_concepts", "FLAG_COLUMNS", "FLAG_SCHEMA", "NOT_RULES", "REGISTRY", "RULE_MODULES", "Rule", "RuleSpec", "evaluate_all", "needed_concepts", "rule_by_id"]
+__all__ = [
+    "Evaluated",
+    "evaluate",
+    "safety_items",
+    "check_settings",
+    "rule_params",
+    "optional_concepts",
+    "FLAG_COLUMNS",
+    "FLAG_SCHEMA",
+    "NOT_RULES",
+    "REGISTRY",
+    "RULE_MODULES",
+    "Rule",
+    "RuleSpec",
+    "evaluate_all",
+    "needed_concepts",
+    "rule_by_id",
+]

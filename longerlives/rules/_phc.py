@@ -22,7 +22,9 @@ PHC_SOURCE = (
     "(https://www.england.nhs.uk/long-read/improving-the-physical-health-of-people-living-with-severe-mental-illness/); "
     "QOF MH indicators (https://help.hippolabs.co.uk/en/articles/12742257-mental-health-indicators-qof)"
 )
-PHC_WINDOW = {"look-back": "12 months to the as-of date (after the same calendar day a year earlier); config phc_months"}
+PHC_WINDOW = {
+    "look-back": "12 months to the as-of date (after the same calendar day a year earlier); config phc_months"
+}
 
 
 def element_rule(flag_id: str, element: str, noun: str) -> Callable[[pl.LazyFrame, date, RulesSettings], pl.LazyFrame]:
@@ -40,7 +42,11 @@ def element_rule(flag_id: str, element: str, noun: str) -> Callable[[pl.LazyFram
         base = (
             pl.when(last.is_null())
             .then(pl.lit(f"No {noun} ever recorded"))
-            .otherwise(pl.format("Last {} recorded {}, more than {} ago", pl.lit(noun), iso(last), pl.lit(months_words(months))))
+            .otherwise(
+                pl.format(
+                    "Last {} recorded {}, more than {} ago", pl.lit(noun), iso(last), pl.lit(months_words(months))
+                )
+            )
         )
         reason = (
             pl.when(pl.col(f"phc_{element}_declined"))

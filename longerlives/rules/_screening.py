@@ -38,10 +38,14 @@ def programme_status(programme: str, as_of: date, settings: RulesSettings) -> pl
     (an informed decline still valid) or ``overdue`` (exactly the people the rule flags)."""
     st = _state(settings.params(f"screening.{programme}", ScreeningProgramme), as_of)
     return (
-        pl.when(~st.eligible | st.first_invitation_not_due).then(pl.lit(None, dtype=pl.String))
-        .when(st.in_date & ~st.needs_action).then(pl.lit("screened"))
-        .when(st.unsuitable).then(pl.lit("ceased"))
-        .when(st.decline_valid).then(pl.lit("declined"))
+        pl.when(~st.eligible | st.first_invitation_not_due)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(st.in_date & ~st.needs_action)
+        .then(pl.lit("screened"))
+        .when(st.unsuitable)
+        .then(pl.lit("ceased"))
+        .when(st.decline_valid)
+        .then(pl.lit("declined"))
         .otherwise(pl.lit("overdue"))
     )
 
@@ -66,7 +70,9 @@ def _state(p: ScreeningProgramme, as_of: date) -> _State:
     in_band = [(age >= b.min_age) & (age <= b.max_age) for b in p.bands]
     eligible = pl.col("sex").is_in(list(p.sexes)) & pl.any_horizontal(in_band)
     # Step 2: screened within the interval for the person's band today.
-    in_date = pl.any_horizontal([band & within_months(last, as_of, b.interval_months) for band, b in zip(in_band, p.bands)])
+    in_date = pl.any_horizontal(
+        [band & within_months(last, as_of, b.interval_months) for band, b in zip(in_band, p.bands)]
+    )
     # Step 3: exclusions — unsuitable (e.g. hysterectomy) unless a later test; a decline
     # within its validity (12 months) respects the person's informed choice.
     is_unsuitable = unsuitable.is_not_null() & (last.is_null() | (last <= unsuitable))
@@ -102,11 +108,19 @@ def programme_rule(flag_id: str, programme: str) -> Callable[[pl.LazyFrame, date
         since = pl.when(needs_action).then(action).otherwise(since)
         base = (
             pl.when(needs_action)
-            .then(pl.format("{} {} on {}: not counted as screened", pl.lit(p.name.capitalize()),
-                            pl.lit(p.needs_action_phrase), iso(action)))
+            .then(
+                pl.format(
+                    "{} {} on {}: not counted as screened",
+                    pl.lit(p.name.capitalize()),
+                    pl.lit(p.needs_action_phrase),
+                    iso(action),
+                )
+            )
             .when(last.is_null())
             .then(pl.lit(f"Never screened: no {p.name} test recorded"))
-            .otherwise(pl.format("{} overdue since {} (last test {})", pl.lit(p.name.capitalize()), iso(since), iso(last)))
+            .otherwise(
+                pl.format("{} overdue since {} (last test {})", pl.lit(p.name.capitalize()), iso(since), iso(last))
+            )
         )
         extras = pl.concat_str(
             [

@@ -67,8 +67,9 @@ class Rule:
     module: str
 
 
-def flags(frame: pl.LazyFrame, flag_id: str, since: pl.Expr, reason: pl.Expr, urgency: pl.Expr | None = None
-          ) -> pl.LazyFrame:
+def flags(
+    frame: pl.LazyFrame, flag_id: str, since: pl.Expr, reason: pl.Expr, urgency: pl.Expr | None = None
+) -> pl.LazyFrame:
     """Shape rows already filtered to people with the gap into flag rows. Without ``urgency``
     the registry gives every row the rule's declared ``RULE.urgency``."""
     cols = [

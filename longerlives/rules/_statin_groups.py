@@ -36,6 +36,11 @@ def lipid_lowering_words(treated_last: pl.Expr, months: int) -> pl.Expr:
     return (
         pl.when(treated_last.is_null())
         .then(pl.lit("no lipid-lowering medicine ever issued"))
-        .otherwise(pl.format("last lipid-lowering medicine issued {}, more than {} ago", iso(treated_last),
-                             pl.lit(months_words(months))))
+        .otherwise(
+            pl.format(
+                "last lipid-lowering medicine issued {}, more than {} ago",
+                iso(treated_last),
+                pl.lit(months_words(months)),
+            )
+        )
     )

@@ -46,7 +46,10 @@ def add_health_check_columns(people: pl.DataFrame, as_of: date, settings: RulesS
     declined = [
         (
             within_months(element_declined_column(e), as_of, months)
-            & (pl.col(element_last_column(e)).is_null() | (pl.col(element_declined_column(e)) >= pl.col(element_last_column(e))))
+            & (
+                pl.col(element_last_column(e)).is_null()
+                | (pl.col(element_declined_column(e)) >= pl.col(element_last_column(e)))
+            )
         ).alias(f"phc_{e}_declined")
         for e in ELEMENTS
     ]

@@ -104,7 +104,9 @@ def _params_lines(all_settings: dict, rule_id: str) -> list[str]:
         if isinstance(value, dict):
             value = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items())
         elif isinstance(value, list):
-            value = ", ".join(str(v) if not isinstance(v, dict) else "/".join(str(x) for x in v.values()) for v in value)
+            value = ", ".join(
+                str(v) if not isinstance(v, dict) else "/".join(str(x) for x in v.values()) for v in value
+            )
         lines.append(f"* `{key}` = {value}")
     if "source" in table:
         lines.append(f"* source: {table['source']}")
@@ -135,8 +137,11 @@ def render() -> str:
             f"**Patient wording** `{s.words_key}` in `templates/letters/<language>/_words.j2`.",
             "",
             *_params_lines(settings, s.id),
-            *(["**Shared settings** (defaults).", "", *[f"* {_setting(settings, k)}" for k in s.settings_keys], ""]
-              if s.settings_keys else []),
+            *(
+                ["**Shared settings** (defaults).", "", *[f"* {_setting(settings, k)}" for k in s.settings_keys], ""]
+                if s.settings_keys
+                else []
+            ),
             f"**Reviewed** {s.last_reviewed.isoformat()} by {s.reviewed_by}; next review {s.next_review.isoformat()}.",
             "",
         ]

@@ -66,23 +66,43 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         (audit_c_hit | audit_hit | units_hit) & pl.when(dependence).then(~referred).otherwise(~intervened)
     )
     audit_c_words = pl.when(audit_c_hit).then(
-        pl.format("AUDIT-C score {} on {} ({} or more)", num(audit_c), iso(audit_c_day), pl.lit(fmt(prm.audit_c_threshold)))
+        pl.format(
+            "AUDIT-C score {} on {} ({} or more)", num(audit_c), iso(audit_c_day), pl.lit(fmt(prm.audit_c_threshold))
+        )
     )
     audit_words = pl.when(audit_hit).then(
-        pl.format("full AUDIT score {} on {} ({} or more)", num(audit), iso(audit_day),
-                  pl.when(dependence).then(pl.lit(fmt(prm.audit_dependence_threshold)))
-                  .otherwise(pl.lit(fmt(prm.audit_threshold))))
+        pl.format(
+            "full AUDIT score {} on {} ({} or more)",
+            num(audit),
+            iso(audit_day),
+            pl.when(dependence)
+            .then(pl.lit(fmt(prm.audit_dependence_threshold)))
+            .otherwise(pl.lit(fmt(prm.audit_threshold))),
+        )
     )
     units_words = pl.when(units_hit).then(
-        pl.format("{} units a week on {} (more than {})", num(units), iso(units_day), pl.lit(fmt(prm.units_per_week_threshold)))
+        pl.format(
+            "{} units a week on {} (more than {})",
+            num(units),
+            iso(units_day),
+            pl.lit(fmt(prm.units_per_week_threshold)),
+        )
     )
     evidence = pl.concat_str([audit_c_words, audit_words, units_words], separator=" and ", ignore_nulls=True)
     evidence = pl.concat_str([evidence.str.slice(0, 1).str.to_uppercase(), evidence.str.slice(1)])
     reason = (
         pl.when(dependence)
-        .then(pl.format("{}; possible alcohol dependence: no referral to specialist alcohol services in the last {} "
-                        "(a brief intervention does not close this)", evidence, pl.lit(months_words(months))))
-        .otherwise(pl.format("{}; no alcohol brief intervention in the last {}", evidence, pl.lit(months_words(months))))
+        .then(
+            pl.format(
+                "{}; possible alcohol dependence: no referral to specialist alcohol services in the last {} "
+                "(a brief intervention does not close this)",
+                evidence,
+                pl.lit(months_words(months)),
+            )
+        )
+        .otherwise(
+            pl.format("{}; no alcohol brief intervention in the last {}", evidence, pl.lit(months_words(months)))
+        )
     )
     # The gap began with the earliest of the raised results.
     since = pl.min_horizontal(

@@ -27,8 +27,18 @@ RULE = RuleSpec(
     why_it_matters="A clinic reading of 140/90 or more needs ambulatory or home monitoring to confirm hypertension; "
     "untreated hypertension is a gap the seed commits to closing (2.2.2).",
     source="NICE NG136 (http://nice.org.uk/guidance/NG136/chapter/recommendations); run-outputs-v1.md followup.blood_pressure; domain.md §3.2",
-    windows={"result": "latest clinic pair, and latest ambulatory daytime / home average pair, within the 12 months to the as-of date (config followup_months)"},
-    codelists=("systolic_bp", "diastolic_bp", "abpm_day_systolic", "abpm_day_diastolic", "home_systolic", "home_diastolic", "hypertension"),
+    windows={
+        "result": "latest clinic pair, and latest ambulatory daytime / home average pair, within the 12 months to the as-of date (config followup_months)"
+    },
+    codelists=(
+        "systolic_bp",
+        "diastolic_bp",
+        "abpm_day_systolic",
+        "abpm_day_diastolic",
+        "home_systolic",
+        "home_diastolic",
+        "hypertension",
+    ),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
     params=Params,
@@ -61,15 +71,27 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     gap = people.filter((confirmed | unconfirmed) & ~has_diagnosis(settings.hypertension_concepts))
     reason = (
         pl.when(confirmed)
-        .then(pl.format(
-            "{} average {}/{} on {} ({}/{} or more confirms hypertension); no hypertension diagnosis recorded: diagnose and treat",
-            o_kind, num(o_sys), num(o_dia), iso(o_day),
-            pl.lit(fmt(prm.out_of_clinic_systolic_threshold)), pl.lit(fmt(prm.out_of_clinic_diastolic_threshold)),
-        ))
-        .otherwise(pl.format(
-            "Blood pressure {}/{} on {} (systolic {} or diastolic {} or more); no hypertension diagnosis recorded",
-            num(sys), num(dia), iso(day), pl.lit(fmt(prm.systolic_threshold)), pl.lit(fmt(prm.diastolic_threshold)),
-        ))
+        .then(
+            pl.format(
+                "{} average {}/{} on {} ({}/{} or more confirms hypertension); no hypertension diagnosis recorded: diagnose and treat",
+                o_kind,
+                num(o_sys),
+                num(o_dia),
+                iso(o_day),
+                pl.lit(fmt(prm.out_of_clinic_systolic_threshold)),
+                pl.lit(fmt(prm.out_of_clinic_diastolic_threshold)),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "Blood pressure {}/{} on {} (systolic {} or diastolic {} or more); no hypertension diagnosis recorded",
+                num(sys),
+                num(dia),
+                iso(day),
+                pl.lit(fmt(prm.systolic_threshold)),
+                pl.lit(fmt(prm.diastolic_threshold)),
+            )
+        )
     )
     since = pl.when(confirmed).then(o_day).otherwise(day)
     return flags(gap, RULE.id, since, reason)
@@ -84,5 +106,7 @@ def out_of_clinic_latest() -> dict[str, pl.Expr]:
         "date": pick("abpm_day_bp_last_date", "home_bp_last_date"),
         "systolic": pick("abpm_day_bp_last_systolic", "home_bp_last_systolic"),
         "diastolic": pick("abpm_day_bp_last_diastolic", "home_bp_last_diastolic"),
-        "kind": pl.when(use_home).then(pl.lit("Home blood pressure")).otherwise(pl.lit("Ambulatory daytime blood pressure")),
+        "kind": pl.when(use_home)
+        .then(pl.lit("Home blood pressure"))
+        .otherwise(pl.lit("Ambulatory daytime blood pressure")),
     }

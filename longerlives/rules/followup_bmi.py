@@ -60,7 +60,9 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     # Step 2: the latest BMI value, within the window, at or above it.
     # Step 3: no weight-management referral within the window.
     gap = people.filter(
-        within_months(day, as_of, months) & (value >= threshold) & ~recent(("weight_management_referral",), as_of, months)
+        within_months(day, as_of, months)
+        & (value >= threshold)
+        & ~recent(("weight_management_referral",), as_of, months)
     )
     which = (
         pl.when(lower)
@@ -68,6 +70,10 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         .otherwise(pl.lit(f"obesity threshold {fmt(prm.obesity_threshold)}"))
     )
     reason = pl.format(
-        "BMI {} on {} ({}); no weight-management referral in the last {}", num(value), iso(day), which, pl.lit(months_words(months))
+        "BMI {} on {} ({}); no weight-management referral in the last {}",
+        num(value),
+        iso(day),
+        which,
+        pl.lit(months_words(months)),
     )
     return flags(gap, RULE.id, day, reason)

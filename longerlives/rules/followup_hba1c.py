@@ -33,8 +33,15 @@ RULE = RuleSpec(
         "result": "latest HbA1c and latest fasting plasma glucose within the 12 months to the as-of date (config followup_months)",
         "referral": "non-diabetic range only: no diabetes prevention referral in the same 12 months",
     },
-    codelists=("hba1c", "fasting_glucose", "diabetes", "diabetes_type1", "diabetes_type2", "diabetes_resolved",
-               "diabetes_prevention_referral"),
+    codelists=(
+        "hba1c",
+        "fasting_glucose",
+        "diabetes",
+        "diabetes_type1",
+        "diabetes_type2",
+        "diabetes_resolved",
+        "diabetes_prevention_referral",
+    ),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     params=Params,
@@ -66,24 +73,44 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         & ~has_diagnosis(settings.diabetes_concepts, settings.diabetes_resolved_concept)
         & (diabetes_range | ~recent(("diabetes_prevention_referral",), as_of, months))
     )
-    a1c_words = pl.when(a1c_raised).then(pl.format(
-        "HbA1c {} mmol/mol on {} ({})", num(a1c), iso(a1c_day),
-        pl.when(a1c_dm).then(pl.lit(f"in the diabetes range, {fmt(prm.diabetes_threshold)} or more"))
-        .otherwise(pl.lit(f"non-diabetic hyperglycaemia, {fmt(prm.threshold)} or more")),
-    ))
-    fpg_words = pl.when(fpg_raised).then(pl.format(
-        "fasting plasma glucose {} mmol/L on {} ({})", num(fpg), iso(fpg_day),
-        pl.when(fpg_dm).then(pl.lit(f"in the diabetes range, {fmt(prm.fasting_diabetes_threshold)} or more"))
-        .otherwise(pl.lit(f"non-diabetic hyperglycaemia, {fmt(prm.fasting_threshold)} or more")),
-    ))
+    a1c_words = pl.when(a1c_raised).then(
+        pl.format(
+            "HbA1c {} mmol/mol on {} ({})",
+            num(a1c),
+            iso(a1c_day),
+            pl.when(a1c_dm)
+            .then(pl.lit(f"in the diabetes range, {fmt(prm.diabetes_threshold)} or more"))
+            .otherwise(pl.lit(f"non-diabetic hyperglycaemia, {fmt(prm.threshold)} or more")),
+        )
+    )
+    fpg_words = pl.when(fpg_raised).then(
+        pl.format(
+            "fasting plasma glucose {} mmol/L on {} ({})",
+            num(fpg),
+            iso(fpg_day),
+            pl.when(fpg_dm)
+            .then(pl.lit(f"in the diabetes range, {fmt(prm.fasting_diabetes_threshold)} or more"))
+            .otherwise(pl.lit(f"non-diabetic hyperglycaemia, {fmt(prm.fasting_threshold)} or more")),
+        )
+    )
     evidence = pl.concat_str([a1c_words, fpg_words], separator=" and ", ignore_nulls=True)
     evidence = pl.concat_str([evidence.str.slice(0, 1).str.to_uppercase(), evidence.str.slice(1)])
     reason = (
         pl.when(diabetes_range)
-        .then(pl.format("{}; no diabetes diagnosis: repeat the test to confirm diabetes (a prevention referral does "
-                        "not close this)", evidence))
-        .otherwise(pl.format("{}; no diabetes diagnosis and no diabetes prevention referral in the last {}",
-                             evidence, pl.lit(months_words(months))))
+        .then(
+            pl.format(
+                "{}; no diabetes diagnosis: repeat the test to confirm diabetes (a prevention referral does "
+                "not close this)",
+                evidence,
+            )
+        )
+        .otherwise(
+            pl.format(
+                "{}; no diabetes diagnosis and no diabetes prevention referral in the last {}",
+                evidence,
+                pl.lit(months_words(months)),
+            )
+        )
     )
     since = pl.max_horizontal(pl.when(a1c_raised).then(a1c_day), pl.when(fpg_raised).then(fpg_day))
     return flags(gap, RULE.id, since, reason)

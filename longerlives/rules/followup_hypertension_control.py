@@ -29,7 +29,9 @@ RULE = RuleSpec(
     "below 140/90 under 80 and below 150/90 at 80 or over, and treatment should be stepped up until it is met.",
     source="NICE NG136 1.4.20-1.4.21 (https://www.nice.org.uk/guidance/ng136/chapter/Recommendations); "
     "run-outputs-v2.md followup.hypertension_control; domain.md §3.2",
-    windows={"result": "latest clinic systolic/diastolic pair within the 12 months to the as-of date (config followup_months)"},
+    windows={
+        "result": "latest clinic systolic/diastolic pair within the 12 months to the as-of date (config followup_months)"
+    },
     codelists=("systolic_bp", "diastolic_bp", "hypertension"),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
@@ -56,12 +58,18 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         & within_months(day, as_of, months)
         & ((sys >= sys_target) | (dia >= dia_target))
     )
-    older_words = f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age} or over"
+    older_words = (
+        f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age} or over"
+    )
     younger_words = f"below {fmt(prm.systolic_target)}/{fmt(prm.diastolic_target)} under {prm.older_from_age}"
     target_words = pl.when(older).then(pl.lit(older_words)).otherwise(pl.lit(younger_words))
     reason = pl.format(
         "Hypertension diagnosed; clinic blood pressure {}/{} on {} (latest in the last {}) "
         "is above the NICE NG136 target ({})",
-        num(sys), num(dia), iso(day), pl.lit(months_words(months)), target_words,
+        num(sys),
+        num(dia),
+        iso(day),
+        pl.lit(months_words(months)),
+        target_words,
     )
     return flags(gap, RULE.id, day, reason)

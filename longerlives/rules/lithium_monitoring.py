@@ -39,8 +39,10 @@ RULE = RuleSpec(
     "No lithium monitoring existed before issue 11.",
     source="NICE CG185 1.10.15-1.10.18 (https://www.nice.org.uk/guidance/cg185/chapter/Recommendations); "
     "run-outputs-v2.md lithium.monitoring; domain.md §1.3",
-    windows={"lithium": "lithium issued in the 6 months to the as-of date, no stop code after the latest issue",
-             "tests": "each test (lithium level, eGFR or creatinine, TSH, calcium) within the 6 months to the as-of date"},
+    windows={
+        "lithium": "lithium issued in the 6 months to the as-of date, no stop code after the latest issue",
+        "tests": "each test (lithium level, eGFR or creatinine, TSH, calcium) within the 6 months to the as-of date",
+    },
     codelists=("lithium", "egfr", "creatinine", "tsh", "calcium"),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
@@ -66,6 +68,8 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     gap = people.filter(on_lithium & (missing_words != ""))
     reason = pl.format(
         "Lithium last issued {}; no {} in the last {} (NICE CG185: every 6 months)",
-        iso(issued), missing_words, pl.lit(months_words(prm.test_months)),
+        iso(issued),
+        missing_words,
+        pl.lit(months_words(prm.test_months)),
     )
     return flags(gap, RULE.id, pl.lit(None, dtype=pl.Date), reason)

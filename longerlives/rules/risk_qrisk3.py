@@ -32,8 +32,10 @@ RULE = RuleSpec(
     "QRISK3 under-predicts risk with SMI, so a score below the threshold is never a reason not to act.",
     source="NICE QS100 statement 3, CG181 / NG238 (https://www.nice.org.uk/guidance/cg181/chapter/Key-priorities-for-implementation); "
     "QRISK3-2017 (Hippisley-Cox et al. BMJ 2017;357:j2099); run-outputs-v2.md risk.qrisk3; NICE NG238 1.6 (https://www.nice.org.uk/guidance/ng238/chapter/Recommendations); domain.md §3.3",
-    windows={"treatment": "no lipid-lowering medicine issued in the 6 months to the as-of date (config treatment_months)",
-             "exclusions": "never for type 1 diabetes or CKD stage 3-5 (NICE NG238: do not use QRISK3; see statin.indicated)"},
+    windows={
+        "treatment": "no lipid-lowering medicine issued in the 6 months to the as-of date (config treatment_months)",
+        "exclusions": "never for type 1 diabetes or CKD stage 3-5 (NICE NG238: do not use QRISK3; see statin.indicated)",
+    },
     codelists=("lipid_lowering", "diabetes_type1", "diabetes_type2", "ckd_3_5"),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
@@ -54,7 +56,9 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     # Step 3: not where NICE NG238 says not to use QRISK3 (type 1 diabetes, CKD 3-5): those people
     # are offered a statin without a score (statin.indicated) — one flag, never both.
     gap = people.filter(
-        score.is_not_null() & (score >= prm.threshold_percent) & ~within_months(treated_last, as_of, months)
+        score.is_not_null()
+        & (score >= prm.threshold_percent)
+        & ~within_months(treated_last, as_of, months)
         & ~qrisk3_not_for_use()
     )
     lead = pl.format(

@@ -56,8 +56,14 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     threshold = f"{fmt(prm.systolic_threshold)}/{fmt(prm.diastolic_threshold)}"
     reason = pl.format(
         "Clinic blood pressure {}/{} on {} ({} days ago) is {} or higher and no lower reading has followed; {}",
-        num(sys), num(dia), iso(day), days_old, pl.lit(threshold),
-        pl.when(recent).then(pl.lit("needs same-day assessment")).otherwise(pl.lit("needs assessment within two weeks")),
+        num(sys),
+        num(dia),
+        iso(day),
+        days_old,
+        pl.lit(threshold),
+        pl.when(recent)
+        .then(pl.lit("needs same-day assessment"))
+        .otherwise(pl.lit("needs assessment within two weeks")),
     )
     urgency = pl.when(recent).then(pl.lit("same_day")).otherwise(pl.lit("soon"))
     return flags(gap, RULE.id, day, reason, urgency)

@@ -29,7 +29,9 @@ RULE = RuleSpec(
     source="NICE NG28 / WHO 2011 HbA1c 48 mmol/mol (https://www.nice.org.uk/guidance/ng28); NICE PH38 fasting "
     "plasma glucose 7.0 mmol/L (https://www.nice.org.uk/guidance/ph38); run-outputs-v2.md "
     "safety.diabetes_range_undiagnosed; domain.md §3.4",
-    windows={"result": "latest HbA1c or fasting plasma glucose within the 12 months to the as-of date (config look_back_months)"},
+    windows={
+        "result": "latest HbA1c or fasting plasma glucose within the 12 months to the as-of date (config look_back_months)"
+    },
     codelists=("hba1c", "fasting_glucose", "diabetes", "diabetes_type1", "diabetes_type2", "diabetes_resolved"),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
@@ -50,7 +52,9 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     a1c_hit = within_months(a1c_day, as_of, prm.look_back_months) & (a1c >= prm.hba1c_threshold)
     fpg_hit = within_months(fpg_day, as_of, prm.look_back_months) & (fpg >= prm.fasting_glucose_threshold)
     # Step 2: no diabetes diagnosis (unless resolved afterwards). A prevention referral does not close it.
-    gap = people.filter((a1c_hit | fpg_hit) & ~has_diagnosis(settings.diabetes_concepts, settings.diabetes_resolved_concept))
+    gap = people.filter(
+        (a1c_hit | fpg_hit) & ~has_diagnosis(settings.diabetes_concepts, settings.diabetes_resolved_concept)
+    )
     evidence = pl.concat_str(
         [
             pl.when(a1c_hit).then(pl.format("HbA1c {} mmol/mol on {}", num(a1c), iso(a1c_day))),
@@ -62,7 +66,9 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     reason = pl.format(
         "{} is in the diabetes range ({} mmol/mol / {} mmol/L or more) with no diabetes diagnosis recorded; "
         "confirm diabetes within two weeks",
-        evidence, pl.lit(fmt(prm.hba1c_threshold)), pl.lit(fmt(prm.fasting_glucose_threshold)),
+        evidence,
+        pl.lit(fmt(prm.hba1c_threshold)),
+        pl.lit(fmt(prm.fasting_glucose_threshold)),
     )
     since = pl.min_horizontal(pl.when(a1c_hit).then(a1c_day), pl.when(fpg_hit).then(fpg_day))
     return flags(gap, RULE.id, since, reason)

@@ -59,12 +59,11 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     attended = pl.max_horizontal([pl.col(f"{s}_last_attended") for s in prm.attendance_services])
     # Step 1: the latest abnormal result is within the look-back.
     # Step 2: no attended screening / hospital contact on or after the result's date.
-    gap = people.filter(
-        within_months(result, as_of, prm.look_back_months) & (attended.is_null() | (attended < result))
-    )
+    gap = people.filter(within_months(result, as_of, prm.look_back_months) & (attended.is_null() | (attended < result)))
     reason = pl.format(
         "Abnormal bowel screening result (FIT or FOBT) on {} (in the last {}) with no screening or hospital "
         "attendance recorded since",
-        iso(result), pl.lit(months_words(prm.look_back_months)),
+        iso(result),
+        pl.lit(months_words(prm.look_back_months)),
     )
     return flags(gap, RULE.id, result, reason)

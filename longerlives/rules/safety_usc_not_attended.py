@@ -65,6 +65,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     gap = people.filter(in_window & usc_not_attended(referral, attended))
     reason = pl.format(
         "Urgent suspected cancer referral on {} ({} days ago) with no hospital or cancer clinic attendance recorded since",
-        iso(referral), (pl.lit(as_of) - referral).dt.total_days(),
+        iso(referral),
+        (pl.lit(as_of) - referral).dt.total_days(),
     )
     return flags(gap, RULE.id, referral + pl.duration(days=prm.min_days), reason)

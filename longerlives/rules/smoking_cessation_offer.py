@@ -52,8 +52,16 @@ RULE = RuleSpec(
         "offer": "no offer in the 12 months to the as-of date (config offer_months)",
     },
     codelists=(
-        "smoker", "smoker_light", "smoker_moderate", "smoker_heavy", "ex_smoker", "never_smoked",
-        "smoking_cessation_offered", "smoking_cessation_referral", "smoking_cessation_declined", "smoking_cessation_drug",
+        "smoker",
+        "smoker_light",
+        "smoker_moderate",
+        "smoker_heavy",
+        "ex_smoker",
+        "never_smoked",
+        "smoking_cessation_offered",
+        "smoking_cessation_referral",
+        "smoking_cessation_declined",
+        "smoking_cessation_drug",
     ),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
@@ -84,7 +92,10 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     gap = people.filter(smoker_since.is_not_null() & ~within_months(offer, as_of, months))
     missing = WHAT_COUNTS[definition]
     reason = pl.format(
-        "Current smoker (recorded {}); {} in the last {}", iso(smoker_since), pl.lit(missing), pl.lit(months_words(months))
+        "Current smoker (recorded {}); {} in the last {}",
+        iso(smoker_since),
+        pl.lit(missing),
+        pl.lit(months_words(months)),
     )
     # The gap began when they were recorded as smoking, or when the last offer expired.
     since = pl.max_horizontal(smoker_since, fell_out_of_window(offer, months))

@@ -32,8 +32,10 @@ RULE = RuleSpec(
     "never offered one (issue 11).",
     source="NICE NG238 1.6.1-1.6.3 (https://www.nice.org.uk/guidance/ng238/chapter/Recommendations); "
     "run-outputs-v2.md statin.indicated; domain.md §3.3",
-    windows={"treatment": "no lipid-lowering medicine issued in the 6 months to the as-of date (config treatment_months)",
-             "diagnosis": "a CKD stage 3-5 or type 1 diabetes code ever recorded (latest diabetes type wins)"},
+    windows={
+        "treatment": "no lipid-lowering medicine issued in the 6 months to the as-of date (config treatment_months)",
+        "diagnosis": "a CKD stage 3-5 or type 1 diabetes code ever recorded (latest diabetes type wins)",
+    },
     codelists=("ckd_3_5", "diabetes_type1", "diabetes_type2", "lipid_lowering"),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
@@ -54,8 +56,13 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     gap = people.filter((ckd | t1) & ~within_months(treated_last, as_of, prm.treatment_months))
     why = (
         pl.when(ckd & t1)
-        .then(pl.format("Chronic kidney disease stage 3-5 (coded {}) and type 1 diabetes aged {}",
-                        iso(pl.col("ckd_3_5_last_date")), pl.col("age")))
+        .then(
+            pl.format(
+                "Chronic kidney disease stage 3-5 (coded {}) and type 1 diabetes aged {}",
+                iso(pl.col("ckd_3_5_last_date")),
+                pl.col("age"),
+            )
+        )
         .when(ckd)
         .then(pl.format("Chronic kidney disease stage 3-5 (coded {})", iso(pl.col("ckd_3_5_last_date"))))
         .otherwise(pl.format("Type 1 diabetes aged {} (over {})", pl.col("age"), pl.lit(prm.type1_older_than)))

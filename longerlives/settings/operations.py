@@ -13,7 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from longerlives.settings.safeguards import SafeguardSettings
 
 OUTCOME_RESULTS = (
-    "contacted", "no_answer", "booked", "attended", "declined", "moved_away", "deceased", "wrong_contact_details",
+    "contacted",
+    "no_answer",
+    "booked",
+    "attended",
+    "declined",
+    "moved_away",
+    "deceased",
+    "wrong_contact_details",
     "completed",
 )
 # What a person reads for each result (web form, worklist, CLI help).

@@ -12,8 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 LEADS = ("GP practice", "core team", "peer worker", "voluntary sector")
 LEAD_SIGNALS = (
-    "safety", "outreach", "outreach_strict", "core_team", "no_core_team",
-    "homeless", "substance_dependence", "learning_disability", "autism",
+    "safety",
+    "outreach",
+    "outreach_strict",
+    "core_team",
+    "no_core_team",
+    "homeless",
+    "substance_dependence",
+    "learning_disability",
+    "autism",
 )
 
 

@@ -10,8 +10,18 @@ _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 # Every measure the report knows how to compute (longerlives/report/coverage.py defines them).
 KNOWN_MEASURES = (
-    "phc_all_six", "phc_bmi", "phc_blood_pressure", "phc_lipids", "phc_glucose", "phc_alcohol", "phc_smoking",
-    "ecg", "screening_cervical", "screening_breast", "screening_bowel", "smoking_cessation_offer",
+    "phc_all_six",
+    "phc_bmi",
+    "phc_blood_pressure",
+    "phc_lipids",
+    "phc_glucose",
+    "phc_alcohol",
+    "phc_smoking",
+    "ecg",
+    "screening_cervical",
+    "screening_breast",
+    "screening_bowel",
+    "smoking_cessation_offer",
 )
 
 
@@ -80,6 +90,4 @@ class ReportSettings(BaseModel):
         def small(x: int) -> bool:
             return self.suppress_min <= x <= self.suppress_max
 
-        return small(numerator) or small(denominator) or (
-            self.suppress_complement and small(denominator - numerator)
-        )
+        return small(numerator) or small(denominator) or (self.suppress_complement and small(denominator - numerator))

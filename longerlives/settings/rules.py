@@ -73,7 +73,7 @@ class RulesSettings(BaseModel):
         """The typed parameters of one rule, from its ``["<rule_id>"]`` table."""
         table = self.rule_tables().get(rule_id)
         if not isinstance(table, dict):
-            raise ConfigError(f"config/rules.toml: rule {rule_id!r} needs its table [\"{rule_id}\"]")
+            raise ConfigError(f'config/rules.toml: rule {rule_id!r} needs its table ["{rule_id}"]')
         return model.model_validate(table)
 
     def concepts_used(self) -> set[str]:

@@ -60,21 +60,36 @@ def read_history(store: Store, as_of: date) -> History:
     )
 
 
-def begin_run(db_url: str, run_id: str, as_of: date, *, engine_version: str, out_dir: str,
-              config_hash: str | None) -> tuple[Store, History]:
+def begin_run(
+    db_url: str, run_id: str, as_of: date, *, engine_version: str, out_dir: str, config_hash: str | None
+) -> tuple[Store, History]:
     """Open the store for this run, record it as running and read its history once."""
     store = open_store(db_url)
     store.start_run(run_id, as_of, engine_version=engine_version, out_dir=out_dir, config_hash=config_hash)
     history = read_history(store, as_of)
-    log.info("run store %s opened for run %s: %d people with an earlier letter, %d with an outreach outcome",
-             redact_url(db_url), run_id, history.last_letters.height, history.outcomes.height)
+    log.info(
+        "run store %s opened for run %s: %d people with an earlier letter, %d with an outreach outcome",
+        redact_url(db_url),
+        run_id,
+        history.last_letters.height,
+        history.outcomes.height,
+    )
     return store, history
 
 
-def record_run(store: Store, run_id: str, as_of: date, *, flags: pl.DataFrame, letters_index: pl.DataFrame,
-               totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded",
-               coverage: pl.DataFrame | None = None, letter_flags: pl.DataFrame | None = None
-               ) -> dict[str, int]:
+def record_run(
+    store: Store,
+    run_id: str,
+    as_of: date,
+    *,
+    flags: pl.DataFrame,
+    letters_index: pl.DataFrame,
+    totals: Mapping[str, int | None],
+    summary: Mapping[str, Any],
+    status: str = "succeeded",
+    coverage: pl.DataFrame | None = None,
+    letter_flags: pl.DataFrame | None = None,
+) -> dict[str, int]:
     """Record a finished run: flag history, letters issued, coverage counts and the run's totals
     (one transaction).
 
@@ -84,20 +99,29 @@ def record_run(store: Store, run_id: str, as_of: date, *, flags: pl.DataFrame, l
     with store.engine.begin() as conn:
         opened, closed = store.update_flag_history(conn, flags, as_of, run_id)
         crash_point("store_record.in_transaction")
-        letters = store.record_letters(conn, letters_index, flags if letter_flags is None else letter_flags,
-                                       as_of, run_id)
+        letters = store.record_letters(
+            conn, letters_index, flags if letter_flags is None else letter_flags, as_of, run_id
+        )
         if coverage is not None:
             store.record_coverage(conn, coverage, as_of, run_id)
         counted = {"flags_opened": opened, "flags_closed": closed, "letters_issued": letters}
         values = {**totals, "open_flags": flags.height, **counted}
         store.finish_run(conn, run_id, status, summary_json=summary_json({**summary, **counted}), **values)
-    log.info("run %s recorded as %s: %d flags opened, %d closed, %d letters issued",
-             run_id, status, opened, closed, letters)
+    log.info(
+        "run %s recorded as %s: %d flags opened, %d closed, %d letters issued", run_id, status, opened, closed, letters
+    )
     return counted
 
 
-def record_worklist(store: Store, run_id: str, as_of: date, rows: pl.DataFrame | None, plans: pl.DataFrame | None,
-                    flags: pl.DataFrame, people: pl.DataFrame) -> int:
+def record_worklist(
+    store: Store,
+    run_id: str,
+    as_of: date,
+    rows: pl.DataFrame | None,
+    plans: pl.DataFrame | None,
+    flags: pl.DataFrame,
+    people: pl.DataFrame,
+) -> int:
     """Tonight's worklist for the web app (issue 13); nothing when the run made no worklist."""
     if rows is None:
         return 0
@@ -113,9 +137,19 @@ def record_worklist(store: Store, run_id: str, as_of: date, rows: pl.DataFrame |
 def record_deliveries(store: Store, run_id: str, as_of: date, lines: Iterable[AuditLine]) -> None:
     """Write the audit lines of one run's exports and deliveries."""
     rows = [
-        {"run_id": run_id, "as_of": as_of, "kind": a.kind, "practice_code": a.practice_code, "status": a.status,
-         "rows": a.rows, "sha256": a.sha256, "channel": a.channel, "target": a.target,
-         "message_id": a.message_id, "detail": a.detail}
+        {
+            "run_id": run_id,
+            "as_of": as_of,
+            "kind": a.kind,
+            "practice_code": a.practice_code,
+            "status": a.status,
+            "rows": a.rows,
+            "sha256": a.sha256,
+            "channel": a.channel,
+            "target": a.target,
+            "message_id": a.message_id,
+            "detail": a.detail,
+        }
         for a in lines
     ]
     if rows:
@@ -123,10 +157,19 @@ def record_deliveries(store: Store, run_id: str, as_of: date, lines: Iterable[Au
             store.add_audit_many(conn, rows)
 
 
-def record_failure(db_url: str, run_id: str, as_of: date | None, exc: BaseException | None, *,
-                   engine_version: str | None = None, out_dir: str | None = None) -> None:
+def record_failure(
+    db_url: str,
+    run_id: str,
+    as_of: date | None,
+    exc: BaseException | None,
+    *,
+    engine_version: str | None = None,
+    out_dir: str | None = None,
+) -> None:
     """Mark a run failed in the store. Never raises: the original error matters more."""
-    message = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}" if exc else "failed"
+    message = (
+        "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}" if exc else "failed"
+    )
     try:
         open_store(db_url).fail_run(run_id, as_of, message[:2000], engine_version=engine_version, out_dir=out_dir)
         log.warning("run %s recorded as failed (%s)", run_id, type(exc).__name__ if exc else "unknown")

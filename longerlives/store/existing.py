@@ -31,8 +31,9 @@ def open_existing_store(url: str) -> Store:
     try:
         make_url(url)
     except Exception:  # noqa: BLE001 - sqlalchemy raises ArgumentError for a malformed URL
-        raise StoreError("the run store URL is not valid; expected sqlite:////path/runs.sqlite or "
-                         "postgresql+psycopg://user@host/db") from None
+        raise StoreError(
+            "the run store URL is not valid; expected sqlite:////path/runs.sqlite or postgresql+psycopg://user@host/db"
+        ) from None
     path = sqlite_path(url)
     if url.startswith("sqlite") and path is None:
         raise StoreError("an in-memory store holds no runs; give the path of the run store")
@@ -59,7 +60,8 @@ def known_teams(store: Store) -> set[str] | None:
 
     with store.engine.connect() as conn:
         rows = conn.execute(
-            select(RUNS.c.summary_json).where(RUNS.c.status == "succeeded")
+            select(RUNS.c.summary_json)
+            .where(RUNS.c.status == "succeeded")
             .order_by(RUNS.c.finished_at.desc(), RUNS.c.run_id.desc())
         ).all()
     for (blob,) in rows:
@@ -92,5 +94,6 @@ def check_store_url(url: str) -> None:
     except Exception:  # noqa: BLE001 - sqlalchemy raises ArgumentError (and ValueError for bad ports)
         parsed = None
     if parsed is None or "://" not in url:
-        raise StoreError("the run store URL is not valid; expected sqlite:////path/runs.sqlite or "
-                         "postgresql+psycopg://user@host/db")
+        raise StoreError(
+            "the run store URL is not valid; expected sqlite:////path/runs.sqlite or postgresql+psycopg://user@host/db"
+        )

@@ -7,9 +7,21 @@ import polars as pl
 from longerlives.store.repository import Store
 
 HISTORY_COLUMNS = [
-    "as_of", "status", "run_id", "people_in_scope", "health_check_cohort", "phc_six_complete", "phc_six_pct",
-    "open_flags", "flags_opened", "flags_closed", "letters_issued", "outcomes_recorded", "flags_held_by_outcomes",
-    "deliveries_ok", "deliveries_failed",
+    "as_of",
+    "status",
+    "run_id",
+    "people_in_scope",
+    "health_check_cohort",
+    "phc_six_complete",
+    "phc_six_pct",
+    "open_flags",
+    "flags_opened",
+    "flags_closed",
+    "letters_issued",
+    "outcomes_recorded",
+    "flags_held_by_outcomes",
+    "deliveries_ok",
+    "deliveries_failed",
 ]
 
 
@@ -30,14 +42,18 @@ def history_frame(store: Store, limit: int | None = None) -> pl.DataFrame:
         (~pl.col("_done")).sum().cast(pl.Int64).alias("deliveries_failed"),
     )
     # outcomes recorded since the previous run started, up to this run's start
-    starts = runs.select("run_id", "started_at").sort("started_at").with_columns(
-        pl.col("started_at").shift(1).alias("_prev"))
+    starts = (
+        runs.select("run_id", "started_at")
+        .sort("started_at")
+        .with_columns(pl.col("started_at").shift(1).alias("_prev"))
+    )
     counts = []
     rec = outcomes["recorded_at"].to_list()
     for r in starts.iter_rows(named=True):
         counts.append(sum(1 for t in rec if (r["_prev"] is None or t > r["_prev"]) and t <= r["started_at"]))
     starts = starts.with_columns(pl.Series("outcomes_recorded", counts, dtype=pl.Int64)).select(
-        "run_id", "outcomes_recorded")
+        "run_id", "outcomes_recorded"
+    )
     return (
         runs.join(starts, on="run_id", how="left")
         .join(deliveries, on="run_id", how="left")

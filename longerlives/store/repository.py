@@ -42,7 +42,6 @@ COVERAGE = CoverageRow.__table__
 COVERAGE_COLUMNS = ("measure", "group_by", "group", "numerator", "denominator")
 
 
-
 def utcnow() -> datetime:
     """Aware UTC: SQLModel's UTCDateTime columns refuse naive datetimes."""
     return datetime.now(timezone.utc)
@@ -95,36 +94,68 @@ class Store:
             command.upgrade(cfg, revision)
 
     # -- runs -------------------------------------------------------------------
-    def start_run(self, run_id: str, as_of: date, *, engine_version: str | None, out_dir: str | None,
-                  config_hash: str | None = None) -> None:
+    def start_run(
+        self,
+        run_id: str,
+        as_of: date,
+        *,
+        engine_version: str | None,
+        out_dir: str | None,
+        config_hash: str | None = None,
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(RUNS.insert().values(
-                run_id=run_id, as_of=as_of, status="running", started_at=utcnow(),
-                engine_version=engine_version, out_dir=out_dir, config_hash=config_hash,
-            ))
+            conn.execute(
+                RUNS.insert().values(
+                    run_id=run_id,
+                    as_of=as_of,
+                    status="running",
+                    started_at=utcnow(),
+                    engine_version=engine_version,
+                    out_dir=out_dir,
+                    config_hash=config_hash,
+                )
+            )
 
     def finish_run(self, conn: Connection, run_id: str, status: str, **values: Any) -> None:
         conn.execute(update(RUNS).where(RUNS.c.run_id == run_id).values(status=status, finished_at=utcnow(), **values))
 
-    def fail_run(self, run_id: str, as_of: date | None, error: str, *, engine_version: str | None = None,
-                 out_dir: str | None = None) -> None:
+    def fail_run(
+        self,
+        run_id: str,
+        as_of: date | None,
+        error: str,
+        *,
+        engine_version: str | None = None,
+        out_dir: str | None = None,
+    ) -> None:
         with self.engine.begin() as conn:
             exists = conn.execute(select(RUNS.c.run_id).where(RUNS.c.run_id == run_id)).first()
             if exists:
                 self.finish_run(conn, run_id, "failed", error=error)
             else:
                 now = utcnow()
-                conn.execute(RUNS.insert().values(
-                    run_id=run_id, as_of=as_of or now.date(), status="failed", started_at=now, finished_at=now,
-                    engine_version=engine_version, out_dir=out_dir, error=error,
-                ))
+                conn.execute(
+                    RUNS.insert().values(
+                        run_id=run_id,
+                        as_of=as_of or now.date(),
+                        status="failed",
+                        started_at=now,
+                        finished_at=now,
+                        engine_version=engine_version,
+                        out_dir=out_dir,
+                        error=error,
+                    )
+                )
 
     def runs(self) -> pl.DataFrame:
         with self.engine.connect() as conn:
             rows = conn.execute(select(RUNS).order_by(RUNS.c.started_at, RUNS.c.run_id)).mappings().all()
         cols = [c.name for c in RUNS.columns]
-        return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(RUNS), orient="row") if rows else \
-            pl.DataFrame(schema=_polars_schema(RUNS)).select(cols)
+        return (
+            pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(RUNS), orient="row")
+            if rows
+            else pl.DataFrame(schema=_polars_schema(RUNS)).select(cols)
+        )
 
     # -- flag history -----------------------------------------------------------
     def update_flag_history(self, conn: Connection, flags: pl.DataFrame, as_of: date, run_id: str) -> tuple[int, int]:
@@ -133,22 +164,35 @@ class Store:
         Bulk throughout (issue 16): open episodes read in one query, new ones written by ``COPY``
         (PostgreSQL) or one ``executemany`` (SQLite), and each kind of update is one statement over
         an id list."""
-        current = flags.select(
-            pl.col("nhs_number").cast(pl.String),
-            pl.col("flag").cast(pl.String),
-            _as_date(flags, "since"),
-        ).unique(subset=["nhs_number", "flag"], keep="first").sort("nhs_number", "flag")
+        current = (
+            flags.select(
+                pl.col("nhs_number").cast(pl.String),
+                pl.col("flag").cast(pl.String),
+                _as_date(flags, "since"),
+            )
+            .unique(subset=["nhs_number", "flag"], keep="first")
+            .sort("nhs_number", "flag")
+        )
         open_ = self._open_episodes(conn)
         joined = current.join(open_, on=["nhs_number", "flag"], how="left")
         new = joined.filter(pl.col("id").is_null())
         still = joined.filter(pl.col("id").is_not_null() & (pl.col("last_seen") <= as_of))
         gone = open_.join(current, on=["nhs_number", "flag"], how="anti").filter(pl.col("last_seen") <= as_of)
         if new.height:
-            self._bulk_insert(conn, FLAG_HISTORY.name, new.select(
-                "nhs_number", "flag", "since", pl.lit(as_of).alias("first_seen"), pl.lit(as_of).alias("last_seen"),
-                pl.lit(None, dtype=pl.Date).alias("resolved_on"), pl.lit(run_id).alias("first_run_id"),
-                pl.lit(run_id).alias("last_run_id"),
-            ))
+            self._bulk_insert(
+                conn,
+                FLAG_HISTORY.name,
+                new.select(
+                    "nhs_number",
+                    "flag",
+                    "since",
+                    pl.lit(as_of).alias("first_seen"),
+                    pl.lit(as_of).alias("last_seen"),
+                    pl.lit(None, dtype=pl.Date).alias("resolved_on"),
+                    pl.lit(run_id).alias("first_run_id"),
+                    pl.lit(run_id).alias("last_run_id"),
+                ),
+            )
         self._update_by_ids(conn, still["id"], last_seen=as_of, last_run_id=run_id)
         self._update_by_ids(conn, gone["id"], resolved_on=as_of, last_run_id=run_id)
         return new.height, gone.height
@@ -174,8 +218,9 @@ class Store:
             text_schema = schema | {"last_seen": pl.String}
             return pl.DataFrame(rows, schema=text_schema, orient="row").with_columns(pl.col("last_seen").str.to_date())
         rows = conn.execute(
-            select(FLAG_HISTORY.c.id, FLAG_HISTORY.c.nhs_number, FLAG_HISTORY.c.flag, FLAG_HISTORY.c.last_seen)
-            .where(FLAG_HISTORY.c.resolved_on.is_(None))
+            select(FLAG_HISTORY.c.id, FLAG_HISTORY.c.nhs_number, FLAG_HISTORY.c.flag, FLAG_HISTORY.c.last_seen).where(
+                FLAG_HISTORY.c.resolved_on.is_(None)
+            )
         ).all()
         return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -184,13 +229,19 @@ class Store:
         if ids.len() == 0:
             return
         if self.is_postgres:
-            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id == func.any(bindparam("ids", type_=ARRAY(Integer))))
-                         .values(**values), {"ids": ids.to_list()})
+            conn.execute(
+                update(FLAG_HISTORY)
+                .where(FLAG_HISTORY.c.id == func.any(bindparam("ids", type_=ARRAY(Integer))))
+                .values(**values),
+                {"ids": ids.to_list()},
+            )
         elif self.engine.dialect.name == "sqlite":
             ids_json = bindparam("ids", type_=Text)
             chosen = select(text("value")).select_from(func.json_each(ids_json))
-            conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chosen)).values(**values),
-                         {"ids": json.dumps(ids.to_list())})
+            conn.execute(
+                update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chosen)).values(**values),
+                {"ids": json.dumps(ids.to_list())},
+            )
         else:
             for chunk in _chunks(ids.to_list()):
                 conn.execute(update(FLAG_HISTORY).where(FLAG_HISTORY.c.id.in_(chunk)).values(**values))
@@ -201,8 +252,9 @@ class Store:
         return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(FLAG_HISTORY), orient="row")
 
     # -- letters ----------------------------------------------------------------
-    def record_letters(self, conn: Connection, letters_index: pl.DataFrame, flags: pl.DataFrame | None,
-                       as_of: date, run_id: str) -> int:
+    def record_letters(
+        self, conn: Connection, letters_index: pl.DataFrame, flags: pl.DataFrame | None, as_of: date, run_id: str
+    ) -> int:
         """Record letters produced by a run. A letter already recorded for that person on that day is skipped."""
         if letters_index is None or letters_index.height == 0:
             return 0
@@ -211,8 +263,9 @@ class Store:
             if col not in idx.columns:
                 idx = idx.with_columns(pl.lit(None, dtype=pl.String).alias(col))
         if flags is not None and flags.height:
-            per_person = (flags.group_by(pl.col("nhs_number").cast(pl.String))
-                          .agg(pl.col("flag").unique().sort().str.join(";").alias("flags")))
+            per_person = flags.group_by(pl.col("nhs_number").cast(pl.String)).agg(
+                pl.col("flag").unique().sort().str.join(";").alias("flags")
+            )
             idx = idx.join(per_person, on="nhs_number", how="left")
         else:
             idx = idx.with_columns(pl.lit(None, dtype=pl.String).alias("flags"))
@@ -222,10 +275,17 @@ class Store:
         ).all()
         have = pl.DataFrame(existing, schema={"nhs_number": pl.String, "letter": pl.String}, orient="row")
         idx = idx.join(have, on=["nhs_number", "letter"], how="anti")
-        self._bulk_insert(conn, LETTERS.name, idx.select(
-            pl.lit(run_id).alias("run_id"), "nhs_number", pl.lit(as_of).alias("issued_on"),
-            pl.col("letter").cast(pl.String), *[pl.col(c).cast(pl.String) for c in ("language", "format", "path", "flags")],
-        ))
+        self._bulk_insert(
+            conn,
+            LETTERS.name,
+            idx.select(
+                pl.lit(run_id).alias("run_id"),
+                "nhs_number",
+                pl.lit(as_of).alias("issued_on"),
+                pl.col("letter").cast(pl.String),
+                *[pl.col(c).cast(pl.String) for c in ("language", "format", "path", "flags")],
+            ),
+        )
         return idx.height
 
     def _bulk_insert(self, conn: Connection, table: str, rows: pl.DataFrame) -> None:
@@ -255,14 +315,19 @@ class Store:
     def last_letters(self) -> pl.DataFrame:
         """Latest letter per person: nhs_number, last_letter, last_letter_flags (union of that day's letters)."""
         with self.engine.connect() as conn:
-            latest = (select(LETTERS.c.nhs_number, func.max(LETTERS.c.issued_on).label("d"))
-                      .group_by(LETTERS.c.nhs_number).subquery())
+            latest = (
+                select(LETTERS.c.nhs_number, func.max(LETTERS.c.issued_on).label("d"))
+                .group_by(LETTERS.c.nhs_number)
+                .subquery()
+            )
             rows = conn.execute(
-                select(LETTERS.c.nhs_number, LETTERS.c.issued_on, LETTERS.c.flags)
-                .join(latest, (latest.c.nhs_number == LETTERS.c.nhs_number) & (latest.c.d == LETTERS.c.issued_on))
+                select(LETTERS.c.nhs_number, LETTERS.c.issued_on, LETTERS.c.flags).join(
+                    latest, (latest.c.nhs_number == LETTERS.c.nhs_number) & (latest.c.d == LETTERS.c.issued_on)
+                )
             ).all()
-        frame = pl.DataFrame(rows, schema={"nhs_number": pl.String, "last_letter": pl.Date, "flags": pl.String},
-                             orient="row")
+        frame = pl.DataFrame(
+            rows, schema={"nhs_number": pl.String, "last_letter": pl.Date, "flags": pl.String}, orient="row"
+        )
         return (
             frame.with_columns(pl.col("flags").fill_null("").str.split(";"))
             .explode("flags")
@@ -281,28 +346,42 @@ class Store:
         return pl.DataFrame([dict(r) for r in rows], schema=_polars_schema(LETTERS), orient="row")
 
     # -- outcomes ---------------------------------------------------------------
-    def record_outcome(self, nhs_number: str, team: str, result: str, outcome_date: date,
-                       note: str | None = None) -> int:
+    def record_outcome(
+        self, nhs_number: str, team: str, result: str, outcome_date: date, note: str | None = None
+    ) -> int:
         with self.engine.begin() as conn:
-            res = conn.execute(OUTCOMES.insert().values(
-                nhs_number=nhs_number, team=team, result=result, outcome_date=outcome_date, note=note,
-                recorded_at=utcnow(),
-            ))
+            res = conn.execute(
+                OUTCOMES.insert().values(
+                    nhs_number=nhs_number,
+                    team=team,
+                    result=result,
+                    outcome_date=outcome_date,
+                    note=note,
+                    recorded_at=utcnow(),
+                )
+            )
             return int(res.inserted_primary_key[0])
 
     def latest_outcomes(self, as_of: date) -> pl.DataFrame:
         """Latest outcome per person dated on or before ``as_of`` (ties: the later recorded)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(OUTCOMES.c.id, OUTCOMES.c.nhs_number, OUTCOMES.c.result, OUTCOMES.c.outcome_date)
-                .where(OUTCOMES.c.outcome_date <= as_of)
+                select(OUTCOMES.c.id, OUTCOMES.c.nhs_number, OUTCOMES.c.result, OUTCOMES.c.outcome_date).where(
+                    OUTCOMES.c.outcome_date <= as_of
+                )
             ).all()
-        frame = pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "last_outcome": pl.String,
-                                           "last_outcome_date": pl.Date}, orient="row")
+        frame = pl.DataFrame(
+            rows,
+            schema={"id": pl.Int64, "nhs_number": pl.String, "last_outcome": pl.String, "last_outcome_date": pl.Date},
+            orient="row",
+        )
         return (
             frame.sort("nhs_number", "last_outcome_date", "id")
-            .group_by("nhs_number", maintain_order=True).last()
-            .select(list(OUTCOMES_SCHEMA)).sort("nhs_number").cast(OUTCOMES_SCHEMA)
+            .group_by("nhs_number", maintain_order=True)
+            .last()
+            .select(list(OUTCOMES_SCHEMA))
+            .sort("nhs_number")
+            .cast(OUTCOMES_SCHEMA)
         )
 
     def outcomes(self) -> pl.DataFrame:
@@ -313,8 +392,17 @@ class Store:
     # -- audit ------------------------------------------------------------------
     def add_audit(self, run_id: str, as_of: date, kind: str, practice_code: str, status: str, **values: Any) -> None:
         with self.engine.begin() as conn:
-            conn.execute(AUDIT.insert().values(run_id=run_id, as_of=as_of, at=utcnow(), kind=kind,
-                                               practice_code=practice_code, status=status, **values))
+            conn.execute(
+                AUDIT.insert().values(
+                    run_id=run_id,
+                    as_of=as_of,
+                    at=utcnow(),
+                    kind=kind,
+                    practice_code=practice_code,
+                    status=status,
+                    **values,
+                )
+            )
 
     def add_audit_many(self, conn: Connection, rows: Iterable[dict]) -> None:
         now = utcnow()
@@ -324,20 +412,31 @@ class Store:
 
     def already_delivered(self, practice_code: str, as_of: date, channel: str, target: str, sha256: str) -> bool:
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(AUDIT.c.id).where(
-                    AUDIT.c.kind == "delivery", AUDIT.c.status == "ok", AUDIT.c.practice_code == practice_code,
-                    AUDIT.c.as_of == as_of, AUDIT.c.channel == channel, AUDIT.c.target == target,
-                    AUDIT.c.sha256 == sha256,
-                ).limit(1)
-            ).first() is not None
+            return (
+                conn.execute(
+                    select(AUDIT.c.id)
+                    .where(
+                        AUDIT.c.kind == "delivery",
+                        AUDIT.c.status == "ok",
+                        AUDIT.c.practice_code == practice_code,
+                        AUDIT.c.as_of == as_of,
+                        AUDIT.c.channel == channel,
+                        AUDIT.c.target == target,
+                        AUDIT.c.sha256 == sha256,
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
 
     def delivered_on(self, as_of: date) -> frozenset[Delivered]:
         """Every export delivered successfully for ``as_of`` (so a second run that day sends nothing twice)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(AUDIT.c.practice_code, AUDIT.c.channel, AUDIT.c.target, AUDIT.c.sha256).where(
-                    AUDIT.c.kind == "delivery", AUDIT.c.status == "ok", AUDIT.c.as_of == as_of,
+                    AUDIT.c.kind == "delivery",
+                    AUDIT.c.status == "ok",
+                    AUDIT.c.as_of == as_of,
                 )
             ).all()
         return frozenset(Delivered(str(p), str(c), str(t), str(h)) for p, c, t, h in rows)
@@ -357,24 +456,55 @@ class Store:
         """One run's coverage counts, every breakdown (measure, group_by, group, numerator, denominator)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(COVERAGE.c.measure, COVERAGE.c.group_by, COVERAGE.c.group, COVERAGE.c.numerator,
-                       COVERAGE.c.denominator).where(COVERAGE.c.run_id == run_id)
+                select(
+                    COVERAGE.c.measure,
+                    COVERAGE.c.group_by,
+                    COVERAGE.c.group,
+                    COVERAGE.c.numerator,
+                    COVERAGE.c.denominator,
+                ).where(COVERAGE.c.run_id == run_id)
             ).all()
-        return pl.DataFrame(rows, schema={"measure": pl.String, "group_by": pl.String, "group": pl.String,
-                                          "numerator": pl.Int64, "denominator": pl.Int64}, orient="row")
+        return pl.DataFrame(
+            rows,
+            schema={
+                "measure": pl.String,
+                "group_by": pl.String,
+                "group": pl.String,
+                "numerator": pl.Int64,
+                "denominator": pl.Int64,
+            },
+            orient="row",
+        )
 
     def coverage_trends(self, group_by: str = "all", limit: int | None = None) -> pl.DataFrame:
         """Coverage counts of succeeded runs, one row per night (the latest run of each as-of date) x measure x group."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(COVERAGE.c.run_id, COVERAGE.c.as_of, COVERAGE.c.measure, COVERAGE.c.group,
-                       COVERAGE.c.numerator, COVERAGE.c.denominator, RUNS.c.started_at)
+                select(
+                    COVERAGE.c.run_id,
+                    COVERAGE.c.as_of,
+                    COVERAGE.c.measure,
+                    COVERAGE.c.group,
+                    COVERAGE.c.numerator,
+                    COVERAGE.c.denominator,
+                    RUNS.c.started_at,
+                )
                 .join(RUNS, RUNS.c.run_id == COVERAGE.c.run_id)
                 .where(RUNS.c.status == "succeeded", COVERAGE.c.group_by == group_by)
             ).all()
-        frame = pl.DataFrame(rows, schema={"run_id": pl.String, "as_of": pl.Date, "measure": pl.String,
-                                           "group": pl.String, "numerator": pl.Int64, "denominator": pl.Int64,
-                                           "started_at": pl.Datetime("us", "UTC")}, orient="row")
+        frame = pl.DataFrame(
+            rows,
+            schema={
+                "run_id": pl.String,
+                "as_of": pl.Date,
+                "measure": pl.String,
+                "group": pl.String,
+                "numerator": pl.Int64,
+                "denominator": pl.Int64,
+                "started_at": pl.Datetime("us", "UTC"),
+            },
+            orient="row",
+        )
         latest = frame.group_by("as_of").agg(pl.col("run_id").sort_by("started_at").last())
         frame = frame.join(latest, on=["as_of", "run_id"], how="semi")
         if limit:

@@ -47,9 +47,7 @@ def person_key(secret: bytes, nhs_number: str) -> str:
 
 def latest_allocations(conn: Connection) -> pl.DataFrame:
     """``nhs_number, team``: each person's latest allocation by a lead."""
-    rows = conn.execute(
-        select(ALLOCATIONS.c.id, ALLOCATIONS.c.nhs_number, ALLOCATIONS.c.team)
-    ).all()
+    rows = conn.execute(select(ALLOCATIONS.c.id, ALLOCATIONS.c.nhs_number, ALLOCATIONS.c.team)).all()
     frame = pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "team": pl.String}, orient="row")
     return frame.sort("id").group_by("nhs_number", maintain_order=True).last().select("nhs_number", "team")
 
@@ -60,7 +58,8 @@ def _apply_allocations(snapshot: pl.DataFrame, allocations: pl.DataFrame) -> pl.
     out = snapshot.join(allocations.rename({"team": "_allocated"}), on="nhs_number", how="left")
     out = out.with_columns(pl.coalesce("_allocated", "team").alias("team")).drop("_allocated")
     return out.sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True).with_columns(
-        pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
+        pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority")
+    )
 
 
 def save_worklist(target: Engine | Connection, run_id: str, snapshot: pl.DataFrame, *, keep_runs: int = 14) -> int:
@@ -93,6 +92,6 @@ def _prune(conn: Connection, run_id: str, keep_runs: int) -> None:
         select(ENTRIES.c.run_id, func.min(ENTRIES.c.id).label("first")).group_by(ENTRIES.c.run_id)
     ).all()
     ordered = [r for r, _ in sorted(runs, key=lambda r: r[1], reverse=True)]
-    for old in ordered[max(keep_runs, 1):]:
+    for old in ordered[max(keep_runs, 1) :]:
         if old != run_id:
             conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == old))

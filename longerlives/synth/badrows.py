@@ -20,21 +20,41 @@ from longerlives.synth.codes import CodeBook
 from longerlives.synth.nhs import NhsNumberSource, invalidate
 
 PATIENT_KINDS = [
-    "invalid_nhs_number", "duplicate_nhs_number", "missing_given_name", "missing_family_name",
-    "missing_address_line_1", "missing_postcode", "missing_practice_code",
-    "unparseable_date_of_birth", "future_date_of_birth", "unknown_sex", "unknown_ethnic_category",
-    "imd_decile_out_of_range", "non_numeric_townsend", "bad_boolean", "unknown_communication_need",
+    "invalid_nhs_number",
+    "duplicate_nhs_number",
+    "missing_given_name",
+    "missing_family_name",
+    "missing_address_line_1",
+    "missing_postcode",
+    "missing_practice_code",
+    "unparseable_date_of_birth",
+    "future_date_of_birth",
+    "unknown_sex",
+    "unknown_ethnic_category",
+    "imd_decile_out_of_range",
+    "non_numeric_townsend",
+    "bad_boolean",
+    "unknown_communication_need",
 ]
 IMPLAUSIBLE = {  # concept -> value no person can have
-    "bmi": ["250", "0.5"], "systolic_bp": ["20", "400"], "hba1c": ["900", "1"],
-    "total_cholesterol": ["45", "150"], "audit_c": ["19", "-3"], "alcohol_units": ["900", "-5"],
+    "bmi": ["250", "0.5"],
+    "systolic_bp": ["20", "400"],
+    "hba1c": ["900", "1"],
+    "total_cholesterol": ["45", "150"],
+    "audit_c": ["19", "-3"],
+    "alcohol_units": ["900", "-5"],
 }
 EVENT_KINDS = ["orphan", "unparseable_date", "bad_code", "non_numeric_value"] + [
-    f"implausible_{c}" for c in IMPLAUSIBLE]
+    f"implausible_{c}" for c in IMPLAUSIBLE
+]
 MEDICATION_KINDS = ["orphan", "missing_bnf_code", "unparseable_date"]
 ENCOUNTER_KINDS = ["orphan", "unknown_service", "bad_attended"]
-KINDS = {"patients": PATIENT_KINDS, "events": EVENT_KINDS, "medications": MEDICATION_KINDS,
-         "encounters": ENCOUNTER_KINDS}
+KINDS = {
+    "patients": PATIENT_KINDS,
+    "events": EVENT_KINDS,
+    "medications": MEDICATION_KINDS,
+    "encounters": ENCOUNTER_KINDS,
+}
 
 BAD_DATES = ["2023-02-30", "31/02/2021", "2021-13-01", "not a date", "2022/06/31"]
 BAD_DOBS = ["31/02/1980", "1980-02-31", "1975-13-05", "unknown"]
@@ -86,8 +106,9 @@ def _col(values) -> pl.Series:
     return pl.Series(values, dtype=pl.String)
 
 
-def bad_patients(kinds: list[str], base: pl.DataFrame, base_nhs: np.ndarray, rng: np.random.Generator,
-                 as_of: date) -> pl.DataFrame:
+def bad_patients(
+    kinds: list[str], base: pl.DataFrame, base_nhs: np.ndarray, rng: np.random.Generator, as_of: date
+) -> pl.DataFrame:
     """``base`` holds fresh made-up people (len(kinds) + number of duplicates rows)."""
     n = len(kinds)
     df = base.head(n).with_columns(_kind=_col(kinds))
@@ -108,25 +129,32 @@ def bad_patients(kinds: list[str], base: pl.DataFrame, base_nhs: np.ndarray, rng
         address_line_1=pl.when(k == "missing_address_line_1").then(None).otherwise(pl.col("address_line_1")),
         postcode=pl.when(k == "missing_postcode").then(None).otherwise(pl.col("postcode")),
         practice_code=pl.when(k == "missing_practice_code").then(None).otherwise(pl.col("practice_code")),
-        date_of_birth=pl.when(k == "unparseable_date_of_birth").then(pick(BAD_DOBS))
-        .when(k == "future_date_of_birth").then(pl.lit(future)).otherwise(pl.col("date_of_birth")),
+        date_of_birth=pl.when(k == "unparseable_date_of_birth")
+        .then(pick(BAD_DOBS))
+        .when(k == "future_date_of_birth")
+        .then(pl.lit(future))
+        .otherwise(pl.col("date_of_birth")),
         sex=pl.when(k == "unknown_sex").then(pick(["X", "Z", "9"])).otherwise(pl.col("sex")),
-        ethnic_category=pl.when(k == "unknown_ethnic_category").then(pick(["Q", "X", "1"]))
+        ethnic_category=pl.when(k == "unknown_ethnic_category")
+        .then(pick(["Q", "X", "1"]))
         .otherwise(pl.col("ethnic_category")),
         imd_decile=pl.when(k == "imd_decile_out_of_range").then(pick(["11", "0"])).otherwise(pl.col("imd_decile")),
-        townsend_score=pl.when(k == "non_numeric_townsend").then(pick(["high", "abc"]))
+        townsend_score=pl.when(k == "non_numeric_townsend")
+        .then(pick(["high", "abc"]))
         .otherwise(pl.col("townsend_score")),
-        interpreter_required=pl.when(k == "bad_boolean").then(pl.lit("maybe"))
+        interpreter_required=pl.when(k == "bad_boolean")
+        .then(pl.lit("maybe"))
         .otherwise(pl.col("interpreter_required")),
-        communication_needs=pl.when(k == "unknown_communication_need").then(pick(["semaphore", "easy_read;semaphore"]))
+        communication_needs=pl.when(k == "unknown_communication_need")
+        .then(pick(["semaphore", "easy_read;semaphore"]))
         .otherwise(pl.col("communication_needs")),
     )
     # the second copy of each duplicate: another made-up person with the same NHS number
     dup_idx = np.flatnonzero(kinds_a == "duplicate_nhs_number")
     if len(dup_idx):
         twins = base.slice(n, len(dup_idx)).with_columns(
-            nhs_number=_col(nhs[dup_idx].astype(str).tolist()),
-            _kind=pl.lit("duplicate_nhs_number"))
+            nhs_number=_col(nhs[dup_idx].astype(str).tolist()), _kind=pl.lit("duplicate_nhs_number")
+        )
         df = pl.concat([df, twins])
     return df.drop("_kind")
 
@@ -135,8 +163,9 @@ def _iso(days: np.ndarray) -> list[str]:
     return pl.Series(days.astype(np.int32)).cast(pl.Date).cast(pl.String).to_list()
 
 
-def bad_events(kinds: list[str], good: pl.DataFrame, book: CodeBook, orphans: np.ndarray,
-               rng: np.random.Generator, as_of_day: int) -> pl.DataFrame:
+def bad_events(
+    kinds: list[str], good: pl.DataFrame, book: CodeBook, orphans: np.ndarray, rng: np.random.Generator, as_of_day: int
+) -> pl.DataFrame:
     n = len(kinds)
     if n == 0:
         return good.head(0)
@@ -164,17 +193,23 @@ def bad_events(kinds: list[str], good: pl.DataFrame, book: CodeBook, orphans: np
             opts = IMPLAUSIBLE[concept]
             values[i] = opts[int(rng.integers(0, len(opts)))]
             units[i] = None
-    return pl.DataFrame({"nhs_number": _col(nhs), "date": _col(dates), "code": _col(codes),
-                         "value": _col(values), "unit": _col(units)})
+    return pl.DataFrame(
+        {"nhs_number": _col(nhs), "date": _col(dates), "code": _col(codes), "value": _col(values), "unit": _col(units)}
+    )
 
 
-def bad_medications(kinds: list[str], good: pl.DataFrame, orphans: np.ndarray, rng: np.random.Generator,
-                    as_of_day: int) -> pl.DataFrame:
+def bad_medications(
+    kinds: list[str], good: pl.DataFrame, orphans: np.ndarray, rng: np.random.Generator, as_of_day: int
+) -> pl.DataFrame:
     n = len(kinds)
     if n == 0 or good.height == 0:
         return good.head(0)
     tmpl = good.sample(n, with_replacement=True, seed=int(rng.integers(0, 2**31)))
-    nhs, dates, bnf = tmpl["nhs_number"].to_list(), _iso(as_of_day - rng.integers(1, 700, n)), tmpl["bnf_code"].to_list()
+    nhs, dates, bnf = (
+        tmpl["nhs_number"].to_list(),
+        _iso(as_of_day - rng.integers(1, 700, n)),
+        tmpl["bnf_code"].to_list(),
+    )
     o = 0
     for i, kind in enumerate(kinds):
         if kind == "orphan":
@@ -184,12 +219,20 @@ def bad_medications(kinds: list[str], good: pl.DataFrame, orphans: np.ndarray, r
             bnf[i] = None
         elif kind == "unparseable_date":
             dates[i] = BAD_DATES[int(rng.integers(0, len(BAD_DATES)))]
-    return pl.DataFrame({"nhs_number": _col(nhs), "date": _col(dates), "bnf_code": _col(bnf),
-                         "dmd_code": _col([None] * n), "name": tmpl["name"]})
+    return pl.DataFrame(
+        {
+            "nhs_number": _col(nhs),
+            "date": _col(dates),
+            "bnf_code": _col(bnf),
+            "dmd_code": _col([None] * n),
+            "name": tmpl["name"],
+        }
+    )
 
 
-def bad_encounters(kinds: list[str], good: pl.DataFrame, orphans: np.ndarray, rng: np.random.Generator,
-                   as_of_day: int) -> pl.DataFrame:
+def bad_encounters(
+    kinds: list[str], good: pl.DataFrame, orphans: np.ndarray, rng: np.random.Generator, as_of_day: int
+) -> pl.DataFrame:
     n = len(kinds)
     if n == 0 or good.height == 0:
         return good.head(0)
@@ -205,8 +248,9 @@ def bad_encounters(kinds: list[str], good: pl.DataFrame, orphans: np.ndarray, rn
             service[i] = ["spa", "dentist", "GP surgery"][int(rng.integers(0, 3))]
         elif kind == "bad_attended":
             attended[i] = ["maybe", "2", "attended?"][int(rng.integers(0, 3))]
-    return pl.DataFrame({"nhs_number": _col(nhs), "date": _col(dates), "service": _col(service),
-                         "attended": _col(attended)})
+    return pl.DataFrame(
+        {"nhs_number": _col(nhs), "date": _col(dates), "service": _col(service), "attended": _col(attended)}
+    )
 
 
 def orphan_numbers(kinds: list[str], nhs_src: NhsNumberSource) -> np.ndarray:

@@ -17,22 +17,47 @@ N_YEARS = 5
 
 # concept -> (unit, decimals) for valued concepts
 VALUED = {
-    "bmi": ("kg/m2", 1), "weight": ("kg", 1), "height": ("cm", 0),
-    "systolic_bp": ("mmHg", 0), "diastolic_bp": ("mmHg", 0),
-    "abpm_day_systolic": ("mmHg", 0), "abpm_day_diastolic": ("mmHg", 0),
-    "home_systolic": ("mmHg", 0), "home_diastolic": ("mmHg", 0),
-    "total_cholesterol": ("mmol/L", 1), "hdl_cholesterol": ("mmol/L", 1),
-    "cholesterol_hdl_ratio": ("ratio", 1), "ldl_cholesterol": ("mmol/L", 1),
-    "non_hdl_cholesterol": ("mmol/L", 1), "triglycerides": ("mmol/L", 1),
-    "hba1c": ("mmol/mol", 0), "blood_glucose": ("mmol/L", 1), "fasting_glucose": ("mmol/L", 1),
-    "alcohol_units": ("units/week", 0), "audit_c": ("score", 0), "audit": ("score", 0),
+    "bmi": ("kg/m2", 1),
+    "weight": ("kg", 1),
+    "height": ("cm", 0),
+    "systolic_bp": ("mmHg", 0),
+    "diastolic_bp": ("mmHg", 0),
+    "abpm_day_systolic": ("mmHg", 0),
+    "abpm_day_diastolic": ("mmHg", 0),
+    "home_systolic": ("mmHg", 0),
+    "home_diastolic": ("mmHg", 0),
+    "total_cholesterol": ("mmol/L", 1),
+    "hdl_cholesterol": ("mmol/L", 1),
+    "cholesterol_hdl_ratio": ("ratio", 1),
+    "ldl_cholesterol": ("mmol/L", 1),
+    "non_hdl_cholesterol": ("mmol/L", 1),
+    "triglycerides": ("mmol/L", 1),
+    "hba1c": ("mmol/mol", 0),
+    "blood_glucose": ("mmol/L", 1),
+    "fasting_glucose": ("mmol/L", 1),
+    "alcohol_units": ("units/week", 0),
+    "audit_c": ("score", 0),
+    "audit": ("score", 0),
     "smoker": ("cigarettes/day", 0),
-    "egfr": ("mL/min/1.73m2", 0), "creatinine": ("umol/L", 0), "tsh": ("mU/L", 2), "calcium": ("mmol/L", 2),
+    "egfr": ("mL/min/1.73m2", 0),
+    "creatinine": ("umol/L", 0),
+    "tsh": ("mU/L", 2),
+    "calcium": ("mmol/L", 2),
 }
 
-SERVICES = ["gp", "practice_nurse", "community_mental_health", "crisis", "emergency_department",
-            "inpatient_mental_health", "inpatient_physical", "outpatient", "cancer_2ww",
-            "screening", "other"]
+SERVICES = [
+    "gp",
+    "practice_nurse",
+    "community_mental_health",
+    "crisis",
+    "emergency_department",
+    "inpatient_mental_health",
+    "inpatient_physical",
+    "outpatient",
+    "cancer_2ww",
+    "screening",
+    "other",
+]
 S = {s: i for i, s in enumerate(SERVICES)}
 
 
@@ -81,8 +106,13 @@ class Events:
         self.v.append(v)
 
     def arrays(self):
-        return (np.concatenate(self.p), np.concatenate(self.d), np.concatenate(self.c),
-                np.concatenate(self.k), np.concatenate(self.v))
+        return (
+            np.concatenate(self.p),
+            np.concatenate(self.d),
+            np.concatenate(self.c),
+            np.concatenate(self.k),
+            np.concatenate(self.v),
+        )
 
 
 def _rep(mask_or_counts: np.ndarray) -> np.ndarray:
@@ -118,13 +148,13 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
     p_age = np.exp((age - 50) / 15)
     hyp = R(n) < _clip01(0.13 * p_age)
     dm_t1 = R(n) < 0.007
-    dm_t2 = (~dm_t1) & (R(n) < _clip01(0.11 * p_age ** 0.8))
+    dm_t2 = (~dm_t1) & (R(n) < _clip01(0.11 * p_age**0.8))
     dm = dm_t1 | dm_t2
     ndh_range = (~dm) & (R(n) < 0.10)
     undiag_dm = (~dm) & (~ndh_range) & (R(n) < 0.015)
-    cvd = R(n) < _clip01(0.05 * p_age ** 1.3)
-    af = R(n) < _clip01(0.015 * p_age ** 1.5)
-    ckd = R(n) < _clip01(0.035 * p_age ** 1.5)
+    cvd = R(n) < _clip01(0.05 * p_age**1.3)
+    af = R(n) < _clip01(0.015 * p_age**1.5)
+    ckd = R(n) < _clip01(0.035 * p_age**1.5)
     ra = R(n) < 0.015
     sle = R(n) < np.where(female, 0.004, 0.0008)
     migraine = R(n) < np.where(female, 0.09, 0.03)
@@ -159,21 +189,28 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
     cigs = rng.choice([3, 5, 10, 15, 20, 25, 30, 40], size=n, p=[0.05, 0.1, 0.25, 0.2, 0.25, 0.05, 0.07, 0.03])
 
     # baseline values (year 0) and yearly drift (value in year y = v0 - slope * y)
-    height = np.where(male, rng.normal(176, 7, n), np.where(female, rng.normal(162.5, 6.5, n),
-                                                              rng.normal(169, 9, n)))
+    height = np.where(male, rng.normal(176, 7, n), np.where(female, rng.normal(162.5, 6.5, n), rng.normal(169, 9, n)))
     bmi0 = np.clip(np.exp(rng.normal(np.log(28.5), 0.2, n)), 15, 65)
     bmi_slope = rng.normal(0.3, 0.35, n) + 0.2 * on_ap
     sbp0 = 118 + 0.45 * (age - 40) + 9 * hyp + rng.normal(0, 13, n)
     dbp0 = 0.45 * sbp0 + 22 + rng.normal(0, 7, n)
     severe_bp = R(n) < 0.02
     sbp_slope = rng.normal(0.6, 1.0, n)
-    hba0 = np.where(dm, np.clip(rng.normal(58, 12, n), 40, 130),
-                    np.where(ndh_range, rng.uniform(42, 47.9, n),
-                             np.where(undiag_dm, rng.uniform(48, 70, n),
-                                      np.clip(rng.normal(36.5, 3, n), 25, 41.5))))
+    hba0 = np.where(
+        dm,
+        np.clip(rng.normal(58, 12, n), 40, 130),
+        np.where(
+            ndh_range,
+            rng.uniform(42, 47.9, n),
+            np.where(undiag_dm, rng.uniform(48, 70, n), np.clip(rng.normal(36.5, 3, n), 25, 41.5)),
+        ),
+    )
     hba_slope = np.where(ndh_range | undiag_dm, rng.uniform(0.3, 1.5, n), rng.normal(0.2, 0.5, n))
-    glu0 = np.where(dm | undiag_dm, np.clip(rng.normal(9, 2.5, n), 5, 25),
-                    np.where(ndh_range, rng.normal(6.3, 0.5, n), np.clip(rng.normal(5.2, 0.7, n), 3.5, 7)))
+    glu0 = np.where(
+        dm | undiag_dm,
+        np.clip(rng.normal(9, 2.5, n), 5, 25),
+        np.where(ndh_range, rng.normal(6.3, 0.5, n), np.clip(rng.normal(5.2, 0.7, n), 3.5, 7)),
+    )
     tc0 = np.clip(rng.normal(5.1, 1.0, n), 2.5, 10.5)
     hdl0 = np.clip(np.where(female, rng.normal(1.5, 0.35, n), rng.normal(1.2, 0.3, n)), 0.5, 3.2)
     tg0 = np.clip(np.exp(rng.normal(np.log(1.5), 0.5, n)), 0.3, 12)
@@ -241,8 +278,9 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         if y == 0:
             sev = first & severe_bp[p]
             sbp = np.where(sev, rng.uniform(180, 215, len(p)), sbp)
-            dbp = np.where(sev, np.where(R(len(p)) < 0.4, rng.uniform(120, 130, len(p)),
-                                         rng.uniform(95, 118, len(p))), dbp)
+            dbp = np.where(
+                sev, np.where(R(len(p)) < 0.4, rng.uniform(120, 130, len(p)), rng.uniform(95, 118, len(p))), dbp
+            )
         sbp = np.clip(sbp, 85, 230)
         dbp = np.clip(np.minimum(dbp, sbp - 15), 45, 135)
         ev.add("systolic_bp", p, dd, sbp)
@@ -274,9 +312,11 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         p = _rep(m)
         ev.add("total_cholesterol", p, d[p], tc[p])
         for concept, share, val in (
-            ("hdl_cholesterol", 0.9, hdl), ("cholesterol_hdl_ratio", 0.85, tc / hdl),
+            ("hdl_cholesterol", 0.9, hdl),
+            ("cholesterol_hdl_ratio", 0.85, tc / hdl),
             ("ldl_cholesterol", 0.5, np.clip(tc - hdl - tg / 2.2, 0.3, 9)),
-            ("non_hdl_cholesterol", 0.6, np.clip(tc - hdl, 0.5, 10)), ("triglycerides", 0.6, tg),
+            ("non_hdl_cholesterol", 0.6, np.clip(tc - hdl, 0.5, 10)),
+            ("triglycerides", 0.6, tg),
         ):
             q = p[R(len(p)) < share]
             ev.add(concept, q, d[q], val[q])
@@ -301,7 +341,9 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         m = done[:, 4]
         d = day_for(4)
         units = np.clip(units0 * np.exp(rng.normal(0, 0.25, n)), 0, 300) * drinker
-        auditc = np.clip(np.round(np.where(drinker, 1.5 + units / 7 + rng.normal(0, 1.2, n), rng.integers(0, 2, n))), 0, 12)
+        auditc = np.clip(
+            np.round(np.where(drinker, 1.5 + units / 7 + rng.normal(0, 1.2, n), rng.integers(0, 2, n))), 0, 12
+        )
         use_units = R(n) < 0.55
         p = _rep(m & use_units)
         ev.add("alcohol_units", p, d[p], units[p])
@@ -329,8 +371,11 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         p = _rep(cur & with_value)
         ev.add("smoker", p, d[p], cigs[p])
         p = _rep(cur & ~with_value)
-        for concept, sel in (("smoker_light", cigs[p] < 10), ("smoker_moderate", (cigs[p] >= 10) & (cigs[p] < 20)),
-                             ("smoker_heavy", cigs[p] >= 20)):
+        for concept, sel in (
+            ("smoker_light", cigs[p] < 10),
+            ("smoker_moderate", (cigs[p] >= 10) & (cigs[p] < 20)),
+            ("smoker_heavy", cigs[p] >= 20),
+        ):
             q = p[sel]
             ev.add(concept, q, d[q])
         p = _rep(m & (status == 1))
@@ -341,8 +386,11 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         ev.add("never_smoked", p, d[p])
         # cessation support for current smokers
         smokers = (status == 0) & (cls != 2)
-        for concept, share in (("smoking_cessation_offered", 0.45), ("smoking_cessation_referral", 0.15),
-                               ("smoking_cessation_declined", 0.15)):
+        for concept, share in (
+            ("smoking_cessation_offered", 0.45),
+            ("smoking_cessation_referral", 0.15),
+            ("smoking_cessation_declined", 0.15),
+        ):
             p = _rep(smokers & (R(n) < share))
             ev.add(concept, p, np.where(m[p], d[p], _within(rng, lo[p], hi[p])))
 
@@ -358,7 +406,9 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         ev.add("ecg", p, _within(rng, lo[p], hi[p]))
         p = _rep((on_ap | on_li | on_ms) & (R(n) < np.where(cls == 2, 0.15, 0.6)))
         ev.add("medication_review", p, _within(rng, lo[p], hi[p]))
-        k = np.where(cls == 0, (R(n) < 0.4).astype(int), np.where(cls == 1, rng.integers(0, 3, n), rng.integers(1, 4, n)))
+        k = np.where(
+            cls == 0, (R(n) < 0.4).astype(int), np.where(cls == 1, rng.integers(0, 3, n), rng.integers(1, 4, n))
+        )
         k = k * (smi | (pp.cohort == 2))
         p = _rep(k)
         ev.add("mh_invite", p, _within(rng, lo[p], hi[p]))
@@ -461,8 +511,13 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
             q = _rep(eligible & (st == 5))
             ev.add(prefix + "_unsuitable", q, T - rng.integers(Y, 15 * Y, len(q)))
 
-    screening("cervical_screening", female & (age >= 25) & (age < 65), 3.0,
-              [0.52, 0.17, 0.10, 0.08, 0.09, 0.04], attend_enc=False)
+    screening(
+        "cervical_screening",
+        female & (age >= 25) & (age < 65),
+        3.0,
+        [0.52, 0.17, 0.10, 0.08, 0.09, 0.04],
+        attend_enc=False,
+    )
 
     # issue 11: results that need action (never "screened"): ~3% of cervical tests need a repeat
     # (inadequate / HPV failure / HPV positive); ~2% of bowel kits are abnormal, most followed by a
@@ -491,9 +546,15 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
     # ---- encounters ----------------------------------------------------------------------
     # rates per year by service: engaged people / partially engaged / disengaged
     rates = {
-        "gp": (4.5, 3.0, 1.2), "practice_nurse": (1.5, 1.0, 0.3), "community_mental_health": (6.0, 4.0, 1.5),
-        "crisis": (0.15, 0.3, 0.8), "emergency_department": (0.3, 0.5, 0.9), "inpatient_mental_health": (0.03, 0.05, 0.08),
-        "inpatient_physical": (0.04, 0.05, 0.05), "outpatient": (1.0, 0.8, 0.3), "other": (0.4, 0.3, 0.2),
+        "gp": (4.5, 3.0, 1.2),
+        "practice_nurse": (1.5, 1.0, 0.3),
+        "community_mental_health": (6.0, 4.0, 1.5),
+        "crisis": (0.15, 0.3, 0.8),
+        "emergency_department": (0.3, 0.5, 0.9),
+        "inpatient_mental_health": (0.03, 0.05, 0.08),
+        "inpatient_physical": (0.04, 0.05, 0.05),
+        "outpatient": (1.0, 0.8, 0.3),
+        "other": (0.4, 0.3, 0.2),
     }
     for y in range(N_YEARS):
         hi = np.full(n, T - Y * y)
@@ -559,8 +620,12 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
     ev.add("lithium_stopped", q[coded], np.minimum(stop[coded] + 14, T))
     # issue 11: lithium monitoring bloods (NICE CG185: every 6 months) — most current users are up to date
     current = stop >= T - 60
-    for concept, mean, sd, share in (("egfr", 78, 15, 0.8), ("creatinine", 85, 15, 0.5), ("tsh", 2.2, 1.0, 0.75),
-                                     ("calcium", 2.35, 0.1, 0.6)):
+    for concept, mean, sd, share in (
+        ("egfr", 78, 15, 0.8),
+        ("creatinine", 85, 15, 0.5),
+        ("tsh", 2.2, 1.0, 0.75),
+        ("calcium", 2.35, 0.1, 0.6),
+    ):
         t = q[current & (R(len(q)) < share)]
         ev.add(concept, t, T - rng.integers(5, 170, len(t)), np.clip(rng.normal(mean, sd, len(t)), 0.05, 200))
         t = q[current & (R(len(q)) < 0.15)]
@@ -590,27 +655,34 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
     return events, meds, encs, ev
 
 
-def events_frame(ev_arrays: dict, ev: Events, nhs_str: pl.Series, code_table: pl.Series,
-                 rng: np.random.Generator) -> pl.DataFrame:
+def events_frame(
+    ev_arrays: dict, ev: Events, nhs_str: pl.Series, code_table: pl.Series, rng: np.random.Generator
+) -> pl.DataFrame:
     p, d, c, k, v = (ev_arrays[x] for x in ("p", "d", "c", "k", "v"))
     order = np.lexsort((d, p))
     p, d, c, k, v = p[order], d[order], c[order], k[order], v[order]
     dec = np.asarray(ev.decimals)[k]
-    scale = 10.0 ** dec
+    scale = 10.0**dec
     v = np.round(v * scale) / scale
     units = pl.Series(ev.units, dtype=pl.String)
-    df = pl.DataFrame({
-        "nhs_number": nhs_str.gather(p),
-        "date": pl.Series(d).cast(pl.Date).cast(pl.String),
-        "code": code_table.gather(c),
-        "_v": pl.Series(v, nan_to_null=True),
-        "_int": pl.Series(dec == 0),
-        "unit": units.gather(k.astype(np.int32)),
-    })
+    df = pl.DataFrame(
+        {
+            "nhs_number": nhs_str.gather(p),
+            "date": pl.Series(d).cast(pl.Date).cast(pl.String),
+            "code": code_table.gather(c),
+            "_v": pl.Series(v, nan_to_null=True),
+            "_int": pl.Series(dec == 0),
+            "unit": units.gather(k.astype(np.int32)),
+        }
+    )
     return df.select(
-        "nhs_number", "date", "code",
-        pl.when(pl.col("_int")).then(pl.col("_v").cast(pl.Int64).cast(pl.String))
-        .otherwise(pl.col("_v").cast(pl.String)).alias("value"),
+        "nhs_number",
+        "date",
+        "code",
+        pl.when(pl.col("_int"))
+        .then(pl.col("_v").cast(pl.Int64).cast(pl.String))
+        .otherwise(pl.col("_v").cast(pl.String))
+        .alias("value"),
         pl.when(pl.col("_v").is_null()).then(None).otherwise(pl.col("unit")).alias("unit"),
     )
 
@@ -618,13 +690,15 @@ def events_frame(ev_arrays: dict, ev: Events, nhs_str: pl.Series, code_table: pl
 def medications_frame(m: dict, nhs_str: pl.Series, drug_codes: pl.Series, drug_names: pl.Series) -> pl.DataFrame:
     order = np.lexsort((m["d"], m["p"]))
     p, d, c = m["p"][order], m["d"][order], m["c"][order]
-    return pl.DataFrame({
-        "nhs_number": nhs_str.gather(p),
-        "date": pl.Series(d).cast(pl.Date).cast(pl.String),
-        "bnf_code": drug_codes.gather(c),
-        "dmd_code": pl.Series([None] * len(p), dtype=pl.String),
-        "name": drug_names.gather(c),
-    })
+    return pl.DataFrame(
+        {
+            "nhs_number": nhs_str.gather(p),
+            "date": pl.Series(d).cast(pl.Date).cast(pl.String),
+            "bnf_code": drug_codes.gather(c),
+            "dmd_code": pl.Series([None] * len(p), dtype=pl.String),
+            "name": drug_names.gather(c),
+        }
+    )
 
 
 def encounters_frame(x: dict, nhs_str: pl.Series, rng: np.random.Generator) -> pl.DataFrame:
@@ -639,9 +713,11 @@ def encounters_frame(x: dict, nhs_str: pl.Series, rng: np.random.Generator) -> p
     t_idx = np.where(odd, rng.integers(0, nt, len(a)), 0)
     f_idx = nt + np.where(odd, rng.integers(0, len(FALSE_SPELLINGS), len(a)), 0)
     att_idx = np.where(a, t_idx, f_idx).astype(np.int32)
-    return pl.DataFrame({
-        "nhs_number": nhs_str.gather(p),
-        "date": pl.Series(d).cast(pl.Date).cast(pl.String),
-        "service": pl.Series(SERVICES, dtype=pl.String).gather(s.astype(np.int32)),
-        "attended": spell.gather(att_idx),
-    })
+    return pl.DataFrame(
+        {
+            "nhs_number": nhs_str.gather(p),
+            "date": pl.Series(d).cast(pl.Date).cast(pl.String),
+            "service": pl.Series(SERVICES, dtype=pl.String).gather(s.astype(np.int32)),
+            "attended": spell.gather(att_idx),
+        }
+    )

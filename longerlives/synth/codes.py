@@ -20,10 +20,8 @@ import numpy as np
 
 # Common SNOMED CT concept ids per concept (mostly from docs/domain.md §6; fallback only).
 FALLBACK_SNOMED: dict[str, list[str]] = {
-    "smi_diagnosis": ["58214004", "64905009", "13746004", "68890003", "69322001",
-                      "1127191000000108", "191525009"],
-    "smi_remission": ["4926007", "63181006", "41836007", "85248005", "755311000000100",
-                      "191574005"],
+    "smi_diagnosis": ["58214004", "64905009", "13746004", "68890003", "69322001", "1127191000000108", "191525009"],
+    "smi_remission": ["4926007", "63181006", "41836007", "85248005", "755311000000100", "191574005"],
     "bmi": ["60621009", "301331008"],
     "weight": ["27113001", "162763007"],
     "height": ["50373000", "248333004"],
@@ -74,8 +72,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "calcium": ["935051000000108", "998341000000105"],
     "bowel_screening_declined": ["911981000000107"],
     "bowel_screening_dna": ["294261000000108"],
-    "usc_referral": ["199251000000107", "276401000000108", "1556551000000104",
-                     "276341000000100"],
+    "usc_referral": ["199251000000107", "276401000000108", "1556551000000104", "276341000000100"],
     "hypertension": ["38341003", "59621000"],
     "diabetes": ["73211009", "111552007", "5368009"],
     "diabetes_type1": ["46635009", "313435000"],
@@ -109,11 +106,11 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
 # Codes in routine records that belong to no engine concept (background noise).
 # (code, unit, low, high, decimals) -- value drawn uniformly; unit None = no value.
 OTHER_CODES: list[tuple[str, str | None, float, float, int]] = [
-    ("78564009", "/min", 55, 100, 0),           # pulse rate
-    ("1022431000000105", "g/L", 110, 165, 0),   # haemoglobin
-    ("1018251000000107", "U/L", 8, 55, 0),      # serum ALT
-    ("185317003", None, 0, 0, 0),               # telephone encounter
-    ("308335008", None, 0, 0, 0),               # patient encounter procedure
+    ("78564009", "/min", 55, 100, 0),  # pulse rate
+    ("1022431000000105", "g/L", 110, 165, 0),  # haemoglobin
+    ("1018251000000107", "U/L", 8, 55, 0),  # serum ALT
+    ("185317003", None, 0, 0, 0),  # telephone encounter
+    ("308335008", None, 0, 0, 0),  # patient encounter procedure
     ("1000661000000107", "mmol/L", 133, 145, 0),  # serum sodium
 ]
 
@@ -173,8 +170,18 @@ BNF_CHEMICALS: list[tuple[str, str, list[str]]] = [
 FALLBACK_BNF: dict[str, list[str]] = {
     "lithium": ["0402030K0", "0402030P0"],
     "antipsychotic": ["040201", "040202"],
-    "atypical_antipsychotic": ["040201060", "0402010AB", "0402010AD", "040201030", "0402010A0",
-                               "0402010C0", "0402010AI", "0402010AJ", "0402020AD", "0402020AB"],
+    "atypical_antipsychotic": [
+        "040201060",
+        "0402010AB",
+        "0402010AD",
+        "040201030",
+        "0402010A0",
+        "0402010C0",
+        "0402010AI",
+        "0402010AJ",
+        "0402020AD",
+        "0402020AB",
+    ],
     "statin": ["0212000B0", "0212000Y0", "0212000AA", "0212000X0"],
     "lipid_lowering": ["0212000"],
     "corticosteroid_oral": ["0603020T0", "0603020G0"],
@@ -188,13 +195,40 @@ FORM_SUFFIXES = ["AAAA", "ABAB", "ACAC", "ADAD"]
 
 # Relative prescribing frequency of a chemical within its concept (default 1).
 POPULARITY = {
-    "040201060": 6, "0402010AB": 5, "0402010AD": 5, "040201030": 4, "0402010A0": 1.5,
-    "0402010C0": 0.8, "0402010J0": 0.8, "0402010AI": 0.5, "0402010D0": 0.4, "0402010U0": 0.3,
-    "0402010X0": 0.3, "0402010AJ": 0.3, "0402020AD": 0.3, "0402020AB": 0.3, "0402020D0": 0.2,
-    "0402020U0": 0.2, "0402030K0": 8, "0402030P0": 1, "0212000B0": 6, "0212000Y0": 2,
-    "0212000AA": 1.5, "0212000X0": 0.5, "0206020A0": 5, "0205051R0": 4, "0205051L0": 2,
-    "0205052N0": 2, "0205052C0": 2, "0204000H0": 2, "0202010P0": 1.5, "0202010B0": 1,
-    "0603020T0": 6, "0410020A0": 4, "0410020C0": 2, "0704050Z0": 4,
+    "040201060": 6,
+    "0402010AB": 5,
+    "0402010AD": 5,
+    "040201030": 4,
+    "0402010A0": 1.5,
+    "0402010C0": 0.8,
+    "0402010J0": 0.8,
+    "0402010AI": 0.5,
+    "0402010D0": 0.4,
+    "0402010U0": 0.3,
+    "0402010X0": 0.3,
+    "0402010AJ": 0.3,
+    "0402020AD": 0.3,
+    "0402020AB": 0.3,
+    "0402020D0": 0.2,
+    "0402020U0": 0.2,
+    "0402030K0": 8,
+    "0402030P0": 1,
+    "0212000B0": 6,
+    "0212000Y0": 2,
+    "0212000AA": 1.5,
+    "0212000X0": 0.5,
+    "0206020A0": 5,
+    "0205051R0": 4,
+    "0205051L0": 2,
+    "0205052N0": 2,
+    "0205052C0": 2,
+    "0204000H0": 2,
+    "0202010P0": 1.5,
+    "0202010B0": 1,
+    "0603020T0": 6,
+    "0410020A0": 4,
+    "0410020C0": 2,
+    "0704050Z0": 4,
 }
 
 
@@ -276,8 +310,11 @@ def _drug_pool(prefixes: list[str], excludes: list[str], terms: list[str]) -> Dr
     names: list[str] = []
     weights: list[float] = []
     for p_i, prefix in enumerate(prefixes):
-        chems = [c for c in BNF_CHEMICALS if (c[0].startswith(prefix) or prefix.startswith(c[0]))
-                 and not _excluded(c[0], excludes)]
+        chems = [
+            c
+            for c in BNF_CHEMICALS
+            if (c[0].startswith(prefix) or prefix.startswith(c[0])) and not _excluded(c[0], excludes)
+        ]
         if len(prefix) >= 9:
             # a chemical (or finer) prefix: keep it, take the name from a known chemical or the term
             known = [c for c in chems if prefix.startswith(c[0])]
@@ -303,7 +340,7 @@ def _drug_pool(prefixes: list[str], excludes: list[str], terms: list[str]) -> Dr
                     code = base[:15]
                 else:
                     code = (base[:9] + "AA" + FORM_SUFFIXES[s_i % len(FORM_SUFFIXES)])[:15]
-                    code = base + code[len(base):]
+                    code = base + code[len(base) :]
                 if _excluded(code, excludes):
                     continue
                 codes.append(code)
@@ -324,8 +361,7 @@ def build_codebook(codelist_dir: Path | None = None) -> CodeBook:
             codes = list(cl.codes)
         else:
             # never borrow a code that the loaded lists give to another concept
-            taken = {c for k, other in lists.items() if k != concept and other.kind == "snomed"
-                     for c in other.codes}
+            taken = {c for k, other in lists.items() if k != concept and other.kind == "snomed" for c in other.codes}
             codes = [c for c in fallback if c not in taken] or list(fallback)
             book.fallback_concepts.append(concept)
         if concept == "smi_diagnosis" and "smi_remission" in lists:
@@ -341,8 +377,7 @@ def build_codebook(codelist_dir: Path | None = None) -> CodeBook:
     # background codes must not belong to any concept
     in_lists = {c for cl in lists.values() if cl.kind == "snomed" for c in cl.codes}
     book.other_codes = [o for o in OTHER_CODES if o[0] not in in_lists]
-    book.concept_codes["__other__"] = np.array([book._code_id(o[0]) for o in book.other_codes],
-                                               dtype=np.int32)
+    book.concept_codes["__other__"] = np.array([book._code_id(o[0]) for o in book.other_codes], dtype=np.int32)
     for concept, fallback in FALLBACK_BNF.items():
         cl = lists.get(concept)
         if cl is not None and cl.kind == "bnf_prefix" and cl.codes:

@@ -134,8 +134,11 @@ def generate(
                         bad = B.bad_patients(kinds, base.table.select(PATIENT_COLUMNS), base.nhs, brng, as_of)
                     else:
                         orphans = B.orphan_numbers(kinds, nhs_src)
-                        maker = {"events": B.bad_events, "medications": B.bad_medications,
-                                 "encounters": B.bad_encounters}[t]
+                        maker = {
+                            "events": B.bad_events,
+                            "medications": B.bad_medications,
+                            "encounters": B.bad_encounters,
+                        }[t]
                         if t == "events":
                             bad = maker(kinds, df, book, orphans, brng, T)
                         else:

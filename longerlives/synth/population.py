@@ -14,10 +14,8 @@ YEAR = 365.25
 
 # NHS Data Dictionary ethnic category, London-like shares for an SMI register
 # ("" = not recorded). Black groups are over-represented on London SMI registers.
-ETHNIC_CODES = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R",
-                "S", "Z", ""]
-ETHNIC_SHARE = np.array([34, 2.2, 14, 1.8, 1.0, 1.1, 1.6, 5.5, 2.4, 3.2, 4.2, 6.5, 8.5, 3.0,
-                         1.3, 5.2, 4.0, 3.5])
+ETHNIC_CODES = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S", "Z", ""]
+ETHNIC_SHARE = np.array([34, 2.2, 14, 1.8, 1.0, 1.1, 1.6, 5.5, 2.4, 3.2, 4.2, 6.5, 8.5, 3.0, 1.3, 5.2, 4.0, 3.5])
 ETHNIC_SHARE = ETHNIC_SHARE / ETHNIC_SHARE.sum()
 
 # ethnic category -> (non-English languages, probability of a non-English preference)
@@ -36,8 +34,7 @@ LANGUAGES = {
 
 TRUE_SPELLINGS = ["true", "TRUE", "True", "t", "T", "yes", "Yes", "YES", "y", "Y", "1"]
 FALSE_SPELLINGS = ["false", "FALSE", "False", "f", "F", "no", "No", "NO", "n", "N", "0"]
-SEX_SPELLINGS = {0: ["F", "f", "Female", "FEMALE"], 1: ["M", "m", "Male", "MALE"],
-                 2: ["U", "u", "Unknown"]}
+SEX_SPELLINGS = {0: ["F", "f", "Female", "FEMALE"], 1: ["M", "m", "Male", "MALE"], 2: ["U", "u", "Unknown"]}
 SEX_WORDS = ["female", "male", "unknown"]
 
 
@@ -67,8 +64,9 @@ def _postcodes(rng: np.random.Generator, districts: np.ndarray) -> np.ndarray:
     n = len(districts)
     letters = np.asarray(list(W.UNIT_LETTERS), dtype=object)
     sector = rng.integers(0, 10, n).astype(str).astype(object)
-    return (districts + " " + sector + letters[rng.integers(0, len(letters), n)]
-            + letters[rng.integers(0, len(letters), n)])
+    return (
+        districts + " " + sector + letters[rng.integers(0, len(letters), n)] + letters[rng.integers(0, len(letters), n)]
+    )
 
 
 def _landline(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -119,18 +117,18 @@ def build_static(n_patients: int, seed: int) -> Static:
     team_codes_a = np.array(team_codes, dtype=object)
     t_area = [W.BOROUGHS[W.BOROUGH_NAMES[b]][0] for b in team_borough]
     t_post = _postcodes(rng, np.array([a[1] for a in t_area], dtype=object))
-    teams = pl.DataFrame({
-        "team_code": team_codes,
-        "name": team_names,
-        "phone": _landline(rng, n_tm).tolist(),
-        "email": [f"{c.lower()}@nhs-teams.example" for c in team_codes],
-        "address": [f"{s}, {a[0]}, London {p}" for s, a, p in
-                    zip(_street_address(rng, n_tm), t_area, t_post)],
-    })
+    teams = pl.DataFrame(
+        {
+            "team_code": team_codes,
+            "name": team_names,
+            "phone": _landline(rng, n_tm).tolist(),
+            "email": [f"{c.lower()}@nhs-teams.example" for c in team_codes],
+            "address": [f"{s}, {a[0]}, London {p}" for s, a, p in zip(_street_address(rng, n_tm), t_area, t_post)],
+        }
+    )
 
     # practices
-    prefixes = {"Barnet": "E83", "Camden": "F83", "Enfield": "F85", "Haringey": "F85",
-                "Islington": "F83"}
+    prefixes = {"Barnet": "E83", "Camden": "F83", "Enfield": "F85", "Haringey": "F85", "Islington": "F83"}
     pr_borough = rng.choice(len(W.BOROUGH_NAMES), size=n_pr, p=W.BOROUGH_SHARE)
     used: dict[str, set[int]] = {}
     pr_codes = []
@@ -146,8 +144,9 @@ def build_static(n_patients: int, seed: int) -> Static:
                 pool.add(c)
                 pr_codes.append(f"{pfx}{c:03d}")
                 break
-    pr_area = [W.BOROUGHS[W.BOROUGH_NAMES[b]][int(rng.integers(0, len(W.BOROUGHS[W.BOROUGH_NAMES[b]])))]
-               for b in pr_borough]
+    pr_area = [
+        W.BOROUGHS[W.BOROUGH_NAMES[b]][int(rng.integers(0, len(W.BOROUGHS[W.BOROUGH_NAMES[b]])))] for b in pr_borough
+    ]
     names = []
     for i in range(n_pr):
         style = rng.integers(0, 3)
@@ -159,7 +158,7 @@ def build_static(n_patients: int, seed: int) -> Static:
             names.append(f"The {pr_area[i][0]} {kind}")
         else:
             names.append(f"{word} Road {kind}")
-    mailbox_ids = rng.permutation(26 ** 3 * 9)[:n_pr]
+    mailbox_ids = rng.permutation(26**3 * 9)[:n_pr]
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     mailboxes = []
     has_mesh = rng.random(n_pr) < 0.75
@@ -171,26 +170,41 @@ def build_static(n_patients: int, seed: int) -> Static:
         three = letters[rest // 676] + letters[(rest // 26) % 26] + letters[rest % 26]
         mailboxes.append(f"X26{three}{d}")
     pr_post = _postcodes(rng, np.array([a[1] for a in pr_area], dtype=object))
-    practices = pl.DataFrame({
-        "practice_code": pr_codes,
-        "name": names,
-        "phone": _landline(rng, n_pr).tolist(),
-        "address": [f"{s}, {a[0]}, London {p}" for s, a, p in
-                    zip(_street_address(rng, n_pr), pr_area, pr_post)],
-        "mesh_mailbox": mailboxes,
-    }, schema={"practice_code": pl.String, "name": pl.String, "phone": pl.String,
-               "address": pl.String, "mesh_mailbox": pl.String})
+    practices = pl.DataFrame(
+        {
+            "practice_code": pr_codes,
+            "name": names,
+            "phone": _landline(rng, n_pr).tolist(),
+            "address": [f"{s}, {a[0]}, London {p}" for s, a, p in zip(_street_address(rng, n_pr), pr_area, pr_post)],
+            "mesh_mailbox": mailboxes,
+        },
+        schema={
+            "practice_code": pl.String,
+            "name": pl.String,
+            "phone": pl.String,
+            "address": pl.String,
+            "mesh_mailbox": pl.String,
+        },
+    )
     pr_team = np.zeros(n_pr, dtype=np.int64)
     for i, b in enumerate(pr_borough):
         same = np.flatnonzero(team_borough == b)
         pr_team[i] = rng.choice(same) if len(same) else rng.integers(0, n_tm)
     weight = rng.lognormal(0, 0.45, n_pr)
     return Static(
-        practices=practices, teams=teams, practice_codes=np.array(pr_codes, dtype=object),
-        practice_borough=pr_borough, practice_weight=weight / weight.sum(), practice_team=pr_team,
-        team_codes=team_codes_a, lsoa_codes=np.array(codes, dtype=object),
-        lsoa_borough=lsoa_borough, lsoa_imd=imd, lsoa_townsend=townsend,
-        lsoa_area=np.array(areas, dtype=object), lsoa_district=np.array(districts, dtype=object),
+        practices=practices,
+        teams=teams,
+        practice_codes=np.array(pr_codes, dtype=object),
+        practice_borough=pr_borough,
+        practice_weight=weight / weight.sum(),
+        practice_team=pr_team,
+        team_codes=team_codes_a,
+        lsoa_codes=np.array(codes, dtype=object),
+        lsoa_borough=lsoa_borough,
+        lsoa_imd=imd,
+        lsoa_townsend=townsend,
+        lsoa_area=np.array(areas, dtype=object),
+        lsoa_district=np.array(districts, dtype=object),
         borough_lsoas=borough_lsoas,
     )
 
@@ -200,18 +214,18 @@ class People:
     """Per-person attributes the clinical generator needs (one chunk)."""
 
     n: int
-    nhs: np.ndarray          # int64
-    sex: np.ndarray          # 0 female, 1 male, 2 unknown
-    age: np.ndarray          # years at the reference date (float)
-    dob: np.ndarray          # day number
-    eth: np.ndarray          # index into ETHNIC_CODES
-    imd: np.ndarray          # 1..10 (0 = missing)
-    cohort: np.ndarray       # 0 SMI diagnosis, 1 non-SMI on antipsychotic/lithium, 2 other
+    nhs: np.ndarray  # int64
+    sex: np.ndarray  # 0 female, 1 male, 2 unknown
+    age: np.ndarray  # years at the reference date (float)
+    dob: np.ndarray  # day number
+    eth: np.ndarray  # index into ETHNIC_CODES
+    imd: np.ndarray  # 1..10 (0 = missing)
+    cohort: np.ndarray  # 0 SMI diagnosis, 1 non-SMI on antipsychotic/lithium, 2 other
     reg_from: np.ndarray
-    end: np.ndarray          # last day the record runs to (death, deregistration or as-of)
+    end: np.ndarray  # last day the record runs to (death, deregistration or as-of)
     has_team: np.ndarray
-    ld: np.ndarray           # learning disability (drives easy read)
-    table: pl.DataFrame      # the patients rows as strings
+    ld: np.ndarray  # learning disability (drives easy read)
+    table: pl.DataFrame  # the patients rows as strings
 
 
 def _booleans(rng: np.random.Generator, values: np.ndarray, odd_share: float = 0.06) -> np.ndarray:
@@ -237,8 +251,9 @@ def format_nhs(rng: np.random.Generator, nhs: np.ndarray, share: float = 0.015) 
     return out
 
 
-def make_people(static: Static, rng: np.random.Generator, n: int, nhs_src: NhsNumberSource,
-                as_of: int) -> tuple[People, int]:
+def make_people(
+    static: Static, rng: np.random.Generator, n: int, nhs_src: NhsNumberSource, as_of: int
+) -> tuple[People, int]:
     """One chunk of people. Returns the people and how many NHS numbers were written formatted."""
     nhs = nhs_src.take(n)
     sex = rng.choice(3, size=n, p=[0.465, 0.53, 0.005])
@@ -274,28 +289,45 @@ def make_people(static: Static, rng: np.random.Generator, n: int, nhs_src: NhsNu
     ld = rng.random(n) < 0.03
 
     # --- strings ---------------------------------------------------------------------
-    given = np.where(sex == 0, _pick(rng, W.GIVEN_FEMALE, n),
-                     np.where(sex == 1, _pick(rng, W.GIVEN_MALE, n), _pick(rng, W.GIVEN_UNISEX, n)))
+    given = np.where(
+        sex == 0,
+        _pick(rng, W.GIVEN_FEMALE, n),
+        np.where(sex == 1, _pick(rng, W.GIVEN_MALE, n), _pick(rng, W.GIVEN_UNISEX, n)),
+    )
     family = _pick(rng, W.FAMILY, n)
-    title = np.where(sex == 0, _pick(rng, W.TITLES_F, n),
-                     np.where(sex == 1, _pick(rng, W.TITLES_M, n), _pick(rng, W.TITLES_U, n)))
+    title = np.where(
+        sex == 0, _pick(rng, W.TITLES_F, n), np.where(sex == 1, _pick(rng, W.TITLES_M, n), _pick(rng, W.TITLES_U, n))
+    )
     title = np.where(rng.random(n) < 0.1, None, title)
     flat = rng.random(n) < 0.35
-    line1 = np.where(flat,
-                     "Flat " + rng.integers(1, 60, n).astype(str).astype(object) + ", "
-                     + _pick(rng, W.STREET_WORDS, n) + " " + _pick(rng, W.ESTATE_WORDS, n),
-                     _street_address(rng, n))
+    line1 = np.where(
+        flat,
+        "Flat "
+        + rng.integers(1, 60, n).astype(str).astype(object)
+        + ", "
+        + _pick(rng, W.STREET_WORDS, n)
+        + " "
+        + _pick(rng, W.ESTATE_WORDS, n),
+        _street_address(rng, n),
+    )
     line2 = np.where(flat, _street_address(rng, n), None)
     line3 = static.lsoa_area[lsoa]
     line4 = np.where(rng.random(n) < 0.9, "London", None)
     postcode = _postcodes(rng, static.lsoa_district[lsoa])
     phone = np.where(rng.random(n) < 0.7, _mobile(rng, n), _landline(rng, n))
     phone = np.where(rng.random(n) < 0.12, None, phone)
-    email = np.where(rng.random(n) < 0.35,
-                     (np.char.lower(given.astype(str)).astype(object) + "."
-                      + np.char.lower(np.char.replace(np.char.replace(family.astype(str), "'", ""), " ", "")).astype(object)
-                      + rng.integers(1, 999, n).astype(str).astype(object) + "@"
-                      + _pick(rng, W.EMAIL_DOMAINS, n)), None)
+    email = np.where(
+        rng.random(n) < 0.35,
+        (
+            np.char.lower(given.astype(str)).astype(object)
+            + "."
+            + np.char.lower(np.char.replace(np.char.replace(family.astype(str), "'", ""), " ", "")).astype(object)
+            + rng.integers(1, 999, n).astype(str).astype(object)
+            + "@"
+            + _pick(rng, W.EMAIL_DOMAINS, n)
+        ),
+        None,
+    )
 
     lang = np.full(n, "en", dtype=object)
     eth_codes = np.asarray(ETHNIC_CODES, dtype=object)[eth]
@@ -308,8 +340,14 @@ def make_people(static: Static, rng: np.random.Generator, n: int, nhs_src: NhsNu
 
     needs = np.full(n, "", dtype=object)
     age_old = age > 70
-    for need, p in (("easy_read", np.where(ld, 0.5, 0.02)), ("large_print", np.where(age_old, 0.07, 0.012)),
-                    ("braille", 0.0008), ("bsl", 0.0015), ("audio", 0.0015), ("email", 0.05)):
+    for need, p in (
+        ("easy_read", np.where(ld, 0.5, 0.02)),
+        ("large_print", np.where(age_old, 0.07, 0.012)),
+        ("braille", 0.0008),
+        ("bsl", 0.0015),
+        ("audio", 0.0015),
+        ("email", 0.05),
+    ):
         m = rng.random(n) < p
         needs[m] = np.where(needs[m] == "", need, needs[m] + ";" + need)
     needs = np.where(needs == "", None, needs)
@@ -336,43 +374,79 @@ def make_people(static: Static, rng: np.random.Generator, n: int, nhs_src: NhsNu
     def col(a):
         return pl.Series(a.tolist() if isinstance(a, np.ndarray) else a, dtype=pl.String)
 
-    table = pl.DataFrame({
-        "nhs_number": col(nhs_str),
-        "practice_code": col(static.practice_codes[practice]),
-        "date_of_birth": _dates(dob),
-        "sex": col(sex_str),
-        "ethnic_category": col(np.where(eth_codes == "", None, eth_codes)),
-        "lsoa_code": col(lsoa_code),
-        "imd_decile": col(imd_str),
-        "townsend_score": col(np.array([None if t is None else f"{t:.2f}" for t in townsend], dtype=object)),
-        "title": col(title),
-        "given_name": col(given),
-        "family_name": col(family),
-        "address_line_1": col(line1),
-        "address_line_2": col(line2),
-        "address_line_3": col(line3),
-        "address_line_4": col(line4),
-        "postcode": col(postcode),
-        "phone": col(phone),
-        "email": col(email),
-        "preferred_language": col(lang),
-        "interpreter_required": col(_booleans(rng, interp)),
-        "communication_needs": col(needs),
-        "contact_by_letter": col(_booleans(rng, by_letter)),
-        "registered_from": _dates(reg_from),
-        "registered_to": _dates(reg_to).zip_with(pl.Series(left), pl.Series([None] * n, dtype=pl.String)),
-        "date_of_death": _dates(death).zip_with(pl.Series(dead), pl.Series([None] * n, dtype=pl.String)),
-        "core_team": col(team),
-    })
-    people = People(n=n, nhs=nhs, sex=sex, age=age, dob=dob, eth=eth, imd=imd, cohort=cohort,
-                    reg_from=reg_from, end=end, has_team=has_team, ld=ld, table=table)
+    table = pl.DataFrame(
+        {
+            "nhs_number": col(nhs_str),
+            "practice_code": col(static.practice_codes[practice]),
+            "date_of_birth": _dates(dob),
+            "sex": col(sex_str),
+            "ethnic_category": col(np.where(eth_codes == "", None, eth_codes)),
+            "lsoa_code": col(lsoa_code),
+            "imd_decile": col(imd_str),
+            "townsend_score": col(np.array([None if t is None else f"{t:.2f}" for t in townsend], dtype=object)),
+            "title": col(title),
+            "given_name": col(given),
+            "family_name": col(family),
+            "address_line_1": col(line1),
+            "address_line_2": col(line2),
+            "address_line_3": col(line3),
+            "address_line_4": col(line4),
+            "postcode": col(postcode),
+            "phone": col(phone),
+            "email": col(email),
+            "preferred_language": col(lang),
+            "interpreter_required": col(_booleans(rng, interp)),
+            "communication_needs": col(needs),
+            "contact_by_letter": col(_booleans(rng, by_letter)),
+            "registered_from": _dates(reg_from),
+            "registered_to": _dates(reg_to).zip_with(pl.Series(left), pl.Series([None] * n, dtype=pl.String)),
+            "date_of_death": _dates(death).zip_with(pl.Series(dead), pl.Series([None] * n, dtype=pl.String)),
+            "core_team": col(team),
+        }
+    )
+    people = People(
+        n=n,
+        nhs=nhs,
+        sex=sex,
+        age=age,
+        dob=dob,
+        eth=eth,
+        imd=imd,
+        cohort=cohort,
+        reg_from=reg_from,
+        end=end,
+        has_team=has_team,
+        ld=ld,
+        table=table,
+    )
     return people, formatted
 
 
 PATIENT_COLUMNS = [
-    "nhs_number", "practice_code", "date_of_birth", "sex", "ethnic_category", "lsoa_code",
-    "imd_decile", "townsend_score", "title", "given_name", "family_name", "address_line_1",
-    "address_line_2", "address_line_3", "address_line_4", "postcode", "phone", "email",
-    "preferred_language", "interpreter_required", "communication_needs", "contact_by_letter",
-    "registered_from", "registered_to", "date_of_death", "core_team",
+    "nhs_number",
+    "practice_code",
+    "date_of_birth",
+    "sex",
+    "ethnic_category",
+    "lsoa_code",
+    "imd_decile",
+    "townsend_score",
+    "title",
+    "given_name",
+    "family_name",
+    "address_line_1",
+    "address_line_2",
+    "address_line_3",
+    "address_line_4",
+    "postcode",
+    "phone",
+    "email",
+    "preferred_language",
+    "interpreter_required",
+    "communication_needs",
+    "contact_by_letter",
+    "registered_from",
+    "registered_to",
+    "date_of_death",
+    "core_team",
 ]

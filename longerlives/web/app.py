@@ -42,8 +42,10 @@ from longerlives.web.settings import WebSettings, load_web_settings
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 NHSUK_DIR = STATIC_DIR / "nhsuk"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 # The coverage report is one self-contained page (its own <style>, charts as data: SVG, no
 # script): the same policy with inline styles allowed, for /report only.
 REPORT_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
@@ -99,7 +101,9 @@ class PasswordChangeNeeded(Exception):
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR / "web")), PackageLoader("nhsuk_frontend_jinja")]),
-        undefined=ChainableUndefined, autoescape=True, auto_reload=False,  # templates never change under a server
+        undefined=ChainableUndefined,
+        autoescape=True,
+        auto_reload=False,  # templates never change under a server
     )
     env.filters["nhs"] = lambda n: f"{n[:3]} {n[3:6]} {n[6:]}" if n and len(n) == 10 else n
     env.filters["day"] = lambda d: d.strftime("%-d %B %Y") if d else ""
@@ -132,8 +136,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
 
     # -- helpers ----------------------------------------------------------------
     def _set_cookie(resp: Response, name: str, value: str, max_age: int | None = None) -> None:
-        resp.set_cookie(name, value, max_age=max_age, path="/", secure=settings.secure_cookies, httponly=True,
-                        samesite="strict")
+        resp.set_cookie(
+            name, value, max_age=max_age, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict"
+        )
 
     def _session(conn: Connection, request: Request, *, password_page: bool = False) -> auth.Session:
         s = auth.load_session(conn, request.cookies.get(cookie), settings)
@@ -143,8 +148,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             raise PasswordChangeNeeded()
         return s
 
-    def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200,
-                conn: Connection | None = None) -> HTMLResponse:
+    def _render(
+        request: Request, name: str, ctx: dict[str, Any], status: int = 200, conn: Connection | None = None
+    ) -> HTMLResponse:
         run = None
         if conn is not None:
             run = data.last_successful_run(conn, settings.stale_run_hours)
@@ -160,8 +166,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     def _error(request: Request, conn: Connection, s: auth.Session | None, status: int, message: str) -> HTMLResponse:
         return _render(request, "error.jinja", {"session": s, "status": status, "message": message}, status, conn)
 
-    def _csrf_refused(request: Request, conn: Connection, s: auth.Session, token: str | None,
-                      action: str) -> HTMLResponse | None:
+    def _csrf_refused(
+        request: Request, conn: Connection, s: auth.Session, token: str | None, action: str
+    ) -> HTMLResponse | None:
         """A 403 page (and an audit line, committed) when the form's CSRF token is missing or wrong."""
         if auth.csrf_ok(s.csrf_token, token):
             return None
@@ -181,8 +188,12 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return _render(request, "not_found.jinja", {"session": None}, 404)
-        return _render(request, "error.jinja", {"session": None, "status": exc.status_code,
-                                                 "message": str(exc.detail)}, exc.status_code)
+        return _render(
+            request,
+            "error.jinja",
+            {"session": None, "status": exc.status_code, "message": str(exc.detail)},
+            exc.status_code,
+        )
 
     # -- sign in / out ----------------------------------------------------------
     @app.get("/healthz", include_in_schema=False)
@@ -199,8 +210,12 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         return resp
 
     @app.post("/login", response_class=HTMLResponse)
-    def login(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-              csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    def login(
+        request: Request,
+        username: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str | None, Form()] = None,
+    ) -> Response:
         expected = request.cookies.get(login_cookie)
         with engine.begin() as conn:
             if not auth.csrf_ok(expected, csrf_token):
@@ -209,17 +224,34 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             client = request.client.host if request.client else "unknown"
             if not limiter.allow(client):
                 data.audit(conn, None, "sign_in", "denied", detail="rate limited")
-                return _render(request, "login.jinja", {
-                    "session": None, "csrf_token": expected,
-                    "error": "Too many sign-in attempts. Wait a minute and try again."}, 429, conn)
+                return _render(
+                    request,
+                    "login.jinja",
+                    {
+                        "session": None,
+                        "csrf_token": expected,
+                        "error": "Too many sign-in attempts. Wait a minute and try again.",
+                    },
+                    429,
+                    conn,
+                )
             user = auth.authenticate(conn, username.strip(), password, settings)
             if user is None:
                 data.audit(conn, None, "sign_in", "failed", detail="wrong username or password, locked or disabled")
-                return _render(request, "login.jinja", {
-                    "session": None, "csrf_token": expected,
-                    "error": (f"The username or password is not right. After {settings.lockout_failures} failed "
-                              f"attempts an account is locked for {settings.lockout_minutes} minutes.")},
-                    401, conn)
+                return _render(
+                    request,
+                    "login.jinja",
+                    {
+                        "session": None,
+                        "csrf_token": expected,
+                        "error": (
+                            f"The username or password is not right. After {settings.lockout_failures} failed "
+                            f"attempts an account is locked for {settings.lockout_minutes} minutes."
+                        ),
+                    },
+                    401,
+                    conn,
+                )
             token = auth.create_session(conn, user, settings)
             data.audit(conn, user.username, "sign_in")
         resp = RedirectResponse("/", status_code=303)
@@ -231,12 +263,20 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     def password_form(request: Request) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request, password_page=True)
-            return _render(request, "password.jinja", {"session": s, "error": None,
-                                                       "min_length": settings.min_password_length}, conn=conn)
+            return _render(
+                request,
+                "password.jinja",
+                {"session": s, "error": None, "min_length": settings.min_password_length},
+                conn=conn,
+            )
 
     @app.post("/account/password", response_class=HTMLResponse)
-    def change_password(request: Request, csrf_token: Annotated[str | None, Form()] = None,
-                        password: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> Response:
+    def change_password(
+        request: Request,
+        csrf_token: Annotated[str | None, Form()] = None,
+        password: Annotated[str, Form()] = "",
+        confirm: Annotated[str, Form()] = "",
+    ) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request, password_page=True)
             refused = _csrf_refused(request, conn, s, csrf_token, "change_password")
@@ -248,8 +288,13 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             elif password != confirm:
                 error = "The two passwords are not the same"
             if error:
-                return _render(request, "password.jinja", {"session": s, "error": error,
-                                                           "min_length": settings.min_password_length}, 400, conn)
+                return _render(
+                    request,
+                    "password.jinja",
+                    {"session": s, "error": error, "min_length": settings.min_password_length},
+                    400,
+                    conn,
+                )
             auth.set_password(conn, s.user.id, password, settings)
             data.audit(conn, s.user.username, "change_password")
         return RedirectResponse("/", status_code=303)
@@ -291,33 +336,67 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             return _render(request, "teams.jinja", {"session": s, "teams": visible}, conn=conn)
 
     @app.get("/worklist/{team}", response_class=HTMLResponse)
-    def worklist(request: Request, team: str, urgency: Annotated[list[str] | None, Query()] = None,
-                 outreach: str | None = None, kind: str | None = None, practice: str | None = None,
-                 not_contacted: str | None = None, page: int = 1) -> Response:
+    def worklist(
+        request: Request,
+        team: str,
+        urgency: Annotated[list[str] | None, Query()] = None,
+        outreach: str | None = None,
+        kind: str | None = None,
+        practice: str | None = None,
+        not_contacted: str | None = None,
+        page: int = 1,
+    ) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
             if not _TEAM.match(team) or not s.user.can_see_team(team):
-                data.audit(conn, s.user.username, "view_list", "not_found", team=team[:32],
-                           detail="team outside the user's scope or unknown")
+                data.audit(
+                    conn,
+                    s.user.username,
+                    "view_list",
+                    "not_found",
+                    team=team[:32],
+                    detail="team outside the user's scope or unknown",
+                )
                 return _not_found(request, conn, s)
             run = data.last_successful_run(conn, settings.stale_run_hours)
             f = data.Filters(
                 urgency=tuple(u for u in (urgency or []) if u in data.URGENCIES),
-                outreach=outreach == "1", kind=kind if kind in data.KINDS else None,
+                outreach=outreach == "1",
+                kind=kind if kind in data.KINDS else None,
                 practice=practice if practice and _TEAM.match(practice) else None,
-                not_contacted=not_contacted == "1", search=s.search_text, page=max(1, page),
+                not_contacted=not_contacted == "1",
+                search=s.search_text,
+                page=max(1, page),
             )
-            result = data.worklist_page(conn, run.run_id, team, f, settings.page_size, run.as_of,
-                                        settings.not_contacted_days) if run else data.Page([], 0, 1, 1)
-            return _render(request, "worklist.jinja", {
-                "session": s, "team": team, "filters": f, "page": result,
-                "not_contacted_days": settings.not_contacted_days,
-            }, conn=conn)
+            result = (
+                data.worklist_page(
+                    conn, run.run_id, team, f, settings.page_size, run.as_of, settings.not_contacted_days
+                )
+                if run
+                else data.Page([], 0, 1, 1)
+            )
+            return _render(
+                request,
+                "worklist.jinja",
+                {
+                    "session": s,
+                    "team": team,
+                    "filters": f,
+                    "page": result,
+                    "not_contacted_days": settings.not_contacted_days,
+                },
+                conn=conn,
+            )
 
     @app.post("/worklist/{team}/search")
-    def search(request: Request, team: str, q: Annotated[str, Form()] = "",
-               csrf_token: Annotated[str | None, Form()] = None, clear: Annotated[str | None, Form()] = None,
-               filters: Annotated[str, Form()] = "") -> Response:
+    def search(
+        request: Request,
+        team: str,
+        q: Annotated[str, Form()] = "",
+        csrf_token: Annotated[str | None, Form()] = None,
+        clear: Annotated[str | None, Form()] = None,
+        filters: Annotated[str, Form()] = "",
+    ) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
             refused = _csrf_refused(request, conn, s, csrf_token, "search")
@@ -331,33 +410,61 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         safe = filters if re.fullmatch(r"[A-Za-z0-9_=&%.-]*", filters) else ""
         return RedirectResponse(f"/worklist/{team}" + (f"?{safe}" if safe else ""), status_code=303)
 
-    def _person_or_404(conn: Connection, request: Request, s: auth.Session, key: str,
-                       action: str) -> tuple[Any, data.RunInfo] | HTMLResponse:
+    def _person_or_404(
+        conn: Connection, request: Request, s: auth.Session, key: str, action: str
+    ) -> tuple[Any, data.RunInfo] | HTMLResponse:
         run = data.last_successful_run(conn, settings.stale_run_hours)
         entry = data.person(conn, run.run_id, key) if run and _KEY.match(key) else None
         if entry is None:
             data.audit(conn, s.user.username, action, "not_found", person_key=key[:32] if _KEY.match(key) else None)
             return _not_found(request, conn, s)
         if not s.user.can_see_team(entry["team"]):
-            data.audit(conn, s.user.username, action, "denied", team=entry["team"], person_key=key,
-                       detail="person outside the user's teams")
+            data.audit(
+                conn,
+                s.user.username,
+                action,
+                "denied",
+                team=entry["team"],
+                person_key=key,
+                detail="person outside the user's teams",
+            )
             return _not_found(request, conn, s)
         assert run is not None
         return entry, run
 
-    def _person_page(request: Request, conn: Connection, s: auth.Session, entry: Any, run: data.RunInfo,
-                     *, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
-                     recorded: bool = False, status: int = 200) -> HTMLResponse:
+    def _person_page(
+        request: Request,
+        conn: Connection,
+        s: auth.Session,
+        entry: Any,
+        run: data.RunInfo,
+        *,
+        errors: dict[str, str] | None = None,
+        form: dict[str, str] | None = None,
+        recorded: bool = False,
+        status: int = 200,
+    ) -> HTMLResponse:
         today = date.today()
-        return _render(request, "person.jinja", {
-            "session": s, "e": entry, "d": data.person_details(entry),
-            "history": data.outcome_history(conn, entry["nhs_number"]),
-            "letters": data.letters_sent(conn, entry["nhs_number"]),
-            "results": WEB_RESULTS, "errors": errors or {}, "recorded": recorded,
-            "form": form or {"day": str(today.day), "month": str(today.month), "year": str(today.year)},
-            "teams": data.known_teams(conn, run.run_id) if s.user.sees_every_team else [],
-            "qrisk3_disclaimer": QRISK3_DISCLAIMER, "qdiabetes_disclaimer": QDIABETES_DISCLAIMER,
-        }, status, conn)
+        return _render(
+            request,
+            "person.jinja",
+            {
+                "session": s,
+                "e": entry,
+                "d": data.person_details(entry),
+                "history": data.outcome_history(conn, entry["nhs_number"]),
+                "letters": data.letters_sent(conn, entry["nhs_number"]),
+                "results": WEB_RESULTS,
+                "errors": errors or {},
+                "recorded": recorded,
+                "form": form or {"day": str(today.day), "month": str(today.month), "year": str(today.year)},
+                "teams": data.known_teams(conn, run.run_id) if s.user.sees_every_team else [],
+                "qrisk3_disclaimer": QRISK3_DISCLAIMER,
+                "qdiabetes_disclaimer": QDIABETES_DISCLAIMER,
+            },
+            status,
+            conn,
+        )
 
     @app.get("/person/{key}", response_class=HTMLResponse)
     def person(request: Request, key: str, recorded: str | None = None) -> Response:
@@ -371,10 +478,16 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             return _person_page(request, conn, s, entry, run, recorded=recorded == "1")
 
     @app.post("/person/{key}/outcome", response_class=HTMLResponse)
-    def outcome(request: Request, key: str, csrf_token: Annotated[str | None, Form()] = None,
-                result: Annotated[str, Form()] = "", day: Annotated[str, Form()] = "",
-                month: Annotated[str, Form()] = "", year: Annotated[str, Form()] = "",
-                note: Annotated[str, Form()] = "") -> Response:
+    def outcome(
+        request: Request,
+        key: str,
+        csrf_token: Annotated[str | None, Form()] = None,
+        result: Annotated[str, Form()] = "",
+        day: Annotated[str, Form()] = "",
+        month: Annotated[str, Form()] = "",
+        year: Annotated[str, Form()] = "",
+        note: Annotated[str, Form()] = "",
+    ) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
             refused = _csrf_refused(request, conn, s, csrf_token, "record_outcome")
@@ -405,8 +518,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         return RedirectResponse(f"/person/{key}?recorded=1#outcomes", status_code=303)
 
     @app.post("/person/{key}/allocate", response_class=HTMLResponse)
-    def allocate(request: Request, key: str, csrf_token: Annotated[str | None, Form()] = None,
-                 team: Annotated[str, Form()] = "") -> Response:
+    def allocate(
+        request: Request, key: str, csrf_token: Annotated[str | None, Form()] = None, team: Annotated[str, Form()] = ""
+    ) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
             refused = _csrf_refused(request, conn, s, csrf_token, "allocate")
@@ -422,8 +536,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             if team not in data.known_teams(conn, run.run_id):
                 return _error(request, conn, s, 400, "Choose one of the teams in the list.")
             data.allocate(conn, run.run_id, key, entry["nhs_number"], team, s.user.username)
-            data.audit(conn, s.user.username, "allocate", team=team, person_key=key,
-                       detail=f"from {entry['team']}")
+            data.audit(conn, s.user.username, "allocate", team=team, person_key=key, detail=f"from {entry['team']}")
         return RedirectResponse(f"/person/{key}", status_code=303)
 
     @app.get("/report", response_class=HTMLResponse)
@@ -445,8 +558,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         if run is None or coverage is None or coverage.height == 0:
             with engine.begin() as conn:
                 return _error(request, conn, s, 404, "No coverage report yet: no successful nightly run has one.")
-        html = render_report_html(coverage, store.coverage_trends("all"), as_of=run.as_of,
-                                  settings=load_settings().report, run_id=run.run_id)
+        html = render_report_html(
+            coverage, store.coverage_trends("all"), as_of=run.as_of, settings=load_settings().report, run_id=run.run_id
+        )
         return HTMLResponse(html)
 
     @app.get("/admin/users", response_class=HTMLResponse)
@@ -460,8 +574,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             return _render(request, "users.jinja", {"session": s, "users": auth.list_users(conn)}, conn=conn)
 
     @app.post("/admin/users/disable", response_class=HTMLResponse)
-    def disable(request: Request, csrf_token: Annotated[str | None, Form()] = None,
-                username: Annotated[str, Form()] = "") -> Response:
+    def disable(
+        request: Request, csrf_token: Annotated[str | None, Form()] = None, username: Annotated[str, Form()] = ""
+    ) -> Response:
         with engine.begin() as conn:
             s = _session(conn, request)
             refused = _csrf_refused(request, conn, s, csrf_token, "disable_user")

@@ -81,8 +81,16 @@ def hash_password(password: str, settings: WebSettings) -> str:
     return _HASHER.hash(password)
 
 
-def add_user(conn: Connection, username: str, role: str, teams: list[str], password: str, settings: WebSettings,
-             *, must_change_password: bool = False) -> int:
+def add_user(
+    conn: Connection,
+    username: str,
+    role: str,
+    teams: list[str],
+    password: str,
+    settings: WebSettings,
+    *,
+    must_change_password: bool = False,
+) -> int:
     if not _USERNAME.match(username):
         raise LongerlivesError("a username is 2-64 letters, digits or . _ @ -")
     if role not in ROLES:
@@ -94,11 +102,19 @@ def add_user(conn: Connection, username: str, role: str, teams: list[str], passw
         raise LongerlivesError("a team user needs at least one --team CODE")
     if conn.execute(select(USERS.c.id).where(USERS.c.username == username)).first():
         raise LongerlivesError(f"there is already a user called {username}")
-    res = conn.execute(USERS.insert().values(
-        username=username, role=role, teams=";".join(sorted(set(teams))) or None, auth_provider="local",
-        password_hash=hash_password(password, settings), must_change_password=must_change_password, active=True,
-        failed_sign_ins=0, created_at=utcnow(),
-    ))
+    res = conn.execute(
+        USERS.insert().values(
+            username=username,
+            role=role,
+            teams=";".join(sorted(set(teams))) or None,
+            auth_provider="local",
+            password_hash=hash_password(password, settings),
+            must_change_password=must_change_password,
+            active=True,
+            failed_sign_ins=0,
+            created_at=utcnow(),
+        )
+    )
     key = res.inserted_primary_key
     assert key is not None
     return int(key[0])
@@ -106,13 +122,25 @@ def add_user(conn: Connection, username: str, role: str, teams: list[str], passw
 
 def set_password(conn: Connection, user_id: int, password: str, settings: WebSettings) -> None:
     """A user's own new password (ends the one-time password)."""
-    conn.execute(update(USERS).where(USERS.c.id == user_id).values(
-        password_hash=hash_password(password, settings), must_change_password=False))
+    conn.execute(
+        update(USERS)
+        .where(USERS.c.id == user_id)
+        .values(password_hash=hash_password(password, settings), must_change_password=False)
+    )
 
 
 def list_users(conn: Connection) -> list[dict[str, object]]:
-    rows = conn.execute(select(USERS.c.id, USERS.c.username, USERS.c.role, USERS.c.teams, USERS.c.active,
-                               USERS.c.locked_until, USERS.c.last_sign_in).order_by(USERS.c.username)).mappings()
+    rows = conn.execute(
+        select(
+            USERS.c.id,
+            USERS.c.username,
+            USERS.c.role,
+            USERS.c.teams,
+            USERS.c.active,
+            USERS.c.locked_until,
+            USERS.c.last_sign_in,
+        ).order_by(USERS.c.username)
+    ).mappings()
     return [dict(r) for r in rows]
 
 
@@ -194,10 +222,16 @@ def create_session(conn: Connection, user: User, settings: WebSettings) -> str:
     """A new session for ``user``; returns the cookie value (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    conn.execute(SESSIONS.insert().values(
-        token_hash=_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32), created_at=now,
-        last_seen=now, expires_at=now + timedelta(hours=settings.session_absolute_hours),
-    ))
+    conn.execute(
+        SESSIONS.insert().values(
+            token_hash=_digest(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen=now,
+            expires_at=now + timedelta(hours=settings.session_absolute_hours),
+        )
+    )
     conn.execute(delete(SESSIONS).where(SESSIONS.c.expires_at < now))  # tidy expired ones
     return token
 
@@ -208,9 +242,19 @@ def load_session(conn: Connection, token: str | None, settings: WebSettings) -> 
         return None
     h = _digest(token)
     row = conn.execute(
-        select(SESSIONS.c.token_hash, SESSIONS.c.csrf_token, SESSIONS.c.search_text, SESSIONS.c.last_seen,
-               SESSIONS.c.expires_at, USERS.c.id, USERS.c.username, USERS.c.role, USERS.c.teams,
-               USERS.c.active, USERS.c.must_change_password)
+        select(
+            SESSIONS.c.token_hash,
+            SESSIONS.c.csrf_token,
+            SESSIONS.c.search_text,
+            SESSIONS.c.last_seen,
+            SESSIONS.c.expires_at,
+            USERS.c.id,
+            USERS.c.username,
+            USERS.c.role,
+            USERS.c.teams,
+            USERS.c.active,
+            USERS.c.must_change_password,
+        )
         .join(USERS, USERS.c.id == SESSIONS.c.user_id)
         .where(SESSIONS.c.token_hash == h)
     ).first()

@@ -49,10 +49,18 @@ class RunInfo:
 
 def last_successful_run(conn: Connection, stale_hours: int, now: datetime | None = None) -> RunInfo | None:
     row = conn.execute(
-        select(RUNS.c.run_id, RUNS.c.as_of, RUNS.c.finished_at, RUNS.c.people_in_scope, RUNS.c.open_flags,
-               RUNS.c.health_check_cohort, RUNS.c.letters_issued)
+        select(
+            RUNS.c.run_id,
+            RUNS.c.as_of,
+            RUNS.c.finished_at,
+            RUNS.c.people_in_scope,
+            RUNS.c.open_flags,
+            RUNS.c.health_check_cohort,
+            RUNS.c.letters_issued,
+        )
         .where(RUNS.c.status == "succeeded")
-        .order_by(RUNS.c.finished_at.desc(), RUNS.c.run_id.desc()).limit(1)
+        .order_by(RUNS.c.finished_at.desc(), RUNS.c.run_id.desc())
+        .limit(1)
     ).first()
     if row is None:
         return None
@@ -60,23 +68,57 @@ def last_successful_run(conn: Connection, stale_hours: int, now: datetime | None
     finished = _aware(r["finished_at"])
     now = now or utcnow()
     stale = finished is None or now - finished > timedelta(hours=stale_hours)
-    return RunInfo(r["run_id"], r["as_of"], finished, r["people_in_scope"], r["open_flags"],
-                   r["health_check_cohort"], r["letters_issued"], stale)
+    return RunInfo(
+        r["run_id"],
+        r["as_of"],
+        finished,
+        r["people_in_scope"],
+        r["open_flags"],
+        r["health_check_cohort"],
+        r["letters_issued"],
+        stale,
+    )
 
 
-def audit(conn: Connection, username: str | None, action: str, outcome: str = "ok", *, team: str | None = None,
-          person_key: str | None = None, detail: str | None = None) -> None:
-    conn.execute(AUDIT.insert().values(at=utcnow(), username=username, action=action, team=team,
-                                       person_key=person_key, outcome=outcome, detail=detail))
+def audit(
+    conn: Connection,
+    username: str | None,
+    action: str,
+    outcome: str = "ok",
+    *,
+    team: str | None = None,
+    person_key: str | None = None,
+    detail: str | None = None,
+) -> None:
+    conn.execute(
+        AUDIT.insert().values(
+            at=utcnow(),
+            username=username,
+            action=action,
+            team=team,
+            person_key=person_key,
+            outcome=outcome,
+            detail=detail,
+        )
+    )
 
 
 def teams_with_counts(conn: Connection, run_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(ENTRIES.c.team, func.count().label("people"),
-               func.sum(case((ENTRIES.c.urgency_order == 0, 1), else_=0)).label("same_day"),
-               func.sum(case((ENTRIES.c.urgency_order == 1, 1), else_=0)).label("soon"))
-        .where(ENTRIES.c.run_id == run_id).group_by(ENTRIES.c.team).order_by(ENTRIES.c.team)
-    ).mappings().all()
+    rows = (
+        conn.execute(
+            select(
+                ENTRIES.c.team,
+                func.count().label("people"),
+                func.sum(case((ENTRIES.c.urgency_order == 0, 1), else_=0)).label("same_day"),
+                func.sum(case((ENTRIES.c.urgency_order == 1, 1), else_=0)).label("soon"),
+            )
+            .where(ENTRIES.c.run_id == run_id)
+            .group_by(ENTRIES.c.team)
+            .order_by(ENTRIES.c.team)
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]
 
 
@@ -131,8 +173,9 @@ def _conditions(run_id: str, team: str, f: Filters, as_of: date, not_contacted_d
         cond.append(ENTRIES.c.practice_code == f.practice)
     if f.not_contacted:
         since = as_of - timedelta(days=not_contacted_days)
-        cond.append(~exists().where(and_(OUTCOMES.c.nhs_number == ENTRIES.c.nhs_number,
-                                         OUTCOMES.c.outcome_date >= since)))
+        cond.append(
+            ~exists().where(and_(OUTCOMES.c.nhs_number == ENTRIES.c.nhs_number, OUTCOMES.c.outcome_date >= since))
+        )
     if f.search:
         text = f.search.strip()
         digits = text.replace(" ", "").replace("-", "")
@@ -143,22 +186,38 @@ def _conditions(run_id: str, team: str, f: Filters, as_of: date, not_contacted_d
     return cond
 
 
-LIST_COLUMNS = (ENTRIES.c.person_key, ENTRIES.c.nhs_number, ENTRIES.c.name, ENTRIES.c.practice_code,
-                ENTRIES.c.priority, ENTRIES.c.urgency, ENTRIES.c.outreach, ENTRIES.c.flag_words, ENTRIES.c.safety,
-                ENTRIES.c.last_letter, ENTRIES.c.marginalisation_rank)
+LIST_COLUMNS = (
+    ENTRIES.c.person_key,
+    ENTRIES.c.nhs_number,
+    ENTRIES.c.name,
+    ENTRIES.c.practice_code,
+    ENTRIES.c.priority,
+    ENTRIES.c.urgency,
+    ENTRIES.c.outreach,
+    ENTRIES.c.flag_words,
+    ENTRIES.c.safety,
+    ENTRIES.c.last_letter,
+    ENTRIES.c.marginalisation_rank,
+)
 
 
-def worklist_page(conn: Connection, run_id: str, team: str, f: Filters, page_size: int, as_of: date,
-                  not_contacted_days: int) -> Page:
+def worklist_page(
+    conn: Connection, run_id: str, team: str, f: Filters, page_size: int, as_of: date, not_contacted_days: int
+) -> Page:
     cond = _conditions(run_id, team, f, as_of, not_contacted_days)
     total = int(conn.execute(select(func.count()).select_from(ENTRIES).where(*cond)).scalar_one())
     pages = max(1, -(-total // page_size))
     page = min(max(1, f.page), pages)
-    rows = [dict(r) for r in conn.execute(
-        select(*LIST_COLUMNS).where(*cond)
-        .order_by(ENTRIES.c.urgency_order, ENTRIES.c.priority)
-        .limit(page_size).offset((page - 1) * page_size)
-    ).mappings()]
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            select(*LIST_COLUMNS)
+            .where(*cond)
+            .order_by(ENTRIES.c.urgency_order, ENTRIES.c.priority)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        ).mappings()
+    ]
     latest = latest_outcomes(conn, [r["nhs_number"] for r in rows])
     for r in rows:
         r["last_outcome"] = latest.get(r["nhs_number"])
@@ -175,11 +234,15 @@ def team_practices(conn: Connection, run_id: str, team: str) -> list[str]:
     if key not in _PRACTICES:
         if len(_PRACTICES) > 1000:
             _PRACTICES.clear()
-        _PRACTICES[key] = [p for (p,) in conn.execute(
-            select(ENTRIES.c.practice_code).where(ENTRIES.c.run_id == run_id, ENTRIES.c.team == team,
-                                                  ENTRIES.c.practice_code.is_not(None))
-            .distinct().order_by(ENTRIES.c.practice_code)
-        )]
+        _PRACTICES[key] = [
+            p
+            for (p,) in conn.execute(
+                select(ENTRIES.c.practice_code)
+                .where(ENTRIES.c.run_id == run_id, ENTRIES.c.team == team, ENTRIES.c.practice_code.is_not(None))
+                .distinct()
+                .order_by(ENTRIES.c.practice_code)
+            )
+        ]
     return _PRACTICES[key]
 
 
@@ -198,7 +261,9 @@ def latest_outcomes(conn: Connection, nhs_numbers: list[str]) -> dict[str, dict[
 
 
 def person(conn: Connection, run_id: str, key: str) -> RowMapping | None:
-    return conn.execute(select(ENTRIES).where(ENTRIES.c.run_id == run_id, ENTRIES.c.person_key == key)).mappings().first()
+    return (
+        conn.execute(select(ENTRIES).where(ENTRIES.c.run_id == run_id, ENTRIES.c.person_key == key)).mappings().first()
+    )
 
 
 def person_details(entry: RowMapping) -> dict[str, Any]:
@@ -211,40 +276,71 @@ def person_details(entry: RowMapping) -> dict[str, Any]:
 
 
 def outcome_history(conn: Connection, nhs_number: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(
-        select(OUTCOMES.c.result, OUTCOMES.c.outcome_date, OUTCOMES.c.team, OUTCOMES.c.note, OUTCOMES.c.recorded_at,
-               OUTCOMES.c.recorded_by)
-        .where(OUTCOMES.c.nhs_number == nhs_number)
-        .order_by(OUTCOMES.c.outcome_date.desc(), OUTCOMES.c.id.desc())
-    ).mappings()]
+    return [
+        dict(r)
+        for r in conn.execute(
+            select(
+                OUTCOMES.c.result,
+                OUTCOMES.c.outcome_date,
+                OUTCOMES.c.team,
+                OUTCOMES.c.note,
+                OUTCOMES.c.recorded_at,
+                OUTCOMES.c.recorded_by,
+            )
+            .where(OUTCOMES.c.nhs_number == nhs_number)
+            .order_by(OUTCOMES.c.outcome_date.desc(), OUTCOMES.c.id.desc())
+        ).mappings()
+    ]
 
 
 def letters_sent(conn: Connection, nhs_number: str) -> list[dict[str, Any]]:
     """Every letter the engine produced for the person, newest first (the run store's ``letters_issued``)."""
-    return [dict(r) for r in conn.execute(
-        select(LETTERS.c.issued_on, LETTERS.c.letter, LETTERS.c.format, LETTERS.c.language, LETTERS.c.flags)
-        .where(LETTERS.c.nhs_number == nhs_number).order_by(LETTERS.c.issued_on.desc(), LETTERS.c.id.desc())
-    ).mappings()]
+    return [
+        dict(r)
+        for r in conn.execute(
+            select(LETTERS.c.issued_on, LETTERS.c.letter, LETTERS.c.format, LETTERS.c.language, LETTERS.c.flags)
+            .where(LETTERS.c.nhs_number == nhs_number)
+            .order_by(LETTERS.c.issued_on.desc(), LETTERS.c.id.desc())
+        ).mappings()
+    ]
 
 
-def record_outcome(conn: Connection, nhs_number: str, team: str, result: str, on: date, note: str | None,
-                   by: str) -> None:
-    conn.execute(OUTCOMES.insert().values(nhs_number=nhs_number, team=team, result=result, outcome_date=on,
-                                          note=note or None, recorded_at=utcnow(), recorded_by=by))
+def record_outcome(
+    conn: Connection, nhs_number: str, team: str, result: str, on: date, note: str | None, by: str
+) -> None:
+    conn.execute(
+        OUTCOMES.insert().values(
+            nhs_number=nhs_number,
+            team=team,
+            result=result,
+            outcome_date=on,
+            note=note or None,
+            recorded_at=utcnow(),
+            recorded_by=by,
+        )
+    )
 
 
 def allocate(conn: Connection, run_id: str, key: str, nhs_number: str, team: str, by: str) -> None:
     """A lead's allocation: recorded for the next runs and applied to tonight's list at once."""
-    conn.execute(ALLOCATIONS.insert().values(nhs_number=nhs_number, team=team, allocated_by=by,
-                                             allocated_at=utcnow()))
-    last = conn.execute(select(func.max(ENTRIES.c.priority)).where(ENTRIES.c.run_id == run_id,
-                                                                   ENTRIES.c.team == team)).scalar()
-    conn.execute(update(ENTRIES).where(ENTRIES.c.run_id == run_id, ENTRIES.c.person_key == key)
-                 .values(team=team, priority=int(last or 0) + 1))
+    conn.execute(ALLOCATIONS.insert().values(nhs_number=nhs_number, team=team, allocated_by=by, allocated_at=utcnow()))
+    last = conn.execute(
+        select(func.max(ENTRIES.c.priority)).where(ENTRIES.c.run_id == run_id, ENTRIES.c.team == team)
+    ).scalar()
+    conn.execute(
+        update(ENTRIES)
+        .where(ENTRIES.c.run_id == run_id, ENTRIES.c.person_key == key)
+        .values(team=team, priority=int(last or 0) + 1)
+    )
 
 
 def known_teams(conn: Connection, run_id: str) -> list[str]:
-    return [t for (t,) in conn.execute(
-        select(ENTRIES.c.team).where(ENTRIES.c.run_id == run_id, ENTRIES.c.team != UNALLOCATED)
-        .distinct().order_by(ENTRIES.c.team))]
-
+    return [
+        t
+        for (t,) in conn.execute(
+            select(ENTRIES.c.team)
+            .where(ENTRIES.c.run_id == run_id, ENTRIES.c.team != UNALLOCATED)
+            .distinct()
+            .order_by(ENTRIES.c.team)
+        )
+    ]

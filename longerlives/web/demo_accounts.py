@@ -32,18 +32,34 @@ def make_demo_accounts(db_url: str) -> list[tuple[str, str, str]]:
         run = last_successful_run(conn, settings.stale_run_hours)
         teams: list[str] = []
         if run is not None:
-            teams = [t for (t, _) in conn.execute(
-                select(ENTRIES.c.team, func.count()).where(ENTRIES.c.run_id == run.run_id,
-                                                            ENTRIES.c.team != UNALLOCATED)
-                .group_by(ENTRIES.c.team).order_by(func.count().desc(), ENTRIES.c.team).limit(2)).all()]
+            teams = [
+                t
+                for (t, _) in conn.execute(
+                    select(ENTRIES.c.team, func.count())
+                    .where(ENTRIES.c.run_id == run.run_id, ENTRIES.c.team != UNALLOCATED)
+                    .group_by(ENTRIES.c.team)
+                    .order_by(func.count().desc(), ENTRIES.c.team)
+                    .limit(2)
+                ).all()
+            ]
         wanted = [(f"nurse.{t.lower()}", "team", [t]) for t in teams] + [("lead", "lead", [])]
         for username, role, team_list in wanted:
             password = one_time_password()
             exists = conn.execute(select(USERS.c.id).where(USERS.c.username == username)).first()
             if exists:
-                conn.execute(update(USERS).where(USERS.c.username == username).values(
-                    password_hash=auth.hash_password(password, settings), must_change_password=True, active=True,
-                    failed_sign_ins=0, locked_until=None, role=role, teams=";".join(team_list) or None))
+                conn.execute(
+                    update(USERS)
+                    .where(USERS.c.username == username)
+                    .values(
+                        password_hash=auth.hash_password(password, settings),
+                        must_change_password=True,
+                        active=True,
+                        failed_sign_ins=0,
+                        locked_until=None,
+                        role=role,
+                        teams=";".join(team_list) or None,
+                    )
+                )
             else:
                 auth.add_user(conn, username, role, team_list, password, settings, must_change_password=True)
             out.append((username, f"{role}{' for ' + team_list[0] if team_list else ', every team'}", password))

@@ -44,13 +44,9 @@ def chromium_browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not chromium_available():
-        raise RuntimeError(
-            "Chromium is not installed at /usr/bin/chromium; run `make setup` (scripts/system-deps.sh)"
-        )
+        raise RuntimeError("Chromium is not installed at /usr/bin/chromium; run `make setup` (scripts/system-deps.sh)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
         try:
             yield browser
         finally:
@@ -68,7 +64,9 @@ def chromium_page(width: int = 1280, height: int = 900) -> Iterator[Any]:
             context.close()
 
 
-def axe_violations(page: Any, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")) -> list[dict[str, Any]]:
+def axe_violations(
+    page: Any, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")
+) -> list[dict[str, Any]]:
     """Run axe-core in the page; return its violations as ``[{id, impact, help, nodes}]`` (empty = none)."""
     page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate(

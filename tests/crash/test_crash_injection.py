@@ -46,7 +46,9 @@ def _second_practice(extract: Path) -> None:
     """Move half the people to a second practice, so delivery has a point between two practices."""
     patients = pl.read_csv(extract / "patients.csv", infer_schema=False)
     patients.with_columns(
-        pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit("Y99999")).otherwise(pl.col("practice_code"))
+        pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(pl.lit("Y99999"))
+        .otherwise(pl.col("practice_code"))
         .alias("practice_code")
     ).write_csv(extract / "patients.csv")
     practices = pl.read_csv(extract / "practices.csv", infer_schema=False)
@@ -74,9 +76,27 @@ def test_killed_run_leaves_old_or_complete_outputs_and_the_next_run_loses_and_re
     before_flags = (out / "flags.csv").read_bytes()
 
     killed = subprocess.run(
-        [sys.executable, "-m", "longerlives", "run", "--extract", str(base / "extract"), "--out", str(out),
-         "--as-of", AS_OF.isoformat(), "--db", db, "--allow-future-as-of"],
-        env={**os.environ, ENV: point}, check=False, capture_output=True, text=True, cwd=REPO, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "longerlives",
+            "run",
+            "--extract",
+            str(base / "extract"),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--db",
+            db,
+            "--allow-future-as-of",
+        ],
+        env={**os.environ, ENV: point},
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
     )
     assert killed.returncode == EXIT_STATUS, f"crash point {point} was not reached: {killed.stderr[-500:]}"
     assert "Traceback" not in killed.stderr

@@ -55,7 +55,9 @@ def make_extract(tmp_path):
         folder = tmp_path / "extract"
         folder.mkdir(exist_ok=True)
         write_table(folder, "patients", patients)
-        write_table(folder, "events", events or [], ["nhs_number", "date", "code", "value", "unit"] if not events else None)
+        write_table(
+            folder, "events", events or [], ["nhs_number", "date", "code", "value", "unit"] if not events else None
+        )
         for name, rows in tables.items():
             write_table(folder, name, rows)
         return folder

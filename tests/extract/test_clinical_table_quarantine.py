@@ -42,7 +42,14 @@ def test_non_numeric_event_value_is_quarantined(make_extract, validate, codelist
 
 @pytest.mark.parametrize(
     "concept,value",
-    [("bmi", "250"), ("systolic_bp", "20"), ("hba1c", "900"), ("total_cholesterol", "45"), ("audit_c", "19"), ("alcohol_units", "900")],
+    [
+        ("bmi", "250"),
+        ("systolic_bp", "20"),
+        ("hba1c", "900"),
+        ("total_cholesterol", "45"),
+        ("audit_c", "19"),
+        ("alcohol_units", "900"),
+    ],
 )
 def test_clinically_implausible_value_is_quarantined_never_used(make_extract, validate, codelists, concept, value):
     ext = validate(make_extract([patient()], [event(codelists[concept].codes[0], value)]))
@@ -88,7 +95,9 @@ def test_duplicate_team_code_quarantines_both_rows(make_extract, validate):
 
 def test_quarantine_has_contract_columns_sorted_by_table_row_column(make_extract, validate, codelists):
     bmi = codelists["bmi"].codes[0]
-    ext = validate(make_extract([patient(sex="X", postcode=""), patient(GOOD_NHS[1])], [event(bmi, "999", nhs=GOOD_NHS[1])]))
+    ext = validate(
+        make_extract([patient(sex="X", postcode=""), patient(GOOD_NHS[1])], [event(bmi, "999", nhs=GOOD_NHS[1])])
+    )
     q = ext.quarantine
     assert q.columns == ["table", "row", "column", "value", "reason"]
     assert q.rows() == q.sort("table", "row", "column").rows()

@@ -18,7 +18,9 @@ def _run(capsys, extract, out):
 def _good_extract(folder):
     folder.mkdir(parents=True, exist_ok=True)
     write_table(folder, "patients", [patient()])
-    write_table(folder, "events", [{"nhs_number": "9434765919", "date": "2026-01-01", "code": "60621009", "value": "25"}])
+    write_table(
+        folder, "events", [{"nhs_number": "9434765919", "date": "2026-01-01", "code": "60621009", "value": "25"}]
+    )
     return folder
 
 
@@ -100,7 +102,9 @@ def test_bad_config_value_names_the_key(tmp_path, capsys):
     ext = _good_extract(tmp_path / "x")
     cfg = tmp_path / "local.toml"
     cfg.write_text("[rules]\nphc_months = 'twelve'\n")
-    code = main(["run", "--extract", str(ext), "--out", str(tmp_path / "out"), "--config", str(cfg), "--as-of", "2026-11-01"])
+    code = main(
+        ["run", "--extract", str(ext), "--out", str(tmp_path / "out"), "--config", str(cfg), "--as-of", "2026-11-01"]
+    )
     err = capsys.readouterr().err
     _assert_fatal(code, err, tmp_path / "out", "rules.phc_months")
 
@@ -109,6 +113,8 @@ def test_unknown_config_section_is_rejected(tmp_path, capsys):
     ext = _good_extract(tmp_path / "x")
     cfg = tmp_path / "local.toml"
     cfg.write_text("[rulez]\nphc_months = 12\n")
-    code = main(["run", "--extract", str(ext), "--out", str(tmp_path / "out"), "--config", str(cfg), "--as-of", "2026-11-01"])
+    code = main(
+        ["run", "--extract", str(ext), "--out", str(tmp_path / "out"), "--config", str(cfg), "--as-of", "2026-11-01"]
+    )
     err = capsys.readouterr().err
     _assert_fatal(code, err, tmp_path / "out", "rulez")

@@ -33,7 +33,9 @@ def test_duplicate_nhs_number_quarantines_every_copy(make_extract, validate):
     assert all("appears 2 times" in r for r in q["reason"])
 
 
-@pytest.mark.parametrize("column", ["practice_code", "given_name", "family_name", "address_line_1", "postcode", "date_of_birth", "sex"])
+@pytest.mark.parametrize(
+    "column", ["practice_code", "given_name", "family_name", "address_line_1", "postcode", "date_of_birth", "sex"]
+)
 def test_missing_required_patient_value_is_quarantined(make_extract, validate, column):
     ext = validate(make_extract([patient(**{column: ""})]))
     assert reasons(ext, "patients", column) == [f"required value `{column}` is missing"]
@@ -59,7 +61,9 @@ def test_unknown_sex_is_quarantined(make_extract, validate):
     assert reasons(ext, "patients", "sex") == ["`sex` must be one of female, male, unknown"]
 
 
-@pytest.mark.parametrize("raw,expected", [("F", "female"), ("m", "male"), ("U", "unknown"), ("Female", "female"), ("MALE", "male")])
+@pytest.mark.parametrize(
+    "raw,expected", [("F", "female"), ("m", "male"), ("U", "unknown"), ("Female", "female"), ("MALE", "male")]
+)
 def test_sex_letters_and_any_case_are_accepted(make_extract, validate, raw, expected):
     ext = validate(make_extract([patient(sex=raw)]))
     assert ext.patients["sex"].to_list() == [expected]
@@ -91,7 +95,9 @@ def test_boolean_spellings_are_accepted(make_extract, validate, word, expected):
 
 def test_unrecognised_boolean_is_quarantined(make_extract, validate):
     ext = validate(make_extract([patient(contact_by_letter="maybe")]))
-    assert reasons(ext, "patients", "contact_by_letter")[0].startswith("`contact_by_letter` is not a recognised true/false")
+    assert reasons(ext, "patients", "contact_by_letter")[0].startswith(
+        "`contact_by_letter` is not a recognised true/false"
+    )
 
 
 def test_contact_by_letter_defaults_to_true_and_language_to_english(make_extract, validate):

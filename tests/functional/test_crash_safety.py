@@ -10,7 +10,9 @@ from longerlives.store import open_store
 from tests.functional.conftest import AS_OF
 
 
-def test_failure_in_a_late_stage_leaves_last_nights_outputs_and_no_half_written_folder(synth_extract, tmp_path, monkeypatch):
+def test_failure_in_a_late_stage_leaves_last_nights_outputs_and_no_half_written_folder(
+    synth_extract, tmp_path, monkeypatch
+):
     db = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     out = tmp_path / "out"
     run(synth_extract, out, AS_OF, db_url=db)

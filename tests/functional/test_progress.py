@@ -16,8 +16,10 @@ def test_plain_stage_lines_when_not_a_terminal(capsys):
     progress.close()
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        "longerlives: stage store_open start", "longerlives: stage store_open done",
-        "longerlives: stage validate start", "longerlives: stage validate done",
+        "longerlives: stage store_open start",
+        "longerlives: stage store_open done",
+        "longerlives: stage validate start",
+        "longerlives: stage validate done",
     ]
 
 

@@ -24,11 +24,16 @@ def _fifteen_nights(coverage: pl.DataFrame) -> pl.DataFrame:
     frames = []
     for i in range(15):
         bump = 0.12 if i >= 8 else (0.01 if i % 2 else -0.01)
-        frames.append(ics.with_columns(
-            pl.lit(date(2026, 10, 18) + timedelta(days=i)).alias("as_of"),
-            (pl.col("numerator").cast(pl.Float64) * (1 - 0.15 + bump)).round(0).cast(pl.Int64)
-            .clip(0, None).alias("numerator"),
-        ))
+        frames.append(
+            ics.with_columns(
+                pl.lit(date(2026, 10, 18) + timedelta(days=i)).alias("as_of"),
+                (pl.col("numerator").cast(pl.Float64) * (1 - 0.15 + bump))
+                .round(0)
+                .cast(pl.Int64)
+                .clip(0, None)
+                .alias("numerator"),
+            )
+        )
     return pl.concat(frames).with_columns(pl.min_horizontal("numerator", "denominator").alias("numerator"))
 
 
@@ -63,8 +68,11 @@ def test_report_page_has_no_accessibility_violations_and_prints_to_a4(full_run, 
 def test_trends_become_spc_charts_with_special_cause_after_twelve_nights(full_run, tmp_path):
     out, _ = full_run
     settings = load_settings().report
-    coverage = pl.read_csv(out / "report" / "coverage.csv", infer_schema=False).filter(
-        pl.col("percent") != "suppressed").with_columns(pl.col("numerator", "denominator").cast(pl.Int64))
+    coverage = (
+        pl.read_csv(out / "report" / "coverage.csv", infer_schema=False)
+        .filter(pl.col("percent") != "suppressed")
+        .with_columns(pl.col("numerator", "denominator").cast(pl.Int64))
+    )
     html = render_report_html(coverage, _fifteen_nights(coverage), as_of=date(2026, 11, 1), settings=settings)
     assert "night by night (SPC chart)" in html
     assert "special cause on" in html

@@ -10,8 +10,14 @@ from pathlib import Path
 import polars as pl
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "report.toml"
-PHC = {"phc_bmi": "phc.bmi", "phc_blood_pressure": "phc.blood_pressure", "phc_lipids": "phc.lipids",
-       "phc_glucose": "phc.glucose", "phc_alcohol": "phc.alcohol", "phc_smoking": "phc.smoking"}
+PHC = {
+    "phc_bmi": "phc.bmi",
+    "phc_blood_pressure": "phc.blood_pressure",
+    "phc_lipids": "phc.lipids",
+    "phc_glucose": "phc.glucose",
+    "phc_alcohol": "phc.alcohol",
+    "phc_smoking": "phc.smoking",
+}
 
 
 def _expected(out: Path) -> dict[tuple[str, str, str], tuple[int, int]]:
@@ -88,8 +94,15 @@ def test_coverage_csv_agrees_with_patients_and_flags_for_every_measure_and_break
             assert r["percent"] == (f"{100 * num / den:.1f}" if den else None), key
     # every group that has anyone in a denominator has its row, for every measure and breakdown
     assert {k for k, (_, den) in expected.items() if den} <= seen
-    assert {r for r in rows["group_by"].unique()} >= {"all", "practice_code", "core_team", "imd_quintile",
-                                                       "ethnic_group", "sex", "age_band"}
+    assert {r for r in rows["group_by"].unique()} >= {
+        "all",
+        "practice_code",
+        "core_team",
+        "imd_quintile",
+        "ethnic_group",
+        "sex",
+        "age_band",
+    }
     assert set(rows["measure"]) == set(tomllib.loads(CONFIG.read_text())["measures"])
 
 
@@ -108,7 +121,8 @@ def test_patients_csv_carries_sex_ethnicity_and_deprivation_from_the_extract(ful
     out, _ = full_run
     patients = pl.read_csv(out / "patients.csv", infer_schema=False)
     source = pl.read_csv(synth_extract / "patients.csv", infer_schema=False).select(
-        pl.col("nhs_number").str.replace_all(r"[\s-]", ""), "ethnic_category", "imd_decile")
+        pl.col("nhs_number").str.replace_all(r"[\s-]", ""), "ethnic_category", "imd_decile"
+    )
     joined = patients.join(source, on="nhs_number", how="left", suffix="_in")
     assert set(patients["sex"].unique()) <= {"female", "male", "unknown"}
     assert (joined["imd_decile"].fill_null("") == joined["imd_decile_in"].fill_null("")).all()

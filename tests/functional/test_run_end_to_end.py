@@ -20,10 +20,25 @@ def test_run_writes_contract_files_with_contract_columns(full_run):
     assert set(flags.filter(~pl.col("flag").str.starts_with("safety."))["urgency"]) == {"routine"}
     patients = pl.read_csv(out / "patients.csv", infer_schema=False)
     assert patients.columns[:19] == [
-        "nhs_number", "practice_code", "core_team", "age", "sex", "ethnic_category", "imd_decile",
-        "qof_mh_register", "health_check_cohort", "phc_elements_done",
-        "qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model", "marginalisation_score",
-        "marginalisation_rank", "outreach", "outreach_strict", "outreach_reasons",
+        "nhs_number",
+        "practice_code",
+        "core_team",
+        "age",
+        "sex",
+        "ethnic_category",
+        "imd_decile",
+        "qof_mh_register",
+        "health_check_cohort",
+        "phc_elements_done",
+        "qrisk3",
+        "qrisk3_missing",
+        "qdiabetes",
+        "qdiabetes_model",
+        "marginalisation_score",
+        "marginalisation_rank",
+        "outreach",
+        "outreach_strict",
+        "outreach_reasons",
     ]
     q = pl.read_csv(out / "quarantine.csv", infer_schema=False)
     assert q.columns == ["table", "row", "column", "value", "reason"]
@@ -33,7 +48,10 @@ def test_flags_are_sorted_and_every_flag_has_a_reason(full_run):
     out, _ = full_run
     flags = pl.read_csv(out / "flags.csv", infer_schema=False)
     assert flags.height > 0
-    assert flags.select("nhs_number", "flag").rows() == flags.sort("nhs_number", "flag").select("nhs_number", "flag").rows()
+    assert (
+        flags.select("nhs_number", "flag").rows()
+        == flags.sort("nhs_number", "flag").select("nhs_number", "flag").rows()
+    )
     assert flags["reason"].null_count() == 0
 
 
@@ -78,7 +96,9 @@ def test_clinrisk_disclaimer_is_held_beside_every_file_showing_a_score(full_run)
     out, _ = full_run
     text = (out / "risk-scores-DISCLAIMER.txt").read_text()
     assert "QRISK3-2017 algorithm (open-source implementation)" in text
-    assert "Inaccurate implementations of risk scores can lead to wrong patients being given the wrong treatment" in text
+    assert (
+        "Inaccurate implementations of risk scores can lead to wrong patients being given the wrong treatment" in text
+    )
     for practice in (out / "exports").iterdir():
         flags = (practice / "flags.csv").read_text()
         if "QRISK3-2017" in flags or "QDiabetes-2018" in flags:

@@ -42,12 +42,36 @@ CODES = ["60621009", "271649006", "271650006", "1000731000000107", "77176002"]
 TABLES = ("patients", "events", "teams", "practices")
 
 CORRUPTIONS_CSV = (
-    "none", "latin1_byte", "extra_field", "missing_field", "stray_quote", "nul_byte", "blank_line",
-    "duplicate_header", "near_miss_header", "truncate_mid_line", "empty_file", "bom", "crlf", "formula_cell",
-    "long_cell", "drop_required_column", "garbage_date", "header_only", "unicode_digits", "unterminated_quote_last",
+    "none",
+    "latin1_byte",
+    "extra_field",
+    "missing_field",
+    "stray_quote",
+    "nul_byte",
+    "blank_line",
+    "duplicate_header",
+    "near_miss_header",
+    "truncate_mid_line",
+    "empty_file",
+    "bom",
+    "crlf",
+    "formula_cell",
+    "long_cell",
+    "drop_required_column",
+    "garbage_date",
+    "header_only",
+    "unicode_digits",
+    "unterminated_quote_last",
 )
-CORRUPTIONS_PARQUET = ("none", "garbage_values", "drop_required_column", "truncate_bytes", "extra_column",
-                       "all_null_column", "near_miss_header")
+CORRUPTIONS_PARQUET = (
+    "none",
+    "garbage_values",
+    "drop_required_column",
+    "truncate_bytes",
+    "extra_column",
+    "all_null_column",
+    "near_miss_header",
+)
 
 _settings = load_settings()
 _codelists = load_codelists()
@@ -56,24 +80,29 @@ _codelists = load_codelists()
 @st.composite
 def extracts(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
     people = draw(st.lists(st.sampled_from(NHS), min_size=1, max_size=6, unique=True))
-    patients = pl.DataFrame({
-        "nhs_number": people,
-        "practice_code": [draw(st.sampled_from(["F83004", "A81001", "Y12345"])) for _ in people],
-        "date_of_birth": [draw(st.dates(date(1910, 1, 1), date(2008, 1, 1))).isoformat() for _ in people],
-        "sex": [draw(st.sampled_from(["female", "male", "F", "m", "unknown"])) for _ in people],
-        "given_name": [draw(st.text("abcdefgh '-", min_size=1, max_size=10)) for _ in people],
-        "family_name": ["Example"] * len(people),
-        "address_line_1": [draw(st.sampled_from(["1 Test Street", "Flat 2, 3 Road"])) for _ in people],
-        "postcode": ["N1 1AA"] * len(people),
-        "core_team": [draw(st.sampled_from(["T1", "T2", "a/b", ""])) for _ in people],
-    })
+    patients = pl.DataFrame(
+        {
+            "nhs_number": people,
+            "practice_code": [draw(st.sampled_from(["F83004", "A81001", "Y12345"])) for _ in people],
+            "date_of_birth": [draw(st.dates(date(1910, 1, 1), date(2008, 1, 1))).isoformat() for _ in people],
+            "sex": [draw(st.sampled_from(["female", "male", "F", "m", "unknown"])) for _ in people],
+            "given_name": [draw(st.text("abcdefgh '-", min_size=1, max_size=10)) for _ in people],
+            "family_name": ["Example"] * len(people),
+            "address_line_1": [draw(st.sampled_from(["1 Test Street", "Flat 2, 3 Road"])) for _ in people],
+            "postcode": ["N1 1AA"] * len(people),
+            "core_team": [draw(st.sampled_from(["T1", "T2", "a/b", ""])) for _ in people],
+        }
+    )
     n_events = draw(st.integers(0, 8))
-    events = pl.DataFrame({
-        "nhs_number": [draw(st.sampled_from(people)) for _ in range(n_events)],
-        "date": [draw(st.dates(date(2020, 1, 1), date(2027, 1, 1))).isoformat() for _ in range(n_events)],
-        "code": [draw(st.sampled_from(CODES)) for _ in range(n_events)],
-        "value": [draw(st.sampled_from(["", "25", "-3.5", "140", "1e3"])) for _ in range(n_events)],
-    }, schema={"nhs_number": pl.String, "date": pl.String, "code": pl.String, "value": pl.String})
+    events = pl.DataFrame(
+        {
+            "nhs_number": [draw(st.sampled_from(people)) for _ in range(n_events)],
+            "date": [draw(st.dates(date(2020, 1, 1), date(2027, 1, 1))).isoformat() for _ in range(n_events)],
+            "code": [draw(st.sampled_from(CODES)) for _ in range(n_events)],
+            "value": [draw(st.sampled_from(["", "25", "-3.5", "140", "1e3"])) for _ in range(n_events)],
+        },
+        schema={"nhs_number": pl.String, "date": pl.String, "code": pl.String, "value": pl.String},
+    )
     teams = pl.DataFrame({"team_code": ["T1", "T2"], "name": ["Team one", "Team two"]})
     practices = pl.DataFrame({"practice_code": ["F83004", "A81001"], "name": ["P one", "P two"]})
     return {"patients": patients, "events": events, "teams": teams, "practices": practices}
@@ -186,8 +215,12 @@ corruption = st.one_of(
 )
 
 
-@settings(max_examples=CONTRACT_EXAMPLES, deadline=None, derandomize=not SLOW,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=CONTRACT_EXAMPLES,
+    deadline=None,
+    derandomize=not SLOW,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(tables=extracts(), fmt_how=corruption, target=st.sampled_from(TABLES), pos=st.integers(0, 10_000))
 def test_any_corrupted_extract_is_read_or_refused_cleanly_and_every_row_is_accounted_for(
     tables: dict[str, pl.DataFrame], fmt_how: tuple[str, str], target: str, pos: int
@@ -198,8 +231,9 @@ def test_any_corrupted_extract_is_read_or_refused_cleanly_and_every_row_is_accou
         _write(folder, tables, fmt, target, how, pos)
         try:
             raw = read_extract(folder)
-            extract = validate_extract(raw, as_of=AS_OF, settings=_settings.extract, codelists=_codelists,
-                                       work_dir=Path(tmp) / "work")
+            extract = validate_extract(
+                raw, as_of=AS_OF, settings=_settings.extract, codelists=_codelists, work_dir=Path(tmp) / "work"
+            )
         except LongerlivesError as exc:
             assert exc.exit_code in EXIT_CODES and exc.exit_code != 0
             assert "Traceback" not in str(exc)
@@ -226,11 +260,18 @@ def _cli_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="ll-fuzz-cli-"))
 
 
-@settings(max_examples=CLI_EXAMPLES, deadline=None, derandomize=not SLOW,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=CLI_EXAMPLES,
+    deadline=None,
+    derandomize=not SLOW,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(tables=extracts(), fmt_how=corruption, target=st.sampled_from(TABLES), pos=st.integers(0, 10_000))
 def test_the_command_on_any_corrupted_extract_exits_with_a_documented_status_and_no_traceback(
-    tables: dict[str, pl.DataFrame], fmt_how: tuple[str, str], target: str, pos: int,
+    tables: dict[str, pl.DataFrame],
+    fmt_how: tuple[str, str],
+    target: str,
+    pos: int,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from longerlives.cli import main
@@ -240,8 +281,19 @@ def test_the_command_on_any_corrupted_extract_exits_with_a_documented_status_and
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "extract"
         _write(folder, tables, fmt, target, how, pos)
-        code = main(["run", "--extract", str(folder), "--out", str(Path(tmp) / "out"), "--as-of", AS_OF.isoformat(),
-                     "--db", f"sqlite:///{Path(tmp) / 'runs.sqlite'}"])
+        code = main(
+            [
+                "run",
+                "--extract",
+                str(folder),
+                "--out",
+                str(Path(tmp) / "out"),
+                "--as-of",
+                AS_OF.isoformat(),
+                "--db",
+                f"sqlite:///{Path(tmp) / 'runs.sqlite'}",
+            ]
+        )
         dispose_all()
         captured = capsys.readouterr()
         assert code in EXIT_CODES and code != 70, captured.err

@@ -32,9 +32,15 @@ def test_standard_letter_by_default(tmp_path):
     assert row["path"] == "letters/A81001/" + person(1)["nhs_number"] + ".html"
 
 
-@pytest.mark.parametrize("needs,fmt", [
-    ("large_print", "large_print"), ("easy_read", "easy_read"), ("easy_read;large_print", "easy_read"), ("email", "standard"),
-])
+@pytest.mark.parametrize(
+    "needs,fmt",
+    [
+        ("large_print", "large_print"),
+        ("easy_read", "easy_read"),
+        ("easy_read;large_print", "easy_read"),
+        ("email", "standard"),
+    ],
+)
 def test_format_from_communication_needs(tmp_path, needs, fmt):
     _, row = _decision(tmp_path, communication_needs=needs)
     assert row["format"] == fmt
@@ -106,8 +112,10 @@ def test_a_translation_marked_reviewed_is_used(tmp_path):
     from longerlives.settings import load_settings
 
     cfg = tmp_path / "reviewed.toml"
-    cfg.write_text('[letters.translations.pl]\nreviewed = true\nreviewed_by = "A. Translator (test)"\n'
-                   'reviewed_on = 2025-05-01\n', encoding="utf-8")
+    cfg.write_text(
+        '[letters.translations.pl]\nreviewed = true\nreviewed_by = "A. Translator (test)"\nreviewed_on = 2025-05-01\n',
+        encoding="utf-8",
+    )
     settings = load_settings(cfg)
     p = person(1, preferred_language="pl", communication_needs="large_print")
     ctx = letter_run(tmp_path, [p], [(p["nhs_number"], "ecg.annual")], settings=settings)

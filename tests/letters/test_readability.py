@@ -73,8 +73,10 @@ def test_easy_read_item_wording_is_easier_on_average_than_the_standard_wording()
     assert mean_easy < mean_standard
 
 
-@pytest.mark.parametrize("variant", ["en_standard", "en_large_print", "en_urgent", "en_interpreter_offer",
-                                     "worst_standard", "worst_large_print"])
+@pytest.mark.parametrize(
+    "variant",
+    ["en_standard", "en_large_print", "en_urgent", "en_interpreter_offer", "worst_standard", "worst_large_print"],
+)
 def test_standard_and_large_print_letters_are_grade_6_or_lower(letters_text, variant):
     assert grade(letters_text[variant][1]) <= STANDARD_MAX_GRADE
 

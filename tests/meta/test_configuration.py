@@ -16,7 +16,9 @@ from longerlives.settings import AREAS, Settings, load_settings
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = "\n".join(
     p.read_text(encoding="utf-8") for p in (ROOT / "longerlives").rglob("*.py") if "settings" not in p.parts
-) + "\n".join(p.read_text(encoding="utf-8") for p in (*(ROOT / "templates").rglob("*.j2"), *(ROOT / "longerlives").rglob("*.j2")))
+) + "\n".join(
+    p.read_text(encoding="utf-8") for p in (*(ROOT / "templates").rglob("*.j2"), *(ROOT / "longerlives").rglob("*.j2"))
+)
 DOCUMENTATION_KEYS = re.compile(r"(^|_)source$|^source$")
 
 

@@ -22,12 +22,29 @@ REVIEW_CHECK_DATE = date(2026, 12, 1)  # fixed, so the suite does not depend on 
 
 # run-outputs-v2.md flag table, minus outreach.marginalised (set by the outreach stage).
 CONTRACT_FLAGS = {
-    "phc.bmi", "phc.blood_pressure", "phc.lipids", "phc.glucose", "phc.alcohol", "phc.smoking",
-    "ecg.annual", "screening.cervical", "screening.breast", "screening.bowel",
-    "smoking.cessation_offer", "risk.qrisk3", "risk.qdiabetes",
-    "followup.blood_pressure", "followup.bmi", "followup.hba1c", "followup.alcohol",
-    "followup.hypertension_control", "statin.indicated", "lithium.monitoring",
-    "safety.bp_severe", "safety.diabetes_range_undiagnosed", "safety.usc_not_attended",
+    "phc.bmi",
+    "phc.blood_pressure",
+    "phc.lipids",
+    "phc.glucose",
+    "phc.alcohol",
+    "phc.smoking",
+    "ecg.annual",
+    "screening.cervical",
+    "screening.breast",
+    "screening.bowel",
+    "smoking.cessation_offer",
+    "risk.qrisk3",
+    "risk.qdiabetes",
+    "followup.blood_pressure",
+    "followup.bmi",
+    "followup.hba1c",
+    "followup.alcohol",
+    "followup.hypertension_control",
+    "statin.indicated",
+    "lithium.monitoring",
+    "safety.bp_severe",
+    "safety.diabetes_range_undiagnosed",
+    "safety.usc_not_attended",
     "safety.screening_abnormal",
 }
 # v2 flags not built yet (issue 11): this set may only shrink — it is now empty.
@@ -87,11 +104,22 @@ def test_settings_keys_named_by_a_rule_exist(rule):
             value = value[part]
 
 
-@pytest.mark.parametrize("module", sorted(rule_module_files() | {"_helpers", "_phc", "_screening", "_screening_params"}))
+@pytest.mark.parametrize(
+    "module", sorted(rule_module_files() | {"_helpers", "_phc", "_screening", "_screening_params"})
+)
 def test_rule_code_is_small_and_has_no_clock_or_io(module):
     text = (RULES_DIR / f"{module}.py").read_text(encoding="utf-8")
     assert len(text.splitlines()) < 150
-    for banned in ("date.today", "datetime.now", "open(", "read_csv", "scan_csv", "print(", "map_elements", "iter_rows"):
+    for banned in (
+        "date.today",
+        "datetime.now",
+        "open(",
+        "read_csv",
+        "scan_csv",
+        "print(",
+        "map_elements",
+        "iter_rows",
+    ):
         assert banned not in text, f"{module}: {banned}"
 
 
@@ -157,8 +185,11 @@ def test_every_rule_with_parameters_has_its_table_and_every_table_has_its_rule(r
     assert (rule.spec.id in rules.rule_tables()) == (rule.spec.params is not None)
     if rule.spec.params is not None:
         assert rules.rule_tables()[rule.spec.id].get("source", "").strip(), f"{rule.spec.id}: table without a source"
-        assert "VERIFY" in rules.rule_tables()[rule.spec.id]["source"] or "http" in rules.rule_tables()[rule.spec.id]["source"] \
+        assert (
+            "VERIFY" in rules.rule_tables()[rule.spec.id]["source"]
+            or "http" in rules.rule_tables()[rule.spec.id]["source"]
             or "domain.md" in rules.rule_tables()[rule.spec.id]["source"]
+        )
 
 
 def test_a_rules_table_for_an_unknown_flag_or_with_a_bad_value_stops_the_run_with_a_clear_message(tmp_path):
@@ -181,4 +212,6 @@ def test_a_user_config_can_change_one_rules_threshold_and_nothing_else(tmp_path)
     user.write_text('[rules."risk.qrisk3"]\nthreshold_percent = 15\n', encoding="utf-8")
     changed, default = load_settings(user).rules, load_settings().rules
     assert changed.params("risk.qrisk3", Params).threshold_percent == 15
-    assert changed.params("risk.qrisk3", Params).treatment_months == default.params("risk.qrisk3", Params).treatment_months
+    assert (
+        changed.params("risk.qrisk3", Params).treatment_months == default.params("risk.qrisk3", Params).treatment_months
+    )

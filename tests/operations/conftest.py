@@ -49,8 +49,14 @@ def people_frame(rows: list[tuple]) -> pl.DataFrame:
     """rows: (nhs, practice, team, in_scope, cohort, phc_done)."""
     return pl.DataFrame(
         rows,
-        schema={"nhs_number": pl.String, "practice_code": pl.String, "core_team": pl.String,
-                "in_scope": pl.Boolean, "health_check_cohort": pl.Boolean, "phc_elements_done": pl.Int64},
+        schema={
+            "nhs_number": pl.String,
+            "practice_code": pl.String,
+            "core_team": pl.String,
+            "in_scope": pl.Boolean,
+            "health_check_cohort": pl.Boolean,
+            "phc_elements_done": pl.Int64,
+        },
         orient="row",
     )
 
@@ -58,12 +64,27 @@ def people_frame(rows: list[tuple]) -> pl.DataFrame:
 def flags_frame(rows: list[tuple]) -> pl.DataFrame:
     """rows: (nhs, flag, since|None, reason[, urgency]); urgency defaults to routine."""
     rows = [(*r, "routine") if len(r) == 4 else r for r in rows]
-    return pl.DataFrame(rows, schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date,
-                                      "reason": pl.String, "urgency": pl.String}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "nhs_number": pl.String,
+            "flag": pl.String,
+            "since": pl.Date,
+            "reason": pl.String,
+            "urgency": pl.String,
+        },
+        orient="row",
+    )
 
 
-PRACTICES = pl.DataFrame({"practice_code": ["A81001", "B82002", "C83003"], "name": ["One", "Two", "Three"],
-                          "mesh_mailbox": [None, None, None]}, schema_overrides={"mesh_mailbox": pl.String})
+PRACTICES = pl.DataFrame(
+    {
+        "practice_code": ["A81001", "B82002", "C83003"],
+        "name": ["One", "Two", "Three"],
+        "mesh_mailbox": [None, None, None],
+    },
+    schema_overrides={"mesh_mailbox": pl.String},
+)
 
 
 @dataclass
@@ -76,20 +97,29 @@ class World:
 
 
 def default_world() -> World:
-    people = people_frame([
-        (nhs(1), "A81001", "T1", True, True, 2),
-        (nhs(2), "A81001", "T1", True, True, 6),
-        (nhs(3), "B82002", "T2", True, True, 0),
-        (nhs(4), "B82002", "T2", False, True, 0),  # died: out of scope, no flags
-        (nhs(5), "C83003", None, True, False, 0),
-    ])
-    flags = flags_frame([
-        (nhs(1), "phc.blood_pressure", date(2024, 3, 3), "Last blood pressure recorded 2024-03-02, more than 12 months ago"),
-        (nhs(1), "phc.bmi", None, "No BMI ever recorded"),
-        (nhs(3), "outreach.marginalised", None, "Most marginalised 20%: no contact in 12 months"),
-        (nhs(3), "phc.lipids", date(2024, 6, 1), "Last cholesterol result 2024-05-31, more than 12 months ago"),
-        (nhs(5), "screening.bowel", None, "Bowel screening overdue"),
-    ])
+    people = people_frame(
+        [
+            (nhs(1), "A81001", "T1", True, True, 2),
+            (nhs(2), "A81001", "T1", True, True, 6),
+            (nhs(3), "B82002", "T2", True, True, 0),
+            (nhs(4), "B82002", "T2", False, True, 0),  # died: out of scope, no flags
+            (nhs(5), "C83003", None, True, False, 0),
+        ]
+    )
+    flags = flags_frame(
+        [
+            (
+                nhs(1),
+                "phc.blood_pressure",
+                date(2024, 3, 3),
+                "Last blood pressure recorded 2024-03-02, more than 12 months ago",
+            ),
+            (nhs(1), "phc.bmi", None, "No BMI ever recorded"),
+            (nhs(3), "outreach.marginalised", None, "Most marginalised 20%: no contact in 12 months"),
+            (nhs(3), "phc.lipids", date(2024, 6, 1), "Last cholesterol result 2024-05-31, more than 12 months ago"),
+            (nhs(5), "screening.bowel", None, "Bowel screening overdue"),
+        ]
+    )
     return World(people, flags)
 
 
@@ -110,8 +140,17 @@ class MiniRun:
     summary: dict
 
 
-def mini_run(tmp: Path, as_of: date, world: World, *, db_url: str | None = None, out: Path | None = None,
-             settings: OperationsSettings | None = None, fail_at: str | None = None, letters: bool = True) -> MiniRun:
+def mini_run(
+    tmp: Path,
+    as_of: date,
+    world: World,
+    *,
+    db_url: str | None = None,
+    out: Path | None = None,
+    settings: OperationsSettings | None = None,
+    fail_at: str | None = None,
+    letters: bool = True,
+) -> MiniRun:
     """Mirror of pipeline.run with the operations stages in the order pipeline.run calls them."""
     from longerlives import delivery, store
     from longerlives.letters.cadence import letters_allowed
@@ -130,15 +169,18 @@ def mini_run(tmp: Path, as_of: date, world: World, *, db_url: str | None = None,
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
     with run_lock(db_url):
-        run_store, history = store.begin_run(db_url, run_id, as_of, engine_version="test", out_dir=str(out),
-                                             config_hash="0" * 64)  # 1. before validate
+        run_store, history = store.begin_run(
+            db_url, run_id, as_of, engine_version="test", out_dir=str(out), config_hash="0" * 64
+        )  # 1. before validate
         try:
             people = world.people
             flags = apply_outcomes(world.flags, history.outcomes, as_of, ops)  # 2. in the rules stage
-            summary = {"people_in_scope": int(people["in_scope"].sum()),
-                       "health_check_cohort": int(people.filter("in_scope")["health_check_cohort"].sum()),
-                       "flags_held_by_outcomes": world.flags.height - flags.height,
-                       "team_codes": team_codes(people, None)}  # as pipeline.run records them (issue 12)
+            summary = {
+                "people_in_scope": int(people["in_scope"].sum()),
+                "health_check_cohort": int(people.filter("in_scope")["health_check_cohort"].sum()),
+                "flags_held_by_outcomes": world.flags.height - flags.height,
+                "team_codes": team_codes(people, None),
+            }  # as pipeline.run records them (issue 12)
             write_flags(flags_with_practice(flags, people), staging)
             write_exports(flags, people, world.practices, staging, as_of, ops)  # 3. exports stage
             if fail_at == "outputs":
@@ -147,20 +189,36 @@ def mini_run(tmp: Path, as_of: date, world: World, *, db_url: str | None = None,
             idx = pl.DataFrame(schema={c: pl.String for c in ("nhs_number", "letter", "language", "format", "path")})
             if letters:  # what the letters code does with letters_allowed
                 idx = allowed.filter("letter_allowed").select(
-                    "nhs_number", pl.lit("phc_invite").alias("letter"), pl.lit("en").alias("language"),
+                    "nhs_number",
+                    pl.lit("phc_invite").alias("letter"),
+                    pl.lit("en").alias("language"),
                     pl.lit("standard").alias("format"),
-                    (pl.lit("letters/") + pl.col("nhs_number") + pl.lit(".html")).alias("path"))
+                    (pl.lit("letters/") + pl.col("nhs_number") + pl.lit(".html")).alias("path"),
+                )
                 write_csv(idx, staging / "letters" / "index.csv")
             _promote(staging, out)
-            totals = {"people_in_scope": summary["people_in_scope"],
-                      "health_check_cohort": summary["health_check_cohort"], "phc_six_complete": _phc_six_complete(people),
-                      "outcomes_applied": summary["flags_held_by_outcomes"]}
-            summary.update(store.record_run(run_store, run_id, as_of, flags=flags, letters_index=idx, totals=totals,
-                                            summary=summary))  # 4. after promote
+            totals = {
+                "people_in_scope": summary["people_in_scope"],
+                "health_check_cohort": summary["health_check_cohort"],
+                "phc_six_complete": _phc_six_complete(people),
+                "outcomes_applied": summary["flags_held_by_outcomes"],
+            }
+            summary.update(
+                store.record_run(
+                    run_store, run_id, as_of, flags=flags, letters_index=idx, totals=totals, summary=summary
+                )
+            )  # 4. after promote
             outbox = Path(ops.outbox_dir) if ops.outbox_dir else state_dir(db_url, out) / "outbox"
             summary["deliveries"] = delivery.deliver(  # 5. after the store record
-                out, delivery.mailboxes(world.practices), outbox, ops, history.delivered, run_id, as_of,
-                lambda line: store.record_deliveries(run_store, run_id, as_of, [line]))
+                out,
+                delivery.mailboxes(world.practices),
+                outbox,
+                ops,
+                history.delivered,
+                run_id,
+                as_of,
+                lambda line: store.record_deliveries(run_store, run_id, as_of, [line]),
+            )
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
             store.record_failure(db_url, run_id, as_of, exc)

@@ -10,8 +10,15 @@ from longerlives.store import open_store
 
 
 def _counts(num: int, den: int) -> pl.DataFrame:
-    return pl.DataFrame({"measure": ["ecg", "ecg"], "group_by": ["all", "practice_code"], "group": ["all", "A81001"],
-                         "numerator": [num, num], "denominator": [den, den]})
+    return pl.DataFrame(
+        {
+            "measure": ["ecg", "ecg"],
+            "group_by": ["all", "practice_code"],
+            "group": ["all", "A81001"],
+            "numerator": [num, num],
+            "denominator": [den, den],
+        }
+    )
 
 
 def _night(url: str, run_id: str, as_of: date, num: int, status: str = "succeeded") -> None:
@@ -39,4 +46,8 @@ def test_trends_keep_only_the_latest_nights_when_limited(tmp_path):
     url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     for day in range(1, 6):
         _night(url, f"r{day}", date(2026, 11, day), 40 + day)
-    assert open_store(url).coverage_trends("all", 3)["as_of"].to_list() == [date(2026, 11, 3), date(2026, 11, 4), date(2026, 11, 5)]
+    assert open_store(url).coverage_trends("all", 3)["as_of"].to_list() == [
+        date(2026, 11, 3),
+        date(2026, 11, 4),
+        date(2026, 11, 5),
+    ]

@@ -36,9 +36,12 @@ def test_exports_go_to_the_outbox_and_are_audited(tmp_path):
 def test_practice_with_mailbox_but_mesh_not_configured_falls_back_to_outbox(tmp_path):
     world = default_world()
     world.practices = PRACTICES.with_columns(
-        pl.when(pl.col("practice_code") == "A81001").then(pl.lit("X26ABC2")).otherwise(None).alias("mesh_mailbox"))
+        pl.when(pl.col("practice_code") == "A81001").then(pl.lit("X26ABC2")).otherwise(None).alias("mesh_mailbox")
+    )
     ctx = mini_run(tmp_path, date(2025, 6, 1), world)
-    audit = open_store(ctx.db_url).audit().filter((pl.col("kind") == "delivery") & (pl.col("practice_code") == "A81001"))
+    audit = (
+        open_store(ctx.db_url).audit().filter((pl.col("kind") == "delivery") & (pl.col("practice_code") == "A81001"))
+    )
     assert audit.select("channel", "status").rows() == [("mesh", "failed"), ("outbox", "ok")]
     assert "not configured" in audit["detail"][0]
     assert ctx.summary["deliveries"]["outbox_because_mesh_not_configured"] == 1
@@ -52,7 +55,8 @@ def test_practice_with_mailbox_but_mesh_not_configured_falls_back_to_outbox(tmp_
 def test_flags_delivered_to_mesh_mailbox_arrive_intact(tmp_path, mesh_url, monkeypatch):
     world = default_world()
     world.practices = PRACTICES.with_columns(
-        pl.when(pl.col("practice_code") == "B82002").then(pl.lit("X26ABC2")).otherwise(None).alias("mesh_mailbox"))
+        pl.when(pl.col("practice_code") == "B82002").then(pl.lit("X26ABC2")).otherwise(None).alias("mesh_mailbox")
+    )
     shared = os.environ["LONGERLIVES_TEST_MESH_SHARED_KEY"]
     monkeypatch.setenv("LONGERLIVES_MESH_PASSWORD", "password")
     monkeypatch.setenv("LONGERLIVES_MESH_SHARED_KEY", shared)
@@ -71,8 +75,10 @@ def test_flags_delivered_to_mesh_mailbox_arrive_intact(tmp_path, mesh_url, monke
     assert len(ids) == 2
     assert set(audit.filter(pl.col("practice_code") != "B82002")["channel"]) == {"outbox"}
     export = tmp_path / "out" / "exports" / "B82002"
-    with MeshClient(mesh_url, "X26ABC2", "password", **kw) as rx, \
-            MeshClient(mesh_url, "X26ABC1", "password", **kw) as tx:
+    with (
+        MeshClient(mesh_url, "X26ABC2", "password", **kw) as rx,
+        MeshClient(mesh_url, "X26ABC1", "password", **kw) as tx,
+    ):
         assert set(ids) <= set(rx.list_messages())
         for mid, name in zip(ids, ("flags.csv", "bundle.json")):
             msg = rx.retrieve_message(mid)

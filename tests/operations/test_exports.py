@@ -26,7 +26,12 @@ def test_practice_export_holds_only_its_own_patients(tmp_path):
     parts = []
     for practice in practices:
         part = pl.read_csv(out / "exports" / practice / "flags.csv", infer_schema=False)
-        assert part.columns == EXPORT_COLUMNS == FLAGS_COLUMNS == ["nhs_number", "practice_code", "core_team", "flag", "since", "reason", "urgency"]
+        assert (
+            part.columns
+            == EXPORT_COLUMNS
+            == FLAGS_COLUMNS
+            == ["nhs_number", "practice_code", "core_team", "flag", "since", "reason", "urgency"]
+        )
         assert part["practice_code"].unique().to_list() in ([practice], [])
         mine = world.people.filter(pl.col("practice_code") == practice)["nhs_number"].to_list()
         assert set(part["nhs_number"]) <= set(mine)
@@ -87,7 +92,8 @@ def test_bundle_check_catches_what_structure_alone_does_not():
     from longerlives.outputs.fhir import FhirExportError, build_bundle, bundle_json
 
     rows = flags_frame([(nhs(1), "phc.bmi", None, "No BMI ever recorded")]).with_columns(
-        pl.lit("A81001").alias("practice_code"), pl.lit("T1").alias("core_team"))
+        pl.lit("A81001").alias("practice_code"), pl.lit("T1").alias("core_team")
+    )
     bundle = build_bundle(rows, "A81001", date(2025, 6, 1), "https://example.org/flag")
     bad = bundle.model_copy(deep=True)
     bad.entry[0].resource.status = "bogus"

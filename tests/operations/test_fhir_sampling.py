@@ -67,10 +67,23 @@ def test_column_wise_bundle_is_byte_identical_to_the_reference_encoder():
     )
     reference = bundle_json(plain_bundle(rows, "F83004", date(2026, 11, 1), CODE_SYSTEM))
     assert bundle_text(rows, "F83004", date(2026, 11, 1), CODE_SYSTEM) == reference
-    with_urgency = pl.concat([rows.with_columns(pl.lit("routine").alias("urgency")), pl.DataFrame({
-        "nhs_number": ["9000000033"], "practice_code": ["F83004"], "core_team": [None],
-        "flag": ["safety.bp_severe"], "since": [date(2026, 10, 30)], "reason": ["Blood pressure 190/100 on 2026-10-30."],
-        "urgency": ["same_day"]}, schema_overrides={"core_team": pl.String})])
+    with_urgency = pl.concat(
+        [
+            rows.with_columns(pl.lit("routine").alias("urgency")),
+            pl.DataFrame(
+                {
+                    "nhs_number": ["9000000033"],
+                    "practice_code": ["F83004"],
+                    "core_team": [None],
+                    "flag": ["safety.bp_severe"],
+                    "since": [date(2026, 10, 30)],
+                    "reason": ["Blood pressure 190/100 on 2026-10-30."],
+                    "urgency": ["same_day"],
+                },
+                schema_overrides={"core_team": pl.String},
+            ),
+        ]
+    )
     reference = bundle_json(plain_bundle(with_urgency, "F83004", date(2026, 11, 1), CODE_SYSTEM))
     assert bundle_text(with_urgency, "F83004", date(2026, 11, 1), CODE_SYSTEM) == reference
     from longerlives.rules import rule_by_id
@@ -78,7 +91,9 @@ def test_column_wise_bundle_is_byte_identical_to_the_reference_encoder():
     spec = rule_by_id("safety.bp_severe").spec  # the label and plan words the rule declares
     assert f"{spec.title} (same day): Blood pressure 190/100 on 2026-10-30. Plan: {spec.plan_words}" in reference
     empty = rows.head(0)
-    assert bundle_text(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM) == bundle_json(plain_bundle(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM))
+    assert bundle_text(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM) == bundle_json(
+        plain_bundle(empty, "F83004", date(2026, 11, 1), CODE_SYSTEM)
+    )
 
 
 def test_sampled_bundle_parses_only_the_sampled_entries_and_keeps_the_envelope():

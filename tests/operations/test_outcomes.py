@@ -15,8 +15,9 @@ from .conftest import default_world, mini_run, nhs, ops_settings
 
 
 def outcomes(rows):
-    return pl.DataFrame(rows, schema={"nhs_number": pl.String, "last_outcome": pl.String,
-                                      "last_outcome_date": pl.Date}, orient="row")
+    return pl.DataFrame(
+        rows, schema={"nhs_number": pl.String, "last_outcome": pl.String, "last_outcome_date": pl.Date}, orient="row"
+    )
 
 
 def test_declined_snoozes_the_outreach_flag_for_the_configured_days():
@@ -53,18 +54,55 @@ def test_outcome_dated_after_the_as_of_date_is_ignored():
 
 
 def test_held_flags_name_the_outcome_and_until_when():
-    held = held_flags(default_world().flags, outcomes([(nhs(3), "declined", date(2025, 6, 1))]), date(2025, 6, 2),
-                      ops_settings())
+    held = held_flags(
+        default_world().flags, outcomes([(nhs(3), "declined", date(2025, 6, 1))]), date(2025, 6, 2), ops_settings()
+    )
     assert held.rows() == [(nhs(3), "outreach.marginalised", "declined", date(2025, 8, 30))]
 
 
 def test_outcome_recorded_by_a_team_shows_on_the_next_run_and_snoozes(tmp_path, capsys):
     world = default_world()
     first = mini_run(tmp_path, date(2025, 6, 1), world)
-    assert main(["outcome", "record", "--db", first.db_url, "--nhs-number", nhs(3), "--team", "T2",
-                 "--result", "no_answer", "--date", "2025-06-01"]) == 0
-    assert main(["outcome", "record", "--db", first.db_url, "--nhs-number", nhs(3), "--team", "T2",
-                 "--result", "declined", "--date", "2025-06-02", "--note", "prefers not to be contacted"]) == 0
+    assert (
+        main(
+            [
+                "outcome",
+                "record",
+                "--db",
+                first.db_url,
+                "--nhs-number",
+                nhs(3),
+                "--team",
+                "T2",
+                "--result",
+                "no_answer",
+                "--date",
+                "2025-06-01",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "outcome",
+                "record",
+                "--db",
+                first.db_url,
+                "--nhs-number",
+                nhs(3),
+                "--team",
+                "T2",
+                "--result",
+                "declined",
+                "--date",
+                "2025-06-02",
+                "--note",
+                "prefers not to be contacted",
+            ]
+        )
+        == 0
+    )
     assert "recorded (declined)" in capsys.readouterr().out
     second = mini_run(tmp_path, date(2025, 6, 3), world)
     assert second.outcomes.rows() == [(nhs(3), "declined", date(2025, 6, 2))]

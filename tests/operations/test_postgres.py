@@ -27,8 +27,25 @@ def test_run_store_works_on_postgresql(tmp_path, pg_url):
     assert not second.allowed["letter_allowed"].any()
     from longerlives.cli import main
 
-    assert main(["outcome", "record", "--db", pg_url, "--nhs-number", nhs(1), "--team", "T1",
-                 "--result", "moved_away", "--date", "2025-06-01"]) == 0
+    assert (
+        main(
+            [
+                "outcome",
+                "record",
+                "--db",
+                pg_url,
+                "--nhs-number",
+                nhs(1),
+                "--team",
+                "T1",
+                "--result",
+                "moved_away",
+                "--date",
+                "2025-06-01",
+            ]
+        )
+        == 0
+    )
     third = mini_run(tmp_path, date(2025, 6, 2), world, db_url=pg_url)
     assert nhs(1) not in third.flags["nhs_number"].to_list()
     runs = open_store(pg_url).runs()
@@ -47,8 +64,12 @@ def test_older_schema_upgrades_on_postgresql(pg_url):
 
     old = open_store(pg_url, revision="0001")
     with old.engine.begin() as conn:
-        conn.execute(text("INSERT INTO runs (run_id, as_of, status, started_at, people_in_scope) "
-                          "VALUES ('old', '2025-01-01', 'succeeded', now(), 7)"))
+        conn.execute(
+            text(
+                "INSERT INTO runs (run_id, as_of, status, started_at, people_in_scope) "
+                "VALUES ('old', '2025-01-01', 'succeeded', now(), 7)"
+            )
+        )
     dispose_all()
     new = open_store(pg_url)
     assert new.current_revision() == head_revision()
@@ -60,8 +81,10 @@ def test_postgres_advisory_lock_stops_a_second_run(pg_url):
     import sys
     import time
 
-    code = ("import sys,time; from longerlives.lock import run_lock\n"
-            f"with run_lock({pg_url!r}):\n print('held', flush=True); time.sleep(30)\n")
+    code = (
+        "import sys,time; from longerlives.lock import run_lock\n"
+        f"with run_lock({pg_url!r}):\n print('held', flush=True); time.sleep(30)\n"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -35,20 +35,29 @@ BP_OLD = "Blood pressure 182/96 on 2025-01-15 is 180/120 or higher and needs sam
 
 
 def safety_world() -> World:
-    people = people_frame([
-        (nhs(1), "A81001", "T1", True, True, 2),
-        (nhs(2), "A81001", "T1", True, True, 6),
-        (nhs(3), "A81001", None, True, True, 0),
-        (nhs(4), "B82002", "T2", True, True, 6),
-    ])
-    flags = flags_frame([  # as the rules raise them: safety flags carry their urgency
-        (nhs(1), "phc.blood_pressure", date(2024, 3, 3), "Last blood pressure recorded 2024-03-02, more than 12 months ago"),
-        (nhs(1), "screening.bowel", None, "Bowel screening overdue"),
-        (nhs(2), "safety.usc_not_attended", date(2025, 3, 10), USC, "soon"),
-        (nhs(3), "safety.bp_severe", date(2025, 1, 15), BP_OLD, "soon"),
-        (nhs(3), "outreach.marginalised", None, "Most marginalised 20%: no contact in 12 months"),
-        (nhs(4), "safety.bp_severe", date(2025, 5, 28), BP_TODAY, "same_day"),
-    ]).sort("nhs_number", "flag")
+    people = people_frame(
+        [
+            (nhs(1), "A81001", "T1", True, True, 2),
+            (nhs(2), "A81001", "T1", True, True, 6),
+            (nhs(3), "A81001", None, True, True, 0),
+            (nhs(4), "B82002", "T2", True, True, 6),
+        ]
+    )
+    flags = flags_frame(
+        [  # as the rules raise them: safety flags carry their urgency
+            (
+                nhs(1),
+                "phc.blood_pressure",
+                date(2024, 3, 3),
+                "Last blood pressure recorded 2024-03-02, more than 12 months ago",
+            ),
+            (nhs(1), "screening.bowel", None, "Bowel screening overdue"),
+            (nhs(2), "safety.usc_not_attended", date(2025, 3, 10), USC, "soon"),
+            (nhs(3), "safety.bp_severe", date(2025, 1, 15), BP_OLD, "soon"),
+            (nhs(3), "outreach.marginalised", None, "Most marginalised 20%: no contact in 12 months"),
+            (nhs(4), "safety.bp_severe", date(2025, 5, 28), BP_TODAY, "same_day"),
+        ]
+    ).sort("nhs_number", "flag")
     return World(people, flags)
 
 
@@ -83,7 +92,13 @@ def test_safety_flags_are_in_the_bundle_first_as_safety_category(export):
     spec = rule_by_id("safety.usc_not_attended").spec
     assert first.code.text.startswith(f"{spec.title} (within two weeks)")
     assert f". Plan: {spec.plan_words}" in first.code.text
-    assert [e.resource.category[0].coding[0].code for e in bundle.entry] == ["safety", "safety", "clinical", "clinical", "clinical"]
+    assert [e.resource.category[0].coding[0].code for e in bundle.entry] == [
+        "safety",
+        "safety",
+        "clinical",
+        "clinical",
+        "clinical",
+    ]
 
 
 def _profile_elements() -> tuple[set[str], set[str]]:
@@ -118,8 +133,10 @@ def test_every_flag_has_the_uk_core_flag_profiles_required_and_must_support_elem
             assert flag["meta"]["profile"] == [UKCORE_FLAG_PROFILE]
             assert flag["category"][0]["coding"][0]["system"] == "http://terminology.hl7.org/CodeSystem/flag-category"
             assert flag["period"]["start"]
-            assert flag["author"] == {"identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code",
-                                                     "value": practice}, "type": "Organization"}
+            assert flag["author"] == {
+                "identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": practice},
+                "type": "Organization",
+            }
             assert flag["code"]["coding"][-1]["code"] == flag["code"]["text"].rsplit("(", 1)[1].rstrip(")")
 
 

@@ -17,11 +17,17 @@ from .conftest import default_world, flags_frame, mini_run, nhs
 def test_second_run_on_same_as_of_date_gives_the_same_flags_csv(tmp_path):
     world = default_world()
     mini_run(tmp_path, date(2025, 6, 1), world)
-    first = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*")
-             if p.is_file() and (p.name == "flags.csv" or p.name == "bundle.json")}
+    first = {
+        p.relative_to(tmp_path / "out"): p.read_bytes()
+        for p in (tmp_path / "out").rglob("*")
+        if p.is_file() and (p.name == "flags.csv" or p.name == "bundle.json")
+    }
     mini_run(tmp_path, date(2025, 6, 1), world)
-    second = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*")
-              if p.is_file() and (p.name == "flags.csv" or p.name == "bundle.json")}
+    second = {
+        p.relative_to(tmp_path / "out"): p.read_bytes()
+        for p in (tmp_path / "out").rglob("*")
+        if p.is_file() and (p.name == "flags.csv" or p.name == "bundle.json")
+    }
     assert len(first) == 7 and first == second
 
 
@@ -69,12 +75,15 @@ def test_letter_not_repeated_within_cadence_unless_something_new_is_due(tmp_path
     allowed = ctx.allowed
     assert allowed.filter("letter_allowed")["nhs_number"].to_list() == [nhs(3)]  # new flag due
     blocked = allowed.filter(pl.col("nhs_number") == nhs(1)).row(0, named=True)
-    assert blocked["letter_blocked_reason"] == ("last letter went on 2025-06-01, less than 28 days ago, "
-                                                "and nothing new is due")
+    assert blocked["letter_blocked_reason"] == (
+        "last letter went on 2025-06-01, less than 28 days ago, and nothing new is due"
+    )
     ctx = mini_run(tmp_path, d0 + timedelta(days=28), world)
     assert sorted(ctx.letters_index["nhs_number"]) == [nhs(1), nhs(5)]  # cadence over; nhs(3) had one on day 10
-    assert ctx.last_letters.filter(pl.col("nhs_number") == nhs(3))["last_letter_flags"].item() == \
-        "outreach.marginalised;phc.glucose;phc.lipids"
+    assert (
+        ctx.last_letters.filter(pl.col("nhs_number") == nhs(3))["last_letter_flags"].item()
+        == "outreach.marginalised;phc.glucose;phc.lipids"
+    )
 
 
 def test_letter_cadence_is_configurable(tmp_path):
@@ -89,8 +98,22 @@ def test_letter_cadence_is_configurable(tmp_path):
 def test_history_shows_runs_and_trends(tmp_path, capsys):
     world = default_world()
     ctx = mini_run(tmp_path, date(2025, 6, 1), world)
-    main(["outcome", "record", "--db", ctx.db_url, "--nhs-number", nhs(3), "--team", "T2", "--result", "declined",
-          "--date", "2025-06-01"])
+    main(
+        [
+            "outcome",
+            "record",
+            "--db",
+            ctx.db_url,
+            "--nhs-number",
+            nhs(3),
+            "--team",
+            "T2",
+            "--result",
+            "declined",
+            "--date",
+            "2025-06-01",
+        ]
+    )
     mini_run(tmp_path, date(2025, 6, 2), world)
     capsys.readouterr()
     assert main(["history", "--db", ctx.db_url, "--csv"]) == 0

@@ -30,8 +30,9 @@ def calls(monkeypatch):
     seen = []
 
     def fake_run(extract_dir, out_dir, as_of, config=None, db_url=None, **kw):
-        seen.append({"extract_dir": extract_dir, "out_dir": out_dir, "as_of": as_of, "db_url": db_url,
-                     "config": config})
+        seen.append(
+            {"extract_dir": extract_dir, "out_dir": out_dir, "as_of": as_of, "db_url": db_url, "config": config}
+        )
         time.sleep(0.2)
         return FakeReport(as_of)
 
@@ -40,8 +41,10 @@ def calls(monkeypatch):
 
 
 def _hold_lock_in_another_process(target: str):
-    code = ("import time; from longerlives.lock import run_lock\n"
-            f"with run_lock({target!r}):\n print('held', flush=True); time.sleep(30)\n")
+    code = (
+        "import time; from longerlives.lock import run_lock\n"
+        f"with run_lock({target!r}):\n print('held', flush=True); time.sleep(30)\n"
+    )
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "held"
     return p

@@ -33,14 +33,28 @@ def test_store_made_by_older_schema_upgrades_without_losing_runs(tmp_path):
     assert old.current_revision() == "0001"
     with old.engine.begin() as conn:
         for i, d in enumerate([date(2025, 1, 1), date(2025, 1, 2)]):
-            conn.execute(text("INSERT INTO runs (run_id, as_of, status, started_at, finished_at, engine_version, "
-                              "out_dir, people_in_scope, open_flags) VALUES (:r, :d, 'succeeded', :t, :t, '0.0.9', "
-                              "'/out', :n, :f)"),
-                         {"r": f"old-{i}", "d": d, "t": datetime(2025, 1, 1 + i, 2, 30), "n": 100 + i, "f": 40 + i})
-        conn.execute(text("INSERT INTO letters_issued (run_id, nhs_number, issued_on, letter, flags) "
-                          "VALUES ('old-1', :n, :d, 'phc_invite', 'phc.bmi')"), {"n": nhs(1), "d": date(2025, 1, 2)})
-        conn.execute(text("INSERT INTO flag_history (nhs_number, flag, first_seen, last_seen, first_run_id, "
-                          "last_run_id) VALUES (:n, 'phc.bmi', :d, :d, 'old-0', 'old-1')"), {"n": nhs(1), "d": date(2025, 1, 2)})
+            conn.execute(
+                text(
+                    "INSERT INTO runs (run_id, as_of, status, started_at, finished_at, engine_version, "
+                    "out_dir, people_in_scope, open_flags) VALUES (:r, :d, 'succeeded', :t, :t, '0.0.9', "
+                    "'/out', :n, :f)"
+                ),
+                {"r": f"old-{i}", "d": d, "t": datetime(2025, 1, 1 + i, 2, 30), "n": 100 + i, "f": 40 + i},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO letters_issued (run_id, nhs_number, issued_on, letter, flags) "
+                "VALUES ('old-1', :n, :d, 'phc_invite', 'phc.bmi')"
+            ),
+            {"n": nhs(1), "d": date(2025, 1, 2)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO flag_history (nhs_number, flag, first_seen, last_seen, first_run_id, "
+                "last_run_id) VALUES (:n, 'phc.bmi', :d, :d, 'old-0', 'old-1')"
+            ),
+            {"n": nhs(1), "d": date(2025, 1, 2)},
+        )
     dispose_all()
 
     new = open_store(url)
@@ -69,7 +83,11 @@ def test_flag_history_records_first_seen_last_seen_and_resolved_on(tmp_path):
     ctx = mini_run(tmp_path, date(2025, 6, 3), world, db_url=url, letters=False)
     hist = open_store(url).flag_history()
     bmi = hist.filter((pl.col("nhs_number") == nhs(1)) & (pl.col("flag") == "phc.bmi")).row(0, named=True)
-    assert (bmi["first_seen"], bmi["last_seen"], bmi["resolved_on"]) == (date(2025, 6, 1), date(2025, 6, 2), date(2025, 6, 3))
+    assert (bmi["first_seen"], bmi["last_seen"], bmi["resolved_on"]) == (
+        date(2025, 6, 1),
+        date(2025, 6, 2),
+        date(2025, 6, 3),
+    )
     bp = hist.filter((pl.col("nhs_number") == nhs(1)) & (pl.col("flag") == "phc.blood_pressure")).row(0, named=True)
     assert (bp["first_seen"], bp["last_seen"], bp["resolved_on"]) == (date(2025, 6, 1), date(2025, 6, 3), None)
     assert bp["since"] == date(2024, 3, 3)

@@ -74,14 +74,32 @@ DEFAULTS: dict[str, Any] = {
     "safety_items": None,
 }
 DTYPES = {
-    "phc_last_any": pl.Date, "bp_last_date": pl.Date, "usc_referral_last_date": pl.Date,
-    "cancer_2ww_last_attended": pl.Date, "outpatient_last_attended": pl.Date, "homeless_last_date": pl.Date,
-    "substance_dependence_last_date": pl.Date, "learning_disability_last_date": pl.Date,
-    "autism_last_date": pl.Date, "hypertension_last_date": pl.Date, "cvd_last_date": pl.Date,
-    "imd_decile": pl.Int64, "age": pl.Int64, "phc_elements_done": pl.Int64, "planned_contacts_12m": pl.Int64,
-    "crisis_contacts_12m": pl.Int64, "dna_12m": pl.Int64, "qrisk3": pl.Float64, "qdiabetes": pl.Float64,
-    "address_line_2": pl.String, "address_line_4": pl.String, "email": pl.String, "communication_needs": pl.String,
-    "safety_items": pl.String, "core_team": pl.String, "ethnic_category": pl.String,
+    "phc_last_any": pl.Date,
+    "bp_last_date": pl.Date,
+    "usc_referral_last_date": pl.Date,
+    "cancer_2ww_last_attended": pl.Date,
+    "outpatient_last_attended": pl.Date,
+    "homeless_last_date": pl.Date,
+    "substance_dependence_last_date": pl.Date,
+    "learning_disability_last_date": pl.Date,
+    "autism_last_date": pl.Date,
+    "hypertension_last_date": pl.Date,
+    "cvd_last_date": pl.Date,
+    "imd_decile": pl.Int64,
+    "age": pl.Int64,
+    "phc_elements_done": pl.Int64,
+    "planned_contacts_12m": pl.Int64,
+    "crisis_contacts_12m": pl.Int64,
+    "dna_12m": pl.Int64,
+    "qrisk3": pl.Float64,
+    "qdiabetes": pl.Float64,
+    "address_line_2": pl.String,
+    "address_line_4": pl.String,
+    "email": pl.String,
+    "communication_needs": pl.String,
+    "safety_items": pl.String,
+    "core_team": pl.String,
+    "ethnic_category": pl.String,
 }
 
 
@@ -104,8 +122,13 @@ FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "re
 
 def flags_frame(rows: list[tuple[str, str]]) -> pl.DataFrame:
     return pl.DataFrame(
-        {"nhs_number": [r[0] for r in rows], "flag": [r[1] for r in rows],
-         "since": [None] * len(rows), "reason": ["test reason"] * len(rows), "urgency": ["routine"] * len(rows)},
+        {
+            "nhs_number": [r[0] for r in rows],
+            "flag": [r[1] for r in rows],
+            "since": [None] * len(rows),
+            "reason": ["test reason"] * len(rows),
+            "urgency": ["routine"] * len(rows),
+        },
         schema=FLAG_SCHEMA,
     )
 
@@ -125,9 +148,13 @@ def safety_flags(people: pl.DataFrame) -> pl.DataFrame:
                 continue
             day = re.search(r"\d{4}-\d{2}-\d{2}", item)
             recent = day is None or date.fromisoformat(day.group(0)) >= AS_OF - timedelta(days=30)
-            flag, urgency = (("safety.bp_severe", "same_day" if recent else "soon") if item.startswith("Blood pressure")
-                             else ("safety.diabetes_range_undiagnosed", "soon") if item.startswith("HbA1c")
-                             else ("safety.usc_not_attended", "soon"))
+            flag, urgency = (
+                ("safety.bp_severe", "same_day" if recent else "soon")
+                if item.startswith("Blood pressure")
+                else ("safety.diabetes_range_undiagnosed", "soon")
+                if item.startswith("HbA1c")
+                else ("safety.usc_not_attended", "soon")
+            )
             rows.append({"nhs_number": nhs, "flag": flag, "since": None, "reason": item, "urgency": urgency})
     return pl.DataFrame(rows, schema=FLAG_SCHEMA)
 
@@ -150,10 +177,19 @@ class StageRun:
     files: list[str] = field(default_factory=list)
 
 
-def run_stages(tmp_path: Path, people: pl.DataFrame, flags: pl.DataFrame, *, upto: str = "worklists",
-               settings: Any = None, practices: pl.DataFrame | None = None, teams: pl.DataFrame | None = None,
-               last_letters: pl.DataFrame | None = None, contacts_known: bool = True,
-               make_pdf: bool = False) -> StageRun:
+def run_stages(
+    tmp_path: Path,
+    people: pl.DataFrame,
+    flags: pl.DataFrame,
+    *,
+    upto: str = "worklists",
+    settings: Any = None,
+    practices: pl.DataFrame | None = None,
+    teams: pl.DataFrame | None = None,
+    last_letters: pl.DataFrame | None = None,
+    contacts_known: bool = True,
+    make_pdf: bool = False,
+) -> StageRun:
     """outreach → letters → worklists, exactly as ``pipeline.run`` calls them, up to ``upto``."""
     from longerlives import letters, outreach
     from longerlives.history import LAST_LETTERS_SCHEMA
@@ -170,15 +206,28 @@ def run_stages(tmp_path: Path, people: pl.DataFrame, flags: pl.DataFrame, *, upt
     run = StageRun(r.people, r.flags, staging, s, plans=r.plans)
     if upto == "outreach":
         return run
-    run.decisions = letters.decide_letters(r.plans, r.people, r.flags, last, AS_OF, s.letters,
-                                           s.outreach.manual_needs, s.operations.letter_cadence_days)
-    written = letters.write_letters(run.decisions, r.people, r.flags, r.plans, practices, teams, staging, AS_OF,
-                                    s.letters, make_pdf, urgency=urgency)
+    run.decisions = letters.decide_letters(
+        r.plans, r.people, r.flags, last, AS_OF, s.letters, s.outreach.manual_needs, s.operations.letter_cadence_days
+    )
+    written = letters.write_letters(
+        run.decisions,
+        r.people,
+        r.flags,
+        r.plans,
+        practices,
+        teams,
+        staging,
+        AS_OF,
+        s.letters,
+        make_pdf,
+        urgency=urgency,
+    )
     run.letters_index = written.index
     run.files += written.files
     if upto == "letters":
         return run
-    lists = write_worklist_files(r.plans, r.people, written.index, run.decisions, last, teams, staging, AS_OF,
-                                 "2025-06-30-test", urgency=urgency)
+    lists = write_worklist_files(
+        r.plans, r.people, written.index, run.decisions, last, teams, staging, AS_OF, "2025-06-30-test", urgency=urgency
+    )
     run.files += lists.files
     return run

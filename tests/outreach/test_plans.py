@@ -17,7 +17,17 @@ def _plans(tmp_path, rows, flags):
 def test_actions_are_ordered_safety_most_urgent_first_then_appointment_screening_lifestyle(tmp_path):
     a = person(1, safety_items=f"{SAFETY}; Blood pressure 185/100 on 2025-06-01")
     n = a["nhs_number"]
-    flags = [(n, f) for f in ("smoking.cessation_offer", "screening.bowel", "ecg.annual", "phc.lipids", "followup.bmi", "followup.hba1c")]
+    flags = [
+        (n, f)
+        for f in (
+            "smoking.cessation_offer",
+            "screening.bowel",
+            "ecg.annual",
+            "phc.lipids",
+            "followup.bmi",
+            "followup.hba1c",
+        )
+    ]
     plans, _ = _plans(tmp_path, [a], flags)
     assert plans[n]["urgency"] == "same_day"
     assert plans[n]["actions"] == [
@@ -51,7 +61,9 @@ def test_lead_rules_from_config(tmp_path):
     flags = [(r["nhs_number"], "phc.blood_pressure") for r in rows]
     plans, _ = _plans(tmp_path, rows, flags)
     assert plans[strict["nhs_number"]]["lead"] == "peer worker"
-    assert plans[strict_no_team["nhs_number"]]["lead"] == "GP practice"  # strict, but no core team to send a peer worker
+    assert (
+        plans[strict_no_team["nhs_number"]]["lead"] == "GP practice"
+    )  # strict, but no core team to send a peer worker
     assert plans[homeless["nhs_number"]]["lead"] == "voluntary sector"
     assert plans[routine["nhs_number"]]["lead"] == "GP practice"
 
@@ -60,7 +72,12 @@ def test_channel_and_adjustments(tmp_path):
     braille = person(1, communication_needs="braille;large_print")
     no_letters = person(2, contact_by_letter=False)
     email = person(3, communication_needs="email", email="a@example.invalid")
-    easy = person(4, communication_needs="easy_read;large_print", preferred_language="pl", learning_disability_last_date=date(2010, 1, 1))
+    easy = person(
+        4,
+        communication_needs="easy_read;large_print",
+        preferred_language="pl",
+        learning_disability_last_date=date(2010, 1, 1),
+    )
     rows = [braille, no_letters, email, easy]
     plans, _ = _plans(tmp_path, rows, [(r["nhs_number"], "ecg.annual") for r in rows])
     assert plans[braille["nhs_number"]]["channel"] == "phone or in person (braille needed, no standard letter)"

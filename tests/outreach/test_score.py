@@ -19,8 +19,14 @@ S = load_settings().outreach
 
 
 def _strict_person(i: int, **kw):
-    base = dict(phc_elements_done=0, planned_contacts_12m=0, crisis_contacts_12m=3,
-                phc_last_any=date(2024, 3, 14), bp_last_date=date(2024, 3, 14), imd_decile=1)
+    base = dict(
+        phc_elements_done=0,
+        planned_contacts_12m=0,
+        crisis_contacts_12m=3,
+        phc_last_any=date(2024, 3, 14),
+        bp_last_date=date(2024, 3, 14),
+        imd_decile=1,
+    )
     return person(i, **{**base, **kw})
 
 
@@ -50,26 +56,41 @@ def test_no_bp_words_not_repeated_after_the_none_done_reason():
 
 
 def test_no_blood_pressure_in_18_months():
-    out = _run([person(1, bp_last_date=date(2023, 12, 30)), person(2, bp_last_date=date(2023, 12, 31))]).sort("nhs_number")
+    out = _run([person(1, bp_last_date=date(2023, 12, 30)), person(2, bp_last_date=date(2023, 12, 31))]).sort(
+        "nhs_number"
+    )
     assert out["marginalisation_score"].to_list() == [5, 0]
     assert out["outreach_reasons"][0] == "no blood pressure since 2023-12-30"
 
 
 def test_group_caps_apply():
-    r = person(1, homeless_last_date=date(2025, 1, 1), substance_dependence_last_date=date(2020, 1, 1),
-               learning_disability_last_date=date(2010, 1, 1), interpreter_required=True,
-               preferred_language="pl", hypertension_last_date=date(2019, 1, 1), cvd_last_date=date(2019, 1, 1))
+    r = person(
+        1,
+        homeless_last_date=date(2025, 1, 1),
+        substance_dependence_last_date=date(2020, 1, 1),
+        learning_disability_last_date=date(2010, 1, 1),
+        interpreter_required=True,
+        preferred_language="pl",
+        hypertension_last_date=date(2019, 1, 1),
+        cvd_last_date=date(2019, 1, 1),
+    )
     out = _run([r])
     # inclusion would be 10 + 5 + 5 + 5 + 3 = 28, capped at 25; nothing else scores
     assert out["marginalisation_score"][0] == 25
     reasons = out["outreach_reasons"][0]
-    assert "homelessness recorded 2025-01-01" in reasons and "2 long-term conditions (hypertension, heart disease or stroke)" in reasons
+    assert (
+        "homelessness recorded 2025-01-01" in reasons
+        and "2 long-term conditions (hypertension, heart disease or stroke)" in reasons
+    )
 
 
 def test_few_elements_names_the_missing_ones():
     out = _run([person(1, phc_elements_done=2), person(2), person(3), person(4), person(5)])
     r = out.filter(pl.col("marginalisation_rank") == 1).row(0, named=True)
-    assert "only 2 of 6 health-check elements in 12 months (missing lipids, HbA1c, alcohol, smoking)" in r["outreach_reasons"]
+    assert (
+        "only 2 of 6 health-check elements in 12 months (missing lipids, HbA1c, alcohol, smoking)"
+        in r["outreach_reasons"]
+    )
 
 
 def test_usc_referral_not_attended_scores_and_attendance_clears_it():
@@ -119,8 +140,9 @@ def test_n_selected_by_rank_avoids_float_fuzz():
 
 def test_outreach_appends_one_marginalised_flag_and_a_plan_for_the_strict_person(tmp_path):
     rows = [_strict_person(1), person(2)]
-    ctx = run_stages(tmp_path, people_frame(rows), flags_frame([f for r in rows for f in missing_flags(r)]),
-                     upto="outreach")
+    ctx = run_stages(
+        tmp_path, people_frame(rows), flags_frame([f for r in rows for f in missing_flags(r)]), upto="outreach"
+    )
     f = ctx.flags.filter(pl.col("flag") == "outreach.marginalised")
     assert f.height == 1 and f["since"][0] is None
     assert f["reason"][0].startswith("Meets the strict Longer Lives definition (rank 1 of 2): no blood pressure")
@@ -134,22 +156,39 @@ def test_outreach_appends_one_marginalised_flag_and_a_plan_for_the_strict_person
 # ---------------------------------------------------------------- properties
 
 _people = st.lists(
-    st.fixed_dictionaries({
-        "done": st.integers(0, 6), "planned": st.integers(0, 3), "crisis": st.integers(0, 3),
-        "dna": st.integers(0, 4), "imd": st.one_of(st.none(), st.integers(1, 10)),
-        "homeless": st.booleans(), "interp": st.booleans(), "cohort": st.booleans(),
-        "eth": st.sampled_from(list("ABCDEFGHJKLMNPRSZ")),
-    }),
-    min_size=1, max_size=60,
+    st.fixed_dictionaries(
+        {
+            "done": st.integers(0, 6),
+            "planned": st.integers(0, 3),
+            "crisis": st.integers(0, 3),
+            "dna": st.integers(0, 4),
+            "imd": st.one_of(st.none(), st.integers(1, 10)),
+            "homeless": st.booleans(),
+            "interp": st.booleans(),
+            "cohort": st.booleans(),
+            "eth": st.sampled_from(list("ABCDEFGHJKLMNPRSZ")),
+        }
+    ),
+    min_size=1,
+    max_size=60,
 )
 
 
 def _rows(spec):
     return [
-        person(i + 1, phc_elements_done=d["done"], planned_contacts_12m=d["planned"], crisis_contacts_12m=d["crisis"],
-               dna_12m=d["dna"], imd_decile=d["imd"], homeless_last_date=date(2025, 1, 1) if d["homeless"] else None,
-               interpreter_required=d["interp"], health_check_cohort=d["cohort"], ethnic_category=d["eth"],
-               phc_last_any=None if d["done"] == 0 else date(2025, 1, 1))
+        person(
+            i + 1,
+            phc_elements_done=d["done"],
+            planned_contacts_12m=d["planned"],
+            crisis_contacts_12m=d["crisis"],
+            dna_12m=d["dna"],
+            imd_decile=d["imd"],
+            homeless_last_date=date(2025, 1, 1) if d["homeless"] else None,
+            interpreter_required=d["interp"],
+            health_check_cohort=d["cohort"],
+            ethnic_category=d["eth"],
+            phc_last_any=None if d["done"] == 0 else date(2025, 1, 1),
+        )
         for i, d in enumerate(spec)
     ]
 
@@ -167,7 +206,9 @@ def test_ranking_properties(spec, fraction, seed):
     by_rank = cohort.sort("marginalisation_rank")["marginalisation_score"].to_list()
     assert by_rank == sorted(by_rank, reverse=True)
     # fraction respected: selected by rank = top n_top with a score of at least min_score
-    ranked_sel = cohort.filter((pl.col("marginalisation_rank") <= n_top) & (pl.col("marginalisation_score") >= s.min_score))
+    ranked_sel = cohort.filter(
+        (pl.col("marginalisation_rank") <= n_top) & (pl.col("marginalisation_score") >= s.min_score)
+    )
     assert ranked_sel.height <= n_top
     # strict set always included; nobody else outside the ranked selection
     assert cohort.filter(pl.col("outreach_strict") & ~pl.col("outreach")).height == 0

@@ -12,14 +12,20 @@ def _flags(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
 
 
 def test_a_person_takes_the_most_urgent_of_their_flags():
-    flags = _flags([
-        ("9990000000", "phc.bmi", "routine"), ("9990000000", "safety.bp_severe", "same_day"),
-        ("9990000000", "safety.usc_not_attended", "soon"),
-        ("9990000001", "ecg.annual", "routine"), ("9990000001", "safety.diabetes_range_undiagnosed", "soon"),
-        ("9990000002", "ecg.annual", "routine"),
-    ])
+    flags = _flags(
+        [
+            ("9990000000", "phc.bmi", "routine"),
+            ("9990000000", "safety.bp_severe", "same_day"),
+            ("9990000000", "safety.usc_not_attended", "soon"),
+            ("9990000001", "ecg.annual", "routine"),
+            ("9990000001", "safety.diabetes_range_undiagnosed", "soon"),
+            ("9990000002", "ecg.annual", "routine"),
+        ]
+    )
     assert person_urgency(flags).rows() == [
-        ("9990000000", "same_day"), ("9990000001", "soon"), ("9990000002", "routine"),
+        ("9990000000", "same_day"),
+        ("9990000001", "soon"),
+        ("9990000002", "routine"),
     ]
 
 

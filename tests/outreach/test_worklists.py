@@ -10,8 +10,21 @@ import polars as pl
 
 from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
-CONTRACT = ["priority", "nhs_number", "name", "practice_code", "outreach", "flags", "safety", "plan",
-            "communication_needs", "language", "contact", "last_letter", "urgency"]
+CONTRACT = [
+    "priority",
+    "nhs_number",
+    "name",
+    "practice_code",
+    "outreach",
+    "flags",
+    "safety",
+    "plan",
+    "communication_needs",
+    "language",
+    "contact",
+    "last_letter",
+    "urgency",
+]
 
 
 def _ctx(tmp_path):
@@ -22,15 +35,33 @@ def _ctx(tmp_path):
     no_team = person(5, core_team=None)
     pl_fallback = person(6, preferred_language="pl", interpreter_required=True, communication_needs="easy_read")
     rows = [strict, safety, routine, braille, no_team, pl_fallback]
-    flags = [(strict["nhs_number"], f"phc.{e}") for e in ("bmi", "blood_pressure", "lipids", "glucose", "alcohol", "smoking")]
+    flags = [
+        (strict["nhs_number"], f"phc.{e}") for e in ("bmi", "blood_pressure", "lipids", "glucose", "alcohol", "smoking")
+    ]
     flags += [(r["nhs_number"], "ecg.annual") for r in rows[1:]]
     ctx = run_stages(
-        tmp_path, people_frame(rows), flags_frame(flags),
-        practices=pl.DataFrame({"practice_code": ["A81001"], "name": ["Test Surgery"], "phone": ["020 7946 0000"], "address": ["1 High St"]}),
-        teams=pl.DataFrame({"team_code": ["CT01", "CT02"], "name": ["North Core Team", "South Core Team"],
-                            "phone": ["020 7946 0999", None], "email": ["team@example.invalid", None]}),
-        last_letters=pl.DataFrame({"nhs_number": [routine["nhs_number"]], "last_letter": [date(2025, 5, 1)],
-                                   "last_letter_flags": [""]}),
+        tmp_path,
+        people_frame(rows),
+        flags_frame(flags),
+        practices=pl.DataFrame(
+            {
+                "practice_code": ["A81001"],
+                "name": ["Test Surgery"],
+                "phone": ["020 7946 0000"],
+                "address": ["1 High St"],
+            }
+        ),
+        teams=pl.DataFrame(
+            {
+                "team_code": ["CT01", "CT02"],
+                "name": ["North Core Team", "South Core Team"],
+                "phone": ["020 7946 0999", None],
+                "email": ["team@example.invalid", None],
+            }
+        ),
+        last_letters=pl.DataFrame(
+            {"nhs_number": [routine["nhs_number"]], "last_letter": [date(2025, 5, 1)], "last_letter_flags": [""]}
+        ),
     )
     return ctx, {k: r["nhs_number"] for k, r in zip(["strict", "safety", "routine", "braille", "no_team", "pl"], rows)}
 
@@ -44,8 +75,15 @@ def test_team_and_unallocated_files(tmp_path):
     ctx, ids = _ctx(tmp_path)
     folder = ctx.staging / "worklists"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "CT01.csv", "CT01.html", "CT02.csv", "CT02.html", "index.csv", "plans.json", "unallocated.csv",
-        "unallocated.html"]
+        "CT01.csv",
+        "CT01.html",
+        "CT02.csv",
+        "CT02.html",
+        "index.csv",
+        "plans.json",
+        "unallocated.csv",
+        "unallocated.html",
+    ]
     assert (folder / "CT02.csv").read_text(encoding="utf-8").count("\n") == 1  # known team, nobody today: header only
     assert [r["nhs_number"] for r in _read(folder / "unallocated.csv")] == [ids["no_team"]]
     assert "worklists/CT01.csv" in ctx.files and "worklists/plans.json" in ctx.files
@@ -98,9 +136,13 @@ def test_csv_is_deterministic(tmp_path):
 
 
 def test_nobody_with_flags_writes_empty_outputs(tmp_path):
-    ctx = run_stages(tmp_path, people_frame([person(1), person(2)]), flags_frame([]),
-                     practices=pl.DataFrame(schema={"practice_code": pl.String}),
-                     teams=pl.DataFrame(schema={"team_code": pl.String}))
+    ctx = run_stages(
+        tmp_path,
+        people_frame([person(1), person(2)]),
+        flags_frame([]),
+        practices=pl.DataFrame(schema={"practice_code": pl.String}),
+        teams=pl.DataFrame(schema={"team_code": pl.String}),
+    )
     assert ctx.plans.height == 0 and ctx.letters_index.height == 0
     assert (ctx.staging / "letters" / "index.csv").read_text() == "nhs_number,letter,language,format,path\n"
     assert json.loads((ctx.staging / "worklists" / "plans.json").read_text())["plans"] == []
@@ -111,13 +153,18 @@ def test_html_worklist_escapes_names_and_marks_safety_rows():
 
     from longerlives.outputs.worklists import _html_rows
 
-    part = pl.DataFrame({
-        "priority": [1, 2], "nhs_number": ["9000000009", "9000000017"], "name": ["<b>O'Neil</b> & co", "Ann"],
-        "outreach": [True, False], "safety": ["BP 190/125 on 2026-10-01", None],
-    })
+    part = pl.DataFrame(
+        {
+            "priority": [1, 2],
+            "nhs_number": ["9000000009", "9000000017"],
+            "name": ["<b>O'Neil</b> & co", "Ann"],
+            "outreach": [True, False],
+            "safety": ["BP 190/125 on 2026-10-01", None],
+        }
+    )
     html = _html_rows(part, ["priority", "nhs_number", "name", "outreach", "safety"])
     rows = html.splitlines()
     assert rows[0].startswith('    <tr class="safety"><th scope="row">1 <span class="tag tag-red">safety</span></th>')
     assert "&lt;b&gt;O&#39;Neil&lt;/b&gt; &amp; co" in rows[0]
     assert '<span class="tag">outreach</span>' in rows[0]
-    assert rows[1].startswith("    <tr><th scope=\"row\">2</th>") and "visually-hidden" in rows[1]
+    assert rows[1].startswith('    <tr><th scope="row">2</th>') and "visually-hidden" in rows[1]

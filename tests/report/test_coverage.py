@@ -16,11 +16,20 @@ SETTINGS = load_settings().report
 def _people(n: int, **overrides: object) -> pl.DataFrame:
     base = {
         "nhs_number": [f"{9000000000 + i}" for i in range(n)],
-        "practice_code": ["A81001"] * n, "core_team": [None] * n, "age": ["40"] * n, "sex": ["female"] * n,
-        "ethnic_category": [None] * n, "imd_decile": [None] * n, "health_check_cohort": ["true"] * n,
-        "phc_elements_done": ["6"] * n, "ecg_cohort": ["true"] * n, "current_smoker": ["false"] * n,
-        "screening_cervical_status": [None] * n, "screening_breast_status": [None] * n,
-        "screening_bowel_status": [None] * n, "outreach": ["false"] * n,
+        "practice_code": ["A81001"] * n,
+        "core_team": [None] * n,
+        "age": ["40"] * n,
+        "sex": ["female"] * n,
+        "ethnic_category": [None] * n,
+        "imd_decile": [None] * n,
+        "health_check_cohort": ["true"] * n,
+        "phc_elements_done": ["6"] * n,
+        "ecg_cohort": ["true"] * n,
+        "current_smoker": ["false"] * n,
+        "screening_cervical_status": [None] * n,
+        "screening_breast_status": [None] * n,
+        "screening_bowel_status": [None] * n,
+        "outreach": ["false"] * n,
     }
     base.update({k: v if isinstance(v, list) else [v] * n for k, v in overrides.items()})
     return pl.DataFrame(base, schema={k: pl.String for k in base})
@@ -30,15 +39,21 @@ NO_FLAGS = pl.DataFrame(schema={"nhs_number": pl.String, "flag": pl.String})
 
 
 def _row(table: pl.DataFrame, measure: str, group_by: str, group: str) -> dict:
-    return table.filter((pl.col("measure") == measure) & (pl.col("group_by") == group_by)
-                        & (pl.col("group") == group)).row(0, named=True)
+    return table.filter(
+        (pl.col("measure") == measure) & (pl.col("group_by") == group_by) & (pl.col("group") == group)
+    ).row(0, named=True)
 
 
 def test_seven_people_in_a_group_are_suppressed_and_eight_are_shown() -> None:
     seven = coverage_table(_people(7), NO_FLAGS, SETTINGS)
     assert _row(seven, "phc_all_six", "all", "all") == {
-        "measure": "phc_all_six", "group_by": "all", "group": "all", "numerator": None, "denominator": None,
-        "percent": "suppressed"}
+        "measure": "phc_all_six",
+        "group_by": "all",
+        "group": "all",
+        "numerator": None,
+        "denominator": None,
+        "percent": "suppressed",
+    }
     eight = coverage_table(_people(8), NO_FLAGS, SETTINGS)
     assert _row(eight, "phc_all_six", "all", "all")["percent"] == "100.0"
 
@@ -85,11 +100,13 @@ def test_imd_deciles_pair_into_quintiles_with_one_most_deprived() -> None:
 
 
 def test_safety_flags_are_grouped_by_how_long_they_have_been_open() -> None:
-    flags = pl.DataFrame({
-        "nhs_number": ["1", "2", "3", "4"],
-        "flag": ["safety.bp_severe", "safety.usc_not_attended", "safety.bp_severe", "phc.bmi"],
-        "since": ["2026-10-31", "2026-10-01", None, "2020-01-01"],
-    })
+    flags = pl.DataFrame(
+        {
+            "nhs_number": ["1", "2", "3", "4"],
+            "flag": ["safety.bp_severe", "safety.usc_not_attended", "safety.bp_severe", "phc.bmi"],
+            "since": ["2026-10-31", "2026-10-01", None, "2020-01-01"],
+        }
+    )
     out = dict(safety_open(flags, date(2026, 11, 1), (7, 14, 28, 90)).iter_rows())
     assert out["up to 7 days"] == 1 and out["29-90 days"] == 1 and out["date not known"] == 1
     assert sum(out.values()) == 3  # the phc flag is not a safety flag

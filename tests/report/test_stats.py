@@ -51,7 +51,9 @@ PHE_FUNNEL = [
 
 
 @pytest.mark.parametrize(("n", "lo95", "hi95", "lo998", "hi998"), PHE_FUNNEL)
-def test_funnel_limits_match_phe_published_test_data(n: int, lo95: float, hi95: float, lo998: float, hi998: float) -> None:
+def test_funnel_limits_match_phe_published_test_data(
+    n: int, lo95: float, hi95: float, lo998: float, hi998: float
+) -> None:
     lim = funnel_limits(0.80642448, n)
     assert 100 * lim.lower95 == pytest.approx(lo95, abs=2e-6)
     assert 100 * lim.upper95 == pytest.approx(hi95, abs=2e-6)
@@ -70,11 +72,31 @@ def test_practice_far_below_the_ics_mean_is_named_below_the_998_limit() -> None:
 # PHE/OHID PHEindicatormethods, tests/testthat/testdata_SII.xlsx: records 1-10 (deciles,
 # "default (e.g. life expectancy)", area1) and 61-70 (quintiles, areas 1 and 2); value,
 # population and standard error per quantile, quantile 1 = most deprived; published SII.
-DECILES_VALUE = [75.933459010308098, 78.344238272784295, 83.836063104165405, 83.637539966493094, 80.465503152955904,
-                 81.115675985702197, 81.693083571856207, 84.190006206098701, 80.595564108147201, 86.289434957862397]
+DECILES_VALUE = [
+    75.933459010308098,
+    78.344238272784295,
+    83.836063104165405,
+    83.637539966493094,
+    80.465503152955904,
+    81.115675985702197,
+    81.693083571856207,
+    84.190006206098701,
+    80.595564108147201,
+    86.289434957862397,
+]
 DECILES_POP = [7291, 7997, 6105, 7666, 5790, 6934, 5918, 5974, 7147, 7534]
-DECILES_SE = [1.6384724263585451, 1.578192884542907, 1.5134355059640296, 1.7754906175801293, 1.7013390591981388,
-              1.5641210737675499, 1.3681148366878566, 1.4001418005940802, 2.4328463975781616, 1.5665181695934678]
+DECILES_SE = [
+    1.6384724263585451,
+    1.578192884542907,
+    1.5134355059640296,
+    1.7754906175801293,
+    1.7013390591981388,
+    1.5641210737675499,
+    1.3681148366878566,
+    1.4001418005940802,
+    2.4328463975781616,
+    1.5665181695934678,
+]
 
 
 def test_sii_across_deciles_matches_phe_published_value_and_interval() -> None:
@@ -89,11 +111,16 @@ def test_sii_across_deciles_matches_phe_published_value_and_interval() -> None:
     ("values", "pops", "published"),
     [
         (DECILES_VALUE[:5], DECILES_POP[:5], 7.9193341471008738),
-        ([70.54853186, 71.57155734, 72.48698671, 73.51985519, 73.14605425], [21675, 20065, 19750, 24713, 20112],
-         3.6215563376545648),
+        (
+            [70.54853186, 71.57155734, 72.48698671, 73.51985519, 73.14605425],
+            [21675, 20065, 19750, 24713, 20112],
+            3.6215563376545648,
+        ),
     ],
 )
-def test_sii_across_quintiles_matches_phe_published_values(values: list[float], pops: list[int], published: float) -> None:
+def test_sii_across_quintiles_matches_phe_published_values(
+    values: list[float], pops: list[int], published: float
+) -> None:
     assert slope_index_of_inequality(values, pops).sii == pytest.approx(published, abs=1e-7)
 
 

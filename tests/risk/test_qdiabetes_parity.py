@@ -63,8 +63,15 @@ def test_glucose_in_the_diabetic_range_is_outside_the_model() -> None:
 
 def test_bmi_beyond_the_hard_limits_and_age_85_score_null() -> None:
     row = reference_sample("A").head(1)
-    bad = pl.concat(how="vertical_relaxed", items=[row.with_columns(bmi=pl.lit(9.0)), row.with_columns(bmi=pl.lit(92.0)),
-                     row.with_columns(age=pl.lit(85)), row.with_columns(town=pl.lit(14.5))])
+    bad = pl.concat(
+        how="vertical_relaxed",
+        items=[
+            row.with_columns(bmi=pl.lit(9.0)),
+            row.with_columns(bmi=pl.lit(92.0)),
+            row.with_columns(age=pl.lit(85)),
+            row.with_columns(town=pl.lit(14.5)),
+        ],
+    )
     assert qdiabetes_2018(bad, "A")["qdiabetes"].null_count() == 4
 
 

@@ -72,6 +72,6 @@ def test_out_of_domain_rows_score_null_not_extrapolated() -> None:
             row.with_columns(smoke_cat=pl.lit(5)),
             row.with_columns(ethrisk=pl.lit(10)),
             row.with_columns(sbp=pl.lit(None, dtype=pl.Float64)),
-        ]
+        ],
     )
     assert qrisk3_2017(bad)["qrisk3"].null_count() == bad.height

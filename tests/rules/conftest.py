@@ -137,10 +137,18 @@ class Register:
         nhs = next(self._ids)
         self.patients.append(
             {
-                "nhs_number": nhs, "practice_code": "A81001", "date_of_birth": born, "sex": sex,
-                "ethnic_category": ethnic_category, "given_name": "Test", "family_name": f"Person{len(self.patients)}",
-                "address_line_1": "1 Test Street", "postcode": "N1 1AA",
-                "registered_from": registered_from, "registered_to": registered_to, "date_of_death": died,
+                "nhs_number": nhs,
+                "practice_code": "A81001",
+                "date_of_birth": born,
+                "sex": sex,
+                "ethnic_category": ethnic_category,
+                "given_name": "Test",
+                "family_name": f"Person{len(self.patients)}",
+                "address_line_1": "1 Test Street",
+                "postcode": "N1 1AA",
+                "registered_from": registered_from,
+                "registered_to": registered_to,
+                "date_of_death": died,
             }
         )
         self.scores[nhs] = {"qrisk3": qrisk3, "qdiabetes": qdiabetes}
@@ -179,12 +187,24 @@ class Register:
     def people(self, as_of: date = AS_OF) -> pl.DataFrame:
         """The per-person frame the rules see (features + health-check columns + scores)."""
         (self.tmp_path / "extract").mkdir(exist_ok=True)
-        pschema = {k: (pl.Date if isinstance(v, date) or k in ("registered_from", "registered_to", "date_of_death") else pl.String)
-                   for k, v in self.patients[0].items()}
+        pschema = {
+            k: (
+                pl.Date
+                if isinstance(v, date) or k in ("registered_from", "registered_to", "date_of_death")
+                else pl.String
+            )
+            for k, v in self.patients[0].items()
+        }
         self._write("patients", self.patients, pschema)
-        self._write("events", self.events, {"nhs_number": pl.String, "date": pl.Date, "code": pl.String, "value": pl.Float64})
+        self._write(
+            "events", self.events, {"nhs_number": pl.String, "date": pl.Date, "code": pl.String, "value": pl.Float64}
+        )
         self._write("medications", self.medications, {"nhs_number": pl.String, "date": pl.Date, "bnf_code": pl.String})
-        self._write("encounters", self.encounters, {"nhs_number": pl.String, "date": pl.Date, "service": pl.String, "attended": pl.Boolean})
+        self._write(
+            "encounters",
+            self.encounters,
+            {"nhs_number": pl.String, "date": pl.Date, "service": pl.String, "attended": pl.Boolean},
+        )
         raw = read_extract(self.tmp_path / "extract")
         extract = validate_extract(
             raw, as_of=as_of, settings=SETTINGS.extract, codelists=CODELISTS, work_dir=self.tmp_path / "work"

@@ -43,7 +43,9 @@ def test_an_optional_concept_with_no_code_list_counts_as_never_recorded(reg):
     p = reg.smi_person()
     reg.event(p, "bp_declined", date(2026, 3, 1))
     people = reg.people().drop("bp_declined_last_date", "bp_declined_first_date", "bp_declined_n_12m")
-    people = add_health_check_columns(people.drop([c for c in people.columns if c.startswith("phc_")]), AS_OF, SETTINGS.rules)
+    people = add_health_check_columns(
+        people.drop([c for c in people.columns if c.startswith("phc_")]), AS_OF, SETTINGS.rules
+    )
     got = evaluate_all(people.lazy(), AS_OF, SETTINGS.rules, rules=[rule_by_id("phc.blood_pressure")])
     assert got["reason"].to_list() == ["No blood pressure ever recorded"]
 

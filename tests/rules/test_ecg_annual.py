@@ -74,7 +74,9 @@ def test_dead_person_on_lithium_is_never_flagged(reg):
 
 
 # --- run-outputs v2: every mood stabiliser puts a person in the ECG cohort ---
-@pytest.mark.parametrize("bnf", ["0408010H0AAAAAA", "0402030Q0AAAAAA", "0408010W0BBAKA1"])  # lamotrigine; valproic acid; Epilim Chrono
+@pytest.mark.parametrize(
+    "bnf", ["0408010H0AAAAAA", "0402030Q0AAAAAA", "0408010W0BBAKA1"]
+)  # lamotrigine; valproic acid; Epilim Chrono
 def test_lamotrigine_or_valproate_alone_puts_a_person_in_the_ecg_cohort(reg, bnf):
     p = reg.person()
     reg.medications.append({"nhs_number": p, "date": date(2026, 3, 1), "bnf_code": bnf})

@@ -58,7 +58,9 @@ def test_tests_exactly_6_months_ago_are_out_of_date_and_a_day_later_are_in(reg):
     _all_tests(reg, old, date(2025, 12, 15), 2)
     got = reg.flags(FLAG)
     assert set(got) == {old}
-    assert "no lithium level, renal function (eGFR or creatinine), thyroid function (TSH), calcium" in got[old]["reason"]
+    assert (
+        "no lithium level, renal function (eGFR or creatinine), thyroid function (TSH), calcium" in got[old]["reason"]
+    )
 
 
 def test_lithium_last_issued_exactly_6_months_ago_is_not_on_lithium(reg):

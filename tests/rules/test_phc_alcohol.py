@@ -7,7 +7,7 @@ import pytest
 from tests.rules.conftest import AS_OF
 
 FLAG = "phc.alcohol"
-CONCEPTS = [('alcohol_units', 4.0), ('audit_c', 2.0), ('audit', 3.0), ('alcohol_status', None)]
+CONCEPTS = [("alcohol_units", 4.0), ("audit_c", 2.0), ("audit", 3.0), ("alcohol_status", None)]
 
 
 def test_no_alcohol_ever_recorded_is_flagged_without_a_since_date(reg):

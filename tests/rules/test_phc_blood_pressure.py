@@ -48,7 +48,9 @@ def test_declined_bp_stays_flagged_and_the_reason_names_the_decline(reg):
     reg.bp(p, date(2024, 3, 2))
     reg.event(p, "bp_declined", date(2026, 2, 1))
     got = reg.flags(FLAG)
-    assert got[p]["reason"] == "Last blood pressure recorded 2024-03-02, more than 12 months ago; declined on 2026-02-01"
+    assert (
+        got[p]["reason"] == "Last blood pressure recorded 2024-03-02, more than 12 months ago; declined on 2026-02-01"
+    )
 
 
 def test_bp_on_29_february_counts_until_28_february_and_falls_out_on_1_march(reg):

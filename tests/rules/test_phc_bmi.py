@@ -7,7 +7,7 @@ import pytest
 from tests.rules.conftest import AS_OF
 
 FLAG = "phc.bmi"
-CONCEPTS = [('bmi', 27.0), ('weight', 80.0)]
+CONCEPTS = [("bmi", 27.0), ("weight", 80.0)]
 
 
 def test_no_bmi_ever_recorded_is_flagged_without_a_since_date(reg):

@@ -7,7 +7,7 @@ import pytest
 from tests.rules.conftest import AS_OF
 
 FLAG = "phc.glucose"
-CONCEPTS = [('hba1c', 38.0), ('blood_glucose', 5.0), ('fasting_glucose', 5.0)]
+CONCEPTS = [("hba1c", 38.0), ("blood_glucose", 5.0), ("fasting_glucose", 5.0)]
 
 
 def test_no_glucose_ever_recorded_is_flagged_without_a_since_date(reg):

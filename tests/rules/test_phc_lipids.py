@@ -7,7 +7,14 @@ import pytest
 from tests.rules.conftest import AS_OF
 
 FLAG = "phc.lipids"
-CONCEPTS = [('total_cholesterol', 5.0), ('hdl_cholesterol', 1.2), ('cholesterol_hdl_ratio', 4.0), ('ldl_cholesterol', 3.0), ('non_hdl_cholesterol', 3.8), ('triglycerides', 1.5)]
+CONCEPTS = [
+    ("total_cholesterol", 5.0),
+    ("hdl_cholesterol", 1.2),
+    ("cholesterol_hdl_ratio", 4.0),
+    ("ldl_cholesterol", 3.0),
+    ("non_hdl_cholesterol", 3.8),
+    ("triglycerides", 1.5),
+]
 
 
 def test_no_lipids_ever_recorded_is_flagged_without_a_since_date(reg):

@@ -7,7 +7,14 @@ import pytest
 from tests.rules.conftest import AS_OF
 
 FLAG = "phc.smoking"
-CONCEPTS = [('smoker', 10.0), ('smoker_light', None), ('smoker_moderate', None), ('smoker_heavy', None), ('ex_smoker', None), ('never_smoked', None)]
+CONCEPTS = [
+    ("smoker", 10.0),
+    ("smoker_light", None),
+    ("smoker_moderate", None),
+    ("smoker_heavy", None),
+    ("ex_smoker", None),
+    ("never_smoked", None),
+]
 
 
 def test_no_smoking_ever_recorded_is_flagged_without_a_since_date(reg):

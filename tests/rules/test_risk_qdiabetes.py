@@ -13,7 +13,10 @@ def test_score_at_the_threshold_is_flagged_and_just_below_is_not(reg):
     reg.person(qdiabetes=T - 0.1)
     got = reg.flags(FLAG)
     assert set(got) == {at}
-    assert got[at]["reason"] == f"QDiabetes-2018 10-year type 2 diabetes risk {T:g}% ({T:g}% or more); no diabetes diagnosis recorded"
+    assert (
+        got[at]["reason"]
+        == f"QDiabetes-2018 10-year type 2 diabetes risk {T:g}% ({T:g}% or more); no diabetes diagnosis recorded"
+    )
     assert got[at]["since"] is None
 
 

@@ -55,7 +55,6 @@ def test_the_threshold_is_a_setting(reg):
 # --- run-outputs v2 / NICE NG238: QRISK3 is not used for type 1 diabetes or CKD stage 3-5 ---
 
 
-
 @pytest.mark.parametrize("code", ["313435000", "290002008", "433144002", "700379002", "431857002", "433146000"])
 def test_no_qrisk3_flag_for_type_1_diabetes_or_ckd_3_to_5_whatever_the_score(reg, code):
     p = reg.person(born=date(1960, 1, 1), qrisk3=22.0)

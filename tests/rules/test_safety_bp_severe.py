@@ -28,10 +28,13 @@ def test_a_reading_within_30_days_needs_same_day_assessment_and_an_older_one_wit
     got = reg.flags(FLAG, ON, with_urgency=True)
     assert got[fresh]["urgency"] == "same_day" and got[day_30]["urgency"] == "same_day"
     assert got[day_31]["urgency"] == "soon"
-    assert got[fresh]["reason"] == ("Clinic blood pressure 190/100 on 2026-06-29 (1 days ago) is 180/120 or higher and "
-                                    "no lower reading has followed; needs same-day assessment")
-    assert got[day_31]["reason"].endswith("(31 days ago) is 180/120 or higher and no lower reading has followed; "
-                                          "needs assessment within two weeks")
+    assert got[fresh]["reason"] == (
+        "Clinic blood pressure 190/100 on 2026-06-29 (1 days ago) is 180/120 or higher and "
+        "no lower reading has followed; needs same-day assessment"
+    )
+    assert got[day_31]["reason"].endswith(
+        "(31 days ago) is 180/120 or higher and no lower reading has followed; needs assessment within two weeks"
+    )
     assert got[fresh]["since"] == date(2026, 6, 29)
 
 

@@ -13,8 +13,10 @@ def test_hba1c_48_is_the_diabetes_range_and_47_is_not(reg):
     got = reg.flags(FLAG, ON, with_urgency=True)
     assert below not in got
     assert got[p]["urgency"] == "soon" and got[p]["since"] == date(2026, 5, 5)
-    assert got[p]["reason"] == ("HbA1c 48 mmol/mol on 2026-05-05 is in the diabetes range (48 mmol/mol / 7 mmol/L or more) "
-                                "with no diabetes diagnosis recorded; confirm diabetes within two weeks")
+    assert got[p]["reason"] == (
+        "HbA1c 48 mmol/mol on 2026-05-05 is in the diabetes range (48 mmol/mol / 7 mmol/L or more) "
+        "with no diabetes diagnosis recorded; confirm diabetes within two weeks"
+    )
 
 
 def test_fasting_plasma_glucose_of_7_is_the_diabetes_range_and_6_9_is_not(reg):

@@ -13,8 +13,10 @@ def test_a_referral_14_days_old_is_overdue_and_13_days_old_is_not_yet(reg):
     got = reg.flags(FLAG, ON, with_urgency=True)
     assert day13 not in got
     assert got[day14]["urgency"] == "soon" and got[day14]["since"] == date(2026, 6, 30)
-    assert got[day14]["reason"] == ("Urgent suspected cancer referral on 2026-06-16 (14 days ago) with no hospital or "
-                                    "cancer clinic attendance recorded since")
+    assert got[day14]["reason"] == (
+        "Urgent suspected cancer referral on 2026-06-16 (14 days ago) with no hospital or "
+        "cancer clinic attendance recorded since"
+    )
 
 
 def test_a_referral_exactly_six_months_old_is_out_of_the_window_and_a_day_younger_is_in(reg):

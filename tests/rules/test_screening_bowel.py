@@ -45,7 +45,9 @@ def test_decline_exactly_12_months_ago_has_expired(reg):
 def test_did_not_attend_is_named(reg):
     p = reg.person(born=date(1960, 1, 1), sex="male")
     reg.event(p, "bowel_screening_dna", date(2026, 2, 2))
-    assert reg.flags(FLAG)[p]["reason"] == "Never screened: no bowel screening test recorded; did not attend on 2026-02-02"
+    assert (
+        reg.flags(FLAG)[p]["reason"] == "Never screened: no bowel screening test recorded; did not attend on 2026-02-02"
+    )
 
 
 def test_dead_person_is_never_flagged(reg):

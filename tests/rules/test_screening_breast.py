@@ -38,7 +38,10 @@ def test_screen_exactly_36_months_ago_is_overdue_and_36_months_minus_a_day_is_no
     reg.event(in_date, "breast_screening", date(2023, 6, 16))
     got = reg.flags(FLAG)
     assert set(got) == {overdue}
-    assert got[overdue] == {"since": AS_OF, "reason": "Breast screening overdue since 2026-06-15 (last test 2023-06-15)"}
+    assert got[overdue] == {
+        "since": AS_OF,
+        "reason": "Breast screening overdue since 2026-06-15 (last test 2023-06-15)",
+    }
 
 
 def test_missed_appointment_is_named_and_does_not_silence_the_flag(reg):

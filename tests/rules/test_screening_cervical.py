@@ -86,8 +86,7 @@ def test_no_response_to_invitations_keeps_the_flag_and_is_named(reg):
     p = reg.person(born=date(1980, 1, 1))
     reg.event(p, "cervical_screening_nonresponder", date(2026, 3, 1))
     assert reg.flags(FLAG)[p]["reason"] == (
-        "Never screened: no cervical screening test recorded; "
-        "recorded as not responding to invitations on 2026-03-01"
+        "Never screened: no cervical screening test recorded; recorded as not responding to invitations on 2026-03-01"
     )
 
 

@@ -5,7 +5,14 @@ from datetime import date
 import pytest
 
 FLAG = "statin.indicated"
-CKD_COD = ("433144002", "700378005", "700379002", "431857002", "433146000", "714152005")  # 3, 3A, 3B, 4, 5, 5 on dialysis
+CKD_COD = (
+    "433144002",
+    "700378005",
+    "700379002",
+    "431857002",
+    "433146000",
+    "714152005",
+)  # 3, 3A, 3B, 4, 5, 5 on dialysis
 DMTYPE1_COD = ("313435000", "290002008", "190330002", "1196923000")
 DMTYPE2_COD_MEMBER = "1196922005"  # Neovascular glaucoma due to diabetes mellitus type 2
 

@@ -36,15 +36,30 @@ def cli(*args: str, env: dict[str, str] | None = None, umask: int | None = None)
     """Run ``python -m longerlives`` in a real process (as cron or systemd would)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "longerlives", *args], check=False, capture_output=True, text=True, env=full_env,
+        [sys.executable, "-m", "longerlives", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
         cwd=REPO,
-        timeout=600, preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
+        timeout=600,
+        preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
     )
 
 
 def run_args(extract: Path, out: Path, db: Path, as_of: date = AS_OF) -> list[str]:
-    return ["run", "--extract", str(extract), "--out", str(out), "--as-of", as_of.isoformat(),
-            "--db", f"sqlite:///{db}", "--allow-future-as-of"]
+    return [
+        "run",
+        "--extract",
+        str(extract),
+        "--out",
+        str(out),
+        "--as-of",
+        as_of.isoformat(),
+        "--db",
+        f"sqlite:///{db}",
+        "--allow-future-as-of",
+    ]
 
 
 def rewrite_csv_column(path: Path, column: str, values: dict[int, str]) -> None:

@@ -28,15 +28,30 @@ def _safety_only_night(as_of: date, db: str) -> pl.DataFrame:
     store = open_store(db)
     settings = load_settings()
     flags = pl.DataFrame(schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String})
-    plans = pl.DataFrame({"nhs_number": [PERSON], "flags": [[]], "has_safety": [True]},
-                         schema={"nhs_number": pl.String, "flags": pl.List(pl.String), "has_safety": pl.Boolean})
+    plans = pl.DataFrame(
+        {"nhs_number": [PERSON], "flags": [[]], "has_safety": [True]},
+        schema={"nhs_number": pl.String, "flags": pl.List(pl.String), "has_safety": pl.Boolean},
+    )
     people = pl.DataFrame({"nhs_number": [PERSON], "in_scope": [True]})
-    decisions = letters.decide_letters(plans, people, flags, store.last_letters(), as_of, settings.letters,
-                                       settings.outreach.manual_needs, settings.operations.letter_cadence_days)
+    decisions = letters.decide_letters(
+        plans,
+        people,
+        flags,
+        store.last_letters(),
+        as_of,
+        settings.letters,
+        settings.outreach.manual_needs,
+        settings.operations.letter_cadence_days,
+    )
     sent = decisions.filter(pl.col("send"))
     if sent.height:
-        index = sent.select("nhs_number", pl.lit("invitation").alias("letter"), pl.lit("en").alias("language"),
-                            pl.lit("standard").alias("format"), pl.lit("letters/x.html").alias("path"))
+        index = sent.select(
+            "nhs_number",
+            pl.lit("invitation").alias("letter"),
+            pl.lit("en").alias("language"),
+            pl.lit("standard").alias("format"),
+            pl.lit("letters/x.html").alias("path"),
+        )
         with store.engine.begin() as conn:
             store.record_letters(conn, index, cadence_flags(flags, plans), as_of, f"run-{as_of}")
     return decisions
@@ -76,9 +91,26 @@ def test_killed_between_the_output_swap_and_the_store_write_the_next_day_repeats
 ) -> None:
     out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'runs.sqlite'}"
     killed = subprocess.run(
-        [sys.executable, "-m", "longerlives", "run", "--extract", str(extract), "--out", str(out),
-         "--as-of", AS_OF.isoformat(), "--db", db, "--allow-future-as-of"],
-        env={**os.environ, ENV: "store_record.start"}, check=False, capture_output=True, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "longerlives",
+            "run",
+            "--extract",
+            str(extract),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--db",
+            db,
+            "--allow-future-as-of",
+        ],
+        env={**os.environ, ENV: "store_record.start"},
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
         timeout=600,
     )
     assert killed.returncode == EXIT_STATUS
@@ -110,9 +142,26 @@ def test_killed_before_the_swap_the_run_is_marked_abandoned_and_its_staging_remo
 ) -> None:
     out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'runs.sqlite'}"
     killed = subprocess.run(
-        [sys.executable, "-m", "longerlives", "run", "--extract", str(extract), "--out", str(out),
-         "--as-of", AS_OF.isoformat(), "--db", db, "--allow-future-as-of"],
-        env={**os.environ, ENV: "letters.rendered"}, check=False, capture_output=True, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "longerlives",
+            "run",
+            "--extract",
+            str(extract),
+            "--out",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--db",
+            db,
+            "--allow-future-as-of",
+        ],
+        env={**os.environ, ENV: "letters.rendered"},
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
         timeout=600,
     )
     assert killed.returncode == EXIT_STATUS

@@ -112,8 +112,9 @@ def test_team_codes_that_clean_to_one_name_and_a_300_character_code_each_get_the
     extract: Path, tmp_path: Path
 ) -> None:
     long_code = "T" * 300
-    rewrite_csv_column(extract / "patients.csv", "core_team", {i: c for i, c in
-                                                               zip(range(1, 61), ["a/b", "a_b", long_code] * 20)})
+    rewrite_csv_column(
+        extract / "patients.csv", "core_team", {i: c for i, c in zip(range(1, 61), ["a/b", "a_b", long_code] * 20)}
+    )
     out = tmp_path / "out"
     proc = cli(*run_args(extract, out, tmp_path / "runs.sqlite"))
     assert proc.returncode == 0, proc.stderr
@@ -141,9 +142,14 @@ def test_duplicate_postcode_column_stops_the_run_naming_both_positions(extract: 
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("spelling,meant", [("Date_of_death", "date_of_death"),
-                                            ("contact_by_letter ", "contact_by_letter"),
-                                            ("Contact-By-Letter", "contact_by_letter")])
+@pytest.mark.parametrize(
+    "spelling,meant",
+    [
+        ("Date_of_death", "date_of_death"),
+        ("contact_by_letter ", "contact_by_letter"),
+        ("Contact-By-Letter", "contact_by_letter"),
+    ],
+)
 def test_optional_column_in_a_near_miss_spelling_stops_the_run_with_a_hint(
     extract: Path, tmp_path: Path, spelling: str, meant: str
 ) -> None:
@@ -199,16 +205,21 @@ def test_outputs_outbox_and_store_are_private_even_with_a_permissive_umask(extra
 
 
 # -- one clear message, never a traceback ------------------------------------------------
-@pytest.mark.parametrize("url,code", [
-    ("not a url", EXIT_STORE),
-    ("postgresql+psycopg://nobody@127.0.0.1:1/none", EXIT_STORE),
-    ("mysql+nodriver://x@y/z", EXIT_STORE),
-], ids=["garbage", "unreachable-postgres", "unknown-driver"])
+@pytest.mark.parametrize(
+    "url,code",
+    [
+        ("not a url", EXIT_STORE),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", EXIT_STORE),
+        ("mysql+nodriver://x@y/z", EXIT_STORE),
+    ],
+    ids=["garbage", "unreachable-postgres", "unknown-driver"],
+)
 def test_bad_or_unreachable_database_is_one_message_with_the_store_exit_code(
     extract: Path, tmp_path: Path, url: str, code: int
 ) -> None:
-    proc = cli("run", "--extract", str(extract), "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(),
-               "--db", url)
+    proc = cli(
+        "run", "--extract", str(extract), "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(), "--db", url
+    )
     assert proc.returncode == code, proc.stderr
     assert "run store" in _one_clear_message(proc)
     assert not (REPO / url).exists() and not (tmp_path / "out").exists()  # nothing made, not even a lock
@@ -216,8 +227,13 @@ def test_bad_or_unreachable_database_is_one_message_with_the_store_exit_code(
 
 def _in_namespace(script: str) -> subprocess.CompletedProcess[str]:
     """Run a shell script in a private user+mount namespace (a real tmpfs; no root needed)."""
-    return subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
-                          check=False, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _longerlives() -> str:
@@ -230,8 +246,9 @@ def test_full_disk_is_one_message_with_the_input_output_exit_code(extract: Path,
     disk = tmp_path / "disk"
     disk.mkdir()
     args = " ".join(run_args(extract, disk / "out", tmp_path / "runs.sqlite"))
-    proc = _in_namespace(f"mount -t tmpfs -o size=300k tmpfs {disk} && cd {Path(__file__).parents[2]} && "
-                         f"{_longerlives()} {args}")
+    proc = _in_namespace(
+        f"mount -t tmpfs -o size=300k tmpfs {disk} && cd {Path(__file__).parents[2]} && {_longerlives()} {args}"
+    )
     assert proc.returncode == EXIT_IO, proc.stderr
     message = _one_clear_message(proc)
     assert "disk is full" in message
@@ -242,15 +259,25 @@ def test_read_only_disk_is_one_message_with_the_input_output_exit_code(extract: 
     disk = tmp_path / "ro"
     disk.mkdir()
     args = " ".join(run_args(extract, disk / "out", disk / "runs.sqlite"))
-    proc = _in_namespace(f"mount -t tmpfs -o ro tmpfs {disk} && cd {Path(__file__).parents[2]} && "
-                         f"{_longerlives()} {args}")
+    proc = _in_namespace(
+        f"mount -t tmpfs -o ro tmpfs {disk} && cd {Path(__file__).parents[2]} && {_longerlives()} {args}"
+    )
     assert proc.returncode in (EXIT_IO, EXIT_STORE), proc.stderr
     assert "read-only" in _one_clear_message(proc)
 
 
 def test_run_store_on_a_full_device_is_one_message(extract: Path, tmp_path: Path) -> None:
-    proc = cli("run", "--extract", str(extract), "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(),
-               "--db", "sqlite:////dev/full")
+    proc = cli(
+        "run",
+        "--extract",
+        str(extract),
+        "--out",
+        str(tmp_path / "out"),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--db",
+        "sqlite:////dev/full",
+    )
     assert proc.returncode in (EXIT_IO, EXIT_STORE), proc.stderr
     _one_clear_message(proc)
 
@@ -268,24 +295,46 @@ def test_config_that_is_a_folder_or_not_utf8_is_one_message(extract: Path, tmp_p
 
 @pytest.mark.parametrize("as_of", ["0001-01-01", "1026-11-01", "٢٠٢٦-١١-٠١"])
 def test_as_of_out_of_range_is_a_usage_error_not_a_traceback(extract: Path, tmp_path: Path, as_of: str) -> None:
-    proc = cli("run", "--extract", str(extract), "--out", str(tmp_path / "out"), "--as-of", as_of,
-               "--db", f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    proc = cli(
+        "run",
+        "--extract",
+        str(extract),
+        "--out",
+        str(tmp_path / "out"),
+        "--as-of",
+        as_of,
+        "--db",
+        f"sqlite:///{tmp_path / 'runs.sqlite'}",
+    )
     assert proc.returncode == EXIT_USAGE
     _one_clear_message(proc)
     assert not (tmp_path / "out").exists()
 
 
 def test_missing_pdf_dependency_is_one_message_before_anything_is_written(extract: Path, tmp_path: Path) -> None:
-    proc = cli(*run_args(extract, tmp_path / "out", tmp_path / "runs.sqlite"), "--pdf",
-               env={"LONGERLIVES_TEST_PRETEND_MISSING": "weasyprint"})
+    proc = cli(
+        *run_args(extract, tmp_path / "out", tmp_path / "runs.sqlite"),
+        "--pdf",
+        env={"LONGERLIVES_TEST_PRETEND_MISSING": "weasyprint"},
+    )
     assert proc.returncode == EXIT_DEPENDENCY
     assert "WeasyPrint" in _one_clear_message(proc)
     assert not (tmp_path / "out").exists()
 
 
 def test_debug_option_shows_the_traceback_for_the_developer(extract: Path, tmp_path: Path) -> None:
-    proc = cli("--debug", "run", "--extract", str(extract), "--out", str(tmp_path / "out"),
-               "--as-of", AS_OF.isoformat(), "--db", "not a url")
+    proc = cli(
+        "--debug",
+        "run",
+        "--extract",
+        str(extract),
+        "--out",
+        str(tmp_path / "out"),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--db",
+        "not a url",
+    )
     assert proc.returncode == EXIT_STORE
     assert "Traceback" in proc.stderr
 
@@ -293,8 +342,17 @@ def test_debug_option_shows_the_traceback_for_the_developer(extract: Path, tmp_p
 # -- dates -----------------------------------------------------------------------------
 def test_future_as_of_is_refused_unless_explicitly_allowed(extract: Path, tmp_path: Path) -> None:
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
-    base = ["run", "--extract", str(extract), "--out", str(tmp_path / "out"), "--as-of", tomorrow,
-            "--db", f"sqlite:///{tmp_path / 'runs.sqlite'}"]
+    base = [
+        "run",
+        "--extract",
+        str(extract),
+        "--out",
+        str(tmp_path / "out"),
+        "--as-of",
+        tomorrow,
+        "--db",
+        f"sqlite:///{tmp_path / 'runs.sqlite'}",
+    ]
     refused = cli(*base)
     assert refused.returncode == EXIT_USAGE
     assert "--allow-future-as-of" in _one_clear_message(refused)
@@ -349,8 +407,18 @@ def test_outcome_for_an_unknown_team_is_refused(extract: Path, tmp_path: Path) -
 def test_history_and_outcome_on_a_mistyped_store_path_create_nothing(tmp_path: Path) -> None:
     typo = tmp_path / "runz.sqlite"
     hist = cli("history", "--db", f"sqlite:///{typo}")
-    outcome = cli("outcome", "record", "--db", f"sqlite:///{typo}", "--nhs-number", "9434765919", "--team", "T1",
-                  "--result", "booked")
+    outcome = cli(
+        "outcome",
+        "record",
+        "--db",
+        f"sqlite:///{typo}",
+        "--nhs-number",
+        "9434765919",
+        "--team",
+        "T1",
+        "--result",
+        "booked",
+    )
     for proc in (hist, outcome):
         assert proc.returncode == EXIT_STORE
         assert "no run store" in _one_clear_message(proc)

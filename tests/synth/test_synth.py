@@ -127,18 +127,43 @@ def test_about_60_percent_complete_and_20_percent_none(clean):
     out, _ = clean
     book = build_codebook()
     code_concept = {}
-    for concept in ("bmi", "systolic_bp", "total_cholesterol", "hba1c", "blood_glucose", "alcohol_units",
-                    "audit_c", "alcohol_status", "smoker", "smoker_light", "smoker_moderate",
-                    "smoker_heavy", "ex_smoker", "never_smoked"):
+    for concept in (
+        "bmi",
+        "systolic_bp",
+        "total_cholesterol",
+        "hba1c",
+        "blood_glucose",
+        "alcohol_units",
+        "audit_c",
+        "alcohol_status",
+        "smoker",
+        "smoker_light",
+        "smoker_moderate",
+        "smoker_heavy",
+        "ex_smoker",
+        "never_smoked",
+    ):
         for i in book.concept_codes[concept]:
             code_concept.setdefault(book.code_table[i], concept)
-    element = {"bmi": 0, "systolic_bp": 1, "total_cholesterol": 2, "hba1c": 3, "blood_glucose": 3,
-               "alcohol_units": 4, "audit_c": 4, "alcohol_status": 4}
-    element.update({c: 5 for c in ("smoker", "smoker_light", "smoker_moderate", "smoker_heavy",
-                                    "ex_smoker", "never_smoked")})
+    element = {
+        "bmi": 0,
+        "systolic_bp": 1,
+        "total_cholesterol": 2,
+        "hba1c": 3,
+        "blood_glucose": 3,
+        "alcohol_units": 4,
+        "audit_c": 4,
+        "alcohol_status": 4,
+    }
+    element.update(
+        {c: 5 for c in ("smoker", "smoker_light", "smoker_moderate", "smoker_heavy", "ex_smoker", "never_smoked")}
+    )
     ev = _read(out, "events").filter(pl.col("date") > "2025-11-01")
-    ev = ev.with_columns(el=pl.col("code").replace_strict(code_concept, default=None)
-                         .replace_strict(element, default=None, return_dtype=pl.Int64)).drop_nulls("el")
+    ev = ev.with_columns(
+        el=pl.col("code")
+        .replace_strict(code_concept, default=None)
+        .replace_strict(element, default=None, return_dtype=pl.Int64)
+    ).drop_nulls("el")
     per = ev.group_by("nhs_number").agg(k=pl.col("el").n_unique())
     patients = _read(out, "patients").select(nhs_number=pl.col("nhs_number").str.replace_all(r"[ -]", ""))
     k = patients.join(per, on="nhs_number", how="left")["k"].fill_null(0)
@@ -168,8 +193,10 @@ def test_every_bad_row_kind_appears_when_share_positive(dirty):
     assert patients["interpreter_required"].eq("maybe").sum() >= 1
     assert patients["communication_needs"].str.contains("semaphore").sum() >= 1
     encounters = _read(out, "encounters")
-    assert encounters["service"].is_in(["spa", "dentist", "GP surgery"]).sum() == \
-        s["bad_rows"]["encounters.unknown_service"]
+    assert (
+        encounters["service"].is_in(["spa", "dentist", "GP surgery"]).sum()
+        == s["bad_rows"]["encounters.unknown_service"]
+    )
     meds = _read(out, "medications")
     assert meds["bnf_code"].is_null().sum() == s["bad_rows"]["medications.missing_bnf_code"]
     events = _read(out, "events")
@@ -182,8 +209,16 @@ def test_no_bad_rows_when_share_is_zero(clean):
     out, s = clean
     assert s["bad_rows"] == {} and s["bad_rows_total"] == 0
     patients = _read(out, "patients")
-    for col in ("given_name", "family_name", "address_line_1", "postcode", "practice_code",
-                "date_of_birth", "sex", "registered_from"):
+    for col in (
+        "given_name",
+        "family_name",
+        "address_line_1",
+        "postcode",
+        "practice_code",
+        "date_of_birth",
+        "sex",
+        "registered_from",
+    ):
         assert patients[col].null_count() == 0, col
     assert patients["date_of_birth"].str.to_date(strict=False).null_count() == 0
     assert (patients["date_of_birth"].str.to_date() <= AS_OF).all()
@@ -207,10 +242,25 @@ def test_no_bad_rows_when_share_is_zero(clean):
     assert meds["bnf_code"].str.len_chars().eq(15).all()
     encounters = _read(out, "encounters")
     assert encounters["attended"].str.to_lowercase().is_in(bools).all()
-    assert encounters["service"].is_in([
-        "gp", "practice_nurse", "community_mental_health", "crisis", "emergency_department",
-        "inpatient_mental_health", "inpatient_physical", "outpatient", "cancer_2ww", "screening",
-        "other"]).all()
+    assert (
+        encounters["service"]
+        .is_in(
+            [
+                "gp",
+                "practice_nurse",
+                "community_mental_health",
+                "crisis",
+                "emergency_department",
+                "inpatient_mental_health",
+                "inpatient_physical",
+                "outpatient",
+                "cancer_2ww",
+                "screening",
+                "other",
+            ]
+        )
+        .all()
+    )
 
 
 def test_csv_and_parquet_hold_the_same_rows(tmp_path):
@@ -268,7 +318,8 @@ def test_dead_and_deregistered_people_have_nothing_after_they_leave(clean):
     out, _ = clean
     p = _read(out, "patients").select(
         nhs_number=pl.col("nhs_number").str.replace_all(r"[ -]", ""),
-        end=pl.coalesce(pl.col("date_of_death"), pl.col("registered_to")))
+        end=pl.coalesce(pl.col("date_of_death"), pl.col("registered_to")),
+    )
     for t in ("events", "medications", "encounters"):
         df = _read(out, t).join(p.drop_nulls("end"), on="nhs_number")
         assert (df["date"] <= df["end"]).all(), t
@@ -297,19 +348,26 @@ def test_remission_relapse_same_day_and_crisis_only_people_exist(clean):
     dx = {book.code_table[i] for i in book.concept_codes["smi_diagnosis"]}
     rem = {book.code_table[i] for i in book.concept_codes["smi_remission"]}
     ev = _read(out, "events")
-    d = ev.filter(pl.col("code").is_in(list(dx))).group_by("nhs_number").agg(
-        last_dx=pl.col("date").max(), dx_dates=pl.col("date"))
-    r = ev.filter(pl.col("code").is_in(list(rem))).group_by("nhs_number").agg(
-        last_rem=pl.col("date").max(), first_rem=pl.col("date").min())
+    d = (
+        ev.filter(pl.col("code").is_in(list(dx)))
+        .group_by("nhs_number")
+        .agg(last_dx=pl.col("date").max(), dx_dates=pl.col("date"))
+    )
+    r = (
+        ev.filter(pl.col("code").is_in(list(rem)))
+        .group_by("nhs_number")
+        .agg(last_rem=pl.col("date").max(), first_rem=pl.col("date").min())
+    )
     both = d.join(r, on="nhs_number")
     n_people = _read(out, "patients").height
     assert 0.6 < d.height / n_people < 0.9  # ~80% with an SMI diagnosis
-    assert (both["last_rem"] > both["last_dx"]).sum() > 0      # in remission
-    assert (both["last_dx"] > both["first_rem"]).sum() > 0     # relapse after remission
-    assert (both["last_rem"] == both["last_dx"]).sum() > 0     # same-day diagnosis and remission
+    assert (both["last_rem"] > both["last_dx"]).sum() > 0  # in remission
+    assert (both["last_dx"] > both["first_rem"]).sum() > 0  # relapse after remission
+    assert (both["last_rem"] == both["last_dx"]).sum() > 0  # same-day diagnosis and remission
     enc = _read(out, "encounters").filter(pl.col("date") > "2025-11-01")
     attended = enc.filter(pl.col("attended").str.to_lowercase().is_in(["true", "t", "yes", "y", "1"]))
     kinds = attended.group_by("nhs_number").agg(
         crisis=pl.col("service").is_in(["crisis", "emergency_department"]).any(),
-        planned=pl.col("service").is_in(["gp", "practice_nurse", "community_mental_health", "outpatient"]).any())
+        planned=pl.col("service").is_in(["gp", "practice_nurse", "community_mental_health", "outpatient"]).any(),
+    )
     assert kinds.filter(pl.col("crisis") & ~pl.col("planned")).height > 0.01 * n_people

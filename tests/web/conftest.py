@@ -41,17 +41,38 @@ class Person:
 
 PEOPLE = [
     Person(nhs(1), "Ann Routine", "T1", "routine", 1, "phc"),
-    Person(nhs(2), "Bob Soon", "T1", "soon", 50, "phc;safety", safety="HbA1c 52 mmol/mol on 2026-10-01 is in the diabetes range"),
-    Person(nhs(3), "Cat Sameday", "T1", "same_day", 90, "phc;safety", practice="B82002",
-           safety="Blood pressure 190/125 on 2026-10-28 is 180/120 or higher and needs same-day assessment"),
+    Person(
+        nhs(2),
+        "Bob Soon",
+        "T1",
+        "soon",
+        50,
+        "phc;safety",
+        safety="HbA1c 52 mmol/mol on 2026-10-01 is in the diabetes range",
+    ),
+    Person(
+        nhs(3),
+        "Cat Sameday",
+        "T1",
+        "same_day",
+        90,
+        "phc;safety",
+        practice="B82002",
+        safety="Blood pressure 190/125 on 2026-10-28 is 180/120 or higher and needs same-day assessment",
+    ),
     Person(nhs(4), "Dan Screening", "T1", "routine", 2, "screening", outreach=True),
     Person(nhs(5), "Eve Othersteam", "T2", "routine", 3, "phc"),
     Person(nhs(6), "Fay Nobody", "unallocated", "routine", 4, "ecg"),
 ]
-TITLES = {"phc": ("phc.blood_pressure", "Annual health check: blood pressure",
-                  "Last blood pressure recorded 2025-03-02, more than 12 months ago"),
-          "screening": ("screening.cervical", "Cervical screening overdue", "Last cervical screening 2020-01-01"),
-          "ecg": ("ecg.annual", "Annual ECG", "No ECG ever recorded; on the SMI register")}
+TITLES = {
+    "phc": (
+        "phc.blood_pressure",
+        "Annual health check: blood pressure",
+        "Last blood pressure recorded 2025-03-02, more than 12 months ago",
+    ),
+    "screening": ("screening.cervical", "Cervical screening overdue", "Last cervical screening 2020-01-01"),
+    "ecg": ("ecg.annual", "Annual ECG", "No ECG ever recorded; on the SMI register"),
+}
 
 
 def snapshot(people: list[Person] = PEOPLE) -> pl.DataFrame:
@@ -59,20 +80,39 @@ def snapshot(people: list[Person] = PEOPLE) -> pl.DataFrame:
     for p in people:
         kinds = [k for k in p.kinds.split(";") if k != "safety"]
         reasons = [dict(zip(("flag", "title", "reason"), TITLES[k]), since=None) for k in kinds]
-        rows.append({
-            "team": p.team, "nhs_number": p.nhs_number, "name": p.name, "practice_code": p.practice, "priority": 0,
-            "urgency": p.urgency, "urgency_order": {"same_day": 0, "soon": 1, "routine": 2}[p.urgency],
-            "marginalisation_rank": p.rank, "outreach": p.outreach, "flags": ";".join(r["flag"] for r in reasons),
-            "flag_words": "; ".join(r["title"] for r in reasons), "kinds": f";{';'.join(kinds)};", "safety": p.safety,
-            "reasons_json": json.dumps(reasons), "plan_json": json.dumps(["One appointment to cover: blood pressure"]),
-            "outreach_reasons": None, "lead": "GP practice", "communication_needs": None,
-            "reasonable_adjustments": "longer appointment", "language": "en", "contact": "letter; phone 07700 900001",
-            "last_letter": None, "letter_this_run": None, "letter_note": None,
-            "risk_json": json.dumps({"qrisk3": 12.3, "qdiabetes": 4.5, "qdiabetes_model": "A"}),
-        })
+        rows.append(
+            {
+                "team": p.team,
+                "nhs_number": p.nhs_number,
+                "name": p.name,
+                "practice_code": p.practice,
+                "priority": 0,
+                "urgency": p.urgency,
+                "urgency_order": {"same_day": 0, "soon": 1, "routine": 2}[p.urgency],
+                "marginalisation_rank": p.rank,
+                "outreach": p.outreach,
+                "flags": ";".join(r["flag"] for r in reasons),
+                "flag_words": "; ".join(r["title"] for r in reasons),
+                "kinds": f";{';'.join(kinds)};",
+                "safety": p.safety,
+                "reasons_json": json.dumps(reasons),
+                "plan_json": json.dumps(["One appointment to cover: blood pressure"]),
+                "outreach_reasons": None,
+                "lead": "GP practice",
+                "communication_needs": None,
+                "reasonable_adjustments": "longer appointment",
+                "language": "en",
+                "contact": "letter; phone 07700 900001",
+                "last_letter": None,
+                "letter_this_run": None,
+                "letter_note": None,
+                "risk_json": json.dumps({"qrisk3": 12.3, "qdiabetes": 4.5, "qdiabetes_model": "A"}),
+            }
+        )
     frame = pl.DataFrame(rows, schema=SNAPSHOT_SCHEMA)
     return frame.sort("team", "urgency_order", "marginalisation_rank").with_columns(
-        pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
+        pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority")
+    )
 
 
 def seed(url: str, *, finished_hours_ago: float = 2.0) -> None:
@@ -82,8 +122,11 @@ def seed(url: str, *, finished_hours_ago: float = 2.0) -> None:
     settings = WebSettings(min_password_length=12)
     with store.engine.begin() as conn:
         store.finish_run(conn, RUN_ID, "succeeded", people_in_scope=6, open_flags=6)
-        conn.execute(update(Run.__table__).where(Run.__table__.c.run_id == RUN_ID)
-                     .values(finished_at=now - timedelta(hours=finished_hours_ago)))
+        conn.execute(
+            update(Run.__table__)
+            .where(Run.__table__.c.run_id == RUN_ID)
+            .values(finished_at=now - timedelta(hours=finished_hours_ago))
+        )
         save_worklist(conn, RUN_ID, snapshot())
         auth.add_user(conn, "nurse.t1", "team", ["T1"], PASSWORD, settings)
         auth.add_user(conn, "nurse.t2", "team", ["T2"], PASSWORD, settings)

@@ -102,8 +102,9 @@ def test_form_posted_without_its_csrf_token_answers_403(server, browser):
     try:
         _sign_in(page, server)
         href = page.get_by_role("link", name="Ann Routine").get_attribute("href")
-        r = context.request.post(f"{server}{href}/outcome",
-                                 form={"result": "contacted", "day": "1", "month": "11", "year": "2026"})
+        r = context.request.post(
+            f"{server}{href}/outcome", form={"result": "contacted", "day": "1", "month": "11", "year": "2026"}
+        )
         assert r.status == 403
     finally:
         context.close()

@@ -30,8 +30,11 @@ def extract(tmp_path_factory):
 
 def _entries(url: str, run_id: str) -> pl.DataFrame:
     with open_store(url).engine.connect() as conn:
-        rows = conn.execute(select(ENTRIES.c.nhs_number, ENTRIES.c.team, ENTRIES.c.priority, ENTRIES.c.urgency,
-                                   ENTRIES.c.flags).where(ENTRIES.c.run_id == run_id)).all()
+        rows = conn.execute(
+            select(ENTRIES.c.nhs_number, ENTRIES.c.team, ENTRIES.c.priority, ENTRIES.c.urgency, ENTRIES.c.flags).where(
+                ENTRIES.c.run_id == run_id
+            )
+        ).all()
     return pl.DataFrame(rows, schema=["nhs_number", "team", "priority", "urgency", "flags"], orient="row")
 
 
@@ -39,8 +42,13 @@ def test_each_run_stores_the_same_people_and_order_as_its_worklist_files(extract
     url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     report = run(extract, tmp_path / "out", AS_OF, db_url=url)
     stored = _entries(url, report.run_id)
-    files = pl.concat([pl.read_csv(p, schema_overrides={"nhs_number": pl.String}).with_columns(
-        pl.lit(p.stem).alias("team")) for p in sorted((tmp_path / "out" / "worklists").glob("*.csv")) if p.name != "index.csv"])
+    files = pl.concat(
+        [
+            pl.read_csv(p, schema_overrides={"nhs_number": pl.String}).with_columns(pl.lit(p.stem).alias("team"))
+            for p in sorted((tmp_path / "out" / "worklists").glob("*.csv"))
+            if p.name != "index.csv"
+        ]
+    )
     assert sorted(stored["nhs_number"].to_list()) == sorted(files["nhs_number"].to_list())
     assert stored.filter(pl.col("team") == "unallocated").height == files.filter(pl.col("team") == "unallocated").height
     flags = pl.read_csv(tmp_path / "out" / "flags.csv", schema_overrides={"nhs_number": pl.String})
@@ -83,8 +91,13 @@ def test_a_booking_holds_letters_for_the_configured_days_only():
     from longerlives.outcomes import letters_held
     from tests.operations.conftest import ops_settings
 
-    outcomes = pl.DataFrame({"nhs_number": ["9000000009", "9000000017"], "last_outcome": ["booked", "contacted"],
-                             "last_outcome_date": [AS_OF, AS_OF]})
+    outcomes = pl.DataFrame(
+        {
+            "nhs_number": ["9000000009", "9000000017"],
+            "last_outcome": ["booked", "contacted"],
+            "last_outcome_date": [AS_OF, AS_OF],
+        }
+    )
     held_day_41 = letters_held(outcomes, AS_OF + timedelta(days=41), ops_settings())
     assert held_day_41["nhs_number"].to_list() == ["9000000009"]
     assert "booked" in held_day_41["letter_hold_reason"][0]
@@ -95,10 +108,21 @@ def test_declined_snoozes_outreach_and_deceased_closes_every_flag():
     from longerlives.outcomes import apply_outcomes
     from tests.operations.conftest import flags_frame, ops_settings
 
-    flags = flags_frame([("9000000009", "outreach.marginalised", None, "r"), ("9000000009", "phc.bmi", None, "r"),
-                         ("9000000017", "phc.bmi", None, "r"), ("9000000017", "ecg.annual", None, "r")])
-    outcomes = pl.DataFrame({"nhs_number": ["9000000009", "9000000017"], "last_outcome": ["declined", "deceased"],
-                             "last_outcome_date": [AS_OF, AS_OF]})
+    flags = flags_frame(
+        [
+            ("9000000009", "outreach.marginalised", None, "r"),
+            ("9000000009", "phc.bmi", None, "r"),
+            ("9000000017", "phc.bmi", None, "r"),
+            ("9000000017", "ecg.annual", None, "r"),
+        ]
+    )
+    outcomes = pl.DataFrame(
+        {
+            "nhs_number": ["9000000009", "9000000017"],
+            "last_outcome": ["declined", "deceased"],
+            "last_outcome_date": [AS_OF, AS_OF],
+        }
+    )
     left = apply_outcomes(flags, outcomes, AS_OF + timedelta(days=1), ops_settings())
     assert left.select("nhs_number", "flag").rows() == [("9000000009", "phc.bmi")]
     after_snooze = apply_outcomes(flags, outcomes, AS_OF + timedelta(days=90), ops_settings())

@@ -58,8 +58,10 @@ def test_form_posted_without_its_csrf_token_answers_403_and_records_nothing(clie
     key = person_keys(page.text)[0]
     r = client.post(f"/person/{key}/outcome", data={"result": "contacted", "day": "1", "month": "11", "year": "2026"})
     assert r.status_code == 403
-    r = client.post(f"/person/{key}/outcome", data={"result": "contacted", "day": "1", "month": "11", "year": "2026",
-                                                     "csrf_token": "forged"})
+    r = client.post(
+        f"/person/{key}/outcome",
+        data={"result": "contacted", "day": "1", "month": "11", "year": "2026", "csrf_token": "forged"},
+    )
     assert r.status_code == 403
     assert client.post("/logout", data={}).status_code == 403
     with open_store(store_url).engine.connect() as conn:
@@ -77,8 +79,17 @@ def test_recorded_outcome_shows_on_the_person_page_at_once_and_is_audited(client
     key = person_keys(page.text)[0]  # Cat Sameday
     person = client.get(f"/person/{key}")
     assert "Blood pressure 190/125" in person.text and "Record an outcome" in person.text
-    r = client.post(f"/person/{key}/outcome", data={"result": "booked", "day": "2", "month": "11", "year": "2026",
-                                                     "note": "Clinic Tuesday", "csrf_token": csrf(person.text)})
+    r = client.post(
+        f"/person/{key}/outcome",
+        data={
+            "result": "booked",
+            "day": "2",
+            "month": "11",
+            "year": "2026",
+            "note": "Clinic Tuesday",
+            "csrf_token": csrf(person.text),
+        },
+    )
     assert r.status_code == 200 and "Outcome recorded" in r.text
     history = r.text.split('id="outcomes"', 1)[1].split('id="record"', 1)[0]
     assert "Booked an appointment" in history and "2 November 2026" in history and "Clinic Tuesday" in history
@@ -86,7 +97,12 @@ def test_recorded_outcome_shows_on_the_person_page_at_once_and_is_audited(client
     with open_store(store_url).engine.connect() as conn:
         row = conn.execute(select(OutreachOutcome.__table__)).mappings().one()
     assert (row["nhs_number"], row["team"], row["result"], row["outcome_date"], row["recorded_by"]) == (
-        nhs(3), "T1", "booked", date(2026, 11, 2), "nurse.t1")
+        nhs(3),
+        "T1",
+        "booked",
+        date(2026, 11, 2),
+        "nurse.t1",
+    )
     # and the list shows it against the person
     assert "Booked an appointment, 2 November 2026" in client.get("/worklist/T1").text
     actions = [(a["action"], a["person_key"]) for a in _audit(store_url) if a["username"] == "nurse.t1"]
@@ -99,11 +115,15 @@ def test_outcome_without_a_result_or_with_a_future_date_is_refused_with_a_messag
     token = csrf(page.text)
     r = client.post(f"/person/{key}/outcome", data={"day": "1", "month": "11", "year": "2026", "csrf_token": token})
     assert r.status_code == 400 and "Select what happened" in r.text
-    r = client.post(f"/person/{key}/outcome", data={"result": "contacted", "day": "1", "month": "1", "year": "2099",
-                                                     "csrf_token": token})
+    r = client.post(
+        f"/person/{key}/outcome",
+        data={"result": "contacted", "day": "1", "month": "1", "year": "2099", "csrf_token": token},
+    )
     assert r.status_code == 400 and "The date cannot be in the future" in r.text
-    r = client.post(f"/person/{key}/outcome", data={"result": "contacted", "day": "31", "month": "2", "year": "2026",
-                                                     "csrf_token": token})
+    r = client.post(
+        f"/person/{key}/outcome",
+        data={"result": "contacted", "day": "31", "month": "2", "year": "2026", "csrf_token": token},
+    )
     assert r.status_code == 400 and "Enter the date it happened" in r.text
 
 
@@ -128,8 +148,10 @@ def test_filters_by_urgency_kind_practice_outreach_and_not_yet_contacted(client)
     assert _names_in_order(client.get("/worklist/T1?practice=B82002").text) == ["Cat Sameday"]
     assert _names_in_order(client.get("/worklist/T1?outreach=1").text) == ["Dan Screening"]
     key = person_keys(page.text)[0]
-    client.post(f"/person/{key}/outcome", data={"result": "no_answer", "day": "1", "month": "11", "year": "2026",
-                                                 "csrf_token": csrf(page.text)})
+    client.post(
+        f"/person/{key}/outcome",
+        data={"result": "no_answer", "day": "1", "month": "11", "year": "2026", "csrf_token": csrf(page.text)},
+    )
     assert "Cat Sameday" not in _names_in_order(client.get("/worklist/T1?not_contacted=1").text)
 
 
@@ -197,8 +219,9 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(clien
     with open_store(store_url).engine.connect() as conn:
         from longerlives.store.web_models import WebUser
 
-        locked = conn.execute(select(WebUser.__table__.c.locked_until)
-                              .where(WebUser.__table__.c.username == "nurse.t1")).scalar_one()
+        locked = conn.execute(
+            select(WebUser.__table__.c.locked_until).where(WebUser.__table__.c.username == "nurse.t1")
+        ).scalar_one()
     assert locked is not None
 
 
@@ -208,8 +231,9 @@ def test_sign_in_attempts_are_rate_limited_per_client(store_url):
     from longerlives.web.app import create_app
     from longerlives.web.settings import WebSettings
 
-    with TestClient(create_app(store_url, WebSettings(sign_in_attempts_per_minute=3)),
-                    base_url="https://testserver") as c:
+    with TestClient(
+        create_app(store_url, WebSettings(sign_in_attempts_per_minute=3)), base_url="https://testserver"
+    ) as c:
         codes = [sign_in(c, f"nobody{i}", "whatever password").status_code for i in range(4)]
     assert codes == [401, 401, 401, 429]
 
@@ -232,8 +256,11 @@ def test_every_response_carries_security_headers_and_a_strict_session_cookie(cli
     assert login.headers["referrer-policy"] == "no-referrer"
     assert login.headers["cache-control"] == "no-store"
     assert "<script>" not in login.text and " style=" not in login.text
-    r = client.post("/login", data={"username": "nurse.t1", "password": PASSWORD, "csrf_token": csrf(login.text)},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "nurse.t1", "password": PASSWORD, "csrf_token": csrf(login.text)},
+        follow_redirects=False,
+    )
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("__Host-ll_session=")
     for part in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
@@ -246,8 +273,11 @@ def test_every_page_shows_the_last_run_and_warns_when_it_is_older_than_36_hours(
     with open_store(store_url).engine.begin() as conn:
         from datetime import datetime, timedelta
 
-        conn.execute(update(Run.__table__).where(Run.__table__.c.run_id == RUN_ID)
-                     .values(finished_at=datetime.now(UTC) - timedelta(hours=37)))
+        conn.execute(
+            update(Run.__table__)
+            .where(Run.__table__.c.run_id == RUN_ID)
+            .values(finished_at=datetime.now(UTC) - timedelta(hours=37))
+        )
     for path in ("/teams", "/worklist/T1", f"/person/{person_keys(page.text)[0]}"):
         assert "This list may be out of date" in client.get(path).text, path
 
@@ -255,9 +285,19 @@ def test_every_page_shows_the_last_run_and_warns_when_it_is_older_than_36_hours(
 def test_person_page_shows_evidence_plan_contact_scores_with_clinrisk_disclaimer(client):
     page = sign_in(client, "nurse.t1")
     r = client.get(f"/person/{person_keys(page.text)[0]}")
-    for words in ("Why they are on the list", "Last blood pressure recorded 2025-03-02", "Plan, in order",
-                  "One appointment to cover: blood pressure", "phone 07700 900001", "longer appointment",
-                  "Letters", "12.3%", "ClinRisk Ltd. stress", "QDiabetes-2018", "What the team did"):
+    for words in (
+        "Why they are on the list",
+        "Last blood pressure recorded 2025-03-02",
+        "Plan, in order",
+        "One appointment to cover: blood pressure",
+        "phone 07700 900001",
+        "longer appointment",
+        "Letters",
+        "12.3%",
+        "ClinRisk Ltd. stress",
+        "QDiabetes-2018",
+        "What the team did",
+    ):
         assert words in r.text, words
 
 
@@ -282,8 +322,10 @@ def test_demo_accounts_have_one_time_passwords_changed_at_first_sign_in(store_ur
         assert c.get("/worklist/T1", follow_redirects=False).headers["location"] == "/account/password"
         short = c.post("/account/password", data={"password": "short", "confirm": "short", "csrf_token": csrf(r.text)})
         assert short.status_code == 400 and "at least 12 characters" in short.text
-        done = c.post("/account/password", data={"password": "my own long password", "confirm": "my own long password",
-                                                  "csrf_token": csrf(r.text)})
+        done = c.post(
+            "/account/password",
+            data={"password": "my own long password", "confirm": "my own long password", "csrf_token": csrf(r.text)},
+        )
         assert done.url.path == "/worklist/T1"
     with TestClient(create_app(store_url), base_url="https://testserver") as c:
         assert sign_in(c, username, one_time).status_code == 401
@@ -294,9 +336,18 @@ def test_person_page_lists_the_letters_sent_to_the_person(client, store_url):
     from longerlives.store.models import LetterIssued
 
     with open_store(store_url).engine.begin() as conn:
-        conn.execute(LetterIssued.__table__.insert().values(
-            run_id=RUN_ID, nhs_number=nhs(3), issued_on=date(2026, 10, 2), letter="phc_invite", language="en",
-            format="easy_read", path="letters/x.html", flags="phc.blood_pressure"))
+        conn.execute(
+            LetterIssued.__table__.insert().values(
+                run_id=RUN_ID,
+                nhs_number=nhs(3),
+                issued_on=date(2026, 10, 2),
+                letter="phc_invite",
+                language="en",
+                format="easy_read",
+                path="letters/x.html",
+                flags="phc.blood_pressure",
+            )
+        )
     page = sign_in(client, "nurse.t1")
     text = client.get(f"/person/{person_keys(page.text)[0]}").text  # Cat Sameday
     letters = text.split("Letters sent, newest first", 1)[1].split("</table>", 1)[0]

@@ -7,6 +7,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,6 +15,7 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
 
 def _new_run_columns() -> tuple[sa.Column, ...]:
     return (

@@ -8,6 +8,7 @@ Revision ID: 0004_web
 Revises: 0003_coverage
 Create Date: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -49,8 +50,7 @@ def upgrade() -> None:
         sa.Column("letter_note", sa.Text(), nullable=True),
         sa.Column("risk_json", sa.Text(), nullable=True),
     )
-    op.create_index("ix_worklist_entries_list", "worklist_entries",
-                    ["run_id", "team", "urgency_order", "priority"])
+    op.create_index("ix_worklist_entries_list", "worklist_entries", ["run_id", "team", "urgency_order", "priority"])
     op.create_index("ix_worklist_entries_person", "worklist_entries", ["run_id", "person_key"])
     op.create_table(
         "web_users",
