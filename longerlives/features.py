@@ -5,7 +5,7 @@ one over encounters produce a wide table with one row per valid patient. Rules
 and risk read these columns; they never rescan the raw tables. Events, issues and
 contacts dated after the as-of date are ignored here, once, for everyone.
 
-Columns (docs/features.md):
+Columns (names through ``longerlives.frames.feature``; the frame is declared in ``longerlives.frames``):
 
 * the patient's own columns, plus ``age`` (whole years on the as-of date);
 * per SNOMED concept ``c``: ``c_first_date``, ``c_last_date``, ``c_n_12m``; for
@@ -35,14 +35,10 @@ import polars as pl
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
 from longerlives.dates import months_before
 from longerlives.extract.validate import Extract
+from longerlives.frames import BP_SETTINGS, VALUE_STATS
 from longerlives.registers import qof_mh_register
 from longerlives.settings.features import FeatureSettings
 from longerlives.vocabulary import SERVICES
-
-EVENT_STATS = ("first_date", "last_date", "n_12m")
-VALUE_STATS = ("last_value", "last_value_date")
-MED_STATS = ("first_date", "last_date", "n_12m")
-
 
 _CONCEPT_SLOTS = 1024  # person × concept key = nid * 1024 + cid (fits Int64 for 10-digit NHS numbers)
 
@@ -144,14 +140,6 @@ def _event_features(
     for bp in bps:
         out = out.join(bp, on="nid", how="left")
     return out
-
-
-# prefix -> (systolic concept, diastolic concept). The clinic pair keeps its v1 column names.
-BP_SETTINGS: dict[str, tuple[str, str]] = {
-    "bp": ("systolic_bp", "diastolic_bp"),
-    "abpm_day_bp": ("abpm_day_systolic", "abpm_day_diastolic"),
-    "home_bp": ("home_systolic", "home_diastolic"),
-}
 
 
 def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) -> pl.LazyFrame:
@@ -291,7 +279,7 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
 @dataclass(frozen=True)
 class Features:
     """The per-person frame: one row per valid patient, every feature and cohort flag,
-    sorted by NHS number (columns: docs/features.md; names via ``longerlives.frames.feature``)."""
+    sorted by NHS number (names via ``longerlives.frames.feature``)."""
 
     people: pl.DataFrame
 

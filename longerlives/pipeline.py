@@ -37,6 +37,8 @@ from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import file_sha256
 from longerlives.extract.validate import Extract
 from longerlives.features import build_features
+from longerlives.frames import available_stats
+from longerlives.frames import check_features as check_owner_features
 from longerlives.freshness import extract_freshness
 from longerlives.history import AuditLine, History
 from longerlives.letters.ledger import cadence_flags
@@ -81,7 +83,7 @@ STAGES = (
     "delivery",
 )
 
-__all__ = ["STAGES", "ProgressHook", "RunReport", "default_db_url", "run"]
+__all__ = ["STAGES", "ProgressHook", "RunReport", "check_features", "default_db_url", "run"]
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ def run(
     settings = load_settings(config)
     rules.check_settings(settings.rules)  # a rule table that does not fit its rule stops here, before any work
     codelists = load_codelists()
+    check_features(settings, codelists)  # a misspelt feature concept stops here, before any data is read
     run_id = f"{as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
     if db_url is None:
         db_url = default_db_url(out_dir)
@@ -274,6 +277,15 @@ def run(
             out_dir,
         )
     return RunReport(run_id, as_of, out_dir, summary, clock.seconds)
+
+
+def check_features(settings: Settings, codelists: dict[str, Codelist]) -> None:
+    """Every feature column the rules, risk inputs and outreach read exists for these code
+    lists (``frames.FeatureError`` naming the reader and the concept otherwise)."""
+    available = available_stats(codelists, load_pending())
+    rules.check_declared_features(settings.rules, available)
+    check_owner_features("risk inputs", risk.FEATURES, available)
+    check_owner_features("outreach", outreach.declared_features(settings.outreach), available)
 
 
 def _produce(

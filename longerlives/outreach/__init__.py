@@ -17,13 +17,20 @@ from datetime import date
 
 import polars as pl
 
+from longerlives.frames import FeatureRef, feature
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
-from longerlives.outreach.score import OUT_COLUMNS, score_and_rank
+from longerlives.outreach.score import FEATURES, OUT_COLUMNS, score_and_rank
 from longerlives.rules._spec import FLAG_SCHEMA
 from longerlives.settings.outreach import OutreachSettings
 
 log = logging.getLogger(__name__)
+
+
+def declared_features(settings: OutreachSettings) -> tuple[FeatureRef, ...]:
+    """Every feature column outreach reads (its own, and the configured multimorbidity concepts)."""
+    configured = (feature(c, "last_date") for c in settings.inclusion.multimorbidity_concepts)
+    return tuple(dict.fromkeys((*FEATURES, *configured)))
 
 
 def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:

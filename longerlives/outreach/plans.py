@@ -15,7 +15,7 @@ import polars as pl
 
 from longerlives.dates import months_before
 from longerlives.outreach.items import GROUP_LEADS, GROUPS, OUTREACH_FLAG, flag_items_frame
-from longerlives.outreach.score import col
+from longerlives.outreach.score import AUTISM, HOMELESS, LEARNING_DISABILITY, SUBSTANCE, col
 from longerlives.rules._spec import URGENCY_ORDER
 from longerlives.settings.outreach import OutreachSettings
 
@@ -92,7 +92,7 @@ def _group_actions(flags: pl.DataFrame) -> pl.DataFrame:
 
 
 def _lead(p: pl.DataFrame, as_of: date, s: OutreachSettings) -> tuple[pl.Expr, pl.Expr]:
-    home = col(p, "homeless_last_date")
+    home = col(p, HOMELESS)
     signals = {
         "safety": pl.col("has_safety"),
         "outreach": pl.col("outreach").fill_null(False),
@@ -100,9 +100,9 @@ def _lead(p: pl.DataFrame, as_of: date, s: OutreachSettings) -> tuple[pl.Expr, p
         "core_team": pl.col("core_team").is_not_null(),
         "no_core_team": pl.col("core_team").is_null(),
         "homeless": home.is_not_null() & (home > months_before(as_of, s.inclusion.homeless_months)),
-        "substance_dependence": col(p, "substance_dependence_last_date").is_not_null(),
-        "learning_disability": col(p, "learning_disability_last_date").is_not_null(),
-        "autism": col(p, "autism_last_date").is_not_null(),
+        "substance_dependence": col(p, SUBSTANCE).is_not_null(),
+        "learning_disability": col(p, LEARNING_DISABILITY).is_not_null(),
+        "autism": col(p, AUTISM).is_not_null(),
     }
     lead, why = pl.lit("GP practice"), pl.lit("default")
     for rule in reversed(s.lead_rules):
@@ -143,8 +143,8 @@ def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Expr:
     lang = col(p, "preferred_language", pl.String).fill_null("en")
     conds = {
         "interpreter": col(p, "interpreter_required", pl.Boolean).fill_null(False) | (lang != "en"),
-        "learning_disability": col(p, "learning_disability_last_date").is_not_null(),
-        "autism": col(p, "autism_last_date").is_not_null(),
+        "learning_disability": col(p, LEARNING_DISABILITY).is_not_null(),
+        "autism": col(p, AUTISM).is_not_null(),
         "outreach_strict": pl.col("outreach_strict").fill_null(False),
     }
     items = []

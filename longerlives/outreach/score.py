@@ -16,8 +16,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from longerlives.dates import months_before
+from longerlives.frames import FeatureRef, feature
 from longerlives.outreach.items import ELEMENT_WORDS, FLAG_ITEMS
-from longerlives.rules.safety_usc_not_attended import ATTENDANCE_COLUMNS, usc_not_attended
+from longerlives.rules.safety_usc_not_attended import ATTENDANCE, usc_not_attended
 from longerlives.settings.outreach import OutreachSettings
 
 OUT_COLUMNS = (
@@ -40,10 +41,44 @@ LTC_WORDS = {
 }
 
 
-def col(people: pl.DataFrame | pl.LazyFrame, name: str, dtype: pl.DataType | type[pl.DataType] = pl.Date) -> pl.Expr:
+# Feature columns outreach reads (pipeline.run checks them against the loaded code lists).
+DNA_MH, MH_INVITES = feature("dna_mental_health", "n_12m"), feature("mh_invite", "n_12m")
+CLINIC_BP_DAY = feature("bp", "last_date")
+USC_REFERRAL = feature("usc_referral", "last_date")
+HOMELESS, SUBSTANCE = feature("homeless", "last_date"), feature("substance_dependence", "last_date")
+LEARNING_DISABILITY, AUTISM = feature("learning_disability", "last_date"), feature("autism", "last_date")
+SCREENING_PROGRAMMES = ("cervical", "breast", "bowel")
+SCREENED = {prog: feature(f"{prog}_screening", "last_date") for prog in SCREENING_PROGRAMMES}
+FEATURES: tuple[FeatureRef, ...] = (
+    DNA_MH,
+    MH_INVITES,
+    CLINIC_BP_DAY,
+    USC_REFERRAL,
+    *ATTENDANCE,
+    HOMELESS,
+    SUBSTANCE,
+    LEARNING_DISABILITY,
+    AUTISM,
+    *SCREENED.values(),
+)
+# Read when present: not every programme has a published non-responder / DNA code list yet.
+OPTIONAL_FEATURES: tuple[FeatureRef, ...] = tuple(
+    feature(f"{prog}_screening_{kind}", "last_date")
+    for prog in SCREENING_PROGRAMMES
+    for kind in ("nonresponder", "dna")
+)
+
+
+def col(
+    people: pl.DataFrame | pl.LazyFrame, name: str | FeatureRef, dtype: pl.DataType | type[pl.DataType] | None = None
+) -> pl.Expr:
     """The column if the features have it, else typed nulls (a code list may be absent)."""
+    if isinstance(name, FeatureRef):
+        column, dtype = name.name, dtype or name.dtype
+    else:
+        column = name
     names = people.collect_schema().names()
-    return pl.col(name) if name in names else pl.lit(None, dtype=dtype)
+    return pl.col(column) if column in names else pl.lit(None, dtype=dtype or pl.Date)
 
 
 def _iso(e: pl.Expr) -> pl.Expr:
@@ -93,10 +128,8 @@ def _disengagement(p, as_of: date, s, contacts_known: bool) -> list[Signal]:
         pts_planned, reason_planned = _sig(planned == 0, a.no_planned_contact, contact_reason)
         pts_crisis, _ = _sig((planned == 0) & (crisis > 0), a.crisis_only, pl.lit(""))
         out.append((pts_planned + pts_crisis, reason_planned))
-    dna = pl.max_horizontal(
-        col(p, "dna_12m", pl.Int64).fill_null(0), col(p, "dna_mental_health_n_12m", pl.Int64).fill_null(0)
-    )
-    invites = col(p, "mh_invite_n_12m", pl.Int64).fill_null(0)
+    dna = pl.max_horizontal(col(p, "dna_12m", pl.Int64).fill_null(0), col(p, DNA_MH).fill_null(0))
+    invites = col(p, MH_INVITES).fill_null(0)
     n = a.missed_appointments_min
     dna_reason = (
         pl.when(dna >= n)
@@ -104,7 +137,7 @@ def _disengagement(p, as_of: date, s, contacts_known: bool) -> list[Signal]:
         .otherwise(pl.format("{} health-check invitations not answered in 12 months", invites))
     )
     out.append(_sig((dna >= n) | ((invites >= n) & (done < 6)), a.missed_appointments, dna_reason))
-    bp = col(p, "bp_last_date")
+    bp = col(p, CLINIC_BP_DAY)
     bp_reason = (
         pl.when(bp.is_null())
         .then(pl.lit("no blood pressure on file"))
@@ -118,23 +151,22 @@ def _disengagement(p, as_of: date, s, contacts_known: bool) -> list[Signal]:
 
 def _missed(p, flags: pl.DataFrame, as_of: date, s) -> list[Signal]:
     b = s.missed
-    ref = col(p, "usc_referral_last_date")
-    seen = pl.max_horizontal([col(p, c) for c in ATTENDANCE_COLUMNS])
+    ref = col(p, USC_REFERRAL)
+    seen = pl.max_horizontal([col(p, c) for c in ATTENDANCE])
     usc = (
         usc_not_attended(ref, seen)
         & (ref > as_of - timedelta(weeks=b.usc_window_weeks))
         & (ref <= as_of - timedelta(days=b.usc_grace_days))
     )
     out = [_sig(usc, b.usc_not_attended, pl.format("urgent suspected cancer referral {} not attended", _iso(ref)))]
-    progs = ("cervical", "breast", "bowel")
     pieces = []
-    for prog in progs:
+    for prog in SCREENING_PROGRAMMES:
         has_flag = pl.col(f"_f_screening.{prog}")
-        known = f"{prog}_screening_last_date" in p.columns  # no code list: "never" is unknown, not true
-        never = has_flag & pl.lit(known) & col(p, f"{prog}_screening_last_date").is_null()
+        known = SCREENED[prog].name in p.columns  # no code list: "never" is unknown, not true
+        never = has_flag & pl.lit(known) & col(p, SCREENED[prog]).is_null()
         nonresp = has_flag & pl.any_horizontal(
-            col(p, f"{prog}_screening_nonresponder_last_date").is_not_null(),
-            col(p, f"{prog}_screening_dna_last_date").is_not_null(),
+            col(p, feature(f"{prog}_screening_nonresponder", "last_date")).is_not_null(),
+            col(p, feature(f"{prog}_screening_dna", "last_date")).is_not_null(),
         )
         pieces.append(
             pl.when(never)
@@ -169,9 +201,9 @@ def _deprivation(p, s) -> list[Signal]:
 
 def _inclusion(p, as_of: date, s) -> list[Signal]:
     d = s.inclusion
-    home = col(p, "homeless_last_date")
-    sub = col(p, "substance_dependence_last_date")
-    ld, aut = col(p, "learning_disability_last_date"), col(p, "autism_last_date")
+    home = col(p, HOMELESS)
+    sub = col(p, SUBSTANCE)
+    ld, aut = col(p, LEARNING_DISABILITY), col(p, AUTISM)
     lang = col(p, "preferred_language", pl.String).fill_null("en")
     interp = col(p, "interpreter_required", pl.Boolean).fill_null(False)
     lang_reason = (
@@ -188,7 +220,7 @@ def _inclusion(p, as_of: date, s) -> list[Signal]:
         ignore_nulls=True,
     )
     ltcs = [
-        (LTC_WORDS.get(c, c.replace("_", " ")), col(p, f"{c}_last_date").is_not_null())
+        (LTC_WORDS.get(c, c.replace("_", " ")), col(p, feature(c, "last_date")).is_not_null())
         for c in d.multimorbidity_concepts
     ]
     n_ltc = pl.sum_horizontal([e.cast(pl.Int64) for _, e in ltcs]) if ltcs else pl.lit(0)

@@ -12,11 +12,16 @@ from datetime import date
 
 import polars as pl
 
+from longerlives.frames import FeatureRef
+from longerlives.risk import inputs, smoking
 from longerlives.risk.disclaimer import CLINRISK_DISCLAIMER, DISPLAY_LINE
 from longerlives.risk.inputs import score_people
 from longerlives.risk.qdiabetes_2018 import qdiabetes_2018
 from longerlives.risk.qrisk3_2017 import qrisk3_2017
 from longerlives.settings.risk import RiskSettings
+
+# Every feature column the risk stage reads (pipeline.run checks them before any data is read).
+FEATURES: tuple[FeatureRef, ...] = tuple(dict.fromkeys((*inputs.FEATURES, *smoking.FEATURES)))
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ def score(people: pl.DataFrame, as_of: date, settings: RiskSettings) -> RiskScor
 __all__ = [
     "CLINRISK_DISCLAIMER",
     "DISPLAY_LINE",
+    "FEATURES",
     "RiskScores",
     "qdiabetes_2018",
     "qrisk3_2017",

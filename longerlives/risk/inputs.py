@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import polars as pl
 
+from longerlives.frames import FeatureRef, feature, last_dates
 from longerlives.risk._engine import load_coefficients
 from longerlives.risk.qdiabetes_2018 import MODELS, qdiabetes_expr
 from longerlives.risk.qrisk3_2017 import qrisk3_expr
@@ -44,13 +45,21 @@ MEDICINES = (
 )  # fmt: skip
 
 
+# Every feature column the risk inputs read (checked against the loaded code lists when
+# the pipeline is assembled: pipeline.run, frames.check_features).
+FEATURES: tuple[FeatureRef, ...] = tuple(
+    dict.fromkeys(
+        [
+            *(feature(c, s) for c in CODE_CONCEPTS + MEDICINES for s in ("first_date", "last_date", "n_12m")),
+            *(feature(c, s) for c in VALUED_CONCEPTS for s in ("last_date", "last_value", "last_value_date")),
+        ]
+    )
+)
+
+
 def required_feature_columns() -> list[str]:
     cols = ["nhs_number", "sex", "age", "ethnic_category", "townsend_score", "systolic_bp_sd_5y"]
-    for c in CODE_CONCEPTS + MEDICINES:
-        cols += [f"{c}_first_date", f"{c}_last_date", f"{c}_n_12m"]
-    for c in VALUED_CONCEPTS:
-        cols += [f"{c}_last_date", f"{c}_last_value", f"{c}_last_value_date"]
-    return list(dict.fromkeys(cols))
+    return list(dict.fromkeys(cols + [ref.name for ref in FEATURES]))
 
 
 class _Derive:
@@ -60,26 +69,27 @@ class _Derive:
         self.as_of = as_of
         self.s = settings
 
-    def within(self, date_col: str, days: int) -> pl.Expr:
-        age_days = (pl.lit(self.as_of) - pl.col(date_col)).dt.total_days()
-        return pl.col(date_col).is_not_null() & (age_days <= days) & (age_days >= 0)
+    def within(self, date_col: FeatureRef, days: int) -> pl.Expr:
+        age_days = (pl.lit(self.as_of) - date_col.col).dt.total_days()
+        return date_col.col.is_not_null() & (age_days <= days) & (age_days >= 0)
 
     @staticmethod
     def ever(concept: str) -> pl.Expr:
-        return pl.col(f"{concept}_first_date").is_not_null()
+        return feature(concept, "first_date").col.is_not_null()
 
     def current(self, medicine: str) -> pl.Expr:
         rule = self.s.current_medicine
-        return (pl.col(f"{medicine}_n_12m").fill_null(0) >= rule.min_issues_12m) & self.within(
-            f"{medicine}_last_date", rule.latest_within_days
+        return (feature(medicine, "n_12m").col.fill_null(0) >= rule.min_issues_12m) & self.within(
+            feature(medicine, "last_date"), rule.latest_within_days
         )
 
     def recent_value(self, concept: str, days: int) -> tuple[pl.Expr, pl.Expr]:
         """(latest value if within ``days``, its date) — nulls otherwise."""
-        ok = self.within(f"{concept}_last_value_date", days) & pl.col(f"{concept}_last_value").is_not_null()
+        value, day = feature(concept, "last_value"), feature(concept, "last_value_date")
+        ok = self.within(day, days) & value.col.is_not_null()
         return (
-            pl.when(ok).then(pl.col(f"{concept}_last_value")),
-            pl.when(ok).then(pl.col(f"{concept}_last_value_date")),
+            pl.when(ok).then(value.col),
+            pl.when(ok).then(day.col),
         )
 
     def plausible(self, value: pl.Expr, name: str) -> pl.Expr:
@@ -92,7 +102,7 @@ class _Derive:
         w = self.s.windows
         rec, rec_date = self.recent_value("bmi", w.bmi_days)
         weight, weight_date = self.recent_value("weight", w.weight_days)
-        height = pl.col("height_last_value")
+        height = feature("height", "last_value").col
         ok_wh = self.plausible(weight, "weight_kg") & self.plausible(height, "height_cm")
         calc = pl.when(ok_wh).then(weight / (height / 100.0) ** 2)
         calc_date = pl.when(ok_wh).then(weight_date)
@@ -128,9 +138,9 @@ class _Derive:
     def diabetes(self) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         """(has diabetes, type 1, type 2). Latest type code wins (tie per settings); a
         resolved code after the latest diabetes code means no diabetes."""
-        t1, t2 = pl.col("diabetes_type1_last_date"), pl.col("diabetes_type2_last_date")
-        latest = pl.max_horizontal(t1, t2, pl.col("diabetes_last_date"))
-        resolved = pl.col("diabetes_resolved_last_date") > latest
+        t1, t2, any_type, resolved_day = last_dates("diabetes_type1", "diabetes_type2", "diabetes", "diabetes_resolved")
+        latest = pl.max_horizontal(t1, t2, any_type)
+        resolved = resolved_day > latest
         has = latest.is_not_null() & ~resolved.fill_null(False)
         d = self.s.diabetes
         tie_t1 = d.tie == "type1"

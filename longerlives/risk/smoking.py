@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import polars as pl
 
+from longerlives.frames import FeatureRef, feature, last_dates
 from longerlives.settings.risk import SmokingSettings
 
 CURRENT_CODES = ("smoker", "smoker_light", "smoker_moderate", "smoker_heavy")
+CIGARETTES = (feature("smoker", "last_value"), feature("smoker", "last_value_date"))
+FEATURES: tuple[FeatureRef, ...] = (
+    *(feature(c, "last_date") for c in (*CURRENT_CODES, "ex_smoker", "never_smoked")),
+    *CIGARETTES,
+)
 
 
 def cigarettes_to_category(per_day: pl.Expr, s: SmokingSettings) -> pl.Expr:
@@ -37,16 +43,13 @@ def cigarettes_to_category(per_day: pl.Expr, s: SmokingSettings) -> pl.Expr:
 
 
 def smoke_cat_expr(s: SmokingSettings) -> pl.Expr:
-    current = pl.max_horizontal([pl.col(f"{c}_last_date") for c in CURRENT_CODES])
-    ex = pl.col("ex_smoker_last_date")
-    never = pl.col("never_smoked_last_date")
+    current = pl.max_horizontal(last_dates(*CURRENT_CODES))
+    ex, never = last_dates("ex_smoker", "never_smoked")
     latest = pl.max_horizontal(current, ex, never)
 
     amounts = [
-        (pl.col("smoker_light_last_date"), pl.lit(2)),
-        (pl.col("smoker_moderate_last_date"), pl.lit(3)),
-        (pl.col("smoker_heavy_last_date"), pl.lit(4)),
-        (pl.col("smoker_last_value_date"), cigarettes_to_category(pl.col("smoker_last_value"), s)),
+        *zip(last_dates("smoker_light", "smoker_moderate", "smoker_heavy"), (pl.lit(2), pl.lit(3), pl.lit(4))),
+        (CIGARETTES[1].col, cigarettes_to_category(CIGARETTES[0].col, s)),
     ]
     amount_latest = pl.max_horizontal([pl.when(cat.is_not_null()).then(day) for day, cat in amounts])
     amount = pl.max_horizontal([pl.when(day == amount_latest).then(cat) for day, cat in amounts]).fill_null(

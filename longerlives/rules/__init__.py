@@ -15,6 +15,7 @@ import polars as pl
 from pydantic import BaseModel, ValidationError
 
 from longerlives.errors import CodelistError, ConfigError
+from longerlives.frames import FeatureRef, check_features, feature
 from longerlives.rules._helpers import with_optional_concepts
 from longerlives.rules._spec import FLAG_COLUMNS, FLAG_SCHEMA, Rule, RuleSpec
 from longerlives.settings.rules import RulesSettings
@@ -116,11 +117,40 @@ def optional_concepts(settings: RulesSettings) -> set[str]:
     return settings.optional_concepts() | _params_concepts(settings, optional=True)
 
 
+def declared_features(settings: RulesSettings) -> dict[str, tuple[FeatureRef, ...]]:
+    """Who reads which feature columns: each rule ("rule <id>": its ``features``, plus
+    ``<c>_last_date`` of its code lists and of the concepts its parameters name) and the
+    shared ``[rules]`` settings (health-check elements, declines, diabetes, hypertension)."""
+    params = rule_params(settings)
+    out: dict[str, tuple[FeatureRef, ...]] = {}
+    for rule in REGISTRY:
+        concepts = set(rule.spec.codelists)
+        prm = params.get(rule.spec.id)
+        for method in ("concepts_used", "optional_concepts"):
+            fn = getattr(prm, method, None)
+            if fn is not None:
+                concepts.update(fn())
+        from_params = getattr(prm, "features_used", None)  # columns a parameter names beyond <c>_last_date
+        extra: tuple[FeatureRef, ...] = from_params() if from_params is not None else ()
+        refs = (*rule.spec.features, *extra, *(feature(c, "last_date") for c in sorted(concepts)))
+        out[f"rule {rule.spec.id}"] = refs
+    shared = set(settings.concepts_used()) | set(settings.optional_concepts())
+    shared.update(c for cs in settings.phc_elements.values() for c in cs)  # BP pairs by setting included
+    out["config/rules.toml shared settings"] = tuple(feature(c, "last_date") for c in sorted(shared))
+    return out
+
+
+def check_declared_features(settings: RulesSettings, available: dict[str, tuple[str, ...]]) -> None:
+    """Every feature a rule reads exists for the loaded code lists (``FeatureError`` naming the rule)."""
+    for owner, refs in declared_features(settings).items():
+        check_features(owner, refs, available)
+
+
 def _check_columns(people: pl.LazyFrame, settings: RulesSettings) -> None:
     """Fail with a plain message (not a Polars column error) when a code list is missing."""
     present = set(people.collect_schema().names())
     required = needed_concepts(settings) - optional_concepts(settings)
-    missing = sorted(c for c in required if f"{c}_last_date" not in present)
+    missing = sorted(c for c in required if feature(c, "last_date").name not in present)
     if missing:
         raise CodelistError(
             f"the rules need code lists that are not loaded: {', '.join(missing)} "
@@ -190,6 +220,8 @@ __all__ = [
     "evaluate",
     "safety_items",
     "check_settings",
+    "check_declared_features",
+    "declared_features",
     "rule_params",
     "optional_concepts",
     "FLAG_COLUMNS",

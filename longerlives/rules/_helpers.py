@@ -9,6 +9,7 @@ from typing import TypeVar
 import polars as pl
 
 from longerlives.dates import months_before
+from longerlives.frames import feature, last_dates
 
 log = logging.getLogger(__name__)
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
@@ -44,7 +45,7 @@ def months_words(months: int) -> str:
 
 def last_date(*concepts: str) -> pl.Expr:
     """Latest ``<concept>_last_date`` over several concepts (null when none recorded)."""
-    return pl.max_horizontal([pl.col(f"{c}_last_date") for c in concepts])
+    return pl.max_horizontal(last_dates(*concepts))
 
 
 def has_diagnosis(concepts: tuple[str, ...], resolved: str | None = None) -> pl.Expr:
@@ -52,7 +53,7 @@ def has_diagnosis(concepts: tuple[str, ...], resolved: str | None = None) -> pl.
     dx = last_date(*concepts)
     present = dx.is_not_null()
     if resolved:
-        res = pl.col(f"{resolved}_last_date")
+        res = feature(resolved, "last_date").col
         present = present & (res.is_null() | (res < dx))
     return present
 
@@ -64,7 +65,7 @@ def recent(concepts: tuple[str, ...], as_of: date, months: int) -> pl.Expr:
 
 def recent_medicine(medicines: tuple[str, ...], as_of: date, months: int) -> pl.Expr:
     """Any issue of the medicine concepts within ``months``."""
-    return within_months(pl.max_horizontal([pl.col(f"{m}_last_date") for m in medicines]), as_of, months)
+    return within_months(pl.max_horizontal(last_dates(*medicines)), as_of, months)
 
 
 def num(expr: pl.Expr) -> pl.Expr:
@@ -87,7 +88,7 @@ def current_smoker_date(min_age_at_record: int) -> pl.Expr:
     (a same-day ex/never code loses to it: the higher risk), else null. A latest code
     recorded before ``min_age_at_record`` is usually a parent's smoking and is ignored."""
     current = last_date("smoker", "smoker_light", "smoker_moderate", "smoker_heavy")
-    latest = pl.max_horizontal(current, pl.col("ex_smoker_last_date"), pl.col("never_smoked_last_date"))
+    latest = pl.max_horizontal(current, *last_dates("ex_smoker", "never_smoked"))
     old_enough = current >= pl.col("date_of_birth").dt.offset_by(f"{min_age_at_record}y")
     return pl.when((current == latest) & old_enough).then(current).otherwise(None)
 
@@ -96,8 +97,8 @@ def with_optional_concepts(frame: Frame, optional: set[str]) -> Frame:
     """Add ``<c>_last_date`` as null for optional concepts with no code list loaded
     (e.g. BPDEC_COD while its refset is pending), naming them once in the log."""
     names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
-    missing = sorted(c for c in optional if f"{c}_last_date" not in names)
+    missing = sorted(c for c in optional if feature(c, "last_date").name not in names)
     if not missing:
         return frame
     log.warning("rules: no code list for %s; treated as never recorded", ", ".join(missing))
-    return frame.with_columns([pl.lit(None, dtype=pl.Date).alias(f"{c}_last_date") for c in missing])
+    return frame.with_columns([pl.lit(None, dtype=pl.Date).alias(feature(c, "last_date").name) for c in missing])

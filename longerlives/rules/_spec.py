@@ -11,7 +11,8 @@ it is, where it sits in an engagement plan and the words the plan uses, the key 
 its patient wording in every language's ``templates/letters/<lang>/_words.j2``, and
 its own typed parameters (``params``: a pydantic model read from the
 ``["<flag id>"]`` table of ``config/rules.toml``; ``RulesSettings.params`` returns
-them). Meta-tests (tests/meta/test_rule_registry.py) fail when any of these is missing.
+them), and the feature columns it reads (``features``: ``frames.feature`` references,
+checked against the loaded code lists before any data is read). Meta-tests (tests/meta/test_rule_registry.py) fail when any of these is missing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Literal
 
 import polars as pl
 from pydantic import BaseModel
+
+from longerlives.frames import FeatureRef
 
 FLAG_COLUMNS = ("nhs_number", "flag", "since", "reason", "urgency")
 FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String, "urgency": pl.String}
@@ -53,6 +56,9 @@ class RuleSpec:
     params: type[BaseModel] | None = None  # the rule's own typed parameters, ["<id>"] in config/rules.toml
     reviewed_by: str = "longerlives founding engineers (clinical sign-off pending)"
     settings_keys: tuple[str, ...] = field(default_factory=tuple)  # shared [rules] keys the rule also reads
+    # Feature columns read by name (``frames.feature``) beyond ``<c>_last_date`` of ``codelists``;
+    # checked against the loaded code lists when the pipeline is assembled (rules.declared_features).
+    features: tuple[FeatureRef, ...] = ()
 
     @property
     def words_key(self) -> str:

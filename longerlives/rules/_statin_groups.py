@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import polars as pl
 
+from longerlives.frames import feature, last_dates
 from longerlives.rules._helpers import iso, months_words
 
 
 def type1_diabetes(type1: str = "diabetes_type1", type2: str = "diabetes_type2") -> pl.Expr:
     """A type 1 diabetes code is recorded and no later type 2 code says otherwise (latest type wins;
     a same-day tie counts as type 1, as the QRISK3 input does)."""
-    t1, t2 = pl.col(f"{type1}_last_date"), pl.col(f"{type2}_last_date")
+    t1, t2 = last_dates(type1, type2)
     return t1.is_not_null() & (t2.is_null() | (t1 >= t2))
 
 
 def ckd_3_5(concept: str = "ckd_3_5") -> pl.Expr:
     """A chronic kidney disease stage 3-5 code is recorded."""
-    return pl.col(f"{concept}_last_date").is_not_null()
+    return feature(concept, "last_date").col.is_not_null()
 
 
 def qrisk3_not_for_use() -> pl.Expr:

@@ -16,6 +16,7 @@ from datetime import date
 
 import polars as pl
 
+from longerlives.frames import last_dates
 from longerlives.rules._helpers import last_date, with_optional_concepts, within_months
 from longerlives.settings.rules import RulesSettings
 
@@ -35,8 +36,8 @@ def add_health_check_columns(people: pl.DataFrame, as_of: date, settings: RulesS
     cols = []
     for element in ELEMENTS:
         # "bp", "abpm_day_bp", "home_bp" are systolic+diastolic pairs by setting (features.BP_SETTINGS)
-        sources = [f"{c}_last_date" for c in settings.phc_elements[element]]
-        cols.append(pl.max_horizontal([pl.col(s) for s in sources]).alias(element_last_column(element)))
+        sources = last_dates(*settings.phc_elements[element])
+        cols.append(pl.max_horizontal(sources).alias(element_last_column(element)))
         declines = settings.phc_declines.get(element, ())
         last_decline = last_date(*declines) if declines else pl.lit(None, dtype=pl.Date)
         cols.append(last_decline.alias(element_declined_column(element)))

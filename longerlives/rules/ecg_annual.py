@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, Field
 
+from longerlives.frames import feature
 from longerlives.rules._helpers import fell_out_of_window, iso, months_words, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -17,6 +18,8 @@ class Params(BaseModel):
     look_back_months: int = Field(ge=1, le=36)  # no ECG within this many months
     source: str
 
+
+ECG = feature("ecg", "last_date")
 
 RULE = RuleSpec(
     id="ecg.annual",
@@ -32,6 +35,7 @@ RULE = RuleSpec(
         "medicines": "antipsychotic or lithium issued in the last 6 months (config features.ecg_medicine_months)",
     },
     codelists=("ecg", "antipsychotic", "lithium", "smi_diagnosis", "smi_remission"),
+    features=(ECG,),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
     params=Params,
@@ -44,7 +48,7 @@ RULE = RuleSpec(
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     months = settings.params(RULE.id, Params).look_back_months
-    last = pl.col("ecg_last_date")
+    last = ECG.col
     # Step 1: the ECG cohort (features): the health-check cohort, or an antipsychotic or
     # lithium issued in the last 6 months whatever the diagnosis (lithium alone counts here).
     # Step 2: no ECG code within the look-back.

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel
 
+from longerlives.frames import latest_value
 from longerlives.rules._helpers import fmt, iso, months_words, num, recent, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -20,6 +21,10 @@ class Params(BaseModel):
     audit_dependence_threshold: float  # full AUDIT at or above this: possible dependence (specialist referral only)
     source: str
 
+
+AUDIT_C = latest_value("audit_c")  # (value, date)
+AUDIT = latest_value("audit")
+ALCOHOL_UNITS = latest_value("alcohol_units")
 
 RULE = RuleSpec(
     id="followup.alcohol",
@@ -37,6 +42,7 @@ RULE = RuleSpec(
         "no specialist alcohol referral in the same 12 months",
     },
     codelists=("audit_c", "audit", "alcohol_units", "alcohol_brief_intervention", "alcohol_specialist_referral"),
+    features=(*AUDIT_C, *AUDIT, *ALCOHOL_UNITS),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     params=Params,
@@ -50,9 +56,9 @@ RULE = RuleSpec(
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     months = settings.followup_months
     prm = settings.params(RULE.id, Params)
-    audit_c, audit_c_day = pl.col("audit_c_last_value"), pl.col("audit_c_last_value_date")
-    audit, audit_day = pl.col("audit_last_value"), pl.col("audit_last_value_date")
-    units, units_day = pl.col("alcohol_units_last_value"), pl.col("alcohol_units_last_value_date")
+    audit_c, audit_c_day = (ref.col for ref in AUDIT_C)
+    audit, audit_day = (ref.col for ref in AUDIT)
+    units, units_day = (ref.col for ref in ALCOHOL_UNITS)
     # Step 1: latest AUDIT-C within the window 5 or more, latest full AUDIT 8 or more, or latest units a week over 14.
     audit_c_hit = within_months(audit_c_day, as_of, months) & (audit_c >= prm.audit_c_threshold)
     audit_hit = within_months(audit_day, as_of, months) & (audit >= prm.audit_threshold)

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel
 
+from longerlives.frames import bp_pair
 from longerlives.rules._helpers import fmt, has_diagnosis, iso, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -20,6 +21,10 @@ class Params(BaseModel):
     out_of_clinic_diastolic_threshold: float  # ABPM daytime / home average diastolic at or above this confirms
     source: str
 
+
+CLINIC_BP = bp_pair("bp")  # day, systolic, diastolic of the latest pair of each setting
+ABPM_BP = bp_pair("abpm_day_bp")
+HOME_BP = bp_pair("home_bp")
 
 RULE = RuleSpec(
     id="followup.blood_pressure",
@@ -39,6 +44,7 @@ RULE = RuleSpec(
         "home_diastolic",
         "hypertension",
     ),
+    features=(*CLINIC_BP, *ABPM_BP, *HOME_BP),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
     params=Params,
@@ -52,7 +58,7 @@ RULE = RuleSpec(
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     # Readings by setting (issue 11, run-outputs v2): clinic pairs and out-of-clinic averages
     # (ABPM daytime or home) are never mixed; no minimum, maximum or night value is a reading.
-    day, sys, dia = pl.col("bp_last_date"), pl.col("bp_last_systolic"), pl.col("bp_last_diastolic")
+    day, sys, dia = (ref.col for ref in CLINIC_BP)
     prm = settings.params(RULE.id, Params)
     ooc = out_of_clinic_latest()
     o_day, o_sys, o_dia, o_kind = ooc["date"], ooc["systolic"], ooc["diastolic"], ooc["kind"]
@@ -99,13 +105,13 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
 
 def out_of_clinic_latest() -> dict[str, pl.Expr]:
     """The latest out-of-clinic average pair: ambulatory daytime or home (ambulatory on a tie)."""
-    a, h = pl.col("abpm_day_bp_last_date"), pl.col("home_bp_last_date")
+    a, h = ABPM_BP[0].col, HOME_BP[0].col
     use_home = h.is_not_null() & (a.is_null() | (h > a))
-    pick = lambda abpm, home: pl.when(use_home).then(pl.col(home)).otherwise(pl.col(abpm))  # noqa: E731
+    pick = lambda abpm, home: pl.when(use_home).then(home.col).otherwise(abpm.col)  # noqa: E731
     return {
-        "date": pick("abpm_day_bp_last_date", "home_bp_last_date"),
-        "systolic": pick("abpm_day_bp_last_systolic", "home_bp_last_systolic"),
-        "diastolic": pick("abpm_day_bp_last_diastolic", "home_bp_last_diastolic"),
+        "date": pick(ABPM_BP[0], HOME_BP[0]),
+        "systolic": pick(ABPM_BP[1], HOME_BP[1]),
+        "diastolic": pick(ABPM_BP[2], HOME_BP[2]),
         "kind": pl.when(use_home)
         .then(pl.lit("Home blood pressure"))
         .otherwise(pl.lit("Ambulatory daytime blood pressure")),

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, field_validator
 
+from longerlives.frames import latest_value
 from longerlives.rules._helpers import fmt, iso, months_words, num, recent, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import ETHNIC_CATEGORIES, FROZEN, RulesSettings
@@ -28,6 +29,8 @@ class Params(BaseModel):
         return v
 
 
+BMI = latest_value("bmi")  # (value, date)
+
 RULE = RuleSpec(
     id="followup.bmi",
     title="Obesity not followed up",
@@ -40,6 +43,7 @@ RULE = RuleSpec(
         "referral": "no weight-management referral in the same 12 months",
     },
     codelists=("bmi", "weight_management_referral"),
+    features=(*BMI,),
     last_reviewed=date(2026, 11, 22),
     next_review=date(2027, 11, 22),
     params=Params,
@@ -53,7 +57,7 @@ RULE = RuleSpec(
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     months = settings.followup_months
     prm = settings.params(RULE.id, Params)
-    value, day = pl.col("bmi_last_value"), pl.col("bmi_last_value_date")
+    value, day = (ref.col for ref in BMI)
     # Step 1: the obesity threshold for the person's recorded ethnic category (PH46).
     lower = pl.col("ethnic_category").is_in(list(prm.lower_threshold_ethnic_categories)).fill_null(False)
     threshold = pl.when(lower).then(pl.lit(prm.obesity_threshold_lower)).otherwise(pl.lit(prm.obesity_threshold))

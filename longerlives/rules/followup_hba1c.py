@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel
 
+from longerlives.frames import latest_value
 from longerlives.rules._helpers import fmt, has_diagnosis, iso, months_words, num, recent, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -20,6 +21,9 @@ class Params(BaseModel):
     fasting_diabetes_threshold: float  # fasting plasma glucose mmol/L: the diabetes range from here
     source: str
 
+
+HBA1C = latest_value("hba1c")  # (value, date)
+FASTING_GLUCOSE = latest_value("fasting_glucose")
 
 RULE = RuleSpec(
     id="followup.hba1c",
@@ -42,6 +46,7 @@ RULE = RuleSpec(
         "diabetes_resolved",
         "diabetes_prevention_referral",
     ),
+    features=(*HBA1C, *FASTING_GLUCOSE),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     params=Params,
@@ -55,8 +60,8 @@ RULE = RuleSpec(
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     months = settings.followup_months
     prm = settings.params(RULE.id, Params)
-    a1c, a1c_day = pl.col("hba1c_last_value"), pl.col("hba1c_last_value_date")
-    fpg, fpg_day = pl.col("fasting_glucose_last_value"), pl.col("fasting_glucose_last_value_date")
+    a1c, a1c_day = (ref.col for ref in HBA1C)
+    fpg, fpg_day = (ref.col for ref in FASTING_GLUCOSE)
     a1c_in = within_months(a1c_day, as_of, months)
     fpg_in = within_months(fpg_day, as_of, months)
     a1c_raised = a1c_in & (a1c >= prm.threshold)

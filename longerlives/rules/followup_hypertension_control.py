@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, Field
 
+from longerlives.frames import bp_pair
 from longerlives.rules._helpers import fmt, has_diagnosis, iso, months_words, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -22,6 +23,8 @@ class Params(BaseModel):
     source: str
 
 
+CLINIC_BP = bp_pair("bp")  # day, systolic, diastolic of the latest clinic pair
+
 RULE = RuleSpec(
     id="followup.hypertension_control",
     title="Hypertension not controlled to target",
@@ -33,6 +36,7 @@ RULE = RuleSpec(
         "result": "latest clinic systolic/diastolic pair within the 12 months to the as-of date (config followup_months)"
     },
     codelists=("systolic_bp", "diastolic_bp", "hypertension"),
+    features=(*CLINIC_BP,),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     params=Params,
@@ -46,7 +50,7 @@ RULE = RuleSpec(
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     prm = settings.params(RULE.id, Params)
     months = settings.followup_months
-    day, sys, dia = pl.col("bp_last_date"), pl.col("bp_last_systolic"), pl.col("bp_last_diastolic")
+    day, sys, dia = (ref.col for ref in CLINIC_BP)
     older = pl.col("age") >= prm.older_from_age
     sys_target = pl.when(older).then(pl.lit(prm.older_systolic_target)).otherwise(pl.lit(prm.systolic_target))
     dia_target = pl.when(older).then(pl.lit(prm.older_diastolic_target)).otherwise(pl.lit(prm.diastolic_target))

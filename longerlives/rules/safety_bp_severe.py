@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 from pydantic import BaseModel, Field
 
+from longerlives.frames import bp_pair
 from longerlives.rules._helpers import fmt, iso, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -21,6 +22,8 @@ class Params(BaseModel):
     source: str
 
 
+CLINIC_BP = bp_pair("bp")  # day, systolic, diastolic of the latest clinic pair
+
 RULE = RuleSpec(
     id="safety.bp_severe",
     title="Severely raised blood pressure (180/120 or more)",
@@ -33,6 +36,7 @@ RULE = RuleSpec(
         "urgency": "same_day when the reading is within the last 30 days (config same_day_days), else soon",
     },
     codelists=("systolic_bp", "diastolic_bp"),
+    features=(*CLINIC_BP,),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     plan_group="safety",
@@ -45,7 +49,7 @@ RULE = RuleSpec(
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     prm = settings.params(RULE.id, Params)
-    day, sys, dia = pl.col("bp_last_date"), pl.col("bp_last_systolic"), pl.col("bp_last_diastolic")
+    day, sys, dia = (ref.col for ref in CLINIC_BP)
     # Step 1: the latest clinic pair (the lower of each on its day) is within the look-back, so no
     # lower reading follows it; Step 2: systolic 180+ or diastolic 120+.
     severe = (sys >= prm.systolic_threshold) | (dia >= prm.diastolic_threshold)

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, Field
 
+from longerlives.frames import latest_value
 from longerlives.rules._helpers import fmt, has_diagnosis, iso, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -19,6 +20,9 @@ class Params(BaseModel):
     look_back_months: int = Field(ge=1, le=36)
     source: str
 
+
+HBA1C = latest_value("hba1c")  # (value, date)
+FASTING_GLUCOSE = latest_value("fasting_glucose")
 
 RULE = RuleSpec(
     id="safety.diabetes_range_undiagnosed",
@@ -33,6 +37,7 @@ RULE = RuleSpec(
         "result": "latest HbA1c or fasting plasma glucose within the 12 months to the as-of date (config look_back_months)"
     },
     codelists=("hba1c", "fasting_glucose", "diabetes", "diabetes_type1", "diabetes_type2", "diabetes_resolved"),
+    features=(*HBA1C, *FASTING_GLUCOSE),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     plan_group="safety",
@@ -46,8 +51,8 @@ RULE = RuleSpec(
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     prm = settings.params(RULE.id, Params)
-    a1c, a1c_day = pl.col("hba1c_last_value"), pl.col("hba1c_last_value_date")
-    fpg, fpg_day = pl.col("fasting_glucose_last_value"), pl.col("fasting_glucose_last_value_date")
+    a1c, a1c_day = (ref.col for ref in HBA1C)
+    fpg, fpg_day = (ref.col for ref in FASTING_GLUCOSE)
     # Step 1: the latest HbA1c, or the latest fasting plasma glucose, within the look-back and in the diabetes range.
     a1c_hit = within_months(a1c_day, as_of, prm.look_back_months) & (a1c >= prm.hba1c_threshold)
     fpg_hit = within_months(fpg_day, as_of, prm.look_back_months) & (fpg >= prm.fasting_glucose_threshold)

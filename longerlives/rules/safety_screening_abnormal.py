@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, Field
 
+from longerlives.frames import FeatureRef, feature, last_dates
 from longerlives.rules._helpers import iso, months_words, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
@@ -22,6 +23,10 @@ class Params(BaseModel):
 
     def concepts_used(self) -> set[str]:
         return set(self.abnormal)
+
+    def features_used(self) -> tuple[FeatureRef, ...]:
+        """Feature columns read beyond ``<concept>_last_date``: attendance by service."""
+        return tuple(feature(s, "last_attended") for s in self.attendance_services)
 
     def model_post_init(self, _context: object) -> None:
         bad = [s for s in self.attendance_services if s not in SERVICES]
@@ -55,8 +60,8 @@ RULE = RuleSpec(
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     prm = settings.params(RULE.id, Params)
-    result = pl.max_horizontal([pl.col(f"{c}_last_date") for c in prm.abnormal])
-    attended = pl.max_horizontal([pl.col(f"{s}_last_attended") for s in prm.attendance_services])
+    result = pl.max_horizontal(last_dates(*prm.abnormal))
+    attended = pl.max_horizontal([ref.col for ref in prm.features_used()])
     # Step 1: the latest abnormal result is within the look-back.
     # Step 2: no attended screening / hospital contact on or after the result's date.
     gap = people.filter(within_months(result, as_of, prm.look_back_months) & (attended.is_null() | (attended < result)))

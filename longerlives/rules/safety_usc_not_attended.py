@@ -8,12 +8,13 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from longerlives.dates import months_before
+from longerlives.frames import feature
 from longerlives.rules._helpers import iso
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
 # Contacts that count as attending after an urgent suspected cancer referral.
-ATTENDANCE_COLUMNS = ("cancer_2ww_last_attended", "outpatient_last_attended")
+ATTENDANCE = (feature("cancer_2ww", "last_attended"), feature("outpatient", "last_attended"))
 
 
 class Params(BaseModel):
@@ -22,6 +23,8 @@ class Params(BaseModel):
     max_months: int = Field(ge=1, le=36)  # a referral older than this is out of the window
     source: str
 
+
+REFERRAL = feature("usc_referral", "last_date")
 
 RULE = RuleSpec(
     id="safety.usc_not_attended",
@@ -35,6 +38,7 @@ RULE = RuleSpec(
         "attendance": "no attended cancer 2-week-wait clinic or outpatient contact on or after the referral date",
     },
     codelists=("usc_referral",),
+    features=(REFERRAL, *ATTENDANCE),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     plan_group="safety",
@@ -54,8 +58,8 @@ def usc_not_attended(referral: pl.Expr, attended: pl.Expr) -> pl.Expr:
 
 def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.LazyFrame:
     prm = settings.params(RULE.id, Params)
-    referral = pl.col("usc_referral_last_date")
-    attended = pl.max_horizontal([pl.col(c) for c in ATTENDANCE_COLUMNS])
+    referral = REFERRAL.col
+    attended = pl.max_horizontal([ref.col for ref in ATTENDANCE])
     # Step 1: the latest referral was made between min_days and max_months ago (after the same
     # calendar day max_months before the as-of date; on or before as-of minus min_days).
     in_window = (referral > pl.lit(months_before(as_of, prm.max_months))) & (

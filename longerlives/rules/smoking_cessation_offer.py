@@ -8,6 +8,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, Field, model_validator
 
+from longerlives.frames import last_dates
 from longerlives.rules._helpers import (
     current_smoker_date,
     fell_out_of_window,
@@ -87,7 +88,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     # Step 2: an offer is a code from the chosen definition, or a cessation medicine issued.
     offer = pl.max_horizontal(
         last_date(*prm.offer_concepts[definition]),
-        *[pl.col(f"{m}_last_date") for m in prm.medicines],
+        *last_dates(*prm.medicines),
     )
     gap = people.filter(smoker_since.is_not_null() & ~within_months(offer, as_of, months))
     missing = WHAT_COUNTS[definition]

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, Field
 
+from longerlives.frames import feature
 from longerlives.rules._helpers import iso, last_date, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.rules._statin_groups import ckd_3_5, lipid_lowering_words, type1_diabetes
@@ -24,6 +25,8 @@ class Params(BaseModel):
         return set(self.treatment)
 
 
+CKD = feature("ckd_3_5", "last_date")
+
 RULE = RuleSpec(
     id="statin.indicated",
     title="Statin indicated (CKD 3-5 or type 1 diabetes), none issued",
@@ -37,6 +40,7 @@ RULE = RuleSpec(
         "diagnosis": "a CKD stage 3-5 or type 1 diabetes code ever recorded (latest diabetes type wins)",
     },
     codelists=("ckd_3_5", "diabetes_type1", "diabetes_type2", "lipid_lowering"),
+    features=(CKD,),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     params=Params,
@@ -59,12 +63,12 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         .then(
             pl.format(
                 "Chronic kidney disease stage 3-5 (coded {}) and type 1 diabetes aged {}",
-                iso(pl.col("ckd_3_5_last_date")),
+                iso(CKD.col),
                 pl.col("age"),
             )
         )
         .when(ckd)
-        .then(pl.format("Chronic kidney disease stage 3-5 (coded {})", iso(pl.col("ckd_3_5_last_date"))))
+        .then(pl.format("Chronic kidney disease stage 3-5 (coded {})", iso(CKD.col)))
         .otherwise(pl.format("Type 1 diabetes aged {} (over {})", pl.col("age"), pl.lit(prm.type1_older_than)))
     )
     treatment = lipid_lowering_words(treated_last, prm.treatment_months)
