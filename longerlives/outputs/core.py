@@ -7,30 +7,12 @@ from pathlib import Path
 import polars as pl
 
 from longerlives.extract.validate import QUARANTINE_COLUMNS
+from longerlives.frames import FLAGS_CSV, PATIENTS_CSV
 from longerlives.outputs.csvfile import write_csv
 
-FLAGS_COLUMNS = ["nhs_number", "practice_code", "core_team", "flag", "since", "reason", "urgency"]
-PATIENTS_COLUMNS = [
-    "nhs_number",
-    "practice_code",
-    "core_team",
-    "age",
-    "sex",
-    "ethnic_category",
-    "imd_decile",
-    "qof_mh_register",
-    "health_check_cohort",
-    "phc_elements_done",
-    "qrisk3",
-    "qrisk3_missing",
-    "qdiabetes",
-    "qdiabetes_model",
-    "marginalisation_score",
-    "marginalisation_rank",
-    "outreach",
-    "outreach_strict",
-    "outreach_reasons",
-]
+# Declared once (longerlives/frames.py), with their dtypes; the contract's column order.
+FLAGS_COLUMNS = list(FLAGS_CSV.names)
+PATIENTS_COLUMNS = list(PATIENTS_CSV.names)
 # Extra columns (allowed: "Columns (at least)") that help the people reading the file.
 PATIENTS_EXTRA = [
     "ecg_cohort",

@@ -14,33 +14,13 @@ from datetime import date
 import polars as pl
 
 from longerlives.dates import months_before
+from longerlives.frames import PLANS
 from longerlives.outreach.items import GROUP_LEADS, GROUPS, OUTREACH_FLAG, flag_items_frame
 from longerlives.outreach.score import AUTISM, HOMELESS, LEARNING_DISABILITY, SUBSTANCE, col
 from longerlives.rules._spec import URGENCY_ORDER
 from longerlives.settings.outreach import OutreachSettings
 
-PLAN_COLUMNS = (
-    "nhs_number",
-    "practice_code",
-    "core_team",
-    "urgency",
-    "has_safety",
-    "safety",
-    "flags",
-    "actions",
-    "lead",
-    "lead_why",
-    "channel",
-    "manual_needs",
-    "reasonable_adjustments",
-    "language",
-    "interpreter_required",
-    "outreach",
-    "outreach_strict",
-    "marginalisation_rank",
-    "marginalisation_score",
-    "outreach_reasons",
-)
+PLAN_COLUMNS = PLANS.names  # declared once, with dtypes: longerlives/frames.py
 
 
 def safety_and_urgency(flags: pl.DataFrame) -> pl.DataFrame:

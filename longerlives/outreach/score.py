@@ -16,18 +16,12 @@ from datetime import date, timedelta
 import polars as pl
 
 from longerlives.dates import months_before
-from longerlives.frames import FeatureRef, feature
+from longerlives.frames import OUTREACH_COLUMNS, FeatureRef, feature
 from longerlives.outreach.items import ELEMENT_WORDS, FLAG_ITEMS
 from longerlives.rules.safety_usc_not_attended import ATTENDANCE, usc_not_attended
 from longerlives.settings.outreach import OutreachSettings
 
-OUT_COLUMNS = (
-    "marginalisation_score",
-    "marginalisation_rank",
-    "outreach",
-    "outreach_strict",
-    "outreach_reasons",
-)
+OUT_COLUMNS = tuple(c.name for c in OUTREACH_COLUMNS)  # declared once: longerlives/frames.py
 Signal = tuple[pl.Expr, pl.Expr]  # (points, reason or null)
 LTC_WORDS = {
     "diabetes_type1": "type 1 diabetes",

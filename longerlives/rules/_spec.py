@@ -25,10 +25,10 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel
 
-from longerlives.frames import FeatureRef
+from longerlives.frames import FLAGS, FeatureRef
 
-FLAG_COLUMNS = ("nhs_number", "flag", "since", "reason", "urgency")
-FLAG_SCHEMA = {"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String, "urgency": pl.String}
+FLAG_COLUMNS = FLAGS.names  # declared once: longerlives/frames.py
+FLAG_SCHEMA = FLAGS.polars_schema
 URGENCY_ORDER = {"same_day": 0, "soon": 1, "routine": 2}  # most urgent first
 
 
