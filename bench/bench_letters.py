@@ -165,7 +165,10 @@ def main() -> None:
             settings.operations.letter_cadence_days,
         )
         written = letters.write_letters(
-            decisions, reached.people, reached.flags, reached.plans, practices, teams, staging, AS_OF, settings.letters
+            letters.LetterInputs(decisions, reached.people, reached.flags, reached.plans, practices, teams),
+            staging,
+            AS_OF,
+            settings.letters,
         )
         t_letters = time.perf_counter() - t0
         index = written.index

@@ -53,7 +53,6 @@ from longerlives.outputs.core import (
     write_risk_disclaimer,
 )
 from longerlives.outputs.exports import write_exports
-from longerlives.outputs.urgency import person_urgency
 from longerlives.outputs.worklists import write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
@@ -318,6 +317,8 @@ def _produce(
         )
         people, flags, plans = reached.people, reached.flags, reached.plans
         flags, plans, held_after = after_outreach(flags, plans, history.outcomes, as_of, s.operations)
+        if held_after:
+            plans = outreach.refresh_urgency(plans, flags)  # the plan's urgency from the flags still open
         held_by_outcomes += held_after
     with clock.stage("outputs"):
         files = [
@@ -327,7 +328,6 @@ def _produce(
             write_risk_disclaimer(staging),
         ]
         core_files = [str(f.relative_to(staging)) for f in files]
-        urgency = person_urgency(flags)
     with clock.stage("letters"):
         decisions = letters.decide_letters(
             plans,
@@ -341,17 +341,11 @@ def _produce(
         )
         decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
         written = letters.write_letters(
-            decisions,
-            people,
-            flags,
-            plans,
-            extract.practices,
-            extract.teams,
+            letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams),
             staging,
             as_of,
             s.letters,
             make_pdf,
-            urgency=urgency,
             previous_out=out_dir,
             last_letters=history.last_letters,
         )
@@ -366,7 +360,6 @@ def _produce(
             staging,
             as_of,
             run_id,
-            urgency=urgency,
         )
     with clock.stage("exports"):
         exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)

@@ -26,11 +26,21 @@ import polars as pl
 from longerlives.crashpoints import crash_point
 from longerlives.letters.cadence import letters_allowed
 from longerlives.letters.choose import choose_letters, usable_templates
+from longerlives.letters.context import LETTER_ROW, LetterContext, LetterInputs
 from longerlives.letters.ledger import cadence_flags, carry_forward
 from longerlives.letters.render import available_templates, environment, letter_rows, render_all, write_pdfs
 from longerlives.outputs.csvfile import write_csv
 from longerlives.settings.letters import LetterSettings
 
+__all__ = [
+    "INDEX_COLUMNS",
+    "LETTER_ROW",
+    "LetterContext",
+    "LetterInputs",
+    "LettersWritten",
+    "decide_letters",
+    "write_letters",
+]
 log = logging.getLogger(__name__)
 INDEX_COLUMNS = ["nhs_number", "letter", "language", "format", "path"]
 INDEX_SCHEMA = {c: pl.String for c in INDEX_COLUMNS}
@@ -87,29 +97,23 @@ def decide_letters(
 
 
 def write_letters(
-    decisions: pl.DataFrame,
-    people: pl.DataFrame,
-    flags: pl.DataFrame,
-    plans: pl.DataFrame,
-    practices: pl.DataFrame | None,
-    teams: pl.DataFrame | None,
+    inputs: LetterInputs,
     out_dir: Path,
     as_of: date,
     settings: LetterSettings,
     make_pdf: bool = False,
-    urgency: pl.DataFrame | None = None,
     previous_out: Path | None = None,
     last_letters: pl.DataFrame | None = None,
 ) -> LettersWritten:
-    """Render the letters decided on into ``out_dir/letters/`` with their index.
+    """Render the letters decided on (``inputs.decisions``) into ``out_dir/letters/`` with their index.
 
-    ``urgency``: ``nhs_number, urgency`` per person (``longerlives.outputs.urgency.person_urgency``):
-    a ``same_day`` letter asks the person to phone today, ``soon`` within two weeks. No letter
-    shows a risk score or licence text (run-outputs-v2).
+    Each plan's ``urgency``: a ``same_day`` letter asks the person to phone today, ``soon``
+    within two weeks. No letter shows a risk score or licence text (run-outputs-v2).
 
     ``previous_out`` and ``last_letters``: a same-day rerun keeps the letters the store says
     were issued today, copied from the current outputs (``ledger.carry_forward``, issue 12)."""
-    rows = letter_rows(decisions, people, flags, plans, practices, teams, urgency=urgency)
+    rows = letter_rows(inputs)
+    decisions = inputs.decisions
     paths = render_all(rows, out_dir, as_of, settings, env=environment())
     crash_point("letters.rendered")
     index = (

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from longerlives.letters.context import LetterContext, LetterInputs
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
@@ -54,20 +55,14 @@ def _str(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String)
 
 
-def letter_rows(
-    decisions: pl.DataFrame,
-    people: pl.DataFrame,
-    flags: pl.DataFrame,
-    plans: pl.DataFrame,
-    practices: pl.DataFrame | None,
-    teams: pl.DataFrame | None,
-    urgency: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """One row per letter to send, with every field the templates read.
+def letter_rows(inputs: LetterInputs) -> pl.DataFrame:
+    """One row per letter to send: exactly the ``LETTER_ROW`` columns the templates read as ``p``.
 
-    ``urgency`` (``nhs_number, urgency``; ``longerlives.outputs.urgency.person_urgency``)
-    is the most urgent of the person's flags; without it a safety item counts as ``soon``.
-    No risk score is carried: letters never show one (run-outputs-v2)."""
+    The urgency is the plan's (the most urgent of the person's open flags); a plan without
+    one counts as ``soon`` when it has a safety item. No risk score is carried: letters
+    never show one (run-outputs-v2)."""
+    decisions, people, flags, plans = inputs.decisions, inputs.people, inputs.flags, inputs.plans
+    practices, teams = inputs.practices, inputs.teams
     send = decisions.filter(pl.col("send"))
     items = (
         flags.join(flag_items_frame(), on="flag", how="inner")
@@ -86,10 +81,10 @@ def letter_rows(
         send.join(p, on="nhs_number", how="left")
         .join(wide, on="nhs_number", how="left")
         .join(open_flags, on="nhs_number", how="left")
-        .join(plans.select("nhs_number", "has_safety"), on="nhs_number", how="left")
+        .join(
+            plans.select("nhs_number", "has_safety", pl.col("urgency").alias("_urgency")), on="nhs_number", how="left"
+        )
     )
-    urg = urgency if urgency is not None else pl.DataFrame(schema={"nhs_number": pl.String, "urgency": pl.String})
-    rows = rows.join(urg.select("nhs_number", pl.col("urgency").alias("_urgency")), on="nhs_number", how="left")
     prac = (
         practices if practices is not None and practices.height else pl.DataFrame(schema={"practice_code": pl.String})
     )
@@ -148,7 +143,7 @@ def letter_rows(
         .then(pl.lit("urgent_invitation"))
         .otherwise(pl.lit("health_check_invitation"))
         .alias("letter"),
-    ).sort("nhs_number")
+    ).sort("nhs_number")  # LETTER_ROW (letters/context.py)
 
 
 PARALLEL_MIN_LETTERS = 4000  # below this, starting worker processes costs more than it saves
@@ -215,7 +210,7 @@ def _render_serial(
             tpl = compiled.get(r["template"])
             if tpl is None:
                 tpl = compiled[r["template"]] = env.get_template(r["template"])
-            html = tpl.render(
+            context = LetterContext(
                 p=r,
                 as_of=as_of,
                 font_pt=fonts[r["format"]],
@@ -225,6 +220,7 @@ def _render_serial(
                 large_print_reasons_max=settings.large_print_reasons_max_items,
                 standard_reasons_max=settings.standard_reasons_max_items,
             )
+            html = tpl.render(context.variables())
             rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
             batch.append((f"{base}/{rel}", html.encode("utf-8")))
             paths.append(rel)

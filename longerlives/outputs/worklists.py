@@ -105,12 +105,11 @@ def worklist_rows(
     letters_index: pl.DataFrame | None,
     decisions: pl.DataFrame | None,
     last_letters: pl.DataFrame | None,
-    urgency: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """All worklist rows (every team), with ``team`` and ``priority`` within the team.
 
-    ``urgency``: ``nhs_number, urgency`` (``longerlives.outputs.urgency.person_urgency``);
-    without it a person with a safety item is ``soon``, everyone else ``routine``."""
+    The urgency is the plan's (the most urgent of the person's open flags); a plan without
+    one is ``soon`` when it has a safety item, else ``routine``."""
     names = people.select(
         "nhs_number",
         pl.concat_str(
@@ -123,13 +122,12 @@ def worklist_rows(
     idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
     notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
     last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
-    urg = _opt(urgency, {"nhs_number": pl.String, "urgency": pl.String}).rename({"urgency": "_urgency"})
     w = (
-        plans.join(names, on="nhs_number", how="left")
+        plans.with_columns(pl.col("urgency").alias("_urgency"))
+        .join(names, on="nhs_number", how="left")
         .join(idx, on="nhs_number", how="left")
         .join(notes, on="nhs_number", how="left")
         .join(last, on="nhs_number", how="left")
-        .join(urg, on="nhs_number", how="left")
     )
     most_urgent = (
         pl.when(pl.col("_urgency").is_in(["same_day", "soon"]))
@@ -329,12 +327,9 @@ def write_worklist_files(
     out_dir: Path,
     as_of: date,
     run_id: str,
-    urgency: pl.DataFrame | None = None,
 ) -> WorklistsWritten:
-    """Every team's worklist (CSV + HTML), the unallocated list and plans.json.
-
-    ``urgency``: ``nhs_number, urgency`` per person (``longerlives.outputs.urgency.person_urgency``)."""
-    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters, urgency)
+    """Every team's worklist (CSV + HTML), the unallocated list and plans.json."""
+    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
     files = write_worklists(rows, out_dir, teams, as_of, run_id)
     files.append(write_plans_json(plans, out_dir, as_of, run_id))
     return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique(), rows)

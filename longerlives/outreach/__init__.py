@@ -20,6 +20,7 @@ import polars as pl
 from longerlives.frames import FeatureRef, feature
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
+from longerlives.outreach.plans import refresh_urgency as refresh_urgency  # the pipeline calls it after outcomes
 from longerlives.outreach.score import FEATURES, OUT_COLUMNS, score_and_rank
 from longerlives.rules._spec import FLAG_SCHEMA
 from longerlives.settings.outreach import OutreachSettings

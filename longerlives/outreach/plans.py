@@ -42,6 +42,18 @@ def safety_and_urgency(flags: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def refresh_urgency(plans: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+    """Plans with ``urgency`` worked out again from ``flags`` (after outcomes held some);
+    a plan whose flags were all held keeps no urgency (null)."""
+    fresh = safety_and_urgency(flags).select("nhs_number", pl.col("urgency").alias("_fresh"))
+    return (
+        plans.join(fresh, on="nhs_number", how="left")
+        .with_columns(pl.col("_fresh").alias("urgency"))
+        .drop("_fresh")
+        .select(plans.columns)
+    )
+
+
 def needs_list(people: pl.DataFrame) -> pl.Expr:
     return (
         col(people, "communication_needs", pl.String)

@@ -193,7 +193,6 @@ def run_stages(
     """outreach → letters → worklists, exactly as ``pipeline.run`` calls them, up to ``upto``."""
     from longerlives import letters, outreach
     from longerlives.history import LAST_LETTERS_SCHEMA
-    from longerlives.outputs.urgency import person_urgency
     from longerlives.outputs.worklists import write_worklist_files
 
     s = settings or load_settings()
@@ -202,7 +201,6 @@ def run_stages(
     last = pl.DataFrame(schema=LAST_LETTERS_SCHEMA) if last_letters is None else last_letters
     flags = pl.concat([flags, safety_flags(people)]).sort("nhs_number", "flag")
     r = outreach.rank_and_plan(people, flags, AS_OF, s.outreach, contacts_known=contacts_known)
-    urgency = person_urgency(r.flags)
     run = StageRun(r.people, r.flags, staging, s, plans=r.plans)
     if upto == "outreach":
         return run
@@ -210,24 +208,18 @@ def run_stages(
         r.plans, r.people, r.flags, last, AS_OF, s.letters, s.outreach.manual_needs, s.operations.letter_cadence_days
     )
     written = letters.write_letters(
-        run.decisions,
-        r.people,
-        r.flags,
-        r.plans,
-        practices,
-        teams,
+        letters.LetterInputs(run.decisions, r.people, r.flags, r.plans, practices, teams),
         staging,
         AS_OF,
         s.letters,
         make_pdf,
-        urgency=urgency,
     )
     run.letters_index = written.index
     run.files += written.files
     if upto == "letters":
         return run
     lists = write_worklist_files(
-        r.plans, r.people, written.index, run.decisions, last, teams, staging, AS_OF, "2025-06-30-test", urgency=urgency
+        r.plans, r.people, written.index, run.decisions, last, teams, staging, AS_OF, "2025-06-30-test"
     )
     run.files += lists.files
     return run
