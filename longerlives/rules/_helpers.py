@@ -39,6 +39,11 @@ def iso(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%Y-%m-%d")
 
 
+def days_ago(day: pl.Expr, as_of: date) -> pl.Expr:
+    """A date and its age in words for a reason: "2026-10-02 (30 days ago)"."""
+    return pl.format("{} ({} days ago)", iso(day), (pl.lit(as_of) - day).dt.total_days())
+
+
 def months_words(months: int) -> str:
     return "12 months" if months == 12 else (f"{months // 12} years" if months % 12 == 0 else f"{months} months")
 

@@ -8,7 +8,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from longerlives.frames import bp_pair
-from longerlives.rules._helpers import fmt, iso, num, within_months
+from longerlives.rules._helpers import days_ago, fmt, num, within_months
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
@@ -55,15 +55,13 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     severe = (sys >= prm.systolic_threshold) | (dia >= prm.diastolic_threshold)
     gap = people.filter(within_months(day, as_of, prm.look_back_months) & severe)
     # Step 3: urgency by the reading's age, and the reason says how old it is.
-    days_old = (pl.lit(as_of) - day).dt.total_days()
     recent = day >= pl.lit(as_of - timedelta(days=prm.same_day_days))
     threshold = f"{fmt(prm.systolic_threshold)}/{fmt(prm.diastolic_threshold)}"
     reason = pl.format(
-        "Clinic blood pressure {}/{} on {} ({} days ago) is {} or higher and no lower reading has followed; {}",
+        "Clinic blood pressure {}/{} on {} is {} or higher and no lower reading has followed; {}",
         num(sys),
         num(dia),
-        iso(day),
-        days_old,
+        days_ago(day, as_of),
         pl.lit(threshold),
         pl.when(recent)
         .then(pl.lit("needs same-day assessment"))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from longerlives.dates import months_before
 from longerlives.frames import feature
-from longerlives.rules._helpers import iso
+from longerlives.rules._helpers import days_ago
 from longerlives.rules._spec import RuleSpec, flags
 from longerlives.settings.rules import FROZEN, RulesSettings
 
@@ -68,8 +68,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     # Step 2: no attended 2-week-wait or outpatient contact on or after it.
     gap = people.filter(in_window & usc_not_attended(referral, attended))
     reason = pl.format(
-        "Urgent suspected cancer referral on {} ({} days ago) with no hospital or cancer clinic attendance recorded since",
-        iso(referral),
-        (pl.lit(as_of) - referral).dt.total_days(),
+        "Urgent suspected cancer referral on {} with no hospital or cancer clinic attendance recorded since",
+        days_ago(referral, as_of),
     )
     return flags(gap, RULE.id, referral + pl.duration(days=prm.min_days), reason)
