@@ -228,7 +228,7 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
     dead = pl.col("date_of_death").is_not_null() & (pl.col("date_of_death") <= as_of)
     left = pl.col("registered_to").is_not_null() & (pl.col("registered_to") <= as_of)
     not_yet = pl.col("registered_from").is_not_null() & (pl.col("registered_from") > as_of)
-    young = pl.col("age") < settings.min_age
+    young = pl.col("age") < settings.min_age_years
     reason = (
         pl.when(dead)
         .then(pl.lit("died"))
@@ -237,7 +237,7 @@ def _cohorts(people: pl.DataFrame, as_of: date, settings: FeatureSettings) -> pl
         .when(not_yet)
         .then(pl.lit("not yet registered"))
         .when(young)
-        .then(pl.lit(f"under {settings.min_age}"))
+        .then(pl.lit(f"under {settings.min_age_years}"))
         .otherwise(None)
     )
     dx, rem = pl.col("smi_diagnosis_last_date"), pl.col("smi_remission_last_date")

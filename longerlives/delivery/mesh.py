@@ -40,7 +40,7 @@ def mesh_client(settings: MeshSettings):  # noqa: ANN201
         shared_key=shared.encode() if shared else None,
         cert=cert,
         verify=settings.ca_file if settings.ca_file else None,
-        max_chunk_size=settings.max_chunk_size,
+        max_chunk_size=settings.max_chunk_size_bytes,
         max_retries=2,
         application_name="longerlives",
     )

@@ -134,7 +134,7 @@ def group_columns(patients: pl.DataFrame, settings: ReportSettings) -> pl.DataFr
     age = pl.col("age").cast(pl.Int64)
     band = pl.lit(None, dtype=pl.String)
     for b in reversed(settings.age_bands):
-        band = pl.when((age >= b.min_age) & (age <= b.max_age)).then(pl.lit(b.label)).otherwise(band)
+        band = pl.when((age >= b.min_age_years) & (age <= b.max_age_years)).then(pl.lit(b.label)).otherwise(band)
     code_to_group = {c: g.label for g in settings.ethnic_groups for c in g.codes}
     not_stated = next((g.label for g in settings.ethnic_groups if "Z" in g.codes), "Not stated")
     decile = pl.col("imd_decile").cast(pl.Int64, strict=False)

@@ -30,7 +30,7 @@ def add_measure_columns(people: pl.DataFrame, as_of: date, settings: RulesSettin
 
     frame = with_optional_concepts(people, optional_concepts(settings))
     in_scope = pl.col("in_scope")
-    min_age = settings.params("smoking.cessation_offer", SmokingParams).min_age_at_record  # same as the rule
+    min_age = settings.params("smoking.cessation_offer", SmokingParams).min_age_at_record_years  # same as the rule
     cols = [pl.when(in_scope).then(current_smoker_date(min_age).is_not_null()).alias("current_smoker")]
     for programme in SCREENING_PROGRAMMES:
         status = programme_status(programme, as_of, settings)

@@ -67,7 +67,7 @@ def _state(p: ScreeningProgramme, as_of: date) -> _State:
     last = last_date(*p.done)
     declined, unsuitable = _dated(p.declined), _dated(p.unsuitable)
     # Step 1: eligible — sex on the GP record and age (whole years; from the birthday itself) in a band.
-    in_band = [(age >= b.min_age) & (age <= b.max_age) for b in p.bands]
+    in_band = [(age >= b.min_age_years) & (age <= b.max_age_years) for b in p.bands]
     eligible = pl.col("sex").is_in(list(p.sexes)) & pl.any_horizontal(in_band)
     # Step 2: screened within the interval for the person's band today.
     in_date = pl.any_horizontal(
@@ -83,7 +83,7 @@ def _state(p: ScreeningProgramme, as_of: date) -> _State:
     needs_action = _after_last_test(action, last)
     # Step 3c: "never screened" only from the age the first invitation is due by (breast: 53).
     never = last.is_null() & action.is_null()
-    not_due = never & (age < p.never_screened_from_age) if p.never_screened_from_age else pl.lit(False)
+    not_due = never & (age < p.never_screened_from_age_years) if p.never_screened_from_age_years else pl.lit(False)
     overdue = eligible & (~in_date | needs_action) & ~is_unsuitable & ~decline_valid & ~not_due
     return _State(in_band, eligible, in_date, is_unsuitable, decline_valid, action, needs_action, not_due, overdue)
 

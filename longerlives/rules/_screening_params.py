@@ -11,8 +11,8 @@ class ScreeningBand(BaseModel):
     """Ages (whole years on the as-of date, inclusive) screened at one interval."""
 
     model_config = FROZEN
-    min_age: int = Field(ge=0, le=120)
-    max_age: int = Field(ge=0, le=120)
+    min_age_years: int = Field(ge=0, le=120)
+    max_age_years: int = Field(ge=0, le=120)
     interval_months: int = Field(ge=1, le=240)
 
 
@@ -32,7 +32,7 @@ class ScreeningProgramme(BaseModel):
     needs_action: tuple[str, ...] = ()
     needs_action_phrase: str = "a result that needs action"
     # "never screened" is raised only from this age (the first invitation is due by then); None = from the band start
-    never_screened_from_age: int | None = Field(default=None, ge=0, le=120)
+    never_screened_from_age_years: int | None = Field(default=None, ge=0, le=120)
     decline_valid_months: int = Field(ge=0, le=60)
     source: str
 
@@ -48,9 +48,9 @@ class ScreeningProgramme(BaseModel):
     def _bands_ordered(self) -> ScreeningProgramme:
         prev = -1
         for b in self.bands:
-            if b.min_age > b.max_age or b.min_age <= prev:
-                raise ValueError("screening bands must be non-overlapping, in age order, min_age <= max_age")
-            prev = b.max_age
+            if b.min_age_years > b.max_age_years or b.min_age_years <= prev:
+                raise ValueError("screening bands must be non-overlapping, in age order, min_age_years <= max_age_years")
+            prev = b.max_age_years
         return self
 
     def concepts_used(self) -> set[str]:

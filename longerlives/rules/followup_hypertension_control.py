@@ -15,10 +15,10 @@ from longerlives.settings.rules import FROZEN, RulesSettings
 
 class Params(BaseModel):
     model_config = FROZEN
-    older_from_age: int = Field(ge=18, le=120)  # the older-age target applies from this age (whole years)
-    systolic_target: float  # clinic target below this, under older_from_age (mmHg)
+    older_from_age_years: int = Field(ge=18, le=120)  # the older-age target applies from this age (whole years)
+    systolic_target: float  # clinic target below this, under older_from_age_years (mmHg)
     diastolic_target: float
-    older_systolic_target: float  # clinic target below this, at older_from_age or over
+    older_systolic_target: float  # clinic target below this, at older_from_age_years or over
     older_diastolic_target: float
     source: str
 
@@ -51,7 +51,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     prm = settings.params(RULE.id, Params)
     months = settings.followup_months
     day, sys, dia = (ref.col for ref in CLINIC_BP)
-    older = pl.col("age") >= prm.older_from_age
+    older = pl.col("age") >= prm.older_from_age_years
     sys_target = pl.when(older).then(pl.lit(prm.older_systolic_target)).otherwise(pl.lit(prm.systolic_target))
     dia_target = pl.when(older).then(pl.lit(prm.older_diastolic_target)).otherwise(pl.lit(prm.diastolic_target))
     # Step 1: a hypertension diagnosis recorded.
@@ -63,9 +63,9 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         & ((sys >= sys_target) | (dia >= dia_target))
     )
     older_words = (
-        f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age} or over"
+        f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age_years} or over"
     )
-    younger_words = f"below {fmt(prm.systolic_target)}/{fmt(prm.diastolic_target)} under {prm.older_from_age}"
+    younger_words = f"below {fmt(prm.systolic_target)}/{fmt(prm.diastolic_target)} under {prm.older_from_age_years}"
     target_words = pl.when(older).then(pl.lit(older_words)).otherwise(pl.lit(younger_words))
     reason = pl.format(
         "Hypertension diagnosed; clinic blood pressure {}/{} on {} (latest in the last {}) "

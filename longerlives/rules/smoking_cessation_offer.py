@@ -27,7 +27,7 @@ class Params(BaseModel):
     definition: Literal["qof", "strict"]  # which codes count as an offer
     offer_concepts: dict[str, tuple[str, ...]]  # per definition
     medicines: tuple[str, ...]  # a cessation medicine issued counts as an offer
-    min_age_at_record: int = Field(ge=0, le=18)  # smoking codes recorded before this age are ignored
+    min_age_at_record_years: int = Field(ge=0, le=18)  # smoking codes recorded before this age are ignored
     source: str
 
     @model_validator(mode="after")
@@ -84,7 +84,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     months = prm.offer_months
     definition = prm.definition
     # Step 1: the latest smoking status is a current-smoker code (same-day tie → smoker).
-    smoker_since = current_smoker_date(prm.min_age_at_record)
+    smoker_since = current_smoker_date(prm.min_age_at_record_years)
     # Step 2: an offer is a code from the chosen definition, or a cessation medicine issued.
     offer = pl.max_horizontal(
         last_date(*prm.offer_concepts[definition]),

@@ -16,7 +16,7 @@ from longerlives.settings.rules import FROZEN, RulesSettings
 
 class Params(BaseModel):
     model_config = FROZEN
-    type1_older_than: int = Field(ge=18, le=120)  # type 1 diabetes: offered when age (whole years) is above this
+    type1_older_than_years: int = Field(ge=18, le=120)  # type 1 diabetes: offered when age (whole years) is above this
     treatment: tuple[str, ...]  # medicine concepts that count as lipid-lowering treatment
     treatment_months: int = Field(ge=1, le=24)  # issued within this many months = treated
     source: str
@@ -54,7 +54,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
     prm = settings.params(RULE.id, Params)
     treated_last = last_date(*prm.treatment)
     ckd = ckd_3_5()
-    t1 = type1_diabetes() & (pl.col("age") > prm.type1_older_than)
+    t1 = type1_diabetes() & (pl.col("age") > prm.type1_older_than_years)
     # Step 1: CKD stage 3-5 recorded, or type 1 diabetes (latest type) and older than 40.
     # Step 2: no lipid-lowering medicine issued within the treatment window.
     gap = people.filter((ckd | t1) & ~within_months(treated_last, as_of, prm.treatment_months))
@@ -69,7 +69,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         )
         .when(ckd)
         .then(pl.format("Chronic kidney disease stage 3-5 (coded {})", iso(CKD.col)))
-        .otherwise(pl.format("Type 1 diabetes aged {} (over {})", pl.col("age"), pl.lit(prm.type1_older_than)))
+        .otherwise(pl.format("Type 1 diabetes aged {} (over {})", pl.col("age"), pl.lit(prm.type1_older_than_years)))
     )
     treatment = lipid_lowering_words(treated_last, prm.treatment_months)
     reason = pl.format("{}: NICE NG238 offers a statin without a risk score; {}", why, treatment)

@@ -10,7 +10,7 @@ from longerlives.vocabulary import SERVICES
 class FeatureSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min_age: int = Field(18, ge=0, le=120)
+    min_age_years: int = Field(18, ge=0, le=120)
     min_age_source: str = ""
     ecg_medicine_months: int = Field(6, ge=1, le=24)
     ecg_medicines: tuple[str, ...] = ("antipsychotic", "lithium", "mood_stabiliser")

@@ -100,7 +100,7 @@ class MeshSettings(BaseModel):
     cert_file: str | None = None  # client TLS certificate (PEM) for the real MESH
     key_file: str | None = None
     ca_file: str | None = None
-    max_chunk_size: int = Field(default=75 * 1024 * 1024, ge=1024)
+    max_chunk_size_bytes: int = Field(default=75 * 1024 * 1024, ge=1024)
 
 
 class OperationsSettings(BaseModel):

@@ -28,8 +28,8 @@ KNOWN_MEASURES = (
 class AgeBand(BaseModel):
     model_config = _FROZEN
     label: str
-    min_age: int = Field(ge=0, le=130)
-    max_age: int = Field(ge=0, le=130)
+    min_age_years: int = Field(ge=0, le=130)
+    max_age_years: int = Field(ge=0, le=130)
 
 
 class EthnicGroup(BaseModel):
@@ -76,9 +76,9 @@ class ReportSettings(BaseModel):
     def _bands_and_groups(self) -> ReportSettings:
         prev = -1
         for b in self.age_bands:
-            if b.min_age > b.max_age or b.min_age <= prev:
-                raise ValueError("age_bands must be non-overlapping, in age order, min_age <= max_age")
-            prev = b.max_age
+            if b.min_age_years > b.max_age_years or b.min_age_years <= prev:
+                raise ValueError("age_bands must be non-overlapping, in age order, min_age_years <= max_age_years")
+            prev = b.max_age_years
         codes = [c for g in self.ethnic_groups for c in g.codes]
         if len(codes) != len(set(codes)):
             raise ValueError("an ethnic category code is in more than one ethnic group")

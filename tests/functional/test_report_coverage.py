@@ -31,7 +31,7 @@ def _expected(out: Path) -> dict[tuple[str, str, str], tuple[int, int]]:
 
     def groups(p: dict) -> dict[str, str]:
         age = int(p["age"])
-        band = next(b["label"] for b in cfg["age_bands"] if b["min_age"] <= age <= b["max_age"])
+        band = next(b["label"] for b in cfg["age_bands"] if b["min_age_years"] <= age <= b["max_age_years"])
         decile = p["imd_decile"]
         return {
             "all": "all",

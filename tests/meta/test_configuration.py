@@ -76,3 +76,50 @@ def test_model_defaults_agree_with_the_toml_defaults(area):
             if not _agree(default, value):
                 disagree.append(f"{name}: model {field.default!r} vs toml {getattr(loaded, name)!r}")
     assert disagree == [], f"config/{area}.toml and longerlives/settings/{area}.py disagree: {disagree}"
+
+
+# A key that holds a duration or an age must say its unit: a suffix (or the bare unit word).
+UNIT_SUFFIX = re.compile(r"(^|_)(years|months|weeks|days|hours|minutes|seconds|12m|5y|bytes)$")
+DURATION_WORDS = re.compile(
+    r"(^|_)(age|ages|older_than|younger_than|year|month|day|hour|time|window|look_back|lookback|cadence|"
+    r"interval|delay|timeout|period|duration|since|after|before|within|grace|hold|size)(_|$)"
+)
+NOT_DURATIONS = {
+    "scheduler.hour",  # the time of day the nightly run starts (02:30), not a duration
+    "scheduler.minute",
+    "page_size",  # web worklist rows per page: a count
+}
+
+
+def _numeric_keys(node: Any, path: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, value in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(value, (dict, list)):
+            out += _numeric_keys(value, where)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(key, str):
+            out.append((where, key))
+    return out
+
+
+def test_every_duration_or_age_key_carries_its_unit():
+    missing = []
+    for path in sorted((ROOT / "config").glob("*.toml")):
+        with path.open("rb") as fh:
+            for where, key in _numeric_keys(tomllib.load(fh)):
+                if any(where.endswith(n) for n in NOT_DURATIONS):
+                    continue
+                if DURATION_WORDS.search(key) and not UNIT_SUFFIX.search(key):
+                    missing.append(f"{path.name}: {where}")
+    assert missing == [], "name the unit (_years, _months, _days, _bytes ...):\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("key", ["look_back", "older_from_age", "cadence", "max_chunk_size", "type1_older_than"])
+def test_the_unit_check_catches_a_duration_key_without_its_unit(key):
+    assert DURATION_WORDS.search(key) and not UNIT_SUFFIX.search(key)
+
+
+@pytest.mark.parametrize("key", ["look_back_months", "older_from_age_years", "letter_cadence_days", "days"])
+def test_the_unit_check_accepts_a_duration_key_with_its_unit(key):
+    assert UNIT_SUFFIX.search(key)
