@@ -48,7 +48,7 @@ def _nid(col: str = "nhs_number") -> pl.Expr:
     return pl.col(col).str.to_integer().alias("nid")
 
 
-def _wide(long: pl.DataFrame, concepts: list[str], stats: dict[str, pl.DataType]) -> pl.DataFrame:
+def _wide(long: pl.DataFrame, concepts: list[str], stats: dict[str, type[pl.DataType]]) -> pl.DataFrame:
     """Long (nid, cid, stats…) → one row per person with ``{concept}_{stat}`` columns.
 
     ``cid`` indexes ``concepts``; every concept gets its columns even when nobody has

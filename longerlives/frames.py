@@ -198,8 +198,8 @@ class FrameSchema:
         return tuple(c.name for c in self.columns)
 
     @property
-    def polars_schema(self) -> dict[str, pl.DataType]:
-        return {c.name: c.dtype for c in self.columns}
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.dtype for c in self.columns})
 
     def empty(self) -> pl.DataFrame:
         return pl.DataFrame(schema=self.polars_schema)

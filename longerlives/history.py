@@ -13,25 +13,31 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-LAST_LETTERS_SCHEMA: dict[str, pl.DataType] = {
-    "nhs_number": pl.String(),
-    "last_letter": pl.Date(),
-    "last_letter_flags": pl.String(),
-}
-OUTCOMES_SCHEMA: dict[str, pl.DataType] = {
-    "nhs_number": pl.String(),
-    "last_outcome": pl.String(),
-    "last_outcome_date": pl.Date(),
-}
+LAST_LETTERS_SCHEMA = pl.Schema(
+    {
+        "nhs_number": pl.String(),
+        "last_letter": pl.Date(),
+        "last_letter_flags": pl.String(),
+    }
+)
+OUTCOMES_SCHEMA = pl.Schema(
+    {
+        "nhs_number": pl.String(),
+        "last_outcome": pl.String(),
+        "last_outcome_date": pl.Date(),
+    }
+)
 
-COVERAGE_TRENDS_SCHEMA: dict[str, pl.DataType] = {
-    "run_id": pl.String(),
-    "as_of": pl.Date(),
-    "measure": pl.String(),
-    "group": pl.String(),
-    "numerator": pl.Int64(),
-    "denominator": pl.Int64(),
-}
+COVERAGE_TRENDS_SCHEMA = pl.Schema(
+    {
+        "run_id": pl.String(),
+        "as_of": pl.Date(),
+        "measure": pl.String(),
+        "group": pl.String(),
+        "numerator": pl.Int64(),
+        "denominator": pl.Int64(),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def valid_nhs_number(text: str) -> bool:
 
 
 # -- issue 13: outcomes recorded on the web reach every part of the next run ------------
-LETTER_HOLD_SCHEMA = {"nhs_number": pl.String, "letter_hold_reason": pl.String}
+LETTER_HOLD_SCHEMA = pl.Schema({"nhs_number": pl.String, "letter_hold_reason": pl.String})
 
 
 def closed_people(outcomes: pl.DataFrame | None, as_of: date, ops: OperationsSettings) -> set[str]:

@@ -294,6 +294,7 @@ def validate_extract(
     for name, n in rows_q.items():
         if n:
             log.warning("%s: %d of %d rows quarantined", name, n, rows_read[name])
+    assert valid_patients is not None  # patients is a required table: read_extract stops without it
     return Extract(
         patients=valid_patients,
         events=good["events"],

@@ -43,7 +43,7 @@ __all__ = [
 ]
 log = logging.getLogger(__name__)
 INDEX_COLUMNS = ["nhs_number", "letter", "language", "format", "path"]
-INDEX_SCHEMA = {c: pl.String for c in INDEX_COLUMNS}
+INDEX_SCHEMA = pl.Schema({c: pl.String for c in INDEX_COLUMNS})
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import polars as pl
 
 from longerlives.history import LAST_LETTERS_SCHEMA
 
-ALLOWED_SCHEMA = {"nhs_number": pl.String, "letter_allowed": pl.Boolean, "letter_blocked_reason": pl.String}
+ALLOWED_SCHEMA = pl.Schema({"nhs_number": pl.String, "letter_allowed": pl.Boolean, "letter_blocked_reason": pl.String})
 
 
 def letters_allowed(flags: pl.DataFrame, last_letters: pl.DataFrame, as_of: date, cadence_days: int) -> pl.DataFrame:

@@ -91,7 +91,7 @@ UNALLOCATED = "unallocated"  # file stem for people with no core team
 NO_TEAM = "\x00no-team"
 
 
-def _opt(frame: pl.DataFrame | None, cols: dict[str, pl.DataType]) -> pl.DataFrame:
+def _opt(frame: pl.DataFrame | None, cols: dict[str, type[pl.DataType]]) -> pl.DataFrame:
     if frame is None:
         return pl.DataFrame(schema=cols)
     return frame.select(

@@ -38,7 +38,7 @@ def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
     """One ``outreach.marginalised`` flag per selected person. ``since`` is empty: when
     somebody became marginalised is not knowable from one extract (contract: else empty)."""
     sel = people.filter(pl.col("outreach") & pl.col("in_scope"))
-    n = int(people["marginalisation_rank"].max() or 0)
+    n = int(people.select(pl.col("marginalisation_rank").max()).item() or 0)
     prefix = (
         pl.when(pl.col("outreach_strict"))
         .then(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -121,7 +122,7 @@ def _bars(measure: str, counts: pl.DataFrame) -> Chart:
     panels, table, gaps = [], [], []
     for group_by in BAR_BREAKDOWNS:
         part = counts.filter(pl.col("group_by") == group_by)
-        rows = []
+        rows: list[tuple[Any, float | None, float | None, float | None]] = []
         best: list[tuple[float, str]] = []
         for r in part.iter_rows(named=True):
             num, den, sup = r["numerator"], r["denominator"], r["suppressed"]

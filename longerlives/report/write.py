@@ -13,7 +13,7 @@ from longerlives.report.coverage import coverage_counts, publish
 from longerlives.report.html import render_report_html
 from longerlives.settings.report import ReportSettings
 
-TREND_COLUMNS = {"as_of": pl.Date, "measure": pl.String, "numerator": pl.Int64, "denominator": pl.Int64}
+TREND_COLUMNS = pl.Schema({"as_of": pl.Date, "measure": pl.String, "numerator": pl.Int64, "denominator": pl.Int64})
 
 
 def _write_private(path: Path, text: str) -> Path:

@@ -49,7 +49,9 @@ class ScreeningProgramme(BaseModel):
         prev = -1
         for b in self.bands:
             if b.min_age_years > b.max_age_years or b.min_age_years <= prev:
-                raise ValueError("screening bands must be non-overlapping, in age order, min_age_years <= max_age_years")
+                raise ValueError(
+                    "screening bands must be non-overlapping, in age order, min_age_years <= max_age_years"
+                )
             prev = b.max_age_years
         return self
 

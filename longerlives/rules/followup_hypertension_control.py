@@ -62,9 +62,7 @@ def evaluate(people: pl.LazyFrame, as_of: date, settings: RulesSettings) -> pl.L
         & within_months(day, as_of, months)
         & ((sys >= sys_target) | (dia >= dia_target))
     )
-    older_words = (
-        f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age_years} or over"
-    )
+    older_words = f"below {fmt(prm.older_systolic_target)}/{fmt(prm.older_diastolic_target)} at {prm.older_from_age_years} or over"
     younger_words = f"below {fmt(prm.systolic_target)}/{fmt(prm.diastolic_target)} under {prm.older_from_age_years}"
     target_words = pl.when(older).then(pl.lit(older_words)).otherwise(pl.lit(younger_words))
     reason = pl.format(
