@@ -92,9 +92,10 @@ class _Derive:
             pl.when(ok).then(day.col),
         )
 
-    def plausible(self, value: pl.Expr, name: str) -> pl.Expr:
-        r = getattr(self.s.plausible, name)
-        return value.is_between(r.low, r.high)
+    def plausible(self, value: pl.Expr, concept: str) -> pl.Expr:
+        """Inside the concept's range in the one plausibility table ([extract.plausible])."""
+        r = self.s.plausible[concept]
+        return value.is_between(r.min, r.max)
 
     def bmi(self) -> tuple[pl.Expr, pl.Expr]:
         """(usable BMI, BMI seen but implausible). The more recent of a recorded BMI
@@ -103,7 +104,7 @@ class _Derive:
         rec, rec_date = self.recent_value("bmi", w.bmi_days)
         weight, weight_date = self.recent_value("weight", w.weight_days)
         height = feature("height", "last_value").col
-        ok_wh = self.plausible(weight, "weight_kg") & self.plausible(height, "height_cm")
+        ok_wh = self.plausible(weight, "weight") & self.plausible(height, "height")
         calc = pl.when(ok_wh).then(weight / (height / 100.0) ** 2)
         calc_date = pl.when(ok_wh).then(weight_date)
         rec_ok = pl.when(self.plausible(rec, "bmi")).then(rec)

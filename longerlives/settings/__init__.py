@@ -84,6 +84,21 @@ def _describe(err: ValidationError, origin: str) -> str:
     return "\n".join(lines)
 
 
+def _one_plausibility_table(data: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Validation and the risk inputs read one plausibility table: ``[extract.plausible]``."""
+    risk = data.get("risk")
+    if not isinstance(risk, dict):
+        return data
+    if "plausible" in risk:
+        raise ConfigError(
+            f"{origin}: setting `risk.plausible`: plausible ranges live in one table, [extract.plausible] "
+            "(config/extract.toml), read by validation and the risk inputs alike"
+        )
+    extract = data.get("extract")
+    plausible = extract.get("plausible", {}) if isinstance(extract, dict) else {}
+    return {**data, "risk": {**risk, "plausible": plausible}}
+
+
 def load_settings(user_file: Path | str | None = None, config_dir: Path | None = None) -> Settings:
     """Defaults from ``config/<area>.toml`` with an optional user override file on top."""
     config_dir = Path(config_dir) if config_dir else CONFIG_DIR
@@ -98,6 +113,7 @@ def load_settings(user_file: Path | str | None = None, config_dir: Path | None =
             )
         data = _merge(data, user)
         origin = str(user_file)
+    data = _one_plausibility_table(data, origin)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

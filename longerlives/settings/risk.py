@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from longerlives.settings.extract import PlausibleRange
+
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -37,28 +39,10 @@ class WindowSettings(BaseModel):
     source: str
 
 
-class PlausibleRange(BaseModel):
-    model_config = _FROZEN
-    low: float
-    high: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PlausibleRange:
-        if self.low >= self.high:
-            raise ValueError("low must be below high")
-        return self
-
-
-class PlausibilitySettings(BaseModel):
-    """Recorded values outside these ranges are treated as not usable (reported)."""
-
-    model_config = _FROZEN
-    bmi: PlausibleRange
-    height_cm: PlausibleRange
-    weight_kg: PlausibleRange
-    systolic_bp: PlausibleRange
-    cholesterol_hdl_ratio: PlausibleRange
-    source: str
+# The concepts whose plausible ranges the risk inputs read. The ranges themselves are the
+# one plausibility table, [extract.plausible] in config/extract.toml (load_settings hands it
+# to the risk settings); no other file holds one (tests/meta/test_configuration.py).
+RISK_PLAUSIBLE = ("bmi", "height", "weight", "systolic_bp", "cholesterol_hdl_ratio")
 
 
 class SmokingSettings(BaseModel):
@@ -114,7 +98,15 @@ class RiskSettings(BaseModel):
 
     current_medicine: CurrentMedicineSettings
     windows: WindowSettings
-    plausible: PlausibilitySettings
+    plausible: dict[str, PlausibleRange]  # = ExtractSettings.plausible: the one table
+
+    @model_validator(mode="after")
+    def _has_ranges(self) -> RiskSettings:
+        missing = [c for c in RISK_PLAUSIBLE if c not in self.plausible]
+        if missing:
+            raise ValueError(f"[extract.plausible] needs a range for {', '.join(missing)} (the risk inputs read it)")
+        return self
+
     smoking: SmokingSettings
     diabetes: DiabetesSettings
     ethnicity: EthnicitySettings

@@ -123,3 +123,35 @@ def test_the_unit_check_catches_a_duration_key_without_its_unit(key):
 @pytest.mark.parametrize("key", ["look_back_months", "older_from_age_years", "letter_cadence_days", "days"])
 def test_the_unit_check_accepts_a_duration_key_with_its_unit(key):
     assert UNIT_SUFFIX.search(key)
+
+
+def _plausibility_tables(node: Any, path: str) -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}"
+            if "plausib" in key.lower():
+                found.append(where)
+            found += _plausibility_tables(value, where)
+    return found
+
+
+def test_there_is_one_plausibility_table_read_by_validation_and_risk():
+    tables = []
+    for path in sorted((ROOT / "config").glob("*.toml")):
+        with path.open("rb") as fh:
+            tables += _plausibility_tables(tomllib.load(fh), path.name)
+    assert tables == ["extract.toml.plausible"]
+    settings = load_settings()
+    assert settings.risk.plausible == settings.extract.plausible
+
+
+def test_a_second_plausibility_table_in_an_override_file_is_refused(tmp_path):
+    from longerlives.errors import ConfigError
+
+    override = tmp_path / "local.toml"
+    override.write_text(
+        "[risk.plausible.bmi]\nmin = 15\nmax = 60\nunit = 'kg/m2'\nsource = 'local'\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"risk\.plausible.*one table, \[extract\.plausible\]"):
+        load_settings(override)

@@ -20,6 +20,8 @@ AS_OF = date(2025, 6, 30)
 def load_risk_settings(**overrides: Any) -> RiskSettings:
     with (CONFIG_DIR / "risk.toml").open("rb") as fh:
         data = tomllib.load(fh)
+    with (CONFIG_DIR / "extract.toml").open("rb") as fh:
+        data["plausible"] = tomllib.load(fh)["plausible"]  # the one plausibility table
     for key, value in overrides.items():
         section, _, field = key.partition("__")
         if field:

@@ -195,3 +195,12 @@ def test_lazy_features_give_lazy_scores_in_input_order(risk_settings) -> None:
     assert result.columns == ["nhs_number", "qrisk3", "qrisk3_missing", "qrisk3_townsend_imputed",
                               "qdiabetes", "qdiabetes_model", "qdiabetes_missing"]  # fmt: skip
     assert result["qrisk3"].is_null().to_list() == [True, False, True]
+
+
+def test_a_height_the_validation_table_accepts_is_used_for_the_bmi(risk_settings) -> None:
+    """One plausibility table: a 110 cm adult (accepted by validation, 100-250 cm) gets a BMI
+    from weight and height for QRISK3 rather than a missing one."""
+    person = complete_person(**measured("weight", 40.0, days=10), **measured("height", 110.0, days=10))
+    for key in ("bmi_first_date", "bmi_last_date", "bmi_last_value", "bmi_last_value_date"):
+        person[key] = None
+    assert round(_inputs(person, risk_settings)["bmi"], 1) == round(40.0 / 1.1**2, 1)
