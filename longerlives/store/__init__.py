@@ -57,6 +57,7 @@ def read_history(store: Store, as_of: date) -> History:
         outcomes=store.latest_outcomes(as_of),
         delivered=store.delivered_on(as_of),
         coverage_trends=store.coverage_trends("all"),
+        collected_batches=store.collected_batches(),
     )
 
 
