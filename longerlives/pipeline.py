@@ -352,6 +352,7 @@ def _produce(
             else KeptBatches((), (), ())
         )
         batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
+        crash_point("letters.batches_kept")
     with clock.stage("worklists"):
         lists = write_worklist_files(
             plans,

@@ -39,7 +39,6 @@ from typing import Any
 
 import polars as pl
 
-from longerlives.crashpoints import crash_point
 from longerlives.outfolder import is_ours
 from longerlives.outputs.csvfile import write_csv
 
@@ -166,7 +165,6 @@ def keep_uncollected(out_dir: Path, staging: Path, collected: frozenset[str]) ->
             _link_tree(folder_path, staging / folder)
             kept.append(Batch(folder_path.name, str(record.get("as_of", "")), int(record.get("letters", 0)), folder))
             files.append(f"{folder}/index.csv")
-    crash_point("letters.batches_kept")
     if kept:
         log.warning(
             "letters: %d earlier batch(es) with %d letter(s) not yet collected are kept in %s/",
