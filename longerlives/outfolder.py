@@ -30,6 +30,23 @@ from longerlives.errors import OutputError, RunLockedError
 
 log = logging.getLogger(__name__)
 MARKER = ".longerlives-output"
+# What a run writes at the top of its output folder: ``--adopt-out`` takes over only a folder
+# holding nothing else (an extra file may be someone's and would be deleted with the folder).
+OUTPUT_NAMES = frozenset(
+    {
+        "flags.csv",
+        "patients.csv",
+        "quarantine.csv",
+        "run.json",
+        "risk-scores-DISCLAIMER.txt",
+        "worklists",
+        "letters",
+        "letter-batches",
+        "exports",
+        "report",
+        ".run.json.tmp",
+    }
+)
 MARKER_TEXT = json.dumps({"made_by": "longerlives", "what": "nightly run outputs; replaced by each run"}) + "\n"
 
 
@@ -74,6 +91,12 @@ def check_out_dir(out_dir: Path, extract_dir: Path, adopt: bool = False) -> None
         raise OutputError(f"--out {out_dir} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()) and not is_ours(out):
         if looks_like_old_outputs(out):
+            foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_NAMES)
+            if adopt and foreign:
+                raise OutputError(
+                    f"--out {out_dir} holds {', '.join(foreign[:5])}, which longerlives does not write; "
+                    "--adopt-out takes over only a folder of longerlives outputs: move those away first"
+                )
             if adopt:
                 write_marker(out)
                 log.warning("--out %s: adopted the outputs of an earlier version (marker written)", out_dir)
