@@ -115,3 +115,17 @@ def test_quarantine_csv_of_a_run_names_the_data_row_after_a_multiline_address(ex
     whole = q.filter(pl.col("column") == "(whole row)")
     assert whole["row"].to_list() == ["5"]
     assert "(line 7 of the file)" in whole["reason"][0]
+
+
+def test_a_line_break_from_the_input_never_splits_a_row_of_an_output_csv(extract: Path, tmp_path: Path) -> None:
+    line = _line(extract, 4)
+    team_over_two_lines = line.rsplit(",", 1)[0] + ',"BARCT001\nsecond line"'  # quarantined with its value
+    _edit_patients(extract, {2: _with_address(_line(extract, 2), "Flat 2\n3 Church Road"), 4: team_over_two_lines})
+    proc = cli(*run_args(extract, tmp_path / "out", tmp_path / "runs.sqlite"))
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    q = pl.read_csv(out / "quarantine.csv", infer_schema=False)
+    assert q.filter(pl.col("value").str.contains("second line")).height == 1  # kept, on one line
+    for path in out.rglob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) == pl.read_csv(path, infer_schema=False).height + 1, path
