@@ -166,7 +166,7 @@ def _spans(lines: pl.LazyFrame, few: pl.DataFrame, n_fields: int, max_lines: int
     return _Spans(joined, continuation)
 
 
-def check_lines(path: Path, table: str, work_dir: Path, max_lines_per_row: int = 20) -> LineCheck:
+def check_lines(path: Path, table: str, work_dir: Path, max_lines_per_row: int) -> LineCheck:
     """Scan ``path`` line by line; write a clean copy into ``work_dir`` only if a line is bad
     or a row spans lines."""
     n_fields = len(header_fields(path))
