@@ -18,7 +18,7 @@ from longerlives import __version__
 from longerlives.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE
 from longerlives.failures import explain, mask
 
-COMMANDS = ("run", "synth", "codelists", "schedule", "outcome", "history", "serve", "users")
+COMMANDS = ("run", "synth", "codelists", "schedule", "outcome", "history", "serve", "users", "letters")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -17,6 +17,7 @@ EXIT_STATUS = 137
 INSIDE = (
     "outputs.flags_written",
     "letters.rendered",
+    "letters.batches_kept",
     "promote.swapped",
     "store_record.in_transaction",
     "delivery.between",

@@ -59,6 +59,7 @@ class History:
     delivered: frozenset[Delivered] = field(default_factory=frozenset)  # exports delivered for this as-of date
     coverage_trends: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COVERAGE_TRENDS_SCHEMA))
     # ICS-wide coverage counts of earlier succeeded nights (latest run per as-of date)
+    collected_batches: frozenset[str] = frozenset()  # letter batches (run ids) recorded as collected
 
     @classmethod
     def empty(cls) -> History:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from longerlives.errors import RunLockedError
+from longerlives.errors import OutputError, RunLockedError
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "run.lock"
@@ -53,8 +53,14 @@ def advisory_key(db_key: str) -> int:
 
 @contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "a+")  # noqa: SIM115
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+")  # noqa: SIM115
+    except PermissionError:
+        raise OutputError(
+            f"the run store's folder {path.parent} cannot be written (permission denied on {path.name}); "
+            "run longerlives as the account that owns the run store"
+        ) from None
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,10 +1,12 @@
 """The output folder belongs to longerlives, and longerlives only ever deletes what it made (issue 12).
 
 * Every output folder longerlives makes holds a marker file, ``.longerlives-output``.
-  A run replaces an existing ``--out`` only when it holds the marker (or is empty, or
-  is an output folder of an earlier version: ``run.json`` with a ``run_id`` and
-  ``engine_version``). Any other folder — someone's notes, the extract itself — is
-  refused with exit status 74 and left alone.
+  A run replaces an existing ``--out`` only when it holds the marker or is empty. Any
+  other folder — someone's notes, the extract itself — is refused with exit status 74
+  and left alone. An output folder of a version before the marker (``run.json`` with a
+  ``run_id`` and ``engine_version``, no marker) is refused too, never silently taken
+  because a ``run.json`` looks like ours: the operator adopts it once with
+  ``--adopt-out`` (the marker is then written into it) or moves it away.
 * ``--out`` may not be the extract folder or a folder that contains it.
 * ``out_lock`` holds ``.<out name>.lock`` beside the output folder for the whole run:
   two runs into one ``--out`` never both deliver, even with different run stores.
@@ -28,6 +30,23 @@ from longerlives.errors import OutputError, RunLockedError
 
 log = logging.getLogger(__name__)
 MARKER = ".longerlives-output"
+# What a run writes at the top of its output folder: ``--adopt-out`` takes over only a folder
+# holding nothing else (an extra file may be someone's and would be deleted with the folder).
+OUTPUT_NAMES = frozenset(
+    {
+        "flags.csv",
+        "patients.csv",
+        "quarantine.csv",
+        "run.json",
+        "risk-scores-DISCLAIMER.txt",
+        "worklists",
+        "letters",
+        "letter-batches",
+        "exports",
+        "report",
+        ".run.json.tmp",
+    }
+)
 MARKER_TEXT = json.dumps({"made_by": "longerlives", "what": "nightly run outputs; replaced by each run"}) + "\n"
 
 
@@ -36,9 +55,12 @@ def write_marker(folder: Path) -> None:
 
 
 def is_ours(folder: Path) -> bool:
-    """A folder longerlives made (marker), or an output folder of a version before the marker."""
-    if (folder / MARKER).is_file():
-        return True
+    """A folder longerlives made: it holds the marker."""
+    return (folder / MARKER).is_file()
+
+
+def looks_like_old_outputs(folder: Path) -> bool:
+    """An output folder of a version before the marker: a ``run.json`` with ``run_id`` and ``engine_version``."""
     record = folder / "run.json"
     if record.is_file():
         try:
@@ -53,8 +75,11 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def check_out_dir(out_dir: Path, extract_dir: Path) -> None:
-    """Refuse an ``--out`` that is, or contains, the extract, or that longerlives did not make."""
+def check_out_dir(out_dir: Path, extract_dir: Path, adopt: bool = False) -> None:
+    """Refuse an ``--out`` that is, or contains, the extract, or that longerlives did not make.
+
+    ``adopt`` (``--adopt-out``): an output folder of a version before the marker is taken
+    over — the marker is written into it — instead of refused. Nothing else is adopted."""
     out = out_dir.resolve()
     extract = extract_dir.resolve()
     if _inside(extract, out):
@@ -65,6 +90,22 @@ def check_out_dir(out_dir: Path, extract_dir: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out_dir} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()) and not is_ours(out):
+        if looks_like_old_outputs(out):
+            foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_NAMES)
+            if adopt and foreign:
+                raise OutputError(
+                    f"--out {out_dir} holds {', '.join(foreign[:5])}, which longerlives does not write; "
+                    "--adopt-out takes over only a folder of longerlives outputs: move those away first"
+                )
+            if adopt:
+                write_marker(out)
+                log.warning("--out %s: adopted the outputs of an earlier version (marker written)", out_dir)
+                return
+            raise OutputError(
+                f"--out {out_dir} has a run.json but no {MARKER} marker (outputs of an older longerlives "
+                "version, or a copy); longerlives replaces only folders it marked. If these are longerlives "
+                "outputs, run once with --adopt-out; otherwise move the folder away or choose a new one"
+            )
         raise OutputError(
             f"--out {out_dir} already exists and was not made by longerlives (no {MARKER} marker); "
             "it would be replaced, so choose a new or empty folder"

@@ -41,6 +41,7 @@ from longerlives.frames import available_stats
 from longerlives.frames import check_features as check_owner_features
 from longerlives.freshness import extract_freshness
 from longerlives.history import AuditLine, History
+from longerlives.letters.batches import KeptBatches, keep_uncollected, write_batch_index
 from longerlives.letters.ledger import cadence_flags
 from longerlives.lock import run_lock
 from longerlives.outcomes import after_outreach, apply_outcomes, hold_letters
@@ -167,10 +168,13 @@ def run(
     db_url: str | None = None,
     make_pdf: bool = False,
     progress: ProgressHook | None = None,
+    adopt_out: bool = False,
 ) -> RunReport:
-    """Run the nightly job once for ``as_of``. Raises LongerlivesError on bad input."""
+    """Run the nightly job once for ``as_of``. Raises LongerlivesError on bad input.
+
+    ``adopt_out``: take over an output folder of a version before the ownership marker."""
     extract_dir, out_dir = Path(extract_dir), Path(out_dir)
-    check_out_dir(out_dir, extract_dir)  # never replace the extract or a folder longerlives did not make
+    check_out_dir(out_dir, extract_dir, adopt_out)  # never replace the extract or a folder longerlives did not make
     settings = load_settings(config)
     rules.check_settings(settings.rules)  # a rule table that does not fit its rule stops here, before any work
     codelists = load_codelists()
@@ -346,9 +350,15 @@ def _produce(
             as_of,
             s.letters,
             make_pdf,
-            previous_out=out_dir,
-            last_letters=history.last_letters,
         )
+        # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
+        kept = (
+            keep_uncollected(out_dir, staging, history.collected_batches)
+            if out_dir is not None
+            else KeptBatches((), (), ())
+        )
+        batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
+        crash_point("letters.batches_kept")
     with clock.stage("worklists"):
         lists = write_worklist_files(
             plans,
@@ -377,7 +387,7 @@ def _produce(
         **_counts(people, flags, extract),
         "flags_held_by_outcomes": held_by_outcomes,
         "outreach": reached.summary,
-        "letters": written.summary,
+        "letters": {**written.summary, **kept.summary()},
         "worklists": {"rows": lists.rows, "teams": lists.teams},
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
@@ -386,7 +396,7 @@ def _produce(
         people,
         flags,
         written.index,
-        (*core_files, *written.files, *lists.files, *exported.files, *report_paths),
+        (*core_files, *written.files, *batch_files, *lists.files, *exported.files, *report_paths),
         summary,
         coverage,
         cadence_flags(flags, plans),

@@ -36,6 +36,11 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
         action="store_true",
         help="accept an --as-of after today (test runs only: its letters block real ones for 28 days)",
     )
+    p.add_argument(
+        "--adopt-out",
+        action="store_true",
+        help="take over an --out made by a longerlives version before the ownership marker (once)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -96,7 +101,14 @@ def handle(args: argparse.Namespace) -> int:
     progress = _Progress()
     try:
         report = run(
-            args.extract, args.out, as_of, config=args.config, db_url=args.db, make_pdf=args.pdf, progress=progress
+            args.extract,
+            args.out,
+            as_of,
+            config=args.config,
+            db_url=args.db,
+            make_pdf=args.pdf,
+            progress=progress,
+            adopt_out=args.adopt_out,
         )
     finally:
         progress.close()

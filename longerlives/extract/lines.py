@@ -9,20 +9,29 @@ table is parsed:
 * a line is well formed when it matches RFC 4180 fields (``"..."`` with ``""``
   escapes, or text without quotes or commas) separated by commas, and has as many
   fields as the header;
-* bad lines go to the quarantine with their row number (1-based data row = physical
-  line number minus the header) and the reason; ``column`` is ``(whole row)``.
+* a quoted field may hold line breaks (RFC 4180 2.6): a line with an odd number of
+  quotes opens a field that the next such line closes; when the lines from one to the
+  other (at most ``max_lines_per_row``, config/extract.toml) make one well-formed row
+  they are read as ONE row. A quote that no later line closes into a well-formed row is
+  a stray or unterminated quote: that line alone is quarantined and reading goes on at
+  the next line;
+* bad lines go to the quarantine with their row number — the 1-based data-row number
+  of the input file (a row spanning lines counts once, so later rows keep the number a
+  spreadsheet shows) — the reason with the physical line number, and ``column``
+  ``(whole row)``.
 
-When every line is good (the usual night) nothing is written and the table is read
-from the original file. Otherwise the good lines, each prefixed with its original
-row number, are written once to a private work file that is read instead, so row
-numbers in ``quarantine.csv`` still point at the input file. A quoted field may
-not span lines: both halves are quarantined (documented in ``docs/operations.md``).
+When every line is good and no row spans lines (the usual night) nothing is written
+and the table is read from the original file. Otherwise the good rows, each prefixed
+with its original row number, are written once to a private work file that is read
+instead, so row numbers in ``quarantine.csv`` still point at the input file.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,8 +88,9 @@ def _python_lines(path: Path) -> pl.LazyFrame:
 
 
 def _problems(lines: pl.LazyFrame, n_fields: int) -> pl.DataFrame:
-    """Bad lines with their reason. One cheap streaming pass keeps only suspect lines (a quote,
-    an invalid byte, a comma count that does not match); the regex runs on those few only."""
+    """Suspect lines with the reason each is bad (null when it is not). One cheap streaming pass
+    keeps only suspect lines (a quote, an invalid byte, a comma count that does not match); the
+    regex runs on those few only."""
     line = pl.col("line")
     suspect = (
         line.str.contains('"', literal=True)
@@ -102,34 +112,102 @@ def _problems(lines: pl.LazyFrame, n_fields: int) -> pl.DataFrame:
         .when(fields != n_fields)
         .then(pl.format("{} fields where the header has {}", fields, pl.lit(n_fields)))
     )
-    return few.with_columns(reason.alias("reason")).filter(pl.col("reason").is_not_null())
+    return few.with_columns(reason.alias("reason"))
 
 
-def check_lines(path: Path, table: str, work_dir: Path) -> LineCheck:
-    """Scan ``path`` line by line; write a clean copy into ``work_dir`` only if a line is bad."""
+_WELL_FORMED_PY = re.compile(rf"{_FIELD}(?:,{_FIELD})*", re.DOTALL)
+_QUOTED_PY = re.compile(QUOTED, re.DOTALL)
+
+
+def _one_row(text: str, n_fields: int) -> bool:
+    """``text`` (lines joined by newlines) is one well-formed row with ``n_fields`` fields."""
+    if REPLACEMENT in text or _WELL_FORMED_PY.fullmatch(text) is None:
+        return False
+    return _QUOTED_PY.sub("", text).count(",") + 1 == n_fields
+
+
+@dataclass(frozen=True)
+class _Spans:
+    """Rows whose quoted field spans lines."""
+
+    joined: dict[int, str]  # first line (row index) -> the lines of the row joined by newlines
+    continuation: list[int]  # sorted row indices of the lines that continue a row above
+
+
+def _spans(lines: pl.LazyFrame, few: pl.DataFrame, n_fields: int, max_lines: int) -> _Spans:
+    """Pair each line with an odd number of quotes with the next such line, when the lines
+    between make one well-formed row of at most ``max_lines`` lines."""
+    odd = few.filter(pl.col("line").str.count_matches('"', literal=True) % 2 == 1)[ROW].sort().to_list()
+    pairs = [(a, b) for a, b in zip(odd, odd[1:]) if b - a < max_lines]
+    if not pairs:
+        return _Spans({}, [])
+    needed = pl.DataFrame({ROW: sorted({r for a, b in pairs for r in range(a, b + 1)})}, schema={ROW: pl.Int64})
+    text = dict(
+        lines.with_columns(pl.col(ROW).cast(pl.Int64))
+        .join(needed.lazy(), on=ROW, how="semi")
+        .select(ROW, "line")
+        .collect()
+        .iter_rows()
+    )
+    joined: dict[int, str] = {}
+    continuation: list[int] = []
+    k = 0
+    while k < len(odd):
+        start = odd[k]
+        if k + 1 < len(odd) and odd[k + 1] - start < max_lines:
+            end = odd[k + 1]
+            record = "\n".join(text.get(r) or "" for r in range(start, end + 1))
+            if _one_row(record, n_fields):
+                joined[start] = record
+                continuation.extend(range(start + 1, end + 1))
+                k += 2
+                continue
+        k += 1  # a quote nothing closes: this line alone is bad
+    return _Spans(joined, continuation)
+
+
+def check_lines(path: Path, table: str, work_dir: Path, max_lines_per_row: int) -> LineCheck:
+    """Scan ``path`` line by line; write a clean copy into ``work_dir`` only if a line is bad
+    or a row spans lines."""
     n_fields = len(header_fields(path))
     try:
         lines = _scan_lines(path)
-        bad = _problems(lines, n_fields)
+        few = _problems(lines, n_fields)
     except pl.exceptions.PolarsError:
         lines = _python_lines(path)
-        bad = _problems(lines, n_fields)
+        few = _problems(lines, n_fields)
+    spans = _spans(lines, few, n_fields, max_lines_per_row)
+    in_span = [*spans.joined, *spans.continuation]
+    bad = few.filter(pl.col("reason").is_not_null() & ~pl.col(ROW).cast(pl.Int64).is_in(in_span))
+    cont = spans.continuation
+    rows = [int(r) - bisect.bisect_left(cont, int(r)) for r in bad[ROW].to_list()]  # data-row number
     quarantine = bad.select(
         pl.lit(table).alias("table"),
-        pl.col(ROW).cast(pl.Int64).alias("row"),
+        pl.Series("row", rows, dtype=pl.Int64),
         pl.lit(WHOLE_ROW).alias("column"),
         pl.col("line").str.slice(0, VALUE_CHARS).alias("value"),
-        pl.col("reason"),
+        pl.format("{} (line {} of the file)", pl.col("reason"), pl.col(ROW).cast(pl.Int64) + 1).alias("reason"),
     )
-    if bad.height == 0:
+    if bad.height == 0 and not spans.joined:
         return LineCheck(quarantine, None)
     work_dir.mkdir(parents=True, exist_ok=True)
     clean = work_dir / f"{table}.lines-ok.csv"
     empty_row = "," * (n_fields - 1)  # a blank line stays a row of empty cells, as in the original
-    out = lines.join(bad.lazy().select(ROW), on=ROW, how="anti", maintain_order="left").select(
+    joined = pl.DataFrame(
+        {ROW: list(spans.joined), "_joined": list(spans.joined.values())}, schema={ROW: pl.Int64, "_joined": pl.String}
+    )
+    numbered = (
+        lines.with_columns(pl.col(ROW).cast(pl.Int64))
+        .join(pl.DataFrame({ROW: cont}, schema={ROW: pl.Int64}).lazy(), on=ROW, how="anti", maintain_order="left")
+        .with_row_index("_record")  # continuation lines gone: the position is the data-row number
+        .join(bad.lazy().select(pl.col(ROW).cast(pl.Int64)), on=ROW, how="anti", maintain_order="left")
+        .join(joined.lazy(), on=ROW, how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_joined", "line").alias("line"))
+    )
+    out = numbered.select(
         pl.when(pl.col(ROW) == 0)
         .then(pl.lit(f"{ROW},") + pl.col("line").str.strip_chars_start("\ufeff"))
-        .otherwise(pl.concat_str(pl.col(ROW).cast(pl.String), pl.lit(","), pl.col("line").fill_null(empty_row)))
+        .otherwise(pl.concat_str(pl.col("_record").cast(pl.String), pl.lit(","), pl.col("line").fill_null(empty_row)))
         .alias("line")
     )
     out.sink_csv(clean, include_header=False, quote_style="never")

@@ -66,6 +66,10 @@ def _header(path: Path, fmt: str) -> dict[str, pl.DataType]:
         return dict(schema)
     except ExtractError:
         raise
+    except OSError as exc:  # permission denied, an input/output error: the file, not its content (exit 74)
+        from longerlives.failures import explain
+
+        raise (explain(exc) or ExtractError(f"{path}: cannot be read ({exc.strerror})")) from None
     except Exception as exc:  # polars raises several types for unreadable files
         kind = "CSV" if fmt == "csv" else "Parquet"
         raise ExtractError(f"{path}: cannot be read as {kind} ({type(exc).__name__})") from None

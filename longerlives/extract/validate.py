@@ -236,17 +236,18 @@ def io_error_in(exc: BaseException) -> Exception | None:
     return explain(OSError(code, os.strerror(code)))
 
 
-def _line_checked(raw: RawTable, work_dir: Path) -> tuple[RawTable, pl.DataFrame]:
+def _line_checked(raw: RawTable, work_dir: Path, max_lines_per_row: int) -> tuple[RawTable, pl.DataFrame]:
     """CSV lines that cannot be a row (encoding, field count, quotes) are quarantined first."""
     empty = pl.DataFrame(
         schema={"table": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
     )
     if raw.format != "csv" or raw.path is None:
         return raw, empty
-    found = check_lines(raw.path, raw.name, work_dir)
+    found = check_lines(raw.path, raw.name, work_dir, max_lines_per_row)
     if found.clean_path is None:
         return raw, empty
-    log.warning("%s: %d line(s) could not be read as a row and were quarantined", raw.path.name, found.bad.height)
+    if found.bad.height:
+        log.warning("%s: %d line(s) could not be read as a row and were quarantined", raw.path.name, found.bad.height)
     return with_clean_lines(raw, found.clean_path), found.bad
 
 
@@ -268,7 +269,7 @@ def validate_extract(
     valid_patients: pl.DataFrame | None = None
     for name in ("patients", "teams", "practices", "events", "medications", "encounters"):
         schema = SCHEMAS[name]
-        table, bad_lines = _line_checked(raw[name], work_dir)
+        table, bad_lines = _line_checked(raw[name], work_dir, settings.max_lines_per_row)
         lf = _checked(
             table,
             schema,

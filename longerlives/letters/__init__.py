@@ -27,7 +27,7 @@ from longerlives.crashpoints import crash_point
 from longerlives.letters.cadence import letters_allowed
 from longerlives.letters.choose import choose_letters, usable_templates
 from longerlives.letters.context import LETTER_ROW, LetterContext, LetterInputs
-from longerlives.letters.ledger import cadence_flags, carry_forward
+from longerlives.letters.ledger import cadence_flags
 from longerlives.letters.render import available_templates, environment, letter_rows, render_all, write_pdfs
 from longerlives.outputs.csvfile import write_csv
 from longerlives.settings.letters import LetterSettings
@@ -102,16 +102,14 @@ def write_letters(
     as_of: date,
     settings: LetterSettings,
     make_pdf: bool = False,
-    previous_out: Path | None = None,
-    last_letters: pl.DataFrame | None = None,
 ) -> LettersWritten:
     """Render the letters decided on (``inputs.decisions``) into ``out_dir/letters/`` with their index.
 
     Each plan's ``urgency``: a ``same_day`` letter asks the person to phone today, ``soon``
     within two weeks. No letter shows a risk score or licence text (run-outputs-v2).
 
-    ``previous_out`` and ``last_letters``: a same-day rerun keeps the letters the store says
-    were issued today, copied from the current outputs (``ledger.carry_forward``, issue 12)."""
+    Letters of earlier runs that were not collected stay in the outputs as batches
+    (``batches.keep_uncollected``, issue 12); this writes tonight's batch only."""
     rows = letter_rows(inputs)
     decisions = inputs.decisions
     paths = render_all(rows, out_dir, as_of, settings, env=environment())
@@ -122,18 +120,14 @@ def write_letters(
         .cast(INDEX_SCHEMA)
         .sort("nhs_number")
     )
-    carried: list[str] = []
-    if previous_out is not None:
-        index, carried = carry_forward(previous_out, out_dir, as_of, last_letters, index)
     write_csv(index, out_dir / "letters" / "index.csv")
-    files = ["letters/index.csv", *paths, *carried]
+    files = ["letters/index.csv", *paths]
     if make_pdf:
         files += write_pdfs(paths, out_dir, workers=settings.pdf_workers)
     notes = decisions.select("nhs_number", "letter_note")
     suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
     summary = {
         "written": index.height,
-        "kept_from_earlier_today": index.height - len(paths),
         "pdf": make_pdf,
         "not_sent": dict(zip(suppressed["suppressed_because"].to_list(), suppressed["len"].to_list())),
     }

@@ -9,6 +9,10 @@ and Google Sheets. Such a cell is written with a leading apostrophe (``'=HYPERLI
 which spreadsheets show as text. Plain numbers (``-3``, ``+4.5``) are left as they
 are, so a negative value stays a number; numeric, date and boolean columns are
 never touched. Text inside list columns is joined before writing by the callers.
+
+A line break inside a text cell (an address typed over two lines reaches the engine since
+multi-line quoted input fields are read as one row) is written as a space, so every CSV
+keeps one row per line as run-outputs-v2 says.
 """
 
 from __future__ import annotations
@@ -27,12 +31,21 @@ def neutralise_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(risky.fill_null(False)).then(pl.lit("'") + expr).otherwise(expr)
 
 
+LINE_BREAK = r"\r\n|\r|\n"
+
+
+def one_line(expr: pl.Expr) -> pl.Expr:
+    """A line break inside a cell becomes a space: every output CSV has one row per line
+    (run-outputs-v2), even when an input field held a line break (RFC 4180, issue 12)."""
+    return expr.str.replace_all(LINE_BREAK, " ")
+
+
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with every text column neutralised (other columns unchanged)."""
+    """The frame with every text column on one line and neutralised (other columns unchanged)."""
     text = [c for c, t in frame.schema.items() if t == pl.String]
     if not text:
         return frame
-    return frame.with_columns([neutralise_text(pl.col(c)).alias(c) for c in text])
+    return frame.with_columns([neutralise_text(one_line(pl.col(c))).alias(c) for c in text])
 
 
 def write_csv(frame: pl.DataFrame, path: Path, float_precision: int | None = None) -> Path:

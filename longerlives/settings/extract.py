@@ -28,4 +28,7 @@ class ExtractSettings(BaseModel):
     townsend_min: float = -10.0
     townsend_max: float = 16.0
     townsend_source: str = ""
+    # A quoted CSV field may hold line breaks (RFC 4180); a row may span at most this many lines.
+    max_lines_per_row: int = Field(default=20, ge=1)
+    max_lines_per_row_source: str = ""
     plausible: dict[str, PlausibleRange] = Field(default_factory=dict)

@@ -57,6 +57,7 @@ def read_history(store: Store, as_of: date) -> History:
         outcomes=store.latest_outcomes(as_of),
         delivered=store.delivered_on(as_of),
         coverage_trends=store.coverage_trends("all"),
+        collected_batches=store.collected_batches(),
     )
 
 
@@ -173,5 +174,6 @@ def record_failure(
     try:
         open_store(db_url).fail_run(run_id, as_of, message[:2000], engine_version=engine_version, out_dir=out_dir)
         log.warning("run %s recorded as failed (%s)", run_id, type(exc).__name__ if exc else "unknown")
-    except Exception:  # noqa: BLE001 - the run's own error is what the operator needs
-        log.exception("could not record run %s as failed in the run store", run_id)
+    except Exception as failed:  # noqa: BLE001 - the run's own error is what the operator needs
+        # one line, no traceback (issue 12): the run's own error follows and is what matters
+        log.warning("could not record run %s as failed in the run store (%s)", run_id, type(failed).__name__)

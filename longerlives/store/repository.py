@@ -38,6 +38,7 @@ FLAG_HISTORY = FlagHistory.__table__
 LETTERS = LetterIssued.__table__
 OUTCOMES = OutreachOutcome.__table__
 AUDIT = AuditEvent.__table__
+COLLECTED = "collected"  # audit_events.kind of a letter batch collected (issue 12)
 COVERAGE = CoverageRow.__table__
 COVERAGE_COLUMNS = ("measure", "group_by", "group", "numerator", "denominator")
 
@@ -440,6 +441,37 @@ class Store:
                 )
             ).all()
         return frozenset(Delivered(str(p), str(c), str(t), str(h)) for p, c, t, h in rows)
+
+    # -- letter batches collected (issue 12) -------------------------------------
+    def record_collected(self, batch: str, as_of: date, letters: int, out_dir: str) -> bool:
+        """Record that a letter batch was collected (printed and posted); False if it already was."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                select(AUDIT.c.id).where(AUDIT.c.kind == COLLECTED, AUDIT.c.run_id == batch).limit(1)
+            ).first()
+            if done is not None:
+                return False
+            conn.execute(
+                AUDIT.insert().values(
+                    run_id=batch,
+                    as_of=as_of,
+                    at=utcnow(),
+                    kind=COLLECTED,
+                    practice_code="",
+                    status="ok",
+                    channel="letters",
+                    target=out_dir,
+                    rows=letters,
+                    detail="letter batch collected; the next run removes it from the output folder",
+                )
+            )
+        return True
+
+    def collected_batches(self) -> frozenset[str]:
+        """Run ids whose letter batch was recorded as collected."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(AUDIT.c.run_id).where(AUDIT.c.kind == COLLECTED).distinct()).all()
+        return frozenset(str(r[0]) for r in rows)
 
     # -- coverage (issue 14) ----------------------------------------------------
     def record_coverage(self, conn: Connection, counts: pl.DataFrame, as_of: date, run_id: str) -> int:

@@ -60,9 +60,23 @@ def _ledger(db: str) -> pl.DataFrame:
     return open_store(db).letters().filter(pl.col("issued_on") == AS_OF)
 
 
+def _letters_in(out: Path, as_of: date) -> list[str]:
+    """NHS numbers of every letter for ``as_of`` in the output folder: tonight's ``letters/`` and
+    every batch kept until collected (``letter-batches/index.csv`` lists them), duplicates kept."""
+    waiting = out / "letter-batches" / "index.csv"
+    if not waiting.is_file():
+        return []
+    batches = pl.read_csv(waiting, infer_schema=False).filter(pl.col("as_of") == as_of.isoformat())
+    found: list[str] = []
+    for folder in batches["folder"]:
+        index = pl.read_csv(out / folder / "index.csv", infer_schema=False)
+        assert all((out / p).is_file() for p in index["path"]), f"a letter listed in {folder} is missing"
+        found += index["nhs_number"].to_list()
+    return found
+
+
 def _index(out: Path) -> set[str]:
-    path = out / "letters" / "index.csv"
-    return set(pl.read_csv(path, infer_schema=False)["nhs_number"].to_list()) if path.is_file() else set()
+    return set(_letters_in(out, AS_OF))
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -74,6 +88,7 @@ def test_killed_run_leaves_old_or_complete_outputs_and_the_next_run_loses_and_re
     out, db = base / "out", f"sqlite:///{base / 'state' / 'runs.sqlite'}"
     before = json.loads((out / "run.json").read_text())["run_id"]
     before_flags = (out / "flags.csv").read_bytes()
+    earlier_letters = len(_letters_in(out, EARLIER))
 
     killed = subprocess.run(
         [
@@ -128,3 +143,7 @@ def test_killed_run_leaves_old_or_complete_outputs_and_the_next_run_loses_and_re
     assert set(ledger["nhs_number"].to_list()) == _index(out), "ledger and letters in the outputs differ"
     assert letters_out_after_crash <= set(ledger["nhs_number"].to_list()), "a letter that went out was lost"
     assert ledger.height > 0
+    tonight = _letters_in(out, AS_OF)
+    assert len(tonight) == len(set(tonight)), "a letter is in the output folder twice"
+    # the batch of 40 days ago was never collected: it is still whole in the outputs
+    assert len(_letters_in(out, EARLIER)) == earlier_letters > 0

@@ -1,5 +1,5 @@
-"""Issue 12: letters as a ledger — a safety letter under the 28-day cadence, a same-day
-rerun that keeps the letters already issued, a kill between the swap and the store write."""
+"""Issue 12: letters as a ledger — a safety letter under the 28-day cadence, a kill between
+the swap and the store write (a same-day rerun keeping the issued batch: test_letter_batches.py)."""
 
 from __future__ import annotations
 
@@ -70,22 +70,6 @@ def test_person_with_only_a_safety_item_gets_one_letter_per_cadence_not_one_ever
     assert recorded["flags"].to_list() == [SAFETY_LETTER_FLAG, SAFETY_LETTER_FLAG]
 
 
-def test_same_day_rerun_into_the_same_folder_keeps_the_letters_the_store_says_were_issued(
-    extract: Path, tmp_path: Path
-) -> None:
-    out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'runs.sqlite'}"
-    run(extract, out, AS_OF, db_url=db)
-    first_index = (out / "letters" / "index.csv").read_bytes()
-    first_files = {p.relative_to(out): p.read_bytes() for p in (out / "letters").rglob("*.html")}
-    issued = open_store(db).letters().height
-    assert len(first_files) > 10
-
-    run(extract, out, AS_OF, db_url=db)
-    assert (out / "letters" / "index.csv").read_bytes() == first_index
-    assert {p.relative_to(out): p.read_bytes() for p in (out / "letters").rglob("*.html")} == first_files
-    assert open_store(db).letters().height == issued  # nothing issued twice
-
-
 def test_killed_between_the_output_swap_and_the_store_write_the_next_day_repeats_no_letter(
     extract: Path, tmp_path: Path
 ) -> None:
@@ -133,6 +117,8 @@ def test_killed_between_the_output_swap_and_the_store_write_the_next_day_repeats
     killed_run = runs.filter(pl.col("run_id") != next_day.run_id)
     assert killed_run["status"].to_list() == ["succeeded"]
     assert "completed by the next run" in killed_run["error"][0]
+    kept = pl.read_csv(out / "letter-batches" / killed_run["run_id"][0] / "index.csv", infer_schema=False)
+    assert set(kept["nhs_number"].to_list()) == went_out  # its letters are still in the outputs until collected
     assert next_day.summary["recovery"]["letters_recorded"] == len(went_out)
     assert json.loads((out / "run.json").read_text())["summary"]["recovery"]["completed_run"] == killed_run["run_id"][0]
 
