@@ -119,3 +119,63 @@ def test_units_a_week_recorded_as_alcohol_units_consumed_per_week_are_read(reg, 
     reg.coded(p, UNITS_A_WEEK, date(2026, 2, 2), units)
     assert (p in reg.flags("followup.alcohol")) is flagged
     assert p not in reg.flags("phc.alcohol")
+
+
+# ---- issue 11 "Why" findings through the real path: codes -> features -> risk inputs ------
+
+
+def _risk_person(reg, **codes: list[str]) -> str:
+    """A 55-year-old woman with every QRISK3/QDiabetes measurement recorded this year."""
+    p = reg.person(born=date(1971, 1, 1))
+    on = date(2026, 3, 1)
+    reg.event(p, "bmi", on, 31.0)
+    reg.bp(p, on, 138, 84)
+    reg.bp(p, date(2026, 1, 1), 142, 86)
+    reg.event(p, "cholesterol_hdl_ratio", on, 4.5)
+    reg.event(p, "never_smoked", on)
+    for code in codes.get("coded", []):
+        reg.coded(p, code, date(2020, 1, 1))
+    return p
+
+
+def _scores(reg) -> dict[str, dict]:
+    from longerlives.risk import score_people
+    from tests.rules.conftest import AS_OF, SETTINGS
+
+    out = score_people(reg.people(), AS_OF, SETTINGS.risk)
+    return {r["nhs_number"]: r for r in out.iter_rows(named=True)}
+
+
+@pytest.mark.parametrize("code", ["5368009", "111552007"])  # drug-induced DM; DM without complication
+def test_antipsychotic_or_uncomplicated_diabetes_counts_as_diabetes_in_both_risk_scores(reg, code):
+    with_dm = _risk_person(reg, coded=[code])
+    without = _risk_person(reg)
+    s = _scores(reg)
+    assert s[with_dm]["qrisk3"] > s[without]["qrisk3"]  # scored with diabetes (typeless -> type 2)
+    assert s[with_dm]["qdiabetes"] is None and s[with_dm]["qdiabetes_missing"] == "diabetes"
+    assert s[without]["qdiabetes"] is not None
+
+
+@pytest.mark.parametrize("code", ["160303001", "430679000"])  # FH: diabetes mellitus; FH of type 2 diabetes
+def test_family_history_of_diabetes_coded_either_way_raises_qdiabetes(reg, code):
+    fh = _risk_person(reg, coded=[code])
+    no_fh = _risk_person(reg)
+    s = _scores(reg)
+    assert s[fh]["qdiabetes"] > s[no_fh]["qdiabetes"]
+
+
+@pytest.mark.parametrize("code", ["1089781000000100", "10007009", "110359009"])
+def test_learning_disability_coded_anywhere_in_ld_cod_is_a_qdiabetes_input(reg, code):
+    # Moderate intellectual development disorder...; Coffin-Siris syndrome; Intellectual disability
+    ld = _risk_person(reg, coded=[code])
+    no_ld = _risk_person(reg)
+    s = _scores(reg)
+    assert s[ld]["qdiabetes"] > s[no_ld]["qdiabetes"]
+
+
+@pytest.mark.parametrize("code", ["164854000", "102594003", "268400002"])  # Normal ECG; Abnormal ECG; 12-lead ECG
+def test_an_ecg_recorded_as_its_result_counts_as_an_ecg(reg, code):
+    # Issue 11 "Why": "Electrocardiogram normal" 164854000 -> "No ECG ever recorded".
+    p = reg.smi_person()
+    reg.coded(p, code, date(2026, 1, 10))
+    assert reg.flags("ecg.annual") == {}
