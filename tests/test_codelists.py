@@ -68,6 +68,8 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
     "diabetes_type1": {"313435000", "290002008"},
     "diabetes_type2": {"44054006", "313436004", "237599002", "703138006"},
     "ckd_3_5": {"433144002", "700378005", "700379002", "431857002", "433146000", "714152005"},
+    # issue 11: a lithium level is recognised, serum measurement and result findings alike
+    "lithium_level": {"269871000", "1006681000000100", "166956002", "1156021009"},
     "rheumatoid_arthritis": {"69896004", "239791005", "239792003"},
     "sle": {"239887007", "593481000000109", "1144942002"},
     "migraine": {"37796009", "4473006", "193030005"},
@@ -87,8 +89,6 @@ KNOWN_PENDING = {
     "bowel_screening_declined",
     "mh_invite",
     "lithium_stopped",
-    # issue 11 v2: a new concept (lithium.monitoring) with no public list found yet
-    "lithium_level",
 }
 
 
@@ -355,3 +355,83 @@ def test_a_non_diabetic_code_inside_dmtype1_cod_never_counts_as_type_1_diabetes(
     assert "1217077001" not in lists["diabetes_type1"].codes
     assert lists["diabetes_type1"].excluded_codes == ("1217077001",)
     assert {"46635009", "313435000", "290002008", "420868002"} <= set(lists["diabetes_type1"].codes)
+
+
+# SNOMED CT concept ids end in a Verhoeff check digit (SNOMED CT Technical
+# Implementation Guide, "Check-digit"): an id that fails it is not a concept at all,
+# typically a long id a spreadsheet turned into a float (1082641000000106 -> 10826410000001000).
+_VD = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]  # fmt: skip
+_VP = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]  # fmt: skip
+
+
+def _verhoeff_ok(code: str) -> bool:
+    c = 0
+    for i, ch in enumerate(reversed(code)):
+        c = _VD[c][_VP[i % 8][int(ch)]]
+    return c == 0
+
+
+def test_verhoeff_check_rejects_a_float_corrupted_id():
+    assert _verhoeff_ok("1082641000000106")  # Alcohol units consumed per week
+    assert not _verhoeff_ok("10826410000001000")  # the same id after a float round trip
+
+
+def test_every_snomed_code_the_engine_matches_is_a_valid_concept_id(lists):
+    bad = {(cl.concept, c) for cl in lists.values() if cl.kind == "snomed" for c in cl.codes if not _verhoeff_ok(c)}
+    assert not bad, f"ids failing the SNOMED CT check digit: {sorted(bad)}"
+
+
+def test_the_two_corrupted_medication_review_ids_are_named_and_left_out(lists, manifest):
+    excluded = manifest["concepts"]["medication_review"]["exclude_codes"]
+    assert set(excluded) == {"1079381000000100", "1127441000000100"}
+    assert not set(excluded) & set(lists["medication_review"].codes)
+
+
+def test_ckd_list_is_the_whole_ckd_cod_refset_as_published(lists, manifest):
+    entry = manifest["concepts"]["ckd_3_5"]
+    assert entry["cluster"] == "CKD_COD" and entry["release"] == "20200812"
+    assert len(lists["ckd_3_5"].codes) == entry["code_count"] == 51
+    terms = dict(zip(lists["ckd_3_5"].codes, lists["ckd_3_5"].terms, strict=True))
+    # stage 5 with a transplant and the G-category codes are CKD 3-5 in QOF
+    assert terms["714153000"] == "Chronic kidney disease stage 5 with transplant"
+    assert "950251000000106" in terms
+    # every member names a stage 3, 4 or 5 (or G3a-G5) kidney disease
+    assert all(any(s in t for s in ("stage 3", "stage 4", "stage 5", "G3a", "G3b", "G4", "G5")) for t in terms.values())
+
+
+def test_lithium_level_list_has_no_urine_test(lists):
+    terms = [t.lower() for t in lists["lithium_level"].terms]
+    assert terms and all("lithium" in t for t in terms)
+    assert not any("urine" in t for t in terms)
+    assert "271267007" not in lists["lithium_level"].codes
+
+
+def test_mood_stabilisers_include_carbamazepine_but_not_every_antiepileptic(lists):
+    cl = lists["mood_stabiliser"]
+    frame = pl.DataFrame(
+        {
+            "bnf_code": [
+                "0408010C0AAAAAA",  # carbamazepine presentation under chemical 0408010C0
+                "0408010H0AAAAAA",  # lamotrigine
+                "0408010W0AAAAAA",  # sodium valproate
+                "0408010A0AAAAAA",  # levetiracetam: an antiepileptic, not a mood stabiliser
+                "0402030K0AAAAAA",  # lithium carbonate: its own concept
+            ]
+        }
+    )
+    hits = frame.select(bnf_match_expr(cl).alias("hit"))["hit"].to_list()
+    assert hits == [True, True, True, False, False]
+
+
+def test_alcohol_units_a_week_code_is_recognised(lists):
+    assert "1082641000000106" in lists["alcohol_units"].codes
+    assert "1082631000000102" not in lists["alcohol_units"].codes  # per day: a different unit

@@ -221,6 +221,13 @@ def derive_inputs(features: pl.LazyFrame, as_of: date, settings: RiskSettings) -
         "fbs": pl.when(fpg >= 2.0).then(fpg),
     }  # fmt: skip
     out = features.with_columns(**cols)
+    # ClinRisk calculator ranges: a usable value outside is moved to the nearest limit
+    # and named (see config/risk.toml [qrisk3.calculator_range]).
+    limits = settings.qrisk3.calculator_range
+    clamp = {"bmi": limits.bmi, "sbp": limits.systolic_bp, "rati": limits.cholesterol_hdl_ratio}
+    out = out.with_columns(
+        **{f"_{name}_clamped": ~pl.col(name).is_between(r.low, r.high).fill_null(True) for name, r in clamp.items()}
+    ).with_columns(**{name: pl.col(name).clip(r.low, r.high) for name, r in clamp.items()})
     sbps5_fill = pl.when(female).then(sbps5_mean["female"]).otherwise(sbps5_mean["male"])
     return out.with_columns(
         sbps5=pl.col("_sbps5_raw").fill_null(sbps5_fill) if "systolic_bp_sd_5y" in impute else pl.col("_sbps5_raw"),
@@ -256,7 +263,12 @@ def score_people(features: Frame, as_of: date, settings: RiskSettings) -> Frame:
         (pl.col("_sbps5_raw").is_null(), "systolic_bp_sd_5y"),
         (smoking_missing, "smoking_status"),
     ]
-    q3_missing = _reasons(input_gaps)
+    clamped = [
+        (pl.col("_bmi_clamped"), "bmi_clamped"),
+        (pl.col("_sbp_clamped"), "systolic_bp_clamped"),
+        (pl.col("_rati_clamped"), "cholesterol_hdl_ratio_clamped"),
+    ]
+    q3_missing = _reasons(input_gaps + clamped)
     q3_blocked = pl.any_horizontal(
         [c.fill_null(False) for c, n in input_gaps if n not in settings.qrisk3.impute_when_missing]
     )

@@ -26,9 +26,9 @@ class Params(BaseModel):
         return {self.medicine} | {c for cs in self.tests.values() for c in cs}
 
     def optional_concepts(self) -> set[str]:
-        # No public list yet (manifest [pending]): treated as never recorded, so a missing
-        # stop code keeps the person in the cohort and a missing level code asks for the test.
-        return {self.stopped, "lithium_level"} & ({self.stopped} | {c for cs in self.tests.values() for c in cs})
+        # LITSTP_COD has no public list yet (manifest [pending]): treated as never recorded,
+        # so a missing stop code keeps the person in the cohort (more flags, not fewer).
+        return {self.stopped}
 
 
 RULE = RuleSpec(
@@ -43,7 +43,7 @@ RULE = RuleSpec(
         "lithium": "lithium issued in the 6 months to the as-of date, no stop code after the latest issue",
         "tests": "each test (lithium level, eGFR or creatinine, TSH, calcium) within the 6 months to the as-of date",
     },
-    codelists=("lithium", "egfr", "creatinine", "tsh", "calcium"),
+    codelists=("lithium", "lithium_level", "egfr", "creatinine", "tsh", "calcium"),
     last_reviewed=date(2026, 12, 1),
     next_review=date(2027, 12, 1),
     params=Params,

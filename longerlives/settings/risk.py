@@ -61,8 +61,20 @@ class DiabetesSettings(BaseModel):
     source: str
 
 
+class CalculatorRangeSettings(BaseModel):
+    """Input ranges ClinRisk's QRISK calculators accept. A usable (plausible) value outside
+    is moved to the nearest limit for QRISK3 and named ``<input>_clamped`` next to the score."""
+
+    model_config = _FROZEN
+    bmi: PlausibleRange
+    systolic_bp: PlausibleRange
+    cholesterol_hdl_ratio: PlausibleRange
+    source: str
+
+
 class Qrisk3Settings(BaseModel):
     model_config = _FROZEN
+    calculator_range: CalculatorRangeSettings
     impute_when_missing: list[Literal["systolic_bp_sd_5y", "smoking_status"]]
     impute_source: str
     flag_threshold_percent: float = Field(gt=0, lt=100)

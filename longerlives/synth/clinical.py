@@ -43,6 +43,7 @@ VALUED = {
     "creatinine": ("umol/L", 0),
     "tsh": ("mU/L", 2),
     "calcium": ("mmol/L", 2),
+    "lithium_level": ("mmol/L", 2),
 }
 
 SERVICES = [
@@ -625,6 +626,7 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
         ("creatinine", 85, 15, 0.5),
         ("tsh", 2.2, 1.0, 0.75),
         ("calcium", 2.35, 0.1, 0.6),
+        ("lithium_level", 0.7, 0.15, 0.7),
     ):
         t = q[current & (R(len(q)) < share)]
         ev.add(concept, t, T - rng.integers(5, 170, len(t)), np.clip(rng.normal(mean, sd, len(t)), 0.05, 200))

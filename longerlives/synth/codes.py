@@ -70,6 +70,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "creatinine": ["1000731000000107"],
     "tsh": ["1022791000000101", "1027151000000105"],
     "calcium": ["935051000000108", "998341000000105"],
+    "lithium_level": ["1006681000000100", "269871000"],
     "bowel_screening_declined": ["911981000000107"],
     "bowel_screening_dna": ["294261000000108"],
     "usc_referral": ["199251000000107", "276401000000108", "1556551000000104", "276341000000100"],
@@ -281,13 +282,22 @@ class CodeBook:
         return idx[rng.choice(len(idx), size=n, p=self.drug_weights[concept])].astype(np.int32)
 
 
+# Code frequency inside a concept (issue 11). Real usage of SNOMED codes in primary care is
+# heavy-tailed: a handful of codes carry most records and the rest of a refset is used
+# rarely. NHS England publishes the counts ("SNOMED code usage in primary care"), but they
+# are not shipped here, so the generator uses a Zipf law over a rank order instead: the
+# codes practices use most (the FALLBACK lists, from domain.md §6) first, in that order,
+# then every other member of the whole list in file order. Every code of the list can
+# appear; the exponent sets how steeply use falls with rank.
+ZIPF_EXPONENT = 1.1
+
+
 def _weights(codes: list[str], preferred: list[str]) -> np.ndarray:
-    """80% of the mass on the common codes present in the list, the rest spread evenly."""
-    pref = [i for i, c in enumerate(codes) if c in set(preferred)]
-    w = np.full(len(codes), 1.0)
-    if pref and len(pref) < len(codes):
-        w[:] = 0.2 / (len(codes) - len(pref))
-        w[pref] = 0.8 / len(pref)
+    """Zipf weights (rank^-ZIPF_EXPONENT): common codes ranked first, then the list order."""
+    pref_rank = {c: i for i, c in enumerate(preferred)}
+    order = sorted(range(len(codes)), key=lambda i: (pref_rank.get(codes[i], len(preferred)), i))
+    w = np.empty(len(codes))
+    w[order] = 1.0 / np.arange(1, len(codes) + 1) ** ZIPF_EXPONENT
     return w / w.sum()
 
 

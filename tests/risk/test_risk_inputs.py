@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from longerlives.risk import qrisk3_2017, score_people
 from longerlives.risk.inputs import derive_inputs
@@ -204,3 +205,60 @@ def test_a_height_the_validation_table_accepts_is_used_for_the_bmi(risk_settings
     for key in ("bmi_first_date", "bmi_last_date", "bmi_last_value", "bmi_last_value_date"):
         person[key] = None
     assert round(_inputs(person, risk_settings)["bmi"], 1) == round(40.0 / 1.1**2, 1)
+
+
+# Issue 11 item 4: values a clinician can record but ClinRisk's calculators do not accept
+# (config/risk.toml [qrisk3.calculator_range]: BMI 20-40, systolic 70-210, ratio 1-12).
+# Inside the range nothing changes; outside, QRISK3 scores the nearest limit and names it.
+
+
+@pytest.mark.parametrize(
+    ("concept", "value", "limit", "reason"),
+    [
+        ("bmi", 46.0, 40.0, "bmi_clamped"),
+        ("bmi", 17.5, 20.0, "bmi_clamped"),
+        ("systolic_bp", 230.0, 210.0, "systolic_bp_clamped"),
+        ("systolic_bp", 65.0, 70.0, "systolic_bp_clamped"),
+        ("cholesterol_hdl_ratio", 14.0, 12.0, "cholesterol_hdl_ratio_clamped"),
+    ],
+)
+def test_a_reading_beyond_the_calculator_range_is_scored_at_the_limit_and_named(
+    risk_settings, concept, value, limit, reason
+) -> None:
+    beyond = _score(complete_person(**measured(concept, value)), risk_settings)
+    at_limit = _score(complete_person(**measured(concept, limit)), risk_settings)
+    assert beyond["qrisk3"] is not None
+    assert beyond["qrisk3"] == at_limit["qrisk3"]
+    assert beyond["qrisk3_missing"] == reason
+    assert at_limit["qrisk3_missing"] is None
+
+
+@pytest.mark.parametrize(
+    ("concept", "low", "high"),
+    [("bmi", 20.0, 40.0), ("systolic_bp", 70.0, 210.0), ("cholesterol_hdl_ratio", 1.0, 12.0)],
+)
+def test_readings_on_the_calculator_limits_are_used_as_they_are(risk_settings, concept, low, high) -> None:
+    for value in (low, high):
+        row = _score(complete_person(**measured(concept, value)), risk_settings)
+        assert row["qrisk3"] is not None and row["qrisk3_missing"] is None
+    inside = _score(complete_person(**measured(concept, high - 0.5)), risk_settings)["qrisk3"]
+    assert inside != _score(complete_person(**measured(concept, high)), risk_settings)["qrisk3"]
+
+
+def test_systolic_of_211_scores_higher_than_209_but_the_same_as_210(risk_settings) -> None:
+    score = {v: _score(complete_person(**measured("systolic_bp", v)), risk_settings)["qrisk3"] for v in (209, 210, 211)}
+    assert score[209] < score[210] == score[211]
+
+
+def test_an_implausible_reading_is_still_withheld_not_clamped(risk_settings) -> None:
+    row = _score(complete_person(**measured("systolic_bp", 300.0)), risk_settings)
+    assert row["qrisk3"] is None
+    assert row["qrisk3_missing"] == "systolic_bp_implausible"
+
+
+def test_qdiabetes_treats_a_bmi_of_46_as_40_without_naming_it(risk_settings) -> None:
+    # QDiabetes-2018 (reference R package) sets BMI > 40 to 40 itself.
+    high = _score(complete_person(**measured("bmi", 46.0)), risk_settings)
+    forty = _score(complete_person(**measured("bmi", 40.0)), risk_settings)
+    assert high["qdiabetes"] == forty["qdiabetes"] is not None
+    assert high["qdiabetes_missing"] is None
