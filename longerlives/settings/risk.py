@@ -61,14 +61,22 @@ class DiabetesSettings(BaseModel):
     source: str
 
 
+class CalculatorLimits(BaseModel):
+    """Inclusive limits a calculator accepts for one input."""
+
+    model_config = _FROZEN
+    low: float
+    high: float
+
+
 class CalculatorRangeSettings(BaseModel):
     """Input ranges ClinRisk's QRISK calculators accept. A usable (plausible) value outside
     is moved to the nearest limit for QRISK3 and named ``<input>_clamped`` next to the score."""
 
     model_config = _FROZEN
-    bmi: PlausibleRange
-    systolic_bp: PlausibleRange
-    cholesterol_hdl_ratio: PlausibleRange
+    bmi: CalculatorLimits
+    systolic_bp: CalculatorLimits
+    cholesterol_hdl_ratio: CalculatorLimits
     source: str
 
 
