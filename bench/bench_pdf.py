@@ -1,14 +1,14 @@
 """Benchmark: PDF letters per second (issue 16 target: at least 40 a second on two cores).
 
-    .venv/bin/python -m bench.bench_pdf RUN_OUT_DIR [--letters 400] [--workers 2] [--batch 48] [--modes ...]
+    .venv/bin/python -m bench.bench_pdf RUN_OUT_DIR [--letters 400] [--workers 2] [--batch 48] [--modes single,batchN]
 
 Takes a random sample (seed 1) of the HTML letters a run wrote (``letters/index.csv`` of
 RUN_OUT_DIR, so the sample has the run's own mix of standard, large print and easy read),
 copies them to a scratch folder and converts them to PDF:
 
-* ``single``: one WeasyPrint document per letter in this process (what ``--pdf`` did before);
-* ``batch1``: ``write_pdfs`` with batches of ``--batch`` letters, one process;
-* ``batchN``: the same with ``--workers`` processes (what ``--pdf`` does by default).
+* ``single``: one WeasyPrint document per letter in this process;
+* ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters, progress per task);
+* ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default).
 
 For each: wall seconds, CPU seconds (this process and its worker processes, user + system),
 letters a second by wall time and per CPU second (two idle cores give at most twice the
