@@ -265,7 +265,7 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
         ]
     for title, n, r in extras:
         lines += ["", f"## {title}, {n:,} people", "", f"Wall {r['seconds']} s, peak memory {r['peak_rss_mb']:,} MB."]
-    for frag in ("benchmarks-risk.md", "benchmarks-letters.md"):
+    for frag in ("benchmarks-risk.md", "benchmarks-letters.md", "benchmarks-output.md"):
         p = ROOT / "docs" / frag
         if p.exists():
             lines += ["", p.read_text().strip()]

@@ -123,7 +123,13 @@ def write_letters(
     write_csv(index, out_dir / "letters" / "index.csv")
     files = ["letters/index.csv", *paths]
     if make_pdf:
-        files += write_pdfs(paths, out_dir, workers=settings.pdf_workers)
+        files += write_pdfs(
+            paths,
+            out_dir,
+            workers=settings.pdf_workers,
+            batch=settings.pdf_batch_letters,
+            progress_every=settings.pdf_progress_every,
+        )
     notes = decisions.select("nhs_number", "letter_note")
     suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
     summary = {

@@ -23,6 +23,7 @@ fhir.resources checks structure and cardinality, not value sets or profiles:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import date
@@ -130,32 +131,67 @@ def bundle_text(rows: pl.DataFrame, practice: str, as_of: date, code_system: str
     return bundle_parts(rows, practice, as_of, code_system)[0]
 
 
+def flag_uuids(nhs_numbers: list[str], flags: list[str]) -> list[str]:
+    """``flag_uuid`` for many rows at once: the same UUIDv5 (RFC 4122: SHA-1 of the namespace
+    and the name, version 5, variant 10) without building a ``uuid.UUID`` per row."""
+    ns = _NS.bytes
+    sha1 = hashlib.sha1
+    out = []
+    for n, f in zip(nhs_numbers, flags):
+        d = bytearray(sha1(ns + f"{n}|{f}".encode()).digest()[:16])
+        d[6] = (d[6] & 0x0F) | 0x50
+        d[8] = (d[8] & 0x3F) | 0x80
+        h = d.hex()
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_string(expr: pl.Expr) -> pl.Expr:
+    """A text column as a JSON string literal, quotes included (the same encoder as
+    ``struct.json_encode``, so the bytes match the reference exactly)."""
+    return pl.struct(expr.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
+
+
 def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> tuple[str, list[str], str]:
     """(bundle text, each entry's JSON text, the envelope without entries as JSON text).
 
     Keys are laid out in sorted order at every level (so the bytes match the
-    sorted-key encoder), and a Flag without a ``since`` date has no ``period``.
-    A test holds the two byte-identical.
+    sorted-key encoder); what depends only on the flag (category, codings) is encoded
+    once per flag, and only the per-row strings are encoded per row. Every Flag has a
+    ``period.start``: its ``since``, else the as-of date. A test holds the two byte-identical.
     """
     if rows.height and (rows["practice_code"] != practice).any():
         raise FhirExportError("a flag for another practice reached this practice's bundle")
-    ids = [flag_uuid(n, f) for n, f in zip(rows["nhs_number"].to_list(), rows["flag"].to_list())]
+    ids = flag_uuids(rows["nhs_number"].to_list(), rows["flag"].to_list())
     flags = rows["flag"].unique().to_list()
+
+    def per_flag(f: str) -> tuple[str, str, str]:
+        """(JSON before the text, the text's label, JSON after the text up to the id)."""
+        category = _category(f)
+        codings = []
+        if f in snomed_codes():
+            code, display = snomed_codes()[f]
+            codings.append({"code": code, "display": display, "system": SNOMED_SYSTEM})
+        codings.append({"code": f, "display": flag_labels().get(f, f), "system": code_system})
+        author = {"identifier": {"system": ODS_SYSTEM, "value": practice}, "type": "Organization"}
+        cat = [{"coding": [{"code": category, "display": CATEGORIES[category], "system": FLAG_CATEGORY_SYSTEM}]}]
+        head = f'"resource":{{"author":{_dumps(author)},"category":{_dumps(cat)},"code":{{"coding":{_dumps(codings)},"text":'
+        action = flag_actions().get(f)
+        return head, flag_labels().get(f, f), "" if action is None else f". Plan: {action}"
+
+    parts = [per_flag(f) for f in flags]
     texts = pl.DataFrame(
         {
             "_flag": flags,
-            "_label": [flag_labels().get(f, f) for f in flags],
-            "_snomed": [snomed_codes().get(f, (None, None))[0] for f in flags],
-            "_snomed_display": [snomed_codes().get(f, (None, None))[1] for f in flags],
-            "_action": [flag_actions().get(f) for f in flags],
+            "_head": [p[0] for p in parts],
+            "_label": [p[1] for p in parts],
+            "_plan": [p[2] for p in parts],
         },
-        schema={
-            "_flag": pl.String,
-            "_label": pl.String,
-            "_snomed": pl.String,
-            "_snomed_display": pl.String,
-            "_action": pl.String,
-        },
+        schema={"_flag": pl.String, "_head": pl.String, "_label": pl.String, "_plan": pl.String},
     )
     urgency = pl.col("urgency") if "urgency" in rows.columns else pl.lit("routine")
     words = urgency.fill_null("routine").replace_strict(
@@ -168,61 +204,33 @@ def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
         words,
         pl.lit(")"),
         pl.when(reason != "").then(pl.concat_str(pl.lit(": "), reason)).otherwise(pl.lit("")),
-        pl.when(pl.col("_action").is_not_null())
-        .then(pl.concat_str(pl.lit(". Plan: "), pl.col("_action")))
-        .otherwise(pl.lit("")),
+        pl.col("_plan"),
         pl.lit(". ("),
         pl.col("flag"),
         pl.lit(")"),
     )
     since = pl.coalesce(pl.col("since").cast(pl.String), pl.lit(as_of.isoformat()))
-    category = pl.when(pl.col("flag").str.starts_with("safety.")).then(pl.lit("safety")).otherwise(pl.lit("clinical"))
-
-    def ident(system: str, value: pl.Expr) -> pl.Expr:
-        return pl.struct(pl.lit(system).alias("system"), value.alias("value"))
-
-    def coding(code: pl.Expr, display: pl.Expr, system: pl.Expr) -> pl.Expr:
-        return pl.struct(code.alias("code"), display.alias("display"), system.alias("system"))
-
-    snomed = pl.when(pl.col("_snomed").is_not_null()).then(
-        coding(pl.col("_snomed"), pl.col("_snomed_display"), pl.lit(SNOMED_SYSTEM))
+    meta = _dumps({"profile": [UKCORE_FLAG_PROFILE]})
+    entry = pl.concat_str(
+        pl.lit('{"fullUrl":"urn:uuid:'),
+        pl.col("_id"),
+        pl.lit('",'),
+        pl.col("_head"),
+        _json_string(text),
+        pl.lit('},"id":"'),
+        pl.col("_id"),
+        pl.lit(f'","meta":{meta},"period":{{"start":'),
+        _json_string(since),
+        pl.lit('},"resourceType":"Flag","status":"active","subject":{"identifier":{"system":'),
+        pl.lit(_dumps(NHS_NUMBER_SYSTEM)),
+        pl.lit(',"value":'),
+        _json_string(pl.col("nhs_number")),
+        pl.lit('},"type":"Patient"}}}'),
     )
-    own = coding(pl.col("flag"), pl.col("_label"), pl.lit(code_system))
-    resource = pl.struct(
-        pl.struct(ident(ODS_SYSTEM, pl.lit(practice)).alias("identifier"), pl.lit("Organization").alias("type")).alias(
-            "author"
-        ),
-        pl.concat_list(
-            pl.struct(
-                pl.concat_list(
-                    coding(
-                        category,
-                        category.replace_strict(CATEGORIES, return_dtype=pl.String),
-                        pl.lit(FLAG_CATEGORY_SYSTEM),
-                    )
-                ).alias("coding")
-            )
-        ).alias("category"),
-        pl.struct(pl.concat_list(snomed, own).list.drop_nulls().alias("coding"), text.alias("text")).alias("code"),
-        pl.col("_id").alias("id"),
-        pl.struct(pl.concat_list(pl.lit(UKCORE_FLAG_PROFILE)).alias("profile")).alias("meta"),
-        pl.struct(since.alias("start")).alias("period"),
-        pl.lit("Flag").alias("resourceType"),
-        pl.lit("active").alias("status"),
-        pl.struct(
-            ident(NHS_NUMBER_SYSTEM, pl.col("nhs_number")).alias("identifier"), pl.lit("Patient").alias("type")
-        ).alias("subject"),
-    ).struct.json_encode()
-    rows = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left")
-    entries = (
-        rows.with_columns(pl.Series("_id", ids, dtype=pl.String))
-        .select(
-            pl.concat_str(
-                pl.lit('{"fullUrl":"urn:uuid:'), pl.col("_id"), pl.lit('","resource":'), resource, pl.lit("}")
-            ).alias("e")
-        )["e"]
-        .to_list()
+    frame = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left").with_columns(
+        pl.Series("_id", ids, dtype=pl.String)
     )
+    entries = frame.select(entry.alias("e"))["e"].to_list()
     identifier = json.dumps(
         {"system": BUNDLE_ID_SYSTEM, "value": f"{practice}-{as_of.isoformat()}"}, sort_keys=True, separators=(",", ":")
     )

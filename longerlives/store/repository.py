@@ -290,28 +290,7 @@ class Store:
         return idx.height
 
     def _bulk_insert(self, conn: Connection, table: str, rows: pl.DataFrame) -> None:
-        """Insert a frame's rows (columns named as the table's) in the caller's transaction.
-
-        PostgreSQL: one ``COPY ... FROM STDIN`` of CSV written by Polars (null as ``\\N``, so an
-        empty string stays an empty string). SQLite: one ``executemany`` of plain tuples, dates as
-        ISO text as SQLAlchemy stores them there. Others: SQLAlchemy Core in chunks. Measured in
-        bench/bench_store.py (docs/benchmarks.md)."""
-        if rows.height == 0:
-            return
-        names = ", ".join(rows.columns)
-        if self.is_postgres:
-            data = rows.write_csv(include_header=False, null_value=r"\N").encode()
-            driver = conn.connection.driver_connection
-            sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            with driver.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
-                copy.write(data)
-        elif self.engine.dialect.name == "sqlite":
-            text_rows = rows.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
-            marks = ", ".join("?" * rows.width)
-            conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", text_rows)  # type: ignore[arg-type]
-        else:
-            for chunk in _chunks(rows.to_dicts()):
-                conn.execute(RUNS.metadata.tables[table].insert(), chunk)
+        bulk_insert(conn, table, rows)
 
     def last_letters(self) -> pl.DataFrame:
         """Latest letter per person: nhs_number, last_letter, last_letter_flags (union of that day's letters)."""
@@ -581,6 +560,32 @@ def _polars_schema(table) -> dict[str, pl.DataType]:  # noqa: ANN001
 
 _engines: dict[str, Store] = {}
 _engines_lock = threading.Lock()
+
+
+def bulk_insert(conn: Connection, table: str, rows: pl.DataFrame) -> None:
+    """Insert a frame's rows (columns named as the table's) in the caller's transaction.
+
+    PostgreSQL: one ``COPY ... FROM STDIN`` of CSV written by Polars (null as ``\\N``, so an
+    empty string stays an empty string). SQLite: one ``executemany`` of plain tuples, dates as
+    ISO text as SQLAlchemy stores them there. Others: SQLAlchemy Core in chunks. Measured in
+    bench/bench_store.py (docs/benchmarks.md)."""
+    if rows.height == 0:
+        return
+    names = ", ".join(rows.columns)
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        data = rows.write_csv(include_header=False, null_value=r"\N").encode()
+        driver = conn.connection.driver_connection
+        sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        with driver.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+            copy.write(data)
+    elif dialect == "sqlite":
+        text_rows = rows.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
+        marks = ", ".join("?" * rows.width)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", text_rows)  # type: ignore[arg-type]
+    else:
+        for chunk in _chunks(rows.to_dicts()):
+            conn.execute(RUNS.metadata.tables[table].insert(), chunk)
 
 
 def _make_engine(url: str) -> Engine:

@@ -1,8 +1,8 @@
 """Each night's worklist in the run store, for the web app (issue 13).
 
 ``save_worklist(target, run_id, snapshot)`` bulk-inserts the rows built by
-``longerlives.outputs.worklist_snapshot.build_snapshot`` (SQLAlchemy Core
-executemany in chunks, not one ORM object per row). Before it does, a lead's
+``longerlives.outputs.worklist_snapshot.build_snapshot`` (bulk:
+``COPY`` on PostgreSQL, one executemany of plain tuples on SQLite). Before it does, a lead's
 allocation of a person to a team (``allocations``) overrides the extract's core
 team, so an allocation made on the web survives the next run; priorities are
 renumbered within each team afterwards.
@@ -22,6 +22,7 @@ import polars as pl
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from longerlives.store.repository import bulk_insert
 from longerlives.store.web_models import Allocation, WebKey, WorklistEntry, table_of
 
 ENTRIES = table_of(WorklistEntry)
@@ -42,7 +43,7 @@ def person_key_secret(conn: Connection) -> bytes:
 
 
 def person_key(secret: bytes, nhs_number: str) -> str:
-    return hmac.new(secret, nhs_number.encode(), hashlib.sha256).hexdigest()[:24]
+    return hmac.digest(secret, nhs_number.encode(), hashlib.sha256).hex()[:24]  # one-shot C HMAC-SHA256
 
 
 def latest_allocations(conn: Connection) -> pl.DataFrame:
@@ -78,13 +79,11 @@ def save_worklist(target: Engine | Connection, run_id: str, snapshot: pl.DataFra
     columns = [c.name for c in ENTRIES.columns if c.name != "id"]
     frame = frame.select(columns)
     conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
-    rows = frame.to_dicts()
-    for i in range(0, len(rows), CHUNK):
-        conn.execute(ENTRIES.insert(), rows[i : i + CHUNK])
+    bulk_insert(conn, ENTRIES.name, frame)  # COPY on PostgreSQL, one executemany of tuples on SQLite (issue 16)
     _prune(conn, run_id, keep_runs)
     if conn.dialect.name == "postgresql":
         conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
-    return len(rows)
+    return frame.height
 
 
 def _prune(conn: Connection, run_id: str, keep_runs: int) -> None:

@@ -105,3 +105,16 @@ def test_sampled_bundle_parses_only_the_sampled_entries_and_keeps_the_envelope()
     assert sample["identifier"]["value"] == "F83004-2026-11-01"
     assert sample["entry"][-1]["resource"]["subject"]["identifier"]["value"] == "9000000399"
     assert text.count('"resourceType":"Flag"') == 400
+
+
+def test_flag_ids_made_in_bulk_are_the_same_uuid5_a_receiving_system_matches_night_to_night():
+    import uuid
+
+    from longerlives.outputs.fhir import flag_uuid, flag_uuids
+
+    nhs = [f"{9000000000 + i * 7919:010d}" for i in range(500)]
+    flags = ["phc.bmi", "safety.bp_severe", "screening.cervical", "outreach.marginalised", "risk.qrisk3"] * 100
+    bulk = flag_uuids(nhs, flags)
+    assert bulk == [flag_uuid(n, f) for n, f in zip(nhs, flags)]
+    assert all(uuid.UUID(u).version == 5 and uuid.UUID(u).variant == uuid.RFC_4122 for u in bulk)
+    assert len(set(bulk)) == 500

@@ -1,0 +1,99 @@
+"""Benchmark: PDF letters per second (issue 16 target: at least 40 a second on two cores).
+
+    .venv/bin/python -m bench.bench_pdf RUN_OUT_DIR [--letters 400] [--workers 2] [--batch 48] [--modes single,batchN]
+
+Takes a random sample (seed 1) of the HTML letters a run wrote (``letters/index.csv`` of
+RUN_OUT_DIR, so the sample has the run's own mix of standard, large print and easy read),
+copies them to a scratch folder and converts them to PDF:
+
+* ``single``: one WeasyPrint document per letter in this process;
+* ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters, progress per task);
+* ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default).
+
+For each: wall seconds, CPU seconds (this process and its worker processes, user + system),
+letters a second by wall time and per CPU second (two idle cores give at most twice the
+per-CPU-second rate), the 1-minute load average, and the page counts (large print must stay
+on one or two A4 pages). Wall times on a shared machine understate the rate; CPU seconds less so.
+Synthetic data only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from longerlives.letters.render import _pdf_one, write_pdfs
+
+
+def _cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _pages(folder: Path, paths: list[str], formats: list[str]) -> dict[str, Any]:
+    from pypdf import PdfReader
+
+    counts: dict[str, list[int]] = {}
+    for p, f in zip(paths, formats):
+        counts.setdefault(f, []).append(len(PdfReader(folder / p.replace(".html", ".pdf")).pages))
+    return {f: {"letters": len(c), "max_pages": max(c), "pages": sum(c)} for f, c in sorted(counts.items())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run_out", type=Path)
+    ap.add_argument("--letters", type=int, default=400)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("--modes", default="single,batch1,batchN")
+    ap.add_argument("--json", type=Path)
+    a = ap.parse_args()
+
+    index = pl.read_csv(a.run_out / "letters" / "index.csv", infer_schema=False)
+    sample = index.sample(min(a.letters, index.height), seed=1).sort("path")
+    paths, formats = sample["path"].to_list(), sample["format"].to_list()
+    from weasyprint import HTML
+
+    HTML(string="<p>warm up</p>").write_pdf()  # imports and font discovery out of the timings
+    results: dict[str, Any] = {"letters": len(paths), "formats": sample["format"].value_counts().sort("format").rows()}
+    for mode in a.modes.split(","):
+        tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+        try:
+            for p in paths:
+                (tmp / p).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(a.run_out / p, tmp / p)
+            t0, c0 = time.perf_counter(), _cpu()
+            if mode == "single":
+                for p in paths:
+                    _pdf_one((str(tmp / p), str(tmp / p.replace(".html", ".pdf"))))
+            else:
+                workers = 1 if mode == "batch1" else a.workers
+                write_pdfs(paths, tmp, workers=workers, batch=a.batch, progress_every=10**9)
+            wall, cpu = time.perf_counter() - t0, _cpu() - c0
+            results[mode] = {
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "letters_per_s": round(len(paths) / wall, 1),
+                "letters_per_cpu_s": round(len(paths) / cpu, 1),
+                "load_1m": round(os.getloadavg()[0], 1),
+                "pages": _pages(tmp, paths, formats),
+            }
+            print(mode, json.dumps(results[mode]), flush=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
