@@ -17,6 +17,8 @@ from files in this repository). Security, in one place:
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 import secrets
@@ -28,7 +30,8 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, Undefined
+from markupsafe import Markup
 from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -98,6 +101,33 @@ class PasswordChangeNeeded(Exception):
     """Raised while a one-time password is still in use: the handler redirects to /account/password."""
 
 
+def _plain(value: Any) -> Any:
+    """Component parameters without Jinja's ``undefined`` values (a missing key reads the same)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not isinstance(v, Undefined)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value if not isinstance(v, Undefined)]
+    return value
+
+
+def _component_renderer(env: Environment) -> Any:
+    """``component(name, params)``: an nhsuk-frontend-jinja component rendered once per distinct
+    parameters and then served from memory. The page frame (skip link, header, footer) and the
+    pagination were most of a page's rendering time when the macros ran on every request (profiled
+    with bench/web_profile.py). Only for page furniture: never pass a person's details."""
+
+    @functools.lru_cache(maxsize=2048)
+    def render(name: str, key: str) -> Markup:
+        macro_name = re.sub(r"-(\w)", lambda m: m.group(1).upper(), name)
+        module = env.get_template(f"nhsuk/components/{name}/macro.jinja").module
+        return Markup(getattr(module, macro_name)(json.loads(key)))
+
+    def component(name: str, params: dict[str, Any]) -> Markup:
+        return render(name, json.dumps(_plain(params), sort_keys=True))
+
+    return component
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR / "web")), PackageLoader("nhsuk_frontend_jinja")]),
@@ -108,6 +138,7 @@ def _environment() -> Environment:
     env.filters["nhs"] = lambda n: f"{n[:3]} {n[3:6]} {n[6:]}" if n and len(n) == 10 else n
     env.filters["day"] = lambda d: d.strftime("%-d %B %Y") if d else ""
     env.filters["when"] = lambda t: t.strftime("%-d %B %Y at %H:%M UTC") if t else "never"
+    env.globals["component"] = _component_renderer(env)
     env.globals["OUTCOME_LABELS"] = OUTCOME_LABELS
     env.globals["URGENCIES"] = data.URGENCIES
     env.globals["KINDS"] = data.KINDS
@@ -151,13 +182,13 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     def _render(
         request: Request, name: str, ctx: dict[str, Any], status: int = 200, conn: Connection | None = None
     ) -> HTMLResponse:
-        run = None
-        if conn is not None:
-            run = data.last_successful_run(conn, settings.stale_run_hours)
-        else:
-            with engine.connect() as c:
-                run = data.last_successful_run(c, settings.stale_run_hours)
-        ctx = {"run": run, "stale_hours": settings.stale_run_hours, **ctx}
+        if "run" not in ctx:  # pages that have read the run already pass it (one query fewer)
+            if conn is not None:
+                ctx = {"run": data.last_successful_run(conn, settings.stale_run_hours), **ctx}
+            else:
+                with engine.connect() as c:
+                    ctx = {"run": data.last_successful_run(c, settings.stale_run_hours), **ctx}
+        ctx = {"stale_hours": settings.stale_run_hours, **ctx}
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
     def _not_found(request: Request, conn: Connection, s: auth.Session | None) -> HTMLResponse:
@@ -333,7 +364,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             if not s.user.sees_every_team:
                 have = {t["team"] for t in visible}
                 visible += [{"team": t, "people": 0, "same_day": 0, "soon": 0} for t in s.user.teams if t not in have]
-            return _render(request, "teams.jinja", {"session": s, "teams": visible}, conn=conn)
+            return _render(request, "teams.jinja", {"session": s, "teams": visible, "run": run}, conn=conn)
 
     @app.get("/worklist/{team}", response_class=HTMLResponse)
     def worklist(
@@ -384,6 +415,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                     "filters": f,
                     "page": result,
                     "not_contacted_days": settings.not_contacted_days,
+                    "run": run,
                 },
                 conn=conn,
             )
@@ -461,6 +493,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                 "teams": data.known_teams(conn, run.run_id) if s.user.sees_every_team else [],
                 "qrisk3_disclaimer": QRISK3_DISCLAIMER,
                 "qdiabetes_disclaimer": QDIABETES_DISCLAIMER,
+                "run": run,
             },
             status,
             conn,
@@ -474,7 +507,14 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             if isinstance(found, HTMLResponse):
                 return found
             entry, run = found
-            data.audit(conn, s.user.username, "view_person", team=entry["team"], person_key=key)
+            data.audit(
+                conn,
+                s.user.username,
+                "view_person",
+                team=entry["team"],
+                person_key=key,
+                wait_for_disk=settings.durable_view_audit,
+            )
             return _person_page(request, conn, s, entry, run, recorded=recorded == "1")
 
     @app.post("/person/{key}/outcome", response_class=HTMLResponse)
@@ -552,7 +592,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                 data.audit(conn, s.user.username, "view_report", "not_found")
                 return _not_found(request, conn, s)
             run = data.last_successful_run(conn, settings.stale_run_hours)
-            data.audit(conn, s.user.username, "view_report")
+            data.audit(conn, s.user.username, "view_report", wait_for_disk=settings.durable_view_audit)
         store = open_store(db_url)
         coverage = store.coverage_of_run(run.run_id) if run is not None else None
         if run is None or coverage is None or coverage.height == 0:
@@ -570,7 +610,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             if s.user.role != "admin":
                 data.audit(conn, s.user.username, "view_users", "not_found")
                 return _not_found(request, conn, s)
-            data.audit(conn, s.user.username, "view_users")
+            data.audit(conn, s.user.username, "view_users", wait_for_disk=settings.durable_view_audit)
             return _render(request, "users.jinja", {"session": s, "users": auth.list_users(conn)}, conn=conn)
 
     @app.post("/admin/users/disable", response_class=HTMLResponse)
