@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from longerlives.paths import TEMPLATES_DIR
 from longerlives.risk.disclaimer import QDIABETES_DISCLAIMER, QRISK3_DISCLAIMER
 from longerlives.settings.operations import OUTCOME_LABELS, OUTCOME_RESULTS
-from longerlives.web import auth, data
+from longerlives.web import auth, data, identity
 from longerlives.web.settings import WebSettings, load_web_settings
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     engine: Engine = open_store(db_url).engine
     templates = Jinja2Templates(env=_environment())
     limiter = auth.SignInLimiter(settings.sign_in_attempts_per_minute)
+    passwords = identity.LocalPasswords(settings)  # the authenticator behind /login (identity.py)
     cookie = "__Host-ll_session" if settings.secure_cookies else "ll_session"
     login_cookie = "__Host-ll_signin" if settings.secure_cookies else "ll_signin"
 
@@ -266,7 +267,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                     429,
                     conn,
                 )
-            user = auth.authenticate(conn, username.strip(), password, settings)
+            user = passwords.authenticate(conn, identity.PasswordEvidence(username, password))
             if user is None:
                 data.audit(conn, None, "sign_in", "failed", detail="wrong username or password, locked or disabled")
                 return _render(
@@ -283,8 +284,8 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                     401,
                     conn,
                 )
-            token = auth.create_session(conn, user, settings)
-            data.audit(conn, user.username, "sign_in")
+            token = identity.begin_session(conn, user, settings)  # the same whoever vouched (identity.py)
+            data.audit(conn, user.username, "sign_in", detail=passwords.provider)
         resp = RedirectResponse("/", status_code=303)
         _set_cookie(resp, cookie, token)
         resp.delete_cookie(login_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict")
