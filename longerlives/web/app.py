@@ -40,6 +40,7 @@ from longerlives.paths import TEMPLATES_DIR
 from longerlives.risk.disclaimer import QDIABETES_DISCLAIMER, QRISK3_DISCLAIMER
 from longerlives.settings.operations import OUTCOME_LABELS, OUTCOME_RESULTS
 from longerlives.web import auth, data, identity
+from longerlives.web.oidc import CALLBACK_PATH, FlowState, OidcProvider, SignInRefused
 from longerlives.web.settings import WebSettings, load_web_settings
 
 log = logging.getLogger(__name__)
@@ -145,8 +146,9 @@ def _environment() -> Environment:
     return env
 
 
-def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
-    """The web worklist over the run store at ``db_url`` (migrated to head on open)."""
+def create_app(db_url: str, settings: WebSettings | None = None, oidc: OidcProvider | None = None) -> FastAPI:
+    """The web worklist over the run store at ``db_url`` (migrated to head on open); with ``oidc``,
+    sign-in through that OpenID Connect provider as well as local passwords (oidc.py)."""
     from longerlives.store import open_store
 
     settings = settings or load_web_settings()
@@ -154,6 +156,9 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     templates = Jinja2Templates(env=_environment())
     limiter = auth.SignInLimiter(settings.sign_in_attempts_per_minute)
     passwords = identity.LocalPasswords(settings)  # the authenticator behind /login (identity.py)
+    claims_users = identity.OpenIdClaims(oidc.issuer, oidc.name, oidc.mapping) if oidc else None
+    oidc_cookie = "__Host-ll_oidc" if settings.secure_cookies else "ll_oidc"
+    login_extra = {"oidc_label": oidc.label if oidc else None}
     cookie = "__Host-ll_session" if settings.secure_cookies else "ll_session"
     login_cookie = "__Host-ll_signin" if settings.secure_cookies else "ll_signin"
 
@@ -237,7 +242,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request) -> Response:
         token = request.cookies.get(login_cookie) or secrets.token_urlsafe(32)
-        resp = _render(request, "login.jinja", {"session": None, "csrf_token": token, "error": None})
+        resp = _render(request, "login.jinja", {"session": None, "csrf_token": token, "error": None, **login_extra})
         _set_cookie(resp, login_cookie, token, max_age=3600)
         return resp
 
@@ -263,6 +268,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                         "session": None,
                         "csrf_token": expected,
                         "error": "Too many sign-in attempts. Wait a minute and try again.",
+                        **login_extra,
                     },
                     429,
                     conn,
@@ -280,6 +286,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                             f"The username or password is not right. After {settings.lockout_failures} failed "
                             f"attempts an account is locked for {settings.lockout_minutes} minutes."
                         ),
+                        **login_extra,
                     },
                     401,
                     conn,
@@ -289,6 +296,59 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
         resp = RedirectResponse("/", status_code=303)
         _set_cookie(resp, cookie, token)
         resp.delete_cookie(login_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict")
+        return resp
+
+    @app.get("/login/oidc")
+    def oidc_start(request: Request) -> Response:
+        """Leg 1 of OpenID Connect sign-in: off to the provider with state, nonce and PKCE."""
+        if oidc is None:
+            raise StarletteHTTPException(404)
+        try:
+            url, flow = oidc.start()
+        except (SignInRefused, OSError, ValueError, KeyError) as exc:
+            log.warning("identity provider unavailable: %s", type(exc).__name__)
+            message = "The NHS sign-in service cannot be reached just now. Try again, or use a local account."
+            ctx = {"session": None, "csrf_token": request.cookies.get(login_cookie) or "", "error": message}
+            return _render(request, "login.jinja", {**ctx, **login_extra}, 502)
+        resp = RedirectResponse(url, status_code=303)
+        resp.set_cookie(
+            oidc_cookie,
+            flow.cookie(),
+            max_age=600,
+            path="/",
+            secure=settings.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+        return resp
+
+    @app.get(CALLBACK_PATH)
+    def oidc_callback(
+        request: Request, code: str | None = None, state: str | None = None, error: str | None = None
+    ) -> Response:
+        """Leg 2: verify the provider's answer, map its claims to a user, begin the usual session."""
+        if oidc is None or claims_users is None:
+            raise StarletteHTTPException(404)
+        flow = FlowState.from_cookie(request.cookies.get(oidc_cookie))
+        with engine.begin() as conn:
+            user = None
+            try:
+                user = claims_users.authenticate(conn, oidc.finish(flow, state, code, error))
+                message = "Your NHS account does not give you access to this worklist. Ask your lead or an admin."
+            except SignInRefused as exc:
+                message = f"Sign-in failed: {exc}."
+            if user is None:
+                data.audit(conn, None, "sign_in", "failed", detail=f"{claims_users.provider}: {message}"[:500])
+                token = request.cookies.get(login_cookie) or secrets.token_urlsafe(32)
+                ctx = {"session": None, "csrf_token": token, "error": message, **login_extra}
+                resp: Response = _render(request, "login.jinja", ctx, 403, conn)
+                _set_cookie(resp, login_cookie, token, max_age=3600)
+            else:
+                session_token = identity.begin_session(conn, user, settings)
+                data.audit(conn, user.username, "sign_in", detail=claims_users.provider)
+                resp = RedirectResponse("/", status_code=303)
+                _set_cookie(resp, cookie, session_token)
+        resp.delete_cookie(oidc_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax")
         return resp
 
     @app.get("/account/password", response_class=HTMLResponse)
