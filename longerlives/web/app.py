@@ -346,7 +346,8 @@ def create_app(db_url: str, settings: WebSettings | None = None, oidc: OidcProvi
             else:
                 session_token = identity.begin_session(conn, user, settings)
                 data.audit(conn, user.username, "sign_in", detail=claims_users.provider)
-                resp = RedirectResponse("/", status_code=303)
+                # not a redirect: a Strict cookie set here would be held back on it (signed_in.jinja)
+                resp = _render(request, "signed_in.jinja", {"session": None}, 200, conn)
                 _set_cookie(resp, cookie, session_token)
         resp.delete_cookie(oidc_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax")
         return resp
