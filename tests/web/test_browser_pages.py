@@ -133,3 +133,38 @@ def test_pages_the_first_suite_does_not_reach_have_no_accessibility_violations(s
         assert problems == {}
     finally:
         context.close()
+
+
+def test_nurse_signs_in_with_her_nhs_account_in_chromium_and_lands_signed_in(tmp_path, browser, monkeypatch):
+    """The whole round trip in a real browser: our page, the provider's form on another site, the
+    redirect back. Browsers hold back SameSite=Strict cookies for the rest of a cross-site
+    navigation, which a test client does not model: here the session must still hold."""
+    import httpx2 as httpx
+    import oidc_provider_mock
+
+    from longerlives.web.app import create_app
+    from longerlives.web.oidc import OidcProvider
+
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the local provider speaks plain HTTP
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    seed(url)
+    with oidc_provider_mock.run_server_in_thread(require_nonce=True) as idp:
+        issuer = f"http://localhost:{idp.server_port}"  # another site than 127.0.0.1
+        claims = {"roles": ["LongerLives.Team"], "longerlives_teams": ["T1"]}
+        assert httpx.put(f"{issuer}/users/nurse-oid", json=claims).status_code == 204
+        provider = OidcProvider("entra", issuer, "longerlives-worklist", "secret", redirect_uri="set below")
+        with uvicorn_server(create_app(url, oidc=provider)) as base:
+            provider.redirect_uri = f"{base}/login/oidc/callback"
+            context = browser.new_context(viewport={"width": 320, "height": 800})
+            page = context.new_page()
+            try:
+                page.goto(f"{base}/login")
+                page.get_by_role("link", name="Sign in with your NHS account").click()
+                page.wait_for_url(re.compile(r"^http://localhost:.*/oauth2/authorize.*"))
+                page.fill("input[name=sub]", "nurse-oid")
+                page.get_by_role("button", name="Authorize").click()
+                page.wait_for_url(re.compile(r".*/worklist/T1$"))
+                assert page.get_by_role("link", name="Cat Sameday").is_visible()
+                assert "Signed in as nurse-oid@entra" in page.content()
+            finally:
+                context.close()
