@@ -38,7 +38,7 @@ serve: setup
 
 # Web load benchmark: 50 signed-in users on a 3,000-person team list, PostgreSQL (docs/benchmarks.md).
 bench-web: setup
-	$(BIN)/python -m bench.web_load
+	$(BIN)/python -m bench.web_load --write-doc
 
 # Lint and type checks (ruff, mypy at the strictness stated in pyproject.toml); run by `make test`.
 lint: $(STAMP)

@@ -20,6 +20,12 @@ def add_parser(subs: argparse._SubParsersAction) -> None:
         default=None,
         help="a TOML file replacing config/web.toml (page size, timeouts, lockout, rate limit)",
     )
+    p.add_argument(
+        "--oidc-config",
+        type=Path,
+        default=None,
+        help="a TOML file naming an OpenID Connect provider (NHS CIS2, Entra ID) to sign in with (docs/web.md)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -37,6 +43,11 @@ def handle(args: argparse.Namespace) -> int:
     os.environ["LONGERLIVES_WEB_DB"] = url
     if args.web_config is not None:
         os.environ["LONGERLIVES_WEB_CONFIG"] = str(args.web_config.resolve())
+    if args.oidc_config is not None:
+        from longerlives.web.oidc import load_oidc_provider
+
+        load_oidc_provider(args.oidc_config)  # a bad file or a missing secret fails here, once
+        os.environ["LONGERLIVES_WEB_OIDC"] = str(args.oidc_config.resolve())
     print(f"longerlives: web worklist on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
     uvicorn.run(
         "longerlives.web.asgi:app",

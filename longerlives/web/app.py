@@ -17,6 +17,8 @@ from files in this repository). Security, in one place:
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 import secrets
@@ -28,7 +30,8 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, Undefined
+from markupsafe import Markup
 from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,7 +39,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from longerlives.paths import TEMPLATES_DIR
 from longerlives.risk.disclaimer import QDIABETES_DISCLAIMER, QRISK3_DISCLAIMER
 from longerlives.settings.operations import OUTCOME_LABELS, OUTCOME_RESULTS
-from longerlives.web import auth, data
+from longerlives.web import auth, data, identity
+from longerlives.web.oidc import CALLBACK_PATH, FlowState, OidcProvider, SignInRefused
 from longerlives.web.settings import WebSettings, load_web_settings
 
 log = logging.getLogger(__name__)
@@ -98,6 +102,33 @@ class PasswordChangeNeeded(Exception):
     """Raised while a one-time password is still in use: the handler redirects to /account/password."""
 
 
+def _plain(value: Any) -> Any:
+    """Component parameters without Jinja's ``undefined`` values (a missing key reads the same)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not isinstance(v, Undefined)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value if not isinstance(v, Undefined)]
+    return value
+
+
+def _component_renderer(env: Environment) -> Any:
+    """``component(name, params)``: an nhsuk-frontend-jinja component rendered once per distinct
+    parameters and then served from memory. The page frame (skip link, header, footer) and the
+    pagination were most of a page's rendering time when the macros ran on every request (profiled
+    with bench/web_profile.py). Only for page furniture: never pass a person's details."""
+
+    @functools.lru_cache(maxsize=2048)
+    def render(name: str, key: str) -> Markup:
+        macro_name = re.sub(r"-(\w)", lambda m: m.group(1).upper(), name)
+        module = env.get_template(f"nhsuk/components/{name}/macro.jinja").module
+        return Markup(getattr(module, macro_name)(json.loads(key)))
+
+    def component(name: str, params: dict[str, Any]) -> Markup:
+        return render(name, json.dumps(_plain(params), sort_keys=True))
+
+    return component
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR / "web")), PackageLoader("nhsuk_frontend_jinja")]),
@@ -108,20 +139,26 @@ def _environment() -> Environment:
     env.filters["nhs"] = lambda n: f"{n[:3]} {n[3:6]} {n[6:]}" if n and len(n) == 10 else n
     env.filters["day"] = lambda d: d.strftime("%-d %B %Y") if d else ""
     env.filters["when"] = lambda t: t.strftime("%-d %B %Y at %H:%M UTC") if t else "never"
+    env.globals["component"] = _component_renderer(env)
     env.globals["OUTCOME_LABELS"] = OUTCOME_LABELS
     env.globals["URGENCIES"] = data.URGENCIES
     env.globals["KINDS"] = data.KINDS
     return env
 
 
-def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
-    """The web worklist over the run store at ``db_url`` (migrated to head on open)."""
+def create_app(db_url: str, settings: WebSettings | None = None, oidc: OidcProvider | None = None) -> FastAPI:
+    """The web worklist over the run store at ``db_url`` (migrated to head on open); with ``oidc``,
+    sign-in through that OpenID Connect provider as well as local passwords (oidc.py)."""
     from longerlives.store import open_store
 
     settings = settings or load_web_settings()
     engine: Engine = open_store(db_url).engine
     templates = Jinja2Templates(env=_environment())
     limiter = auth.SignInLimiter(settings.sign_in_attempts_per_minute)
+    passwords = identity.LocalPasswords(settings)  # the authenticator behind /login (identity.py)
+    claims_users = identity.OpenIdClaims(oidc.issuer, oidc.name, oidc.mapping) if oidc else None
+    oidc_cookie = "__Host-ll_oidc" if settings.secure_cookies else "ll_oidc"
+    login_extra = {"oidc_label": oidc.label if oidc else None}
     cookie = "__Host-ll_session" if settings.secure_cookies else "ll_session"
     login_cookie = "__Host-ll_signin" if settings.secure_cookies else "ll_signin"
 
@@ -151,13 +188,13 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     def _render(
         request: Request, name: str, ctx: dict[str, Any], status: int = 200, conn: Connection | None = None
     ) -> HTMLResponse:
-        run = None
-        if conn is not None:
-            run = data.last_successful_run(conn, settings.stale_run_hours)
-        else:
-            with engine.connect() as c:
-                run = data.last_successful_run(c, settings.stale_run_hours)
-        ctx = {"run": run, "stale_hours": settings.stale_run_hours, **ctx}
+        if "run" not in ctx:  # pages that have read the run already pass it (one query fewer)
+            if conn is not None:
+                ctx = {"run": data.last_successful_run(conn, settings.stale_run_hours), **ctx}
+            else:
+                with engine.connect() as c:
+                    ctx = {"run": data.last_successful_run(c, settings.stale_run_hours), **ctx}
+        ctx = {"stale_hours": settings.stale_run_hours, **ctx}
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
     def _not_found(request: Request, conn: Connection, s: auth.Session | None) -> HTMLResponse:
@@ -205,7 +242,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request) -> Response:
         token = request.cookies.get(login_cookie) or secrets.token_urlsafe(32)
-        resp = _render(request, "login.jinja", {"session": None, "csrf_token": token, "error": None})
+        resp = _render(request, "login.jinja", {"session": None, "csrf_token": token, "error": None, **login_extra})
         _set_cookie(resp, login_cookie, token, max_age=3600)
         return resp
 
@@ -231,11 +268,12 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                         "session": None,
                         "csrf_token": expected,
                         "error": "Too many sign-in attempts. Wait a minute and try again.",
+                        **login_extra,
                     },
                     429,
                     conn,
                 )
-            user = auth.authenticate(conn, username.strip(), password, settings)
+            user = passwords.authenticate(conn, identity.PasswordEvidence(username, password))
             if user is None:
                 data.audit(conn, None, "sign_in", "failed", detail="wrong username or password, locked or disabled")
                 return _render(
@@ -248,15 +286,70 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                             f"The username or password is not right. After {settings.lockout_failures} failed "
                             f"attempts an account is locked for {settings.lockout_minutes} minutes."
                         ),
+                        **login_extra,
                     },
                     401,
                     conn,
                 )
-            token = auth.create_session(conn, user, settings)
-            data.audit(conn, user.username, "sign_in")
+            token = identity.begin_session(conn, user, settings)  # the same whoever vouched (identity.py)
+            data.audit(conn, user.username, "sign_in", detail=passwords.provider)
         resp = RedirectResponse("/", status_code=303)
         _set_cookie(resp, cookie, token)
         resp.delete_cookie(login_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict")
+        return resp
+
+    @app.get("/login/oidc")
+    def oidc_start(request: Request) -> Response:
+        """Leg 1 of OpenID Connect sign-in: off to the provider with state, nonce and PKCE."""
+        if oidc is None:
+            raise StarletteHTTPException(404)
+        try:
+            url, flow = oidc.start()
+        except (SignInRefused, OSError, ValueError, KeyError) as exc:
+            log.warning("identity provider unavailable: %s", type(exc).__name__)
+            message = "The NHS sign-in service cannot be reached just now. Try again, or use a local account."
+            ctx = {"session": None, "csrf_token": request.cookies.get(login_cookie) or "", "error": message}
+            return _render(request, "login.jinja", {**ctx, **login_extra}, 502)
+        resp = RedirectResponse(url, status_code=303)
+        resp.set_cookie(
+            oidc_cookie,
+            flow.cookie(),
+            max_age=600,
+            path="/",
+            secure=settings.secure_cookies,
+            httponly=True,
+            samesite="lax",
+        )
+        return resp
+
+    @app.get(CALLBACK_PATH)
+    def oidc_callback(
+        request: Request, code: str | None = None, state: str | None = None, error: str | None = None
+    ) -> Response:
+        """Leg 2: verify the provider's answer, map its claims to a user, begin the usual session."""
+        if oidc is None or claims_users is None:
+            raise StarletteHTTPException(404)
+        flow = FlowState.from_cookie(request.cookies.get(oidc_cookie))
+        with engine.begin() as conn:
+            user = None
+            try:
+                user = claims_users.authenticate(conn, oidc.finish(flow, state, code, error))
+                message = "Your NHS account does not give you access to this worklist. Ask your lead or an admin."
+            except SignInRefused as exc:
+                message = f"Sign-in failed: {exc}."
+            if user is None:
+                data.audit(conn, None, "sign_in", "failed", detail=f"{claims_users.provider}: {message}"[:500])
+                token = request.cookies.get(login_cookie) or secrets.token_urlsafe(32)
+                ctx = {"session": None, "csrf_token": token, "error": message, **login_extra}
+                resp: Response = _render(request, "login.jinja", ctx, 403, conn)
+                _set_cookie(resp, login_cookie, token, max_age=3600)
+            else:
+                session_token = identity.begin_session(conn, user, settings)
+                data.audit(conn, user.username, "sign_in", detail=claims_users.provider)
+                # not a redirect: a Strict cookie set here would be held back on it (signed_in.jinja)
+                resp = _render(request, "signed_in.jinja", {"session": None}, 200, conn)
+                _set_cookie(resp, cookie, session_token)
+        resp.delete_cookie(oidc_cookie, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax")
         return resp
 
     @app.get("/account/password", response_class=HTMLResponse)
@@ -333,7 +426,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             if not s.user.sees_every_team:
                 have = {t["team"] for t in visible}
                 visible += [{"team": t, "people": 0, "same_day": 0, "soon": 0} for t in s.user.teams if t not in have]
-            return _render(request, "teams.jinja", {"session": s, "teams": visible}, conn=conn)
+            return _render(request, "teams.jinja", {"session": s, "teams": visible, "run": run}, conn=conn)
 
     @app.get("/worklist/{team}", response_class=HTMLResponse)
     def worklist(
@@ -384,6 +477,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                     "filters": f,
                     "page": result,
                     "not_contacted_days": settings.not_contacted_days,
+                    "run": run,
                 },
                 conn=conn,
             )
@@ -461,6 +555,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                 "teams": data.known_teams(conn, run.run_id) if s.user.sees_every_team else [],
                 "qrisk3_disclaimer": QRISK3_DISCLAIMER,
                 "qdiabetes_disclaimer": QDIABETES_DISCLAIMER,
+                "run": run,
             },
             status,
             conn,
@@ -474,7 +569,14 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             if isinstance(found, HTMLResponse):
                 return found
             entry, run = found
-            data.audit(conn, s.user.username, "view_person", team=entry["team"], person_key=key)
+            data.audit(
+                conn,
+                s.user.username,
+                "view_person",
+                team=entry["team"],
+                person_key=key,
+                wait_for_disk=settings.durable_view_audit,
+            )
             return _person_page(request, conn, s, entry, run, recorded=recorded == "1")
 
     @app.post("/person/{key}/outcome", response_class=HTMLResponse)
@@ -552,7 +654,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
                 data.audit(conn, s.user.username, "view_report", "not_found")
                 return _not_found(request, conn, s)
             run = data.last_successful_run(conn, settings.stale_run_hours)
-            data.audit(conn, s.user.username, "view_report")
+            data.audit(conn, s.user.username, "view_report", wait_for_disk=settings.durable_view_audit)
         store = open_store(db_url)
         coverage = store.coverage_of_run(run.run_id) if run is not None else None
         if run is None or coverage is None or coverage.height == 0:
@@ -570,7 +672,7 @@ def create_app(db_url: str, settings: WebSettings | None = None) -> FastAPI:
             if s.user.role != "admin":
                 data.audit(conn, s.user.username, "view_users", "not_found")
                 return _not_found(request, conn, s)
-            data.audit(conn, s.user.username, "view_users")
+            data.audit(conn, s.user.username, "view_users", wait_for_disk=settings.durable_view_audit)
             return _render(request, "users.jinja", {"session": s, "users": auth.list_users(conn)}, conn=conn)
 
     @app.post("/admin/users/disable", response_class=HTMLResponse)

@@ -7,9 +7,9 @@
   absolute timeouts come from ``config/web.toml``.
 * Lockout: ``lockout_failures`` failed sign-ins in a row lock the account for
   ``lockout_minutes``; ``SignInLimiter`` throttles attempts per client address.
-* OpenID Connect later: ``web_users.auth_provider`` / ``external_subject`` let a
-  provider (NHS CIS2, NHSmail / Entra ID) vouch for a user instead of a password;
-  everything after sign-in (sessions, roles, teams, audit) stays as it is.
+* OpenID Connect: ``web_users.auth_provider`` / ``external_subject`` let a provider
+  (NHS CIS2, NHSmail / Entra ID) vouch for a user instead of a password (identity.py,
+  oidc.py); everything after sign-in (sessions, roles, teams, audit) stays as it is.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, select, text, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from longerlives.store.models import LetterIssued, OutreachOutcome, Run
@@ -89,7 +89,16 @@ def audit(
     team: str | None = None,
     person_key: str | None = None,
     detail: str | None = None,
+    wait_for_disk: bool = True,
 ) -> None:
+    """One audit line, in the caller's transaction: committed with it, before the response.
+
+    ``wait_for_disk=False`` (views only, never changes or refusals): on PostgreSQL the
+    transaction commits asynchronously (``SET LOCAL synchronous_commit = off``): the line is
+    committed and visible at once, and reaches disk within 3 × ``wal_writer_delay``
+    (600 ms by default) instead of the request waiting for a WAL flush."""
+    if not wait_for_disk and conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
     conn.execute(
         AUDIT.insert().values(
             at=utcnow(),

@@ -26,6 +26,7 @@ class WebSettings(BaseModel):
     same_day_bp_days: int = Field(30, ge=1)
     snapshot_keep_runs: int = Field(14, ge=1)
     secure_cookies: bool = True
+    durable_view_audit: bool = False
 
 
 def load_web_settings(path: Path | None = None) -> WebSettings:
