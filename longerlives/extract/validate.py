@@ -29,6 +29,7 @@ import polars as pl
 from longerlives.codelists import Codelist
 from longerlives.errors import ExtractError
 from longerlives.extract.checks import parse_and_check, with_nhs_int, with_text
+from longerlives.extract.fastpath import FAST, fast_columns
 from longerlives.extract.lines import check_lines
 from longerlives.extract.read import ROW, RawTable, with_clean_lines
 from longerlives.extract.schemas import SCHEMAS, TableSchema
@@ -140,16 +141,7 @@ def _checked(
             )
         )
     if plausibility is not None and plausibility.height:
-        # One membership test per valued concept (streams; a lookup table did not),
-        # and only a flag here: the sentence is built in _run_checks for the few bad
-        # rows (formatting text for all 60 million events would dominate the run).
-        value = pl.col("_p_value")
-        tests = [
-            pl.col("_p_code").is_in(group["code"].implode()) & ((value < group["_lo"][0]) | (value > group["_hi"][0]))
-            for _, group in plausibility.group_by("_concept", maintain_order=True)
-        ]
-        implausible = (value.is_not_null() & pl.any_horizontal(tests)).fill_null(False)
-        lf = lf.with_columns(implausible.alias("_implausible"))
+        lf = lf.with_columns(_implausible(plausibility, pl.col("_p_code"), pl.col("_p_value")).alias("_implausible"))
     else:
         lf = lf.with_columns(pl.lit(False).alias("_implausible"))
     error_cols = [f"_e_{c.name}" for c in schema.columns]
@@ -157,6 +149,19 @@ def _checked(
     texts = [pl.when(pl.col("_bad")).then(pl.col(f"_t_{c.name}")).alias(f"_t_{c.name}") for c in schema.columns]
     # Keep the input text only where the row is quarantined (its `value` column).
     return lf.with_columns(bad.alias("_bad")).with_columns(texts)
+
+
+def _implausible(plausibility: pl.DataFrame, code: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """True where a numeric value is outside the plausible range of its code's concept.
+
+    One membership test per valued concept (streams; a lookup table did not), and only
+    a flag: the sentence is built in _run_checks for the few bad rows (formatting text
+    for all 60 million events would dominate the run)."""
+    tests = [
+        code.is_in(group["code"].implode()) & ((value < group["_lo"][0]) | (value > group["_hi"][0]))
+        for _, group in plausibility.group_by("_concept", maintain_order=True)
+    ]
+    return (value.is_not_null() & pl.any_horizontal(tests)).fill_null(False)
 
 
 def _good_columns(schema: TableSchema) -> list[pl.Expr]:
@@ -219,6 +224,48 @@ def _run_checks(
     return good, quarantine, total
 
 
+def _fast_split(
+    raw: RawTable,
+    schema: TableSchema,
+    valid_patients: pl.DataFrame | None,
+    plausibility: pl.DataFrame | None,
+    work_dir: Path,
+    as_of: date,
+    settings: ExtractSettings,
+) -> tuple[pl.LazyFrame, pl.DataFrame, int] | None:
+    """A clinical table in two parts (fastpath.py): the rows that pass the exact fast tests
+    stay a lazy frame over the input; the few others (suspects) get the full checks.
+    None when the table has no fast path (then every row gets the full checks)."""
+    if not schema.belongs_to_patient or valid_patients is None:
+        return None
+    found = fast_columns(schema, raw.source_dtypes, valid_patients["nhs_number"])
+    if found is None:
+        return None
+    parsed, ok = found
+    if plausibility is not None and plausibility.height and "value" in schema.names:
+        ok = ok & ~_implausible(plausibility, pl.col(f"{FAST}code"), pl.col(f"{FAST}value"))
+    tested = raw.frame.with_columns(parsed).with_columns(ok.alias("_fast_ok"))
+    try:
+        suspects = tested.filter(~pl.col("_fast_ok")).select(ROW, *schema.names).collect()
+        total = raw.frame.select(pl.len()).collect().item()
+    except Exception as exc:
+        raise ExtractError(
+            f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        ) from None
+    good = tested.filter(pl.col("_fast_ok")).select(pl.col(f"{FAST}{c}").alias(c) for c in schema.names)
+    if suspects.height == 0:
+        quarantine = pl.DataFrame(schema=dict.fromkeys(QUARANTINE_COLUMNS, pl.String)).with_columns(
+            pl.col("row").cast(pl.Int64)
+        )
+        return good, quarantine, total
+    rest = RawTable(raw.name, raw.path, raw.format, suspects.lazy(), raw.source_dtypes, raw.extra_columns)
+    lf = _checked(
+        rest, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
+    )
+    slow_good, quarantine, _ = _run_checks(lf, rest, schema, work_dir, plausibility)
+    return pl.concat([good, slow_good], how="vertical"), quarantine, total
+
+
 def io_error_in(exc: BaseException) -> Exception | None:
     """Polars reports a failed write as ``... (os error 28)``: turn that into the input/output error."""
     import errno
@@ -277,7 +324,13 @@ def validate_extract(
             valid_patients=valid_patients,
             plausibility=plaus if name == "events" else None,
         )
-        g, q, total = _run_checks(lf, raw[name], schema, work_dir, plaus if name == "events" else None)
+        fast = _fast_split(
+            table, schema, valid_patients, plaus if name == "events" else None, work_dir, as_of, settings
+        )
+        if fast is not None:
+            g, q, total = fast
+        else:
+            g, q, total = _run_checks(lf, raw[name], schema, work_dir, plaus if name == "events" else None)
         q = pl.concat([bad_lines, q], how="vertical_relaxed") if bad_lines.height else q
         rows_read[name] = total + bad_lines.height
         rows_q[name] = q.select(pl.col("row").n_unique()).item() if q.height else 0
