@@ -105,20 +105,19 @@ def _fast_column(col: Column, dtype: pl.DataType | None, known_nhs: pl.Series | 
     if col.kind == "enum":
         if not text_dtype:
             return None
+        # Only a value spelled exactly as the contract spells it; any other spelling or alias
+        # (``GP surgery``, ``M``) goes to the full checks. (``replace_strict`` did not stream.)
         mapping = {v.lower(): v for v in col.values}
         mapping.update({k.lower(): v for k, v in col.aliases.items()})
-        exact = {k: v for k, v in mapping.items() if k == k.strip() and k}
-        exact.update({v: mapping[v.lower()] for v in col.values if v == v.strip() and v})
-        parsed = raw.replace_strict(exact, default=None, return_dtype=pl.String)
-        return parsed, _present(col, raw, lambda p: p.is_not_null())
+        exact = [v for v in col.values if v and v == v.strip() and mapping[v.lower()] == v]
+        return raw, _present(col, raw, lambda p: p.is_in(exact))
     if col.kind == "bool":
         if dtype == pl.Boolean:
-            parsed = raw
-        elif text_dtype:
-            words = {w: True for w in _spellings(TRUE_WORDS)} | {w: False for w in _spellings(FALSE_WORDS)}
-            parsed = raw.replace_strict(words, default=None, return_dtype=pl.Boolean)
-        else:
+            return raw, _present(col, raw, lambda p: p.is_not_null())
+        if not text_dtype:
             return None
+        yes, no = _spellings(TRUE_WORDS), _spellings(FALSE_WORDS)
+        parsed = pl.when(raw.is_in(yes)).then(True).when(raw.is_in(no)).then(False).otherwise(None)
         return parsed, _present(col, raw, lambda p: p.is_not_null())
     return None
 

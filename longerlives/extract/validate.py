@@ -52,6 +52,7 @@ class Extract:
     quarantine: pl.DataFrame
     rows_read: dict[str, int]
     rows_quarantined: dict[str, int]
+    latest_event: date | None = None  # latest valid event on or before the as-of date (freshness.py)
 
 
 def _plausibility(codelists: dict[str, Codelist], settings: ExtractSettings) -> pl.DataFrame:
@@ -224,6 +225,14 @@ def _run_checks(
     return good, quarantine, total
 
 
+@dataclass(frozen=True)
+class Split:
+    good: pl.LazyFrame
+    quarantine: pl.DataFrame
+    total: int
+    latest: date | None  # latest good date on or before the as-of date (tables with a date)
+
+
 def _fast_split(
     raw: RawTable,
     schema: TableSchema,
@@ -232,7 +241,7 @@ def _fast_split(
     work_dir: Path,
     as_of: date,
     settings: ExtractSettings,
-) -> tuple[pl.LazyFrame, pl.DataFrame, int] | None:
+) -> Split | None:
     """A clinical table in two parts (fastpath.py): the rows that pass the exact fast tests
     stay a lazy frame over the input; the few others (suspects) get the full checks.
     None when the table has no fast path (then every row gets the full checks)."""
@@ -245,25 +254,38 @@ def _fast_split(
     if plausibility is not None and plausibility.height and "value" in schema.names:
         ok = ok & ~_implausible(plausibility, pl.col(f"{FAST}code"), pl.col(f"{FAST}value"))
     tested = raw.frame.with_columns(parsed).with_columns(ok.alias("_fast_ok"))
+    queries = [tested.filter(~pl.col("_fast_ok")).select(ROW, *schema.names)]
+    if "date" in schema.names:  # the latest good date on or before the as-of date, in the same pass
+        queries.append(
+            tested.filter(pl.col("_fast_ok") & (pl.col(f"{FAST}date") <= as_of)).select(pl.col(f"{FAST}date").max())
+        )
     try:
-        suspects = tested.filter(~pl.col("_fast_ok")).select(ROW, *schema.names).collect()
+        suspects, *latest_fast = pl.collect_all(queries)  # one scan of the input feeds both
         total = raw.frame.select(pl.len()).collect().item()
     except Exception as exc:
         raise ExtractError(
             f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
         ) from None
     good = tested.filter(pl.col("_fast_ok")).select(pl.col(f"{FAST}{c}").alias(c) for c in schema.names)
+    latest = [f.item() for f in latest_fast if f.item() is not None]
     if suspects.height == 0:
         quarantine = pl.DataFrame(schema=dict.fromkeys(QUARANTINE_COLUMNS, pl.String)).with_columns(
             pl.col("row").cast(pl.Int64)
         )
-        return good, quarantine, total
+        return Split(good, quarantine, total, max(latest, default=None))
     rest = RawTable(raw.name, raw.path, raw.format, suspects.lazy(), raw.source_dtypes, raw.extra_columns)
     lf = _checked(
         rest, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
     )
     slow_good, quarantine, _ = _run_checks(lf, rest, schema, work_dir, plausibility)
-    return pl.concat([good, slow_good], how="vertical"), quarantine, total
+    if latest_fast:
+        latest += [d for d in [_latest_date(slow_good, as_of)] if d is not None]
+    return Split(pl.concat([good, slow_good], how="vertical"), quarantine, total, max(latest, default=None))
+
+
+def _latest_date(good: pl.LazyFrame, as_of: date) -> date | None:
+    found: date | None = good.filter(pl.col("date") <= as_of).select(pl.col("date").max()).collect().item()
+    return found
 
 
 def io_error_in(exc: BaseException) -> Exception | None:
@@ -313,24 +335,22 @@ def validate_extract(
     rows_read: dict[str, int] = {}
     rows_q: dict[str, int] = {}
     valid_patients: pl.DataFrame | None = None
+    latest: dict[str, date | None] = {}
     for name in ("patients", "teams", "practices", "events", "medications", "encounters"):
         schema = SCHEMAS[name]
         table, bad_lines = _line_checked(raw[name], work_dir)
-        lf = _checked(
-            table,
-            schema,
-            as_of=as_of,
-            settings=settings,
-            valid_patients=valid_patients,
-            plausibility=plaus if name == "events" else None,
-        )
-        fast = _fast_split(
-            table, schema, valid_patients, plaus if name == "events" else None, work_dir, as_of, settings
-        )
+        events_only = plaus if name == "events" else None
+        fast = _fast_split(table, schema, valid_patients, events_only, work_dir, as_of, settings)
         if fast is not None:
-            g, q, total = fast
+            g, q, total = fast.good, fast.quarantine, fast.total
+            latest[name] = fast.latest
         else:
-            g, q, total = _run_checks(lf, raw[name], schema, work_dir, plaus if name == "events" else None)
+            lf = _checked(
+                table, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=events_only
+            )
+            g, q, total = _run_checks(lf, raw[name], schema, work_dir, events_only)
+            if name == "events":
+                latest[name] = _latest_date(g, as_of)
         q = pl.concat([bad_lines, q], how="vertical_relaxed") if bad_lines.height else q
         rows_read[name] = total + bad_lines.height
         rows_q[name] = q.select(pl.col("row").n_unique()).item() if q.height else 0
@@ -357,4 +377,5 @@ def validate_extract(
         quarantine=quarantine,
         rows_read=rows_read,
         rows_quarantined=rows_q,
+        latest_event=latest.get("events"),
     )
