@@ -120,12 +120,13 @@ class _Clock:
 
 
 def _cpu_seconds() -> float:
-    """CPU time of this process so far (user + system, every thread): unlike wall time it
-    does not grow when other work shares the machine."""
+    """CPU time of this process and its finished worker processes so far (user + system,
+    every thread): unlike wall time it does not grow when other work shares the machine."""
     import resource
 
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return sum(
+        u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def _peak_rss_mb() -> float:
