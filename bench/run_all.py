@@ -287,7 +287,7 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
         ),
         "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
-    for r in rows:
+    for r in (r for r in rows if r.get("peer")):
         p = r["peer"]
         lines.append(
             f"| {r['n']:,} | {p['engine_full_features']} | {p['duckdb_full_features']} | "
@@ -307,14 +307,14 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
         "| people | flags | letters | SQLite nights 1 / 2 / 3 | PostgreSQL nights 1 / 2 / 3 |",
         "|---:|---:|---:|---|---|",
     ]
-    for r in rows:
+    for r in (r for r in rows if r.get("store")):
         st = r["store"]
         nights = [
             " / ".join(str(st[db][f"night_{i}"]) for i in (1, 2, 3)) if db in st else "not measured"
             for db in ("sqlite", "postgresql")
         ]
         lines.append(f"| {r['n']:,} | {st['flags']:,} | {st['letters']:,} | {nights[0]} | {nights[1]} |")
-    if any(r["synth"] for r in rows):
+    if any(r.get("synth") for r in rows):
         lines += [
             "",
             "## Synthetic extract generation",
@@ -323,7 +323,7 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
             "|---:|---:|---:|",
         ]
         lines += [
-            f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r["synth"]
+            f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r.get("synth")
         ]
     for title, n, r in extras:
         lines += [
