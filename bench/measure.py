@@ -1,6 +1,6 @@
 """Run one command as a child process and report wall time and its peak memory.
 
-Usage: python -m bench.measure -- CMD ARGS...  → prints JSON {"seconds":…, "peak_rss_mb":…, "exit":…}
+Usage: python -m bench.measure -- CMD ARGS...  → prints JSON {"seconds":…, "cpu_seconds":…, "peak_rss_mb":…, "exit":…}
 Peak memory is the child's maximum resident set size (getrusage RUSAGE_CHILDREN),
 so each measurement runs in a fresh process.
 """
@@ -19,8 +19,17 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd)
     seconds = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": round(seconds, 2), "peak_rss_mb": round(peak_kb / 1024, 1), "exit": proc.returncode}))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),  # user + system, all threads
+                "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+                "exit": proc.returncode,
+            }
+        )
+    )
     return 0
 
 

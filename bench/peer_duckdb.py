@@ -181,6 +181,13 @@ def duckdb_stage(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return con.sql(sql).pl()
 
 
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(extract: str, as_of: str, repeat: int = 3) -> dict[str, object]:
     events = Path(extract) / "events.parquet"
     d = date.fromisoformat(as_of)
@@ -193,15 +200,20 @@ def main(extract: str, as_of: str, repeat: int = 3) -> dict[str, object]:
         ("engine_full_features", engine_full_features),
         ("duckdb_full_features", duckdb_full_features),
     ):
-        times = []
+        times, cpu = [], []
         for _ in range(repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _cpu()
             results[name] = fn(events, cmap, d)
             times.append(time.perf_counter() - t0)
+            cpu.append(_cpu() - c0)
         out[name] = round(min(times), 2)
+        out[f"{name}_cpu"] = round(min(cpu), 2)  # CPU seconds, all threads (both engines run in this process)
         out[f"{name}_people"] = results[name].height
     out["features_identical"] = features_identical(results["engine_full_features"], results["duckdb_full_features"])
     out["features_ratio"] = round(float(out["engine_full_features"]) / max(float(out["duckdb_full_features"]), 1e-9), 2)
+    out["features_cpu_ratio"] = round(
+        float(out["engine_full_features_cpu"]) / max(float(out["duckdb_full_features_cpu"]), 1e-9), 2
+    )
     return out
 
 

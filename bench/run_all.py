@@ -42,6 +42,7 @@ STAGES = (
     "letters",
     "worklists",
     "exports",
+    "report",
     "store_record",
     "delivery",
 )
@@ -49,6 +50,7 @@ TARGETS = {100_000: (15.0, 1000.0), 600_000: (120.0, 5000.0)}  # issue 16: secon
 
 
 def measure(cmd: list[str]) -> dict[str, Any]:
+    load_before = round(os.getloadavg()[0], 1)
     out = subprocess.run([PY, "-m", "bench.measure", "--", *cmd], capture_output=True, text=True, cwd=ROOT, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -57,10 +59,20 @@ def measure(cmd: list[str]) -> dict[str, Any]:
     if result["exit"] != 0:
         raise SystemExit(f"benchmark command exited {result['exit']}: {' '.join(cmd)}\n{out.stderr[-2000:]}")
     result["load_avg"] = round(os.getloadavg()[0], 1)
+    result["load_before"] = load_before
     return result
 
 
+def given_extracts() -> dict[int, Path]:
+    """BENCH_EXTRACTS=100000=/path,600000=/path: use extracts made earlier (same generator, seed 7)."""
+    pairs = [item.split("=", 1) for item in os.environ.get("BENCH_EXTRACTS", "").split(",") if "=" in item]
+    return {int(n): Path(p) for n, p in pairs}
+
+
 def ensure_extract(n: int) -> tuple[Path, dict[str, Any]]:
+    given = given_extracts().get(n)
+    if given is not None and (given / "events.parquet").exists():
+        return given, {}
     folder = DATA / f"extract-{n}"
     if not (folder / "events.parquet").exists():
         print(f"bench: generating {n:,} synthetic people (Parquet) …", flush=True)
@@ -117,14 +129,26 @@ def full_runs(n: int, folder: Path, runs: int) -> dict[str, Any]:
             [LL, "run", "--extract", str(folder), "--out", str(out), "--as-of", AS_OF, "--db", f"sqlite:///{db}"]
         )
         record = json.loads((out / "run.json").read_text())
-        m |= {"events": record["rows_read"]["events"], "stages": record["stage_seconds"]}
+        m |= {
+            "events": record["rows_read"]["events"],
+            "stages": record["stage_seconds"],
+            "stages_cpu": record.get("stage_cpu_seconds", {}),
+            "stages_peak_mb": record.get("peak_memory_mb_after_stage", {}),
+        }
         results.append(m)
-        print(f"bench: {n:,} people: {m['seconds']} s, {m['peak_rss_mb']} MB (load {m['load_avg']})", flush=True)
+        print(
+            f"bench: {n:,} people: {m['seconds']} s wall, {m['cpu_seconds']} CPU-s, {m['peak_rss_mb']} MB "
+            f"(load {m['load_before']} → {m['load_avg']})",
+            flush=True,
+        )
     ordered = sorted(results, key=lambda r: r["seconds"])
     median = ordered[len(ordered) // 2]
     return median | {
         "all_seconds": [r["seconds"] for r in results],
+        "all_cpu_seconds": [r["cpu_seconds"] for r in results],
+        "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in results),
         "median_peak_mb": statistics.median(r["peak_rss_mb"] for r in results),
+        "all_loads": [r["load_avg"] for r in results],
     }
 
 
@@ -154,11 +178,17 @@ def main() -> None:
         if n == 100_000 or (n == sizes[-1] and 100_000 not in sizes):
             r = measure([PY, "-m", "bench.rules_only", str(folder), AS_OF, str(DATA / "work-rules")])
             extras.append(("Rules only (validate → features → risk → rules)", n, r))
-    if os.environ.get("BENCH_SKIP_PARTS") != "1":
-        for label, script in (
-            ("risk equations on 1,000,000 rows", ["bench/bench_risk.py", "--rows", "1000000"]),
-            ("50,000 HTML letters", ["bench/bench_letters.py", "--write-doc"]),
-        ):
+            half = json_cmd("bench.input_half", str(folder), AS_OF, str(DATA / "work-input"))
+            rows[-1]["input_half"] = half
+    parts = {
+        "risk": ("risk equations on 1,000,000 rows", ["bench/bench_risk.py", "--rows", "1000000"]),
+        "letters": ("50,000 HTML letters", ["bench/bench_letters.py", "--write-doc"]),
+    }
+    wanted = (
+        [] if os.environ.get("BENCH_SKIP_PARTS") == "1" else os.environ.get("BENCH_PARTS", "risk,letters").split(",")
+    )
+    if wanted:
+        for label, script in (parts[p] for p in wanted if p in parts):
             print(f"bench: {label} …", flush=True)
             if subprocess.run([PY, *script], cwd=ROOT, check=False).returncode != 0:  # report the rest anyway
                 print(f"bench: {label} FAILED; its section in docs/benchmarks.md is from an earlier run", flush=True)
@@ -189,24 +219,55 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
         "",
         "## Full nightly run (`longerlives run`) — the cost curve",
         "",
-        "| people | events | wall time (s) | runs (s) | peak memory (MB) | events/s | load | target (issue 16) |",
-        "|---:|---:|---:|---|---:|---:|---:|---|",
+        (
+            "| people | events | wall time (s) | runs (s) | CPU-s (median run) | runs (CPU-s) | peak memory (MB) | "
+            "events/s | load before → after | target (issue 16) |"
+        ),
+        "|---:|---:|---:|---|---:|---|---:|---:|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['n']:,} | {r['events']:,} | {r['seconds']} | {', '.join(str(s) for s in r['all_seconds'])} | "
-            f"{r['peak_rss_mb']:,} | {int(r['events'] / r['seconds']):,} | {r['load_avg']} | "
-            f"{_target(r['n'], r['seconds'], r['peak_rss_mb'])} |"
+            f"{r.get('cpu_seconds', '')} | {', '.join(str(s) for s in r.get('all_cpu_seconds', []))} | "
+            f"{r['peak_rss_mb']:,} | {int(r['events'] / r['seconds']):,} | "
+            f"{r.get('load_before', '')} → {r['load_avg']} | {_target(r['n'], r['seconds'], r['peak_rss_mb'])} |"
         )
     lines += [
         "",
-        "### Stage table (seconds, from the median run's `run.json`)",
+        "### Stage table (the median run's `run.json`: wall seconds / CPU seconds / peak MB after the stage)",
+        "",
+        (
+            "CPU seconds are user + system time of the run's process (all its threads, and worker processes "
+            "once finished): unlike wall time they hardly grow when other work shares the machine. On an idle "
+            "2-core machine a stage's wall time is about its CPU seconds divided by how well it uses both cores."
+        ),
         "",
         "| people | " + " | ".join(STAGES) + " |",
         "|---:|" + "---:|" * len(STAGES),
     ]
     for r in rows:
-        lines.append(f"| {r['n']:,} | " + " | ".join(str(r["stages"].get(k, "")) for k in STAGES) + " |")
+        cells = [
+            f"{r['stages'].get(k, '')} / {r.get('stages_cpu', {}).get(k, '')} / {r.get('stages_peak_mb', {}).get(k, '')}"
+            for k in STAGES
+        ]
+        lines.append(f"| {r['n']:,} | " + " | ".join(cells) + " |")
+    halves = [r for r in rows if r.get("input_half")]
+    if halves:
+        lines += [
+            "",
+            "### The input half alone (`bench/input_half.py`: read → validate → features → risk → rules → outreach)",
+            "",
+            "One process, no outputs, no store: wall s / CPU s / peak MB after each stage.",
+            "",
+            "| people | read | validate | features | risk | rules | outreach | CPU total | peak MB | load |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in halves:
+            h = r["input_half"]
+            st = h["stages"]
+            cells = [f"{st[k]['wall']} / {st[k]['cpu']} / {st[k]['peak_mb']}" for k in st]
+            loads = ", ".join(str(x) for x in h["load_avg"])
+            lines.append(f"| {r['n']:,} | " + " | ".join(cells) + f" | {h['cpu_total']} | {h['peak_mb']} | {loads} |")
     lines += [
         "",
         "## Per-person features: the engine (Polars) beside an analyst's DuckDB SQL",
@@ -221,17 +282,18 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
         ),
         "",
         (
-            "| people | engine full features (s) | DuckDB full features (s) | engine ÷ DuckDB | identical | "
-            "engine six-check (s) | DuckDB six-check (s) |"
+            "| people | engine full features (s) | DuckDB full features (s) | engine ÷ DuckDB | "
+            "engine CPU-s | DuckDB CPU-s | CPU ratio | identical | engine six-check (s) | DuckDB six-check (s) |"
         ),
-        "|---:|---:|---:|---:|---|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
-    for r in rows:
+    for r in (r for r in rows if r.get("peer")):
         p = r["peer"]
         lines.append(
             f"| {r['n']:,} | {p['engine_full_features']} | {p['duckdb_full_features']} | "
-            f"{p['features_ratio']} | {'yes' if p['features_identical'] else '**no**'} | "
-            f"{p['engine_polars']} | {p['duckdb_sql']} |"
+            f"{p['features_ratio']} | {p.get('engine_full_features_cpu', '')} | "
+            f"{p.get('duckdb_full_features_cpu', '')} | {p.get('features_cpu_ratio', '')} | "
+            f"{'yes' if p['features_identical'] else '**no**'} | {p['engine_polars']} | {p['duckdb_sql']} |"
         )
     lines += [
         "",
@@ -245,14 +307,14 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
         "| people | flags | letters | SQLite nights 1 / 2 / 3 | PostgreSQL nights 1 / 2 / 3 |",
         "|---:|---:|---:|---|---|",
     ]
-    for r in rows:
+    for r in (r for r in rows if r.get("store")):
         st = r["store"]
         nights = [
             " / ".join(str(st[db][f"night_{i}"]) for i in (1, 2, 3)) if db in st else "not measured"
             for db in ("sqlite", "postgresql")
         ]
         lines.append(f"| {r['n']:,} | {st['flags']:,} | {st['letters']:,} | {nights[0]} | {nights[1]} |")
-    if any(r["synth"] for r in rows):
+    if any(r.get("synth") for r in rows):
         lines += [
             "",
             "## Synthetic extract generation",
@@ -261,10 +323,16 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
             "|---:|---:|---:|",
         ]
         lines += [
-            f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r["synth"]
+            f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r.get("synth")
         ]
     for title, n, r in extras:
-        lines += ["", f"## {title}, {n:,} people", "", f"Wall {r['seconds']} s, peak memory {r['peak_rss_mb']:,} MB."]
+        lines += [
+            "",
+            f"## {title}, {n:,} people",
+            "",
+            f"Wall {r['seconds']} s, {r.get('cpu_seconds', '?')} CPU-s, peak memory {r['peak_rss_mb']:,} MB "
+            f"(load {r.get('load_before', '?')} → {r['load_avg']}).",
+        ]
     for frag in ("benchmarks-risk.md", "benchmarks-letters.md", "benchmarks-output.md"):
         p = ROOT / "docs" / frag
         if p.exists():

@@ -95,11 +95,10 @@ def _event_features(
     matched = (
         events.filter(pl.col("code").is_in(code_ids["code"].unique().implode()) & (pl.col("date") <= as_of))
         .join(code_ids.lazy(), on="code", how="inner")
-        .select(_nid(), "cid", "date", "value")
-        .with_columns((pl.col("nid") * _CONCEPT_SLOTS + pl.col("cid")).alias("key"))
+        .select((_nid() * _CONCEPT_SLOTS + pl.col("cid")).alias("key"), "cid", "date", "value")
         .collect()
         .lazy()
-    )
+    )  # the person is in the key (not held twice)
     split = [(pl.col("key") // _CONCEPT_SLOTS).alias("nid"), (pl.col("key") % _CONCEPT_SLOTS).alias("cid")]
     dates_lf = (
         matched.group_by("key")
@@ -126,7 +125,7 @@ def _event_features(
     sbp = matched.filter(pl.col("cid") == cid.get("systolic_bp", -1))
     sd_lf = (
         sbp.filter(pl.col("date") > d_sd)
-        .group_by("nid")
+        .group_by((pl.col("key") // _CONCEPT_SLOTS).alias("nid"))
         .agg(pl.col("value").std().alias(f"systolic_bp_sd_{settings.sbp_sd_years}y"))
     )
     # Blood pressure pairs by setting (issue 11): clinic, ABPM daytime average, home average.
@@ -147,6 +146,7 @@ def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) ->
     day_key = pl.col("nid") * 1_000_000 + pl.col("date").cast(pl.Int64)  # dates are days since 1970
     return (
         matched.filter(pl.col("cid").is_in([sys_cid, dia_cid]))
+        .with_columns((pl.col("key") // _CONCEPT_SLOTS).alias("nid"))
         .group_by(day_key.alias("day"))
         .agg(
             pl.col("nid").first(),

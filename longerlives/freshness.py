@@ -16,6 +16,11 @@ log = logging.getLogger(__name__)
 def extract_freshness(events: pl.LazyFrame, as_of: date, safeguards: SafeguardSettings) -> dict[str, object]:
     """``latest_event``, ``days_before_as_of``, ``stale`` and a ``warning`` sentence (or None)."""
     latest = events.filter(pl.col("date") <= as_of).select(pl.col("date").max()).collect().item()
+    return freshness(latest, as_of, safeguards)
+
+
+def freshness(latest: date | None, as_of: date, safeguards: SafeguardSettings) -> dict[str, object]:
+    """The same from the latest event on or before the as-of date, found during validation."""
     if latest is None:
         none_warning = "the extract has no events on or before the as-of date: check that the extract is complete"
         log.warning("stale extract: %s", none_warning)

@@ -39,7 +39,7 @@ from longerlives.extract.validate import Extract
 from longerlives.features import build_features
 from longerlives.frames import available_stats
 from longerlives.frames import check_features as check_owner_features
-from longerlives.freshness import extract_freshness
+from longerlives.freshness import freshness
 from longerlives.history import AuditLine, History
 from longerlives.letters.batches import KeptBatches, keep_uncollected, write_batch_index
 from longerlives.letters.ledger import cadence_flags
@@ -101,6 +101,7 @@ class _Clock:
 
     progress: ProgressHook | None
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # user + system, all threads (issue 16)
     memory_mb: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
@@ -109,14 +110,25 @@ class _Clock:
         crash_point(f"{name}.start")  # test-only crash injection (crashpoints.py)
         if self.progress:
             self.progress(name, "start")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_seconds()
         yield
         crash_point(f"{name}.done")
         self.seconds[name] = round(time.perf_counter() - t0, 3)
+        self.cpu_seconds[name] = round(_cpu_seconds() - c0, 3)
         self.memory_mb[name] = _peak_rss_mb()
         log.info("stage %s done in %.2fs", name, self.seconds[name])
         if self.progress:
             self.progress(name, "done")
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished worker processes so far (user + system,
+    every thread): unlike wall time it does not grow when other work shares the machine."""
+    import resource
+
+    return sum(
+        u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def _peak_rss_mb() -> float:
@@ -218,7 +230,7 @@ def run(
                 summary={
                     **produced.summary,
                     "recovery": recovery.as_dict(),
-                    "extract_freshness": extract_freshness(extract.events, as_of, settings.operations.safeguards),
+                    "extract_freshness": freshness(extract.latest_event, as_of, settings.operations.safeguards),
                     "team_codes": team_codes(produced.people, extract.teams),  # what `outcome record --team` accepts
                 },
             )
@@ -274,6 +286,7 @@ def run(
                 **run_json,
                 "summary": summary,
                 "stage_seconds": clock.seconds,
+                "stage_cpu_seconds": clock.cpu_seconds,
                 "peak_memory_mb_after_stage": clock.memory_mb,
                 "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             },
@@ -466,6 +479,7 @@ def _run_record(
         "codelists_overridden": sorted(c for c, cl in codelists.items() if cl.overridden),
         "codelists_pending": sorted(load_pending()),
         "stage_seconds": dict(clock.seconds),
+        "stage_cpu_seconds": dict(clock.cpu_seconds),
         "peak_memory_mb_after_stage": dict(clock.memory_mb),
         "summary": produced.summary,
         "files": sorted(f for f in files if not f.startswith("letters/") or f == "letters/index.csv"),

@@ -29,6 +29,7 @@ import polars as pl
 from longerlives.codelists import Codelist
 from longerlives.errors import ExtractError
 from longerlives.extract.checks import parse_and_check, with_nhs_int, with_text
+from longerlives.extract.fastpath import FAST, fast_columns
 from longerlives.extract.lines import check_lines
 from longerlives.extract.read import ROW, RawTable, with_clean_lines
 from longerlives.extract.schemas import SCHEMAS, TableSchema
@@ -51,6 +52,7 @@ class Extract:
     quarantine: pl.DataFrame
     rows_read: dict[str, int]
     rows_quarantined: dict[str, int]
+    latest_event: date | None = None  # latest valid event on or before the as-of date (freshness.py)
 
 
 def _plausibility(codelists: dict[str, Codelist], settings: ExtractSettings) -> pl.DataFrame:
@@ -140,16 +142,7 @@ def _checked(
             )
         )
     if plausibility is not None and plausibility.height:
-        # One membership test per valued concept (streams; a lookup table did not),
-        # and only a flag here: the sentence is built in _run_checks for the few bad
-        # rows (formatting text for all 60 million events would dominate the run).
-        value = pl.col("_p_value")
-        tests = [
-            pl.col("_p_code").is_in(group["code"].implode()) & ((value < group["_lo"][0]) | (value > group["_hi"][0]))
-            for _, group in plausibility.group_by("_concept", maintain_order=True)
-        ]
-        implausible = (value.is_not_null() & pl.any_horizontal(tests)).fill_null(False)
-        lf = lf.with_columns(implausible.alias("_implausible"))
+        lf = lf.with_columns(_implausible(plausibility, pl.col("_p_code"), pl.col("_p_value")).alias("_implausible"))
     else:
         lf = lf.with_columns(pl.lit(False).alias("_implausible"))
     error_cols = [f"_e_{c.name}" for c in schema.columns]
@@ -157,6 +150,19 @@ def _checked(
     texts = [pl.when(pl.col("_bad")).then(pl.col(f"_t_{c.name}")).alias(f"_t_{c.name}") for c in schema.columns]
     # Keep the input text only where the row is quarantined (its `value` column).
     return lf.with_columns(bad.alias("_bad")).with_columns(texts)
+
+
+def _implausible(plausibility: pl.DataFrame, code: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """True where a numeric value is outside the plausible range of its code's concept.
+
+    One membership test per valued concept (streams; a lookup table did not), and only
+    a flag: the sentence is built in _run_checks for the few bad rows (formatting text
+    for all 60 million events would dominate the run)."""
+    tests = [
+        code.is_in(group["code"].implode()) & ((value < group["_lo"][0]) | (value > group["_hi"][0]))
+        for _, group in plausibility.group_by("_concept", maintain_order=True)
+    ]
+    return (value.is_not_null() & pl.any_horizontal(tests)).fill_null(False)
 
 
 def _good_columns(schema: TableSchema) -> list[pl.Expr]:
@@ -219,6 +225,69 @@ def _run_checks(
     return good, quarantine, total
 
 
+@dataclass(frozen=True)
+class Split:
+    good: pl.LazyFrame
+    quarantine: pl.DataFrame
+    total: int
+    latest: date | None  # latest good date on or before the as-of date (tables with a date)
+
+
+def _fast_split(
+    raw: RawTable,
+    schema: TableSchema,
+    valid_patients: pl.DataFrame | None,
+    plausibility: pl.DataFrame | None,
+    work_dir: Path,
+    as_of: date,
+    settings: ExtractSettings,
+) -> Split | None:
+    """A clinical table in two parts (fastpath.py): the rows that pass the exact fast tests
+    stay a lazy frame over the input; the few others (suspects) get the full checks.
+    None when the table has no fast path (then every row gets the full checks)."""
+    if not schema.belongs_to_patient or valid_patients is None:
+        return None
+    found = fast_columns(schema, raw.source_dtypes, valid_patients["nhs_number"])
+    if found is None:
+        return None
+    parsed, ok = found
+    if plausibility is not None and plausibility.height and "value" in schema.names:
+        ok = ok & ~_implausible(plausibility, pl.col(f"{FAST}code"), pl.col(f"{FAST}value"))
+    tested = raw.frame.with_columns(parsed).with_columns(ok.alias("_fast_ok"))
+    queries = [tested.filter(~pl.col("_fast_ok")).select(ROW, *schema.names)]
+    if "date" in schema.names:  # the latest good date on or before the as-of date, in the same pass
+        queries.append(
+            tested.filter(pl.col("_fast_ok") & (pl.col(f"{FAST}date") <= as_of)).select(pl.col(f"{FAST}date").max())
+        )
+    try:
+        suspects, *latest_fast = pl.collect_all(queries)  # one scan of the input feeds both
+        total = raw.frame.select(pl.len()).collect().item()
+    except Exception as exc:
+        raise ExtractError(
+            f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        ) from None
+    good = tested.filter(pl.col("_fast_ok")).select(pl.col(f"{FAST}{c}").alias(c) for c in schema.names)
+    latest = [f.item() for f in latest_fast if f.item() is not None]
+    if suspects.height == 0:
+        quarantine = pl.DataFrame(schema=dict.fromkeys(QUARANTINE_COLUMNS, pl.String)).with_columns(
+            pl.col("row").cast(pl.Int64)
+        )
+        return Split(good, quarantine, total, max(latest, default=None))
+    rest = RawTable(raw.name, raw.path, raw.format, suspects.lazy(), raw.source_dtypes, raw.extra_columns)
+    lf = _checked(
+        rest, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
+    )
+    slow_good, quarantine, _ = _run_checks(lf, rest, schema, work_dir, plausibility)
+    if latest_fast:
+        latest += [d for d in [_latest_date(slow_good, as_of)] if d is not None]
+    return Split(pl.concat([good, slow_good], how="vertical"), quarantine, total, max(latest, default=None))
+
+
+def _latest_date(good: pl.LazyFrame, as_of: date) -> date | None:
+    found: date | None = good.filter(pl.col("date") <= as_of).select(pl.col("date").max()).collect().item()
+    return found
+
+
 def io_error_in(exc: BaseException) -> Exception | None:
     """Polars reports a failed write as ``... (os error 28)``: turn that into the input/output error."""
     import errno
@@ -267,18 +336,22 @@ def validate_extract(
     rows_read: dict[str, int] = {}
     rows_q: dict[str, int] = {}
     valid_patients: pl.DataFrame | None = None
+    latest: dict[str, date | None] = {}
     for name in ("patients", "teams", "practices", "events", "medications", "encounters"):
         schema = SCHEMAS[name]
         table, bad_lines = _line_checked(raw[name], work_dir, settings.max_lines_per_row)
-        lf = _checked(
-            table,
-            schema,
-            as_of=as_of,
-            settings=settings,
-            valid_patients=valid_patients,
-            plausibility=plaus if name == "events" else None,
-        )
-        g, q, total = _run_checks(lf, raw[name], schema, work_dir, plaus if name == "events" else None)
+        events_only = plaus if name == "events" else None
+        fast = _fast_split(table, schema, valid_patients, events_only, work_dir, as_of, settings)
+        if fast is not None:
+            g, q, total = fast.good, fast.quarantine, fast.total
+            latest[name] = fast.latest
+        else:
+            lf = _checked(
+                table, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=events_only
+            )
+            g, q, total = _run_checks(lf, raw[name], schema, work_dir, events_only)
+            if name == "events":
+                latest[name] = _latest_date(g, as_of)
         q = pl.concat([bad_lines, q], how="vertical_relaxed") if bad_lines.height else q
         rows_read[name] = total + bad_lines.height
         rows_q[name] = q.select(pl.col("row").n_unique()).item() if q.height else 0
@@ -306,4 +379,5 @@ def validate_extract(
         quarantine=quarantine,
         rows_read=rows_read,
         rows_quarantined=rows_q,
+        latest_event=latest.get("events"),
     )

@@ -23,6 +23,25 @@ from longerlives.settings.outreach import OutreachSettings
 PLAN_COLUMNS = PLANS.names  # declared once, with dtypes: longerlives/frames.py
 
 
+# Every people column a plan reads (PLAN_COLUMNS, the lead signals, channel and adjustments).
+_PLAN_INPUTS = frozenset(
+    {
+        *PLAN_COLUMNS,
+        "in_scope",
+        "communication_needs",
+        "homeless_last_date",
+        "substance_dependence_last_date",
+        "learning_disability_last_date",
+        "autism_last_date",
+        "phone",
+        "email",
+        "contact_by_letter",
+        "preferred_language",
+        "interpreter_required",
+    }
+)
+
+
 def safety_and_urgency(flags: pl.DataFrame) -> pl.DataFrame:
     """Per person with open flags: ``safety`` (the reasons of their ``safety.*`` flags, most
     urgent first) and ``urgency`` (the most urgent of all their flags)."""
@@ -150,6 +169,7 @@ def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Expr:
 
 def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings) -> pl.DataFrame:
     """One row per in-scope person with an open flag (safety flags included), sorted by NHS number."""
+    people = people.select([c for c in people.columns if c in _PLAN_INPUTS])  # not every feature column
     p = people.filter(pl.col("in_scope")).with_columns(needs_list(people).alias("_needs"))
     flag_lists = flags.sort("flag").group_by("nhs_number").agg(pl.col("flag").alias("flags"))
     p = p.join(flag_lists, on="nhs_number", how="inner").join(safety_and_urgency(flags), on="nhs_number", how="left")

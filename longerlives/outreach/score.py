@@ -293,13 +293,15 @@ def score_and_rank(
         pl.when(cohort).then(pl.when(reasons == "").then(None).otherwise(reasons)).alias("_reasons"),
     )
     ranked = (
-        p.filter(cohort)
+        p.lazy()  # lazy: only the sort columns are filtered and sorted, not every feature column
+        .filter(cohort)
         .sort(
             ["marginalisation_score", "outreach_strict", "phc_last_any", "nhs_number"],
             descending=[True, True, False, False],
             nulls_last=[True, False, False, False],
         )
         .select("nhs_number", pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("marginalisation_rank"))
+        .collect()
     )
     n_top = n_selected_by_rank(ranked.height, s.fraction)
     p = p.join(ranked, on="nhs_number", how="left")

@@ -1,0 +1,121 @@
+"""The input half of a nightly run, stage by stage: read → validate → features → risk →
+rules → outreach, in one process, exactly as ``pipeline._produce`` composes them
+(no outputs written, no store). Prints JSON: per stage wall seconds, CPU seconds
+(user + system of this process, all threads) and peak resident memory after it, and
+the load average. ``--save DIR`` writes the stage results (people, flags, plans,
+quarantine) as Parquet so two versions of the code can be compared frame by frame.
+
+Usage: python -m bench.input_half EXTRACT_DIR AS_OF WORK_DIR [--save DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from longerlives import outreach, risk, rules
+from longerlives.codelists import load_codelists
+from longerlives.extract import read_extract, validate_extract
+from longerlives.features import build_features
+from longerlives.history import History
+from longerlives.outcomes import after_outreach, apply_outcomes
+from longerlives.report.measures import add_measure_columns
+from longerlives.settings import load_settings
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class Stages:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, float]] = {}
+
+    def time(self, name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        w0, c0 = time.perf_counter(), _cpu()
+        out = fn(*args, **kwargs)
+        self.rows[name] = {
+            "wall": round(time.perf_counter() - w0, 3),
+            "cpu": round(_cpu() - c0, 3),
+            "peak_mb": _peak_mb(),
+        }
+        return out
+
+
+def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> dict[str, Any]:
+    as_of = date.fromisoformat(as_of_text)
+    s = load_settings()
+    cl = load_codelists()
+    history = History.empty()  # the first night: nothing recorded yet
+    st = Stages()
+    raw = st.time("read", read_extract, Path(extract))
+    ext = st.time(
+        "validate",
+        validate_extract,
+        raw,
+        as_of=as_of,
+        settings=s.extract,
+        codelists=cl,
+        work_dir=Path(work),
+    )
+    people = st.time("features", lambda: build_features(ext, cl, as_of, s.features).people)
+    people = st.time("risk", lambda: people.join(risk.score(people, as_of, s.risk).scores, on="nhs_number", how="left"))
+
+    def _rules() -> tuple[pl.DataFrame, pl.DataFrame]:
+        evaluated = rules.evaluate(people, as_of, s.rules)
+        flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
+        p = evaluated.people.join(rules.safety_items(flags), on="nhs_number", how="left")
+        return add_measure_columns(p, as_of, s.rules), flags
+
+    people, flags = st.time("rules", _rules)
+
+    def _outreach() -> Any:
+        reached = outreach.rank_and_plan(
+            people, flags, as_of, s.outreach, contacts_known=bool(ext.rows_read.get("encounters", 0))
+        )
+        f, p, _ = after_outreach(reached.flags, reached.plans, history.outcomes, as_of, s.operations)
+        return reached.people, f, p
+
+    people, flags, plans = st.time("outreach", _outreach)
+    if save:
+        d = Path(save)
+        d.mkdir(parents=True, exist_ok=True)
+        people.write_parquet(d / "people.parquet")
+        flags.write_parquet(d / "flags.parquet")
+        plans.write_parquet(d / "plans.parquet")
+        ext.quarantine.write_parquet(d / "quarantine.parquet")
+        (d / "counts.json").write_text(
+            json.dumps({"rows_read": ext.rows_read, "rows_quarantined": ext.rows_quarantined}, sort_keys=True)
+        )
+    total_cpu = round(sum(r["cpu"] for r in st.rows.values()), 2)
+    return {
+        "stages": st.rows,
+        "cpu_total": total_cpu,
+        "peak_mb": _peak_mb(),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
+        "people": people.height,
+        "flags": flags.height,
+    }
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    save_dir = None
+    if "--save" in args:
+        i = args.index("--save")
+        save_dir = args[i + 1]
+        args = args[:i] + args[i + 2 :]
+    print(json.dumps(main(args[0], args[1], args[2], save_dir)))
