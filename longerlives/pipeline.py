@@ -57,11 +57,11 @@ from longerlives.outputs.exports import write_exports
 from longerlives.outputs.worklists import write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
-from longerlives.recovery import recover
 from longerlives.report.measures import add_measure_columns
 from longerlives.report.write import write_report
 from longerlives.settings import Settings, load_settings
 from longerlives.store.existing import check_store_url, team_codes
+from longerlives.store.recovery import recover
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
@@ -206,7 +206,7 @@ def run(
     input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
     clock = _Clock(progress)
     with run_lock(db_url), out_lock(out_dir):  # a run that finds a lock held just exits; not a failed run
-        recovery = recover(out_dir, db_url)  # finish or abandon what a killed run left (recovery.py)
+        recovery = recover(out_dir, db_url)  # finish or abandon what a killed run left (store/recovery.py)
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         started = datetime.now(timezone.utc)
