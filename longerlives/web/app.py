@@ -246,6 +246,11 @@ def create_app(db_url: str, settings: WebSettings | None = None, oidc: OidcProvi
         _set_cookie(resp, login_cookie, token, max_age=3600)
         return resp
 
+    def _login_again(request: Request, token: str | None, error: str, status: int, conn: Any) -> Response:
+        """The sign-in form again, with what went wrong (rate limit, wrong password)."""
+        ctx = {"session": None, "csrf_token": token, "error": error, **login_extra}
+        return _render(request, "login.jinja", ctx, status, conn)
+
     @app.post("/login", response_class=HTMLResponse)
     def login(
         request: Request,
@@ -261,36 +266,17 @@ def create_app(db_url: str, settings: WebSettings | None = None, oidc: OidcProvi
             client = request.client.host if request.client else "unknown"
             if not limiter.allow(client):
                 data.audit(conn, None, "sign_in", "denied", detail="rate limited")
-                return _render(
-                    request,
-                    "login.jinja",
-                    {
-                        "session": None,
-                        "csrf_token": expected,
-                        "error": "Too many sign-in attempts. Wait a minute and try again.",
-                        **login_extra,
-                    },
-                    429,
-                    conn,
+                return _login_again(
+                    request, expected, "Too many sign-in attempts. Wait a minute and try again.", 429, conn
                 )
             user = passwords.authenticate(conn, identity.PasswordEvidence(username, password))
             if user is None:
                 data.audit(conn, None, "sign_in", "failed", detail="wrong username or password, locked or disabled")
-                return _render(
-                    request,
-                    "login.jinja",
-                    {
-                        "session": None,
-                        "csrf_token": expected,
-                        "error": (
-                            f"The username or password is not right. After {settings.lockout_failures} failed "
-                            f"attempts an account is locked for {settings.lockout_minutes} minutes."
-                        ),
-                        **login_extra,
-                    },
-                    401,
-                    conn,
+                wrong = (
+                    f"The username or password is not right. After {settings.lockout_failures} failed "
+                    f"attempts an account is locked for {settings.lockout_minutes} minutes."
                 )
+                return _login_again(request, expected, wrong, 401, conn)
             token = identity.begin_session(conn, user, settings)  # the same whoever vouched (identity.py)
             data.audit(conn, user.username, "sign_in", detail=passwords.provider)
         resp = RedirectResponse("/", status_code=303)
