@@ -179,3 +179,179 @@ def test_an_ecg_recorded_as_its_result_counts_as_an_ecg(reg, code):
     p = reg.smi_person()
     reg.coded(p, code, date(2026, 1, 10))
     assert reg.flags("ecg.annual") == {}
+
+
+# ---- issue 11, R3: glucose, lipids, family history and the single-code lists -------------
+# Codes below are members of the new lists; each comment is the term the list carries.
+
+FASTING_CODES = (
+    "1003131000000101",  # Serum fasting glucose level
+    "997681000000108",  # Fasting blood glucose level
+    "58111000237107",  # Fasting glucose molar concentration in plasma
+    "1003141000000105",  # Plasma fasting glucose level
+)
+RANDOM_CODES = (
+    "1031331000000106",  # Plasma random glucose level
+    "1089381000000101",  # Random blood glucose level
+    "1010611000000107",  # Serum glucose level
+    "997671000000106",  # Blood glucose level
+)
+OGTT_2_HOUR = "1010711000000101"  # 120 minute plasma glucose level: a timed sample, in neither list
+
+
+@pytest.mark.parametrize("code", FASTING_CODES)
+def test_a_fasting_glucose_of_8_1_under_any_fasting_code_is_the_diabetes_range(reg, code):
+    # Issue 11 "Why": "a fasting glucose of 8.1 flags nothing" (only the plasma code was listed).
+    p = reg.person()
+    reg.coded(p, code, date(2026, 3, 3), 8.1)
+    assert reg.flags("followup.hba1c")[p]["reason"].startswith(
+        "Fasting plasma glucose 8.1 mmol/L on 2026-03-03 (in the diabetes range, 7 or more)"
+    )
+    assert p in reg.flags("safety.diabetes_range_undiagnosed", date(2026, 6, 30))
+
+
+@pytest.mark.parametrize("code", RANDOM_CODES)
+def test_a_random_glucose_of_8_1_is_not_read_as_a_fasting_glucose(reg, code):
+    # 8.1 mmol/L is normal for a random sample: no diabetes-range or hyperglycaemia flag.
+    p = reg.person()
+    reg.coded(p, code, date(2026, 3, 3), 8.1)
+    assert p not in reg.flags("followup.hba1c")
+    assert p not in reg.flags("safety.diabetes_range_undiagnosed", date(2026, 6, 30))
+
+
+@pytest.mark.parametrize("code", RANDOM_CODES + FASTING_CODES[:2])
+def test_a_random_or_fasting_glucose_under_any_listed_code_completes_the_health_check_glucose(reg, code):
+    p = reg.smi_person()
+    reg.coded(p, code, date(2026, 1, 10), 5.2)
+    assert p not in reg.flags("phc.glucose")
+
+
+def test_a_glucose_tolerance_test_2_hour_sample_alone_is_neither_random_nor_fasting(reg):
+    p = reg.smi_person()
+    reg.coded(p, OGTT_2_HOUR, date(2026, 1, 10), 12.0)
+    assert reg.flags("phc.glucose")[p]["reason"] == "No HbA1c or blood glucose result ever recorded"
+    assert p not in reg.flags("safety.diabetes_range_undiagnosed", date(2026, 6, 30))
+
+
+def _qrisk_woman(reg, ratio_code: str | None, ratio: float | None) -> str:
+    """A 55-year-old woman with BMI, two BPs and smoking recorded; the ratio under ``ratio_code``."""
+    p = reg.person(born=date(1971, 1, 1))
+    on = date(2026, 3, 1)
+    reg.event(p, "bmi", on, 31.0)
+    reg.bp(p, on, 138, 84)
+    reg.bp(p, date(2026, 1, 1), 142, 86)
+    reg.event(p, "never_smoked", on)
+    if ratio_code is not None:
+        reg.coded(p, ratio_code, on, ratio)
+    return p
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "1015681000000109",  # Serum cholesterol/high density lipoprotein ratio
+        "1028551000000102",  # Total cholesterol:high density lipoprotein ratio
+        "313811003",  # Cholesterol/High density lipoprotein ratio measurement
+        "1015691000000106",  # Plasma cholesterol/high density lipoprotein ratio
+    ],
+)
+def test_a_cholesterol_hdl_ratio_under_any_tcholhdl_cod_code_is_read_by_qrisk3(reg, code):
+    high, low, none = _qrisk_woman(reg, code, 6.5), _qrisk_woman(reg, code, 3.0), _qrisk_woman(reg, None, None)
+    s = _scores(reg)
+    assert s[high]["qrisk3"] > s[low]["qrisk3"]  # the recorded ratio is the one scored
+    assert s[none]["qrisk3"] is None and s[none]["qrisk3_missing"] == "cholesterol_hdl_ratio"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "1102851000000101",  # Estimated serum non high density lipoprotein cholesterol level
+        "1006191000000106",  # Serum non high density lipoprotein cholesterol level
+    ],
+)
+def test_a_non_hdl_cholesterol_reported_under_any_nonhdlcchol_cod_code_counts_as_a_lipid_test(reg, code):
+    p = reg.smi_person()
+    reg.coded(p, code, date(2026, 1, 10), 3.9)
+    assert p not in reg.flags("phc.lipids")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "134439009",  # Family history: premature coronary heart disease
+        "266897007",  # Family history of myocardial infarction
+        "430091005",  # Family history of coronary arteriosclerosis
+    ],
+)
+def test_family_history_of_premature_heart_disease_raises_qrisk3(reg, code):
+    # QRISK3: "angina or heart attack in a first degree relative aged less than 60".
+    fh = _risk_person(reg, coded=[code])
+    no_fh = _risk_person(reg)
+    s = _scores(reg)
+    assert s[fh]["qrisk3"] > s[no_fh]["qrisk3"]
+
+
+def test_family_history_of_any_cardiac_disorder_is_not_counted_as_premature_heart_disease(reg):
+    fh_cardiac = _risk_person(reg, coded=["297242006"])  # Family history of cardiac disorder: not in the list
+    no_fh = _risk_person(reg)
+    s = _scores(reg)
+    assert s[fh_cardiac]["qrisk3"] == s[no_fh]["qrisk3"]
+
+
+def test_family_history_of_type_1_diabetes_raises_qdiabetes(reg):
+    fh = _risk_person(reg, coded=["430678008"])  # Family history of diabetes mellitus type 1
+    no_fh = _risk_person(reg)
+    s = _scores(reg)
+    assert s[fh]["qdiabetes"] > s[no_fh]["qdiabetes"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "237055002",  # Polycystic ovary syndrome (the current code)
+        "830054005",  # Polycystic ovary syndrome of bilateral ovaries (disorder)
+        "69878008",  # Polycystic ovaries (inactive in SNOMED, still in old records)
+    ],
+)
+def test_polycystic_ovary_syndrome_coded_either_way_raises_qdiabetes_for_a_woman(reg, code):
+    pcos = _risk_person(reg, coded=[code])
+    no_pcos = _risk_person(reg)
+    s = _scores(reg)
+    assert s[pcos]["qdiabetes"] > s[no_pcos]["qdiabetes"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "56097005",  # Migraine without aura
+        "193031009",  # Cluster headache (QRISK3 counts cluster headaches as migraine)
+        "4473006",  # Migraine with aura
+    ],
+)
+def test_migraine_with_or_without_aura_or_cluster_headache_raises_qrisk3(reg, code):
+    migraine = _risk_person(reg, coded=[code])
+    none = _risk_person(reg)
+    s = _scores(reg)
+    assert s[migraine]["qrisk3"] > s[none]["qrisk3"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "1025271000000103",  # NHS Diabetes Prevention Programme started
+        "1025251000000107",  # NHS Diabetes Prevention Programme completed
+        "1025321000000109",  # Referral to NHS Diabetes Prevention Programme
+    ],
+)
+def test_a_person_who_started_or_completed_the_prevention_programme_is_not_asked_to_be_referred(reg, code):
+    p = reg.person()
+    reg.event(p, "hba1c", date(2026, 4, 4), 44)
+    reg.coded(p, code, date(2026, 2, 1))
+    assert p not in reg.flags("followup.hba1c")
+
+
+def test_not_completing_the_prevention_programme_leaves_the_referral_prompt(reg):
+    p = reg.person()
+    reg.event(p, "hba1c", date(2026, 4, 4), 44)
+    reg.coded(p, "1025211000000108", date(2026, 2, 1))  # NHS Diabetes Prevention Programme not completed
+    assert p in reg.flags("followup.hba1c")
