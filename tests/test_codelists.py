@@ -435,3 +435,44 @@ def test_mood_stabilisers_include_carbamazepine_but_not_every_antiepileptic(list
 def test_alcohol_units_a_week_code_is_recognised(lists):
     assert "1082641000000106" in lists["alcohol_units"].codes
     assert "1082631000000102" not in lists["alcohol_units"].codes  # per day: a different unit
+
+
+# ---- issue 11 (R3): glucose split by meaning, whole lipid refset membership ---------------
+
+
+def test_no_glucose_code_counts_as_both_fasting_and_random(lists):
+    assert not set(lists["fasting_glucose"].codes) & set(lists["blood_glucose"].codes)
+
+
+def test_every_fasting_glucose_term_says_fasting_and_no_random_one_does(lists):
+    assert all("fasting" in t.lower() for t in lists["fasting_glucose"].terms)
+    assert not any("fasting" in t.lower() for t in lists["blood_glucose"].terms)
+
+
+@pytest.mark.parametrize("concept", ["blood_glucose", "fasting_glucose"])
+def test_no_timed_post_prandial_or_series_glucose_stands_for_a_single_glucose_value(lists, concept):
+    bad = [t for t in lists[concept].terms if any(w in t.lower() for w in ("minute", "post-prandial", "series"))]
+    assert not bad, f"{concept}: {bad}"
+
+
+# TCHOLHDL_COD and NONHDLCCHOL_COD 20200812 members as printed by the public merge log
+# (cehram-ucl/priority codelists/cholesterol.log): every member matched, none left over.
+TCHOLHDL_COD_20200812 = {"1015681000000109", "1015691000000106", "1028551000000102", "313811003"}
+NONHDLCCHOL_COD_20200812 = {"1006191000000106", "1030411000000101", "1102851000000101"}
+
+
+def test_the_ratio_list_holds_every_tcholhdl_cod_member_and_only_the_domain_example_besides(lists):
+    assert set(lists["cholesterol_hdl_ratio"].codes) == TCHOLHDL_COD_20200812 | {"313989009"}
+
+
+def test_the_non_hdl_list_is_the_whole_nonhdlcchol_cod_membership(lists):
+    assert set(lists["non_hdl_cholesterol"].codes) == NONHDLCCHOL_COD_20200812
+
+
+def test_pcos_is_recognised_under_the_current_snomed_concept_not_only_the_inactive_one(lists):
+    assert {"237055002", "69878008"} <= set(lists["pcos"].codes)  # Polycystic ovary syndrome; Polycystic ovaries
+
+
+def test_broad_family_history_codes_are_not_family_history_of_coronary_heart_disease(lists):
+    # Family history of cardiovascular disease (stroke too); of cardiac disorder (valves, rhythm too)
+    assert not {"266894000", "297242006"} & set(lists["family_history_cvd"].codes)
