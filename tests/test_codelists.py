@@ -469,3 +469,40 @@ def test_drug_dependence_counts_through_the_whole_illsub_cod_refset_and_nicotine
     assert set(refset) - codes == {"836439001"}  # Nicotine dependence in remission
     assert {"85005007", "228373001", "724715004"} <= codes  # cannabis, drug addict, ketamine
     assert "66590003" in codes  # Alcohol dependence still counts
+
+
+def test_no_shipped_term_is_a_placeholder_waiting_for_verification():
+    # issue 11: "no invented terms" — a term is the source's own words, never a VERIFY note
+    for path in CODELIST_DIR.glob("*.csv"):
+        terms = _csv_codes(path).values()
+        assert not [t for t in terms if "VERIFY" in t], path.name
+
+
+# issue 11 (R1): for each of these concepts a reviewer sees at a glance either the whole
+# published list and its release, or that it was built because none is published.
+R1_CONCEPTS = {
+    "homeless": "whole",
+    "substance_dependence": "whole",
+    "alcohol_status": "built",
+    "alcohol_units": "built",
+    "alcohol_brief_intervention": "built",
+    "audit": "built",
+    "audit_c": "built",
+    "alcohol_specialist_referral": "built",
+    "smoking_cessation_offered": "built",
+    "smoking_cessation_declined": "built",
+    "smoking_cessation_referral": "built",
+    "weight_management_referral": "built",
+}
+
+
+@pytest.mark.parametrize("concept", sorted(R1_CONCEPTS))
+def test_each_alcohol_smoking_weight_substance_and_homeless_list_says_whole_or_built(manifest, concept):
+    entry = manifest["concepts"][concept]
+    assert "VERIFY: partial" not in entry.get("note", "")
+    if R1_CONCEPTS[concept] == "whole":
+        assert entry["release"].startswith("20250627") and entry["list_id"].endswith("/20250627")
+        assert len(entry["commit"]) == 40
+    else:
+        assert entry["note"].startswith("BUILT, not copied whole (issue 11): no public copy of ")
+        assert "every term verified in: " in entry["note"]
