@@ -481,8 +481,8 @@ def test_no_shipped_term_is_a_placeholder_waiting_for_verification():
 # issue 11 (R1): for each of these concepts a reviewer sees at a glance either the whole
 # published list and its release, or that it was built because none is published.
 R1_CONCEPTS = {
-    "homeless": "whole",
-    "substance_dependence": "whole",
+    "homeless": "20250627",
+    "substance_dependence": "20250912",
     "alcohol_status": "built",
     "alcohol_units": "built",
     "alcohol_brief_intervention": "built",
@@ -500,8 +500,9 @@ R1_CONCEPTS = {
 def test_each_alcohol_smoking_weight_substance_and_homeless_list_says_whole_or_built(manifest, concept):
     entry = manifest["concepts"][concept]
     assert "VERIFY: partial" not in entry.get("note", "")
-    if R1_CONCEPTS[concept] == "whole":
-        assert entry["release"].startswith("20250627") and entry["list_id"].endswith("/20250627")
+    if R1_CONCEPTS[concept] != "built":
+        release = R1_CONCEPTS[concept]
+        assert entry["release"].startswith(release) and entry["list_id"].endswith(f"/{release}")
         assert len(entry["commit"]) == 40
     else:
         assert entry["note"].startswith("BUILT, not copied whole (issue 11): no public copy of ")
