@@ -51,8 +51,13 @@ DOMAIN_EXAMPLES: dict[str, set[str]] = {
     "smoker_heavy": {"160605003", "160606002"},
     "ex_smoker": {"8517006", "281018007", "160617001", "266923002"},
     "never_smoked": {"266919005", "160601007", "221000119102"},
-    "smoking_cessation_offered": {"225323000", "871661000000106", "395700008"},
-    "smoking_cessation_declined": {"1087441000000106", "527151000000107", "871641000000105", "755741000000100"},
+    # issue 11 splits smoking support by action: §6.2's "offered" examples 871661000000106 and
+    # 395700008 are referrals, so they are required in the referral list (the QOF definition
+    # counts both lists). §6.2's declined example 755741000000100 is left out: no public
+    # source gives its term (manifest note), and a code is never shipped with an invented term.
+    "smoking_cessation_offered": {"225323000"},
+    "smoking_cessation_referral": {"871661000000106", "395700008"},
+    "smoking_cessation_declined": {"1087441000000106", "527151000000107", "871641000000105"},
     "ecg": {"268400002", "29303009"},
     "cervical_screening": {"1020451000000104", "1104601000000107"},
     "cervical_screening_nonresponder": {"1109911000000100"},
@@ -476,3 +481,70 @@ def test_pcos_is_recognised_under_the_current_snomed_concept_not_only_the_inacti
 def test_broad_family_history_codes_are_not_family_history_of_coronary_heart_disease(lists):
     # Family history of cardiovascular disease (stroke too); of cardiac disorder (valves, rhythm too)
     assert not {"266894000", "297242006"} & set(lists["family_history_cvd"].codes)
+
+
+def test_homelessness_is_the_whole_homeless_cod_refset_with_rough_sleeping_and_sofa_surfing(lists, manifest):
+    entry = manifest["concepts"]["homeless"]
+    assert entry["cluster"] == "HOMELESS_COD" and entry["release"] == "20250627"
+    assert entry["list_id"] == "nhsd-primary-care-domain-refsets/homeless_cod/20250627"
+    terms = dict(zip(lists["homeless"].codes, lists["homeless"].terms, strict=True))
+    assert len(terms) == entry["code_count"] == 22
+    assert terms["224228000"] == "Living rough"
+    assert terms["381751000000106"] == "Sofa surfer - person of no fixed abode"
+    assert terms["224226001"] == "No fixed abode"
+    assert "32911000" in terms  # Homeless: the one code the list held before issue 11
+
+
+def test_drug_dependence_counts_through_the_whole_illsub_cod_refset_and_nicotine_does_not(lists, manifest):
+    entry = manifest["concepts"]["substance_dependence"]
+    whole = CODELIST_DIR / entry["whole_copy"]
+    assert file_sha256(whole) == entry["whole_copy_sha256"]
+    refset = _csv_codes(whole)
+    assert len(refset) == entry["whole_copy_code_count"] == 548
+    # the shipped CSV starts with the refset byte for byte, then the alcohol dependence rows
+    shipped = (CODELIST_DIR / entry["file"]).read_bytes()
+    assert shipped.startswith(whole.read_bytes())
+    extra = set(_csv_codes(CODELIST_DIR / entry["file"])) - set(refset)
+    assert extra == {"66590003", "191811004", "191812006", "191480000", "8635005", "191802004"}
+    codes = set(lists["substance_dependence"].codes)
+    assert set(refset) - codes == {"836439001"}  # Nicotine dependence in remission
+    assert {"85005007", "228373001", "724715004"} <= codes  # cannabis, drug addict, ketamine
+    assert "66590003" in codes  # Alcohol dependence still counts
+
+
+def test_no_shipped_term_is_a_placeholder_waiting_for_verification():
+    # issue 11: "no invented terms" — a term is the source's own words, never a VERIFY note
+    for path in CODELIST_DIR.glob("*.csv"):
+        terms = _csv_codes(path).values()
+        assert not [t for t in terms if "VERIFY" in t], path.name
+
+
+# issue 11 (R1): for each of these concepts a reviewer sees at a glance either the whole
+# published list and its release, or that it was built because none is published.
+R1_CONCEPTS = {
+    "homeless": "20250627",
+    "substance_dependence": "20250912",
+    "alcohol_status": "built",
+    "alcohol_units": "built",
+    "alcohol_brief_intervention": "built",
+    "audit": "built",
+    "audit_c": "built",
+    "alcohol_specialist_referral": "built",
+    "smoking_cessation_offered": "built",
+    "smoking_cessation_declined": "built",
+    "smoking_cessation_referral": "built",
+    "weight_management_referral": "built",
+}
+
+
+@pytest.mark.parametrize("concept", sorted(R1_CONCEPTS))
+def test_each_alcohol_smoking_weight_substance_and_homeless_list_says_whole_or_built(manifest, concept):
+    entry = manifest["concepts"][concept]
+    assert "VERIFY: partial" not in entry.get("note", "")
+    if R1_CONCEPTS[concept] != "built":
+        release = R1_CONCEPTS[concept]
+        assert entry["release"].startswith(release) and entry["list_id"].endswith(f"/{release}")
+        assert len(entry["commit"]) == 40
+    else:
+        assert entry["note"].startswith("BUILT, not copied whole (issue 11): no public copy of ")
+        assert "every term verified in: " in entry["note"]

@@ -51,7 +51,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "smoker_heavy": ["160605003", "160606002"],
     "ex_smoker": ["8517006", "281018007", "160617001"],
     "never_smoked": ["266919005", "160601007"],
-    "smoking_cessation_offered": ["225323000", "871661000000106", "395700008"],
+    "smoking_cessation_offered": ["225323000", "225324006"],
     "smoking_cessation_referral": ["315232003"],
     "smoking_cessation_declined": ["1087441000000106", "527151000000107"],
     "ecg": ["268400002", "164854000", "102594003"],

@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from tests.rules.conftest import with_rule_params
+
 # CKD_COD 20200812 members that the old 53-code list did not have, or that only the whole
 # refset carries: stage 5 with transplant, G-category with albuminuria, stage 3B with proteinuria.
 CKD_COD_WHOLE_LIST = (
@@ -366,3 +368,131 @@ def test_an_aural_headache_is_not_counted_as_migraine(reg):
     none = _risk_person(reg)
     s = _scores(reg)
     assert s[aural]["qrisk3"] == s[none]["qrisk3"]
+
+
+# --- Issue 11 (R1): alcohol, smoking support, weight, substance use and homelessness lists ---
+# Real codes from the lists built or copied whole this pass (see config/codelists/manifest.toml).
+
+AUDIT_C = "763256006"  # Alcohol Use Disorders Identification Test - Consumption score
+FULL_AUDIT = "443280005"  # Alcohol use disorders identification test score
+ALCOHOL_INTERVENTIONS = (
+    "366371000000105",  # Brief intervention for excessive alcohol consumption completed
+    "366421000000103",  # Extended intervention for excessive alcohol consumption completed
+    "527961000000108",  # Alcohol counselling by other agencies
+    "707166002",  # Alcohol reduction programme
+)
+SPECIALIST_ALCOHOL_REFERRALS = (
+    "1099141000000106",  # Referral to alcohol misuse service
+    "809401000000103",  # Referral to alcohol misuse clinic
+    "431260004",  # Referral to specialist alcohol treatment service
+)
+DRINKING_STATUS = (
+    "783261004",  # Lifetime non-drinker of alcohol
+    "82581004",  # Ex-drinker
+    "777671000000105",  # Lower risk alcohol drinking
+    "777651000000101",  # Higher risk alcohol drinking
+    "160577002",  # Heavy drinker - 7-9u/day
+)
+SMOKER = "77176002"  # Current smoker
+STOP_SMOKING_REFERRALS = (
+    "871661000000106",  # Referral to smoking cessation service
+    "395700008",  # Referral to smoking cessation advisor
+    "315232003",  # Referral to stop-smoking clinic
+)
+STOP_SMOKING_OFFERS_NOT_REFERRALS = (
+    "767641000000109",  # Referral for smoking cessation service offered
+    "225324006",  # Advice on effects of smoking on health
+    "822591000000108",  # Smoking cessation drug therapy declined (QOF SMOK005 counts it)
+    "871641000000105",  # Referral to smoking cessation service declined
+)
+WEIGHT_INTERVENTIONS = (
+    "771491000000104",  # Referral to local authority weight management programme
+    "1094331000000103",  # Referral for combined healthy eating and physical education programme
+    "718361005",  # Weight management programme
+)
+HOMELESS_CODES = (
+    "224228000",  # Living rough
+    "381751000000106",  # Sofa surfer - person of no fixed abode
+    "224231004",  # Sleeping in night shelter
+)
+DRUG_USE_CODES = (
+    "85005007",  # Cannabis dependence
+    "228373001",  # Drug addict
+    "724715004",  # Ketamine dependence
+)
+STRICT = {"definition": "strict"}
+
+
+@pytest.mark.parametrize("code", ALCOHOL_INTERVENTIONS)
+def test_a_positive_audit_c_is_followed_up_by_any_recorded_alcohol_intervention(reg, code):
+    p, untreated = reg.person(), reg.person()
+    for who in (p, untreated):
+        reg.coded(who, AUDIT_C, date(2026, 3, 2), 8)
+    reg.coded(p, code, date(2026, 3, 2))
+    assert set(reg.flags("followup.alcohol")) == {untreated}
+
+
+@pytest.mark.parametrize("code", SPECIALIST_ALCOHOL_REFERRALS)
+def test_possible_alcohol_dependence_is_closed_by_a_referral_to_an_alcohol_misuse_service(reg, code):
+    p = reg.person()
+    reg.coded(p, FULL_AUDIT, date(2026, 4, 4), 23)
+    reg.coded(p, code, date(2026, 4, 20))
+    assert reg.flags("followup.alcohol") == {}
+
+
+def test_possible_alcohol_dependence_is_not_closed_by_alcohol_counselling_alone(reg):
+    p = reg.person()
+    reg.coded(p, FULL_AUDIT, date(2026, 4, 4), 23)
+    reg.coded(p, ALCOHOL_INTERVENTIONS[2], date(2026, 4, 20))  # Alcohol counselling by other agencies
+    assert "possible alcohol dependence" in reg.flags("followup.alcohol")[p]["reason"]
+
+
+@pytest.mark.parametrize("code", DRINKING_STATUS)
+def test_a_drinking_status_recorded_this_year_completes_the_health_check_alcohol_element(reg, code):
+    p, never = reg.smi_person(), reg.smi_person()
+    reg.coded(p, code, date(2026, 1, 20))
+    assert set(reg.flags("phc.alcohol")) == {never}
+
+
+@pytest.mark.parametrize("code", STOP_SMOKING_REFERRALS)
+def test_a_referral_to_a_stop_smoking_service_counts_under_both_definitions(reg, code):
+    p = reg.person()
+    reg.coded(p, SMOKER, date(2025, 9, 1))
+    reg.coded(p, code, date(2026, 2, 1))
+    assert reg.flags("smoking.cessation_offer") == {}
+    assert reg.flags("smoking.cessation_offer", settings=with_rule_params("smoking.cessation_offer", **STRICT)) == {}
+
+
+@pytest.mark.parametrize("code", STOP_SMOKING_OFFERS_NOT_REFERRALS)
+def test_an_offer_advice_or_decline_counts_for_qof_but_is_not_a_referral_under_the_strict_definition(reg, code):
+    p = reg.person()
+    reg.coded(p, SMOKER, date(2025, 9, 1))
+    reg.coded(p, code, date(2026, 2, 1))
+    assert reg.flags("smoking.cessation_offer") == {}
+    strict = reg.flags("smoking.cessation_offer", settings=with_rule_params("smoking.cessation_offer", **STRICT))
+    assert strict[p]["reason"].startswith("Current smoker (recorded 2025-09-01); no referral to a stop-smoking service")
+
+
+@pytest.mark.parametrize("code", WEIGHT_INTERVENTIONS)
+def test_a_weight_management_referral_or_programme_this_year_closes_the_bmi_follow_up(reg, code):
+    p, not_referred = reg.person(), reg.person()
+    for who in (p, not_referred):
+        reg.event(who, "bmi", date(2026, 3, 3), 34)
+    reg.coded(p, code, date(2026, 3, 10))
+    assert set(reg.flags("followup.bmi")) == {not_referred}
+
+
+def test_rough_sleeping_sofa_surfing_and_drug_dependence_reach_the_outreach_signals(reg):
+    homeless = [reg.person() for _ in HOMELESS_CODES]
+    drugs = [reg.person() for _ in DRUG_USE_CODES]
+    nicotine_only = reg.person()
+    for who, code in zip(homeless, HOMELESS_CODES, strict=True):
+        reg.coded(who, code, date(2026, 2, 1))
+    for who, code in zip(drugs, DRUG_USE_CODES, strict=True):
+        reg.coded(who, code, date(2025, 11, 1))
+    reg.coded(nicotine_only, "836439001", date(2025, 11, 1))  # Nicotine dependence in remission
+    people = {r["nhs_number"]: r for r in reg.people().iter_rows(named=True)}
+    assert all(people[p]["homeless_last_date"] == date(2026, 2, 1) for p in homeless)
+    assert all(people[p]["substance_dependence_last_date"] == date(2025, 11, 1) for p in drugs)
+    assert people[nicotine_only]["substance_dependence_last_date"] is None
+    assert all(people[p]["homeless_last_date"] is None for p in drugs)
