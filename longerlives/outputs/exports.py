@@ -25,8 +25,15 @@ import polars as pl
 from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
-from longerlives.outputs.csvfile import write_csv
-from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
+from longerlives.outputs.csvfile import csv_bytes, neutralised
+from longerlives.outputs.fhir import (
+    bundle_from_entries,
+    check_bundle,
+    check_rows,
+    check_values,
+    entry_texts,
+    sampled_bundle,
+)
 from longerlives.outputs.urgency import urgency_rank
 from longerlives.settings.operations import OperationsSettings
 
@@ -85,17 +92,31 @@ def write_practice_export(
         .select(EXPORT_COLUMNS)
         .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
     )
-    folder = base / practice
-    csv_path = write_csv(mine, folder / "flags.csv")
     check_rows(mine, practice)  # every Flag, vectorised
-    text, entries, envelope = bundle_parts(mine, practice, as_of, code_system)  # equals bundle_json(plain_bundle(...))
+    prepared = neutralised(mine).with_columns(entry_texts(mine, as_of, code_system).alias(ENTRY))
+    return _write_prepared(prepared, practice, base, as_of, sample)
+
+
+ENTRY = "_entry"  # each row's Bundle entry as JSON text, beside the neutralised CSV columns
+
+
+def _write_prepared(part: pl.DataFrame, practice: str, base: Path, as_of: date, sample: int) -> dict[str, Any]:
+    """One practice's files from its rows already neutralised for CSV, each with its entry text."""
+    csv = csv_bytes(part.select(EXPORT_COLUMNS))
+    entries = part[ENTRY]
+    body, envelope = bundle_from_entries(entries, practice, as_of)  # equals bundle_json(plain_bundle(...))
     sampled = sampled_bundle(entries, envelope, sample)
     check_values(sampled, practice)
     check_bundle(Bundle.model_validate(sampled))  # fhir.resources R4B models on the sample
-    (folder / "bundle.json").write_text(text, encoding="utf-8")
+    folder = base / practice
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "flags.csv").write_bytes(csv)
+    (folder / "bundle.json").write_bytes(body)
     write_risk_disclaimer(folder)  # flag reasons can quote QRISK3-2017 / QDiabetes-2018 scores
-    digest = hashlib.sha256(csv_path.read_bytes() + b"\0" + text.encode()).hexdigest()
-    return {"practice_code": practice, "rows": mine.height, "sha256": digest}
+    digest = hashlib.sha256(csv)
+    digest.update(b"\0")
+    digest.update(body)  # the same digest as sha256(csv + NUL + bundle), without the copy
+    return {"practice_code": practice, "rows": part.height, "sha256": digest.hexdigest()}
 
 
 @dataclass(frozen=True)
@@ -121,11 +142,15 @@ def write_exports(
     base = out_dir / EXPORTS_DIR
     written = []
     files: list[str] = []
-    # Split once (a filter per practice over every flag grew as practices × flags).
-    parts = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
+    # One pass over every practice's rows (issue 16): value checks, CSV neutralising and each
+    # Flag's JSON text column-wise for all rows at once, then split by practice (the rows are
+    # already in export order, and the split keeps it).
+    check_rows(rows, None)
+    prepared = neutralised(rows).with_columns(entry_texts(rows, as_of, ops.fhir_flag_code_system).alias(ENTRY))
+    parts = {key: part for (key,), part in prepared.partition_by("practice_code", as_dict=True).items()}
     for practice in practice_codes(rows, practices, people):
-        mine = parts.get(practice, rows.clear())
-        info = write_practice_export(mine, practice, base, as_of, ops.fhir_flag_code_system, ops.fhir_model_sample)
+        mine = parts.get(practice, prepared.clear())
+        info = _write_prepared(mine, practice, base, as_of, ops.fhir_model_sample)
         written.append(info)
         files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
     total = sum(w["rows"] for w in written)
