@@ -93,17 +93,34 @@ def write_practice_export(
         .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
     )
     check_rows(mine, practice)  # every Flag, vectorised
-    prepared = neutralised(mine).with_columns(entry_texts(mine, as_of, code_system).alias(ENTRY))
-    return _write_prepared(prepared, practice, base, as_of, sample)
+    entries = entry_texts(mine, as_of, code_system)
+    return _write_prepared(neutralised(mine), entries, practice, base, as_of, sample)
 
 
-ENTRY = "_entry"  # each row's Bundle entry as JSON text, beside the neutralised CSV columns
+# Flags whose JSON is built at once: big enough that per-call overhead vanishes, small enough
+# that the entry texts (about 1 kB a Flag) never hold the whole country's bundles in memory.
+ENTRY_BATCH_ROWS = 25_000
 
 
-def _write_prepared(part: pl.DataFrame, practice: str, base: Path, as_of: date, sample: int) -> dict[str, Any]:
-    """One practice's files from its rows already neutralised for CSV, each with its entry text."""
+def _batches(codes: list[str], sizes: dict[str, int], limit: int) -> list[list[str]]:
+    """Consecutive practices grouped so each group holds at most ``limit`` rows (or one practice)."""
+    out: list[list[str]] = [[]]
+    held = 0
+    for code in codes:
+        n = sizes.get(code, 0)
+        if out[-1] and held + n > limit:
+            out.append([])
+            held = 0
+        out[-1].append(code)
+        held += n
+    return out
+
+
+def _write_prepared(
+    part: pl.DataFrame, entries: pl.Series, practice: str, base: Path, as_of: date, sample: int
+) -> dict[str, Any]:
+    """One practice's files from its rows already neutralised for CSV and each row's entry text."""
     csv = csv_bytes(part.select(EXPORT_COLUMNS))
-    entries = part[ENTRY]
     body, envelope = bundle_from_entries(entries, practice, as_of)  # equals bundle_json(plain_bundle(...))
     sampled = sampled_bundle(entries, envelope, sample)
     check_values(sampled, practice)
@@ -142,17 +159,25 @@ def write_exports(
     base = out_dir / EXPORTS_DIR
     written = []
     files: list[str] = []
-    # One pass over every practice's rows (issue 16): value checks, CSV neutralising and each
-    # Flag's JSON text column-wise for all rows at once, then split by practice (the rows are
-    # already in export order, and the split keeps it).
+    # Few passes over every practice's rows (issue 16): value checks and CSV neutralising for all
+    # rows at once, each Flag's JSON column-wise for a batch of practices at a time; the rows are
+    # already in export order, and the split keeps it.
     check_rows(rows, None)
-    prepared = neutralised(rows).with_columns(entry_texts(rows, as_of, ops.fhir_flag_code_system).alias(ENTRY))
-    parts = {key: part for (key,), part in prepared.partition_by("practice_code", as_dict=True).items()}
-    for practice in practice_codes(rows, practices, people):
-        mine = parts.get(practice, prepared.clear())
-        info = _write_prepared(mine, practice, base, as_of, ops.fhir_model_sample)
-        written.append(info)
-        files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
+    raw = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
+    ready = {key: part for (key,), part in neutralised(rows).partition_by("practice_code", as_dict=True).items()}
+    codes = practice_codes(rows, practices, people)
+    for batch in _batches(codes, {k: v.height for k, v in raw.items()}, ENTRY_BATCH_ROWS):
+        held = [raw[p] for p in batch if p in raw]
+        entries = entry_texts(pl.concat(held) if held else rows.clear(), as_of, ops.fhir_flag_code_system)
+        offset = 0
+        for practice in batch:
+            n = raw[practice].height if practice in raw else 0
+            mine = ready.get(practice, rows.clear())
+            info = _write_prepared(mine, entries.slice(offset, n), practice, base, as_of, ops.fhir_model_sample)
+            offset += n
+            written.append(info)
+            files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
+        del entries
     total = sum(w["rows"] for w in written)
     if total != rows.height:
         raise ExportError(f"exports hold {total} rows but there are {rows.height} open flags")

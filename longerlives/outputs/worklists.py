@@ -9,6 +9,7 @@ The HTML shows the same rows with labels instead of ids, wrapped to be read at 1
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +18,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.csvfile import csv_bytes, neutralised, write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.outputs.flag_labels import label_expr
 from longerlives.outputs.urgency import URGENCY_WORDS, urgency_rank
@@ -85,6 +86,7 @@ def _html_frame(part: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+HTML_ROW = "_html_row"  # each row's <tr>, beside the neutralised CSV columns
 UNALLOCATED = "unallocated"  # file stem for people with no core team
 # Internal key for "no core team": a control character can never be a team code (quarantined
 # on input), so a team really coded `unallocated` keeps its own worklist.
@@ -200,6 +202,11 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     worklist stage at 100,000 people."""
     if part.height == 0:
         return ""
+    return "\n".join(part.select(_html_row(part.schema, columns).alias("r"))["r"].to_list())
+
+
+def _html_row(schema: pl.Schema, columns: list[str]) -> pl.Expr:
+    """Each row's ``<tr>`` of the table body (rows with the columns of ``_html_frame``)."""
     safety = pl.col("safety").fill_null("") != ""
     cells = []
     for c in columns:
@@ -231,7 +238,7 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
                     pl.lit("</span></td>"),
                 )
             )
-        elif part.schema[c] == pl.Date:
+        elif schema[c] == pl.Date:
             cells.append(
                 pl.concat_str(
                     pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c).dt.strftime("%Y-%m-%d")), pl.lit("</td>")
@@ -246,12 +253,11 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), lines, pl.lit("</td>")))
         else:
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c)), pl.lit("</td>")))
-    row = pl.concat_str(
+    return pl.concat_str(
         pl.when(safety).then(pl.lit('    <tr class="safety">')).otherwise(pl.lit("    <tr>")),
         pl.concat_str(cells),
         pl.lit("</tr>"),
     )
-    return "\n".join(part.select(row.alias("r"))["r"].to_list())
 
 
 def write_worklists(
@@ -266,16 +272,24 @@ def write_worklists(
         names = dict(zip(teams["team_code"].to_list(), labels))
     tpl = _html_env().get_template("worklist.html.j2")
     written = []
-    parts = {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
+    # One pass over every team's rows (issue 16): CSV cells neutralised and each HTML table row
+    # built column-wise for all rows at once, then split by team (a team's rows stay in order).
+    html_rows = (
+        _html_frame(rows).select(_html_row(_html_frame(rows.clear()).schema, list(HTML_COLUMNS)).alias(HTML_ROW))
+        if rows.height
+        else pl.DataFrame(schema={HTML_ROW: pl.String})
+    )
+    prepared = pl.concat([rows.select("team"), neutralised(rows.drop("team")), html_rows], how="horizontal")
+    parts = {team: part for (team,), part in prepared.partition_by("team", as_dict=True, maintain_order=True).items()}
     for team in names:  # every known team gets a file, empty when nobody is on it today
-        parts.setdefault(team, rows.clear())
+        parts.setdefault(team, prepared.clear())
     stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
     stems[NO_TEAM] = UNALLOCATED
     index = []
     for team in sorted(parts):
         stem = stems[team]
-        part = parts[team].drop("team").sort("priority")
-        write_csv(part, folder / f"{stem}.csv", float_precision=1)
+        part = parts[team].drop("team").sort("priority", maintain_order=True)
+        (folder / f"{stem}.csv").write_bytes(csv_bytes(part.drop(HTML_ROW), float_precision=1))
         index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
         label = UNALLOCATED if team == NO_TEAM else team
         html = tpl.render(
@@ -286,7 +300,7 @@ def write_worklists(
             columns=list(HTML_COLUMNS),
             headings=HTML_COLUMNS,
             n_rows=part.height,
-            body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
+            body="\n".join(part[HTML_ROW].to_list()),
         )
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
         written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
@@ -303,9 +317,10 @@ def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of: date, run_id: st
     path = out_dir / "worklists" / "plans.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     # Polars writes the records (a Python dict per plan took 8 s at 100,000 people).
-    records = plans.sort("nhs_number").write_json()
+    records = io.BytesIO()  # bytes straight from Polars: no decode and re-encode of the whole text
+    plans.sort("nhs_number").write_json(records)
     head = json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}, ensure_ascii=False)[:-1]
-    path.write_text(head + ', "plans": ' + records + "}\n", encoding="utf-8")
+    path.write_bytes(head.encode() + b', "plans": ' + records.getvalue() + b"}\n")
     return "worklists/plans.json"
 
 
