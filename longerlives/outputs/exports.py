@@ -159,25 +159,28 @@ def write_exports(
     base = out_dir / EXPORTS_DIR
     written = []
     files: list[str] = []
-    # Few passes over every practice's rows (issue 16): value checks and CSV neutralising for all
-    # rows at once, each Flag's JSON column-wise for a batch of practices at a time; the rows are
-    # already in export order, and the split keeps it.
+    # Few passes over every practice's rows (issue 16): value checks for all rows at once; CSV
+    # neutralising and each Flag's JSON column-wise for a batch of practices at a time (never the
+    # whole country's 400 MB of bundle text at once); the rows are already in export order, and
+    # the split keeps it.
     check_rows(rows, None)
     raw = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
-    ready = {key: part for (key,), part in neutralised(rows).partition_by("practice_code", as_dict=True).items()}
     codes = practice_codes(rows, practices, people)
     for batch in _batches(codes, {k: v.height for k, v in raw.items()}, ENTRY_BATCH_ROWS):
         held = [raw[p] for p in batch if p in raw]
-        entries = entry_texts(pl.concat(held) if held else rows.clear(), as_of, ops.fhir_flag_code_system)
+        batch_rows = pl.concat(held) if held else rows.clear()
+        entries = entry_texts(batch_rows, as_of, ops.fhir_flag_code_system)
+        ready = neutralised(batch_rows)
         offset = 0
         for practice in batch:
             n = raw[practice].height if practice in raw else 0
-            mine = ready.get(practice, rows.clear())
-            info = _write_prepared(mine, entries.slice(offset, n), practice, base, as_of, ops.fhir_model_sample)
+            info = _write_prepared(
+                ready.slice(offset, n), entries.slice(offset, n), practice, base, as_of, ops.fhir_model_sample
+            )
             offset += n
             written.append(info)
             files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
-        del entries
+        del entries, ready, batch_rows
     total = sum(w["rows"] for w in written)
     if total != rows.height:
         raise ExportError(f"exports hold {total} rows but there are {rows.height} open flags")

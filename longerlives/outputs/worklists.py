@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from longerlives.outputs.csvfile import csv_bytes, neutralised, write_csv
+from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.outputs.flag_labels import label_expr
 from longerlives.outputs.urgency import URGENCY_WORDS, urgency_rank
@@ -86,7 +86,6 @@ def _html_frame(part: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-HTML_ROW = "_html_row"  # each row's <tr>, beside the neutralised CSV columns
 UNALLOCATED = "unallocated"  # file stem for people with no core team
 # Internal key for "no core team": a control character can never be a team code (quarantined
 # on input), so a team really coded `unallocated` keeps its own worklist.
@@ -202,11 +201,6 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     worklist stage at 100,000 people."""
     if part.height == 0:
         return ""
-    return "\n".join(part.select(_html_row(part.schema, columns).alias("r"))["r"].to_list())
-
-
-def _html_row(schema: pl.Schema, columns: list[str]) -> pl.Expr:
-    """Each row's ``<tr>`` of the table body (rows with the columns of ``_html_frame``)."""
     safety = pl.col("safety").fill_null("") != ""
     cells = []
     for c in columns:
@@ -238,7 +232,7 @@ def _html_row(schema: pl.Schema, columns: list[str]) -> pl.Expr:
                     pl.lit("</span></td>"),
                 )
             )
-        elif schema[c] == pl.Date:
+        elif part.schema[c] == pl.Date:
             cells.append(
                 pl.concat_str(
                     pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c).dt.strftime("%Y-%m-%d")), pl.lit("</td>")
@@ -253,11 +247,12 @@ def _html_row(schema: pl.Schema, columns: list[str]) -> pl.Expr:
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), lines, pl.lit("</td>")))
         else:
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c)), pl.lit("</td>")))
-    return pl.concat_str(
+    row = pl.concat_str(
         pl.when(safety).then(pl.lit('    <tr class="safety">')).otherwise(pl.lit("    <tr>")),
         pl.concat_str(cells),
         pl.lit("</tr>"),
     )
+    return "\n".join(part.select(row.alias("r"))["r"].to_list())
 
 
 def write_worklists(
@@ -272,24 +267,16 @@ def write_worklists(
         names = dict(zip(teams["team_code"].to_list(), labels))
     tpl = _html_env().get_template("worklist.html.j2")
     written = []
-    # One pass over every team's rows (issue 16): CSV cells neutralised and each HTML table row
-    # built column-wise for all rows at once, then split by team (a team's rows stay in order).
-    html_rows = (
-        _html_frame(rows).select(_html_row(_html_frame(rows.clear()).schema, list(HTML_COLUMNS)).alias(HTML_ROW))
-        if rows.height
-        else pl.DataFrame(schema={HTML_ROW: pl.String})
-    )
-    prepared = pl.concat([rows.select("team"), neutralised(rows.drop("team")), html_rows], how="horizontal")
-    parts = {team: part for (team,), part in prepared.partition_by("team", as_dict=True, maintain_order=True).items()}
+    parts = {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
     for team in names:  # every known team gets a file, empty when nobody is on it today
-        parts.setdefault(team, prepared.clear())
+        parts.setdefault(team, rows.clear())
     stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
     stems[NO_TEAM] = UNALLOCATED
     index = []
     for team in sorted(parts):
         stem = stems[team]
-        part = parts[team].drop("team").sort("priority", maintain_order=True)
-        (folder / f"{stem}.csv").write_bytes(csv_bytes(part.drop(HTML_ROW), float_precision=1))
+        part = parts[team].drop("team").sort("priority")
+        write_csv(part, folder / f"{stem}.csv", float_precision=1)
         index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
         label = UNALLOCATED if team == NO_TEAM else team
         html = tpl.render(
@@ -300,7 +287,7 @@ def write_worklists(
             columns=list(HTML_COLUMNS),
             headings=HTML_COLUMNS,
             n_rows=part.height,
-            body="\n".join(part[HTML_ROW].to_list()),
+            body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
         )
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
         written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
