@@ -48,6 +48,14 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns([neutralise_text(one_line(pl.col(c))).alias(c) for c in text])
 
 
+def csv_bytes(prepared: pl.DataFrame, float_precision: int | None = None) -> bytes:
+    """The CSV bytes ``write_csv`` writes, for a frame already passed through ``neutralised``
+    (exports neutralise all practices' rows in one pass, then cut the text per practice)."""
+    return prepared.write_csv(
+        None, include_header=True, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n"
+    ).encode()
+
+
 def write_csv(frame: pl.DataFrame, path: Path, float_precision: int | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     neutralised(frame).write_csv(

@@ -25,8 +25,15 @@ import polars as pl
 from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
-from longerlives.outputs.csvfile import write_csv
-from longerlives.outputs.fhir import bundle_parts, check_bundle, check_rows, check_values, sampled_bundle
+from longerlives.outputs.csvfile import csv_bytes, neutralised
+from longerlives.outputs.fhir import (
+    bundle_from_entries,
+    check_bundle,
+    check_rows,
+    check_values,
+    entry_texts,
+    sampled_bundle,
+)
 from longerlives.outputs.urgency import urgency_rank
 from longerlives.settings.operations import OperationsSettings
 
@@ -85,17 +92,48 @@ def write_practice_export(
         .select(EXPORT_COLUMNS)
         .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
     )
-    folder = base / practice
-    csv_path = write_csv(mine, folder / "flags.csv")
     check_rows(mine, practice)  # every Flag, vectorised
-    text, entries, envelope = bundle_parts(mine, practice, as_of, code_system)  # equals bundle_json(plain_bundle(...))
+    entries = entry_texts(mine, as_of, code_system)
+    return _write_prepared(neutralised(mine), entries, practice, base, as_of, sample)
+
+
+# Flags whose JSON is built at once: big enough that per-call overhead vanishes, small enough
+# that the entry texts (about 1 kB a Flag) never hold the whole country's bundles in memory.
+ENTRY_BATCH_ROWS = 25_000
+
+
+def _batches(codes: list[str], sizes: dict[str, int], limit: int) -> list[list[str]]:
+    """Consecutive practices grouped so each group holds at most ``limit`` rows (or one practice)."""
+    out: list[list[str]] = [[]]
+    held = 0
+    for code in codes:
+        n = sizes.get(code, 0)
+        if out[-1] and held + n > limit:
+            out.append([])
+            held = 0
+        out[-1].append(code)
+        held += n
+    return out
+
+
+def _write_prepared(
+    part: pl.DataFrame, entries: pl.Series, practice: str, base: Path, as_of: date, sample: int
+) -> dict[str, Any]:
+    """One practice's files from its rows already neutralised for CSV and each row's entry text."""
+    csv = csv_bytes(part.select(EXPORT_COLUMNS))
+    body, envelope = bundle_from_entries(entries, practice, as_of)  # equals bundle_json(plain_bundle(...))
     sampled = sampled_bundle(entries, envelope, sample)
     check_values(sampled, practice)
     check_bundle(Bundle.model_validate(sampled))  # fhir.resources R4B models on the sample
-    (folder / "bundle.json").write_text(text, encoding="utf-8")
+    folder = base / practice
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "flags.csv").write_bytes(csv)
+    (folder / "bundle.json").write_bytes(body)
     write_risk_disclaimer(folder)  # flag reasons can quote QRISK3-2017 / QDiabetes-2018 scores
-    digest = hashlib.sha256(csv_path.read_bytes() + b"\0" + text.encode()).hexdigest()
-    return {"practice_code": practice, "rows": mine.height, "sha256": digest}
+    digest = hashlib.sha256(csv)
+    digest.update(b"\0")
+    digest.update(body)  # the same digest as sha256(csv + NUL + bundle), without the copy
+    return {"practice_code": practice, "rows": part.height, "sha256": digest.hexdigest()}
 
 
 @dataclass(frozen=True)
@@ -121,13 +159,28 @@ def write_exports(
     base = out_dir / EXPORTS_DIR
     written = []
     files: list[str] = []
-    # Split once (a filter per practice over every flag grew as practices × flags).
-    parts = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
-    for practice in practice_codes(rows, practices, people):
-        mine = parts.get(practice, rows.clear())
-        info = write_practice_export(mine, practice, base, as_of, ops.fhir_flag_code_system, ops.fhir_model_sample)
-        written.append(info)
-        files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
+    # Few passes over every practice's rows (issue 16): value checks for all rows at once; CSV
+    # neutralising and each Flag's JSON column-wise for a batch of practices at a time (never the
+    # whole country's 400 MB of bundle text at once); the rows are already in export order, and
+    # the split keeps it.
+    check_rows(rows, None)
+    raw = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
+    codes = practice_codes(rows, practices, people)
+    for batch in _batches(codes, {k: v.height for k, v in raw.items()}, ENTRY_BATCH_ROWS):
+        held = [raw[p] for p in batch if p in raw]
+        batch_rows = pl.concat(held) if held else rows.clear()
+        entries = entry_texts(batch_rows, as_of, ops.fhir_flag_code_system)
+        ready = neutralised(batch_rows)
+        offset = 0
+        for practice in batch:
+            n = raw[practice].height if practice in raw else 0
+            info = _write_prepared(
+                ready.slice(offset, n), entries.slice(offset, n), practice, base, as_of, ops.fhir_model_sample
+            )
+            offset += n
+            written.append(info)
+            files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
+        del entries, ready, batch_rows
     total = sum(w["rows"] for w in written)
     if total != rows.height:
         raise ExportError(f"exports hold {total} rows but there are {rows.height} open flags")

@@ -26,12 +26,16 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.flag_labels import flag_actions, flag_labels, snomed_codes
+from longerlives.outputs.jsontext import json_string
 from longerlives.outputs.urgency import URGENCY_WORDS
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -132,59 +136,49 @@ def bundle_text(rows: pl.DataFrame, practice: str, as_of: date, code_system: str
 
 
 def flag_uuids(nhs_numbers: list[str], flags: list[str]) -> list[str]:
-    """``flag_uuid`` for many rows at once: the same UUIDv5 (RFC 4122: SHA-1 of the namespace
-    and the name, version 5, variant 10) without building a ``uuid.UUID`` per row."""
+    """``flag_uuid`` for many rows at once (see ``flag_uuid_series``)."""
+    return flag_uuid_series(pl.Series(nhs_numbers, dtype=pl.String), pl.Series(flags, dtype=pl.String)).to_list()
+
+
+def flag_uuid_series(nhs_numbers: pl.Series, flags: pl.Series) -> pl.Series:
+    """``flag_uuid`` for a column of rows: the same UUIDv5 (RFC 4122: SHA-1 of the namespace
+    and the name, version 5, variant 10). Only the SHA-1 runs per row (one C call each);
+    the version and variant bits are set by numpy on all digests at once and the text is
+    laid out by Polars."""
+    names = (nhs_numbers.cast(pl.String) + "|" + flags.cast(pl.String)).cast(pl.Binary).to_list()
     ns = _NS.bytes
     sha1 = hashlib.sha1
-    out = []
-    for n, f in zip(nhs_numbers, flags):
-        d = bytearray(sha1(ns + f"{n}|{f}".encode()).digest()[:16])
-        d[6] = (d[6] & 0x0F) | 0x50
-        d[8] = (d[8] & 0x3F) | 0x80
-        h = d.hex()
-        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return out
+    digests = np.frombuffer(b"".join([sha1(ns + name).digest() for name in names]), dtype=np.uint8)
+    d = digests.reshape(-1, 20)[:, :16].copy()
+    d[:, 6] = (d[:, 6] & 0x0F) | 0x50
+    d[:, 8] = (d[:, 8] & 0x3F) | 0x80
+    raw = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(d), [None, pa.py_buffer(d.tobytes())])
+    h = pl.Series("h", pl.from_arrow(raw)).cast(pl.Binary).bin.encode("hex")
+    parts = [h.str.slice(0, 8), h.str.slice(8, 4), h.str.slice(12, 4), h.str.slice(16, 4), h.str.slice(20, 12)]
+    return pl.select(pl.concat_str(parts, separator="-").alias("id")).to_series()
 
 
 def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _json_string(expr: pl.Expr) -> pl.Expr:
-    """A text column as a JSON string literal, quotes included (the same encoder as
-    ``struct.json_encode``, so the bytes match the reference exactly)."""
-    return pl.struct(expr.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
-
-
-def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> tuple[str, list[str], str]:
-    """(bundle text, each entry's JSON text, the envelope without entries as JSON text).
-
-    Keys are laid out in sorted order at every level (so the bytes match the
-    sorted-key encoder); what depends only on the flag (category, codings) is encoded
-    once per flag, and only the per-row strings are encoded per row. Every Flag has a
-    ``period.start``: its ``since``, else the as-of date. A test holds the two byte-identical.
-    """
-    if rows.height and (rows["practice_code"] != practice).any():
-        raise FhirExportError("a flag for another practice reached this practice's bundle")
-    ids = flag_uuids(rows["nhs_number"].to_list(), rows["flag"].to_list())
-    flags = rows["flag"].unique().to_list()
+def _flag_heads(flags: list[str], code_system: str) -> pl.DataFrame:
+    """Per flag id: the JSON from ``"category"`` up to the text, the text's label, and the plan words."""
 
     def per_flag(f: str) -> tuple[str, str, str]:
-        """(JSON before the text, the text's label, JSON after the text up to the id)."""
         category = _category(f)
         codings = []
         if f in snomed_codes():
             code, display = snomed_codes()[f]
             codings.append({"code": code, "display": display, "system": SNOMED_SYSTEM})
         codings.append({"code": f, "display": flag_labels().get(f, f), "system": code_system})
-        author = {"identifier": {"system": ODS_SYSTEM, "value": practice}, "type": "Organization"}
         cat = [{"coding": [{"code": category, "display": CATEGORIES[category], "system": FLAG_CATEGORY_SYSTEM}]}]
-        head = f'"resource":{{"author":{_dumps(author)},"category":{_dumps(cat)},"code":{{"coding":{_dumps(codings)},"text":'
+        head = f'"category":{_dumps(cat)},"code":{{"coding":{_dumps(codings)},"text":'
         action = flag_actions().get(f)
         return head, flag_labels().get(f, f), "" if action is None else f". Plan: {action}"
 
     parts = [per_flag(f) for f in flags]
-    texts = pl.DataFrame(
+    return pl.DataFrame(
         {
             "_flag": flags,
             "_head": [p[0] for p in parts],
@@ -193,6 +187,18 @@ def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
         },
         schema={"_flag": pl.String, "_head": pl.String, "_label": pl.String, "_plan": pl.String},
     )
+
+
+def entry_texts(rows: pl.DataFrame, as_of: date, code_system: str) -> pl.Series:
+    """Each row's Bundle entry as JSON text, in row order, for rows of any number of practices
+    (the author is the row's practice): what ``bundle_json(plain_bundle(...))`` writes for
+    that Flag. Keys are laid out in sorted order at every level (so the bytes match the
+    sorted-key encoder); what depends only on the flag (category, codings) is encoded once
+    per flag, and only the per-row strings are encoded per row. Every Flag has a
+    ``period.start``: its ``since``, else the as-of date. A test holds the two byte-identical."""
+    if rows.height == 0:
+        return pl.Series("e", [], dtype=pl.String)
+    texts = _flag_heads(rows["flag"].unique(maintain_order=True).to_list(), code_system)
     urgency = pl.col("urgency") if "urgency" in rows.columns else pl.lit("routine")
     words = urgency.fill_null("routine").replace_strict(
         URGENCY_WORDS, default=pl.lit("routine"), return_dtype=pl.String
@@ -214,32 +220,56 @@ def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
     entry = pl.concat_str(
         pl.lit('{"fullUrl":"urn:uuid:'),
         pl.col("_id"),
-        pl.lit('",'),
+        pl.lit(f'","resource":{{"author":{{"identifier":{{"system":{_dumps(ODS_SYSTEM)},"value":'),
+        json_string(pl.col("practice_code")),
+        pl.lit('},"type":"Organization"},'),
         pl.col("_head"),
-        _json_string(text),
+        json_string(text),
         pl.lit('},"id":"'),
         pl.col("_id"),
         pl.lit(f'","meta":{meta},"period":{{"start":'),
-        _json_string(since),
+        json_string(since),
         pl.lit('},"resourceType":"Flag","status":"active","subject":{"identifier":{"system":'),
         pl.lit(_dumps(NHS_NUMBER_SYSTEM)),
         pl.lit(',"value":'),
-        _json_string(pl.col("nhs_number")),
+        json_string(pl.col("nhs_number")),
         pl.lit('},"type":"Patient"}}}'),
     )
     frame = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left").with_columns(
-        pl.Series("_id", ids, dtype=pl.String)
+        flag_uuid_series(rows["nhs_number"], rows["flag"]).alias("_id")
     )
-    entries = frame.select(entry.alias("e"))["e"].to_list()
+    return frame.select(entry.alias("e"))["e"]
+
+
+def bundle_envelope(practice: str, as_of: date) -> str:
+    """The Bundle's JSON after its entries (identifier, resourceType, type) and the closing brace."""
     identifier = json.dumps(
         {"system": BUNDLE_ID_SYSTEM, "value": f"{practice}-{as_of.isoformat()}"}, sort_keys=True, separators=(",", ":")
     )
-    tail = f'"identifier":{identifier},"resourceType":"Bundle","type":"collection"}}'
-    head = '{"entry":[' + ",".join(entries) + "]," if entries else "{"
-    return head + tail + "\n", entries, "{" + tail
+    return f'"identifier":{identifier},"resourceType":"Bundle","type":"collection"}}'
 
 
-def sampled_bundle(entries: list[str], envelope: str, n: int) -> dict:
+def bundle_from_entries(entries: pl.Series, practice: str, as_of: date) -> tuple[bytes, str]:
+    """(bundle.json as UTF-8 bytes, the envelope without entries as JSON text) from one
+    practice's entry texts. The entries are joined by Polars and come out as bytes, never as
+    one Python string (decoding and re-encoding hundreds of megabytes cost more than building them)."""
+    tail = bundle_envelope(practice, as_of)
+    if entries.len() == 0:
+        return ("{" + tail + "\n").encode(), "{" + tail
+    joined = pl.select(pl.lit(entries).str.join(",").cast(pl.Binary)).item()
+    return b'{"entry":[' + joined + b"]," + tail.encode() + b"\n", "{" + tail
+
+
+def bundle_parts(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> tuple[str, list[str], str]:
+    """(bundle text, each entry's JSON text, the envelope without entries as JSON text)."""
+    if rows.height and (rows["practice_code"] != practice).any():
+        raise FhirExportError("a flag for another practice reached this practice's bundle")
+    entries = entry_texts(rows, as_of, code_system)
+    body, envelope = bundle_from_entries(entries, practice, as_of)
+    return body.decode(), entries.to_list(), envelope
+
+
+def sampled_bundle(entries: Sequence[str] | pl.Series, envelope: str, n: int) -> dict:
     """The envelope with at most ``n`` entries parsed (first, last, evenly spread)."""
     data = json.loads(envelope)
     picked = model_sample({"entry": list(range(len(entries)))}, n).get("entry", [])
@@ -248,12 +278,13 @@ def sampled_bundle(entries: list[str], envelope: str, n: int) -> dict:
     return data
 
 
-def check_rows(rows: pl.DataFrame, practice: str) -> None:
-    """Our value checks on every row going into a practice's bundle (vectorised)."""
+def check_rows(rows: pl.DataFrame, practice: str | None) -> None:
+    """Our value checks on every row going into a practice's bundle (vectorised); ``practice``
+    None: rows of every practice (each then goes only to its own practice's bundle)."""
     bad_nhs = ~rows["nhs_number"].str.contains(r"^[0-9]{10}$").fill_null(False)
     if bad_nhs.any():
         raise FhirExportError("a Flag's subject is not identified by a 10-digit NHS number")
-    if (rows["practice_code"] != practice).any():
+    if practice is not None and (rows["practice_code"] != practice).any():
         raise FhirExportError("a flag for another practice reached this practice's bundle")
     if rows["flag"].null_count():
         raise FhirExportError("a Flag has no code")

@@ -15,11 +15,11 @@ safety item ``soon``, the rest ``routine``.
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import polars as pl
 
+from longerlives.outputs.jsontext import json_string
 from longerlives.outreach.items import OUTREACH_FLAG
 
 URGENCY_ORDER = {"same_day": 0, "soon": 1, "routine": 2}
@@ -142,12 +142,13 @@ def _risk(people: pl.DataFrame) -> pl.DataFrame:
 def _plan(plans: pl.DataFrame | None) -> pl.DataFrame:
     if plans is None or "actions" not in plans.columns:
         return pl.DataFrame(schema={"nhs_number": pl.String, "plan_json": pl.String})
-    p = plans.select(pl.col("nhs_number").cast(pl.String), "actions")
-    return p.select(
-        "nhs_number",
-        pl.Series(
-            "plan_json", [json.dumps(a or [], ensure_ascii=False) for a in p["actions"].to_list()], dtype=pl.String
-        ),
+    # exactly json.dumps(actions or [], ensure_ascii=False), column-wise (the same encoder the
+    # FHIR export uses for each string; a test holds the two identical)
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    items = pl.col("actions").cast(pl.List(pl.String)).fill_null(empty).list.eval(json_string(pl.element()))
+    return plans.select(
+        pl.col("nhs_number").cast(pl.String),
+        pl.concat_str(pl.lit("["), items.list.join(", "), pl.lit("]")).alias("plan_json"),
     )
 
 
