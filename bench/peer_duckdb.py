@@ -52,7 +52,18 @@ def engine_full_features(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.Da
     from longerlives.features import _event_features
 
     s = load_settings()
-    return _event_features(_typed_events(events), load_codelists(), as_of, s.features)
+    patients = events.with_name("patients.parquet")
+    scan = pl.scan_parquet(patients) if patients.exists() else pl.scan_csv(events.with_name("patients.csv"))
+    # The engine builds the columns in the rows of the patient list (issue 16), as the run does.
+    ids = (
+        scan.select(pl.col("nhs_number").cast(pl.String))
+        .filter(pl.col("nhs_number").str.contains(r"^[0-9]{10}$"))
+        .select(pl.col("nhs_number").str.to_integer().alias("nid"))
+        .unique()
+        .sort("nid")
+        .collect()["nid"]
+    )
+    return _event_features(_typed_events(events), load_codelists(), as_of, s.features, ids).insert_column(0, ids)
 
 
 def engine_six_check(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -146,11 +157,19 @@ def duckdb_full_features(events: Path, cmap: pl.DataFrame, as_of: date) -> pl.Da
 
 
 def features_identical(engine: pl.DataFrame, peer: pl.DataFrame) -> bool:
-    """Same people, same columns, same values (dates, counts and readings)."""
-    if set(engine.columns) != set(peer.columns) or engine.height != peer.height:
+    """Same people, same columns, same values (dates, counts and readings). The engine has a
+    row for every patient (counts 0 where nothing is recorded), the SQL one for every person
+    with a coded event: the people of both are compared, and nobody of the SQL may be missing
+    from the engine unless absent from the patient list (events the engine quarantines)."""
+    if set(engine.columns) != set(peer.columns):
+        return False
+    peer = peer.join(engine.select("nid"), on="nid", how="semi")
+    engine = engine.join(peer.select("nid"), on="nid", how="semi")
+    if engine.height != peer.height:
         return False
     a = engine.sort("nid")
     b = peer.select(engine.columns).cast(dict(engine.schema)).sort("nid")  # type: ignore[arg-type]
+    b = b.with_columns(pl.col("^.*_n_12m$").fill_null(0))  # the engine counts 0 where there is no record
     for column, dtype in a.schema.items():
         x, y = a[column], b[column]
         if dtype == pl.Float64:  # a standard deviation's last bits depend on the summation order

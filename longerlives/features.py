@@ -48,29 +48,56 @@ def _nid(col: str = "nhs_number") -> pl.Expr:
     return pl.col(col).str.to_integer().alias("nid")
 
 
-def _wide(long: pl.DataFrame, concepts: list[str], stats: dict[str, type[pl.DataType]]) -> pl.DataFrame:
-    """Long (nid, cid, stats…) → one row per person with ``{concept}_{stat}`` columns.
+def _column(
+    name: str, dtype: pl.DataType | type[pl.DataType], n: int, zero: bool, rows: pl.Series, values: pl.Series
+) -> pl.Series:
+    """A column of ``n`` rows: null (or 0 for a count) except ``values`` at ``rows``."""
+    base = pl.repeat(0 if zero else None, n, dtype=dtype, eager=True).alias(name)
+    return base.scatter(rows, values) if rows.len() else base
 
-    ``cid`` indexes ``concepts``; every concept gets its columns even when nobody has
-    a record of it (then they are all null). Built by scattering into one array per
-    statistic (numpy), which measured several times faster than ``DataFrame.pivot``;
-    the NaN → null and dtype conversions then run as one parallel ``with_columns``.
+
+def _wide(
+    long: pl.DataFrame,
+    concepts: list[str],
+    stats: dict[str, type[pl.DataType]],
+    ids: pl.Series,
+    only: list[str] | None = None,
+) -> pl.DataFrame:
+    """Long (nid, cid, stats…) → one row per person of ``ids`` (sorted, unique; same order)
+    with ``{concept}_{stat}`` columns, ``n_12m`` counts 0 where there is no record.
+
+    ``cid`` indexes ``concepts``; every concept (or every one of ``only``) gets its columns
+    even when nobody has a record of it (then they are all null). The long rows are
+    ordered by concept once; each column is then an all-null column of its final dtype
+    with that concept's values scattered into the people's rows. One column is built
+    at a time, so the memory is the result plus one column (issue 16: a float grid of
+    every concept per statistic, then converted, and then a join held the wide table
+    about three times).
     """
-    ids = long["nid"].unique().sort()
-    rows = ids.search_sorted(long["nid"]).to_numpy()
-    cols = long["cid"].to_numpy()
-    data: dict[str, object] = {"nid": ids}
-    typed: list[pl.Expr] = []
+    long = long.filter(pl.col("nid").is_in(ids.implode())).sort("cid")
+    rows = ids.search_sorted(long["nid"])
+    bounds = np.searchsorted(long["cid"].to_numpy(), np.arange(len(concepts) + 1))
+    keep = set(concepts if only is None else only)
+    columns: list[pl.Series] = []
     for stat, dtype in stats.items():
-        values = long[stat].cast(pl.Int32).cast(pl.Float64) if dtype == pl.Date else long[stat].cast(pl.Float64)
-        grid = np.full((len(concepts), ids.len()), np.nan)  # one contiguous row per concept
-        grid[cols, rows] = values.to_numpy()
+        values = long[stat].cast(dtype)
         for j, concept in enumerate(concepts):
-            name = f"{concept}_{stat}"
-            data[name] = grid[j]
-            column = pl.col(name).fill_nan(None)
-            typed.append((column.cast(pl.Int32).cast(pl.Date) if dtype == pl.Date else column.cast(dtype)).alias(name))
-    return pl.DataFrame(data).with_columns(typed)
+            if concept in keep:
+                lo, hi = int(bounds[j]), int(bounds[j + 1])
+                name = f"{concept}_{stat}"
+                columns.append(_column(name, dtype, ids.len(), stat == "n_12m", rows[lo:hi], values[lo:hi]))
+    return pl.DataFrame(columns)
+
+
+def _aligned(frame: pl.DataFrame, ids: pl.Series, zero: tuple[str, ...] = ()) -> pl.DataFrame:
+    """A frame with one row per ``nid`` → its other columns in the rows of ``ids`` (sorted,
+    unique): a left join of ``ids`` to it, without copying a wide table. Columns in
+    ``zero`` are 0 where the person has no row."""
+    frame = frame.filter(pl.col("nid").is_in(ids.implode()))
+    rows = ids.search_sorted(frame["nid"])
+    return pl.DataFrame(
+        [_column(c, frame[c].dtype, ids.len(), c in zero, rows, frame[c]) for c in frame.columns if c != "nid"]
+    )
 
 
 def _concept_ids(cmap: pl.DataFrame, concepts: list[str]) -> pl.DataFrame:
@@ -81,7 +108,7 @@ def _concept_ids(cmap: pl.DataFrame, concepts: list[str]) -> pl.DataFrame:
 
 
 def _event_features(
-    events: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, settings: FeatureSettings
+    events: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, settings: FeatureSettings, ids: pl.Series
 ) -> pl.DataFrame:
     d12 = months_before(as_of, 12)
     d_sd = months_before(as_of, 12 * settings.sbp_sd_years)
@@ -95,11 +122,12 @@ def _event_features(
     matched = (
         events.filter(pl.col("code").is_in(code_ids["code"].unique().implode()) & (pl.col("date") <= as_of))
         .join(code_ids.lazy(), on="code", how="inner")
-        .select((_nid() * _CONCEPT_SLOTS + pl.col("cid")).alias("key"), "cid", "date", "value")
+        .select((_nid() * _CONCEPT_SLOTS + pl.col("cid")).alias("key"), "date", "value")
         .collect()
         .lazy()
-    )  # the person is in the key (not held twice)
-    split = [(pl.col("key") // _CONCEPT_SLOTS).alias("nid"), (pl.col("key") % _CONCEPT_SLOTS).alias("cid")]
+    )  # the person and the concept are in the key (neither held twice)
+    concept = pl.col("key") % _CONCEPT_SLOTS
+    split = [(pl.col("key") // _CONCEPT_SLOTS).alias("nid"), concept.alias("cid")]
     dates_lf = (
         matched.group_by("key")
         .agg(
@@ -113,7 +141,7 @@ def _event_features(
     # Latest value: the latest date wins; on a tie the lower value (e.g. two readings in one clinic).
     tie_key = pl.col("date").cast(pl.Int64) * 10_000_000 - (pl.col("value") * 1000).round(0).cast(pl.Int64)
     values_lf = (
-        matched.filter(pl.col("cid").is_in([cid[c] for c in valued]) & pl.col("value").is_not_null())
+        matched.filter(concept.is_in([cid[c] for c in valued]) & pl.col("value").is_not_null())
         .group_by("key")
         .agg(
             pl.col("value").max_by(tie_key).alias("last_value"),  # first row of the maximum, as arg_max
@@ -122,7 +150,7 @@ def _event_features(
         .with_columns(split)
         .drop("key")
     )
-    sbp = matched.filter(pl.col("cid") == cid.get("systolic_bp", -1))
+    sbp = matched.filter(concept == cid.get("systolic_bp", -1))
     sd_lf = (
         sbp.filter(pl.col("date") > d_sd)
         .group_by((pl.col("key") // _CONCEPT_SLOTS).alias("nid"))
@@ -132,20 +160,22 @@ def _event_features(
     # A setting's systolic and diastolic are paired by day; never mixed across settings.
     bp_lfs = [_bp_pairs(matched, cid.get(s, -1), cid.get(d, -1), prefix) for prefix, (s, d) in BP_SETTINGS.items()]
     dates, values, sd, *bps = pl.collect_all([dates_lf, values_lf, sd_lf, *bp_lfs])
-    wide = _wide(dates, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
-    vals = _wide(values, snomed, {"last_value": pl.Float64, "last_value_date": pl.Date})
-    vals = vals.select("nid", *[f"{c}_{s}" for c in valued for s in VALUE_STATS])
-    out = wide.join(vals, on="nid", how="left").join(sd, on="nid", how="left")
-    for bp in bps:
-        out = out.join(bp, on="nid", how="left")
-    return out
+    del matched, dates_lf, values_lf, sbp, sd_lf, bp_lfs  # the matched events are no longer needed (memory)
+    parts = [_wide(dates, snomed, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64}, ids)]
+    del dates
+    vals = _wide(values, snomed, {"last_value": pl.Float64, "last_value_date": pl.Date}, ids, only=valued)
+    del values
+    parts.append(vals.select(f"{c}_{s}" for c in valued for s in VALUE_STATS))
+    parts += [_aligned(part, ids) for part in (sd, *bps)]
+    return pl.concat(parts, how="horizontal")
 
 
 def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) -> pl.LazyFrame:
     """Latest day with both a systolic and a diastolic of one setting (lower of each on that day)."""
     day_key = pl.col("nid") * 1_000_000 + pl.col("date").cast(pl.Int64)  # dates are days since 1970
     return (
-        matched.filter(pl.col("cid").is_in([sys_cid, dia_cid]))
+        matched.with_columns((pl.col("key") % _CONCEPT_SLOTS).alias("cid"))
+        .filter(pl.col("cid").is_in([sys_cid, dia_cid]))
         .with_columns((pl.col("key") // _CONCEPT_SLOTS).alias("nid"))
         .group_by(day_key.alias("day"))
         .agg(
@@ -164,7 +194,9 @@ def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) ->
     )
 
 
-def _medication_features(meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date) -> pl.DataFrame:
+def _medication_features(
+    meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, ids: pl.Series
+) -> pl.DataFrame:
     """Medicines match code lists by BNF prefix: worked out once per distinct BNF code."""
     d12 = months_before(as_of, 12)
     med_lists = {c: cl for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"}
@@ -187,10 +219,10 @@ def _medication_features(meds: pl.LazyFrame, codelists: dict[str, Codelist], as_
         )
         .collect()
     )
-    return _wide(long, concepts, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64})
+    return _wide(long, concepts, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64}, ids)
 
 
-def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings) -> pl.DataFrame:
+def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings, ids: pl.Series) -> pl.DataFrame:
     d12 = months_before(as_of, 12)
     recent = pl.col("date") > d12
     att = pl.col("attended")
@@ -216,7 +248,8 @@ def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSetting
     for s in SERVICES:
         aggs.append(pl.col("last").filter(att & (pl.col("service") == s)).max().alias(f"{s}_last_attended"))
         aggs.append(pl.col("last").filter(~att & (pl.col("service") == s)).max().alias(f"{s}_last_dna"))
-    return per_service.group_by("nid").agg(aggs)
+    counts = ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
+    return _aligned(per_service.group_by("nid").agg(aggs), ids, zero=counts)
 
 
 def _age(dob: pl.Expr, as_of: date) -> pl.Expr:
@@ -287,21 +320,22 @@ class Features:
 def build_features(
     extract: Extract, codelists: dict[str, Codelist], as_of: date, settings: FeatureSettings
 ) -> Features:
-    """One row per valid patient with every feature and cohort flag, sorted by NHS number."""
-    ev = _event_features(extract.events, codelists, as_of, settings)
-    med = _medication_features(extract.medications, codelists, as_of)
-    enc = _encounter_features(extract.encounters, as_of, settings)
-    people = (
-        extract.patients.with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"), _nid())
-        .join(ev, on="nid", how="left")
-        .join(med, on="nid", how="left")
-        .join(enc, on="nid", how="left")
-        .drop("nid")
-    )
+    """One row per valid patient with every feature and cohort flag, sorted by NHS number.
+
+    The patients are sorted first (NHS numbers are exactly ten digits, so text order is
+    number order) and every feature column is built in that row order, then put beside
+    them: no join copies the 400-column table (issue 16, memory)."""
+    patients = extract.patients.sort("nhs_number").with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
+    ids = patients.select(_nid())["nid"]
+    ev = _event_features(extract.events, codelists, as_of, settings, ids)
+    med = _medication_features(extract.medications, codelists, as_of, ids)
+    enc = _encounter_features(extract.encounters, as_of, settings, ids)
+    people = pl.concat([patients, ev, med, enc], how="horizontal")
+    del ev, med, enc
     counts = [
         c
         for c in people.columns
         if c.endswith("_n_12m") or c in ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
     ]
-    people = people.with_columns(pl.col(counts).fill_null(0))
-    return Features(_cohorts(people, as_of, settings).sort("nhs_number"))
+    people = people.with_columns(pl.col(counts).fill_null(0))  # built as 0 already: kept as the rule
+    return Features(_cohorts(people, as_of, settings))

@@ -327,6 +327,7 @@ def _produce(
         flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
         held_by_outcomes = evaluated.flags.height - flags.height
         people = evaluated.people.join(rules.safety_items(flags), on="nhs_number", how="left")
+        del evaluated  # its copy of the people frame is superseded: not held to the end of the run (issue 16)
         people = add_measure_columns(people, as_of, s.rules)  # the coverage report's denominators
     with clock.stage("outreach"):
         reached = outreach.rank_and_plan(
