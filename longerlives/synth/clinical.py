@@ -82,7 +82,7 @@ class Events:
 
     def add(self, concept: str, p: np.ndarray, d: np.ndarray, v: np.ndarray | None = None) -> None:
         n = len(p)
-        if n == 0:
+        if n == 0 or len(self.book.concept_codes[concept]) == 0:  # a pending concept: no verified code to write
             return
         self.p.append(p.astype(np.int32))
         self.d.append(np.asarray(d).astype(np.int32))
@@ -531,6 +531,9 @@ def generate_clinical(pp: People, book: CodeBook, rng: np.random.Generator, as_o
     seen = R(len(q)) < 0.7
     encounter(q[seen], np.minimum(fit_day[seen] + rng.integers(7, 42, seen.sum()), T), "screening", True)
     screening("breast_screening", female & (age >= 50) & (age < 71), 3.0, [0.50, 0.15, 0.12, 0.10, 0.13])
+    # issue 11 (R2): ~1% of women of breast-screening age have an abnormal screen (recall to assessment)
+    q = _rep(female & (age >= 50) & (age < 71) & (R(n) < 0.01))
+    ev.add("breast_screening_abnormal", q, T - rng.integers(10, 3 * Y, len(q)))
     screening("bowel_screening", (age >= 50) & (age < 75), 2.0, [0.45, 0.15, 0.20, 0.10, 0.10])
 
     # urgent suspected cancer referrals, some followed by a 2WW attendance, some not

@@ -31,7 +31,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "abpm_day_diastolic": ["198091000000104", "314461008"],
     "home_systolic": ["413606001"],
     "home_diastolic": ["413605002"],
-    "bp_declined": ["1092631000000106"],
+    "bp_declined": ["413123006"],  # BPDEC_COD 20200812 (1092631000000106 failed the check digit)
     "total_cholesterol": ["1005671000000105", "1017161000000104", "850981000000101"],
     "hdl_cholesterol": ["1005681000000107", "1010581000000101"],
     "cholesterol_hdl_ratio": ["1015681000000109", "1028551000000102"],  # serum ratio, total chol:HDL
@@ -60,8 +60,9 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "cervical_screening_unsuitable": ["116140006"],
     "cervical_screening_nonresponder": ["1109911000000100"],
     "breast_screening": ["268547008", "24623002"],
-    "breast_screening_declined": ["716181000000106"],
+    "breast_screening_declined": [],  # pending: no verified code (see PENDING_NOTE)
     "breast_screening_dna": ["275981000000102"],
+    "breast_screening_abnormal": ["171176006", "185710003"],
     "bowel_screening": ["1101361000000103", "375211000000108"],
     "bowel_screening_abnormal": ["1101371000000105", "375241000000109"],
     "cervical_screening_needs_repeat": ["888111000000103", "168402006", "1128121000000109"],
@@ -71,7 +72,7 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "tsh": ["1022791000000101", "1027151000000105"],
     "calcium": ["935051000000108", "998341000000105"],
     "lithium_level": ["1006681000000100", "269871000"],
-    "bowel_screening_declined": ["911981000000107"],
+    "bowel_screening_declined": [],  # pending: no verified code (see PENDING_NOTE)
     "bowel_screening_dna": ["294261000000108"],
     "usc_referral": ["199251000000107", "276401000000108", "1556551000000104", "276341000000100"],
     "hypertension": ["38341003", "59621000"],
@@ -99,10 +100,15 @@ FALLBACK_SNOMED: dict[str, list[str]] = {
     "homeless": ["32911000"],
     "substance_dependence": ["191816009", "7200002"],
     "dna_mental_health": ["401202005", "200961000000107"],
-    "mh_invite": ["414668005", "414670001", "414671002"],
+    "mh_invite": [],  # pending: no verified code (see PENDING_NOTE)
     "medication_review": ["314530002", "182836005"],
-    "lithium_stopped": ["1087851000000106"],
+    "lithium_stopped": [],  # pending: no verified code (see PENDING_NOTE)
 }
+
+# PENDING_NOTE (issue 11, R2): the manifest's [pending.*] concepts have no shipped list, and no
+# public source shows a SNOMED id with their term. Their earlier fallback ids could not be
+# verified (716181000000106 even fails the SNOMED CT check digit), so the generator writes no
+# record for them until a list is shipped; the engine reads them as never recorded anyway.
 
 # Codes in routine records that belong to no engine concept (background noise).
 # (code, unit, low, high, decimals) -- value drawn uniformly; unit None = no value.
@@ -383,7 +389,7 @@ def build_codebook(codelist_dir: Path | None = None) -> CodeBook:
             typed = {c for k in ("diabetes_type1", "diabetes_type2") if k in lists for c in lists[k].codes}
             codes = [c for c in codes if c not in typed] or codes
         book.concept_codes[concept] = np.array([book._code_id(c) for c in codes], dtype=np.int32)
-        book.concept_weights[concept] = _weights(codes, fallback)
+        book.concept_weights[concept] = _weights(codes, fallback) if codes else np.zeros(0)
     # background codes must not belong to any concept
     in_lists = {c for cl in lists.values() if cl.kind == "snomed" for c in cl.codes}
     book.other_codes = [o for o in OTHER_CODES if o[0] not in in_lists]

@@ -108,7 +108,8 @@ def test_deregistered_woman_is_not_flagged(reg):
 
 
 # --- run-outputs v2: results that need a repeat or further tests are not "screened" ---
-NEEDS_REPEAT = ("168402006", "1128121000000109", "888111000000103")  # inadequate, HPV technical failure, HPV positive
+# inadequate, HPV technical failure, HPV positive; colposcopy needed, repeat 6 months, repeat after treatment (issue 11, R2)
+NEEDS_REPEAT = ("168402006", "1128121000000109", "888111000000103", "168436000", "168433008", "168429001")
 NORMAL = ("888091000000108", "1020451000000104")  # HPV negative; cervical cytology test
 
 
@@ -119,8 +120,8 @@ def test_a_recent_result_that_needs_a_repeat_is_not_counted_as_screened_and_is_n
     got = reg.flags(FLAG)
     assert got[p] == {
         "since": date(2026, 1, 20),
-        "reason": "Cervical screening result that needs a repeat or further tests (inadequate sample, HPV test failure "
-        "or HPV positive) on 2026-01-20: not counted as screened",
+        "reason": "Cervical screening result that needs a repeat or further tests (inadequate sample, HPV test failure, "
+        "HPV positive, early recall or colposcopy) on 2026-01-20: not counted as screened",
     }
 
 
@@ -136,4 +137,4 @@ def test_hpv_positive_after_an_in_date_normal_test_reopens_the_flag(reg):
     p = reg.person(born=date(1985, 1, 1))
     reg.coded(p, NORMAL[0], date(2024, 3, 1))
     reg.coded(p, NEEDS_REPEAT[2], date(2026, 3, 1))
-    assert "HPV positive) on 2026-03-01" in reg.flags(FLAG)[p]["reason"]
+    assert "colposcopy) on 2026-03-01" in reg.flags(FLAG)[p]["reason"]

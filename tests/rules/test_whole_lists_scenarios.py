@@ -496,3 +496,88 @@ def test_rough_sleeping_sofa_surfing_and_drug_dependence_reach_the_outreach_sign
     assert all(people[p]["substance_dependence_last_date"] == date(2025, 11, 1) for p in drugs)
     assert people[nicotine_only]["substance_dependence_last_date"] is None
     assert all(people[p]["homeless_last_date"] is None for p in drugs)
+
+
+# --- issue 11 (R2): cancer screening lists built from the public gm-sde code sets ---
+# Procedures that remove the whole cervix (gm-sde hysterectomy set), now CSPU-style "unsuitable".
+TOTAL_HYSTERECTOMY = (
+    "116140006",  # Total hysterectomy
+    "236888001",  # Laparoscopic total hysterectomy
+    "767610009",  # Total hysterectomy via vaginal approach
+    "361222003",  # Wertheim-Meigs abdominal hysterectomy
+    "24293001",  # Excision of cervical stump by abdominal approach
+)
+# Hysterectomies that may leave the cervix: screening continues.
+CERVIX_MAY_REMAIN = (
+    "176795006",  # Subtotal abdominal hysterectomy
+    "236889009",  # Laparoscopic supracervical hysterectomy
+    "265056007",  # Vaginal hysterectomy (SNOMED files a subtotal vaginal form under it)
+)
+BREAST_SCREEN_DONE = (
+    "171175005",  # Breast neoplasm screening normal
+    "455921000000104",  # [V]Screening for malignant neoplasm of breast
+    "609223006",  # Magnetic resonance imaging of breast for screening for malignant neoplasm
+)
+BREAST_SCREEN_ABNORMAL = (
+    "171176006",  # Breast neoplasm screening abnormal
+    "185710003",  # Breast screening abnormal - told patient
+)
+
+
+@pytest.mark.parametrize("code", TOTAL_HYSTERECTOMY)
+def test_a_woman_whose_cervix_was_removed_is_not_called_for_cervical_screening(reg, code):
+    p = reg.person(born=date(1980, 1, 1))
+    reg.coded(p, code, date(2019, 5, 1))
+    assert p not in reg.flags("screening.cervical")
+
+
+@pytest.mark.parametrize("code", CERVIX_MAY_REMAIN)
+def test_a_hysterectomy_that_may_leave_the_cervix_does_not_stop_cervical_screening(reg, code):
+    p = reg.person(born=date(1980, 1, 1))
+    reg.coded(p, code, date(2019, 5, 1))
+    assert reg.flags("screening.cervical")[p]["reason"].startswith("Never screened")
+
+
+def test_a_smear_after_a_total_hysterectomy_puts_the_woman_back_in_the_programme(reg):
+    p = reg.person(born=date(1980, 1, 1))
+    reg.coded(p, TOTAL_HYSTERECTOMY[0], date(2015, 5, 1))
+    reg.coded(p, "1020451000000104", date(2018, 5, 1))  # Cervical cytology test (vault smear)
+    assert reg.flags("screening.cervical")[p]["since"] == date(2021, 11, 1)
+
+
+def test_a_us_edition_history_of_hysterectomy_code_does_not_stop_cervical_screening(reg):
+    p = reg.person(born=date(1980, 1, 1))
+    reg.coded(p, "10738891000119107", date(2019, 5, 1))  # US extension: not in an English record
+    assert p in reg.flags("screening.cervical")
+
+
+@pytest.mark.parametrize("code", BREAST_SCREEN_DONE)
+def test_a_breast_screen_recorded_under_any_screening_code_is_in_date(reg, code):
+    p = reg.person(born=date(1966, 1, 1))
+    reg.coded(p, code, date(2024, 9, 1))
+    assert reg.flags("screening.breast") == {}
+
+
+def test_a_diagnostic_mammogram_is_not_a_breast_screen(reg):
+    p = reg.person(born=date(1966, 1, 1))
+    reg.coded(p, "71651007", date(2024, 9, 1))  # Mammography (not said to be screening)
+    assert reg.flags("screening.breast")[p]["reason"].startswith("Never screened")
+
+
+@pytest.mark.parametrize("code", BREAST_SCREEN_ABNORMAL)
+def test_an_abnormal_breast_screen_after_a_normal_one_is_not_counted_as_screened(reg, code):
+    p = reg.person(born=date(1966, 1, 1))
+    reg.coded(p, BREAST_SCREEN_DONE[0], date(2023, 2, 1))
+    reg.coded(p, code, date(2026, 2, 1))
+    got = reg.flags("screening.breast")[p]
+    assert got["since"] == date(2026, 2, 1)
+    assert got["reason"] == (
+        "Breast screening abnormal result (recall to assessment) on 2026-02-01: not counted as screened"
+    )
+
+
+def test_a_normal_breast_screen_after_an_abnormal_one_closes_the_gap(reg):
+    p = reg.person(born=date(1966, 1, 1))
+    reg.coded(p, BREAST_SCREEN_ABNORMAL[0], date(2025, 1, 10))
+    reg.coded(p, BREAST_SCREEN_DONE[1], date(2025, 3, 1))
+    assert reg.flags("screening.breast") == {}
