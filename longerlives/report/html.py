@@ -1,17 +1,17 @@
-"""The report page: one self-contained, accessible HTML file (charts embedded as SVG images,
+"""The report page: one self-contained, accessible HTML file (charts drawn inline as SVG,
 no scripts, no fonts or styles fetched). ``render_report_html`` is pure: numbers in, text out,
 so the web app can render the same page from the run store.
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from longerlives.report import charts
 from longerlives.report.coverage import GROUP_BYS, MEASURES, NOT_KNOWN, format_percent
@@ -37,7 +37,7 @@ class Chart:
     id: str
     heading: str
     summary: str
-    svg_data_uri: str
+    svg: Markup  # one inline <svg role="img"> named by the heading and described by the summary
     columns: list[str]
     rows: list[list[str]]
     caption: str
@@ -54,8 +54,9 @@ class MeasureSection:
     teams: list[list[str]] = field(default_factory=list)
 
 
-def _uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+def _inline(svg: str) -> Markup:
+    """The chart's SVG text, built by ``charts`` with every label escaped, trusted by the template."""
+    return Markup(svg)  # noqa: S704 - built from escaped text in charts.py
 
 
 def _with_suppression(counts: pl.DataFrame, settings: ReportSettings) -> pl.DataFrame:
@@ -106,11 +107,12 @@ def _funnel(measure: str, rows: pl.DataFrame, ics: tuple[int, int], settings: Re
             f"{title}: all {len(shown)} practices plotted lie within the 95% limits around the ICS mean "
             f"of {100 * target:.1f}%."
         )
+    ident, heading = f"{measure}-funnel", f"{title} by GP practice (funnel plot)"
     return Chart(
-        id=f"{measure}-funnel",
-        heading=f"{title} by GP practice (funnel plot)",
+        id=ident,
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.funnel_chart(shown, target, named)),
+        svg=_inline(charts.funnel_chart(shown, target, named, ident=ident, title=heading, desc=summary)),
         columns=["Practice", "Numerator", "Denominator", "Per cent", "95% interval", "Against the ICS mean"],
         rows=table,
         caption=f"{title} by GP practice, with position against the funnel limits",
@@ -143,11 +145,12 @@ def _bars(measure: str, counts: pl.DataFrame) -> Chart:
         if gaps
         else f"{title}: too few people in the groups to compare."
     )
+    ident, heading = f"{measure}-groups", f"{title} by deprivation, ethnic group, sex and age"
     return Chart(
-        id=f"{measure}-groups",
-        heading=f"{title} by deprivation, ethnic group, sex and age",
+        id=ident,
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.interval_bars(panels)),
+        svg=_inline(charts.interval_bars(panels, ident=ident, title=heading, desc=summary)),
         columns=["Breakdown", "Group", "Numerator", "Denominator", "Per cent", "95% interval"],
         rows=table,
         caption=f"{title} by deprivation, ethnic group, sex and age band, with Wilson 95% intervals",
@@ -178,21 +181,31 @@ def _trend(measure: str, trend: pl.DataFrame, settings: ReportSettings) -> Chart
                 else "only common-cause variation."
             )
         )
-        svg = charts.trend_chart(days, pct, chart.mean, chart.lower, chart.upper, chart.special)
         heading = f"{title} night by night (SPC chart)"
+        svg = charts.trend_chart(
+            days,
+            pct,
+            chart.mean,
+            chart.lower,
+            chart.upper,
+            chart.special,
+            ident=f"{measure}-trend",
+            title=heading,
+            desc=summary,
+        )
     else:
         summary = (
             f"{title} over {len(pct)} night{'s' if len(pct) != 1 else ''}"
             + (f", latest {pct[-1]:.1f}%" if pct else "")
             + f"; an SPC chart with process limits appears once there are {settings.spc_min_points} nights."
         )
-        svg = charts.trend_chart(days, pct)
         heading = f"{title} night by night"
+        svg = charts.trend_chart(days, pct, ident=f"{measure}-trend", title=heading, desc=summary)
     return Chart(
         id=f"{measure}-trend",
         heading=heading,
         summary=summary,
-        svg_data_uri=_uri(svg),
+        svg=_inline(svg),
         columns=["Night (as-of date)", "Numerator", "Denominator", "Per cent", "Special cause"],
         rows=table,
         caption=f"{title} across nights (whole ICS, unsuppressed totals)",
@@ -236,11 +249,12 @@ def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
         f"The widest gap by deprivation is in {widest[0].lower()}: {abs(widest[1]):.1f} percentage points "
         f"higher in the {direction} deprived areas across the IMD deciles."
     )
+    heading = "Slope index of inequality across IMD deciles"
     return Chart(
         id="sii",
-        heading="Slope index of inequality across IMD deciles",
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.sii_chart(rows)),
+        svg=_inline(charts.sii_chart(rows, ident="sii", title=heading, desc=summary)),
         columns=["Measure", "SII (percentage points)", "95% interval", "Deciles with people"],
         rows=table,
         caption="Slope index of inequality for each measure: least deprived minus most deprived, in percentage points",
@@ -278,12 +292,16 @@ def _makeup(makeup: pl.DataFrame, settings: ReportSettings) -> list[Chart]:
             )
         else:
             summary = f"The outreach cohort by {name}: too few people to show."
+        ident, heading = f"makeup-{group_by}", f"Outreach cohort by {name}"
+        svg = charts.makeup_chart(
+            groups, o_pct, c_pct, BREAKDOWN_TITLES[group_by], ident=ident, heading=heading, desc=summary
+        )
         out.append(
             Chart(
-                id=f"makeup-{group_by}",
-                heading=f"Outreach cohort by {name}",
+                id=ident,
+                heading=heading,
                 summary=summary,
-                svg_data_uri=_uri(charts.makeup_chart(groups, o_pct, c_pct, BREAKDOWN_TITLES[group_by])),
+                svg=_inline(svg),
                 columns=[
                     "Group",
                     "Outreach cohort",
@@ -307,11 +325,12 @@ def _safety(safety: pl.DataFrame) -> Chart:
         if total
         else "No safety flags are open."
     )
+    heading = "Safety flags outstanding by how long they have been open"
     return Chart(
         id="safety-open",
-        heading="Safety flags outstanding by how long they have been open",
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.count_bars(labels, counts)),
+        svg=_inline(charts.count_bars(labels, counts, ident="safety-open", title=heading, desc=summary)),
         columns=["Open for", "Safety flags"],
         rows=[[lab, f"{c:,}"] for lab, c in zip(labels, counts)],
         caption="Open safety flags by days since the flag began (counts are not suppressed: no person is named)",
