@@ -66,6 +66,17 @@ def _with_suppression(counts: pl.DataFrame, settings: ReportSettings) -> pl.Data
     return counts.with_columns(pl.Series("suppressed", flags, dtype=pl.Boolean))
 
 
+Rows = dict[tuple[str, str], list[dict[str, Any]]]  # (measure, group_by) -> that breakdown's rows, in order
+
+
+def _rows_by_breakdown(counts: pl.DataFrame) -> Rows:
+    """The night's counts (a few thousand rows) read once, grouped by measure and breakdown."""
+    out: Rows = {}
+    for r in counts.iter_rows(named=True):
+        out.setdefault((r["measure"], r["group_by"]), []).append(r)
+    return out
+
+
 def _ci(num: int, den: int) -> tuple[float, float]:
     lo, hi = wilson_interval(num, den)
     return 100 * lo, 100 * hi
@@ -80,11 +91,11 @@ def _cell_counts(num: int, den: int, suppressed: bool) -> list[str]:
     return [f"{num:,}", f"{den:,}", format_percent(num, den), f"{lo:.1f} to {hi:.1f}"]
 
 
-def _funnel(measure: str, rows: pl.DataFrame, ics: tuple[int, int], settings: ReportSettings) -> Chart:
+def _funnel(measure: str, rows: list[dict[str, Any]], ics: tuple[int, int], settings: ReportSettings) -> Chart:
     title = MEASURES[measure].title
     target = ics[0] / ics[1] if ics[1] else 0.0
     shown, table, named, outside95 = [], [], [], []
-    for r in rows.iter_rows(named=True):
+    for r in rows:
         num, den, sup = r["numerator"], r["denominator"], r["suppressed"]
         position = ""
         if not sup and den >= settings.funnel_min_denominator and den > 0:
@@ -119,14 +130,13 @@ def _funnel(measure: str, rows: pl.DataFrame, ics: tuple[int, int], settings: Re
     )
 
 
-def _bars(measure: str, counts: pl.DataFrame) -> Chart:
+def _bars(measure: str, by: Rows) -> Chart:
     title = MEASURES[measure].title
     panels, table, gaps = [], [], []
     for group_by in BAR_BREAKDOWNS:
-        part = counts.filter(pl.col("group_by") == group_by)
         rows: list[tuple[Any, float | None, float | None, float | None]] = []
         best: list[tuple[float, str]] = []
-        for r in part.iter_rows(named=True):
+        for r in by.get((measure, group_by), []):
             num, den, sup = r["numerator"], r["denominator"], r["suppressed"]
             if sup or den == 0:
                 rows.append((r["group"], None, None, None))
@@ -212,21 +222,21 @@ def _trend(measure: str, trend: pl.DataFrame, settings: ReportSettings) -> Chart
     )
 
 
-def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
+def _sii(by: Rows, settings: ReportSettings) -> Chart | None:
     rows, table = [], []
     for measure in settings.measures:
-        part = counts.filter(
-            (pl.col("measure") == measure)
-            & (pl.col("group_by") == "imd_decile")
-            & (pl.col("group") != NOT_KNOWN)
-            & (pl.col("denominator") > 0)
+        part = sorted(
+            (
+                (int(r["group"]), r["numerator"], r["denominator"])
+                for r in by.get((measure, "imd_decile"), [])
+                if r["group"] != NOT_KNOWN and r["denominator"] > 0
+            ),
         )
-        part = part.with_columns(pl.col("group").cast(pl.Int64).alias("_d")).sort("_d")
-        if part.height < 2:
+        if len(part) < 2:
             table.append([MEASURES[measure].title, "too few deciles with people", "", ""])
             continue
         values, pops, ses = [], [], []
-        for n, d in zip(part["numerator"], part["denominator"]):
+        for _, n, d in part:
             lo, hi = _ci(n, d)
             values.append(100 * n / d)
             pops.append(d)
@@ -238,7 +248,7 @@ def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
                 MEASURES[measure].title,
                 f"{result.sii:.1f}",
                 f"{result.lower:.1f} to {result.upper:.1f}",
-                str(part.height),
+                str(len(part)),
             ]
         )
     if not rows:
@@ -363,13 +373,12 @@ def render_report_html(
     counts night by night (``as_of, measure, numerator, denominator``). ``outreach``: from
     ``composition.outreach_makeup``; ``safety``: from ``composition.safety_open``.
     """
-    counts = _with_suppression(coverage, settings)
+    by = _rows_by_breakdown(_with_suppression(coverage, settings))
     sections = []
     overview = []
     for measure in settings.measures:
         m = MEASURES[measure]
-        mc = counts.filter(pl.col("measure") == measure)
-        ics = mc.filter(pl.col("group_by") == "all").row(0, named=True)
+        ics = by[(measure, "all")][0]
         cells = _cell_counts(ics["numerator"], ics["denominator"], ics["suppressed"])
         overview.append([m.title, *cells])
         headline = f"{cells[2]}% ({cells[0]} of {cells[1]}; 95% interval {cells[3]})" if cells[3] else cells[2]
@@ -377,20 +386,20 @@ def render_report_html(
         section.charts.append(
             _funnel(
                 measure,
-                mc.filter(pl.col("group_by") == "practice_code"),
+                by.get((measure, "practice_code"), []),
                 (ics["numerator"], ics["denominator"]),
                 settings,
             )
         )
-        section.charts.append(_bars(measure, mc))
+        section.charts.append(_bars(measure, by))
         section.charts.append(_trend(measure, trends, settings))
         teams = [
             [r["group"], *_cell_counts(r["numerator"], r["denominator"], r["suppressed"])]
-            for r in mc.filter(pl.col("group_by") == "core_team").iter_rows(named=True)
+            for r in by.get((measure, "core_team"), [])
         ]
         section.teams = teams
         sections.append(section)
-    sii = _sii(counts, settings)
+    sii = _sii(by, settings)
     makeup = _makeup(outreach, settings) if outreach is not None else []
     safety_chart = _safety(safety) if safety is not None else None
     return (
