@@ -5,6 +5,7 @@ so the web app can render the same page from the run store.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -347,6 +348,7 @@ def _safety(safety: pl.DataFrame) -> Chart:
     )
 
 
+@functools.cache  # templates compiled once per process (the web app renders the page again and again)
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("longerlives.report", "templates"),
