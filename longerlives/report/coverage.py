@@ -129,6 +129,10 @@ def _truthy(col: str) -> pl.Expr:
     return c.cast(pl.String).str.to_lowercase().is_in(["true", "1"]).fill_null(False)
 
 
+# The patients columns group_columns reads, with the person's id.
+GROUP_SOURCES = ("nhs_number", "practice_code", "core_team", "imd_decile", "ethnic_category", "sex", "age")
+
+
 def group_columns(patients: pl.DataFrame, settings: ReportSettings) -> pl.DataFrame:
     """``patients`` with one column per breakdown (labels as printed in coverage.csv)."""
     age = pl.col("age").cast(pl.Int64)
@@ -171,7 +175,7 @@ def group_order(patients: pl.DataFrame, group_by: str, settings: ReportSettings)
     return sorted(set(patients[group_by].drop_nulls().to_list()))
 
 
-def _measure_inputs(settings: ReportSettings) -> set[str]:
+def measure_inputs(settings: ReportSettings) -> set[str]:
     """The patients columns the measures below read (denominators and numerators)."""
     out = set()
     for mid in settings.measures:
@@ -191,7 +195,7 @@ def _person_measures(patients: pl.DataFrame, flags: pl.DataFrame, settings: Repo
     flagged = flags.select(pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String)).unique()
     per_person = flagged.group_by("nhs_number").agg(pl.col("flag").alias("_flags"))
     # Only the columns the counts read go through the join (patients.csv has hundreds).
-    used = {"nhs_number", *GROUP_BYS, *_measure_inputs(settings)}
+    used = {"nhs_number", *GROUP_BYS, *measure_inputs(settings)}
     frame = (
         patients.select([c for c in patients.columns if c in used])
         .with_columns(pl.col("nhs_number").cast(pl.String))
