@@ -58,7 +58,7 @@ from longerlives.outputs.worklists import write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.report.measures import add_measure_columns
-from longerlives.report.write import write_report
+from longerlives.report.write import report_columns, write_report
 from longerlives.settings import Settings, load_settings
 from longerlives.store.existing import check_store_url, team_codes
 from longerlives.store.recovery import recover
@@ -390,7 +390,7 @@ def _produce(
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
         report_files, coverage = write_report(
             staging,
-            people.filter(pl.col("in_scope")),
+            people.select(report_columns(s.report)).filter(people["in_scope"]),
             flags_with_practice(flags, people),
             history.coverage_trends,
             as_of=as_of,

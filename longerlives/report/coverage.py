@@ -129,6 +129,10 @@ def _truthy(col: str) -> pl.Expr:
     return c.cast(pl.String).str.to_lowercase().is_in(["true", "1"]).fill_null(False)
 
 
+# The patients columns group_columns reads, with the person's id.
+GROUP_SOURCES = ("nhs_number", "practice_code", "core_team", "imd_decile", "ethnic_category", "sex", "age")
+
+
 def group_columns(patients: pl.DataFrame, settings: ReportSettings) -> pl.DataFrame:
     """``patients`` with one column per breakdown (labels as printed in coverage.csv)."""
     age = pl.col("age").cast(pl.Int64)
@@ -171,12 +175,30 @@ def group_order(patients: pl.DataFrame, group_by: str, settings: ReportSettings)
     return sorted(set(patients[group_by].drop_nulls().to_list()))
 
 
+def measure_inputs(settings: ReportSettings) -> set[str]:
+    """The patients columns the measures below read (denominators and numerators)."""
+    out = set()
+    for mid in settings.measures:
+        if mid.startswith("phc_"):
+            out |= {"health_check_cohort", "phc_elements_done"}
+        elif mid == "ecg":
+            out.add("ecg_cohort")
+        elif mid.startswith("screening_"):
+            out.add(f"{mid}_status")
+        else:
+            out.add("current_smoker")
+    return out
+
+
 def _person_measures(patients: pl.DataFrame, flags: pl.DataFrame, settings: ReportSettings) -> pl.DataFrame:
     """One row per person: ``<measure>_den`` and ``<measure>_num`` booleans."""
     flagged = flags.select(pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String)).unique()
     per_person = flagged.group_by("nhs_number").agg(pl.col("flag").alias("_flags"))
+    # Only the columns the counts read go through the join (patients.csv has hundreds).
+    used = {"nhs_number", *GROUP_BYS, *measure_inputs(settings)}
     frame = (
-        patients.with_columns(pl.col("nhs_number").cast(pl.String))
+        patients.select([c for c in patients.columns if c in used])
+        .with_columns(pl.col("nhs_number").cast(pl.String))
         .join(per_person, on="nhs_number", how="left")
         .with_columns(pl.col("_flags").fill_null(pl.lit([], dtype=pl.List(pl.String))))
     )

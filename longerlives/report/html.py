@@ -1,17 +1,18 @@
-"""The report page: one self-contained, accessible HTML file (charts embedded as SVG images,
+"""The report page: one self-contained, accessible HTML file (charts drawn inline as SVG,
 no scripts, no fonts or styles fetched). ``render_report_html`` is pure: numbers in, text out,
 so the web app can render the same page from the run store.
 """
 
 from __future__ import annotations
 
-import base64
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import polars as pl
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from longerlives.report import charts
 from longerlives.report.coverage import GROUP_BYS, MEASURES, NOT_KNOWN, format_percent
@@ -37,7 +38,7 @@ class Chart:
     id: str
     heading: str
     summary: str
-    svg_data_uri: str
+    svg: Markup  # one inline <svg role="img"> named by the heading and described by the summary
     columns: list[str]
     rows: list[list[str]]
     caption: str
@@ -54,8 +55,9 @@ class MeasureSection:
     teams: list[list[str]] = field(default_factory=list)
 
 
-def _uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+def _inline(svg: str) -> Markup:
+    """The chart's SVG text, built by ``charts`` with every label escaped, trusted by the template."""
+    return Markup(svg)  # noqa: S704 - built from escaped text in charts.py
 
 
 def _with_suppression(counts: pl.DataFrame, settings: ReportSettings) -> pl.DataFrame:
@@ -63,6 +65,17 @@ def _with_suppression(counts: pl.DataFrame, settings: ReportSettings) -> pl.Data
         return counts
     flags = [settings.is_suppressed(n, d) for n, d in zip(counts["numerator"], counts["denominator"])]
     return counts.with_columns(pl.Series("suppressed", flags, dtype=pl.Boolean))
+
+
+Rows = dict[tuple[str, str], list[dict[str, Any]]]  # (measure, group_by) -> that breakdown's rows, in order
+
+
+def _rows_by_breakdown(counts: pl.DataFrame) -> Rows:
+    """The night's counts (a few thousand rows) read once, grouped by measure and breakdown."""
+    out: Rows = {}
+    for r in counts.iter_rows(named=True):
+        out.setdefault((r["measure"], r["group_by"]), []).append(r)
+    return out
 
 
 def _ci(num: int, den: int) -> tuple[float, float]:
@@ -79,11 +92,11 @@ def _cell_counts(num: int, den: int, suppressed: bool) -> list[str]:
     return [f"{num:,}", f"{den:,}", format_percent(num, den), f"{lo:.1f} to {hi:.1f}"]
 
 
-def _funnel(measure: str, rows: pl.DataFrame, ics: tuple[int, int], settings: ReportSettings) -> Chart:
+def _funnel(measure: str, rows: list[dict[str, Any]], ics: tuple[int, int], settings: ReportSettings) -> Chart:
     title = MEASURES[measure].title
     target = ics[0] / ics[1] if ics[1] else 0.0
     shown, table, named, outside95 = [], [], [], []
-    for r in rows.iter_rows(named=True):
+    for r in rows:
         num, den, sup = r["numerator"], r["denominator"], r["suppressed"]
         position = ""
         if not sup and den >= settings.funnel_min_denominator and den > 0:
@@ -106,25 +119,25 @@ def _funnel(measure: str, rows: pl.DataFrame, ics: tuple[int, int], settings: Re
             f"{title}: all {len(shown)} practices plotted lie within the 95% limits around the ICS mean "
             f"of {100 * target:.1f}%."
         )
+    ident, heading = f"{measure}-funnel", f"{title} by GP practice (funnel plot)"
     return Chart(
-        id=f"{measure}-funnel",
-        heading=f"{title} by GP practice (funnel plot)",
+        id=ident,
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.funnel_chart(shown, target, named)),
+        svg=_inline(charts.funnel_chart(shown, target, named, ident=ident, title=heading, desc=summary)),
         columns=["Practice", "Numerator", "Denominator", "Per cent", "95% interval", "Against the ICS mean"],
         rows=table,
         caption=f"{title} by GP practice, with position against the funnel limits",
     )
 
 
-def _bars(measure: str, counts: pl.DataFrame) -> Chart:
+def _bars(measure: str, by: Rows) -> Chart:
     title = MEASURES[measure].title
     panels, table, gaps = [], [], []
     for group_by in BAR_BREAKDOWNS:
-        part = counts.filter(pl.col("group_by") == group_by)
         rows: list[tuple[Any, float | None, float | None, float | None]] = []
         best: list[tuple[float, str]] = []
-        for r in part.iter_rows(named=True):
+        for r in by.get((measure, group_by), []):
             num, den, sup = r["numerator"], r["denominator"], r["suppressed"]
             if sup or den == 0:
                 rows.append((r["group"], None, None, None))
@@ -143,11 +156,12 @@ def _bars(measure: str, counts: pl.DataFrame) -> Chart:
         if gaps
         else f"{title}: too few people in the groups to compare."
     )
+    ident, heading = f"{measure}-groups", f"{title} by deprivation, ethnic group, sex and age"
     return Chart(
-        id=f"{measure}-groups",
-        heading=f"{title} by deprivation, ethnic group, sex and age",
+        id=ident,
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.interval_bars(panels)),
+        svg=_inline(charts.interval_bars(panels, ident=ident, title=heading, desc=summary)),
         columns=["Breakdown", "Group", "Numerator", "Denominator", "Per cent", "95% interval"],
         rows=table,
         caption=f"{title} by deprivation, ethnic group, sex and age band, with Wilson 95% intervals",
@@ -178,42 +192,52 @@ def _trend(measure: str, trend: pl.DataFrame, settings: ReportSettings) -> Chart
                 else "only common-cause variation."
             )
         )
-        svg = charts.trend_chart(days, pct, chart.mean, chart.lower, chart.upper, chart.special)
         heading = f"{title} night by night (SPC chart)"
+        svg = charts.trend_chart(
+            days,
+            pct,
+            chart.mean,
+            chart.lower,
+            chart.upper,
+            chart.special,
+            ident=f"{measure}-trend",
+            title=heading,
+            desc=summary,
+        )
     else:
         summary = (
             f"{title} over {len(pct)} night{'s' if len(pct) != 1 else ''}"
             + (f", latest {pct[-1]:.1f}%" if pct else "")
             + f"; an SPC chart with process limits appears once there are {settings.spc_min_points} nights."
         )
-        svg = charts.trend_chart(days, pct)
         heading = f"{title} night by night"
+        svg = charts.trend_chart(days, pct, ident=f"{measure}-trend", title=heading, desc=summary)
     return Chart(
         id=f"{measure}-trend",
         heading=heading,
         summary=summary,
-        svg_data_uri=_uri(svg),
+        svg=_inline(svg),
         columns=["Night (as-of date)", "Numerator", "Denominator", "Per cent", "Special cause"],
         rows=table,
         caption=f"{title} across nights (whole ICS, unsuppressed totals)",
     )
 
 
-def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
+def _sii(by: Rows, settings: ReportSettings) -> Chart | None:
     rows, table = [], []
     for measure in settings.measures:
-        part = counts.filter(
-            (pl.col("measure") == measure)
-            & (pl.col("group_by") == "imd_decile")
-            & (pl.col("group") != NOT_KNOWN)
-            & (pl.col("denominator") > 0)
+        part = sorted(
+            (
+                (int(r["group"]), r["numerator"], r["denominator"])
+                for r in by.get((measure, "imd_decile"), [])
+                if r["group"] != NOT_KNOWN and r["denominator"] > 0
+            ),
         )
-        part = part.with_columns(pl.col("group").cast(pl.Int64).alias("_d")).sort("_d")
-        if part.height < 2:
+        if len(part) < 2:
             table.append([MEASURES[measure].title, "too few deciles with people", "", ""])
             continue
         values, pops, ses = [], [], []
-        for n, d in zip(part["numerator"], part["denominator"]):
+        for _, n, d in part:
             lo, hi = _ci(n, d)
             values.append(100 * n / d)
             pops.append(d)
@@ -225,7 +249,7 @@ def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
                 MEASURES[measure].title,
                 f"{result.sii:.1f}",
                 f"{result.lower:.1f} to {result.upper:.1f}",
-                str(part.height),
+                str(len(part)),
             ]
         )
     if not rows:
@@ -236,11 +260,12 @@ def _sii(counts: pl.DataFrame, settings: ReportSettings) -> Chart | None:
         f"The widest gap by deprivation is in {widest[0].lower()}: {abs(widest[1]):.1f} percentage points "
         f"higher in the {direction} deprived areas across the IMD deciles."
     )
+    heading = "Slope index of inequality across IMD deciles"
     return Chart(
         id="sii",
-        heading="Slope index of inequality across IMD deciles",
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.sii_chart(rows)),
+        svg=_inline(charts.sii_chart(rows, ident="sii", title=heading, desc=summary)),
         columns=["Measure", "SII (percentage points)", "95% interval", "Deciles with people"],
         rows=table,
         caption="Slope index of inequality for each measure: least deprived minus most deprived, in percentage points",
@@ -278,12 +303,16 @@ def _makeup(makeup: pl.DataFrame, settings: ReportSettings) -> list[Chart]:
             )
         else:
             summary = f"The outreach cohort by {name}: too few people to show."
+        ident, heading = f"makeup-{group_by}", f"Outreach cohort by {name}"
+        svg = charts.makeup_chart(
+            groups, o_pct, c_pct, BREAKDOWN_TITLES[group_by], ident=ident, heading=heading, desc=summary
+        )
         out.append(
             Chart(
-                id=f"makeup-{group_by}",
-                heading=f"Outreach cohort by {name}",
+                id=ident,
+                heading=heading,
                 summary=summary,
-                svg_data_uri=_uri(charts.makeup_chart(groups, o_pct, c_pct, BREAKDOWN_TITLES[group_by])),
+                svg=_inline(svg),
                 columns=[
                     "Group",
                     "Outreach cohort",
@@ -307,17 +336,19 @@ def _safety(safety: pl.DataFrame) -> Chart:
         if total
         else "No safety flags are open."
     )
+    heading = "Safety flags outstanding by how long they have been open"
     return Chart(
         id="safety-open",
-        heading="Safety flags outstanding by how long they have been open",
+        heading=heading,
         summary=summary,
-        svg_data_uri=_uri(charts.count_bars(labels, counts)),
+        svg=_inline(charts.count_bars(labels, counts, ident="safety-open", title=heading, desc=summary)),
         columns=["Open for", "Safety flags"],
         rows=[[lab, f"{c:,}"] for lab, c in zip(labels, counts)],
         caption="Open safety flags by days since the flag began (counts are not suppressed: no person is named)",
     )
 
 
+@functools.cache  # templates compiled once per process (the web app renders the page again and again)
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("longerlives.report", "templates"),
@@ -344,13 +375,12 @@ def render_report_html(
     counts night by night (``as_of, measure, numerator, denominator``). ``outreach``: from
     ``composition.outreach_makeup``; ``safety``: from ``composition.safety_open``.
     """
-    counts = _with_suppression(coverage, settings)
+    by = _rows_by_breakdown(_with_suppression(coverage, settings))
     sections = []
     overview = []
     for measure in settings.measures:
         m = MEASURES[measure]
-        mc = counts.filter(pl.col("measure") == measure)
-        ics = mc.filter(pl.col("group_by") == "all").row(0, named=True)
+        ics = by[(measure, "all")][0]
         cells = _cell_counts(ics["numerator"], ics["denominator"], ics["suppressed"])
         overview.append([m.title, *cells])
         headline = f"{cells[2]}% ({cells[0]} of {cells[1]}; 95% interval {cells[3]})" if cells[3] else cells[2]
@@ -358,20 +388,20 @@ def render_report_html(
         section.charts.append(
             _funnel(
                 measure,
-                mc.filter(pl.col("group_by") == "practice_code"),
+                by.get((measure, "practice_code"), []),
                 (ics["numerator"], ics["denominator"]),
                 settings,
             )
         )
-        section.charts.append(_bars(measure, mc))
+        section.charts.append(_bars(measure, by))
         section.charts.append(_trend(measure, trends, settings))
         teams = [
             [r["group"], *_cell_counts(r["numerator"], r["denominator"], r["suppressed"])]
-            for r in mc.filter(pl.col("group_by") == "core_team").iter_rows(named=True)
+            for r in by.get((measure, "core_team"), [])
         ]
         section.teams = teams
         sections.append(section)
-    sii = _sii(counts, settings)
+    sii = _sii(by, settings)
     makeup = _makeup(outreach, settings) if outreach is not None else []
     safety_chart = _safety(safety) if safety is not None else None
     return (

@@ -159,8 +159,9 @@ def slope_index_of_inequality(
     draws = rng.normal(vals, ses, size=(repetitions, len(vals)))
     sw = np.sqrt(shares)
     design = np.column_stack([sw, ranks * sw])
-    coefs, *_ = np.linalg.lstsq(design, (draws * sw).T, rcond=None)
-    slopes = coefs[1]
+    # The least-squares slope is linear in the values: one row of the pseudo-inverse applied to
+    # every draw at once (the same solution as lstsq per draw, without 10,000 right-hand sides).
+    slopes = (draws * sw) @ np.linalg.pinv(design)[1]
     alpha = (1 - confidence) / 2
     lower, upper = np.quantile(slopes, [alpha, 1 - alpha])
     return SII(slope, intercept, float(lower), float(upper))

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from longerlives.report.composition import outreach_makeup, safety_open
-from longerlives.report.coverage import coverage_counts, publish
+from longerlives.report.coverage import GROUP_SOURCES, coverage_counts, measure_inputs, publish
 from longerlives.report.html import render_report_html
 from longerlives.settings.report import ReportSettings
 
@@ -23,6 +23,12 @@ def _write_private(path: Path, text: str) -> Path:
         fh.write(text)
     os.chmod(path, 0o600)
     return path
+
+
+def report_columns(settings: ReportSettings) -> list[str]:
+    """The patients.csv columns the report reads (the pipeline passes only these, not all ~450)."""
+    used = {"outreach", "health_check_cohort", *GROUP_SOURCES, *measure_inputs(settings)}
+    return sorted(used)
 
 
 def trends_with_tonight(earlier: pl.DataFrame, counts: pl.DataFrame, as_of: date) -> pl.DataFrame:

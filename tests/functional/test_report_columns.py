@@ -1,0 +1,30 @@
+"""The pipeline hands the report only the patients columns it reads (issue 16): the report
+files are the same bytes as when it is given every column of patients.csv."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from longerlives.report.write import report_columns, write_report
+from longerlives.settings import load_settings
+
+
+def test_report_from_its_columns_alone_is_byte_identical_to_the_report_from_every_column(full_run, tmp_path):
+    out, report = full_run
+    settings = load_settings().report
+    patients = pl.read_csv(out / "patients.csv", infer_schema=False)
+    flags = pl.read_csv(out / "flags.csv", infer_schema=False)
+    earlier = pl.DataFrame(
+        schema={"as_of": pl.Date, "measure": pl.String, "numerator": pl.Int64, "denominator": pl.Int64}
+    )
+    kept = report_columns(settings)
+    assert set(kept) < set(patients.columns)  # all of them published in patients.csv (the run has ~450 in memory)
+    every = tmp_path / "every"
+    some = tmp_path / "some"
+    for folder, frame in ((every, patients), (some, patients.select(kept))):
+        write_report(folder, frame, flags, earlier, as_of=date(2026, 11, 1), settings=settings, run_id=report.run_id)
+    for name in ("coverage.csv", "index.html"):
+        assert (some / "report" / name).read_bytes() == (every / "report" / name).read_bytes()
+    assert (every / "report" / "coverage.csv").read_bytes() == (out / "report" / "coverage.csv").read_bytes()
