@@ -21,6 +21,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from longerlives.letters.context import LetterContext, LetterInputs
+from longerlives.letters.grouped import render_grouped, shapes
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
@@ -170,18 +171,56 @@ def render_all(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = -(-rows.height // workers)
-    chunks = [rows.slice(i, size) for i in range(0, rows.height, size)]
+    # Whole shapes to each worker (grouped.py renders each shape once), paths in row order.
+    share = shapes(rows).rows.select(pl.col("_shape") % workers).to_series()
+    chunks = [rows.filter(share == w) for w in range(workers)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = pool.map(
+        for _ in pool.map(
             _render_serial,
             chunks,
             [out_dir] * len(chunks),
             [as_of] * len(chunks),
             [settings] * len(chunks),
             [None] * len(chunks),
+        ):
+            pass  # re-raise any worker error
+    return _paths(rows)
+
+
+def _paths(rows: pl.DataFrame) -> list[str]:
+    """Each letter's path relative to the output folder: letters/<practice>/<nhs_number>.html."""
+    return rows.select(
+        pl.concat_str(pl.lit("letters/"), "practice_dir", pl.lit("/"), "nhs_number", pl.lit(".html")).alias("p")
+    )["p"].to_list()
+
+
+def _row_renderer(env: Environment, as_of: date, settings: LetterSettings) -> Callable[[dict[str, Any]], str]:
+    """Render one ``LETTER_ROW`` dict with its template (Jinja, the reference implementation)."""
+    pictures = picture_uris()
+    compiled: dict[str, Any] = {}
+    fonts = {
+        "standard": settings.base_font_pt,
+        "large_print": settings.large_print_font_pt,
+        "easy_read": settings.easy_read_font_pt,
+    }
+
+    def render(r: dict[str, Any]) -> str:
+        tpl = compiled.get(r["template"])
+        if tpl is None:
+            tpl = compiled[r["template"]] = env.get_template(r["template"])
+        context = LetterContext(
+            p=r,
+            as_of=as_of,
+            font_pt=fonts[r["format"]],
+            large_print=r["format"] != "standard",
+            pictures=pictures,
+            picture_credit=PICTURE_CREDIT,
+            large_print_reasons_max=settings.large_print_reasons_max_items,
+            standard_reasons_max=settings.standard_reasons_max_items,
         )
-        return [p for part in parts for p in part]
+        return tpl.render(context.variables())
+
+    return render
 
 
 def _render_serial(
@@ -190,42 +229,38 @@ def _render_serial(
     as_of: date,
     settings: LetterSettings,
     env: Environment | None = None,
+    grouped: bool = True,
 ) -> list[str]:
-    env = env or environment()
-    pictures = picture_uris()
-    compiled: dict[str, Any] = {}
-    fonts = {
-        "standard": settings.base_font_pt,
-        "large_print": settings.large_print_font_pt,
-        "easy_read": settings.easy_read_font_pt,
-    }
+    """Render and write ``rows``' letters in this process; paths relative to ``out_dir`` in row order.
+
+    ``grouped`` (the default): Jinja once per letter shape, personal fields filled in by
+    Polars (``grouped.py``); otherwise, and for any shape that fails its token check, Jinja
+    once per person (the reference implementation, byte for byte the same letters)."""
+    render_row = _row_renderer(env or environment(), as_of, settings)
     for d in rows["practice_dir"].unique().to_list():
         (out_dir / "letters" / d).mkdir(parents=True, exist_ok=True)
-    paths: list[str] = []
+    paths = _paths(rows)
     base = str(out_dir)
-    batch: list[tuple[str, bytes]] = []
-    # Rendering is CPU (this thread); creating files is metadata I/O that releases the
-    # GIL, so a few writer threads overlap it with rendering.
+    # Creating files is metadata I/O that releases the GIL: a few writer threads overlap it
+    # with rendering.
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
         pending = []
-        for r in rows.iter_rows(named=True):
-            tpl = compiled.get(r["template"])
-            if tpl is None:
-                tpl = compiled[r["template"]] = env.get_template(r["template"])
-            context = LetterContext(
-                p=r,
-                as_of=as_of,
-                font_pt=fonts[r["format"]],
-                large_print=r["format"] != "standard",
-                pictures=pictures,
-                picture_credit=PICTURE_CREDIT,
-                large_print_reasons_max=settings.large_print_reasons_max_items,
-                standard_reasons_max=settings.standard_reasons_max_items,
-            )
-            html = tpl.render(context.variables())
-            rel = f"letters/{r['practice_dir']}/{r['nhs_number']}.html"
-            batch.append((f"{base}/{rel}", html.encode("utf-8")))
-            paths.append(rel)
+        if grouped:
+            pieces, one_by_one = render_grouped(rows, render_row)
+            for part, html in pieces:
+                data = html.cast(pl.Binary).to_list()
+                where = [f"{base}/{paths[i]}" for i in part["_row"].to_list()]
+                for s in range(0, len(where), WRITE_BATCH):
+                    pending.append(
+                        pool.submit(_write_batch, list(zip(where[s : s + WRITE_BATCH], data[s : s + WRITE_BATCH])))
+                    )
+            todo = one_by_one.drop("_row", "_shape") if one_by_one.height else one_by_one
+            positions = one_by_one["_row"].to_list() if one_by_one.height else []
+        else:
+            todo, positions = rows, list(range(rows.height))
+        batch: list[tuple[str, bytes]] = []
+        for i, r in zip(positions, todo.iter_rows(named=True)):
+            batch.append((f"{base}/{paths[i]}", render_row(r).encode("utf-8")))
             if len(batch) >= WRITE_BATCH:
                 pending.append(pool.submit(_write_batch, batch))
                 batch = []

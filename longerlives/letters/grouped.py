@@ -1,0 +1,192 @@
+"""Grouped letter rendering: Jinja once per letter *shape*, personal fields filled in by Polars.
+
+Most letters share their structure; only a few fields are personal (names, address lines,
+NHS number, practice and team contacts). ``render_grouped`` therefore
+
+1. groups the letter rows by their *shape*: every ``LETTER_ROW`` column that is not
+   personal (template, format, language, urgency, the items due, the interpreter offer…)
+   and, for each personal field, whether it is null, empty or has a value (templates test
+   fields for truth: ``{% if p.team_phone %}``, ``p.practice_name or …``), and how many
+   address lines there are;
+2. renders the template once per shape with a unique placeholder token for each personal
+   value, and splits the result at the tokens;
+3. checks that every token came through exactly as Jinja's autoescape writes a value once
+   (``&`` → ``&amp;`` inside the token) and untouched otherwise (a token changed by a
+   filter — ``upper``, ``trim``, ``safe``, ``truncate`` … — or not escaped, leaves a
+   stray token mark): a shape that fails is rendered person by person with Jinja, the
+   reference implementation (``render._render_jinja``);
+4. fills the personal values of all people of all shapes at once — one ``concat_str`` over
+   the shapes' segments, the values HTML-escaped exactly as markupsafe does
+   (``& < > " '`` → ``&amp; &lt; &gt; &#34; &#39;``).
+
+Rule for templates (docs/letters.md): a personal field may be printed (escaped) and tested
+for truth; anything that depends on its value otherwise (its length, a comparison) belongs
+in ``letter_rows`` as a column of its own. ``tests/letters/test_grouped_render.py`` renders
+every letter kind, language and format both ways and asserts every byte equal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import polars as pl
+
+from longerlives.letters.context import LETTER_ROW
+
+# Personal string fields: their values are filled in after rendering, never seen by Jinja
+# (nhs_number and practice_dir name the file; they are tokens too, so a template that
+# printed one would still be right).
+PERSONAL = (
+    "nhs_number",
+    "practice_dir",
+    "title",
+    "given_name",
+    "family_name",
+    "nhs_spaced",
+    "practice_name",
+    "practice_phone",
+    "practice_address",
+    "team_name",
+    "team_phone",
+    "team_email",
+)
+PERSONAL_LISTS = ("address",)  # list of personal strings (one token per line)
+STRUCTURAL = tuple(c for c in LETTER_ROW.names if c not in PERSONAL and c not in PERSONAL_LISTS)
+
+# A token: private-use marks around a mixed-case tag (so "upper", "lower", "title" show), the
+# field's number, 48 underscores (so "truncate" and other length-bound filters show) and an
+# "&" (so autoescape must turn it into "&amp;": "safe" or a second escape shows), with a
+# space either side (so "trim" shows).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_PAD = "_" * 48
+_TOKEN = re.compile(" " + _OPEN + r"qX(\d{3})" + _PAD + "&amp;" + _CLOSE + " ")
+
+
+def token(i: int) -> str:
+    return f" {_OPEN}qX{i:03d}{_PAD}&{_CLOSE} "
+
+
+def escape_expr(e: pl.Expr) -> pl.Expr:
+    """``markupsafe.escape`` for a string column (``&`` first, then ``< > " '``)."""
+    return (
+        e.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+        .str.replace_all('"', "&#34;", literal=True)
+        .str.replace_all("'", "&#39;", literal=True)
+    )
+
+
+def _state(e: pl.Expr) -> pl.Expr:
+    return pl.when(e.is_null()).then(pl.lit("n")).when(e == "").then(pl.lit("e")).otherwise(pl.lit("v"))
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Rows numbered by shape (``_shape``, ``_row``), one representative row per shape."""
+
+    rows: pl.DataFrame  # the letter rows plus _row (position) and _shape (shape number)
+    first: pl.DataFrame  # one row per shape (the first of its rows), ordered by _shape
+    address_slots: int  # most address lines anyone has
+
+
+def shapes(rows: pl.DataFrame) -> Shapes:
+    states = [_state(pl.col(c)).alias(f"_s_{c}") for c in PERSONAL]
+    lists = [
+        pl.col(c).list.eval(_state(pl.element())).list.join("").fill_null("N").alias(f"_s_{c}") for c in PERSONAL_LISTS
+    ]
+    keyed = rows.with_row_index("_row").with_columns(*states, *lists)
+    key = [*STRUCTURAL, *(f"_s_{c}" for c in (*PERSONAL, *PERSONAL_LISTS))]
+    groups = keyed.group_by(key, maintain_order=True).agg(pl.col("_row")).with_row_index("_shape")
+    shape_of = groups.select("_shape", "_row").explode("_row")
+    numbered = keyed.join(shape_of, on="_row", how="left").drop(key[len(STRUCTURAL) :]).sort("_row")
+    first = numbered.group_by("_shape", maintain_order=True).first().sort("_shape")
+    slots = int(rows.select(pl.col("address").list.len().max()).item() or 0) if rows.height else 0
+    return Shapes(numbered, first, slots)
+
+
+def _value_columns(slots: int) -> list[str]:
+    return [*PERSONAL, *(f"address_{i}" for i in range(slots))]
+
+
+def placeholder_row(row: dict[str, Any], slots: int) -> dict[str, Any]:
+    """The row with every non-empty personal value replaced by its token (nulls and '' kept)."""
+    out = dict(row)
+    for i, c in enumerate(PERSONAL):
+        if row[c]:
+            out[c] = token(i)
+    out["address"] = [token(len(PERSONAL) + j) if line else line for j, line in enumerate(row["address"] or [])]
+    if row["address"] is None:
+        out["address"] = None
+    return out
+
+
+def split_rendered(html: str) -> tuple[list[str], list[int]] | None:
+    """Segments and field numbers of a rendered placeholder letter; None when any token
+    was transformed, left unescaped or escaped twice (a stray token mark remains)."""
+    parts = _TOKEN.split(html)
+    segments, fields = parts[0::2], [int(f) for f in parts[1::2]]
+    if any(_OPEN in s or _CLOSE in s for s in segments):
+        return None
+    return segments, fields
+
+
+def render_grouped(
+    rows: pl.DataFrame,
+    render_row: Callable[[dict[str, Any]], str],
+    chunk: int = 8192,
+) -> tuple[Iterator[tuple[pl.DataFrame, pl.Series]], pl.DataFrame]:
+    """Letters for ``rows`` as (rows chunk with ``_row``, HTML Series) pieces made one at a
+    time (so only ``chunk`` letters are in memory at once), plus the rows whose shape failed
+    the token check (to be rendered one by one with Jinja).
+
+    ``render_row(row)`` renders one ``LETTER_ROW`` dict with the real template."""
+    sh = shapes(rows)
+    slots = sh.address_slots
+    seg_rows: list[dict[str, Any]] = []
+    failed: list[int] = []
+    for rep in sh.first.iter_rows(named=True):
+        split = split_rendered(render_row(placeholder_row(rep, slots)))
+        if split is None:
+            failed.append(rep["_shape"])
+            continue
+        segments, fields = split
+        seg_rows.append({"_shape": rep["_shape"], "_segs": segments, "_fields": fields})
+    fallback = sh.rows.filter(pl.col("_shape").is_in(failed))
+    if not seg_rows:
+        return iter(()), fallback
+    table = pl.DataFrame(
+        seg_rows, schema={"_shape": pl.UInt32, "_segs": pl.List(pl.String), "_fields": pl.List(pl.Int64)}
+    )
+    width = int(table.select(pl.col("_fields").list.len().max()).item() or 0)
+    table = table.select(
+        "_shape",
+        *(pl.col("_segs").list.get(k, null_on_oob=True).alias(f"_seg{k}") for k in range(width + 1)),
+        *(pl.col("_fields").list.get(k, null_on_oob=True).alias(f"_f{k}") for k in range(width)),
+    )
+    values = [
+        *(pl.col(c) for c in PERSONAL),
+        *(pl.col("address").list.get(j, null_on_oob=True) for j in range(slots)),
+    ]
+    good = sh.rows.filter(~pl.col("_shape").is_in(failed))
+    return _fill(good, table, values, width, chunk), fallback
+
+
+def _fill(
+    good: pl.DataFrame, table: pl.DataFrame, values: list[pl.Expr], width: int, chunk: int
+) -> Iterator[tuple[pl.DataFrame, pl.Series]]:
+    for start in range(0, good.height, chunk):
+        part = good.slice(start, chunk)
+        vals = part.select(
+            "_row",
+            "_shape",
+            pl.concat_list(*(escape_expr(v.cast(pl.String)) for v in values)).alias("_vals"),
+        ).join(table, on="_shape", how="left", maintain_order="left")
+        pieces_expr: list[pl.Expr] = [pl.col("_seg0")]
+        for k in range(width):
+            pieces_expr.append(pl.col("_vals").list.get(pl.col(f"_f{k}"), null_on_oob=True))
+            pieces_expr.append(pl.col(f"_seg{k + 1}"))
+        html = vals.select(pl.concat_str(pieces_expr, ignore_nulls=True).alias("html")).to_series()
+        yield part, html
