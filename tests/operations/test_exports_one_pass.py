@@ -16,6 +16,7 @@ from longerlives.outputs.exports import write_exports
 from longerlives.outputs.fhir import bundle_json, check_bundle, entry_texts, plain_bundle
 from longerlives.outputs.worklist_snapshot import _plan
 from longerlives.settings.operations import OperationsSettings
+from tests.operations.conftest import flags_frame
 
 AS_OF = date(2026, 11, 1)
 FLAGS = ["phc.bmi", "screening.cervical", "followup.blood_pressure", "safety.bp_severe", "outreach.marginalised"]
@@ -51,18 +52,7 @@ def _world(seed: int, n_people: int = 400) -> tuple[pl.DataFrame, pl.DataFrame]:
             urgency = "same_day" if f.startswith("safety.") else rng.choice(["soon", "routine", None])
             since = rng.choice([None, date(2025, rng.randint(1, 12), rng.randint(1, 28))])
             rows.append((n, f, since, rng.choice(AWKWARD), urgency))
-    flags = pl.DataFrame(
-        rows,
-        schema={
-            "nhs_number": pl.String,
-            "flag": pl.String,
-            "since": pl.Date,
-            "reason": pl.String,
-            "urgency": pl.String,
-        },
-        orient="row",
-    )
-    return flags, people
+    return flags_frame(rows), people
 
 
 def test_every_practice_export_is_byte_identical_to_the_per_practice_reference(tmp_path):
