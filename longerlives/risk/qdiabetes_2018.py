@@ -45,9 +45,7 @@ from longerlives.risk._engine import (
     Array,
     CompiledModel,
     Frame,
-    Transforms,
-    age_index,
-    age_lookup,
+    Shape,
     all_present,
     category_ok,
     compile_equation,
@@ -91,34 +89,26 @@ def input_columns(model: Model) -> tuple[str, ...]:
     return ("sex", "age", "bmi", "ethrisk", "smoke_cat", "town", *BOOLEAN_INPUTS, *extra)
 
 
-def _transforms(model: Model, sex: str) -> Transforms:
+def _shape(model: Model, sex: str) -> Shape:
     """The fractional-polynomial terms of one model and sex (before centring)."""
     if sex == "female":
         age_1, bmi_1 = (lambda d: np.sqrt(d)), (lambda b: b)
     else:
         age_1, bmi_1 = (lambda d: np.log(d)), (lambda b: b**2.0)
-    power = -1.0 if sex == "female" else -0.5
 
-    def terms(x: Mapping[str, Array]) -> dict[str, Array]:
-        ages = age_index(x["age"], AGE_MIN, AGE_MAX)
+    def continuous(x: Mapping[str, Array]) -> dict[str, Array]:
         dbmi = np.clip(x["bmi"], BMI_CLAMP_MIN, BMI_CLAMP_MAX) / 10.0
-        out = {
-            "age_1": age_lookup(ages, age_1, AGE_MIN, AGE_MAX),
-            "bmi_1": bmi_1(dbmi),
-            "age_2": age_lookup(ages, lambda d: d**3.0, AGE_MIN, AGE_MAX),
-            "bmi_2": dbmi**3.0,
-            "town": x["town"],
-            **{b: x[b] for b in BOOLEAN_INPUTS},
-        }
+        out = {"bmi_1": bmi_1(dbmi), "bmi_2": dbmi * dbmi * dbmi, "town": x["town"]}
         if model == "B":
             fbs = x["fbs"]
-            out |= {"fbs_1": fbs**power, "fbs_2": np.log(fbs) * fbs**power}
+            fbs_1 = 1.0 / fbs if sex == "female" else 1.0 / np.sqrt(fbs)  # fbs ** -1 or fbs ** -0.5
+            out |= {"fbs_1": fbs_1, "fbs_2": np.log(fbs) * fbs_1}
         elif model == "C":
             dhba1c = x["hba1c"] / 10.0
             out |= {"hba1c_1": np.sqrt(dhba1c), "hba1c_2": dhba1c}
         return out
 
-    return terms
+    return Shape({"age_1": age_1, "age_2": lambda d: d**3.0}, AGE_MIN, AGE_MAX, BOOLEAN_INPUTS, continuous)
 
 
 def _in_domain(model: Model) -> pl.Expr:
@@ -145,13 +135,13 @@ def _model(model: Model) -> tuple[CompiledModel, dict[str, pl.Expr]]:
     valid = {}
     for sex, code in SEX_CODES.items():
         eq = compile_equation(table[(model, sex)], set(TERM_COLUMN))
-        equations[code] = (eq, _transforms(model, sex))
+        equations[code] = (eq, _shape(model, sex))
         used = sorted({TERM_COLUMN[t] for t in eq.inputs()} | {c for c, _ in eq.categories})
         valid[sex] = (
             _in_domain(model) & all_present(used) & pl.all_horizontal([category_ok(c) for c, _ in eq.categories])
         )
     columns = tuple(c for c in input_columns(model) if c != "sex")
-    return CompiledModel(f"{OUTPUT}_{model}", columns, equations), valid
+    return CompiledModel.build(f"{OUTPUT}_{model}", columns, equations), valid
 
 
 def qdiabetes_expr(model: Model) -> pl.Expr:
