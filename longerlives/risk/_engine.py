@@ -225,6 +225,7 @@ class Shape:
     age_high: int
     flags: tuple[str, ...]
     continuous: Transforms
+    continuous_inputs: tuple[str, ...]  # the columns ``continuous`` reads
 
     def terms(self, x: Mapping[str, Array]) -> dict[str, Array]:
         """Every term of the equation (before centring), for the general kernel."""
@@ -365,10 +366,15 @@ def discrete_part(
     assert layout is not None and tables is not None
     n = len(age)
     packed = np.zeros(n, dtype=np.uint16)
+    byte, bit = np.empty(n, dtype=np.uint8), np.empty(n, dtype=np.uint8)
+    names = (*layout.with_age, *layout.apart)
+    for start in range(0, len(names), 8):  # eight flags per byte: byte-wide shifts, no casts
+        byte.fill(0)
+        for j, name in enumerate(names[start : start + 8]):
+            np.left_shift(flags[name], j, out=bit)
+            np.bitwise_or(byte, bit, out=byte)
+        packed |= byte.astype(np.uint16) << start
     bit = np.empty(n, dtype=np.uint16)
-    for j, name in enumerate((*layout.with_age, *layout.apart)):
-        np.left_shift(flags[name], j, out=bit, dtype=np.uint16)
-        np.bitwise_or(packed, bit, out=packed)
     k = len(layout.with_age)
     sex01 = (sex == 1).view(np.uint8)
     index = np.empty(n, dtype=np.intp)
@@ -502,7 +508,7 @@ def _score_rows_fast(
             if rows.size == len(block_sex):
                 out[lo : lo + _BLOCK] = evaluate_fast(eq, discrete, shapes[code].continuous(block), age)
                 continue
-            part = {k: v[rows] for k, v in block.items()}
+            part = {k: block[k][rows] for k in shapes[code].continuous_inputs}
             out[lo + rows] = evaluate_fast(eq, discrete[rows], shapes[code].continuous(part), age[rows])
     return out
 
@@ -521,9 +527,11 @@ def _zero_one(column: pl.Series) -> npt.NDArray[np.uint8] | None:
     """A flag column as 0/1 bytes (null as 0: the null check around the kernel withholds those
     rows' scores), or None when some value is neither 0 nor 1 (the general kernel then scores it
     as the C code would)."""
+    if column.null_count():
+        column = column.fill_null(0)
     if column.dtype == pl.Boolean:
-        return column.fill_null(False).to_numpy().view(np.uint8)
-    values = column.fill_null(0).to_numpy()
+        return column.to_numpy().view(np.uint8)
+    values = column.to_numpy()
     if not column.dtype.is_integer():
         ok = bool(np.all((values == 0) | (values == 1)))
         return values.astype(np.uint8) if ok else None
@@ -574,7 +582,8 @@ def _kernel(model: CompiledModel) -> Callable[[pl.Series], pl.Series]:
 
 def score_expr(model: CompiledModel, valid: Mapping[str, pl.Expr]) -> pl.Expr:
     """The model as one Polars expression: the NumPy kernel where ``valid[sex]`` holds, else null."""
-    sex = pl.col("sex").replace_strict(SEX_CODES, default=None, return_dtype=pl.Int8).alias("_sex")
+    # 1 for men, 0 for anyone else (scores of people neither female nor male are withheld below)
+    sex = (pl.col("sex") == "male").cast(pl.Int8).alias("_sex")
     inputs = [sex, *[pl.col(c) for c in model.columns]]  # NumPy promotes integer and 0/1 columns itself
     kernel = pl.struct(inputs).map_batches(_kernel(model), return_dtype=pl.Float64, is_elementwise=True)
     female, male = (pl.col("sex") == s for s in SEX_CODES)

@@ -108,7 +108,9 @@ def _shape(model: Model, sex: str) -> Shape:
             out |= {"hba1c_1": np.sqrt(dhba1c), "hba1c_2": dhba1c}
         return out
 
-    return Shape({"age_1": age_1, "age_2": lambda d: d**3.0}, AGE_MIN, AGE_MAX, BOOLEAN_INPUTS, continuous)
+    test = BLOOD_TEST[model]
+    inputs = ("bmi", "town", *((test,) if test else ()))
+    return Shape({"age_1": age_1, "age_2": lambda d: d**3.0}, AGE_MIN, AGE_MAX, BOOLEAN_INPUTS, continuous, inputs)
 
 
 def _in_domain(model: Model) -> pl.Expr:

@@ -94,7 +94,7 @@ def _shape(sex: str) -> Shape:
             **{c: x[c] for c in ("rati", "sbp", "sbps5", "town")},
         }
 
-    return Shape(age_terms, AGE_MIN, AGE_MAX, BOOLEAN_INPUTS, continuous)
+    return Shape(age_terms, AGE_MIN, AGE_MAX, BOOLEAN_INPUTS, continuous, ("bmi", "rati", "sbp", "sbps5", "town"))
 
 
 @cache
