@@ -9,7 +9,8 @@ Both ClinRisk algorithms have the same shape. Continuous inputs are transformed
         + age_1 * sum(c_1j * z_j)             interactions with the first age term
         + age_2 * sum(c_2j * z_j)             interactions with the second age term
 
-and the 10-year risk in percent is ``100 * (1 - S0 ** exp(a))``.
+and the 10-year risk in percent is ``100 * (1 - S0 ** exp(a))``, computed as
+``100 * (1 - exp(exp(a) * log S0))`` (a ``pow`` call costs six times an ``exp``).
 
 The equations' *structure* (which transform each term uses) lives in the model
 modules; every *number* (baseline survival, centring means, coefficients) lives in
@@ -21,13 +22,19 @@ Interactions are grouped by their age term, so the terms are summed in a differe
 order from the C code; the results differ from ClinRisk's by rounding only
 (< 1e-10 percentage points on the reference samples).
 
-Speed (issue 16, docs/benchmarks.md): each row is scored with its own sex's
-equation only (rows are split by sex, not scored twice and chosen between), the
-age transforms are looked up from a 60-entry table (age is a whole number of years),
-and the column arithmetic runs in NumPy on two threads (NumPy releases the GIL).
-Which rows score null (sex, domain, null inputs, codes outside the C arrays) is
-decided by Polars expressions around the NumPy kernel, so nulls mean exactly what
-they meant before.
+Speed (issue 16, docs/benchmarks.md, docs/benchmarks-output.md "Session 5, R"):
+each row is scored with its own sex's equation only (rows are split by sex, not scored
+twice and chosen between), and the column arithmetic runs in NumPy over cache-sized
+blocks on two threads (NumPy releases the GIL). The fast form (``FastEquation``) sums
+every term that depends only on discrete inputs (age in whole years, ethnicity, smoking
+category, 0/1 flags, and their interactions with the age terms) once, at start-up, into
+three small per-sex tables; per row the kernel packs the flags into one integer, looks
+the tables up and adds only the continuous terms. A batch with a flag that is not 0/1
+takes the general kernel (``evaluate``: every term per row, as the C code would score
+it). Which rows score null (sex, domain, null inputs, codes outside the C arrays) is
+decided by Polars expressions around the NumPy kernel, so nulls mean exactly what they
+meant before. Fast and general kernels differ by rounding in the last bits only
+(< 1e-12 percentage points; tests/risk/test_risk_fast_kernel.py).
 """
 
 from __future__ import annotations
