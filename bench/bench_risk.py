@@ -36,7 +36,7 @@ def synthetic(n: int, seed: int = 2017) -> pl.DataFrame:
         "town": rng.uniform(-7, 11, n), "ethrisk": rng.integers(1, 10, n), "smoke_cat": rng.integers(0, 5, n),
         "fbs": rng.uniform(2, 6.99, n), "hba1c": rng.uniform(15, 47.9, n),
     }  # fmt: skip
-    for name in set(QRISK3_BOOLEANS) | set(QD_BOOLEANS):
+    for name in sorted(set(QRISK3_BOOLEANS) | set(QD_BOOLEANS)):  # sorted: the same rows in every process
         data[name] = (rng.random(n) < 0.15).astype(np.int8)
     return pl.DataFrame(data)
 
