@@ -35,7 +35,7 @@ from longerlives.codelists import Codelist, load_codelists, load_pending, manife
 from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
-from longerlives.extract.read import file_sha256
+from longerlives.extract.read import RawTable, file_sha256
 from longerlives.extract.validate import Extract
 from longerlives.features import build_features
 from longerlives.frames import available_stats, feature
@@ -160,13 +160,17 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _promote(staging: Path, out_dir: Path) -> None:
-    """Swap the finished staging folder into place (old outputs removed only after)."""
+def _remove_now(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _promote(staging: Path, out_dir: Path, remove: Callable[[Path], None] = _remove_now) -> None:
+    """Swap the finished staging folder into place (old outputs removed only after, by ``remove``)."""
     old = None
     write_marker(staging)  # the folder is ours: a later run may replace it (outfolder.py)
     if out_dir.exists() and exchange(staging, out_dir):  # atomic: the outputs are never absent
         crash_point("promote.swapped")
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
+        remove(staging)  # now holds the previous outputs
         return
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
@@ -175,7 +179,7 @@ def _promote(staging: Path, out_dir: Path) -> None:
     staging.rename(out_dir)
     crash_point("promote.swapped")
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        remove(old)
 
 
 @dataclass(frozen=True)
@@ -225,9 +229,19 @@ def run(
     except LongerlivesError as exc:
         store.record_failure(db_url, run_id, as_of, exc)
         raise
-    input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
     clock = _Clock(progress)
-    with run_lock(db_url), out_lock(out_dir):  # a run that finds a lock held just exits; not a failed run
+    # Beside the run on a thread of their own (hashlib and file removal release the GIL; issue 16):
+    # the input files' digests for run.json, and last night's outputs once tonight's are in place.
+    with (
+        run_lock(db_url),  # a run that finds a lock held just exits; not a failed run
+        out_lock(out_dir),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-files") as files_thread,
+    ):
+
+        def remove_later(folder: Path) -> None:
+            files_thread.submit(_remove_now, folder)  # finished before the locks are released
+
+        hashing = files_thread.submit(_input_hashes, raw)
         recovery = recover(out_dir, db_url)  # finish or abandon what a killed run left (store/recovery.py)
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
@@ -258,11 +272,11 @@ def run(
             )
             with clock.stage("run_record"):
                 run_json = _run_record(
-                    run_id, as_of, started, input_hashes, extract, settings, codelists, produced, clock
+                    run_id, as_of, started, hashing.result(), extract, settings, codelists, produced, clock
                 )
                 _write_run_json(run_json, staging)
             shutil.rmtree(staging / ".work", ignore_errors=True)
-            _promote(staging, out_dir)
+            _promote(staging, out_dir, remove_later)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
             store.record_failure(db_url, run_id, as_of, exc, engine_version=__version__, out_dir=str(out_dir))
@@ -316,6 +330,11 @@ def run(
             out_dir,
         )
     return RunReport(run_id, as_of, out_dir, summary, clock.in_order())
+
+
+def _input_hashes(raw: dict[str, RawTable]) -> dict[str, str]:
+    """sha256 of every input file, by table (run.json ``input_files``)."""
+    return {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
 
 
 def check_features(settings: Settings, codelists: dict[str, Codelist]) -> None:
