@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -34,10 +35,10 @@ from longerlives.codelists import Codelist, load_codelists, load_pending, manife
 from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
-from longerlives.extract.read import file_sha256
+from longerlives.extract.read import RawTable, file_sha256
 from longerlives.extract.validate import Extract
 from longerlives.features import build_features
-from longerlives.frames import available_stats
+from longerlives.frames import available_stats, feature
 from longerlives.frames import check_features as check_owner_features
 from longerlives.freshness import freshness
 from longerlives.history import AuditLine, History
@@ -53,7 +54,7 @@ from longerlives.outputs.core import (
     write_quarantine,
     write_risk_disclaimer,
 )
-from longerlives.outputs.exports import write_exports
+from longerlives.outputs.exports import ExportsWritten, write_exports
 from longerlives.outputs.worklists import write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
@@ -104,21 +105,42 @@ class _Clock:
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # user + system, all threads (issue 16)
     memory_mb: dict[str, float] = field(default_factory=dict)
 
+    overlapped: dict[str, float] = field(default_factory=dict)  # the output half: wall and CPU of the whole
+    _threads: bool = False
+
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         assert name in STAGES, name
         crash_point(f"{name}.start")  # test-only crash injection (crashpoints.py)
         if self.progress:
             self.progress(name, "start")
-        t0, c0 = time.perf_counter(), _cpu_seconds()
+        # While stages overlap, a stage's CPU is its own thread's (Polars' pool and worker processes
+        # are not in it; the block's total is in ``overlapped``); otherwise the whole process's.
+        cpu = time.thread_time if self._threads else _cpu_seconds
+        t0, c0 = time.perf_counter(), cpu()
         yield
         crash_point(f"{name}.done")
         self.seconds[name] = round(time.perf_counter() - t0, 3)
-        self.cpu_seconds[name] = round(_cpu_seconds() - c0, 3)
+        self.cpu_seconds[name] = round(cpu() - c0, 3)
         self.memory_mb[name] = _peak_rss_mb()
         log.info("stage %s done in %.2fs", name, self.seconds[name])
         if self.progress:
             self.progress(name, "done")
+
+    @contextmanager
+    def overlapping(self) -> Iterator[None]:
+        """Stages inside run on two threads at once (the output half)."""
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+        self._threads = True
+        try:
+            yield
+        finally:
+            self._threads = False
+        self.overlapped = {"seconds": round(time.perf_counter() - t0, 3), "cpu_seconds": round(_cpu_seconds() - c0, 3)}
+
+    def in_order(self) -> dict[str, float]:
+        """Stage seconds in STAGES order (overlapping stages finish in any order)."""
+        return {name: self.seconds[name] for name in STAGES if name in self.seconds}
 
 
 def _cpu_seconds() -> float:
@@ -138,13 +160,17 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _promote(staging: Path, out_dir: Path) -> None:
-    """Swap the finished staging folder into place (old outputs removed only after)."""
+def _remove_now(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _promote(staging: Path, out_dir: Path, remove: Callable[[Path], None] = _remove_now) -> None:
+    """Swap the finished staging folder into place (old outputs removed only after, by ``remove``)."""
     old = None
     write_marker(staging)  # the folder is ours: a later run may replace it (outfolder.py)
     if out_dir.exists() and exchange(staging, out_dir):  # atomic: the outputs are never absent
         crash_point("promote.swapped")
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous outputs
+        remove(staging)  # now holds the previous outputs
         return
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
@@ -153,7 +179,7 @@ def _promote(staging: Path, out_dir: Path) -> None:
     staging.rename(out_dir)
     crash_point("promote.swapped")
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        remove(old)
 
 
 @dataclass(frozen=True)
@@ -203,9 +229,19 @@ def run(
     except LongerlivesError as exc:
         store.record_failure(db_url, run_id, as_of, exc)
         raise
-    input_hashes = {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
     clock = _Clock(progress)
-    with run_lock(db_url), out_lock(out_dir):  # a run that finds a lock held just exits; not a failed run
+    # Beside the run on a thread of their own (hashlib and file removal release the GIL; issue 16):
+    # the input files' digests for run.json, and last night's outputs once tonight's are in place.
+    with (
+        run_lock(db_url),  # a run that finds a lock held just exits; not a failed run
+        out_lock(out_dir),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-files") as files_thread,
+    ):
+
+        def remove_later(folder: Path) -> None:
+            files_thread.submit(_remove_now, folder)  # finished before the locks are released
+
+        hashing = files_thread.submit(_input_hashes, raw)
         recovery = recover(out_dir, db_url)  # finish or abandon what a killed run left (store/recovery.py)
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
@@ -236,11 +272,11 @@ def run(
             )
             with clock.stage("run_record"):
                 run_json = _run_record(
-                    run_id, as_of, started, input_hashes, extract, settings, codelists, produced, clock
+                    run_id, as_of, started, hashing.result(), extract, settings, codelists, produced, clock
                 )
                 _write_run_json(run_json, staging)
             shutil.rmtree(staging / ".work", ignore_errors=True)
-            _promote(staging, out_dir)
+            _promote(staging, out_dir, remove_later)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
             store.record_failure(db_url, run_id, as_of, exc, engine_version=__version__, out_dir=str(out_dir))
@@ -285,14 +321,20 @@ def run(
             {
                 **run_json,
                 "summary": summary,
-                "stage_seconds": clock.seconds,
+                "stage_seconds": clock.in_order(),
                 "stage_cpu_seconds": clock.cpu_seconds,
+                "overlapped_output_stages": clock.overlapped,
                 "peak_memory_mb_after_stage": clock.memory_mb,
                 "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             },
             out_dir,
         )
-    return RunReport(run_id, as_of, out_dir, summary, clock.seconds)
+    return RunReport(run_id, as_of, out_dir, summary, clock.in_order())
+
+
+def _input_hashes(raw: dict[str, RawTable]) -> dict[str, str]:
+    """sha256 of every input file, by table (run.json ``input_files``)."""
+    return {name: file_sha256(t.path) for name, t in raw.items() if t.path is not None}
 
 
 def check_features(settings: Settings, codelists: dict[str, Codelist]) -> None:
@@ -333,11 +375,91 @@ def _produce(
         reached = outreach.rank_and_plan(
             people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
         )
-        people, flags, plans = reached.people, reached.flags, reached.plans
+        people, flags, plans, outreach_summary = reached.people, reached.flags, reached.plans, reached.summary
+        del reached  # holds the wide people frame: released once the output columns are chosen
         flags, plans, held_after = after_outreach(flags, plans, history.outcomes, as_of, s.operations)
         if held_after:
             plans = outreach.refresh_urgency(plans, flags)  # the plan's urgency from the flags still open
         held_by_outcomes += held_after
+    people = output_people(people, codelists)  # the feature columns are read by no output stage (issue 16)
+    # The files beside the letters (flags.csv, patients.csv, quarantine.csv, the practice exports and the
+    # coverage report) depend on nothing the letters decide: they are written on a second thread while
+    # this one writes the letters and the worklists (Polars and file writes release the GIL; issue 16).
+    with clock.overlapping(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as beside:
+        side = beside.submit(_files_beside_letters, extract, flags, people, history, s, as_of, run_id, staging, clock)
+        with clock.stage("letters"):
+            decisions = letters.decide_letters(
+                plans,
+                people,
+                flags,
+                history.last_letters,
+                as_of,
+                s.letters,
+                s.outreach.manual_needs,
+                s.operations.letter_cadence_days,
+            )
+            decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
+            written = letters.write_letters(
+                letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams),
+                staging,
+                as_of,
+                s.letters,
+                make_pdf,
+            )
+            # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
+            kept = (
+                keep_uncollected(out_dir, staging, history.collected_batches)
+                if out_dir is not None
+                else KeptBatches((), (), ())
+            )
+            batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
+            crash_point("letters.batches_kept")
+        with clock.stage("worklists"):
+            lists = write_worklist_files(
+                plans,
+                people,
+                written.index,
+                decisions,
+                history.last_letters,
+                extract.teams,
+                staging,
+                as_of,
+                run_id,
+            )
+        core_files, exported, report_paths, coverage = side.result()
+    summary = {
+        **_counts(people, flags, extract),
+        "flags_held_by_outcomes": held_by_outcomes,
+        "outreach": outreach_summary,
+        "letters": {**written.summary, **kept.summary()},
+        "worklists": {"rows": lists.rows, "teams": lists.teams},
+        "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
+    }
+    return _Produced(
+        people,
+        flags,
+        written.index,
+        (*core_files, *written.files, *batch_files, *lists.files, *exported.files, *report_paths),
+        summary,
+        coverage,
+        cadence_flags(flags, plans),
+        plans,
+        lists.frame,
+    )
+
+
+def _files_beside_letters(
+    extract: Extract,
+    flags: pl.DataFrame,
+    people: pl.DataFrame,
+    history: History,
+    s: Settings,
+    as_of: date,
+    run_id: str,
+    staging: Path,
+    clock: _Clock,
+) -> tuple[list[str], ExportsWritten, tuple[str, ...], pl.DataFrame]:
+    """outputs → exports → report: every file of the output half that the letters do not decide."""
     with clock.stage("outputs"):
         files = [
             write_flags(flags_with_practice(flags, people), staging),
@@ -346,45 +468,6 @@ def _produce(
             write_risk_disclaimer(staging),
         ]
         core_files = [str(f.relative_to(staging)) for f in files]
-    with clock.stage("letters"):
-        decisions = letters.decide_letters(
-            plans,
-            people,
-            flags,
-            history.last_letters,
-            as_of,
-            s.letters,
-            s.outreach.manual_needs,
-            s.operations.letter_cadence_days,
-        )
-        decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
-        written = letters.write_letters(
-            letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams),
-            staging,
-            as_of,
-            s.letters,
-            make_pdf,
-        )
-        # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
-        kept = (
-            keep_uncollected(out_dir, staging, history.collected_batches)
-            if out_dir is not None
-            else KeptBatches((), (), ())
-        )
-        batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
-        crash_point("letters.batches_kept")
-    with clock.stage("worklists"):
-        lists = write_worklist_files(
-            plans,
-            people,
-            written.index,
-            decisions,
-            history.last_letters,
-            extract.teams,
-            staging,
-            as_of,
-            run_id,
-        )
     with clock.stage("exports"):
         exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
@@ -397,26 +480,16 @@ def _produce(
             settings=s.report,
             run_id=run_id,
         )
-    summary = {
-        **_counts(people, flags, extract),
-        "flags_held_by_outcomes": held_by_outcomes,
-        "outreach": reached.summary,
-        "letters": {**written.summary, **kept.summary()},
-        "worklists": {"rows": lists.rows, "teams": lists.teams},
-        "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
-    }
-    report_paths = tuple(str(p.relative_to(staging)) for p in report_files)
-    return _Produced(
-        people,
-        flags,
-        written.index,
-        (*core_files, *written.files, *batch_files, *lists.files, *exported.files, *report_paths),
-        summary,
-        coverage,
-        cadence_flags(flags, plans),
-        plans,
-        lists.frame,
-    )
+    return core_files, exported, tuple(str(p.relative_to(staging)) for p in report_files), coverage
+
+
+def output_people(people: pl.DataFrame, codelists: dict[str, Codelist]) -> pl.DataFrame:
+    """The per-person frame the output stages read: every column but the feature pass's
+    ``<concept>_<stat>`` columns, which the rules, risk and outreach have finished with
+    (about 400 of 440 columns: a quarter of the run's memory at 600,000 people)."""
+    available = available_stats(codelists, load_pending())
+    produced = {feature(concept, stat).name for concept, stats in available.items() for stat in stats}
+    return people.drop([c for c in people.columns if c in produced])
 
 
 def _outbox(settings: Settings, state: Path) -> Path:

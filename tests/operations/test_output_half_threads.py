@@ -1,0 +1,79 @@
+"""The output half runs on two threads (issue 16): the letters and worklists on one, flags.csv,
+patients.csv, quarantine.csv, the practice exports and the coverage report on the other. A failure
+on either thread must still fail the whole run with nothing half-written and last night's outputs
+untouched; and the output stages must read no feature column (they are dropped to save memory)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from longerlives import letters as letters_package
+from longerlives import pipeline
+from longerlives.codelists import load_codelists
+from longerlives.outfolder import debris
+from longerlives.outputs.exports import ExportError
+from longerlives.store import dispose_all, open_store
+from longerlives.synth import generate
+
+AS_OF = date(2026, 11, 1)
+EARLIER = AS_OF - timedelta(days=40)
+
+
+@pytest.fixture(scope="module")
+def last_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("two-threads")
+    generate(150, 5, base / "extract", "csv", 0.0, AS_OF)
+    pipeline.run(base / "extract", base / "out", EARLIER, db_url=f"sqlite:///{base / 'state' / 'runs.sqlite'}")
+    dispose_all()
+    return base
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _fails_tonight(base: Path, monkeypatch: pytest.MonkeyPatch, where: str, error: Exception) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise error
+
+    if where == "exports":
+        monkeypatch.setattr(pipeline, "write_exports", broken)
+    else:
+        monkeypatch.setattr(letters_package, "write_letters", broken)
+    before = _files(base / "out")
+    db = f"sqlite:///{base / 'state' / 'runs.sqlite'}"
+    with pytest.raises(type(error), match="simulated"):
+        pipeline.run(base / "extract", base / "out", AS_OF, db_url=db)
+    dispose_all()
+    assert _files(base / "out") == before, "last night's outputs changed although tonight's run failed"
+    assert debris(base / "out") == [], "tonight's half-written staging folder was left behind"
+    runs = open_store(db).runs().sort("started_at")
+    assert runs["status"].to_list()[-1] == "failed"
+    dispose_all()
+
+
+def test_a_practice_export_failure_on_the_second_thread_fails_the_run_and_keeps_last_nights_outputs(
+    last_night: Path, monkeypatch: pytest.MonkeyPatch
+):
+    _fails_tonight(last_night, monkeypatch, "exports", ExportError("simulated: a practice's bundle failed its check"))
+
+
+def test_a_letter_failure_waits_for_the_exports_thread_and_leaves_nothing_half_written(
+    last_night: Path, monkeypatch: pytest.MonkeyPatch
+):
+    _fails_tonight(last_night, monkeypatch, "letters", RuntimeError("simulated: the letter printer's disk is full"))
+
+
+def test_the_output_stages_are_handed_no_feature_columns(last_night: Path):
+    codelists = load_codelists()
+    people = pl.DataFrame(
+        {"nhs_number": ["9000000009"], "practice_code": ["A81001"], "bmi_last_date": [AS_OF], "qrisk3": [12.5]}
+    )
+    narrowed = pipeline.output_people(people, codelists)
+    assert narrowed.columns == ["nhs_number", "practice_code", "qrisk3"]
+    patients = pl.read_csv(last_night / "out" / "patients.csv", infer_schema=False)
+    assert "qrisk3" in patients.columns and not any(c.endswith("_last_date") for c in patients.columns)
