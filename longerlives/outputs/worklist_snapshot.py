@@ -167,9 +167,13 @@ def build_snapshot(
 
     # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
     base = rows.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
-    keep = set(base["nhs_number"].to_list())
-    people_sub = people.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
-    flags_sub = flags.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
+    # only the columns read here, and only the people on the list: never a second copy of the
+    # wide people frame (hundreds of feature columns) while the store writes (issue 16)
+    keep = base["nhs_number"].implode()
+    people_cols = [c for c in ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS) if c in people.columns]
+    flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
+    people_sub = people.select(people_cols).filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
+    flags_sub = flags.select(flags_cols).filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
     if "urgency" not in base.columns:
         base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")
     out = (

@@ -2,7 +2,7 @@
 
 ``save_worklist(target, run_id, snapshot)`` bulk-inserts the rows built by
 ``longerlives.outputs.worklist_snapshot.build_snapshot`` (bulk:
-``COPY`` on PostgreSQL, one executemany of plain tuples on SQLite). Before it does, a lead's
+``COPY`` on PostgreSQL, executemany of plain tuples on SQLite, a chunk at a time). Before it does, a lead's
 allocation of a person to a team (``allocations``) overrides the extract's core
 team, so an allocation made on the web survives the next run; priorities are
 renumbered within each team afterwards.
@@ -75,11 +75,12 @@ def save_worklist(target: Engine | Connection, run_id: str, snapshot: pl.DataFra
     secret = person_key_secret(conn)
     frame = _apply_allocations(snapshot.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
     keys = [person_key(secret, n) for n in frame["nhs_number"].to_list()]
-    frame = frame.with_columns(pl.Series("person_key", keys, dtype=pl.String), pl.lit(run_id).alias("run_id"))
-    columns = [c.name for c in ENTRIES.columns if c.name != "id"]
+    frame = frame.with_columns(pl.Series("person_key", keys, dtype=pl.String))
+    columns = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
     frame = frame.select(columns)
     conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
-    bulk_insert(conn, ENTRIES.name, frame)  # COPY on PostgreSQL, one executemany of tuples on SQLite (issue 16)
+    # COPY on PostgreSQL, executemany of tuples on SQLite, a chunk at a time (issue 16)
+    bulk_insert(conn, ENTRIES.name, frame, constants={"run_id": run_id})
     _prune(conn, run_id, keep_runs)
     if conn.dialect.name == "postgresql":
         conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
