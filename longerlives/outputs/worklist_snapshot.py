@@ -15,6 +15,8 @@ safety item ``soon``, the rest ``routine``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
@@ -152,6 +154,87 @@ def _plan(plans: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class LazySnapshot:
+    """The snapshot built lazily (issue 16): ``order`` is every row in list order with its
+    urgency and priority; ``details(part)`` adds the per-person text (reasons, plan, risk) to
+    a slice of it and returns it as ``SNAPSHOT_SCHEMA``. The store writes it a part at a
+    time, so the long JSON texts of the whole list are never held at once."""
+
+    order: pl.DataFrame
+    flags: pl.DataFrame  # nhs_number, flag, reason, since — people on the list only
+    plans: pl.DataFrame | None
+    people: pl.DataFrame  # nhs_number and the risk columns — people on the list only
+
+    def parts(self, part_rows: int) -> Iterator[pl.DataFrame]:
+        for offset in range(0, self.order.height, part_rows):
+            yield self.details(self.order.slice(offset, part_rows))
+
+    def details(self, part: pl.DataFrame) -> pl.DataFrame:
+        keep = part["nhs_number"].implode()
+        plans = None if self.plans is None else self.plans.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
+        out = (
+            part.join(_reasons(self.flags.filter(pl.col("nhs_number").is_in(keep))), on="nhs_number", how="left")
+            .join(_plan(plans), on="nhs_number", how="left")
+            .join(_risk(self.people.filter(pl.col("nhs_number").is_in(keep))), on="nhs_number", how="left")
+        )
+        return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])
+
+    def frame(self) -> pl.DataFrame:
+        """The whole snapshot at once (``build_snapshot``)."""
+        return self.details(self.order)
+
+
+def in_list_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows sorted as each team's list shows them, ``priority`` numbered from 1 within each team."""
+    return frame.sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True).with_columns(
+        pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority")
+    )
+
+
+def lazy_snapshot(
+    rows: pl.DataFrame,
+    plans: pl.DataFrame | None,
+    flags: pl.DataFrame,
+    people: pl.DataFrame,
+    as_of: date,
+    same_day_days: int,
+) -> LazySnapshot:
+    """The snapshot's order now, its per-person details when each part is written."""
+    from longerlives.outputs.worklists import NO_TEAM, UNALLOCATED
+
+    # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
+    base = rows.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
+    # only the columns read here, and only the people on the list: never a second copy of the
+    # wide people frame (hundreds of feature columns) while the store writes (issue 16)
+    keep = base["nhs_number"].implode()
+    people_cols = [c for c in ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS) if c in people.columns]
+    flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
+    nhs = pl.col("nhs_number").cast(pl.String)
+    people_sub = people.select(people_cols).with_columns(nhs).filter(pl.col("nhs_number").is_in(keep))
+    flags_sub = flags.select(flags_cols).with_columns(nhs).filter(pl.col("nhs_number").is_in(keep))
+    if "urgency" not in base.columns:
+        base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")
+    order = in_list_order(
+        base.with_columns(
+            pl.col("urgency").fill_null("routine"),
+            pl.col("urgency")
+            .fill_null("routine")
+            .replace_strict(URGENCY_ORDER, default=2)
+            .cast(pl.Int64)
+            .alias("urgency_order"),
+            pl.col("outreach").fill_null(False),
+            pl.col("flags").fill_null(""),
+        )
+    )
+    return LazySnapshot(
+        order,
+        flags_sub,
+        plans,
+        people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")]),
+    )
+
+
 def build_snapshot(
     rows: pl.DataFrame,
     plans: pl.DataFrame | None,
@@ -163,30 +246,4 @@ def build_snapshot(
     """One row per worklist row (``SNAPSHOT_SCHEMA``), in list order within each team."""
     if rows.height == 0:
         return pl.DataFrame(schema=SNAPSHOT_SCHEMA)
-    from longerlives.outputs.worklists import NO_TEAM, UNALLOCATED
-
-    # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
-    base = rows.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
-    keep = set(base["nhs_number"].to_list())
-    people_sub = people.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
-    flags_sub = flags.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
-    if "urgency" not in base.columns:
-        base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")
-    out = (
-        base.join(_reasons(flags_sub), on="nhs_number", how="left")
-        .join(_plan(plans), on="nhs_number", how="left")
-        .join(_risk(people_sub), on="nhs_number", how="left")
-        .with_columns(
-            pl.col("urgency").fill_null("routine"),
-            pl.col("urgency")
-            .fill_null("routine")
-            .replace_strict(URGENCY_ORDER, default=2)
-            .cast(pl.Int64)
-            .alias("urgency_order"),
-            pl.col("outreach").fill_null(False),
-            pl.col("flags").fill_null(""),
-        )
-        .sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True)
-        .with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
-    )
-    return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])
+    return lazy_snapshot(rows, plans, flags, people, as_of, same_day_days).frame()

@@ -126,12 +126,12 @@ def record_worklist(
     """Tonight's worklist for the web app (issue 13); nothing when the run made no worklist."""
     if rows is None:
         return 0
-    from longerlives.outputs.worklist_snapshot import build_snapshot
+    from longerlives.outputs.worklist_snapshot import lazy_snapshot
     from longerlives.store.worklist import save_worklist
     from longerlives.web.settings import load_web_settings
 
     web = load_web_settings()
-    snapshot = build_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days)
+    snapshot = lazy_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days)  # details built part by part
     return save_worklist(store.engine, run_id, snapshot, keep_runs=web.snapshot_keep_runs)
 
 

@@ -15,7 +15,7 @@ import os
 import threading
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 import polars as pl
 from alembic import command
@@ -180,19 +180,17 @@ class Store:
         still = joined.filter(pl.col("id").is_not_null() & (pl.col("last_seen") <= as_of))
         gone = open_.join(current, on=["nhs_number", "flag"], how="anti").filter(pl.col("last_seen") <= as_of)
         if new.height:
-            self._bulk_insert(
+            bulk_insert(
                 conn,
                 FLAG_HISTORY.name,
-                new.select(
-                    "nhs_number",
-                    "flag",
-                    "since",
-                    pl.lit(as_of).alias("first_seen"),
-                    pl.lit(as_of).alias("last_seen"),
-                    pl.lit(None, dtype=pl.Date).alias("resolved_on"),
-                    pl.lit(run_id).alias("first_run_id"),
-                    pl.lit(run_id).alias("last_run_id"),
-                ),
+                new.select("nhs_number", "flag", "since"),
+                constants={
+                    "first_seen": as_of,
+                    "last_seen": as_of,
+                    "resolved_on": None,
+                    "first_run_id": run_id,
+                    "last_run_id": run_id,
+                },
             )
         self._update_by_ids(conn, still["id"], last_seen=as_of, last_run_id=run_id)
         self._update_by_ids(conn, gone["id"], resolved_on=as_of, last_run_id=run_id)
@@ -276,21 +274,17 @@ class Store:
         ).all()
         have = pl.DataFrame(existing, schema={"nhs_number": pl.String, "letter": pl.String}, orient="row")
         idx = idx.join(have, on=["nhs_number", "letter"], how="anti")
-        self._bulk_insert(
+        bulk_insert(
             conn,
             LETTERS.name,
             idx.select(
-                pl.lit(run_id).alias("run_id"),
                 "nhs_number",
-                pl.lit(as_of).alias("issued_on"),
                 pl.col("letter").cast(pl.String),
                 *[pl.col(c).cast(pl.String) for c in ("language", "format", "path", "flags")],
             ),
+            constants={"run_id": run_id, "issued_on": as_of},
         )
         return idx.height
-
-    def _bulk_insert(self, conn: Connection, table: str, rows: pl.DataFrame) -> None:
-        bulk_insert(conn, table, rows)
 
     def last_letters(self) -> pl.DataFrame:
         """Latest letter per person: nhs_number, last_letter, last_letter_flags (union of that day's letters)."""
@@ -562,30 +556,64 @@ _engines: dict[str, Store] = {}
 _engines_lock = threading.Lock()
 
 
-def bulk_insert(conn: Connection, table: str, rows: pl.DataFrame) -> None:
+BULK_ROWS = 10_000  # rows per chunk of a bulk insert: Python tuples / CSV text of one chunk at a time (issue 16)
+
+
+def _sql_literal(value: Any) -> str:
+    """A constant as an SQLite literal, stored exactly as SQLAlchemy binds it there (dates as ISO text)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (date, str)):
+        text_value = value.isoformat() if isinstance(value, date) else value
+        return "'" + text_value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def bulk_insert(
+    conn: Connection,
+    table: str,
+    rows: pl.DataFrame,
+    *,
+    constants: Mapping[str, Any] | None = None,
+    chunk_rows: int = BULK_ROWS,
+) -> None:
     """Insert a frame's rows (columns named as the table's) in the caller's transaction.
 
-    PostgreSQL: one ``COPY ... FROM STDIN`` of CSV written by Polars (null as ``\\N``, so an
-    empty string stays an empty string). SQLite: one ``executemany`` of plain tuples, dates as
-    ISO text as SQLAlchemy stores them there. Others: SQLAlchemy Core in chunks. Measured in
+    ``constants`` are columns with one value for every row (a run id, the as-of date):
+    written once into the statement on SQLite instead of bound row by row.
+
+    Written ``chunk_rows`` rows at a time, so the frame is never held a second time as
+    Python objects or text (issue 16, session 5). PostgreSQL: ``COPY ... FROM STDIN`` of
+    CSV written by Polars chunk by chunk (null as ``\\N``, so an empty string stays an
+    empty string). SQLite: ``executemany`` of plain tuples per chunk, dates as ISO text as
+    SQLAlchemy stores them there. Others: SQLAlchemy Core in chunks. Measured in
     bench/bench_store.py (docs/benchmarks.md)."""
     if rows.height == 0:
         return
-    names = ", ".join(rows.columns)
+    constants = dict(constants or {})
+    names = ", ".join([*rows.columns, *constants])
+    chunks = (rows.slice(offset, chunk_rows) for offset in range(0, rows.height, chunk_rows))
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        data = rows.write_csv(include_header=False, null_value=r"\N").encode()
+        fixed = [pl.lit(v, dtype=pl.String if v is None else None).alias(k) for k, v in constants.items()]
         driver = conn.connection.driver_connection
         sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         with driver.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
-            copy.write(data)
+            for chunk in chunks:
+                copy.write(chunk.with_columns(fixed).write_csv(include_header=False, null_value=r"\N").encode())
     elif dialect == "sqlite":
-        text_rows = rows.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
-        marks = ", ".join("?" * rows.width)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", text_rows)  # type: ignore[arg-type]
+        marks = ", ".join(["?"] * rows.width + [_sql_literal(v) for v in constants.values()])
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        for chunk in chunks:
+            text_rows = chunk.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
+            conn.exec_driver_sql(sql, text_rows)  # type: ignore[arg-type]
     else:
-        for chunk in _chunks(rows.to_dicts()):
-            conn.execute(RUNS.metadata.tables[table].insert(), chunk)
+        for chunk in chunks:
+            conn.execute(RUNS.metadata.tables[table].insert(), [{**r, **constants} for r in chunk.to_dicts()])
 
 
 def _make_engine(url: str) -> Engine:

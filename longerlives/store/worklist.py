@@ -2,7 +2,7 @@
 
 ``save_worklist(target, run_id, snapshot)`` bulk-inserts the rows built by
 ``longerlives.outputs.worklist_snapshot.build_snapshot`` (bulk:
-``COPY`` on PostgreSQL, one executemany of plain tuples on SQLite). Before it does, a lead's
+``COPY`` on PostgreSQL, executemany of plain tuples on SQLite, a chunk at a time). Before it does, a lead's
 allocation of a person to a team (``allocations``) overrides the extract's core
 team, so an allocation made on the web survives the next run; priorities are
 renumbered within each team afterwards.
@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import cast
 
 import polars as pl
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from longerlives.outputs.worklist_snapshot import LazySnapshot, in_list_order
 from longerlives.store.repository import bulk_insert
 from longerlives.store.web_models import Allocation, WebKey, WorklistEntry, table_of
 
@@ -29,7 +31,7 @@ ENTRIES = table_of(WorklistEntry)
 ALLOCATIONS = table_of(Allocation)
 KEYS = table_of(WebKey)
 PERSON_KEY_SECRET = "person_key"
-CHUNK = 2000
+PART_ROWS = 20_000  # worklist rows whose details are built and written at a time (issue 16)
 
 
 def person_key_secret(conn: Connection) -> bytes:
@@ -57,33 +59,44 @@ def _apply_allocations(snapshot: pl.DataFrame, allocations: pl.DataFrame) -> pl.
     if allocations.height == 0:
         return snapshot
     out = snapshot.join(allocations.rename({"team": "_allocated"}), on="nhs_number", how="left")
-    out = out.with_columns(pl.coalesce("_allocated", "team").alias("team")).drop("_allocated")
-    return out.sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True).with_columns(
-        pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority")
-    )
+    return in_list_order(out.with_columns(pl.coalesce("_allocated", "team").alias("team")).drop("_allocated"))
 
 
-def save_worklist(target: Engine | Connection, run_id: str, snapshot: pl.DataFrame, *, keep_runs: int = 14) -> int:
+def save_worklist(
+    target: Engine | Connection,
+    run_id: str,
+    snapshot: pl.DataFrame | LazySnapshot,
+    *,
+    keep_runs: int = 14,
+    part_rows: int = PART_ROWS,
+) -> int:
     """Write one run's worklist (replacing any rows already there for ``run_id``); returns rows written.
 
-    Snapshots of all but the latest ``keep_runs`` runs are deleted (outcomes,
-    allocations and the audit trail are kept for ever)."""
+    A ``LazySnapshot`` is written ``part_rows`` rows at a time, each part's details built
+    just before it is written (issue 16). Snapshots of all but the latest ``keep_runs`` runs
+    are deleted (outcomes, allocations and the audit trail are kept for ever)."""
     if isinstance(target, Engine):
         with target.begin() as conn:
-            return save_worklist(conn, run_id, snapshot, keep_runs=keep_runs)
+            return save_worklist(conn, run_id, snapshot, keep_runs=keep_runs, part_rows=part_rows)
     conn = target
     secret = person_key_secret(conn)
-    frame = _apply_allocations(snapshot.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
-    keys = [person_key(secret, n) for n in frame["nhs_number"].to_list()]
-    frame = frame.with_columns(pl.Series("person_key", keys, dtype=pl.String), pl.lit(run_id).alias("run_id"))
-    columns = [c.name for c in ENTRIES.columns if c.name != "id"]
-    frame = frame.select(columns)
+    lazy = snapshot if isinstance(snapshot, LazySnapshot) else None
+    order = lazy.order if lazy is not None else cast(pl.DataFrame, snapshot)
+    order = _apply_allocations(order.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
+    columns = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
     conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
-    bulk_insert(conn, ENTRIES.name, frame)  # COPY on PostgreSQL, one executemany of tuples on SQLite (issue 16)
+    for offset in range(0, order.height, part_rows):
+        part = order.slice(offset, part_rows)
+        if lazy is not None:
+            part = lazy.details(part)
+        keys = [person_key(secret, n) for n in part["nhs_number"].to_list()]
+        part = part.with_columns(pl.Series("person_key", keys, dtype=pl.String)).select(columns)
+        # COPY on PostgreSQL, executemany of tuples on SQLite, a chunk at a time (issue 16)
+        bulk_insert(conn, ENTRIES.name, part, constants={"run_id": run_id})
     _prune(conn, run_id, keep_runs)
     if conn.dialect.name == "postgresql":
         conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
-    return frame.height
+    return order.height
 
 
 def _prune(conn: Connection, run_id: str, keep_runs: int) -> None:

@@ -1,0 +1,203 @@
+"""The run store's bulk writes (issue 16, session 5): written a chunk at a time, the
+worklist's details built part by part, and the web worklist written on a second thread
+while the run's own record and its delivery audit lines are written — on SQLite and on
+PostgreSQL, everything lands exactly once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+
+from longerlives import store
+from longerlives.history import AuditLine
+from longerlives.outputs.worklist_snapshot import build_snapshot, lazy_snapshot
+from longerlives.store.models import AuditEvent, FlagHistory, LetterIssued, Run
+from longerlives.store.repository import bulk_insert
+from longerlives.store.web_models import Allocation, WorklistEntry, table_of
+from longerlives.store.worklist import save_worklist
+from tests.operations.conftest import nhs
+
+AS_OF = date(2026, 11, 1)
+AT = datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
+TEAMS = ("T1", "T2", "T3")
+FLAG_IDS = ("phc.blood_pressure", "phc.bmi", "phc.lipids", "screening.bowel")
+
+
+def _world(people: int) -> dict[str, pl.DataFrame]:
+    """``people`` people on three teams' lists with two to four open flags each, a plan and a risk score."""
+    numbers = [nhs(i) for i in range(people)]
+    flags = pl.DataFrame(
+        [
+            (n, f, date(2024, 1 + i % 12, 1 + i % 28) if i % 3 else None, f"Reason {f} for person {i}, 'quoted'")
+            for i, n in enumerate(numbers)
+            for f in FLAG_IDS[: 2 + i % 3]
+        ],
+        schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date, "reason": pl.String},
+        orient="row",
+    )
+    rows = pl.DataFrame(
+        {
+            "team": [TEAMS[i % 3] for i in range(people)],
+            "priority": [0] * people,
+            "nhs_number": numbers,
+            "name": [f"Person {i}" for i in range(people)],
+            "practice_code": ["A81001"] * people,
+            "outreach": [i % 7 == 0 for i in range(people)],
+            "flags": [";".join(FLAG_IDS[: 2 + i % 3]) for i in range(people)],
+            "safety": [None if i % 11 else "Blood pressure 182/121" for i in range(people)],
+            "urgency": ["same_day" if i % 11 == 0 else "soon" if i % 5 == 0 else "routine" for i in range(people)],
+            "marginalisation_rank": [None if i % 13 == 0 else (i * 37) % people + 1 for i in range(people)],
+            "last_letter": [date(2026, 1, 2) if i % 4 == 0 else None for i in range(people)],
+        }
+    )
+    plans = pl.DataFrame(
+        {"nhs_number": numbers, "actions": [[f"Step one for {i}", 'Step "two"'] for i in range(people)]}
+    )
+    people_frame = pl.DataFrame({"nhs_number": numbers, "qrisk3": [10.0 + (i % 90) / 7 for i in range(people)]})
+    letters = pl.DataFrame(
+        {
+            "nhs_number": numbers[::2],
+            "letter": ["phc_invite"] * len(numbers[::2]),
+            "language": ["en"] * len(numbers[::2]),
+            "format": ["standard"] * len(numbers[::2]),
+            "path": [f"letters/{n}.html" for n in numbers[::2]],
+        }
+    )
+    return {"flags": flags, "rows": rows, "plans": plans, "people": people_frame, "letters": letters}
+
+
+def _count(engine, table, *where) -> int:  # noqa: ANN001
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def _entries(engine, run_id: str) -> list[tuple]:  # noqa: ANN001
+    entries = table_of(WorklistEntry)
+    cols = [c for c in entries.columns if c.name != "id"]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*cols).where(entries.c.run_id == run_id).order_by(entries.c.id))]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state' / 'runs.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_worklist_written_on_a_second_thread_while_the_run_is_recorded_and_delivered(db_url):
+    """What the lead's concurrent output stages do: record_worklist on its own thread while
+    record_run and the delivery audit lines are written. Every write lands, once."""
+    world = _world(4000)
+    run_id = "2026-11-01-conc0001"
+    run_store, _ = store.begin_run(db_url, run_id, AS_OF, engine_version="test", out_dir="/tmp/x", config_hash=None)
+    start = threading.Barrier(2)
+    written: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def worklist() -> None:
+        try:
+            start.wait()
+            written["worklist"] = store.record_worklist(
+                run_store, run_id, AS_OF, world["rows"], world["plans"], world["flags"], world["people"]
+            )
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=worklist)
+    thread.start()
+    start.wait()
+    counted = store.record_run(
+        run_store,
+        run_id,
+        AS_OF,
+        flags=world["flags"],
+        letters_index=world["letters"],
+        totals={"people_in_scope": 4000},
+        summary={},
+    )
+    for practice in ("A81001", "B82002", "C83003"):
+        line = AuditLine("delivery", practice, "ok", rows=10, sha256="0" * 64, channel="outbox", target="/tmp/o")
+        store.record_deliveries(run_store, run_id, AS_OF, [line])
+    thread.join(timeout=300)
+
+    assert not errors, errors
+    engine = run_store.engine
+    assert written["worklist"] == 4000
+    assert _count(engine, table_of(WorklistEntry), table_of(WorklistEntry).c.run_id == run_id) == 4000
+    assert counted == {"flags_opened": world["flags"].height, "flags_closed": 0, "letters_issued": 2000}
+    assert _count(engine, table_of(FlagHistory)) == world["flags"].height
+    assert _count(engine, table_of(LetterIssued)) == 2000
+    assert _count(engine, table_of(AuditEvent), table_of(AuditEvent).c.run_id == run_id) == 3
+    with engine.connect() as conn:
+        assert conn.execute(select(table_of(Run).c.status).where(table_of(Run).c.run_id == run_id)).scalar_one() == (
+            "succeeded"
+        )
+
+
+def test_worklist_written_in_parts_is_the_list_written_whole_including_a_leads_allocations(db_url):
+    """The lazy snapshot written 700 rows at a time stores exactly what the whole snapshot
+    stores, with people a lead moved to another team renumbered in that team's list."""
+    world = _world(2500)
+    args = (world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
+    run_store = store.open_store(db_url)
+    with run_store.engine.begin() as conn:  # a lead moved a few people to other teams on the web
+        conn.execute(
+            table_of(Allocation).insert(),
+            [
+                {"nhs_number": nhs(i), "team": TEAMS[(i + 1) % 3], "allocated_by": "lead", "allocated_at": AT}
+                for i in range(0, 2500, 9)
+            ],
+        )
+    assert save_worklist(run_store.engine, "whole", build_snapshot(*args)) == 2500
+    assert save_worklist(run_store.engine, "parts", lazy_snapshot(*args), part_rows=700) == 2500
+
+    whole, parts = _entries(run_store.engine, "whole"), _entries(run_store.engine, "parts")
+    assert [r[1:] for r in parts] == [r[1:] for r in whole]  # all but run_id
+    moved = nhs(9)
+    team_of = {r[3]: r[1] for r in parts}  # nhs_number -> team
+    assert team_of[moved] == TEAMS[(9 + 1) % 3]
+
+
+def test_lazy_snapshot_parts_join_up_to_the_whole_snapshot():
+    world = _world(1500)
+    args = (world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
+    whole = build_snapshot(*args)
+    parts = pl.concat(list(lazy_snapshot(*args).parts(400)))
+    assert parts.equals(whole)
+    assert whole.filter(pl.col("team") == "T1")["priority"].to_list() == list(range(1, 501))
+
+
+def test_bulk_insert_in_chunks_stores_what_one_plain_insert_stores(db_url):
+    """Chunked inserts with constant columns (a run id with a quote, a date, a null) keep every
+    value — dates, nulls, empty strings, quotes — as SQLAlchemy's own insert stores them."""
+    run_store = store.open_store(db_url)
+    history = table_of(FlagHistory)
+    frame = pl.DataFrame(
+        {
+            "nhs_number": [nhs(i) for i in range(25)],
+            "flag": ["phc.bmi", "", 'o\'brien "x", y'] * 8 + ["phc.lipids"],
+            "since": [date(2025, 1, 1 + i) if i % 4 else None for i in range(25)],
+        }
+    )
+    constants = {
+        "first_seen": AS_OF,
+        "last_seen": AS_OF,
+        "resolved_on": None,
+        "first_run_id": "run 'one'",
+        "last_run_id": "run 'one'",
+    }
+    with run_store.engine.begin() as conn:
+        bulk_insert(conn, history.name, frame, constants=constants, chunk_rows=4)
+        conn.execute(history.insert(), [{**r, **constants, "first_run_id": "plain"} for r in frame.to_dicts()])
+    cols = [c for c in history.columns if c.name not in ("id", "first_run_id")]
+    with run_store.engine.connect() as conn:
+        chunked = conn.execute(select(*cols).where(history.c.first_run_id == "run 'one'").order_by(history.c.id)).all()
+        plain = conn.execute(select(*cols).where(history.c.first_run_id == "plain").order_by(history.c.id)).all()
+    assert chunked == plain
+    assert len(chunked) == 25
+    assert chunked[1][1] == "" and chunked[0][2] is None and chunked[1][2] == date(2025, 1, 2)
