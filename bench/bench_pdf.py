@@ -1,25 +1,30 @@
 """Benchmark: PDF letters per second (issue 16 target: at least 40 a second on two cores).
 
-    .venv/bin/python -m bench.bench_pdf RUN_OUT_DIR [--letters 400] [--workers 2] [--batch 48] [--modes single,batchN]
+    .venv/bin/python -m bench.bench_pdf RUN_OUT_DIR [--letters 400] [--workers 2] [--batch 48] [--modes plain,batch1,batchN]
 
 Takes a random sample (seed 1) of the HTML letters a run wrote (``letters/index.csv`` of
 RUN_OUT_DIR, so the sample has the run's own mix of standard, large print and easy read),
 copies them to a scratch folder and converts them to PDF:
 
-* ``single``: one WeasyPrint document per letter in this process;
-* ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters, progress per task);
+* ``plain``: WeasyPrint on each whole HTML file in this process, sharing only the font
+  configuration (what ``--pdf`` did before session 5 of issue 16, minus its worker processes);
+* ``single``: ``letters.pdf.pdf_bytes`` per letter in this process (stylesheet parsed once,
+  image cache kept), without ``write_pdfs``' collector tuning;
+* ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters);
 * ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default).
 
 For each: wall seconds, CPU seconds (this process and its worker processes, user + system),
 letters a second by wall time and per CPU second (two idle cores give at most twice the
 per-CPU-second rate), the 1-minute load average, and the page counts (large print must stay
-on one or two A4 pages). Wall times on a shared machine understate the rate; CPU seconds less so.
+on one or two A4 pages), the mean PDF size and whether every PDF is byte for byte the one
+the first mode made. Wall times on a shared machine understate the rate; CPU seconds less so.
 Synthetic data only.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -31,7 +36,7 @@ from typing import Any
 
 import polars as pl
 
-from longerlives.letters.render import _pdf_one, write_pdfs
+from longerlives.letters.pdf import _pdf_fonts, _pdf_one, write_pdfs
 
 
 def _cpu() -> float:
@@ -55,7 +60,7 @@ def main() -> None:
     ap.add_argument("--letters", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=48)
-    ap.add_argument("--modes", default="single,batch1,batchN")
+    ap.add_argument("--modes", default="plain,batch1,batchN")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
 
@@ -66,6 +71,7 @@ def main() -> None:
 
     HTML(string="<p>warm up</p>").write_pdf()  # imports and font discovery out of the timings
     results: dict[str, Any] = {"letters": len(paths), "formats": sample["format"].value_counts().sort("format").rows()}
+    first = ""
     for mode in a.modes.split(","):
         tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
         try:
@@ -73,13 +79,20 @@ def main() -> None:
                 (tmp / p).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(a.run_out / p, tmp / p)
             t0, c0 = time.perf_counter(), _cpu()
-            if mode == "single":
+            if mode == "plain":
+                for p in paths:
+                    data = HTML(filename=str(tmp / p)).write_pdf(font_config=_pdf_fonts())
+                    (tmp / p.replace(".html", ".pdf")).write_bytes(data)
+            elif mode == "single":
                 for p in paths:
                     _pdf_one((str(tmp / p), str(tmp / p.replace(".html", ".pdf"))))
             else:
                 workers = 1 if mode == "batch1" else a.workers
                 write_pdfs(paths, tmp, workers=workers, batch=a.batch, progress_every=10**9)
             wall, cpu = time.perf_counter() - t0, _cpu() - c0
+            pdf_bytes = [(tmp / p.replace(".html", ".pdf")).read_bytes() for p in paths]
+            digest = hashlib.sha256(b"".join(hashlib.sha256(b).digest() for b in pdf_bytes)).hexdigest()
+            first = first or digest
             results[mode] = {
                 "wall_s": round(wall, 2),
                 "cpu_s": round(cpu, 2),
@@ -87,6 +100,8 @@ def main() -> None:
                 "letters_per_cpu_s": round(len(paths) / cpu, 1),
                 "load_1m": round(os.getloadavg()[0], 1),
                 "pages": _pages(tmp, paths, formats),
+                "mean_kib": round(sum(map(len, pdf_bytes)) / len(pdf_bytes) / 1024, 1),
+                "same_bytes_as_first_mode": digest == first,
             }
             print(mode, json.dumps(results[mode]), flush=True)
         finally:
