@@ -15,7 +15,9 @@ copies them to a scratch folder and converts them to PDF:
 
 For each: wall seconds, CPU seconds (this process and its worker processes, user + system),
 letters a second by wall time and per CPU second (two idle cores give at most twice the
-per-CPU-second rate), the 1-minute load average, and the page counts (large print must stay
+per-CPU-second rate), for ``write_pdfs`` modes the steady rate past the first tenth of the
+letters (what a run of thousands of letters sees, worker start-up left out), the 1-minute
+load average, and the page counts (large print must stay
 on one or two A4 pages), the mean PDF size and whether every PDF is byte for byte the one
 the first mode made. Wall times on a shared machine understate the rate; CPU seconds less so.
 Synthetic data only.
@@ -78,6 +80,7 @@ def main() -> None:
             for p in paths:
                 (tmp / p).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(a.run_out / p, tmp / p)
+            ticks: list[tuple[int, float]] = []  # (letters done, seconds) from write_pdfs' progress
             t0, c0 = time.perf_counter(), _cpu()
             if mode == "plain":
                 for p in paths:
@@ -88,7 +91,14 @@ def main() -> None:
                     _pdf_one((str(tmp / p), str(tmp / p.replace(".html", ".pdf"))))
             else:
                 workers = 1 if mode == "batch1" else a.workers
-                write_pdfs(paths, tmp, workers=workers, batch=a.batch, progress_every=10**9)
+                write_pdfs(
+                    paths,
+                    tmp,
+                    workers=workers,
+                    batch=a.batch,
+                    progress_every=1,
+                    progress=lambda d, t, s: ticks.append((d, s)),
+                )
             wall, cpu = time.perf_counter() - t0, _cpu() - c0
             pdf_bytes = [(tmp / p.replace(".html", ".pdf")).read_bytes() for p in paths]
             digest = hashlib.sha256(b"".join(hashlib.sha256(b).digest() for b in pdf_bytes)).hexdigest()
@@ -103,6 +113,12 @@ def main() -> None:
                 "mean_kib": round(sum(map(len, pdf_bytes)) / len(pdf_bytes) / 1024, 1),
                 "same_bytes_as_first_mode": digest == first,
             }
+            if ticks:
+                # past the first tenth of the letters: worker start-up and warm-up left out, the
+                # rate a run of many thousand letters sees
+                d0, s0 = next((d, s) for d, s in ticks if d >= max(1, len(paths) // 10))
+                d1, s1 = ticks[-1]
+                results[mode]["steady_letters_per_s"] = round((d1 - d0) / (s1 - s0), 1) if s1 > s0 else None
             print(mode, json.dumps(results[mode]), flush=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

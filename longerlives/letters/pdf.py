@@ -133,7 +133,11 @@ def _warm_up() -> None:
     collector tuned for WeasyPrint's many short-lived objects."""
     from weasyprint import HTML
 
-    HTML(string="<p>.</p>").write_pdf(font_config=_pdf_fonts())
+    # a picture too, so that WeasyPrint's lazy imports for data: URIs happen here, not in letter one
+    svg = (
+        "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSIxIiBoZWlnaHQ9IjEiLz4="
+    )
+    HTML(string=f'<p>.<b>.</b><img src="{svg}" alt=""></p>').write_pdf(font_config=_pdf_fonts())
     gc.collect()
     gc.freeze()  # what is alive now (modules, fonts, caches) is never scanned again
     gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
