@@ -10,7 +10,7 @@ every letter are now done once per worker process instead of once per letter:
   with the ``<style>`` element taken out of the letter (about a tenth of a letter's time);
 * pictures (easy read): WeasyPrint's image cache is kept for the whole process, so each
   embedded SVG is decoded once, not once per letter;
-* fonts: one ``FontConfiguration`` per process;
+* fonts: one ``FontConfiguration`` per process, and one URL fetcher;
 * Python's garbage collector: the objects made by imports and warm-up are frozen out of
   its scans and its youngest generation collects less often (WeasyPrint makes many
   short-lived objects; the collector took about 8 % of a letter's time).
@@ -46,6 +46,7 @@ _CACHE_MAX = 64  # distinct stylesheets / images kept per process (a run has a h
 GC_GEN0_THRESHOLD = 20_000  # Python's default is 700
 
 _FONTS: Any = None
+_FETCHER: Any = None
 _SHEETS: dict[str, Any] = {}
 _IMAGES: dict[str, Any] = {}
 _DONE: Any = None  # worker processes: a queue that gets one item per letter finished
@@ -61,6 +62,17 @@ def _pdf_fonts() -> Any:
     return _FONTS
 
 
+def _fetcher() -> Any:
+    """One URL fetcher per process (WeasyPrint builds a new urllib opener per document
+    otherwise: about 2 ms a letter). Letters are self-contained: pictures are data: URIs."""
+    global _FETCHER
+    if _FETCHER is None:
+        from weasyprint.urls import URLFetcher
+
+        _FETCHER = URLFetcher()
+    return _FETCHER
+
+
 def _sheet(text: str) -> Any:
     """The parsed stylesheet for ``text``, parsed once per process."""
     css = _SHEETS.get(text)
@@ -69,7 +81,7 @@ def _sheet(text: str) -> Any:
 
         if len(_SHEETS) >= _CACHE_MAX:
             _SHEETS.clear()
-        css = _SHEETS[text] = CSS(string=text, media_type="print", font_config=_pdf_fonts())
+        css = _SHEETS[text] = CSS(string=text, media_type="print", font_config=_pdf_fonts(), url_fetcher=_fetcher())
     return css
 
 
@@ -88,9 +100,10 @@ def pdf_bytes(html_path: str) -> bytes:
     head_end = text.find("</head>")
     m = _STYLE.search(text, 0, head_end) if head_end >= 0 else None
     if m is None or _OTHER_STYLES.search(text, 0, m.start()) or _OTHER_STYLES.search(text, m.end()):
-        return HTML(filename=html_path).write_pdf(font_config=_pdf_fonts(), cache=_IMAGES)  # type: ignore[no-any-return]
+        whole = HTML(filename=html_path, url_fetcher=_fetcher())
+        return whole.write_pdf(font_config=_pdf_fonts(), cache=_IMAGES)  # type: ignore[no-any-return]
     rest = text[: m.start()] + text[m.end() :]
-    return HTML(string=rest, base_url=html_path).write_pdf(  # type: ignore[no-any-return]
+    return HTML(string=rest, base_url=html_path, url_fetcher=_fetcher()).write_pdf(  # type: ignore[no-any-return]
         font_config=_pdf_fonts(), stylesheets=[_sheet(m.group(1))], cache=_IMAGES
     )
 
