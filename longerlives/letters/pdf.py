@@ -20,7 +20,7 @@ The PDF bytes are the same as ``HTML(filename=...).write_pdf()`` of the whole le
 the stylesheet moves from the document's author origin to WeasyPrint's user origin, which
 cascades the same way when it is the only stylesheet besides the user agent's. A letter
 with any other stylesheet (a second ``<style>``, a ``<link>``, a ``<style>`` with
-attributes) is converted whole, as before.
+attributes) or without the templates' ``<meta charset="utf-8">`` is converted whole, as before.
 
 Worker processes are spawned (not forked, so Polars' thread pool is never copied
 mid-flight) once per call and kept for all the letters; each counts every letter it
@@ -42,6 +42,7 @@ PDF_BATCH_LETTERS = 48  # letters per worker task (progress is counted per lette
 # The letter's own stylesheet: the first <style> (no attributes) inside <head>.
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _OTHER_STYLES = re.compile(r"<style[\s>]|<link[\s>]", re.I)
+_UTF8 = re.compile(r"<meta charset=\"?utf-8\"?>", re.I)  # as the templates declare it
 _CACHE_MAX = 64  # distinct stylesheets / images kept per process (a run has a handful)
 GC_GEN0_THRESHOLD = 20_000  # Python's default is 700
 
@@ -98,7 +99,8 @@ def pdf_bytes(html_path: str) -> bytes:
     except UnicodeDecodeError:
         text = ""
     head_end = text.find("</head>")
-    m = _STYLE.search(text, 0, head_end) if head_end >= 0 else None
+    utf8 = head_end >= 0 and not text.startswith("\ufeff") and _UTF8.search(text, 0, head_end) is not None
+    m = _STYLE.search(text, 0, head_end) if utf8 else None
     if m is None or _OTHER_STYLES.search(text, 0, m.start()) or _OTHER_STYLES.search(text, m.end()):
         whole = HTML(filename=html_path, url_fetcher=_fetcher())
         return whole.write_pdf(font_config=_pdf_fonts(), cache=_IMAGES)  # type: ignore[no-any-return]

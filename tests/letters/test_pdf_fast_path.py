@@ -65,3 +65,12 @@ def test_a_letter_that_cannot_be_read_stops_the_pdf_run_with_its_error(letters, 
     out, paths, _ = letters
     with pytest.raises(FileNotFoundError):
         write_pdfs([*paths[:3], "letters/missing/0000000000.html"], out, workers=2, batch=2, progress_every=10**6)
+
+
+def test_letter_in_another_encoding_is_converted_whole(tmp_path):
+    html = tmp_path / "latin1.html"
+    html.write_bytes(
+        '<!DOCTYPE html><html><head><meta charset="iso-8859-1"><style>p { font-size: 14pt }</style></head>'
+        "<body><p>Dear Ms Zoë Müller</p></body></html>".encode("iso-8859-1")
+    )
+    assert pdf_bytes(str(html)) == plain_pdf_bytes(str(html))
