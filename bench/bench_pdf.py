@@ -11,7 +11,9 @@ copies them to a scratch folder and converts them to PDF:
 * ``single``: ``letters.pdf.pdf_bytes`` per letter in this process (stylesheet parsed once,
   image cache kept), without ``write_pdfs``' collector tuning;
 * ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters);
-* ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default).
+* ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default);
+* ``ab``: ``plain`` and ``pdf_bytes`` letter by letter in turn in one process, CPU seconds of
+  each summed (both see the same load: the fairest before/after on a busy machine).
 
 For each: wall seconds, CPU seconds (this process and its worker processes, user + system),
 letters a second by wall time and per CPU second (two idle cores give at most twice the
@@ -56,6 +58,45 @@ def _pages(folder: Path, paths: list[str], formats: list[str]) -> dict[str, Any]
     return {f: {"letters": len(c), "max_pages": max(c), "pages": sum(c)} for f, c in sorted(counts.items())}
 
 
+def _ab(tmp: Path, paths: list[str]) -> dict[str, Any]:
+    """Before and after, letter by letter in turn in this process, so that both see the same
+    load: ``plain`` (WeasyPrint on the whole file, default collector) against ``pdf_bytes``
+    with the collector as ``write_pdfs`` sets it. CPU seconds of this thread for each."""
+    import gc
+
+    from weasyprint import HTML
+
+    from longerlives.letters.pdf import GC_GEN0_THRESHOLD, pdf_bytes
+
+    cpu = {"plain": 0.0, "fast": 0.0}
+    same = True
+    default = gc.get_threshold()
+    for p in paths:
+        html = str(tmp / p)
+        c0 = time.thread_time()
+        before = HTML(filename=html).write_pdf(font_config=_pdf_fonts())
+        c1 = time.thread_time()
+        gc.freeze()
+        gc.set_threshold(GC_GEN0_THRESHOLD, *default[1:])
+        after = pdf_bytes(html)
+        gc.set_threshold(*default)
+        gc.unfreeze()
+        c2 = time.thread_time()
+        cpu["plain"] += c1 - c0
+        cpu["fast"] += c2 - c1
+        same = same and before == after
+    n = len(paths)
+    return {
+        "plain_cpu_s": round(cpu["plain"], 2),
+        "fast_cpu_s": round(cpu["fast"], 2),
+        "plain_letters_per_cpu_s": round(n / cpu["plain"], 1),
+        "fast_letters_per_cpu_s": round(n / cpu["fast"], 1),
+        "speed_up": round(cpu["plain"] / cpu["fast"], 2),
+        "same_bytes": same,
+        "load_1m": round(os.getloadavg()[0], 1),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("run_out", type=Path)
@@ -82,6 +123,10 @@ def main() -> None:
                 shutil.copyfile(a.run_out / p, tmp / p)
             ticks: list[tuple[int, float]] = []  # (letters done, seconds) from write_pdfs' progress
             t0, c0 = time.perf_counter(), _cpu()
+            if mode == "ab":
+                results[mode] = _ab(tmp, paths)
+                print(mode, json.dumps(results[mode]), flush=True)
+                continue
             if mode == "plain":
                 for p in paths:
                     data = HTML(filename=str(tmp / p)).write_pdf(font_config=_pdf_fonts())
