@@ -1,15 +1,17 @@
 """PDF letters (``--pdf``): a WeasyPrint PDF beside each HTML letter, with per-letter progress.
 
-Each letter stays its own WeasyPrint document (laying many letters out as one document
-measured no faster: docs/benchmarks-output.md). What a letter costs was profiled
-(docs/benchmarks-output.md, "Session 5, PDF letters"): about nine tenths of it is WeasyPrint's
-own style computation, layout and drawing, which this module leaves alone. The parts that
-are the same for every letter are done once per worker process instead of once per letter
-(together 7–13 % of a letter's CPU time, measured letter by letter against the old path):
+What a letter costs was profiled (docs/benchmarks-output.md, "Session 5, PDF letters"):
+about nine tenths of it is WeasyPrint's own style computation, layout and drawing. The parts
+that are the same for every letter are done once per worker process or once per group of
+letters instead of once per letter (docs/benchmarks-output.md has the measured gain):
 
-* the letter's stylesheet: every letter carries the same ``<style>`` block (one per format
-  and language), so it is parsed once into a ``weasyprint.CSS`` and handed to WeasyPrint
-  with the ``<style>`` element taken out of the letter (most of the saving);
+* the letter's stylesheets: every letter carries the same ``<style>`` blocks (one set per
+  template and format), so each is parsed once into a ``weasyprint.CSS`` and handed to
+  WeasyPrint, in order, with the ``<style>`` elements taken out of the letter;
+* letters of the same template and format are laid out ``LAYOUT_TOGETHER`` at a time as one
+  WeasyPrint document (each letter's body in a ``<div>`` that starts a new page), and each
+  letter's own pages are then written as its PDF (``Document.copy``): the layout's fixed
+  cost per document (page boxes, the user-agent cascade) is paid once per group;
 * pictures (easy read): WeasyPrint's image cache is kept for the whole process, so each
   embedded SVG is decoded once, not once per letter;
 * fonts: one ``FontConfiguration`` per process, and one URL fetcher;
@@ -17,12 +19,13 @@ are the same for every letter are done once per worker process instead of once p
   its scans and its youngest generation collects less often (WeasyPrint makes many
   short-lived objects).
 
-The PDF bytes are the same as ``HTML(filename=...).write_pdf()`` of the whole letter gives
-(``tests/letters/test_pdf_fast_path.py`` checks every template, format and language):
-the stylesheet moves from the document's author origin to WeasyPrint's user origin, which
-cascades the same way when it is the only stylesheet besides the user agent's. A letter
-with any other stylesheet (a second ``<style>``, a ``<link>``, a ``<style>`` with
-attributes) or without the templates' ``<meta charset="utf-8">`` is converted whole, as before.
+The PDF bytes are the same as ``HTML(filename=...).write_pdf()`` of each whole letter
+gives (``tests/letters/test_pdf_fast_path.py`` checks every template, format and language,
+one by one and laid out together): the stylesheets move from the document's author origin to
+WeasyPrint's user origin, which cascades the same way when they are the only stylesheets
+besides the user agent's, and the ``<div>`` around a letter's body has no style of its own.
+A letter with a ``<link>``, a ``<style>`` with attributes or outside ``<head>``, or without
+the templates' ``<meta charset="utf-8">``, is converted whole, on its own, as before.
 
 Worker processes are spawned (not forked, so Polars' thread pool is never copied
 mid-flight) once per call and kept for all the letters; each counts every letter it
@@ -47,6 +50,7 @@ _OTHER_STYLES = re.compile(r"<style[\s>]|<link[\s>]", re.I)
 _UTF8 = re.compile(r"<meta charset=\"?utf-8\"?>", re.I)  # as the templates declare it
 _CACHE_MAX = 64  # distinct stylesheets / images kept per process (a run has a handful)
 GC_GEN0_THRESHOLD = 20_000  # Python's default is 700
+LAYOUT_TOGETHER = 8  # letters laid out as one WeasyPrint document, then written one by one
 
 _FONTS: Any = None
 _FETCHER: Any = None
@@ -88,28 +92,93 @@ def _sheet(text: str) -> Any:
     return css
 
 
-def pdf_bytes(html_path: str) -> bytes:
-    """The PDF of one HTML letter, the same bytes as ``HTML(filename=html_path).write_pdf()``."""
-    from weasyprint import HTML
+class _Letter:
+    """One HTML letter split for the shared-stylesheet path: everything before ``<body>``
+    without its ``<style>`` blocks, the stylesheets' text (in order), the body's content and
+    what follows it."""
 
-    if len(_IMAGES) >= _CACHE_MAX:
-        _IMAGES.clear()
+    __slots__ = ("head", "sheets", "body", "tail")
+
+    def __init__(self, head: str, sheets: tuple[str, ...], body: str, tail: str) -> None:
+        self.head, self.sheets, self.body, self.tail = head, sheets, body, tail
+
+
+def _split(html_path: str) -> _Letter | None:
+    """The letter's parts, or None when it must be converted whole (see the module notes)."""
     with open(html_path, "rb") as f:
         raw = f.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = ""
+        return None
     head_end = text.find("</head>")
-    utf8 = head_end >= 0 and not text.startswith("\ufeff") and _UTF8.search(text, 0, head_end) is not None
-    m = _STYLE.search(text, 0, head_end) if utf8 else None
-    if m is None or _OTHER_STYLES.search(text, 0, m.start()) or _OTHER_STYLES.search(text, m.end()):
+    if head_end < 0 or text.startswith("\ufeff") or _UTF8.search(text, 0, head_end) is None:
+        return None
+    styles = list(_STYLE.finditer(text, 0, head_end))
+    if not styles or len(_OTHER_STYLES.findall(text)) != len(styles):
+        return None  # a <link>, a <style> with attributes or one outside <head>: convert it whole
+    rest = "".join(text[a.end() if a else 0 : b.start()] for a, b in zip([None, *styles], styles))
+    rest += text[styles[-1].end() :]
+    sheets = tuple(m.group(1) for m in styles)
+    body = rest.find("<body>")
+    end = rest.rfind("</body>")
+    if body < 0 or end < body or rest.count("<body") != 1 or rest.count("</body>") != 1:
+        return _Letter(rest, sheets, "", "")  # one document of its own, never laid out with others
+    return _Letter(rest[:body], sheets, rest[body + len("<body>") : end], rest[end:])
+
+
+def pdf_bytes(html_path: str) -> bytes:
+    """The PDF of one HTML letter, the same bytes as ``HTML(filename=html_path).write_pdf()``."""
+    return _letter_pdf(_split(html_path), html_path)
+
+
+def _letter_pdf(letter: _Letter | None, html_path: str) -> bytes:
+    from weasyprint import HTML
+
+    if len(_IMAGES) >= _CACHE_MAX:
+        _IMAGES.clear()
+    if letter is None:
         whole = HTML(filename=html_path, url_fetcher=_fetcher())
         return whole.write_pdf(font_config=_pdf_fonts(), cache=_IMAGES)  # type: ignore[no-any-return]
-    rest = text[: m.start()] + text[m.end() :]
-    return HTML(string=rest, base_url=html_path, url_fetcher=_fetcher()).write_pdf(  # type: ignore[no-any-return]
-        font_config=_pdf_fonts(), stylesheets=[_sheet(m.group(1))], cache=_IMAGES
+    text = letter.head + "<body>" + letter.body + letter.tail if letter.tail else letter.head
+    return HTML(string=text, base_url=html_path, url_fetcher=_fetcher()).write_pdf(  # type: ignore[no-any-return]
+        font_config=_pdf_fonts(), stylesheets=[_sheet(t) for t in letter.sheets], cache=_IMAGES
     )
+
+
+def _pdfs_together(letters: list[_Letter], base_url: str) -> list[bytes] | None:
+    """The PDFs of letters with the same head, stylesheet and ending, laid out as one
+    WeasyPrint document (each letter's body in a ``<div>`` starting a new page) and written
+    one letter's pages at a time: the same bytes as one document per letter (the tests check
+    it). None when the pages cannot be told apart."""
+    from weasyprint import HTML
+
+    if len(_IMAGES) >= _CACHE_MAX:
+        _IMAGES.clear()
+    first = letters[0]
+    parts = [f'<div data-ll-letter="{i}"{_NEW_PAGE if i else ""}>{x.body}</div>' for i, x in enumerate(letters)]
+    text = first.head + "<body>" + "".join(parts) + first.tail
+    doc = HTML(string=text, base_url=base_url, url_fetcher=_fetcher()).render(
+        font_config=_pdf_fonts(), stylesheets=[_sheet(t) for t in first.sheets], cache=_IMAGES
+    )
+    owners = [_owner(page) for page in doc.pages]
+    if owners != sorted(owners) or sorted(set(owners)) != list(range(len(letters))):
+        return None
+    starts = [owners.index(i) for i in range(len(letters))] + [len(owners)]
+    return [doc.copy(doc.pages[a:b]).write_pdf() for a, b in zip(starts, starts[1:])]
+
+
+_NEW_PAGE = ' style="break-before: page"'
+
+
+def _owner(page: Any) -> int:
+    """Which letter a page of a shared document belongs to (-1: none found)."""
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        mark = element.get("data-ll-letter") if element is not None else None
+        if mark is not None:
+            return int(mark)
+    return -1
 
 
 def plain_pdf_bytes(html_path: str) -> bytes:
@@ -134,14 +203,31 @@ def _pdf_one(args: tuple[str, str]) -> None:
 
 
 def _pdf_batch(jobs: list[tuple[str, str]], tick: Callable[[int], None] | None = None) -> int:
-    """One task: each letter its own WeasyPrint document; ``tick(1)`` (or the worker's
-    queue) after every letter."""
-    for job in jobs:
-        _pdf_one(job)
+    """One task. Letters with the same head, stylesheet and ending (same template, format
+    and language) are laid out ``LAYOUT_TOGETHER`` at a time; any other letter is its own
+    document. ``tick(1)`` (or the worker's queue) after every letter written."""
+
+    def done(pdf_path: str, data: bytes) -> None:
+        _write_private(pdf_path, data)
         if tick is not None:
             tick(1)
         elif _DONE is not None:
             _DONE.put(1)
+
+    groups: dict[tuple[str, tuple[str, ...], str], list[tuple[str, str, _Letter]]] = {}
+    for html_path, pdf_path in jobs:
+        letter = _split(html_path)
+        if letter is None or not letter.tail:
+            done(pdf_path, _letter_pdf(letter, html_path))
+        else:
+            groups.setdefault((letter.head, letter.sheets, letter.tail), []).append((html_path, pdf_path, letter))
+    size = max(1, LAYOUT_TOGETHER)
+    for members in groups.values():
+        for s in range(0, len(members), size):
+            chunk = members[s : s + size]
+            together = _pdfs_together([x for _, _, x in chunk], chunk[0][0]) if len(chunk) > 1 else None
+            for k, (html_path, pdf_path, letter) in enumerate(chunk):
+                done(pdf_path, together[k] if together is not None else _letter_pdf(letter, html_path))
     return len(jobs)
 
 

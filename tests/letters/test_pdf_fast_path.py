@@ -74,3 +74,28 @@ def test_letter_in_another_encoding_is_converted_whole(tmp_path):
         "<body><p>Dear Ms Zoë Müller</p></body></html>".encode("iso-8859-1")
     )
     assert pdf_bytes(str(html)) == plain_pdf_bytes(str(html))
+
+
+def test_letters_laid_out_together_give_each_letter_exactly_its_own_pdf(letters):
+    out, paths, rows = letters
+    from longerlives.letters.pdf import _pdfs_together, _split
+
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for p, t, f in zip(paths, rows["template"], rows["format"]):
+        kinds.setdefault((t, f), []).append(p)
+    laid_out_together = set()
+    for kind, group in kinds.items():
+        if len(group) < 2:
+            continue
+        together = _pdfs_together([_split(str(out / p)) for p in group], str(out / group[0]))
+        assert together is not None, kind
+        assert together == [plain_pdf_bytes(str(out / p)) for p in group], kind
+        laid_out_together.add(kind)
+    assert {("en/letter.html.j2", "standard"), ("en/easy_read.html.j2", "easy_read")} <= laid_out_together
+
+
+def test_a_mixed_batch_of_templates_and_formats_gives_every_letter_its_own_pdf(letters, tmp_path):
+    out, paths, _ = letters
+    write_pdfs(paths, out, workers=1, batch=48, progress_every=10**6)
+    for p in paths:
+        assert (out / p.replace(".html", ".pdf")).read_bytes() == plain_pdf_bytes(str(out / p)), p
