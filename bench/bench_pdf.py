@@ -10,10 +10,13 @@ copies them to a scratch folder and converts them to PDF:
   configuration (what ``--pdf`` did before session 5 of issue 16, minus its worker processes);
 * ``single``: ``letters.pdf.pdf_bytes`` per letter in this process (stylesheet parsed once,
   image cache kept), without ``write_pdfs``' collector tuning;
+* ``together``: letters of the same template and format laid out 8 at a time as one
+  WeasyPrint document, each letter's pages written as its PDF (measured, not used by ``--pdf``);
 * ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters);
 * ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default);
-* ``ab``: ``plain`` and ``pdf_bytes`` letter by letter in turn in one process, CPU seconds of
-  each summed (both see the same load: the fairest before/after on a busy machine).
+* ``ab``: ``plain`` and one ``write_pdfs`` task in turn, ``--batch`` letters at a time, in
+  one process, CPU seconds of each summed (both see the same load: the fairest before/after
+  on a busy machine).
 
 For each: wall seconds, CPU seconds (this process and its worker processes, user + system),
 letters a second by wall time and per CPU second (two idle cores give at most twice the
@@ -58,33 +61,34 @@ def _pages(folder: Path, paths: list[str], formats: list[str]) -> dict[str, Any]
     return {f: {"letters": len(c), "max_pages": max(c), "pages": sum(c)} for f, c in sorted(counts.items())}
 
 
-def _ab(tmp: Path, paths: list[str]) -> dict[str, Any]:
-    """Before and after, letter by letter in turn in this process, so that both see the same
-    load: ``plain`` (WeasyPrint on the whole file, default collector) against ``pdf_bytes``
-    with the collector as ``write_pdfs`` sets it. CPU seconds of this thread for each."""
+def _ab(tmp: Path, paths: list[str], batch: int) -> dict[str, Any]:
+    """Before and after in turn in this process, ``batch`` letters at a time, so that both
+    see the same load: ``plain`` (WeasyPrint on each whole file, default collector) against
+    one ``write_pdfs`` task (``_pdf_batch``) with the collector as ``write_pdfs`` sets it.
+    CPU seconds of this thread for each."""
     import gc
 
     from weasyprint import HTML
 
-    from longerlives.letters.pdf import GC_GEN0_THRESHOLD, pdf_bytes
+    from longerlives.letters.pdf import GC_GEN0_THRESHOLD, _pdf_batch
 
     cpu = {"plain": 0.0, "fast": 0.0}
     same = True
     default = gc.get_threshold()
-    for p in paths:
-        html = str(tmp / p)
+    for s in range(0, len(paths), batch):
+        chunk = paths[s : s + batch]
         c0 = time.thread_time()
-        before = HTML(filename=html).write_pdf(font_config=_pdf_fonts())
+        before = [HTML(filename=str(tmp / p)).write_pdf(font_config=_pdf_fonts()) for p in chunk]
         c1 = time.thread_time()
         gc.freeze()
         gc.set_threshold(GC_GEN0_THRESHOLD, *default[1:])
-        after = pdf_bytes(html)
+        _pdf_batch([(str(tmp / p), str(tmp / p.replace(".html", ".pdf"))) for p in chunk])
         gc.set_threshold(*default)
         gc.unfreeze()
         c2 = time.thread_time()
         cpu["plain"] += c1 - c0
         cpu["fast"] += c2 - c1
-        same = same and before == after
+        same = same and before == [(tmp / p.replace(".html", ".pdf")).read_bytes() for p in chunk]
     n = len(paths)
     return {
         "plain_cpu_s": round(cpu["plain"], 2),
@@ -124,13 +128,19 @@ def main() -> None:
             ticks: list[tuple[int, float]] = []  # (letters done, seconds) from write_pdfs' progress
             t0, c0 = time.perf_counter(), _cpu()
             if mode == "ab":
-                results[mode] = _ab(tmp, paths)
+                results[mode] = _ab(tmp, paths, a.batch)
                 print(mode, json.dumps(results[mode]), flush=True)
                 continue
             if mode == "plain":
                 for p in paths:
                     data = HTML(filename=str(tmp / p)).write_pdf(font_config=_pdf_fonts())
                     (tmp / p.replace(".html", ".pdf")).write_bytes(data)
+            elif mode == "together":
+                from longerlives.letters.pdf import _pdf_batch_together
+
+                for s in range(0, len(paths), a.batch):
+                    chunk = paths[s : s + a.batch]
+                    _pdf_batch_together([(str(tmp / p), str(tmp / p.replace(".html", ".pdf"))) for p in chunk])
             elif mode == "single":
                 for p in paths:
                     _pdf_one((str(tmp / p), str(tmp / p.replace(".html", ".pdf"))))

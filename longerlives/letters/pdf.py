@@ -2,16 +2,12 @@
 
 What a letter costs was profiled (docs/benchmarks-output.md, "Session 5, PDF letters"):
 about nine tenths of it is WeasyPrint's own style computation, layout and drawing. The parts
-that are the same for every letter are done once per worker process or once per group of
-letters instead of once per letter (docs/benchmarks-output.md has the measured gain):
+that are the same for every letter are done once per worker process instead of once per
+letter (docs/benchmarks-output.md has the measured gain):
 
 * the letter's stylesheets: every letter carries the same ``<style>`` blocks (one set per
   template and format), so each is parsed once into a ``weasyprint.CSS`` and handed to
   WeasyPrint, in order, with the ``<style>`` elements taken out of the letter;
-* letters of the same template and format are laid out ``LAYOUT_TOGETHER`` at a time as one
-  WeasyPrint document (each letter's body in a ``<div>`` that starts a new page), and each
-  letter's own pages are then written as its PDF (``Document.copy``): the layout's fixed
-  cost per document (page boxes, the user-agent cascade) is paid once per group;
 * pictures (easy read): WeasyPrint's image cache is kept for the whole process, so each
   embedded SVG is decoded once, not once per letter;
 * fonts: one ``FontConfiguration`` per process, and one URL fetcher;
@@ -20,10 +16,10 @@ letters instead of once per letter (docs/benchmarks-output.md has the measured g
   short-lived objects).
 
 The PDF bytes are the same as ``HTML(filename=...).write_pdf()`` of each whole letter
-gives (``tests/letters/test_pdf_fast_path.py`` checks every template, format and language,
-one by one and laid out together): the stylesheets move from the document's author origin to
+gives (``tests/letters/test_pdf_fast_path.py`` checks every template, format and language):
+the stylesheets move from the document's author origin to
 WeasyPrint's user origin, which cascades the same way when they are the only stylesheets
-besides the user agent's, and the ``<div>`` around a letter's body has no style of its own.
+besides the user agent's.
 A letter with a ``<link>``, a ``<style>`` with attributes or outside ``<head>``, or without
 the templates' ``<meta charset="utf-8">``, is converted whole, on its own, as before.
 
@@ -50,7 +46,6 @@ _OTHER_STYLES = re.compile(r"<style[\s>]|<link[\s>]", re.I)
 _UTF8 = re.compile(r"<meta charset=\"?utf-8\"?>", re.I)  # as the templates declare it
 _CACHE_MAX = 64  # distinct stylesheets / images kept per process (a run has a handful)
 GC_GEN0_THRESHOLD = 20_000  # Python's default is 700
-LAYOUT_TOGETHER = 8  # letters laid out as one WeasyPrint document, then written one by one
 
 _FONTS: Any = None
 _FETCHER: Any = None
@@ -148,9 +143,10 @@ def _letter_pdf(letter: _Letter | None, html_path: str) -> bytes:
 
 def _pdfs_together(letters: list[_Letter], base_url: str) -> list[bytes] | None:
     """The PDFs of letters with the same head, stylesheet and ending, laid out as one
-    WeasyPrint document (each letter's body in a ``<div>`` starting a new page) and written
-    one letter's pages at a time: the same bytes as one document per letter (the tests check
-    it). None when the pages cannot be told apart."""
+    WeasyPrint document (each letter's body in a ``<div>`` with no style of its own, starting
+    a new page) and written one letter's pages at a time (``Document.copy``): the same bytes
+    as one document per letter (the tests check it). None when the pages cannot be told
+    apart. Measured, not used by ``--pdf`` (``_pdf_batch_together``)."""
     from weasyprint import HTML
 
     if len(_IMAGES) >= _CACHE_MAX:
@@ -203,31 +199,35 @@ def _pdf_one(args: tuple[str, str]) -> None:
 
 
 def _pdf_batch(jobs: list[tuple[str, str]], tick: Callable[[int], None] | None = None) -> int:
-    """One task. Letters with the same head, stylesheet and ending (same template, format
-    and language) are laid out ``LAYOUT_TOGETHER`` at a time; any other letter is its own
-    document. ``tick(1)`` (or the worker's queue) after every letter written."""
-
-    def done(pdf_path: str, data: bytes) -> None:
-        _write_private(pdf_path, data)
+    """One task: each letter its own WeasyPrint document; ``tick(1)`` (or the worker's
+    queue) after every letter written."""
+    for html_path, pdf_path in jobs:
+        _write_private(pdf_path, pdf_bytes(html_path))
         if tick is not None:
             tick(1)
         elif _DONE is not None:
             _DONE.put(1)
+    return len(jobs)
 
+
+def _pdf_batch_together(jobs: list[tuple[str, str]], together: int = 8) -> int:
+    """A task as ``_pdf_batch`` but letters of the same template and format laid out
+    ``together`` at a time (``_pdfs_together``). Not used by ``--pdf``: measured 2 % faster
+    at most (docs/benchmarks-output.md), within the noise; kept for ``bench_pdf --modes
+    together`` so that it can be measured again on a quiet machine."""
     groups: dict[tuple[str, tuple[str, ...], str], list[tuple[str, str, _Letter]]] = {}
     for html_path, pdf_path in jobs:
         letter = _split(html_path)
         if letter is None or not letter.tail:
-            done(pdf_path, _letter_pdf(letter, html_path))
+            _write_private(pdf_path, _letter_pdf(letter, html_path))
         else:
             groups.setdefault((letter.head, letter.sheets, letter.tail), []).append((html_path, pdf_path, letter))
-    size = max(1, LAYOUT_TOGETHER)
     for members in groups.values():
-        for s in range(0, len(members), size):
-            chunk = members[s : s + size]
-            together = _pdfs_together([x for _, _, x in chunk], chunk[0][0]) if len(chunk) > 1 else None
+        for s in range(0, len(members), max(1, together)):
+            chunk = members[s : s + max(1, together)]
+            pdfs = _pdfs_together([x for _, _, x in chunk], chunk[0][0]) if len(chunk) > 1 else None
             for k, (html_path, pdf_path, letter) in enumerate(chunk):
-                done(pdf_path, together[k] if together is not None else _letter_pdf(letter, html_path))
+                _write_private(pdf_path, pdfs[k] if pdfs is not None else _letter_pdf(letter, html_path))
     return len(jobs)
 
 
