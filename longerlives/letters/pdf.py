@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 PDF_BATCH_LETTERS = 48  # letters per worker task (progress is counted per letter)
-# The letter's own stylesheet: the first <style> (no attributes) inside <head>.
+# The letter's own stylesheets: every <style> (no attributes) inside <head>.
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _OTHER_STYLES = re.compile(r"<style[\s>]|<link[\s>]", re.I)
 _UTF8 = re.compile(r"<meta charset=\"?utf-8\"?>", re.I)  # as the templates declare it
