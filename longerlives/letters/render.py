@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from longerlives.letters.context import LetterContext, LetterInputs
 from longerlives.letters.grouped import render_grouped, shapes
+from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
@@ -279,95 +278,3 @@ def _write_batch(batch: list[tuple[str, bytes]]) -> None:
                 data = data[os.write(fd, data) :]
         finally:
             os.close(fd)
-
-
-def _pdf_fonts() -> Any:
-    """One WeasyPrint font configuration per process, shared by every letter it lays out."""
-    global _FONTS
-    if _FONTS is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        _FONTS = FontConfiguration()
-    return _FONTS
-
-
-_FONTS: Any = None
-
-
-def _write_private(path: str, data: bytes) -> None:
-    fd = os.open(path, _FLAGS, 0o600)  # private (issue 12), whatever the worker's umask
-    try:
-        while data:
-            data = data[os.write(fd, data) :]
-    finally:
-        os.close(fd)
-
-
-def _pdf_one(args: tuple[str, str]) -> None:
-    from weasyprint import HTML
-
-    html_path, pdf_path = args
-    _write_private(pdf_path, HTML(filename=html_path).write_pdf(font_config=_pdf_fonts()))
-
-
-def _pdf_batch(jobs: list[tuple[str, str]]) -> int:
-    """One worker task: each letter is its own WeasyPrint document (laying many letters out
-    as one document and splitting it was measured no faster: docs/benchmarks.md)."""
-    for job in jobs:
-        _pdf_one(job)
-    return len(jobs)
-
-
-PDF_BATCH_LETTERS = 48  # letters per worker task (progress is counted per task)
-
-
-def write_pdfs(
-    html_paths: Iterable[str],
-    out_dir: Path,
-    workers: int = 1,
-    batch: int = PDF_BATCH_LETTERS,
-    progress_every: int = 500,
-    progress: Callable[[int, int, float], None] | None = None,
-) -> list[str]:
-    """A PDF beside each HTML letter (WeasyPrint); returns the PDF paths (relative, same order).
-
-    Tasks of ``batch`` letters go to ``workers`` processes (spawned, like ``render_all``);
-    each process keeps one font configuration for all its letters.
-    ``progress(done, total, seconds)`` is called about every ``progress_every`` letters and at
-    the end (default: a line on standard error); it never sees patient data."""
-    html_paths = list(html_paths)
-    pdfs = [h.removesuffix(".html") + ".pdf" for h in html_paths]
-    jobs = [(str(out_dir / h), str(out_dir / p)) for h, p in zip(html_paths, pdfs)]
-    size = max(1, batch)
-    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    report = progress or _pdf_progress_line
-    total, done, next_report = len(jobs), 0, progress_every
-    t0 = time.perf_counter()
-
-    def count(n: int) -> None:
-        nonlocal done, next_report
-        done += n
-        if done >= next_report or done == total:
-            report(done, total, time.perf_counter() - t0)
-            while next_report <= done:
-                next_report += max(1, progress_every)
-
-    if workers > 1 and len(batches) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(batches)), mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
-            for fut in as_completed([pool.submit(_pdf_batch, b) for b in batches]):
-                count(fut.result())
-    else:
-        for b in batches:
-            count(_pdf_batch(b))
-    return pdfs
-
-
-def _pdf_progress_line(done: int, total: int, seconds: float) -> None:
-    """The default progress: counts and rate only (no names, no NHS numbers)."""
-    rate = done / seconds if seconds > 0 else 0.0
-    print(f"longerlives: pdf letters {done} of {total} ({rate:.1f} a second)", file=sys.stderr, flush=True)

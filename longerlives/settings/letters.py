@@ -49,7 +49,7 @@ class LetterSettings(BaseModel):
     translations: dict[str, Translation] = Field(default_factory=dict)
     translations_source: str = ""
     pdf_workers: int = Field(2, ge=1, le=64)
-    # Letters handed to a PDF worker process at a time (progress is counted per task).
+    # Letters handed to a PDF worker process at a time (progress is counted per letter).
     pdf_batch_letters: int = Field(48, ge=1, le=1000)
     # A progress line (counts and rate only) about every this many PDF letters.
     pdf_progress_every: int = Field(500, ge=1)
