@@ -27,6 +27,7 @@ every letter kind, language and format both ways and asserts every byte equal.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -64,6 +65,7 @@ _PAD = "_" * 48
 _TOKEN = re.compile(" " + _OPEN + r"qX(\d{3})" + _PAD + "&amp;" + _CLOSE + " ")
 
 
+@functools.cache
 def token(i: int) -> str:
     return f" {_OPEN}qX{i:03d}{_PAD}&{_CLOSE} "
 
@@ -144,8 +146,8 @@ def split_rendered(html: str) -> tuple[list[str], list[int]] | None:
             return None
         fields.append(int(number))
         segments.append(part[width:])
-    if any(_OPEN in s or _CLOSE in s for s in segments):
-        return None
+    if html.count(_OPEN) != len(fields) or html.count(_CLOSE) != len(fields):
+        return None  # a mark outside the tokens accepted above: a stray or changed token
     return segments, fields
 
 
@@ -196,17 +198,17 @@ def render_grouped(
 
 
 def _segment_table(seg_rows: list[dict[str, Any]]) -> tuple[pl.DataFrame, int]:
-    """One row per shape: its segments ``_seg<k>`` and the field number ``_f<k>`` between them."""
-    table = pl.DataFrame(
-        seg_rows, schema={"_shape": pl.UInt32, "_segs": pl.List(pl.String), "_fields": pl.List(pl.Int64)}
-    )
-    width = int(table.select(pl.col("_fields").list.len().max()).item() or 0)
-    table = table.select(
-        "_shape",
-        *(pl.col("_segs").list.get(k, null_on_oob=True).alias(f"_seg{k}") for k in range(width + 1)),
-        *(pl.col("_fields").list.get(k, null_on_oob=True).alias(f"_f{k}") for k in range(width)),
-    )
-    return table, width
+    """One row per shape: its segments ``_seg<k>`` and the field number ``_f<k>`` between them
+    (columns built from Python lists directly: a frame made from dicts of lists cost seconds)."""
+    width = max(len(r["_fields"]) for r in seg_rows)
+    segs = [r["_segs"] + [None] * (width + 1 - len(r["_segs"])) for r in seg_rows]
+    fields = [r["_fields"] + [None] * (width - len(r["_fields"])) for r in seg_rows]
+    columns: dict[str, pl.Series] = {"_shape": pl.Series("_shape", [r["_shape"] for r in seg_rows], dtype=pl.UInt32)}
+    for k in range(width + 1):
+        columns[f"_seg{k}"] = pl.Series(f"_seg{k}", [row[k] for row in segs], dtype=pl.String)
+    for k in range(width):
+        columns[f"_f{k}"] = pl.Series(f"_f{k}", [row[k] for row in fields], dtype=pl.Int64)
+    return pl.DataFrame(columns), width
 
 
 def _fill(
