@@ -15,20 +15,32 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
+import sys
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from longerlives.letters.context import LetterContext, LetterInputs
 from longerlives.letters.grouped import render_grouped, shapes
 from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
+
+from longerlives.letters.grouped import render_grouped
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-WRITER_THREADS = 4
-WRITE_BATCH = 256
+WRITE_BATCH = 256  # letters per writer task
+MAX_PENDING = 32  # writer tasks queued at most (about 8,000 letters, 60 MB)
+SHAPE_BLOCK = 2048  # letter shapes rendered by Jinja before their letters are filled in and written
+FILL_CHUNK = 8192  # letters filled in by Polars at a time
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
 
@@ -148,9 +160,6 @@ def letter_rows(inputs: LetterInputs) -> pl.DataFrame:
     ).sort("nhs_number")  # LETTER_ROW (letters/context.py)
 
 
-PARALLEL_MIN_LETTERS = 4000  # below this, starting worker processes costs more than it saves
-
-
 def render_all(
     rows: pl.DataFrame,
     out_dir: Path,
@@ -160,30 +169,13 @@ def render_all(
 ) -> list[str]:
     """Render and write every letter; returns paths relative to ``out_dir`` (row order).
 
-    Large batches are split across ``settings.render_workers`` processes (spawned,
-    not forked, so Polars' thread pool is never copied mid-flight); each renders and
-    writes its own slice, and the paths come back in row order.
-    """
-    workers = min(settings.render_workers, max(1, rows.height // (PARALLEL_MIN_LETTERS // 2)))
-    if workers <= 1 or rows.height < PARALLEL_MIN_LETTERS:
-        return _render_serial(rows, out_dir, as_of, settings, env)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Whole shapes to each worker (grouped.py renders each shape once), paths in row order.
-    share = shapes(rows).rows.select(pl.col("_shape") % workers).to_series()
-    chunks = [rows.filter(share == w) for w in range(workers)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for _ in pool.map(
-            _render_serial,
-            chunks,
-            [out_dir] * len(chunks),
-            [as_of] * len(chunks),
-            [settings] * len(chunks),
-            [None] * len(chunks),
-        ):
-            pass  # re-raise any worker error
-    return _paths(rows)
+    All in this process, no worker processes and no ``fork`` (safe beside other stages run
+    on other threads): Jinja renders each letter shape once on the calling thread (it holds
+    the GIL), Polars fills in the personal fields, and ``settings.render_workers`` threads create the
+    files (system calls release the GIL) while the next shapes are rendered. Spawning worker
+    processes cost each one 1–2 CPU seconds of imports and the rows' pickling
+    (docs/benchmarks-output.md, "Session 5, letters")."""
+    return _render_serial(rows, out_dir, as_of, settings, env)
 
 
 def _paths(rows: pl.DataFrame) -> list[str]:
@@ -191,6 +183,15 @@ def _paths(rows: pl.DataFrame) -> list[str]:
     return rows.select(
         pl.concat_str(pl.lit("letters/"), "practice_dir", pl.lit("/"), "nhs_number", pl.lit(".html")).alias("p")
     )["p"].to_list()
+
+
+class _Row(dict[str, Any]):
+    """A letter row whose fields are also attributes: Jinja's ``p.<field>`` finds them at the
+    first ``getattr`` instead of failing over to ``p[<field>]`` (same values, same output)."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        super().__init__(row)
+        self.__dict__ = self
 
 
 def _row_renderer(env: Environment, as_of: date, settings: LetterSettings) -> Callable[[dict[str, Any]], str]:
@@ -208,7 +209,7 @@ def _row_renderer(env: Environment, as_of: date, settings: LetterSettings) -> Ca
         if tpl is None:
             tpl = compiled[r["template"]] = env.get_template(r["template"])
         context = LetterContext(
-            p=r,
+            p=_Row(r),
             as_of=as_of,
             font_pt=fonts[r["format"]],
             large_print=r["format"] != "standard",
@@ -233,48 +234,68 @@ def _render_serial(
     """Render and write ``rows``' letters in this process; paths relative to ``out_dir`` in row order.
 
     ``grouped`` (the default): Jinja once per letter shape, personal fields filled in by
-    Polars (``grouped.py``); otherwise, and for any shape that fails its token check, Jinja
-    once per person (the reference implementation, byte for byte the same letters)."""
+    Polars (``grouped.py``); otherwise Jinja once per person (the reference implementation,
+    byte for byte the same letters)."""
     render_row = _row_renderer(env or environment(), as_of, settings)
-    for d in rows["practice_dir"].unique().to_list():
-        (out_dir / "letters" / d).mkdir(parents=True, exist_ok=True)
     paths = _paths(rows)
-    base = str(out_dir)
-    # Creating files is metadata I/O that releases the GIL: a few writer threads overlap it
-    # with rendering.
-    with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
-        pending = []
+    if rows.height == 0:
+        return paths
+    folders = rows["practice_dir"].unique().sort().to_list()
+    for d in folders:
+        (out_dir / "letters" / d).mkdir(parents=True, exist_ok=True)
+    # One descriptor per practice folder: each letter is created relative to it (openat), so
+    # the kernel does not walk the whole output path again for each of ~90,000 files.
+    fds = {d: os.open(out_dir / "letters" / d, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) for d in folders}
+    try:
+        pieces: Iterator[tuple[pl.DataFrame, pl.Series]]
         if grouped:
-            pieces, one_by_one = render_grouped(rows, render_row)
-            for part, html in pieces:
-                data = html.cast(pl.Binary).to_list()
-                where = [f"{base}/{paths[i]}" for i in part["_row"].to_list()]
-                for s in range(0, len(where), WRITE_BATCH):
-                    pending.append(
-                        pool.submit(_write_batch, list(zip(where[s : s + WRITE_BATCH], data[s : s + WRITE_BATCH])))
-                    )
-            todo = one_by_one.drop("_row", "_shape") if one_by_one.height else one_by_one
-            positions = one_by_one["_row"].to_list() if one_by_one.height else []
+            pieces = ((part, html) for part, html, _ in render_grouped(rows, render_row, FILL_CHUNK, SHAPE_BLOCK))
         else:
-            todo, positions = rows, list(range(rows.height))
-        batch: list[tuple[str, bytes]] = []
-        for i, r in zip(positions, todo.iter_rows(named=True)):
-            batch.append((f"{base}/{paths[i]}", render_row(r).encode("utf-8")))
-            if len(batch) >= WRITE_BATCH:
-                pending.append(pool.submit(_write_batch, batch))
-                batch = []
-        if batch:
-            pending.append(pool.submit(_write_batch, batch))
-        for f in pending:
-            f.result()  # re-raise any write error
+            pieces = _one_by_one(rows, render_row)
+        _write_pieces(pieces, fds, settings.render_workers)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
     return paths
 
 
-def _write_batch(batch: list[tuple[str, bytes]]) -> None:
-    for path, data in batch:
-        fd = os.open(path, _FLAGS, 0o600)  # private (issue 12); raw fd: no buffered file object per letter
+def _one_by_one(
+    rows: pl.DataFrame, render_row: Callable[[dict[str, Any]], str]
+) -> Iterator[tuple[pl.DataFrame, pl.Series]]:
+    for start in range(0, rows.height, WRITE_BATCH):
+        part = rows.slice(start, WRITE_BATCH)
+        yield part, pl.Series("html", [render_row(r) for r in part.iter_rows(named=True)], dtype=pl.String)
+
+
+def _write_pieces(pieces: Iterable[tuple[pl.DataFrame, pl.Series]], fds: dict[str, int], threads: int) -> None:
+    """Write each piece's letters (``practice_dir``, ``nhs_number`` name the file) on writer threads.
+
+    At most ``MAX_PENDING`` batches wait to be written (their bytes are held until then), so
+    memory stays flat however many letters there are."""
+    pending: deque[Future[None]] = deque()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for part, html in pieces:
+            where = part.select(
+                pl.col("practice_dir").replace_strict(fds, return_dtype=pl.Int64).alias("fd"),
+                pl.concat_str("nhs_number", pl.lit(".html")).alias("name"),
+            )
+            fd_list, names, data = where["fd"].to_list(), where["name"].to_list(), html.cast(pl.Binary).to_list()
+            for s in range(0, len(names), WRITE_BATCH):
+                e = s + WRITE_BATCH
+                pending.append(pool.submit(_write_batch, fd_list[s:e], names[s:e], data[s:e]))
+                while len(pending) > MAX_PENDING:
+                    pending.popleft().result()  # re-raise any write error
+        while pending:
+            pending.popleft().result()
+
+
+def _write_batch(dir_fds: list[int], names: list[str], data: list[bytes]) -> None:
+    for dir_fd, name, body in zip(dir_fds, names, data):
+        # private (issue 12) in the one open call: mode 0600 whatever the umask allows less of
+        fd = os.open(name, _FLAGS, 0o600, dir_fd=dir_fd)
         try:
-            while data:
-                data = data[os.write(fd, data) :]
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)

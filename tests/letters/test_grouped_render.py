@@ -133,7 +133,8 @@ def test_a_template_that_transforms_a_personal_field_falls_back_to_jinja_for_tha
     one_by_one = _written(rows, tmp_path / "jinja", grouped=False, env=env)
     grouped = _written(rows, tmp_path / "grouped", grouped=True, env=env)
     assert grouped == one_by_one
-    _, fell_back = render_grouped(rows, render._row_renderer(env, AS_OF, load_settings().letters))
+    pieces = render_grouped(rows, render._row_renderer(env, AS_OF, load_settings().letters))
+    fell_back = pl.concat([part for part, _, one_by_one in pieces if one_by_one])
     assert set(fell_back["template"].to_list()) == {f"t/{k}.html.j2" for k in ("upper", "trim", "safe", "cut")}
 
 
@@ -141,3 +142,27 @@ def test_polars_escaping_matches_jinja_autoescape():
     values = [*AWKWARD, "", "'\"&<>", "&&&;", "plain text"]
     escaped = pl.DataFrame({"v": values}).select(escape_expr(pl.col("v")))["v"].to_list()
     assert escaped == [str(markupsafe.escape(v)) for v in values]
+
+
+def test_token_split_finds_the_same_fields_as_the_token_pattern_and_refuses_any_changed_token():
+    """The fast split at the tokens' marks agrees with the token regular expression on every
+    kind of damage a template filter can do to a token."""
+    import re as _re
+
+    from longerlives.letters import grouped
+
+    ok = "<p>" + grouped.token(3).replace("&", "&amp;") + "and" + grouped.token(12).replace("&", "&amp;") + "</p>"
+    damaged = [
+        ok.replace("qX003", "QX003"),  # upper/lower/title
+        ok.replace(" \ue000qX003", "\ue000qX003"),  # trim
+        ok.replace("&amp;\ue001 and", "&\ue001 and"),  # safe: not escaped
+        ok.replace("&amp;\ue001 and", "&amp;amp;\ue001 and"),  # escaped twice
+        ok.replace("_" * 48 + "&amp;\ue001 and", "_" * 20),  # truncate
+        ok.replace("qX012", "qX01"),  # a digit lost
+        ok + "\ue000",  # a stray mark
+    ]
+    segments, fields = grouped.split_rendered(ok)
+    parts = _re.split(" \ue000qX(\\d{3})" + "_" * 48 + "&amp;\ue001 ", ok)
+    assert (segments, fields) == (parts[0::2], [int(f) for f in parts[1::2]])
+    assert fields == [3, 12] and segments == ["<p>", "and", "</p>"]
+    assert [grouped.split_rendered(d) for d in damaged] == [None] * len(damaged)
