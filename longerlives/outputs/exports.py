@@ -22,9 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
 from longerlives.outputs.csvfile import csv_bytes, neutralised
@@ -77,12 +75,13 @@ def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
 
 def practice_codes(rows: pl.DataFrame, practices: pl.DataFrame | None, people: pl.DataFrame) -> list[str]:
     """Every practice that gets a folder: with a flag, in the practices table, or with a person in scope."""
-    codes: set[str] = set(rows["practice_code"].to_list())
+    found = [rows["practice_code"].unique()]  # distinct codes by Polars: no Python string per person
     if practices is not None and "practice_code" in practices.columns:
-        codes |= set(practices["practice_code"].drop_nulls().to_list())
+        found.append(practices["practice_code"].drop_nulls().unique())
     if "in_scope" in people.columns:
-        codes |= set(people.filter(pl.col("in_scope").fill_null(False))["practice_code"].drop_nulls().to_list())
-    return sorted(c for c in codes if _ODS.match(c))
+        found.append(people.filter(pl.col("in_scope").fill_null(False))["practice_code"].drop_nulls().unique())
+    codes = set(pl.concat([s.cast(pl.String) for s in found]).to_list())
+    return sorted(c for c in codes if c is not None and _ODS.match(c))
 
 
 def write_practice_export(
@@ -126,6 +125,9 @@ class _EntryText:
     entries are a slice of it, written and hashed without being copied into Python strings."""
 
     def __init__(self, entries: pl.Series) -> None:
+        import numpy as np  # imported by the stage that needs it (start-up, issue 16)
+        import pyarrow as pa
+
         arr = entries.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: int64 offsets
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()

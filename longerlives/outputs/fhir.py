@@ -30,9 +30,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from longerlives.outputs.flag_labels import flag_actions, flag_labels, snomed_codes
 from longerlives.outputs.jsontext import json_string
@@ -155,6 +153,9 @@ def flag_uuid_series(nhs_numbers: pl.Series, flags: pl.Series) -> pl.Series:
     and the name, version 5, variant 10). Only the SHA-1 runs per row (one C call each);
     the version and variant bits are set by numpy on all digests at once and the text is
     laid out by Polars."""
+    import numpy as np  # imported by the stage that needs it (start-up, issue 16)
+    import pyarrow as pa
+
     names = (nhs_numbers.cast(pl.String) + "|" + flags.cast(pl.String)).cast(pl.Binary).to_list()
     ns = _NS.bytes
     sha1 = hashlib.sha1
