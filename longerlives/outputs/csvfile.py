@@ -41,11 +41,30 @@ def one_line(expr: pl.Expr) -> pl.Expr:
 
 
 def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with every text column on one line and neutralised (other columns unchanged)."""
+    """The frame with every text column on one line and neutralised (other columns unchanged).
+
+    One cheap pass first finds which text columns hold a line break or begin a cell with a
+    formula character at all; only those are rewritten (issue 16: most columns hold neither,
+    and rewriting every cell of every column was most of the CSV cost). The result is what
+    ``neutralise_text(one_line(...))`` gives on every column: a line break becomes a space,
+    which never starts a formula, so a column with no formula start before has none after."""
     text = [c for c, t in frame.schema.items() if t == pl.String]
-    if not text:
+    if not text or frame.height == 0:
         return frame
-    return frame.with_columns([neutralise_text(one_line(pl.col(c))).alias(c) for c in text])
+    probe = frame.select(
+        *[pl.col(c).str.contains(r"[\r\n]").any().alias(f"b{i}") for i, c in enumerate(text)],
+        *[pl.col(c).str.contains(FORMULA_START).any().alias(f"f{i}") for i, c in enumerate(text)],
+    ).row(0)
+    rewrite = []
+    for i, c in enumerate(text):
+        expr = pl.col(c)
+        if probe[i]:
+            expr = one_line(expr)
+        if probe[len(text) + i]:
+            expr = neutralise_text(expr)
+        if probe[i] or probe[len(text) + i]:
+            rewrite.append(expr.alias(c))
+    return frame.with_columns(rewrite) if rewrite else frame
 
 
 def csv_bytes(prepared: pl.DataFrame, float_precision: int | None = None) -> bytes:

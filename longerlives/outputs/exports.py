@@ -14,6 +14,7 @@ scope (alive, registered, 18 or over): the dead and the deregistered never leave
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -22,17 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
 from longerlives.outputs.csvfile import csv_bytes, neutralised
 from longerlives.outputs.fhir import (
-    bundle_from_entries,
+    bundle_envelope,
     check_bundle,
+    check_models,
     check_rows,
     check_values,
     entry_texts,
-    sampled_bundle,
 )
 from longerlives.outputs.urgency import urgency_rank
 from longerlives.settings.operations import OperationsSettings
@@ -75,26 +75,30 @@ def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
 
 def practice_codes(rows: pl.DataFrame, practices: pl.DataFrame | None, people: pl.DataFrame) -> list[str]:
     """Every practice that gets a folder: with a flag, in the practices table, or with a person in scope."""
-    codes: set[str] = set(rows["practice_code"].to_list())
+    found = [rows["practice_code"].unique()]  # distinct codes by Polars: no Python string per person
     if practices is not None and "practice_code" in practices.columns:
-        codes |= set(practices["practice_code"].drop_nulls().to_list())
+        found.append(practices["practice_code"].drop_nulls().unique())
     if "in_scope" in people.columns:
-        codes |= set(people.filter(pl.col("in_scope").fill_null(False))["practice_code"].drop_nulls().to_list())
-    return sorted(c for c in codes if _ODS.match(c))
+        found.append(people.filter(pl.col("in_scope").fill_null(False))["practice_code"].drop_nulls().unique())
+    codes = set(pl.concat([s.cast(pl.String) for s in found]).to_list())
+    return sorted(c for c in codes if c is not None and _ODS.match(c))
 
 
 def write_practice_export(
-    rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str, sample: int = 0
+    rows: pl.DataFrame, practice: str, base: Path, as_of: date, code_system: str, sample: int = 1
 ) -> dict[str, Any]:
-    """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail)."""
+    """Write one practice's flags.csv and bundle.json; returns what was written (for the audit trail).
+    ``sample``: Flags per distinct Flag shape checked by the FHIR models (0: every Flag)."""
     mine = (
         rows.filter(pl.col("practice_code") == practice)
         .select(EXPORT_COLUMNS)
         .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
     )
     check_rows(mine, practice)  # every Flag, vectorised
-    entries = entry_texts(mine, as_of, code_system)
-    return _write_prepared(neutralised(mine), entries, practice, base, as_of, sample)
+    if sample:
+        check_models(mine, None if mine.height else practice, as_of, code_system, sample)
+    text = _EntryText(entry_texts(mine, as_of, code_system, separator=","))
+    return _write_prepared(neutralised(mine), text.part(0, mine.height), practice, base, as_of, sample == 0)
 
 
 # Flags whose JSON is built at once: big enough that per-call overhead vanishes, small enough
@@ -116,23 +120,61 @@ def _batches(codes: list[str], sizes: dict[str, int], limit: int) -> list[list[s
     return out
 
 
+class _EntryText:
+    """A batch's entry texts (each followed by its comma) as one Arrow buffer: a practice's
+    entries are a slice of it, written and hashed without being copied into Python strings."""
+
+    def __init__(self, entries: pl.Series) -> None:
+        import numpy as np  # imported by the stage that needs it (start-up, issue 16)
+        import pyarrow as pa
+
+        arr = entries.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: int64 offsets
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        _, offsets, data = arr.buffers()
+        if len(arr) == 0 or offsets is None:
+            self.offsets = np.zeros(1, dtype=np.int64)
+        else:
+            self.offsets = np.frombuffer(offsets, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+        self.data = memoryview(data) if data is not None else memoryview(b"")
+
+    def part(self, start: int, n: int) -> memoryview:
+        """Entries ``start`` to ``start + n`` joined by commas (the last one's comma dropped)."""
+        if n == 0:
+            return memoryview(b"")
+        return self.data[int(self.offsets[start]) : int(self.offsets[start + n]) - 1]
+
+
+def _write_all(path: Path, chunks: tuple[bytes | memoryview, ...]) -> None:
+    """One open and one write per chunk, straight from the buffers (no joined copy)."""
+    with open(path, "wb", buffering=0) as f:
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view.nbytes:
+                view = view[f.write(view) or 0 :]
+
+
 def _write_prepared(
-    part: pl.DataFrame, entries: pl.Series, practice: str, base: Path, as_of: date, sample: int
+    part: pl.DataFrame, entries: memoryview, practice: str, base: Path, as_of: date, check_every_flag: bool
 ) -> dict[str, Any]:
-    """One practice's files from its rows already neutralised for CSV and each row's entry text."""
+    """One practice's files from its rows already neutralised for CSV and its entries' JSON
+    (joined by commas). The bundle is exactly ``bundle_json(plain_bundle(...))``: a test holds it."""
     csv = csv_bytes(part.select(EXPORT_COLUMNS))
-    body, envelope = bundle_from_entries(entries, practice, as_of)  # equals bundle_json(plain_bundle(...))
-    sampled = sampled_bundle(entries, envelope, sample)
-    check_values(sampled, practice)
-    check_bundle(Bundle.model_validate(sampled))  # fhir.resources R4B models on the sample
+    tail = bundle_envelope(practice, as_of).encode() + b"\n"
+    body: tuple[bytes | memoryview, ...] = (b'{"entry":[', entries, b"]," + tail) if entries.nbytes else (b"{" + tail,)
+    if check_every_flag:  # fhir_model_sample = 0: the FHIR models on every Flag of the bundle
+        whole = b"".join(body)
+        check_values(json.loads(whole), practice)
+        check_bundle(whole.decode())
     folder = base / practice
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "flags.csv").write_bytes(csv)
-    (folder / "bundle.json").write_bytes(body)
+    _write_all(folder / "flags.csv", (csv,))
+    _write_all(folder / "bundle.json", body)
     write_risk_disclaimer(folder)  # flag reasons can quote QRISK3-2017 / QDiabetes-2018 scores
     digest = hashlib.sha256(csv)
     digest.update(b"\0")
-    digest.update(body)  # the same digest as sha256(csv + NUL + bundle), without the copy
+    for chunk in body:
+        digest.update(chunk)  # the same digest as sha256(csv + NUL + bundle), without the copy
     return {"practice_code": practice, "rows": part.height, "sha256": digest.hexdigest()}
 
 
@@ -166,21 +208,23 @@ def write_exports(
     check_rows(rows, None)
     raw = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
     codes = practice_codes(rows, practices, people)
+    sample = ops.fhir_model_sample
+    if sample:  # the FHIR models on every distinct Flag shape, once for the whole country
+        empty = next((p for p in codes if p not in raw), None)
+        check_models(rows, empty, as_of, ops.fhir_flag_code_system, sample)
     for batch in _batches(codes, {k: v.height for k, v in raw.items()}, ENTRY_BATCH_ROWS):
         held = [raw[p] for p in batch if p in raw]
         batch_rows = pl.concat(held) if held else rows.clear()
-        entries = entry_texts(batch_rows, as_of, ops.fhir_flag_code_system)
+        text = _EntryText(entry_texts(batch_rows, as_of, ops.fhir_flag_code_system, separator=","))
         ready = neutralised(batch_rows)
         offset = 0
         for practice in batch:
             n = raw[practice].height if practice in raw else 0
-            info = _write_prepared(
-                ready.slice(offset, n), entries.slice(offset, n), practice, base, as_of, ops.fhir_model_sample
-            )
+            info = _write_prepared(ready.slice(offset, n), text.part(offset, n), practice, base, as_of, sample == 0)
             offset += n
             written.append(info)
             files += [f"{EXPORTS_DIR}/{practice}/flags.csv", f"{EXPORTS_DIR}/{practice}/bundle.json"]
-        del entries, ready, batch_rows
+        del text, ready, batch_rows
     total = sum(w["rows"] for w in written)
     if total != rows.height:
         raise ExportError(f"exports hold {total} rows but there are {rows.height} open flags")

@@ -28,15 +28,16 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
-from fhir.resources.R4B.bundle import Bundle
 
 from longerlives.outputs.flag_labels import flag_actions, flag_labels, snomed_codes
 from longerlives.outputs.jsontext import json_string
 from longerlives.outputs.urgency import URGENCY_WORDS
+
+if TYPE_CHECKING:  # the models are imported where they validate (start-up, issue 16)
+    from fhir.resources.R4B.bundle import Bundle
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
@@ -46,6 +47,11 @@ UKCORE_FLAG_PROFILE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Flag"
 BUNDLE_ID_SYSTEM = "https://longerlives.nhs.uk/Id/practice-export"
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "https://longerlives.nhs.uk/fhir/Flag")
 CATEGORIES = {"safety": "Safety", "clinical": "Clinical"}
+
+
+# FHIR R4 ``date`` (https://hl7.org/fhir/R4/datatypes.html#date), anchored: what fhir.resources
+# checks on ``period.start``, checked here on every row at once.
+_FHIR_DATE = r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$"
 
 
 class FhirExportError(RuntimeError):
@@ -121,6 +127,8 @@ def plain_bundle(rows: pl.DataFrame, practice: str, as_of: date, code_system: st
 
 def build_bundle(rows: pl.DataFrame, practice: str, as_of: date, code_system: str) -> Bundle:
     """The same Bundle validated by the fhir.resources R4B models (raises on a structural error)."""
+    from fhir.resources.R4B.bundle import Bundle
+
     return Bundle.model_validate(plain_bundle(rows, practice, as_of, code_system))
 
 
@@ -145,6 +153,9 @@ def flag_uuid_series(nhs_numbers: pl.Series, flags: pl.Series) -> pl.Series:
     and the name, version 5, variant 10). Only the SHA-1 runs per row (one C call each);
     the version and variant bits are set by numpy on all digests at once and the text is
     laid out by Polars."""
+    import numpy as np  # imported by the stage that needs it (start-up, issue 16)
+    import pyarrow as pa
+
     names = (nhs_numbers.cast(pl.String) + "|" + flags.cast(pl.String)).cast(pl.Binary).to_list()
     ns = _NS.bytes
     sha1 = hashlib.sha1
@@ -189,13 +200,15 @@ def _flag_heads(flags: list[str], code_system: str) -> pl.DataFrame:
     )
 
 
-def entry_texts(rows: pl.DataFrame, as_of: date, code_system: str) -> pl.Series:
+def entry_texts(rows: pl.DataFrame, as_of: date, code_system: str, separator: str = "") -> pl.Series:
     """Each row's Bundle entry as JSON text, in row order, for rows of any number of practices
     (the author is the row's practice): what ``bundle_json(plain_bundle(...))`` writes for
     that Flag. Keys are laid out in sorted order at every level (so the bytes match the
     sorted-key encoder); what depends only on the flag (category, codings) is encoded once
     per flag, and only the per-row strings are encoded per row. Every Flag has a
-    ``period.start``: its ``since``, else the as-of date. A test holds the two byte-identical."""
+    ``period.start``: its ``since``, else the as-of date. A test holds the two byte-identical.
+    ``separator`` is appended to every entry (the exports lay a batch's entries out as one
+    buffer, each followed by its comma, and cut it per practice)."""
     if rows.height == 0:
         return pl.Series("e", [], dtype=pl.String)
     texts = _flag_heads(rows["flag"].unique(maintain_order=True).to_list(), code_system)
@@ -233,7 +246,7 @@ def entry_texts(rows: pl.DataFrame, as_of: date, code_system: str) -> pl.Series:
         pl.lit(_dumps(NHS_NUMBER_SYSTEM)),
         pl.lit(',"value":'),
         json_string(pl.col("nhs_number")),
-        pl.lit('},"type":"Patient"}}}'),
+        pl.lit('},"type":"Patient"}}}' + separator),
     )
     frame = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left").with_columns(
         flag_uuid_series(rows["nhs_number"], rows["flag"]).alias("_id")
@@ -288,6 +301,13 @@ def check_rows(rows: pl.DataFrame, practice: str | None) -> None:
         raise FhirExportError("a flag for another practice reached this practice's bundle")
     if rows["flag"].null_count():
         raise FhirExportError("a Flag has no code")
+    since = rows["since"]
+    if since.dtype == pl.Date:  # period.start is a FHIR date: years 0001 to 9999 only
+        year = since.dt.year()
+        if ((year < 1) | (year > 9999)).fill_null(False).any():
+            raise FhirExportError("a Flag's period.start (since) is not a date FHIR can hold")
+    elif not since.cast(pl.String).str.contains(_FHIR_DATE).fill_null(True).all():
+        raise FhirExportError("a Flag's period.start (since) is not a FHIR date")
 
 
 def model_sample(data: dict, n: int) -> dict:
@@ -301,8 +321,9 @@ def model_sample(data: dict, n: int) -> dict:
     return {**data, "entry": [entries[i] for i in picked]}
 
 
-def check_values(data: dict, practice: str) -> None:
-    """Our value checks on every Flag of a plain bundle (fast: dictionaries only)."""
+def check_values(data: dict, practice: str | None) -> None:
+    """Our value checks on every Flag of a plain bundle (fast: dictionaries only); ``practice``
+    None: Flags of several practices (the author's system is checked, not its value)."""
     if data.get("type") != "collection":
         raise FhirExportError("bundle type must be collection")
     for entry in data.get("entry") or []:
@@ -313,7 +334,7 @@ def check_values(data: dict, practice: str) -> None:
         if ident["system"] != NHS_NUMBER_SYSTEM or not (len(ident["value"]) == 10 and ident["value"].isdigit()):
             raise FhirExportError("a Flag's subject is not identified by NHS number")
         author = res["author"]["identifier"]
-        if author["system"] != ODS_SYSTEM or author["value"] != practice:
+        if author["system"] != ODS_SYSTEM or (practice is not None and author["value"] != practice):
             raise FhirExportError("a Flag's author is not this practice's ODS code")
         if UKCORE_FLAG_PROFILE not in res.get("meta", {}).get("profile", []):
             raise FhirExportError("a Flag does not claim the UK Core Flag profile")
@@ -323,6 +344,8 @@ def check_values(data: dict, practice: str) -> None:
 
 def check_bundle(text_or_bundle: str | Bundle) -> Bundle:
     """Parse a bundle.json (or take a validated Bundle) and check what structure alone cannot."""
+    from fhir.resources.R4B.bundle import Bundle
+
     bundle = text_or_bundle if isinstance(text_or_bundle, Bundle) else Bundle.model_validate_json(text_or_bundle)
     if bundle.type != "collection":
         raise FhirExportError("bundle type must be collection")
@@ -344,3 +367,41 @@ def check_bundle(text_or_bundle: str | Bundle) -> Bundle:
         if not res.code.coding:
             raise FhirExportError("a Flag has no coded code")
     return bundle
+
+
+def shape_rows(rows: pl.DataFrame, per_shape: int = 1) -> pl.DataFrame:
+    """At most ``per_shape`` rows (the first, in row order) for each distinct Flag shape; ``per_shape``
+    0: every row.
+
+    A Flag's JSON is a fixed layout around the per-flag part (category and codings, encoded
+    once per flag by ``_flag_heads``) and per-row strings (id, author and subject values, the
+    text, period.start). So the flag id alone decides the structure the FHIR models check;
+    ``since`` missing or not is kept apart as well (period.start then comes from the as-of
+    date). The per-row strings are checked on every row by ``check_rows`` (NHS number, code,
+    FHIR date) and by ``export_rows`` (ODS practice code); a test holds that these rows carry
+    every distinct shape of every practice's bundle."""
+    if per_shape == 0 or rows.height == 0:
+        return rows
+    key = [pl.col("flag"), pl.col("since").is_null()]
+    return rows.filter(pl.int_range(pl.len()).over(key) < per_shape)
+
+
+def check_models(rows: pl.DataFrame, empty_practice: str | None, as_of: date, code_system: str, per_shape: int) -> int:
+    """fhir.resources R4B models (and ``check_bundle`` and ``check_values``) on one Bundle holding
+    ``shape_rows`` of every practice's rows, in the envelope of the first row's practice; and on
+    the empty Bundle of ``empty_practice`` (a practice with nothing outstanding) when there is one.
+    Returns the number of Flags model-checked. ``per_shape`` 0 checks every Flag (slow: about
+    half a millisecond a Flag)."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    picked = shape_rows(rows, per_shape)
+    if picked.height:
+        data = json.loads("{" + bundle_envelope(picked["practice_code"][0], as_of))
+        data["entry"] = [json.loads(e) for e in entry_texts(picked, as_of, code_system)]
+        check_values(data, None)  # each author is its own row's practice (rows are cut by practice)
+        check_bundle(Bundle.model_validate(data))
+    if empty_practice is not None:
+        empty = json.loads("{" + bundle_envelope(empty_practice, as_of))
+        check_values(empty, empty_practice)
+        check_bundle(Bundle.model_validate(empty))
+    return picked.height

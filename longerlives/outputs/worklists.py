@@ -252,7 +252,7 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
         pl.concat_str(cells),
         pl.lit("</tr>"),
     )
-    return "\n".join(part.select(row.alias("r"))["r"].to_list())
+    return str(part.select(row.str.join("\n").alias("r")).item())  # one string, no Python string per row
 
 
 def write_worklists(

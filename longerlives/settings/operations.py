@@ -113,7 +113,7 @@ class OperationsSettings(BaseModel):
     outbox_dir: str | None = None  # default <state>/outbox
     fhir_flag_code_system: str = "https://longerlives.nhs.uk/CodeSystem/flag"
     fhir_flag_code_system_source: str = ""
-    fhir_model_sample: int = Field(25, ge=0)  # Flags per bundle checked by fhir.resources; 0 = all
+    fhir_model_sample: int = Field(1, ge=0)  # Flags per distinct Flag shape checked by fhir.resources; 0 = all
     safeguards: SafeguardSettings = SafeguardSettings()
 
     @field_validator("outcome_actions")
