@@ -197,27 +197,35 @@ def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) ->
 def _medication_features(
     meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, ids: pl.Series
 ) -> pl.DataFrame:
-    """Medicines match code lists by BNF prefix: worked out once per distinct BNF code."""
+    """Medicines match code lists by BNF prefix: worked out once per distinct BNF code.
+
+    One pass over the issues summarises each person's issues per BNF code (first, last,
+    12-month count); the code lists are matched on that much smaller summary and the
+    summaries of a concept's codes combined (issue 16: a first pass for the distinct
+    codes and a join of every issue cost a second scan)."""
     d12 = months_before(as_of, 12)
     med_lists = {c: cl for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"}
     concepts = list(med_lists)
-    recent = meds.filter(pl.col("date") <= as_of)
-    distinct = recent.select("bnf_code").unique().collect()
-    matches = [
-        distinct.filter(bnf_match_expr(cl)).select("bnf_code", pl.lit(i, dtype=pl.Int64).alias("cid"))
-        for i, cl in enumerate(med_lists.values())
-    ]
-    code_map = pl.concat(matches) if matches else pl.DataFrame(schema={"bnf_code": pl.String, "cid": pl.Int64})
-    long = (
-        recent.join(code_map.lazy(), on="bnf_code", how="inner")
-        .select(_nid(), "cid", "date")
-        .group_by("nid", "cid")
+    per_code = (
+        meds.filter(pl.col("date") <= as_of)
+        .group_by(_nid(), "bnf_code")
         .agg(
             pl.col("date").min().alias("first_date"),
             pl.col("date").max().alias("last_date"),
             (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
         )
         .collect()
+    )
+    distinct = per_code.select("bnf_code").unique()
+    matches = [
+        distinct.filter(bnf_match_expr(cl)).select("bnf_code", pl.lit(i, dtype=pl.Int64).alias("cid"))
+        for i, cl in enumerate(med_lists.values())
+    ]
+    code_map = pl.concat(matches) if matches else pl.DataFrame(schema={"bnf_code": pl.String, "cid": pl.Int64})
+    long = (
+        per_code.join(code_map, on="bnf_code", how="inner")
+        .group_by("nid", "cid")
+        .agg(pl.col("first_date").min(), pl.col("last_date").max(), pl.col("n_12m").sum())
     )
     return _wide(long, concepts, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64}, ids)
 
