@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import polars as pl
 
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
@@ -67,25 +66,28 @@ def _wide(
     with ``{concept}_{stat}`` columns, ``n_12m`` counts 0 where there is no record.
 
     ``cid`` indexes ``concepts``; every concept (or every one of ``only``) gets its columns
-    even when nobody has a record of it (then they are all null). The long rows are
-    ordered by concept once; each column is then an all-null column of its final dtype
-    with that concept's values scattered into the people's rows. One column is built
-    at a time, so the memory is the result plus one column (issue 16: a float grid of
-    every concept per statistic, then converted, and then a join held the wide table
-    about three times).
+    even when nobody has a record of it (then they are all null). Each statistic is one
+    all-null block of (concepts × people) cells of its final dtype, the long rows
+    scattered into it at ``slot × people + row``; the columns are zero-copy slices of
+    the block. So the memory is the result itself (issue 16: a float grid of every
+    concept per statistic, then converted, and then a join held the wide table about
+    three times), and there is no sort, search or per-column scatter (session 5).
     """
-    long = long.filter(pl.col("nid").is_in(ids.implode())).sort("cid")
-    rows = ids.search_sorted(long["nid"])
-    bounds = np.searchsorted(long["cid"].to_numpy(), np.arange(len(concepts) + 1))
-    keep = set(concepts if only is None else only)
+    n = ids.len()
+    wanted = set(concepts if only is None else only)
+    slot = {j: k for k, j in enumerate(j for j, c in enumerate(concepts) if c in wanted)}
+    kept = [c for c in concepts if c in wanted]
+    people = pl.DataFrame({"nid": ids, "_row": pl.int_range(n, dtype=pl.Int64, eager=True)})
+    long = long.join(people, on="nid", how="inner")  # the people of ids, each with its row
+    if only is not None:
+        long = long.filter(pl.col("cid").is_in(list(slot)))
+    at = long["cid"].replace_strict(slot, return_dtype=pl.Int64) * n + long["_row"]
     columns: list[pl.Series] = []
     for stat, dtype in stats.items():
-        values = long[stat].cast(dtype)
-        for j, concept in enumerate(concepts):
-            if concept in keep:
-                lo, hi = int(bounds[j]), int(bounds[j + 1])
-                name = f"{concept}_{stat}"
-                columns.append(_column(name, dtype, ids.len(), stat == "n_12m", rows[lo:hi], values[lo:hi]))
+        block = pl.repeat(0 if stat == "n_12m" else None, n * len(kept), dtype=dtype, eager=True)
+        if at.len():
+            block = block.scatter(at, long[stat].cast(dtype))
+        columns += [block.slice(k * n, n).alias(f"{c}_{stat}") for k, c in enumerate(kept)]
     return pl.DataFrame(columns)
 
 
@@ -197,27 +199,35 @@ def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) ->
 def _medication_features(
     meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, ids: pl.Series
 ) -> pl.DataFrame:
-    """Medicines match code lists by BNF prefix: worked out once per distinct BNF code."""
+    """Medicines match code lists by BNF prefix: worked out once per distinct BNF code.
+
+    One pass over the issues summarises each person's issues per BNF code (first, last,
+    12-month count); the code lists are matched on that much smaller summary and the
+    summaries of a concept's codes combined (issue 16: a first pass for the distinct
+    codes and a join of every issue cost a second scan)."""
     d12 = months_before(as_of, 12)
     med_lists = {c: cl for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"}
     concepts = list(med_lists)
-    recent = meds.filter(pl.col("date") <= as_of)
-    distinct = recent.select("bnf_code").unique().collect()
-    matches = [
-        distinct.filter(bnf_match_expr(cl)).select("bnf_code", pl.lit(i, dtype=pl.Int64).alias("cid"))
-        for i, cl in enumerate(med_lists.values())
-    ]
-    code_map = pl.concat(matches) if matches else pl.DataFrame(schema={"bnf_code": pl.String, "cid": pl.Int64})
-    long = (
-        recent.join(code_map.lazy(), on="bnf_code", how="inner")
-        .select(_nid(), "cid", "date")
-        .group_by("nid", "cid")
+    per_code = (
+        meds.filter(pl.col("date") <= as_of)
+        .group_by(_nid(), "bnf_code")
         .agg(
             pl.col("date").min().alias("first_date"),
             pl.col("date").max().alias("last_date"),
             (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
         )
         .collect()
+    )
+    distinct = per_code.select("bnf_code").unique()
+    matches = [
+        distinct.filter(bnf_match_expr(cl)).select("bnf_code", pl.lit(i, dtype=pl.Int64).alias("cid"))
+        for i, cl in enumerate(med_lists.values())
+    ]
+    code_map = pl.concat(matches) if matches else pl.DataFrame(schema={"bnf_code": pl.String, "cid": pl.Int64})
+    long = (
+        per_code.join(code_map, on="bnf_code", how="inner")
+        .group_by("nid", "cid")
+        .agg(pl.col("first_date").min(), pl.col("last_date").max(), pl.col("n_12m").sum())
     )
     return _wide(long, concepts, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64}, ids)
 

@@ -132,3 +132,26 @@ def test_contact_for_a_person_not_on_the_extract_is_quarantined(make_extract, va
 def test_event_nhs_number_with_spaces_matches_the_patient(make_extract, validate, codelists):
     ext = validate(make_extract([patient()], [event(codelists["bmi"].codes[0], "25", nhs="943 476 5919")]))
     assert ext.events.collect()["nhs_number"].to_list() == [GOOD_NHS[0]]
+
+
+def test_values_at_each_concepts_plausible_limits_are_kept_and_beyond_them_quarantined(
+    make_extract, validate, codelists, settings
+):
+    """Every valued concept's range applies to its own codes (each code is looked up once,
+    issue 16): the limits themselves are plausible, a value past the upper limit is not."""
+    ranges = {c: r for c, r in settings.extract.plausible.items() if c in codelists and codelists[c].kind == "snomed"}
+    owners: dict[str, set[str]] = {}
+    for concept in ranges:
+        for code in codelists[concept].codes:
+            owners.setdefault(code, set()).add(concept)
+    kept, beyond = [], []
+    for concept, rng in ranges.items():
+        own = [c for c in codelists[concept].codes if owners[c] == {concept}]  # codes of this concept alone
+        for code in (own[0], own[-1]):
+            kept += [event(code, f"{rng.min:g}"), event(code, f"{rng.max:g}")]
+            beyond.append(event(code, f"{rng.max + max(1.0, abs(rng.max)):g}"))
+    assert len(ranges) >= 10  # BMI, blood pressure, HbA1c, cholesterol, AUDIT-C, units, …
+    ext = validate(make_extract([patient()], kept + beyond))
+    assert ext.events.collect().height == len(kept)
+    found = reasons(ext, "events", "value")
+    assert len(found) == len(beyond) and all("outside the plausible range" in r for r in found)
