@@ -10,13 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-from pathlib import Path
-from typing import Any, Callable
-
-import sys
-import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
@@ -27,10 +20,8 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from longerlives.letters.context import LetterContext, LetterInputs
-from longerlives.letters.grouped import render_grouped, shapes
-from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
-
 from longerlives.letters.grouped import render_grouped
+from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
