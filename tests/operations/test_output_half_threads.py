@@ -5,6 +5,7 @@ untouched; and the output stages must read no feature column (they are dropped t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,7 +37,17 @@ def _files(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
-def _fails_tonight(base: Path, monkeypatch: pytest.MonkeyPatch, where: str, error: Exception) -> None:
+@dataclass(frozen=True)
+class FailedNight:
+    before: dict[str, bytes]  # last night's output files before tonight's run
+    after: dict[str, bytes]  # the same folder after tonight's run failed
+    debris: list[Path]  # staging folders left beside it
+    last_status: str  # the store's status of tonight's run
+
+
+def _fail_tonight(base: Path, monkeypatch: pytest.MonkeyPatch, where: str, error: Exception) -> FailedNight:
+    """Run tonight with ``where`` raising ``error``; what the folder and the store hold afterwards."""
+
     def broken(*args: object, **kwargs: object) -> None:
         raise error
 
@@ -49,23 +60,27 @@ def _fails_tonight(base: Path, monkeypatch: pytest.MonkeyPatch, where: str, erro
     with pytest.raises(type(error), match="simulated"):
         pipeline.run(base / "extract", base / "out", AS_OF, db_url=db)
     dispose_all()
-    assert _files(base / "out") == before, "last night's outputs changed although tonight's run failed"
-    assert debris(base / "out") == [], "tonight's half-written staging folder was left behind"
-    runs = open_store(db).runs().sort("started_at")
-    assert runs["status"].to_list()[-1] == "failed"
+    status = open_store(db).runs().sort("started_at")["status"].to_list()[-1]
     dispose_all()
+    return FailedNight(before, _files(base / "out"), debris(base / "out"), status)
 
 
 def test_a_practice_export_failure_on_the_second_thread_fails_the_run_and_keeps_last_nights_outputs(
     last_night: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    _fails_tonight(last_night, monkeypatch, "exports", ExportError("simulated: a practice's bundle failed its check"))
+    night = _fail_tonight(last_night, monkeypatch, "exports", ExportError("simulated: a bundle failed its check"))
+    assert night.after == night.before, "last night's outputs changed although tonight's run failed"
+    assert night.debris == [], "tonight's half-written staging folder was left behind"
+    assert night.last_status == "failed"
 
 
 def test_a_letter_failure_waits_for_the_exports_thread_and_leaves_nothing_half_written(
     last_night: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    _fails_tonight(last_night, monkeypatch, "letters", RuntimeError("simulated: the letter printer's disk is full"))
+    night = _fail_tonight(last_night, monkeypatch, "letters", RuntimeError("simulated: the letter disk is full"))
+    assert night.after == night.before, "last night's outputs changed although tonight's run failed"
+    assert night.debris == [], "the exports thread wrote on after the run gave up"
+    assert night.last_status == "failed"
 
 
 def test_the_output_stages_are_handed_no_feature_columns(last_night: Path):
