@@ -200,8 +200,13 @@ def evaluate(eq: Equation, terms: Mapping[str, Array], codes: Mapping[str, Array
             np.add(acc, inter.smoke[_codes(codes["smoke_cat"], len(inter.smoke) - 1)], out=acc)
         np.multiply(centred[inter.left], acc, out=tmp)
         np.add(a, tmp, out=a)
+    return _risk_percent(a, eq.survivor)
+
+
+def _risk_percent(a: Array, survivor: float) -> Array:
+    """``100 * (1 - survivor ** exp(a))`` in place, as ``exp(exp(a) * log(survivor))`` (no per-row ``pow``)."""
     np.exp(a, out=a)
-    np.multiply(a, math.log(eq.survivor), out=a)
+    np.multiply(a, math.log(survivor), out=a)
     np.exp(a, out=a)
     np.subtract(1.0, a, out=a)
     np.multiply(a, 100.0, out=a)
@@ -434,12 +439,7 @@ def evaluate_fast(
             np.add(acc, tmp, out=acc)
         np.multiply(left[age], acc, out=tmp)
         np.add(a, tmp, out=a)
-    np.exp(a, out=a)
-    np.multiply(a, math.log(eq.survivor), out=a)
-    np.exp(a, out=a)
-    np.subtract(1.0, a, out=a)
-    np.multiply(a, 100.0, out=a)
-    return a
+    return _risk_percent(a, eq.survivor)
 
 
 @dataclass(frozen=True)
