@@ -573,6 +573,15 @@ def _sql_literal(value: Any) -> str:
     raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
+#: column types SQLite reads back from JSON (``->>``) exactly as ``executemany`` would bind them:
+#: text as text, integers as integers, booleans as 0/1, dates as the ISO text SQLAlchemy stores
+_JSON_SAFE = (pl.String, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.Boolean, pl.Date)
+
+
+def _json_safe(rows: pl.DataFrame) -> bool:
+    return all(isinstance(dtype, _JSON_SAFE) for dtype in rows.dtypes)
+
+
 def bulk_insert(
     conn: Connection,
     table: str,
@@ -580,6 +589,7 @@ def bulk_insert(
     *,
     constants: Mapping[str, Any] | None = None,
     chunk_rows: int = BULK_ROWS,
+    sqlite_json: bool = True,
 ) -> None:
     """Insert a frame's rows (columns named as the table's) in the caller's transaction.
 
@@ -589,8 +599,11 @@ def bulk_insert(
     Written ``chunk_rows`` rows at a time, so the frame is never held a second time as
     Python objects or text (issue 16, session 5). PostgreSQL: ``COPY ... FROM STDIN`` of
     CSV written by Polars chunk by chunk (null as ``\\N``, so an empty string stays an
-    empty string). SQLite: ``executemany`` of plain tuples per chunk, dates as ISO text as
-    SQLAlchemy stores them there. Others: SQLAlchemy Core in chunks. Measured in
+    empty string). SQLite (issue 16, session 6): one ``INSERT … SELECT value ->> 'col' … FROM
+    json_each(?)`` per chunk of JSON written by Polars (no Python object per row or value;
+    ``sqlite_json=True`` and every column text, integer, boolean or date), else
+    ``executemany`` of plain tuples per chunk — faster for wide rows of long texts (the web
+    worklist: JSON 2× the CPU there); dates as ISO text as SQLAlchemy stores them there. Others: SQLAlchemy Core in chunks. Measured in
     bench/bench_store.py (docs/benchmarks.md)."""
     if rows.height == 0:
         return
@@ -606,11 +619,22 @@ def bulk_insert(
             for chunk in chunks:
                 copy.write(chunk.with_columns(fixed).write_csv(include_header=False, null_value=r"\N").encode())
     elif dialect == "sqlite":
-        marks = ", ".join(["?"] * rows.width + [_sql_literal(v) for v in constants.values()])
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        for chunk in chunks:
-            text_rows = chunk.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
-            conn.exec_driver_sql(sql, text_rows)  # type: ignore[arg-type]
+        fixed_sql = [_sql_literal(v) for v in constants.values()]
+        if sqlite_json and _json_safe(rows):  # one statement per chunk over JSON written by Polars: no row objects
+            picks = ", ".join([f"value ->> {_sql_literal(c)}" for c in rows.columns] + fixed_sql)
+            sql = f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(?)"
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for chunk in chunks:
+                    cursor.execute(sql, (chunk.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).write_json(),))
+            finally:
+                cursor.close()
+        else:
+            marks = ", ".join(["?"] * rows.width + fixed_sql)
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+            for chunk in chunks:
+                text_rows = chunk.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
+                conn.exec_driver_sql(sql, text_rows)  # type: ignore[arg-type]
     else:
         for chunk in chunks:
             conn.execute(RUNS.metadata.tables[table].insert(), [{**r, **constants} for r in chunk.to_dicts()])
@@ -632,6 +656,11 @@ def _make_engine(url: str) -> Engine:
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives the process being killed (the WAL is in the OS's
+            # cache), not a power cut; a power cut after the outputs are in place loses at most
+            # the last record, which the next run's recovery completes from the outputs
+            # (store/recovery.py; docs/benchmarks-output.md "Session 6, S").
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.close()
 
