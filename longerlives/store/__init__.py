@@ -8,6 +8,9 @@ uses it in four places, each a plain function of values:
   run as running, and read what earlier runs and teams left behind, once;
 * ``record_run(...)`` — after the outputs are in place: flag history, letters issued
   and the run's totals, in one transaction;
+* or, instead of ``record_run`` and ``record_worklist``: ``begin_record(...) -> RunRecord``,
+  the same writes made on a thread of their own beside the output half, in one
+  transaction committed at the commit point (``store/record.py``, issue 16 session 6);
 * ``record_deliveries(...)`` — the audit lines of exports and deliveries;
 * ``record_failure(...)`` — mark the run failed; never raises.
 """
@@ -15,14 +18,16 @@ uses it in four places, each a plain function of values:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 import polars as pl
+from sqlalchemy.engine import Connection
 
 from longerlives.crashpoints import crash_point
 from longerlives.history import LAST_LETTERS_SCHEMA, OUTCOMES_SCHEMA, AuditLine, History
+from longerlives.store.record import RunRecord
 from longerlives.store.repository import (
     Store,
     dispose_all,
@@ -45,6 +50,9 @@ __all__ = [
     "record_deliveries",
     "record_failure",
     "record_worklist",
+    "worklist_writer",
+    "begin_record",
+    "RunRecord",
     "LAST_LETTERS_SCHEMA",
     "OUTCOMES_SCHEMA",
 ]
@@ -124,15 +132,33 @@ def record_worklist(
     people: pl.DataFrame,
 ) -> int:
     """Tonight's worklist for the web app (issue 13); nothing when the run made no worklist."""
+    with store.engine.begin() as conn:
+        return worklist_writer(run_id, as_of, rows, plans, flags, people)(conn)
+
+
+def worklist_writer(
+    run_id: str,
+    as_of: date,
+    rows: pl.DataFrame | None,
+    plans: pl.DataFrame | None,
+    flags: pl.DataFrame,
+    people: pl.DataFrame,
+) -> Callable[[Connection], int]:
+    """The web worklist's write, to run in a caller's transaction (``record_worklist``, ``RunRecord``)."""
     if rows is None:
-        return 0
+        return lambda _conn: 0
     from longerlives.outputs.worklist_snapshot import lazy_snapshot
     from longerlives.store.worklist import save_worklist
     from longerlives.web.settings import load_web_settings
 
     web = load_web_settings()
     snapshot = lazy_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days)  # details built part by part
-    return save_worklist(store.engine, run_id, snapshot, keep_runs=web.snapshot_keep_runs)
+    return lambda conn: save_worklist(conn, run_id, snapshot, keep_runs=web.snapshot_keep_runs)
+
+
+def begin_record(store: Store, run_id: str, as_of: date) -> RunRecord:
+    """A run's record written beside the output half and committed at its commit point (``store/record.py``)."""
+    return RunRecord(store, run_id, as_of)
 
 
 def record_deliveries(store: Store, run_id: str, as_of: date, lines: Iterable[AuditLine]) -> None:

@@ -1,0 +1,157 @@
+"""A run's record written beside the output half, committed at the commit point (issue 16, session 6).
+
+``store_record`` used to do all of a run's store writes after the outputs were in place:
+flag history, letters issued, coverage, the web worklist — 7 s at 100,000 people on
+SQLite, with nothing else running. ``RunRecord`` does the same writes on a thread of its
+own, on a connection of its own, **in one transaction**, as soon as each one's inputs
+exist, and commits only when ``commit`` is called once the outputs are in place:
+
+* flag history — needs only the flags (known when outreach ends);
+* letters issued — needs the letters index (after the letters stage);
+* coverage — needs the report's counts (the output half's second thread);
+* the web worklist — needs the worklist rows, whose ``last_letter`` / ``letter_this_run``
+  columns come from the letters (after the worklists stage).
+
+The crash guarantees are those of ``record_run``: nothing is committed before the outputs
+are in place (a run killed before its commit point leaves nothing in the store and is
+marked abandoned by the next run), and a run killed after it but before ``commit`` is
+completed from its outputs by the next run (``store/recovery.py``). On SQLite the
+transaction holds the store's write lock from its first write to ``commit``: submit the
+writes late enough that the window is short (after the letters stage, not at the start of
+the output half) — the web app's own writes wait for it (busy timeout 60 s). On PostgreSQL
+nothing the web app writes is locked by it.
+
+Calls return at once; the writes run in order on the record's thread. ``commit`` waits for
+them, records the run's totals and commits; ``abort`` rolls back (call it before
+``record_failure``, which otherwise waits for the SQLite lock).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from typing import Any, TypeVar
+
+import polars as pl
+from sqlalchemy.engine import Connection, RootTransaction
+
+from longerlives.crashpoints import crash_point
+from longerlives.store.repository import Store, summary_json
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class RunRecord:
+    """One run's store writes, made on a thread and connection of their own, committed together."""
+
+    def __init__(self, store: Store, run_id: str, as_of: date) -> None:
+        self.store, self.run_id, self.as_of = store, run_id, as_of
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-store")
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+        self._pending: list[Future[Any]] = []
+        self._counted: dict[str, int] = {"flags_opened": 0, "flags_closed": 0, "letters_issued": 0}
+        self._open_flags = 0
+        self._done = False
+
+    # -- on the record's thread ----------------------------------------------------
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = self.store.engine.connect()
+            self._tx = self._conn.begin()
+        return self._conn
+
+    def _submit(self, work: Callable[[Connection], T]) -> Future[T]:
+        if self._done:
+            raise RuntimeError(f"run record of {self.run_id} already committed or aborted")
+        future = self._thread.submit(lambda: work(self._connection()))
+        self._pending.append(future)
+        return future
+
+    def _flags(self, conn: Connection, flags: pl.DataFrame) -> None:
+        opened, closed = self.store.update_flag_history(conn, flags, self.as_of, self.run_id)
+        self._counted.update(flags_opened=opened, flags_closed=closed)
+        self._open_flags = flags.height
+
+    def _letters(self, conn: Connection, letters_index: pl.DataFrame, letter_flags: pl.DataFrame) -> None:
+        self._counted["letters_issued"] = self.store.record_letters(
+            conn, letters_index, letter_flags, self.as_of, self.run_id
+        )
+
+    def _close(self, commit: bool) -> None:
+        try:
+            if self._tx is not None:
+                self._tx.commit() if commit else self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn, self._tx = None, None
+
+    # -- called by the pipeline ------------------------------------------------------
+    def flags(self, flags: pl.DataFrame) -> Future[None]:
+        """Flag history: open new episodes, extend the ones still raised, resolve the ones gone."""
+        return self._submit(lambda conn: self._flags(conn, flags))
+
+    def letters(self, letters_index: pl.DataFrame, letter_flags: pl.DataFrame) -> Future[None]:
+        """Letters issued (``letter_flags``: what each letter covered, ``letters.ledger.cadence_flags``)."""
+        return self._submit(lambda conn: self._letters(conn, letters_index, letter_flags))
+
+    def coverage(self, coverage: pl.DataFrame) -> Future[int]:
+        """The run's coverage counts (kept for the report's trends)."""
+        return self._submit(lambda conn: self.store.record_coverage(conn, coverage, self.as_of, self.run_id))
+
+    def worklist(
+        self, rows: pl.DataFrame | None, plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.DataFrame
+    ) -> Future[int]:
+        """Tonight's worklist for the web app (nothing when the run made no worklist)."""
+        from longerlives.store import worklist_writer
+
+        write = worklist_writer(self.run_id, self.as_of, rows, plans, flags, people)
+        return self._submit(write)
+
+    def commit(self, totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded") -> dict:
+        """Wait for every write, record the run's totals and status, commit. Returns what the
+        store counted (``flags_opened``, ``flags_closed``, ``letters_issued``). Call once the
+        outputs are in place."""
+
+        def finish(conn: Connection) -> None:
+            crash_point("store_record.in_transaction")
+            values = {**totals, "open_flags": self._open_flags, **self._counted}
+            self.store.finish_run(
+                conn, self.run_id, status, summary_json=summary_json({**summary, **self._counted}), **values
+            )
+            self._close(commit=True)
+
+        try:
+            for future in self._pending:
+                future.result()  # a failed write raises here, before anything is committed
+            self._submit(finish).result()
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+        self._thread.shutdown(wait=True)
+        log.info(
+            "run %s recorded as %s: %d flags opened, %d closed, %d letters issued",
+            self.run_id,
+            status,
+            self._counted["flags_opened"],
+            self._counted["flags_closed"],
+            self._counted["letters_issued"],
+        )
+        return dict(self._counted)
+
+    def abort(self) -> None:
+        """Roll back every write of this record (the run failed before its commit point). Never raises."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._thread.submit(self._close, False).result()
+        except Exception as exc:  # noqa: BLE001 - the run's own error is what matters
+            log.warning("run record of %s could not be rolled back cleanly (%s)", self.run_id, type(exc).__name__)
+        finally:
+            self._thread.shutdown(wait=True)
