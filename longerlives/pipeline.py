@@ -246,6 +246,7 @@ def run(
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         started = datetime.now(timezone.utc)
+        store_writes: store.RunRecord | None = None
         try:
             with clock.stage("store_open"):
                 run_store, history = store.begin_run(
@@ -260,7 +261,10 @@ def run(
                 extract = validate_extract(
                     raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
                 )
-            produced = _produce(extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock, out_dir)
+            store_writes = store.begin_record(run_store, run_id, as_of)  # beside the output half (issue 16)
+            produced = _produce(
+                extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock, out_dir, store_writes
+            )
             produced = replace(
                 produced,
                 summary={
@@ -279,27 +283,16 @@ def run(
             _promote(staging, out_dir, remove_later)
         except BaseException as exc:
             shutil.rmtree(staging, ignore_errors=True)
+            if store_writes is not None:
+                store_writes.abort()  # nothing of the run's record is committed before its outputs are in place
             store.record_failure(db_url, run_id, as_of, exc, engine_version=__version__, out_dir=str(out_dir))
             raise
         summary = dict(produced.summary)
         # The outputs are in place: record the run (letters issued, flag history)
         # before delivering, so a delivery problem can never cause a letter to repeat.
-        with clock.stage("store_record"):
-            counted = store.record_run(
-                run_store,
-                run_id,
-                as_of,
-                flags=produced.flags,
-                letters_index=produced.letters_index,
-                totals=_run_totals(summary, produced.people),
-                summary=summary,
-                coverage=produced.coverage,
-                letter_flags=produced.letter_flags,
-            )
+        with clock.stage("store_record"):  # flag history, letters, coverage, web worklist: written, committed here
+            counted = store_writes.commit(_run_totals(summary, produced.people), summary)
             summary.update(counted)
-            store.record_worklist(
-                run_store, run_id, as_of, produced.worklist, produced.plans, produced.flags, produced.people
-            )  # the web worklist's copy (issue 13)
             summary["phc_six_complete"] = _phc_six_complete(produced.people)
         with clock.stage("delivery"):
 
@@ -357,6 +350,7 @@ def _produce(
     make_pdf: bool,
     clock: _Clock,
     out_dir: Path | None = None,
+    record: store.RunRecord | None = None,
 ) -> _Produced:
     """features → risk → rules → outcomes → outreach → outputs, letters, worklists, exports."""
     s = settings
@@ -414,6 +408,10 @@ def _produce(
             )
             batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
             crash_point("letters.batches_kept")
+            letter_flags = cadence_flags(flags, plans)
+            if record is not None:  # the store's write lock is taken from here to the commit (store/record.py)
+                record.flags(flags)
+                record.letters(written.index, letter_flags)
         with clock.stage("worklists"):
             lists = write_worklist_files(
                 plans,
@@ -426,7 +424,11 @@ def _produce(
                 as_of,
                 run_id,
             )
+        if record is not None:
+            record.worklist(lists.frame, plans, flags, people)  # the web worklist's copy (issue 13)
         core_files, exported, report_paths, coverage = side.result()
+        if record is not None:
+            record.coverage(coverage)
     summary = {
         **_counts(people, flags, extract),
         "flags_held_by_outcomes": held_by_outcomes,
@@ -442,7 +444,7 @@ def _produce(
         (*core_files, *written.files, *batch_files, *lists.files, *exported.files, *report_paths),
         summary,
         coverage,
-        cadence_flags(flags, plans),
+        letter_flags,
         plans,
         lists.frame,
     )
