@@ -178,3 +178,26 @@ def test_flag_history_of_more_episodes_than_postgresql_binds_in_one_statement(pg
     assert _count(engine, history) == 70_000
     assert _count(engine, history, history.c.resolved_on == AS_OF + timedelta(days=2)) == 35_000
     assert _count(engine, history, history.c.last_seen == AS_OF + timedelta(days=2)) == 35_000
+
+
+def test_letters_recorded_on_sqlite_keep_every_character_of_their_paths_and_languages(tmp_path):
+    """SQLite's bulk insert goes through JSON now: Welsh and Polish letters, backslashes,
+    quotes, tabs and newlines in a path come back exactly as written."""
+    paths = ["letters/A81001/ŵŷ-Łódź.html", 'letters/B\\82002/"quoted" name.html', "letters/C/tab\tnew\nline.html"]
+    index = pl.DataFrame(
+        {
+            "nhs_number": ["9000000001", "9000000002", "9000000003"],
+            "letter": ["phc_invite"] * 3,
+            "language": ["cy", "pl", None],
+            "format": ["standard", "large_print", ""],
+            "path": paths,
+        }
+    )
+    run_store = store.open_store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    with run_store.engine.begin() as conn:
+        assert run_store.record_letters(conn, index, None, AS_OF, "run-1") == 3
+    stored = run_store.letters().sort("nhs_number")
+    assert stored["path"].to_list() == paths
+    assert stored["language"].to_list() == ["cy", "pl", None]
+    assert stored["format"].to_list() == ["standard", "large_print", ""]
+    assert stored["issued_on"].to_list() == [AS_OF] * 3
