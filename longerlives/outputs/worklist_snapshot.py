@@ -165,12 +165,20 @@ class LazySnapshot:
     flags: pl.DataFrame  # nhs_number, flag, reason, since — people on the list only
     plans: pl.DataFrame | None
     people: pl.DataFrame  # nhs_number and the risk columns — people on the list only
+    ready: Details | None = None  # the per-person texts built before the list was known (``details_ahead``)
 
     def parts(self, part_rows: int) -> Iterator[pl.DataFrame]:
         for offset in range(0, self.order.height, part_rows):
             yield self.details(self.order.slice(offset, part_rows))
 
     def details(self, part: pl.DataFrame) -> pl.DataFrame:
+        if self.ready is not None:
+            out = (
+                part.join(self.ready.reasons, on="nhs_number", how="left")
+                .join(self.ready.plan, on="nhs_number", how="left")
+                .join(self.ready.risk, on="nhs_number", how="left")
+            )
+            return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])
         keep = part["nhs_number"].implode()
         plans = None if self.plans is None else self.plans.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
         out = (
@@ -183,6 +191,28 @@ class LazySnapshot:
     def frame(self) -> pl.DataFrame:
         """The whole snapshot at once (``build_snapshot``)."""
         return self.details(self.order)
+
+
+@dataclass(frozen=True)
+class Details:
+    """The snapshot's per-person texts for everyone with an open flag: they depend on the
+    flags, plans and people only, not on the letters, so they can be built while the letters
+    are written (issue 16, session 6); joined to each part exactly as ``details`` builds them."""
+
+    reasons: pl.DataFrame  # nhs_number, flag_words, kinds, reasons_json
+    plan: pl.DataFrame  # nhs_number, plan_json
+    risk: pl.DataFrame  # nhs_number, risk_json
+
+
+def details_ahead(plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.DataFrame) -> Details:
+    """``Details`` of everyone with an open flag (a superset of tonight's worklist)."""
+    nhs = pl.col("nhs_number").cast(pl.String)
+    flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
+    flags_sub = flags.select(flags_cols).with_columns(nhs)
+    keep = flags_sub["nhs_number"].unique().implode()
+    risk_cols = [c for c in ("nhs_number", *RISK_COLUMNS) if c in people.columns]
+    people_sub = people.select(risk_cols).with_columns(nhs).filter(pl.col("nhs_number").is_in(keep))
+    return Details(_reasons(flags_sub), _plan(plans), _risk(people_sub))
 
 
 def in_list_order(frame: pl.DataFrame) -> pl.DataFrame:
@@ -199,8 +229,10 @@ def lazy_snapshot(
     people: pl.DataFrame,
     as_of: date,
     same_day_days: int,
+    ready: Details | None = None,
 ) -> LazySnapshot:
-    """The snapshot's order now, its per-person details when each part is written."""
+    """The snapshot's order now, its per-person details when each part is written (or, given
+    ``ready``, joined from the details built ahead)."""
     from longerlives.outputs.worklists import NO_TEAM, UNALLOCATED
 
     # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
@@ -232,6 +264,7 @@ def lazy_snapshot(
         flags_sub,
         plans,
         people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")]),
+        ready,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy.engine import Connection
@@ -36,6 +36,9 @@ from longerlives.store.repository import (
     redact_url,
     summary_json,
 )
+
+if TYPE_CHECKING:
+    from longerlives.outputs.worklist_snapshot import Details
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +146,10 @@ def worklist_writer(
     plans: pl.DataFrame | None,
     flags: pl.DataFrame,
     people: pl.DataFrame,
+    ready: Details | None = None,
 ) -> Callable[[Connection], int]:
-    """The web worklist's write, to run in a caller's transaction (``record_worklist``, ``RunRecord``)."""
+    """The web worklist's write, to run in a caller's transaction (``record_worklist``, ``RunRecord``);
+    ``ready``: its per-person texts built ahead (``worklist_snapshot.details_ahead``)."""
     if rows is None:
         return lambda _conn: 0
     from longerlives.outputs.worklist_snapshot import lazy_snapshot
@@ -152,7 +157,7 @@ def worklist_writer(
     from longerlives.web.settings import load_web_settings
 
     web = load_web_settings()
-    snapshot = lazy_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days)  # details built part by part
+    snapshot = lazy_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days, ready)  # details part by part
     return lambda conn: save_worklist(conn, run_id, snapshot, keep_runs=web.snapshot_keep_runs)
 
 

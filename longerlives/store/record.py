@@ -38,6 +38,7 @@ import polars as pl
 from sqlalchemy.engine import Connection, RootTransaction
 
 from longerlives.crashpoints import crash_point
+from longerlives.outputs.worklist_snapshot import Details
 from longerlives.store.repository import Store, summary_json
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ class RunRecord:
     def __init__(self, store: Store, run_id: str, as_of: date) -> None:
         self.store, self.run_id, self.as_of = store, run_id, as_of
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-store")
+        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-store-ahead")
+        self._details: Future[Details] | None = None
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
         self._pending: list[Future[Any]] = []
@@ -103,13 +106,26 @@ class RunRecord:
         """The run's coverage counts (kept for the report's trends)."""
         return self._submit(lambda conn: self.store.record_coverage(conn, coverage, self.as_of, self.run_id))
 
+    def worklist_details(self, plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.DataFrame) -> None:
+        """Build the web worklist's per-person texts (reasons, plan, risk) now, on a thread of
+        their own — they need no letters — so ``worklist`` only joins them (pass the same
+        frames to both)."""
+        from longerlives.outputs.worklist_snapshot import details_ahead
+
+        self._details = self._ahead.submit(details_ahead, plans, flags, people)
+
     def worklist(
         self, rows: pl.DataFrame | None, plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.DataFrame
     ) -> Future[int]:
         """Tonight's worklist for the web app (nothing when the run made no worklist)."""
         from longerlives.store import worklist_writer
 
-        write = worklist_writer(self.run_id, self.as_of, rows, plans, flags, people)
+        ahead = self._details
+
+        def write(conn: Connection) -> int:
+            ready = ahead.result() if ahead is not None else None
+            return worklist_writer(self.run_id, self.as_of, rows, plans, flags, people, ready)(conn)
+
         return self._submit(write)
 
     def commit(self, totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded") -> dict:
@@ -134,6 +150,7 @@ class RunRecord:
             raise
         self._done = True
         self._thread.shutdown(wait=True)
+        self._ahead.shutdown(wait=True)
         log.info(
             "run %s recorded as %s: %d flags opened, %d closed, %d letters issued",
             self.run_id,
@@ -155,3 +172,4 @@ class RunRecord:
             log.warning("run record of %s could not be rolled back cleanly (%s)", self.run_id, type(exc).__name__)
         finally:
             self._thread.shutdown(wait=True)
+            self._ahead.shutdown(wait=True)

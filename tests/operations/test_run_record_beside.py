@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from longerlives import store
 from longerlives.history import AuditLine
+from longerlives.outputs.worklist_snapshot import build_snapshot, details_ahead, lazy_snapshot
 from longerlives.store.models import AuditEvent, CoverageRow, FlagHistory, LetterIssued, Run
 from longerlives.store.web_models import WorklistEntry, table_of
 from tests.operations.test_store_writes import _world
@@ -120,6 +121,7 @@ def test_record_written_beside_stores_what_record_run_and_record_worklist_store(
             )
         else:
             record = store.begin_record(run_store, f"run-{way}", AS_OF)
+            record.worklist_details(world["plans"], world["flags"], world["people"])  # built before the list
             record.worklist(world["rows"], world["plans"], world["flags"], world["people"])
             record.coverage(COVERAGE)
             record.letters(world["letters"], world["flags"])
@@ -201,3 +203,15 @@ def test_letters_recorded_on_sqlite_keep_every_character_of_their_paths_and_lang
     assert stored["language"].to_list() == ["cy", "pl", None]
     assert stored["format"].to_list() == ["standard", "large_print", ""]
     assert stored["issued_on"].to_list() == [AS_OF] * 3
+
+
+def test_worklist_texts_built_before_the_list_is_known_are_the_texts_built_with_it():
+    """Reasons, plan and risk built for everyone with a flag before the letters are written,
+    then joined to the list: the same snapshot, row for row, as building them with the list."""
+    world = _world(1500)
+    args = (world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
+    ahead = details_ahead(world["plans"], world["flags"], world["people"])
+    whole = build_snapshot(*args)
+    joined = pl.concat(list(lazy_snapshot(*args, ready=ahead).parts(400)))
+    assert joined.equals(whole)
+    assert joined["reasons_json"].null_count() == 0 and joined["plan_json"].null_count() == 0
