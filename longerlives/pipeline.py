@@ -412,7 +412,6 @@ def _produce(
             if record is not None:  # the store's write lock is taken from here to the commit (store/record.py)
                 record.flags(flags)
                 record.letters(written.index, letter_flags)
-                record.worklist_details(plans, flags, people)  # the web worklist's texts need no letters
         with clock.stage("worklists"):
             lists = write_worklist_files(
                 plans,

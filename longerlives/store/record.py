@@ -109,7 +109,9 @@ class RunRecord:
     def worklist_details(self, plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.DataFrame) -> None:
         """Build the web worklist's per-person texts (reasons, plan, risk) now, on a thread of
         their own — they need no letters — so ``worklist`` only joins them (pass the same
-        frames to both)."""
+        frames to both). Not called by the pipeline: measured +150 MB peak at 100,000 people
+        (1,130 MB against 980; the texts of everyone with a flag held through the worklists
+        stage), over the 1.0 GB target (docs/benchmarks-output.md, "Session 6, S")."""
         from longerlives.outputs.worklist_snapshot import details_ahead
 
         self._details = self._ahead.submit(details_ahead, plans, flags, people)
