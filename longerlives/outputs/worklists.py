@@ -277,8 +277,8 @@ def write_worklists(
     # then cut per team (issue 16, session 6: one pass per team cost a Polars query per column per team).
     columns = [c for c in rows.columns if c != "team"]
     framed = _html_frame(rows)
-    html = framed.select(_html_row(framed.schema, list(HTML_COLUMNS)).alias(_HTML))
-    ready = neutralised(rows.select(columns)).with_columns(rows["team"], html[_HTML])
+    lines = framed.select(_html_row(framed.schema, list(HTML_COLUMNS)).alias(_HTML))
+    ready = neutralised(rows.select(columns)).with_columns(rows["team"], lines[_HTML])
     parts = {team: part for (team,), part in ready.partition_by("team", as_dict=True, maintain_order=True).items()}
     for team in names:  # every known team gets a file, empty when nobody is on it today
         parts.setdefault(team, ready.clear())
