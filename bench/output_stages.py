@@ -108,7 +108,7 @@ def time_stages(args: argparse.Namespace) -> None:
         )
 
         def outputs() -> None:
-            write_flags(flags_with_practice(flags, people), out)
+            write_flags(flags_with_practice(flags, people), out)  # the pipeline keeps these rows for the report
             write_patients(people, out)
             write_quarantine(read("quarantine"), out)
             write_risk_disclaimer(out)

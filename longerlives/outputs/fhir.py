@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from longerlives.outputs.flag_labels import flag_actions, flag_labels, snomed_codes
-from longerlives.outputs.jsontext import json_string_of
+from longerlives.outputs.jsontext import json_string
 from longerlives.outputs.urgency import URGENCY_WORDS
 
 if TYPE_CHECKING:  # the models are imported where they validate (start-up, issue 16)
@@ -229,34 +229,27 @@ def entry_texts(rows: pl.DataFrame, as_of: date, code_system: str, separator: st
         pl.lit(")"),
     )
     since = pl.coalesce(pl.col("since").cast(pl.String), pl.lit(as_of.isoformat()))
-    frame = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left").select(
-        flag_uuid_series(rows["nhs_number"], rows["flag"]).alias("_id"),
-        pl.col("practice_code"),
-        pl.col("_head"),
-        text.alias("_text"),
-        since.alias("_since"),
-        pl.col("nhs_number"),
-    )
-    # Each per-row string put in quotes, or JSON-escaped where a cell needs it (jsontext.py).
-    quoted = {c: json_string_of(frame[c]) for c in ("practice_code", "_text", "_since", "nhs_number")}
     meta = _dumps({"profile": [UKCORE_FLAG_PROFILE]})
     entry = pl.concat_str(
         pl.lit('{"fullUrl":"urn:uuid:'),
         pl.col("_id"),
         pl.lit(f'","resource":{{"author":{{"identifier":{{"system":{_dumps(ODS_SYSTEM)},"value":'),
-        quoted["practice_code"],
+        json_string(pl.col("practice_code")),
         pl.lit('},"type":"Organization"},'),
         pl.col("_head"),
-        quoted["_text"],
+        json_string(text),
         pl.lit('},"id":"'),
         pl.col("_id"),
         pl.lit(f'","meta":{meta},"period":{{"start":'),
-        quoted["_since"],
+        json_string(since),
         pl.lit('},"resourceType":"Flag","status":"active","subject":{"identifier":{"system":'),
         pl.lit(_dumps(NHS_NUMBER_SYSTEM)),
         pl.lit(',"value":'),
-        quoted["nhs_number"],
+        json_string(pl.col("nhs_number")),
         pl.lit('},"type":"Patient"}}}' + separator),
+    )
+    frame = rows.join(texts, left_on="flag", right_on="_flag", how="left", maintain_order="left").with_columns(
+        flag_uuid_series(rows["nhs_number"], rows["flag"]).alias("_id")
     )
     return frame.select(entry.alias("e"))["e"]
 

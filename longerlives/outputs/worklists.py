@@ -319,7 +319,10 @@ def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of: date, run_id: st
     records = io.BytesIO()  # bytes straight from Polars: no decode and re-encode of the whole text
     plans.sort("nhs_number").write_json(records)
     head = json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}, ensure_ascii=False)[:-1]
-    path.write_bytes(head.encode() + b', "plans": ' + records.getvalue() + b"}\n")
+    with open(path, "wb") as fh:  # three writes from the buffers: no 60 MB joined copy (issue 16)
+        fh.write(head.encode() + b', "plans": ')
+        fh.write(records.getbuffer())
+        fh.write(b"}\n")
     return "worklists/plans.json"
 
 
