@@ -128,9 +128,7 @@ class _EntryText:
         import numpy as np  # imported by the stage that needs it (start-up, issue 16)
         import pyarrow as pa
 
-        # large_binary: int64 offsets (as bytes, not text: converting Polars' string views to Arrow
-        # text checks and copies it slowly, issue 16 session 6)
-        arr = entries.cast(pl.Binary).to_arrow(compat_level=pl.CompatLevel.oldest())
+        arr = entries.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: int64 offsets
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         _, offsets, data = arr.buffers()
