@@ -463,8 +463,9 @@ def _files_beside_letters(
 ) -> tuple[list[str], ExportsWritten, tuple[str, ...], pl.DataFrame]:
     """outputs → exports → report: every file of the output half that the letters do not decide."""
     with clock.stage("outputs"):
+        flags_out = flags_with_practice(flags, people)  # flags.csv's rows, read again by the report
         files = [
-            write_flags(flags_with_practice(flags, people), staging),
+            write_flags(flags_out, staging),
             write_patients(people, staging),
             write_quarantine(extract.quarantine, staging),
             write_risk_disclaimer(staging),
@@ -476,7 +477,7 @@ def _files_beside_letters(
         report_files, coverage = write_report(
             staging,
             people.select(report_columns(s.report)).filter(people["in_scope"]),
-            flags_with_practice(flags, people),
+            flags_out,
             history.coverage_trends,
             as_of=as_of,
             settings=s.report,

@@ -61,7 +61,8 @@ def write_patients(people: pl.DataFrame, out_dir: Path) -> Path:
     missing = [c for c in PATIENTS_COLUMNS if c not in people.columns]
     if missing:
         raise RuntimeError(f"patients.csv columns not computed: {missing}")
-    frame = people.filter(pl.col("in_scope")).select(cols).sort("nhs_number")
+    # lazily: only the written columns are filtered, not the whole per-person frame (issue 16)
+    frame = people.lazy().filter(pl.col("in_scope")).select(cols).sort("nhs_number").collect()
     return write_csv(frame, out_dir / "patients.csv", float_precision=1)
 
 

@@ -76,8 +76,14 @@ def csv_bytes(prepared: pl.DataFrame, float_precision: int | None = None) -> byt
 
 
 def write_csv(frame: pl.DataFrame, path: Path, float_precision: int | None = None) -> Path:
+    return write_prepared_csv(neutralised(frame), path, float_precision)
+
+
+def write_prepared_csv(prepared: pl.DataFrame, path: Path, float_precision: int | None = None) -> Path:
+    """``write_csv`` for a frame already passed through ``neutralised`` (the worklists neutralise
+    every team's rows in one pass, then write each team's part)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralised(frame).write_csv(
+    prepared.write_csv(
         path, include_header=True, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n"
     )
     return path
