@@ -238,15 +238,26 @@ def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSetting
     att = pl.col("attended")
     planned = pl.col("service").is_in(list(settings.planned_services))
     crisis = pl.col("service").is_in(list(settings.crisis_services))
+    # Grouped on one integer key (person × service × attended; the services are validated to
+    # be the contract's): three keys, two of them text, cost 1.2 CPU-s on 5.5 million contacts.
+    slots = 2 * len(SERVICES)
+    service_index = pl.col("service").cast(pl.Enum(SERVICES)).to_physical().cast(pl.Int64)
+    key = _nid() * slots + service_index * 2 + pl.col("attended").cast(pl.Int64)
     per_service = (
         enc.filter(pl.col("date") <= as_of)
-        .select(_nid(), "date", "service", "attended")
-        .group_by("nid", "service", "attended")
+        .group_by(key.alias("key"))
         .agg(
             pl.col("date").max().alias("last"),
             recent.sum().cast(pl.Int64).alias("n_12m"),
         )
         .collect()
+        .select(
+            (pl.col("key") // slots).alias("nid"),
+            pl.lit(pl.Series(SERVICES)).gather(pl.col("key") % slots // 2).alias("service"),
+            (pl.col("key") % 2 == 1).alias("attended"),
+            "last",
+            "n_12m",
+        )
     )
     # Small now (people × services × 2): the per-person columns come from this summary.
     aggs = [

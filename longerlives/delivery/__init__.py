@@ -33,15 +33,15 @@ from longerlives.settings.operations import OperationsSettings
 log = logging.getLogger(__name__)
 
 
-def export_digest(folder: Path) -> str:
-    return hashlib.sha256(
-        (folder / "flags.csv").read_bytes() + b"\0" + (folder / "bundle.json").read_bytes()
-    ).hexdigest()
-
-
-def _rows(folder: Path) -> int:
-    with (folder / "flags.csv").open("rb") as fh:
-        return max(sum(1 for _ in fh) - 1, 0)
+def _digest_and_rows(folder: Path) -> tuple[str, int]:
+    """sha256 of flags.csv, a NUL byte and bundle.json; and the data rows of flags.csv
+    (its lines but the header): each file read once (issue 16)."""
+    flags = (folder / "flags.csv").read_bytes()
+    digest = hashlib.sha256(flags)
+    digest.update(b"\0")
+    digest.update((folder / "bundle.json").read_bytes())
+    lines = flags.count(b"\n") + (1 if flags and not flags.endswith(b"\n") else 0)
+    return digest.hexdigest(), max(lines - 1, 0)
 
 
 def mailboxes(practices: pl.DataFrame | None) -> dict[str, str]:
@@ -79,7 +79,7 @@ def deliver(
             if i:
                 crash_point("delivery.between")
             practice = folder.name
-            digest, rows = export_digest(folder), _rows(folder)
+            digest, rows = _digest_and_rows(folder)
             record(AuditLine("export", practice, "ok", rows=rows, sha256=digest, target=f"{EXPORTS_DIR}/{practice}"))
             mailbox = boxes.get(practice)
             channel, target = ("mesh", mailbox) if mailbox else ("outbox", str(outbox / practice))
