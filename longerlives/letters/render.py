@@ -8,17 +8,24 @@ then only renders and writes. Templates: ``templates/letters/<language>/<kind>.h
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
+import struct
+import subprocess
+import sys
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import numpy as np
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from longerlives.errors import OutputError
 from longerlives.letters.context import LetterContext, LetterInputs
 from longerlives.letters.grouped import render_grouped
 from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
@@ -27,9 +34,10 @@ from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
 
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-WRITE_BATCH = 256  # letters per writer task
-MAX_PENDING = 32  # writer tasks queued at most (about 8,000 letters, 60 MB)
+WRITER_SCRIPT = Path(__file__).with_name("filewriter.py")  # the letter writer process (no package imports)
+_HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size (filewriter.py)
+WRITE_BATCH = 256  # letters per writer message (about 1 MB)
+MAX_PENDING = 32  # writer messages queued at most (about 8,000 letters, 35 MB)
 SHAPE_BLOCK = 2048  # letter shapes rendered by Jinja before their letters are filled in and written
 FILL_CHUNK = 8192  # letters filled in by Polars at a time
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -259,34 +267,109 @@ def _one_by_one(
 
 
 def _write_pieces(pieces: Iterable[tuple[pl.DataFrame, pl.Series]], fds: dict[str, int], threads: int) -> None:
-    """Write each piece's letters (``practice_dir``, ``nhs_number`` name the file) on writer threads.
+    """Send each piece's letters (``practice_dir``, ``nhs_number`` name the file) to the writer process.
 
-    At most ``MAX_PENDING`` batches wait to be written (their bytes are held until then), so
-    memory stays flat however many letters there are."""
+    The payloads are built by Polars and NumPy (no Python per letter here); one feeder thread
+    writes them to the writer's pipe (the GIL is released while the pipe is full), at most
+    ``MAX_PENDING`` waiting, so memory stays flat however many letters there are."""
     pending: deque[Future[None]] = deque()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with LetterWriter(fds, threads) as writer, ThreadPoolExecutor(1, thread_name_prefix="letters-feed") as feed:
         for part, html in pieces:
-            where = part.select(
-                pl.col("practice_dir").replace_strict(fds, return_dtype=pl.Int64).alias("fd"),
-                pl.concat_str("nhs_number", pl.lit(".html")).alias("name"),
-            )
-            fd_list, names, data = where["fd"].to_list(), where["name"].to_list(), html.cast(pl.Binary).to_list()
-            for s in range(0, len(names), WRITE_BATCH):
-                e = s + WRITE_BATCH
-                pending.append(pool.submit(_write_batch, fd_list[s:e], names[s:e], data[s:e]))
+            for payload in _payloads(part, html, fds):
+                pending.append(feed.submit(writer.send, payload))
                 while len(pending) > MAX_PENDING:
-                    pending.popleft().result()  # re-raise any write error
+                    pending.popleft().result()  # re-raise a writer failure
         while pending:
             pending.popleft().result()
 
 
-def _write_batch(dir_fds: list[int], names: list[str], data: list[bytes]) -> None:
-    for dir_fd, name, body in zip(dir_fds, names, data):
-        # private (issue 12) in the one open call: mode 0600 whatever the umask allows less of
-        fd = os.open(name, _FLAGS, 0o600, dir_fd=dir_fd)
+def _payloads(part: pl.DataFrame, html: pl.Series, fds: dict[str, int]) -> Iterator[bytes]:
+    """``WRITE_BATCH`` letters at a time as writer messages (``filewriter.py``): ``B``, the count and
+    the payload size, then each letter's (folder descriptor, name bytes, body bytes), the names, the bodies."""
+    where = part.select(
+        pl.col("practice_dir").replace_strict(fds, return_dtype=pl.UInt32).alias("fd"),
+        pl.concat_str("nhs_number", pl.lit(".html")).alias("name"),
+    )
+    names, bodies = where["name"], html
+    meta = np.column_stack(
+        [where["fd"].to_numpy(), names.str.len_bytes().to_numpy(), bodies.str.len_bytes().to_numpy()]
+    ).astype(np.uint32)
+    name_at = np.concatenate([[0], np.cumsum(meta[:, 1], dtype=np.int64)])
+    body_at = np.concatenate([[0], np.cumsum(meta[:, 2], dtype=np.int64)])
+    name_blob = names.str.join("").item().encode()
+    body_blob = bodies.str.join("").item().encode()
+    for s in range(0, len(meta), WRITE_BATCH):
+        e = min(s + WRITE_BATCH, len(meta))
+        chunk = meta[s:e].tobytes()
+        n_part = name_blob[name_at[s] : name_at[e]]
+        b_part = body_blob[body_at[s] : body_at[e]]
+        yield b"".join((b"B", _HEAD.pack(e - s, len(chunk) + len(n_part) + len(b_part)), chunk, n_part, b_part))
+
+
+class LetterWriter:
+    """The writer process (``filewriter.py``, ``python -I -S``: no package imports) fed through a pipe.
+
+    Started with the practice folders' descriptors (inherited, same numbers), ``threads`` creating
+    files in it. ``send`` hands over one message; leaving the ``with`` block cleanly sends the end
+    and waits for the writer's ``OK``. Any failure (the writer could not create a file, died, or
+    answered nothing) raises ``OutputError`` with one line and no file name; leaving the block
+    with an error stops the writer (its input closes: it exits at once)."""
+
+    def __init__(self, fds: dict[str, int], threads: int) -> None:
+        self._fds = tuple(sorted(set(fds.values())))
+        self._threads = threads
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> LetterWriter:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(WRITER_SCRIPT), str(self._threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # it says what failed on standard output, in one line
+            pass_fds=self._fds,
+            bufsize=0,
+        )
+        assert self._proc.stdin is not None
+        with contextlib.suppress(OSError, AttributeError):  # a larger pipe: fewer waits (Linux only)
+            fcntl.fcntl(self._proc.stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        return self
+
+    def send(self, message: bytes) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        fd, view = self._proc.stdin.fileno(), memoryview(message)
         try:
-            view = memoryview(body)
             while view:
                 view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+        except (BrokenPipeError, ValueError, OSError):
+            raise self._failure() from None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None
+        if kind is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # end of input before the end message: the writer stops at once
+            proc.wait()
+            return
+        try:
+            proc.stdin.write(b"E")
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            raise self._failure() from None
+        answer = proc.stdout.read() if proc.stdout else b""
+        if proc.wait() != 0 or answer.strip() != b"OK":
+            raise self._failure(answer)
+
+    def _failure(self, answer: bytes | None = None) -> OutputError:
+        proc = self._proc
+        assert proc is not None
+        if answer is None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close() if proc.stdin else None
+            answer = proc.stdout.read() if proc.stdout else b""
+        code = proc.wait()
+        said = answer.decode("utf-8", "replace").strip()
+        why = (
+            said.removeprefix("ERR ").strip() if said.startswith("ERR") else f"the writer process stopped (exit {code})"
+        )
+        return OutputError(f"letters: could not write the letter files: {why}")
