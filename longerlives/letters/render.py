@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import pickle
 import re
 import struct
 import subprocess
@@ -35,6 +36,7 @@ from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
 
 WRITER_SCRIPT = Path(__file__).with_name("filewriter.py")  # the letter writer process (no package imports)
+SHAPE_SCRIPT = Path(__file__).with_name("shapeworker.py")  # the shape renderer process (Jinja2 only)
 _HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size (filewriter.py)
 WRITE_BATCH = 256  # letters per writer message (about 1 MB)
 MAX_PENDING = 32  # writer messages queued at most (about 8,000 letters, 35 MB)
@@ -44,15 +46,18 @@ _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
 
 
+# The letters' Jinja environment, here and in the shape renderer process (shapeworker.py)
+ENV_OPTIONS: dict[str, Any] = {
+    "autoescape": True,
+    "undefined": StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "auto_reload": False,
+}
+
+
 def environment(templates_dir: Path = LETTER_TEMPLATES_DIR) -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(templates_dir)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    return Environment(loader=FileSystemLoader(str(templates_dir)), **ENV_OPTIONS)
 
 
 def available_templates(templates_dir: Path = LETTER_TEMPLATES_DIR) -> set[tuple[str, str]]:
@@ -193,31 +198,40 @@ class _Row(dict[str, Any]):
         self.__dict__ = self
 
 
-def _row_renderer(env: Environment, as_of: date, settings: LetterSettings) -> Callable[[dict[str, Any]], str]:
-    """Render one ``LETTER_ROW`` dict with its template (Jinja, the reference implementation)."""
-    pictures = picture_uris()
-    compiled: dict[str, Any] = {}
+def _format_variables(as_of: date, settings: LetterSettings) -> dict[str, dict[str, Any]]:
+    """Each format's template variables (``LetterContext``) but the person's row ``p``."""
     fonts = {
         "standard": settings.base_font_pt,
         "large_print": settings.large_print_font_pt,
         "easy_read": settings.easy_read_font_pt,
     }
+    out: dict[str, dict[str, Any]] = {}
+    for fmt, font_pt in fonts.items():
+        variables = LetterContext(
+            p={},
+            as_of=as_of,
+            font_pt=font_pt,
+            large_print=fmt != "standard",
+            pictures=picture_uris(),
+            picture_credit=PICTURE_CREDIT,
+            large_print_reasons_max=settings.large_print_reasons_max_items,
+            standard_reasons_max=settings.standard_reasons_max_items,
+        ).variables()
+        del variables["p"]
+        out[fmt] = variables
+    return out
+
+
+def _row_renderer(env: Environment, as_of: date, settings: LetterSettings) -> Callable[[dict[str, Any]], str]:
+    """Render one ``LETTER_ROW`` dict with its template (Jinja, the reference implementation)."""
+    compiled: dict[str, Any] = {}
+    by_format = _format_variables(as_of, settings)
 
     def render(r: dict[str, Any]) -> str:
         tpl = compiled.get(r["template"])
         if tpl is None:
             tpl = compiled[r["template"]] = env.get_template(r["template"])
-        context = LetterContext(
-            p=_Row(r),
-            as_of=as_of,
-            font_pt=fonts[r["format"]],
-            large_print=r["format"] != "standard",
-            pictures=pictures,
-            picture_credit=PICTURE_CREDIT,
-            large_print_reasons_max=settings.large_print_reasons_max_items,
-            standard_reasons_max=settings.standard_reasons_max_items,
-        )
-        return tpl.render(context.variables())
+        return tpl.render({**by_format[r["format"]], "p": _Row(r)})
 
     return render
 
@@ -235,6 +249,7 @@ def _render_serial(
     ``grouped`` (the default): Jinja once per letter shape, personal fields filled in by
     Polars (``grouped.py``); otherwise Jinja once per person (the reference implementation,
     byte for byte the same letters)."""
+    own_env = env is None  # the shipped templates: their shapes can be rendered in the shape process
     render_row = _row_renderer(env or environment(), as_of, settings)
     paths = _paths(rows)
     if rows.height == 0:
@@ -246,12 +261,16 @@ def _render_serial(
     # the kernel does not walk the whole output path again for each of ~90,000 files.
     fds = {d: os.open(out_dir / "letters" / d, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) for d in folders}
     try:
-        pieces: Iterator[tuple[pl.DataFrame, pl.Series]]
-        if grouped:
-            pieces = ((part, html) for part, html, _ in render_grouped(rows, render_row, FILL_CHUNK, SHAPE_BLOCK))
-        else:
-            pieces = _one_by_one(rows, render_row)
-        _write_pieces(pieces, fds, settings.render_workers)
+        with contextlib.ExitStack() as stack:
+            pieces: Iterator[tuple[pl.DataFrame, pl.Series]]
+            if grouped:
+                shaper = stack.enter_context(ShapeRenderer(as_of, settings, render_row)) if own_env else None
+                blocks = shaper.render_blocks if shaper is not None else None
+                grouped_pieces = render_grouped(rows, render_row, FILL_CHUNK, SHAPE_BLOCK, blocks)
+                pieces = ((part, html) for part, html, _ in grouped_pieces)
+            else:
+                pieces = _one_by_one(rows, render_row)
+            _write_pieces(pieces, fds, settings.render_workers)
     finally:
         for fd in fds.values():
             os.close(fd)
@@ -373,3 +392,71 @@ class LetterWriter:
             said.removeprefix("ERR ").strip() if said.startswith("ERR") else f"the writer process stopped (exit {code})"
         )
         return OutputError(f"letters: could not write the letter files: {why}")
+
+
+class ShapeRenderer:
+    """The shape renderer process (``shapeworker.py``, ``python -I``: Jinja2 only) fed blocks of
+    placeholder rows (no person's details) through a pipe, one block ahead of the caller.
+
+    ``render_blocks`` answers each block's HTML in order while the next block renders in the other
+    process. A block the process cannot answer (a template error, the process gone) is rendered
+    here with ``render_row`` instead: the same letters, and Jinja's own error if there is one."""
+
+    def __init__(self, as_of: date, settings: LetterSettings, render_row: Callable[[dict[str, Any]], str]) -> None:
+        self._setup = (str(LETTER_TEMPLATES_DIR), ENV_OPTIONS, _format_variables(as_of, settings))
+        self._render_row = render_row
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ask_thread = ThreadPoolExecutor(1, thread_name_prefix="letters-shapes")
+        self._alive = True
+
+    def __enter__(self) -> ShapeRenderer:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", str(SHAPE_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # it renders placeholders only; a failure is rendered again here
+        )
+        self._ask_thread.submit(self._send, self._setup)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._ask_thread.shutdown(wait=True)
+        proc = self._proc
+        assert proc is not None
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close() if stream else None
+        proc.wait()
+
+    def _send(self, message: object) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            pickle.dump(message, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._proc.stdin.flush()
+        except (OSError, ValueError):
+            self._alive = False
+
+    def _ask(self, block: list[dict[str, Any]]) -> list[str] | None:
+        if not self._alive:
+            return None
+        self._send(block)
+        assert self._proc is not None and self._proc.stdout is not None
+        try:
+            answer = pickle.load(self._proc.stdout) if self._alive else None
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._alive = False
+            return None
+        return answer if isinstance(answer, list) and len(answer) == len(block) else None
+
+    def render_blocks(self, blocks: Iterator[list[dict[str, Any]]]) -> Iterator[list[str]]:
+        ahead: deque[tuple[list[dict[str, Any]], Future[list[str] | None]]] = deque()
+        for block in blocks:
+            ahead.append((block, self._ask_thread.submit(self._ask, block)))
+            if len(ahead) > 1:
+                yield self._answer(*ahead.popleft())
+        while ahead:
+            yield self._answer(*ahead.popleft())
+
+    def _answer(self, block: list[dict[str, Any]], asked: Future[list[str] | None]) -> list[str]:
+        html = asked.result()
+        return html if html is not None else [self._render_row(r) for r in block]
