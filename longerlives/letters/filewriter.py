@@ -14,8 +14,8 @@ Standard input, one message after another:
   descriptor, name bytes, body bytes), then the names one after another, then the bodies;
 * ``E``: the end; the process answers ``OK`` on standard output once every file is closed.
 
-Any failure answers ``ERR <what failed>`` (the error's kind and the system's words, never
-a file name: the names are NHS numbers) and exits 1. End of input before ``E`` (the parent
+Any failure answers ``ERR <errno> <what failed>`` (the error's number and the system's words,
+or the exception's kind; never a file name: the names are NHS numbers) and exits 1. End of input before ``E`` (the parent
 died or gave up) exits 2 at once, without a word.
 """
 
@@ -41,10 +41,10 @@ def _answer(line: str) -> None:
 
 
 def _fail(exc: BaseException) -> NoReturn:
-    if isinstance(exc, OSError):
-        what = exc.strerror or type(exc).__name__  # no filename: it is a person's NHS number
+    if isinstance(exc, OSError):  # its number and words, no filename: that is a person's NHS number
+        what = f"{exc.errno or 0} {exc.strerror or type(exc).__name__}"
     else:
-        what = type(exc).__name__
+        what = f"0 {type(exc).__name__}"
     _answer("ERR " + what)
     os._exit(1)
 

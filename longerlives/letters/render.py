@@ -27,6 +27,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from longerlives.errors import OutputError
+from longerlives.failures import io_hint
 from longerlives.letters.context import LetterContext, LetterInputs
 from longerlives.letters.grouped import render_grouped
 from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
@@ -388,9 +389,11 @@ class LetterWriter:
             answer = proc.stdout.read() if proc.stdout else b""
         code = proc.wait()
         said = answer.decode("utf-8", "replace").strip()
-        why = (
-            said.removeprefix("ERR ").strip() if said.startswith("ERR") else f"the writer process stopped (exit {code})"
-        )
+        if said.startswith("ERR "):
+            number, _, words = said.removeprefix("ERR ").partition(" ")
+            why = io_hint(int(number) if number.isdigit() else None, words)
+        else:
+            why = f"the writer process stopped (exit {code})"
         return OutputError(f"letters: could not write the letter files: {why}")
 
 

@@ -64,7 +64,7 @@ def test_a_letter_file_that_cannot_be_created_fails_with_one_line_naming_no_pers
     with pytest.raises(OutputError) as failed:
         render.render_all(rows, tmp_path, AS_OF, load_settings().letters)
     message = str(failed.value)
-    assert message.startswith("letters: could not write the letter files: ") and "directory" in message.lower()
+    assert message.startswith("letters: could not write the letter files: ") and "is a folder, not a file" in message
     assert "\n" not in message
     assert not any(nhs in message for nhs in rows["nhs_number"].to_list())
 
