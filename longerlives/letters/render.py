@@ -41,7 +41,7 @@ SHAPE_SCRIPT = Path(__file__).with_name("shapeworker.py")  # the shape renderer 
 _HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size (filewriter.py)
 WRITE_BATCH = 256  # letters per writer message (about 1 MB)
 MAX_PENDING = 32  # writer messages queued at most (about 8,000 letters, 35 MB)
-SHAPE_BLOCK = 2048  # letter shapes rendered by Jinja before their letters are filled in and written
+SHAPE_BLOCK = 1024  # letter shapes rendered (in the shape process) before their letters are filled in
 FILL_CHUNK = 8192  # letters filled in by Polars at a time
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
@@ -314,16 +314,13 @@ def _payloads(part: pl.DataFrame, html: pl.Series, fds: dict[str, int]) -> Itera
     meta = np.column_stack(
         [where["fd"].to_numpy(), names.str.len_bytes().to_numpy(), bodies.str.len_bytes().to_numpy()]
     ).astype(np.uint32)
-    name_at = np.concatenate([[0], np.cumsum(meta[:, 1], dtype=np.int64)])
-    body_at = np.concatenate([[0], np.cumsum(meta[:, 2], dtype=np.int64)])
-    name_blob = names.str.join("").item().encode()
-    body_blob = bodies.str.join("").item().encode()
     for s in range(0, len(meta), WRITE_BATCH):
-        e = min(s + WRITE_BATCH, len(meta))
-        chunk = meta[s:e].tobytes()
-        n_part = name_blob[name_at[s] : name_at[e]]
-        b_part = body_blob[body_at[s] : body_at[e]]
-        yield b"".join((b"B", _HEAD.pack(e - s, len(chunk) + len(n_part) + len(b_part)), chunk, n_part, b_part))
+        n = min(WRITE_BATCH, len(meta) - s)
+        chunk = meta[s : s + n].tobytes()
+        # the batch's names and bodies as bytes straight from Polars (no Python string of them)
+        n_part = names.slice(s, n).str.join("").cast(pl.Binary).item()
+        b_part = bodies.slice(s, n).str.join("").cast(pl.Binary).item()
+        yield b"".join((b"B", _HEAD.pack(n, len(chunk) + len(n_part) + len(b_part)), chunk, n_part, b_part))
 
 
 class LetterWriter:
