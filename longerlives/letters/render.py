@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import pickle
 import re
@@ -36,6 +37,7 @@ from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
 
+log = logging.getLogger(__name__)
 WRITER_SCRIPT = Path(__file__).with_name("filewriter.py")  # the letter writer process (no package imports)
 SHAPE_SCRIPT = Path(__file__).with_name("shapeworker.py")  # the shape renderer process (Jinja2 only)
 _HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size (filewriter.py)
@@ -434,7 +436,12 @@ class ShapeRenderer:
             pickle.dump(message, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self._proc.stdin.flush()
         except (OSError, ValueError):
-            self._alive = False
+            self._gone()
+
+    def _gone(self) -> None:
+        if self._alive:
+            log.warning("letters: the shape renderer process stopped; the letter shapes are rendered in the run")
+        self._alive = False
 
     def _ask(self, block: list[dict[str, Any]]) -> list[str] | None:
         if not self._alive:
@@ -444,7 +451,7 @@ class ShapeRenderer:
         try:
             answer = pickle.load(self._proc.stdout) if self._alive else None
         except (EOFError, OSError, pickle.UnpicklingError):
-            self._alive = False
+            self._gone()
             return None
         return answer if isinstance(answer, list) and len(answer) == len(block) else None
 

@@ -44,12 +44,13 @@ def test_the_shape_renderer_process_imports_only_jinja_and_the_standard_library(
     assert _imports(render.SHAPE_SCRIPT) <= {"__future__", "pickle", "sys", "jinja2"}
 
 
-def test_every_letter_is_written_private_and_byte_identical_to_jinja_one_by_one(tmp_path):
+def test_every_letter_is_written_private_and_byte_identical_to_jinja_one_by_one(tmp_path, caplog):
     rows = generated_rows(300)
     settings = load_settings().letters
     by_processes = render._render_serial(rows, tmp_path / "processes", AS_OF, settings)
     one_by_one = render._render_serial(rows, tmp_path / "jinja", AS_OF, settings, render.environment(), grouped=False)
     assert by_processes == one_by_one and len(set(by_processes)) == 300
+    assert "shape renderer process stopped" not in caplog.text  # the shapes were rendered in that process
     for p in by_processes:
         written = tmp_path / "processes" / p
         assert written.read_bytes() == (tmp_path / "jinja" / p).read_bytes(), p
@@ -94,7 +95,7 @@ def test_the_writer_stops_when_its_run_goes_away_before_the_end(tmp_path):
     assert writer.stdout.read() == b""
 
 
-def test_letters_are_still_written_alike_when_the_shape_renderer_is_gone(tmp_path, monkeypatch):
+def test_letters_are_still_written_alike_when_the_shape_renderer_is_gone(tmp_path, monkeypatch, caplog):
     rows = generated_rows(120)
     settings = load_settings().letters
     one_by_one = render._render_serial(rows, tmp_path / "jinja", AS_OF, settings, render.environment(), grouped=False)
@@ -102,6 +103,7 @@ def test_letters_are_still_written_alike_when_the_shape_renderer_is_gone(tmp_pat
     gone.write_text("import sys\nsys.exit(1)\n")
     monkeypatch.setattr(render, "SHAPE_SCRIPT", gone)
     paths = render._render_serial(rows, tmp_path / "fallback", AS_OF, settings)
+    assert "the shape renderer process stopped" in caplog.text  # the operator is told
     assert paths == one_by_one
     assert all((tmp_path / "fallback" / p).read_bytes() == (tmp_path / "jinja" / p).read_bytes() for p in paths)
 
