@@ -34,6 +34,11 @@ _IO_HINTS = {
 }
 
 
+def io_hint(code: int | None, default: str) -> str:
+    """The plain words for a system error number (``default`` for one not listed)."""
+    return _IO_HINTS.get(code or -1, default)
+
+
 def mask(text: str) -> str:
     """Mask anything that looks like an NHS number."""
     return _NHS_LIKE.sub("<nhs-number>", text)

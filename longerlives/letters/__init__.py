@@ -28,7 +28,7 @@ from longerlives.letters.cadence import letters_allowed
 from longerlives.letters.choose import choose_letters, usable_templates
 from longerlives.letters.context import LETTER_ROW, LetterContext, LetterInputs
 from longerlives.letters.ledger import cadence_flags
-from longerlives.letters.render import available_templates, environment, letter_rows, render_all, write_pdfs
+from longerlives.letters.render import available_templates, letter_rows, render_all, write_pdfs
 from longerlives.outputs.csvfile import write_csv
 from longerlives.settings.letters import LetterSettings
 
@@ -112,7 +112,7 @@ def write_letters(
     (``batches.keep_uncollected``, issue 12); this writes tonight's batch only."""
     rows = letter_rows(inputs)
     decisions = inputs.decisions
-    paths = render_all(rows, out_dir, as_of, settings, env=environment())
+    paths = render_all(rows, out_dir, as_of, settings)  # the shipped templates (their shapes render in a process)
     crash_point("letters.rendered")
     index = (
         rows.select("nhs_number", "letter", "language", "format")

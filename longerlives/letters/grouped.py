@@ -156,6 +156,7 @@ def render_grouped(
     render_row: Callable[[dict[str, Any]], str],
     chunk: int = 8192,
     shape_block: int = 2048,
+    render_blocks: Callable[[Iterator[list[dict[str, Any]]]], Iterator[list[str]]] | None = None,
 ) -> Iterator[tuple[pl.DataFrame, pl.Series, bool]]:
     """Letters for ``rows`` as (rows part with ``_row``, HTML Series, one_by_one) pieces, made
     one at a time so that only ``chunk`` letters are in memory at once and the caller can
@@ -164,7 +165,9 @@ def render_grouped(
     Shapes are rendered ``shape_block`` at a time (in order of their first letter); each
     block's letters are then filled in by Polars. A shape that fails the token check is
     rendered person by person with Jinja (``one_by_one`` true for those pieces).
-    ``render_row(row)`` renders one ``LETTER_ROW`` dict with the real template."""
+    ``render_row(row)`` renders one ``LETTER_ROW`` dict with the real template;
+    ``render_blocks`` (optional) renders the blocks of placeholder rows the same way, in order,
+    e.g. in another process while this one fills in the block before (``render.ShapeRenderer``)."""
     if rows.height == 0:
         return
     sh = shapes(rows)
@@ -175,17 +178,27 @@ def render_grouped(
     ]
     by_shape = sh.rows.sort("_shape", maintain_order=True)  # stable: row order within a shape
     starts = by_shape["_shape"].search_sorted(pl.Series(range(0, sh.first.height + 1), dtype=pl.UInt32), side="left")
-    for b in range(0, sh.first.height, shape_block):
-        block = sh.first.slice(b, shape_block)
+    block_starts = range(0, sh.first.height, shape_block)
+    placeholders = (
+        [placeholder_row(rep, slots) for rep in sh.first.slice(b, shape_block).iter_rows(named=True)]
+        for b in block_starts
+    )
+    rendered = (
+        render_blocks(placeholders)
+        if render_blocks is not None
+        else ([render_row(r) for r in block] for block in placeholders)
+    )
+    for b, block_html in zip(block_starts, rendered):
+        reps = sh.first.slice(b, shape_block)["_shape"].to_list()
         seg_rows: list[dict[str, Any]] = []
         failed: list[int] = []
-        for rep in block.iter_rows(named=True):
-            split = split_rendered(render_row(placeholder_row(rep, slots)))
+        for shape, shape_html in zip(reps, block_html):
+            split = split_rendered(shape_html)
             if split is None:
-                failed.append(rep["_shape"])
+                failed.append(shape)
                 continue
             segments, fields = split
-            seg_rows.append({"_shape": rep["_shape"], "_segs": segments, "_fields": fields})
+            seg_rows.append({"_shape": shape, "_segs": segments, "_fields": fields})
         lo, hi = int(starts[b]), int(starts[min(b + shape_block, sh.first.height)])
         letters = by_shape.slice(lo, hi - lo)
         if failed:

@@ -8,17 +8,27 @@ then only renders and writes. Templates: ``templates/letters/<language>/<kind>.h
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import logging
 import os
+import pickle
 import re
+import struct
+import subprocess
+import sys
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import numpy as np
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from longerlives.errors import OutputError
+from longerlives.failures import io_hint
 from longerlives.letters.context import LetterContext, LetterInputs
 from longerlives.letters.grouped import render_grouped
 from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
@@ -27,24 +37,30 @@ from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
 
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-WRITE_BATCH = 256  # letters per writer task
-MAX_PENDING = 32  # writer tasks queued at most (about 8,000 letters, 60 MB)
-SHAPE_BLOCK = 2048  # letter shapes rendered by Jinja before their letters are filled in and written
+log = logging.getLogger(__name__)
+WRITER_SCRIPT = Path(__file__).with_name("filewriter.py")  # the letter writer process (no package imports)
+SHAPE_SCRIPT = Path(__file__).with_name("shapeworker.py")  # the shape renderer process (Jinja2 only)
+_HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size (filewriter.py)
+WRITE_BATCH = 256  # letters per writer message (about 1 MB)
+MAX_PENDING = 32  # writer messages queued at most (about 8,000 letters, 35 MB)
+SHAPE_BLOCK = 1024  # letter shapes rendered (in the shape process) before their letters are filled in
 FILL_CHUNK = 8192  # letters filled in by Polars at a time
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
 
 
+# The letters' Jinja environment, here and in the shape renderer process (shapeworker.py)
+ENV_OPTIONS: dict[str, Any] = {
+    "autoescape": True,
+    "undefined": StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "auto_reload": False,
+}
+
+
 def environment(templates_dir: Path = LETTER_TEMPLATES_DIR) -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(templates_dir)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    return Environment(loader=FileSystemLoader(str(templates_dir)), **ENV_OPTIONS)
 
 
 def available_templates(templates_dir: Path = LETTER_TEMPLATES_DIR) -> set[tuple[str, str]]:
@@ -185,31 +201,40 @@ class _Row(dict[str, Any]):
         self.__dict__ = self
 
 
-def _row_renderer(env: Environment, as_of: date, settings: LetterSettings) -> Callable[[dict[str, Any]], str]:
-    """Render one ``LETTER_ROW`` dict with its template (Jinja, the reference implementation)."""
-    pictures = picture_uris()
-    compiled: dict[str, Any] = {}
+def _format_variables(as_of: date, settings: LetterSettings) -> dict[str, dict[str, Any]]:
+    """Each format's template variables (``LetterContext``) but the person's row ``p``."""
     fonts = {
         "standard": settings.base_font_pt,
         "large_print": settings.large_print_font_pt,
         "easy_read": settings.easy_read_font_pt,
     }
+    out: dict[str, dict[str, Any]] = {}
+    for fmt, font_pt in fonts.items():
+        variables = LetterContext(
+            p={},
+            as_of=as_of,
+            font_pt=font_pt,
+            large_print=fmt != "standard",
+            pictures=picture_uris(),
+            picture_credit=PICTURE_CREDIT,
+            large_print_reasons_max=settings.large_print_reasons_max_items,
+            standard_reasons_max=settings.standard_reasons_max_items,
+        ).variables()
+        del variables["p"]
+        out[fmt] = variables
+    return out
+
+
+def _row_renderer(env: Environment, as_of: date, settings: LetterSettings) -> Callable[[dict[str, Any]], str]:
+    """Render one ``LETTER_ROW`` dict with its template (Jinja, the reference implementation)."""
+    compiled: dict[str, Any] = {}
+    by_format = _format_variables(as_of, settings)
 
     def render(r: dict[str, Any]) -> str:
         tpl = compiled.get(r["template"])
         if tpl is None:
             tpl = compiled[r["template"]] = env.get_template(r["template"])
-        context = LetterContext(
-            p=_Row(r),
-            as_of=as_of,
-            font_pt=fonts[r["format"]],
-            large_print=r["format"] != "standard",
-            pictures=pictures,
-            picture_credit=PICTURE_CREDIT,
-            large_print_reasons_max=settings.large_print_reasons_max_items,
-            standard_reasons_max=settings.standard_reasons_max_items,
-        )
-        return tpl.render(context.variables())
+        return tpl.render({**by_format[r["format"]], "p": _Row(r)})
 
     return render
 
@@ -227,6 +252,7 @@ def _render_serial(
     ``grouped`` (the default): Jinja once per letter shape, personal fields filled in by
     Polars (``grouped.py``); otherwise Jinja once per person (the reference implementation,
     byte for byte the same letters)."""
+    own_env = env is None  # the shipped templates: their shapes can be rendered in the shape process
     render_row = _row_renderer(env or environment(), as_of, settings)
     paths = _paths(rows)
     if rows.height == 0:
@@ -238,12 +264,16 @@ def _render_serial(
     # the kernel does not walk the whole output path again for each of ~90,000 files.
     fds = {d: os.open(out_dir / "letters" / d, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) for d in folders}
     try:
-        pieces: Iterator[tuple[pl.DataFrame, pl.Series]]
-        if grouped:
-            pieces = ((part, html) for part, html, _ in render_grouped(rows, render_row, FILL_CHUNK, SHAPE_BLOCK))
-        else:
-            pieces = _one_by_one(rows, render_row)
-        _write_pieces(pieces, fds, settings.render_workers)
+        with contextlib.ExitStack() as stack:
+            pieces: Iterator[tuple[pl.DataFrame, pl.Series]]
+            if grouped:
+                shaper = stack.enter_context(ShapeRenderer(as_of, settings, render_row)) if own_env else None
+                blocks = shaper.render_blocks if shaper is not None else None
+                grouped_pieces = render_grouped(rows, render_row, FILL_CHUNK, SHAPE_BLOCK, blocks)
+                pieces = ((part, html) for part, html, _ in grouped_pieces)
+            else:
+                pieces = _one_by_one(rows, render_row)
+            _write_pieces(pieces, fds, settings.render_workers)
     finally:
         for fd in fds.values():
             os.close(fd)
@@ -259,34 +289,181 @@ def _one_by_one(
 
 
 def _write_pieces(pieces: Iterable[tuple[pl.DataFrame, pl.Series]], fds: dict[str, int], threads: int) -> None:
-    """Write each piece's letters (``practice_dir``, ``nhs_number`` name the file) on writer threads.
+    """Send each piece's letters (``practice_dir``, ``nhs_number`` name the file) to the writer process.
 
-    At most ``MAX_PENDING`` batches wait to be written (their bytes are held until then), so
-    memory stays flat however many letters there are."""
+    The payloads are built by Polars and NumPy (no Python per letter here); one feeder thread
+    writes them to the writer's pipe (the GIL is released while the pipe is full), at most
+    ``MAX_PENDING`` waiting, so memory stays flat however many letters there are."""
     pending: deque[Future[None]] = deque()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with LetterWriter(fds, threads) as writer, ThreadPoolExecutor(1, thread_name_prefix="letters-feed") as feed:
         for part, html in pieces:
-            where = part.select(
-                pl.col("practice_dir").replace_strict(fds, return_dtype=pl.Int64).alias("fd"),
-                pl.concat_str("nhs_number", pl.lit(".html")).alias("name"),
-            )
-            fd_list, names, data = where["fd"].to_list(), where["name"].to_list(), html.cast(pl.Binary).to_list()
-            for s in range(0, len(names), WRITE_BATCH):
-                e = s + WRITE_BATCH
-                pending.append(pool.submit(_write_batch, fd_list[s:e], names[s:e], data[s:e]))
+            for payload in _payloads(part, html, fds):
+                pending.append(feed.submit(writer.send, payload))
                 while len(pending) > MAX_PENDING:
-                    pending.popleft().result()  # re-raise any write error
+                    pending.popleft().result()  # re-raise a writer failure
         while pending:
             pending.popleft().result()
 
 
-def _write_batch(dir_fds: list[int], names: list[str], data: list[bytes]) -> None:
-    for dir_fd, name, body in zip(dir_fds, names, data):
-        # private (issue 12) in the one open call: mode 0600 whatever the umask allows less of
-        fd = os.open(name, _FLAGS, 0o600, dir_fd=dir_fd)
+def _payloads(part: pl.DataFrame, html: pl.Series, fds: dict[str, int]) -> Iterator[bytes]:
+    """``WRITE_BATCH`` letters at a time as writer messages (``filewriter.py``): ``B``, the count and
+    the payload size, then each letter's (folder descriptor, name bytes, body bytes), the names, the bodies."""
+    where = part.select(
+        pl.col("practice_dir").replace_strict(fds, return_dtype=pl.UInt32).alias("fd"),
+        pl.concat_str("nhs_number", pl.lit(".html")).alias("name"),
+    )
+    names, bodies = where["name"], html
+    meta = np.column_stack(
+        [where["fd"].to_numpy(), names.str.len_bytes().to_numpy(), bodies.str.len_bytes().to_numpy()]
+    ).astype(np.uint32)
+    for s in range(0, len(meta), WRITE_BATCH):
+        n = min(WRITE_BATCH, len(meta) - s)
+        chunk = meta[s : s + n].tobytes()
+        # the batch's names and bodies as bytes straight from Polars (no Python string of them)
+        n_part = names.slice(s, n).str.join("").cast(pl.Binary).item()
+        b_part = bodies.slice(s, n).str.join("").cast(pl.Binary).item()
+        yield b"".join((b"B", _HEAD.pack(n, len(chunk) + len(n_part) + len(b_part)), chunk, n_part, b_part))
+
+
+class LetterWriter:
+    """The writer process (``filewriter.py``, ``python -I -S``: no package imports) fed through a pipe.
+
+    Started with the practice folders' descriptors (inherited, same numbers), ``threads`` creating
+    files in it. ``send`` hands over one message; leaving the ``with`` block cleanly sends the end
+    and waits for the writer's ``OK``. Any failure (the writer could not create a file, died, or
+    answered nothing) raises ``OutputError`` with one line and no file name; leaving the block
+    with an error stops the writer (its input closes: it exits at once)."""
+
+    def __init__(self, fds: dict[str, int], threads: int) -> None:
+        self._fds = tuple(sorted(set(fds.values())))
+        self._threads = threads
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> LetterWriter:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(WRITER_SCRIPT), str(self._threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # it says what failed on standard output, in one line
+            pass_fds=self._fds,
+            bufsize=0,
+        )
+        assert self._proc.stdin is not None
+        with contextlib.suppress(OSError, AttributeError):  # a larger pipe: fewer waits (Linux only)
+            fcntl.fcntl(self._proc.stdin.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        return self
+
+    def send(self, message: bytes) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        fd, view = self._proc.stdin.fileno(), memoryview(message)
         try:
-            view = memoryview(body)
             while view:
                 view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+        except (BrokenPipeError, ValueError, OSError):
+            raise self._failure() from None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None
+        if kind is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # end of input before the end message: the writer stops at once
+            proc.wait()
+            return
+        try:
+            proc.stdin.write(b"E")
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            raise self._failure() from None
+        answer = proc.stdout.read() if proc.stdout else b""
+        if proc.wait() != 0 or answer.strip() != b"OK":
+            raise self._failure(answer)
+
+    def _failure(self, answer: bytes | None = None) -> OutputError:
+        proc = self._proc
+        assert proc is not None
+        if answer is None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close() if proc.stdin else None
+            answer = proc.stdout.read() if proc.stdout else b""
+        code = proc.wait()
+        said = answer.decode("utf-8", "replace").strip()
+        if said.startswith("ERR "):
+            number, _, words = said.removeprefix("ERR ").partition(" ")
+            why = io_hint(int(number) if number.isdigit() else None, words)
+        else:
+            why = f"the writer process stopped (exit {code})"
+        return OutputError(f"letters: could not write the letter files: {why}")
+
+
+class ShapeRenderer:
+    """The shape renderer process (``shapeworker.py``, ``python -I``: Jinja2 only) fed blocks of
+    placeholder rows (no person's details) through a pipe, one block ahead of the caller.
+
+    ``render_blocks`` answers each block's HTML in order while the next block renders in the other
+    process. A block the process cannot answer (a template error, the process gone) is rendered
+    here with ``render_row`` instead: the same letters, and Jinja's own error if there is one."""
+
+    def __init__(self, as_of: date, settings: LetterSettings, render_row: Callable[[dict[str, Any]], str]) -> None:
+        self._setup = (str(LETTER_TEMPLATES_DIR), ENV_OPTIONS, _format_variables(as_of, settings))
+        self._render_row = render_row
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ask_thread = ThreadPoolExecutor(1, thread_name_prefix="letters-shapes")
+        self._alive = True
+
+    def __enter__(self) -> ShapeRenderer:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", str(SHAPE_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # it renders placeholders only; a failure is rendered again here
+        )
+        self._ask_thread.submit(self._send, self._setup)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._ask_thread.shutdown(wait=True)
+        proc = self._proc
+        assert proc is not None
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close() if stream else None
+        proc.wait()
+
+    def _send(self, message: object) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            pickle.dump(message, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._proc.stdin.flush()
+        except (OSError, ValueError):
+            self._gone()
+
+    def _gone(self) -> None:
+        if self._alive:
+            log.warning("letters: the shape renderer process stopped; the letter shapes are rendered in the run")
+        self._alive = False
+
+    def _ask(self, block: list[dict[str, Any]]) -> list[str] | None:
+        if not self._alive:
+            return None
+        self._send(block)
+        assert self._proc is not None and self._proc.stdout is not None
+        try:
+            answer = pickle.load(self._proc.stdout) if self._alive else None
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._gone()
+            return None
+        return answer if isinstance(answer, list) and len(answer) == len(block) else None
+
+    def render_blocks(self, blocks: Iterator[list[dict[str, Any]]]) -> Iterator[list[str]]:
+        ahead: deque[tuple[list[dict[str, Any]], Future[list[str] | None]]] = deque()
+        for block in blocks:
+            ahead.append((block, self._ask_thread.submit(self._ask, block)))
+            if len(ahead) > 1:
+                yield self._answer(*ahead.popleft())
+        while ahead:
+            yield self._answer(*ahead.popleft())
+
+    def _answer(self, block: list[dict[str, Any]], asked: Future[list[str] | None]) -> list[str]:
+        html = asked.result()
+        return html if html is not None else [self._render_row(r) for r in block]

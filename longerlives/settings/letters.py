@@ -53,7 +53,7 @@ class LetterSettings(BaseModel):
     pdf_batch_letters: int = Field(48, ge=1, le=1000)
     # A progress line (counts and rate only) about every this many PDF letters.
     pdf_progress_every: int = Field(500, ge=1)
-    # HTML letters: threads creating the letter files (in the run's process; no worker processes).
+    # HTML letters: threads creating the letter files (in the letter writer process, letters/filewriter.py).
     render_workers: int = Field(2, ge=1, le=64)
 
     @field_validator("format_precedence")

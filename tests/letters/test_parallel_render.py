@@ -1,5 +1,5 @@
-"""Letters are rendered in the run's own process (no worker processes) and written by
-writer threads in small pieces: however the work is cut up, every letter comes out
+"""Letters are rendered and written in small pieces (shapes by a shape renderer process, files by
+writer threads in a writer process): however the work is cut up, every letter comes out
 exactly the same, private, and at the path the index names."""
 
 from __future__ import annotations
@@ -43,17 +43,20 @@ def test_letters_cut_into_many_small_pieces_are_the_same_letters_in_the_same_pla
     assert {(tmp_path / "cut" / p).stat().st_mode & 0o777 for p in cut} == {0o600}
 
 
-def test_rendering_letters_starts_no_process(tmp_path, monkeypatch):
-    """Safe beside other stages on other threads: no fork, no spawned workers."""
+def test_rendering_letters_forks_nothing_and_spawns_no_package_workers(tmp_path, monkeypatch):
+    """Safe beside other stages on other threads: no fork and no multiprocessing workers (session 5
+    removed those: each re-imported the package and Polars). Issue 16, session 6: the only processes
+    are the letter writer and the shape renderer, started with ``subprocess`` (fork and exec in one
+    step, safe in a threaded process), importing no part of the package (test_writer_process.py)."""
     import multiprocessing
     import os
 
     def refuse(*args, **kwargs):
-        raise AssertionError("letters must not start a process")
+        raise AssertionError("letters must not fork or start multiprocessing workers")
 
     monkeypatch.setattr(os, "fork", refuse)
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
     before = threading.active_count()
     paths = render.render_all(generated_rows(50), tmp_path, AS_OF, load_settings().letters)
     assert len(paths) == 50 and all((tmp_path / p).is_file() for p in paths)
-    assert threading.active_count() == before  # the writer threads are gone when it returns
+    assert threading.active_count() == before  # the feeding threads are gone when it returns
