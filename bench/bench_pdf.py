@@ -14,6 +14,9 @@ copies them to a scratch folder and converts them to PDF:
   WeasyPrint document, each letter's pages written as its PDF (measured, not used by ``--pdf``);
 * ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters);
 * ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default);
+* ``chromium``: ``letters.pdf_chromium.write_pdfs_chromium`` (Chromium's print to PDF, one
+  browser with ``--workers`` pages, ``--letters-per-print`` letters a print, cut into one PDF
+  each); ``chromium1``: the same, one letter a print;
 * ``ab``: ``plain`` and one ``write_pdfs`` task in turn, ``--batch`` letters at a time, in
   one process, CPU seconds of each summed (both see the same load: the fairest before/after
   on a busy machine).
@@ -107,6 +110,7 @@ def main() -> None:
     ap.add_argument("--letters", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("--letters-per-print", type=int, default=12)
     ap.add_argument("--modes", default="plain,batch1,batchN")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
@@ -141,6 +145,19 @@ def main() -> None:
                 for s in range(0, len(paths), a.batch):
                     chunk = paths[s : s + a.batch]
                     _pdf_batch_together([(str(tmp / p), str(tmp / p.replace(".html", ".pdf"))) for p in chunk])
+            elif mode.startswith("chromium"):
+                # chromium: Chromium's print to PDF, --letters-per-print letters a print;
+                # chromium1: one letter a print (what Chromium costs without printing together)
+                from longerlives.letters.pdf_chromium import write_pdfs_chromium
+
+                write_pdfs_chromium(
+                    paths,
+                    tmp,
+                    tabs=a.workers,
+                    letters_per_print=1 if mode == "chromium1" else a.letters_per_print,
+                    progress_every=1,
+                    progress=lambda d, t, s: ticks.append((d, s)),
+                )
             elif mode == "single":
                 for p in paths:
                     _pdf_one((str(tmp / p), str(tmp / p.replace(".html", ".pdf"))))
