@@ -123,7 +123,10 @@ def _letter_pdf(reader: Any, first: int, end: int, letter: _Letter) -> bytes:
 
     writer = PdfWriter()
     for i in range(first, end):
-        writer.add_page(reader.pages[i])
+        page = writer.add_page(reader.pages[i])
+        for key in ("/StructParents", "/Tabs"):  # the print's tags are not carried over
+            if key in page:
+                del page[key]
     writer.add_metadata({"/Title": letter.title, "/Producer": "longerlives (Chromium print to PDF)"})
     if letter.lang:
         writer._root_object[NameObject("/Lang")] = TextStringObject(letter.lang)
