@@ -49,6 +49,30 @@ import polars as pl
 from longerlives.letters.pdf import _pdf_fonts, _pdf_one, write_pdfs
 
 
+def _adopt_orphans() -> None:
+    """Make this process the reaper of its orphaned descendants (Linux PR_SET_CHILD_SUBREAPER):
+    Chromium's renderer and helper processes outlive their parent briefly when the browser
+    closes; reaped here, their CPU time is counted in RUSAGE_CHILDREN instead of lost to init."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap() -> None:
+    """Wait for every remaining child (adopted orphans included), so that their CPU is counted."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
+
+
 def _cpu() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -114,6 +138,7 @@ def main() -> None:
     ap.add_argument("--modes", default="plain,batch1,batchN")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
+    _adopt_orphans()
 
     index = pl.read_csv(a.run_out / "letters" / "index.csv", infer_schema=False)
     sample = index.sample(min(a.letters, index.height), seed=1).sort("path")
@@ -171,7 +196,9 @@ def main() -> None:
                     progress_every=1,
                     progress=lambda d, t, s: ticks.append((d, s)),
                 )
-            wall, cpu = time.perf_counter() - t0, _cpu() - c0
+            wall = time.perf_counter() - t0
+            _reap()
+            cpu = _cpu() - c0
             pdf_bytes = [(tmp / p.replace(".html", ".pdf")).read_bytes() for p in paths]
             digest = hashlib.sha256(b"".join(hashlib.sha256(b).digest() for b in pdf_bytes)).hexdigest()
             first = first or digest
