@@ -8,13 +8,14 @@ letter printed on its own about 50–80 ms in all — no cheaper than WeasyPrint
 together as one document, each letter's ``<body>`` in a ``<div>`` that starts a new page,
 and the printed PDF is cut into one PDF per letter:
 
-* where each letter starts comes from the PDF's own outline, which Chromium builds from the
-  headings (``outline=True``): every letter has exactly one ``<h1>``, on its first page. A
-  print whose outline does not show exactly one first-level entry per letter, starting at
-  page one and in order, is printed again one letter at a time — never cut by guesswork;
+* where each letter starts comes from the PDF itself: each letter's ``<div>`` has an id and
+  the document ends with hidden links to them (``display: none``: no box, no text), so Chromium
+  writes a named destination at the top of every letter. A print without one destination per
+  letter, the first on page one, in order, is printed again one letter at a time — never cut
+  by guesswork; a group of one is printed exactly as its file is;
 * the cut is ``pypdf`` copying each letter's pages (with the fonts they use) into a new PDF
-  with the letter's title and language; the print's tags are not carried over (the PDFs are
-  untagged, like WeasyPrint's), nor its creation date (the PDFs are the same bytes every run).
+  with the letter's title and language, no creation date (the same bytes every run), untagged
+  like WeasyPrint's (the print is not tagged: the cut could not carry a structure tree over).
 
 The letters' own ``@page`` rules give A4 and the margins (``prefer_css_page_size``); no
 header or footer is added. One headless Chromium (Debian's, never downloaded) runs
@@ -48,6 +49,7 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 _LANG = re.compile(r"<html[^>]*\blang=\"([A-Za-z-]+)\"", re.I)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 _NEW_PAGE = ' style="break-before: page"'
+_MARK = "longerlives-letter-"  # ids of the letters' <div>s in a print (no template uses them)
 
 
 def chromium_missing(executable: str) -> str | None:
@@ -99,21 +101,26 @@ def _groups(letters: list[_Letter], size: int) -> list[list[_Letter]]:
 
 
 def _document(group: list[_Letter]) -> str:
-    if len(group) == 1 and not group[0].tail:
-        return group[0].head
-    parts = (f"<div{_NEW_PAGE if i else ''}>{x.body}</div>" for i, x in enumerate(group))
-    return group[0].head + "<body>" + "".join(parts) + group[0].tail
+    """One letter as it is, or the group's letters in one document: each body in a ``<div>``
+    that starts a new page, and links to each (hidden: no box, no text) so that Chromium
+    writes a named destination at the top of every letter."""
+    if len(group) == 1:
+        x = group[0]
+        return x.head + "<body>" + x.body + x.tail if x.tail else x.head
+    parts = (f'<div id="{_MARK}{i}"{_NEW_PAGE if i else ""}>{x.body}</div>' for i, x in enumerate(group))
+    links = "".join(f'<a href="#{_MARK}{i}">{i}</a>' for i in range(len(group)))
+    return group[0].head + "<body>" + "".join(parts) + f'<nav style="display: none">{links}</nav>' + group[0].tail
 
 
 def _starts(reader: Any, letters: int) -> list[int] | None:
-    """First page of each letter from the print's first-level outline, or None when it does
-    not show exactly one entry per letter, the first on page one, in increasing order."""
+    """First page of each letter: the page of its named destination (the top of its
+    ``<div>``), or None unless there is one for every letter, the first on page one, in order."""
     try:
-        top = [item for item in reader.outline if not isinstance(item, list)]
-        starts = [reader.get_destination_page_number(item) for item in top]
-    except Exception:  # no outline, or one pypdf cannot read
+        dests = reader.named_destinations
+        starts = [reader.get_destination_page_number(dests[f"/{_MARK}{i}"]) for i in range(letters)]
+    except Exception:  # a destination missing, or one pypdf cannot read
         return None
-    ok = len(starts) == letters and starts[:1] == [0] and all(a < b for a, b in zip(starts, starts[1:]))
+    ok = starts[:1] == [0] and all(a < b for a, b in zip(starts, starts[1:]))
     return starts if ok else None
 
 
@@ -146,9 +153,7 @@ def _write_private(path: str, data: bytes) -> None:
 
 async def _print(page: Any, html: str) -> bytes:
     await page.set_content(html, wait_until="load")
-    data: bytes = await page.pdf(
-        print_background=True, prefer_css_page_size=True, tagged=True, outline=True, format="A4"
-    )
+    data: bytes = await page.pdf(print_background=True, prefer_css_page_size=True, format="A4")
     return data
 
 
@@ -167,7 +172,7 @@ async def _print_all(groups: list[list[_Letter]], executable: str, tabs: int, do
             reader = PdfReader(io.BytesIO(await _print(page, _document(group))))
             starts = _starts(reader, len(group))
             if starts is None and len(group) > 1:
-                for x in group:  # cannot tell the letters apart: each printed on its own
+                for x in group:  # cannot tell where each starts: each printed on its own
                     alone = PdfReader(io.BytesIO(await _print(page, _document([x]))))
                     _write_private(x.pdf, _letter_pdf(alone, 0, len(alone.pages), x))
                     done(1)

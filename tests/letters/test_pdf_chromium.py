@@ -122,8 +122,7 @@ def _letter(title: str, paragraphs: int) -> str:
     )
 
 
-def test_letters_without_a_heading_are_printed_one_at_a_time_and_never_cut_by_guesswork(tmp_path):
-    # no <h1>: the print's outline cannot show where each letter starts
+def test_letters_of_any_length_are_cut_where_each_begins_even_without_a_heading(tmp_path):
     lengths = {"short-one": 3, "long-two": 60, "short-three": 4}
     for name, n in lengths.items():
         (tmp_path / f"{name}.html").write_text(_letter(name, n), encoding="utf-8")
@@ -132,5 +131,20 @@ def test_letters_without_a_heading_are_printed_one_at_a_time_and_never_cut_by_gu
     assert pages[0] == 1 and pages[1] >= 2 and pages[2] == 1
     for name, pdf in zip(lengths, pdfs):
         text = _text(tmp_path / pdf)
-        assert f"{name} paragraph 0." in text
+        assert f"{name} paragraph 0." in text and f"{name} paragraph {lengths[name] - 1}." in text
         assert all(other not in text for other in lengths if other != name)
+
+
+def test_letters_that_cannot_be_told_apart_in_one_print_are_printed_one_at_a_time(tmp_path):
+    # a letter ending in an unclosed comment hides every letter after it in a shared print:
+    # no destination for them, so nothing is cut by guesswork
+    names = ["first", "broken", "third"]
+    for name in names:
+        (tmp_path / f"{name}.html").write_text(_letter(name, 3), encoding="utf-8")
+    broken = tmp_path / "broken.html"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("</body>", "<!-- not closed</body>"), "utf-8")
+    pdfs = write_pdfs_chromium([f"{n}.html" for n in names], tmp_path, tabs=1, letters_per_print=3)
+    for name, pdf in zip(names, pdfs):
+        text = _text(tmp_path / pdf)
+        assert f"{name} paragraph 2." in text
+        assert all(other not in text for other in names if other != name)
