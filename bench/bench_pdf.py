@@ -14,6 +14,9 @@ copies them to a scratch folder and converts them to PDF:
   WeasyPrint document, each letter's pages written as its PDF (measured, not used by ``--pdf``);
 * ``batch1``: ``write_pdfs`` in this process (tasks of ``--batch`` letters);
 * ``batchN``: ``write_pdfs`` with ``--workers`` processes (what ``--pdf`` does by default);
+* ``chromium``: ``letters.pdf_chromium.write_pdfs_chromium`` (Chromium's print to PDF, one
+  browser with ``--workers`` pages, ``--letters-per-print`` letters a print, cut into one PDF
+  each); ``chromium1``: the same, one letter a print;
 * ``ab``: ``plain`` and one ``write_pdfs`` task in turn, ``--batch`` letters at a time, in
   one process, CPU seconds of each summed (both see the same load: the fairest before/after
   on a busy machine).
@@ -44,6 +47,30 @@ from typing import Any
 import polars as pl
 
 from longerlives.letters.pdf import _pdf_fonts, _pdf_one, write_pdfs
+
+
+def _adopt_orphans() -> None:
+    """Make this process the reaper of its orphaned descendants (Linux PR_SET_CHILD_SUBREAPER):
+    Chromium's renderer and helper processes outlive their parent briefly when the browser
+    closes; reaped here, their CPU time is counted in RUSAGE_CHILDREN instead of lost to init."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap() -> None:
+    """Wait for every remaining child (adopted orphans included), so that their CPU is counted."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
 
 
 def _cpu() -> float:
@@ -107,9 +134,11 @@ def main() -> None:
     ap.add_argument("--letters", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("--letters-per-print", type=int, default=12)
     ap.add_argument("--modes", default="plain,batch1,batchN")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
+    _adopt_orphans()
 
     index = pl.read_csv(a.run_out / "letters" / "index.csv", infer_schema=False)
     sample = index.sample(min(a.letters, index.height), seed=1).sort("path")
@@ -141,6 +170,19 @@ def main() -> None:
                 for s in range(0, len(paths), a.batch):
                     chunk = paths[s : s + a.batch]
                     _pdf_batch_together([(str(tmp / p), str(tmp / p.replace(".html", ".pdf"))) for p in chunk])
+            elif mode.startswith("chromium"):
+                # chromium: Chromium's print to PDF, --letters-per-print letters a print;
+                # chromium1: one letter a print (what Chromium costs without printing together)
+                from longerlives.letters.pdf_chromium import write_pdfs_chromium
+
+                write_pdfs_chromium(
+                    paths,
+                    tmp,
+                    tabs=a.workers,
+                    letters_per_print=1 if mode == "chromium1" else a.letters_per_print,
+                    progress_every=1,
+                    progress=lambda d, t, s: ticks.append((d, s)),
+                )
             elif mode == "single":
                 for p in paths:
                     _pdf_one((str(tmp / p), str(tmp / p.replace(".html", ".pdf"))))
@@ -154,7 +196,9 @@ def main() -> None:
                     progress_every=1,
                     progress=lambda d, t, s: ticks.append((d, s)),
                 )
-            wall, cpu = time.perf_counter() - t0, _cpu() - c0
+            wall = time.perf_counter() - t0
+            _reap()
+            cpu = _cpu() - c0
             pdf_bytes = [(tmp / p.replace(".html", ".pdf")).read_bytes() for p in paths]
             digest = hashlib.sha256(b"".join(hashlib.sha256(b).digest() for b in pdf_bytes)).hexdigest()
             first = first or digest

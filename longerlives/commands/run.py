@@ -97,7 +97,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.pdf:
         from longerlives.optional import require_pdf
 
-        require_pdf()
+        require_pdf(load_settings(args.config).letters)
     progress = _Progress()
     try:
         report = run(

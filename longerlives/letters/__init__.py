@@ -28,7 +28,7 @@ from longerlives.letters.cadence import letters_allowed
 from longerlives.letters.choose import choose_letters, usable_templates
 from longerlives.letters.context import LETTER_ROW, LetterContext, LetterInputs
 from longerlives.letters.ledger import cadence_flags
-from longerlives.letters.render import available_templates, letter_rows, render_all, write_pdfs
+from longerlives.letters.render import available_templates, letter_rows, render_all
 from longerlives.outputs.csvfile import write_csv
 from longerlives.settings.letters import LetterSettings
 
@@ -123,13 +123,9 @@ def write_letters(
     write_csv(index, out_dir / "letters" / "index.csv")
     files = ["letters/index.csv", *paths]
     if make_pdf:
-        files += write_pdfs(
-            paths,
-            out_dir,
-            workers=settings.pdf_workers,
-            batch=settings.pdf_batch_letters,
-            progress_every=settings.pdf_progress_every,
-        )
+        from longerlives.letters.pdf_engine import write_pdf_letters
+
+        files += write_pdf_letters(paths, out_dir, settings)
     notes = decisions.select("nhs_number", "letter_note")
     suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
     summary = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -49,6 +50,13 @@ class LetterSettings(BaseModel):
     translations: dict[str, Translation] = Field(default_factory=dict)
     translations_source: str = ""
     pdf_workers: int = Field(2, ge=1, le=64)
+    # Which program makes --pdf letters: Chromium's print to PDF (falls back to WeasyPrint, said
+    # in the run's output, when Chromium is not installed) or WeasyPrint always.
+    pdf_engine: Literal["chromium", "weasyprint"] = "chromium"
+    pdf_engine_source: str = ""
+    pdf_chromium: str = "/usr/bin/chromium"
+    # Chromium: letters with the same template, language and format printed as one document.
+    pdf_letters_per_print: int = Field(12, ge=1, le=200)
     # Letters handed to a PDF worker process at a time (progress is counted per letter).
     pdf_batch_letters: int = Field(48, ge=1, le=1000)
     # A progress line (counts and rate only) about every this many PDF letters.

@@ -315,10 +315,12 @@ def test_missing_pdf_dependency_is_one_message_before_anything_is_written(extrac
     proc = cli(
         *run_args(extract, tmp_path / "out", tmp_path / "runs.sqlite"),
         "--pdf",
-        env={"LONGERLIVES_TEST_PRETEND_MISSING": "weasyprint"},
+        # --pdf uses Chromium, else WeasyPrint (issue 16): only with neither does it stop
+        env={"LONGERLIVES_TEST_PRETEND_MISSING": "weasyprint,chromium"},
     )
     assert proc.returncode == EXIT_DEPENDENCY
-    assert "WeasyPrint" in _one_clear_message(proc)
+    message = _one_clear_message(proc)
+    assert "WeasyPrint" in message and "Chromium" in message
     assert not (tmp_path / "out").exists()
 
 
