@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from longerlives.outputs.csvfile import neutralised, write_csv, write_prepared_csv
+from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.outputs.flag_labels import label_expr
 from longerlives.outputs.urgency import URGENCY_WORDS, urgency_rank
@@ -86,7 +86,6 @@ def _html_frame(part: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-_HTML = "\x00html"  # the rows' HTML lines beside their CSV cells (never a worklist column)
 UNALLOCATED = "unallocated"  # file stem for people with no core team
 # Internal key for "no core team": a control character can never be a team code (quarantined
 # on input), so a team really coded `unallocated` keeps its own worklist.
@@ -202,12 +201,6 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     worklist stage at 100,000 people."""
     if part.height == 0:
         return ""
-    row = _html_row(part.schema, columns)
-    return str(part.select(row.str.join("\n").alias("r")).item())  # one string, no Python string per row
-
-
-def _html_row(schema: pl.Schema, columns: list[str]) -> pl.Expr:
-    """Each worklist row's ``<tr>`` line of the HTML table (``_html_rows`` joins them)."""
     safety = pl.col("safety").fill_null("") != ""
     cells = []
     for c in columns:
@@ -239,7 +232,7 @@ def _html_row(schema: pl.Schema, columns: list[str]) -> pl.Expr:
                     pl.lit("</span></td>"),
                 )
             )
-        elif schema[c] == pl.Date:
+        elif part.schema[c] == pl.Date:
             cells.append(
                 pl.concat_str(
                     pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c).dt.strftime("%Y-%m-%d")), pl.lit("</td>")
@@ -254,11 +247,12 @@ def _html_row(schema: pl.Schema, columns: list[str]) -> pl.Expr:
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), lines, pl.lit("</td>")))
         else:
             cells.append(pl.concat_str(pl.lit(f'<td class="c-{c}">'), _escape(pl.col(c)), pl.lit("</td>")))
-    return pl.concat_str(
+    row = pl.concat_str(
         pl.when(safety).then(pl.lit('    <tr class="safety">')).otherwise(pl.lit("    <tr>")),
         pl.concat_str(cells),
         pl.lit("</tr>"),
     )
+    return str(part.select(row.str.join("\n").alias("r")).item())  # one string, no Python string per row
 
 
 def write_worklists(
@@ -273,22 +267,16 @@ def write_worklists(
         names = dict(zip(teams["team_code"].to_list(), labels))
     tpl = _html_env().get_template("worklist.html.j2")
     written = []
-    # Every row's CSV cells (neutralised) and HTML table line are made in one pass over all teams,
-    # then cut per team (issue 16, session 6: one pass per team cost a Polars query per column per team).
-    columns = [c for c in rows.columns if c != "team"]
-    framed = _html_frame(rows)
-    lines = framed.select(_html_row(framed.schema, list(HTML_COLUMNS)).alias(_HTML))
-    ready = neutralised(rows.select(columns)).with_columns(rows["team"], lines[_HTML])
-    parts = {team: part for (team,), part in ready.partition_by("team", as_dict=True, maintain_order=True).items()}
+    parts = {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
     for team in names:  # every known team gets a file, empty when nobody is on it today
-        parts.setdefault(team, ready.clear())
+        parts.setdefault(team, rows.clear())
     stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
     stems[NO_TEAM] = UNALLOCATED
     index = []
     for team in sorted(parts):
         stem = stems[team]
         part = parts[team].drop("team").sort("priority")
-        write_prepared_csv(part.select(columns), folder / f"{stem}.csv", float_precision=1)
+        write_csv(part, folder / f"{stem}.csv", float_precision=1)
         index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
         label = UNALLOCATED if team == NO_TEAM else team
         html = tpl.render(
@@ -299,7 +287,7 @@ def write_worklists(
             columns=list(HTML_COLUMNS),
             headings=HTML_COLUMNS,
             n_rows=part.height,
-            body=str(part[_HTML].str.join("\n").item()) if part.height else "",
+            body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
         )
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
         written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
@@ -319,10 +307,7 @@ def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of: date, run_id: st
     records = io.BytesIO()  # bytes straight from Polars: no decode and re-encode of the whole text
     plans.sort("nhs_number").write_json(records)
     head = json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}, ensure_ascii=False)[:-1]
-    with open(path, "wb") as fh:  # three writes from the buffers: no 60 MB joined copy (issue 16)
-        fh.write(head.encode() + b', "plans": ')
-        fh.write(records.getbuffer())
-        fh.write(b"}\n")
+    path.write_bytes(head.encode() + b', "plans": ' + records.getvalue() + b"}\n")
     return "worklists/plans.json"
 
 
