@@ -271,18 +271,8 @@ def write_pdfs(
     jobs = [(str(out_dir / h), str(out_dir / p)) for h, p in zip(html_paths, pdfs)]
     size = max(1, batch)
     batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    report = progress or _pdf_progress_line
-    every = max(1, progress_every)
-    total, done, next_report = len(jobs), 0, every
-    t0 = time.perf_counter()
-
-    def count(n: int) -> None:
-        nonlocal done, next_report
-        done += n
-        if done >= next_report or done == total:
-            report(done, total, time.perf_counter() - t0)
-            while next_report <= done:
-                next_report += every
+    total = len(jobs)
+    count = progress_counter(total, progress_every, progress)
 
     if workers > 1 and len(batches) > 1:
         _in_workers(batches, min(workers, len(batches)), total, count)
@@ -330,6 +320,28 @@ def _in_workers(batches: list[list[tuple[str, str]]], workers: int, total: int, 
             pool.shutdown(wait=True, cancel_futures=True)  # no more letters after an error
             raise
     done_queue.close()
+
+
+def progress_counter(
+    total: int, every: int, progress: Callable[[int, int, float], None] | None = None
+) -> Callable[[int], None]:
+    """``count(n)``: ``n`` more letters finished; calls ``progress(done, total, seconds)`` (default a
+    line on standard error) each time another ``every`` letters are done and at the end. Used by
+    both PDF engines; it sees counts only, never patient data."""
+    report = progress or _pdf_progress_line
+    step = max(1, every)
+    done, next_report = 0, step
+    t0 = time.perf_counter()
+
+    def count(n: int) -> None:
+        nonlocal done, next_report
+        done += n
+        if done >= next_report or done == total:
+            report(done, total, time.perf_counter() - t0)
+            while next_report <= done:
+                next_report += step
+
+    return count
 
 
 def _pdf_progress_line(done: int, total: int, seconds: float) -> None:

@@ -29,7 +29,6 @@ import io
 import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,24 +204,12 @@ def write_pdfs_chromium(
 
     ``progress(done, total, seconds)`` is called when every ``progress_every``-th letter is
     written and at the end; it never sees patient data."""
-    from longerlives.letters.pdf import _pdf_progress_line
+    from longerlives.letters.pdf import progress_counter
 
     html_paths = list(html_paths)
     pdfs = [h.removesuffix(".html") + ".pdf" for h in html_paths]
     letters = [_read(str(out_dir / h), str(out_dir / p)) for h, p in zip(html_paths, pdfs)]
-    report = progress or _pdf_progress_line
-    every = max(1, progress_every)
-    total, count, next_report = len(letters), 0, every
-    t0 = time.perf_counter()
-
-    def done(n: int) -> None:
-        nonlocal count, next_report
-        count += n
-        if count >= next_report or count == total:
-            report(count, total, time.perf_counter() - t0)
-            while next_report <= count:
-                next_report += every
-
+    done = progress_counter(len(letters), progress_every, progress)
     if letters:
         asyncio.run(_print_all(_groups(letters, max(1, letters_per_print)), executable, tabs, done))
     return pdfs
