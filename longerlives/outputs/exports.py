@@ -103,7 +103,7 @@ def write_practice_export(
 
 # Flags whose JSON is built at once: big enough that per-call overhead vanishes, small enough
 # that the entry texts (about 1 kB a Flag) never hold the whole country's bundles in memory.
-ENTRY_BATCH_ROWS = 25_000
+ENTRY_BATCH_ROWS = 10_000
 
 
 def _batches(codes: list[str], sizes: dict[str, int], limit: int) -> list[list[str]]:
