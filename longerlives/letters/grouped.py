@@ -28,13 +28,15 @@ every letter kind, language and format both ways and asserts every byte equal.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import polars as pl
 
 from longerlives.letters.context import LETTER_ROW
+from longerlives.letters.tokens import Split, split_rendered, token
+
+__all__ = ["PERSONAL", "escape_expr", "render_grouped", "shapes", "split_rendered", "token"]
 
 # Personal string fields: their values are filled in after rendering, never seen by Jinja
 # (nhs_number and practice_dir name the file; they are tokens too, so a template that
@@ -56,18 +58,9 @@ PERSONAL = (
 PERSONAL_LISTS = ("address",)  # list of personal strings (one token per line)
 STRUCTURAL = tuple(c for c in LETTER_ROW.names if c not in PERSONAL and c not in PERSONAL_LISTS)
 
-# A token: private-use marks around a mixed-case tag (so "upper", "lower", "title" show), the
-# field's number, 48 underscores (so "truncate" and other length-bound filters show) and an
-# "&" (so autoescape must turn it into "&amp;": "safe" or a second escape shows), with a
-# space either side (so "trim" shows).
-_OPEN, _CLOSE = "\ue000", "\ue001"
-_PAD = "_" * 48
-_TOKEN = re.compile(" " + _OPEN + r"qX(\d{3})" + _PAD + "&amp;" + _CLOSE + " ")
-
-
-@functools.cache
-def token(i: int) -> str:
-    return f" {_OPEN}qX{i:03d}{_PAD}&{_CLOSE} "
+# The tokens and their split live in tokens.py (standard library only: the shape renderer
+# process splits the shapes it renders with the same code).
+token = functools.cache(token)
 
 
 def escape_expr(e: pl.Expr) -> pl.Expr:
@@ -113,6 +106,28 @@ def _value_columns(slots: int) -> list[str]:
     return [*PERSONAL, *(f"address_{i}" for i in range(slots))]
 
 
+def placeholder_block(first: pl.DataFrame) -> dict[str, list[Any]]:
+    """``placeholder_row`` for a block of representative rows, column by column (Polars puts
+    the tokens in; no Python per row here): the shape renderer process makes the row dicts."""
+    personal = [
+        pl.when(pl.col(c).is_not_null() & (pl.col(c) != "")).then(pl.lit(token(i))).otherwise(pl.col(c)).alias(c)
+        for i, c in enumerate(PERSONAL)
+    ]
+    base = len(PERSONAL)
+    line = pl.element()
+    numbered = (
+        pl.lit(token(0)[:4]) + (pl.int_range(pl.len()) + base).cast(pl.String).str.zfill(3) + pl.lit(token(0)[7:])
+    )
+    address = pl.col("address").list.eval(pl.when(line.is_not_null() & (line != "")).then(numbered).otherwise(line))
+    return first.with_columns(*personal, address).to_dict(as_series=False)
+
+
+def block_rows(block: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The row dicts of a column block (as ``placeholder_block`` makes them)."""
+    names = list(block)
+    return [dict(zip(names, values, strict=True)) for values in zip(*block.values(), strict=True)]
+
+
 def placeholder_row(row: dict[str, Any], slots: int) -> dict[str, Any]:
     """The row with every non-empty personal value replaced by its token (nulls and '' kept)."""
     out = dict(row)
@@ -125,38 +140,12 @@ def placeholder_row(row: dict[str, Any], slots: int) -> dict[str, Any]:
     return out
 
 
-_MARK = " " + _OPEN + "qX"  # a token starts with this; the field number and _TAIL follow
-_TAIL = _PAD + "&amp;" + _CLOSE + " "
-
-
-def split_rendered(html: str) -> tuple[list[str], list[int]] | None:
-    """Segments and field numbers of a rendered placeholder letter; None when any token
-    was transformed, left unescaped or escaped twice (a stray token mark remains).
-
-    ``str.split`` at the token's opening mark, then each piece must start with three digits
-    and the token's exact tail: the same answer as splitting with ``_TOKEN`` (a regular
-    expression scan of every letter costs several times more)."""
-    parts = html.split(_MARK)
-    segments = [parts[0]]
-    fields: list[int] = []
-    width = 3 + len(_TAIL)
-    for part in parts[1:]:
-        number = part[:3]
-        if not (number.isascii() and number.isdigit()) or not part.startswith(_TAIL, 3):
-            return None
-        fields.append(int(number))
-        segments.append(part[width:])
-    if html.count(_OPEN) != len(fields) or html.count(_CLOSE) != len(fields):
-        return None  # a mark outside the tokens accepted above: a stray or changed token
-    return segments, fields
-
-
 def render_grouped(
     rows: pl.DataFrame,
     render_row: Callable[[dict[str, Any]], str],
     chunk: int = 8192,
     shape_block: int = 2048,
-    render_blocks: Callable[[Iterator[list[dict[str, Any]]]], Iterator[list[str]]] | None = None,
+    render_blocks: Callable[[Iterator[dict[str, list[Any]]]], Iterator[list[Split | None]]] | None = None,
 ) -> Iterator[tuple[pl.DataFrame, pl.Series, bool]]:
     """Letters for ``rows`` as (rows part with ``_row``, HTML Series, one_by_one) pieces, made
     one at a time so that only ``chunk`` letters are in memory at once and the caller can
@@ -166,8 +155,10 @@ def render_grouped(
     block's letters are then filled in by Polars. A shape that fails the token check is
     rendered person by person with Jinja (``one_by_one`` true for those pieces).
     ``render_row(row)`` renders one ``LETTER_ROW`` dict with the real template;
-    ``render_blocks`` (optional) renders the blocks of placeholder rows the same way, in order,
-    e.g. in another process while this one fills in the block before (``render.ShapeRenderer``)."""
+    ``render_blocks`` (optional) renders the blocks of placeholder rows (columns, as
+    ``placeholder_block`` makes them) the same way and answers each shape's ``split_rendered``,
+    in order, e.g. in another process while this one fills in the block before
+    (``render.ShapeRenderer``)."""
     if rows.height == 0:
         return
     sh = shapes(rows)
@@ -179,21 +170,17 @@ def render_grouped(
     by_shape = sh.rows.sort("_shape", maintain_order=True)  # stable: row order within a shape
     starts = by_shape["_shape"].search_sorted(pl.Series(range(0, sh.first.height + 1), dtype=pl.UInt32), side="left")
     block_starts = range(0, sh.first.height, shape_block)
-    placeholders = (
-        [placeholder_row(rep, slots) for rep in sh.first.slice(b, shape_block).iter_rows(named=True)]
-        for b in block_starts
-    )
-    rendered = (
+    placeholders = (placeholder_block(sh.first.slice(b, shape_block)) for b in block_starts)
+    split_blocks = (
         render_blocks(placeholders)
         if render_blocks is not None
-        else ([render_row(r) for r in block] for block in placeholders)
+        else ([split_rendered(render_row(r)) for r in block_rows(block)] for block in placeholders)
     )
-    for b, block_html in zip(block_starts, rendered):
+    for b, block_splits in zip(block_starts, split_blocks):
         reps = sh.first.slice(b, shape_block)["_shape"].to_list()
         seg_rows: list[dict[str, Any]] = []
         failed: list[int] = []
-        for shape, shape_html in zip(reps, block_html):
-            split = split_rendered(shape_html)
+        for shape, split in zip(reps, block_splits):
             if split is None:
                 failed.append(shape)
                 continue

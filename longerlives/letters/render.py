@@ -30,9 +30,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from longerlives.errors import OutputError
 from longerlives.failures import io_hint
 from longerlives.letters.context import LetterContext, LetterInputs
-from longerlives.letters.grouped import render_grouped
+from longerlives.letters.grouped import block_rows, render_grouped
 from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
+from longerlives.letters.tokens import Split, split_rendered
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings
@@ -40,6 +41,7 @@ from longerlives.settings.letters import LetterSettings
 log = logging.getLogger(__name__)
 WRITER_SCRIPT = Path(__file__).with_name("filewriter.py")  # the letter writer process (no package imports)
 SHAPE_SCRIPT = Path(__file__).with_name("shapeworker.py")  # the shape renderer process (Jinja2 only)
+TOKENS_FILE = Path(__file__).with_name("tokens.py")  # loaded by path there (standard library only)
 _HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size (filewriter.py)
 WRITE_BATCH = 256  # letters per writer message (about 1 MB)
 MAX_PENDING = 32  # writer messages queued at most (about 8,000 letters, 35 MB)
@@ -400,12 +402,13 @@ class ShapeRenderer:
     """The shape renderer process (``shapeworker.py``, ``python -I``: Jinja2 only) fed blocks of
     placeholder rows (no person's details) through a pipe, one block ahead of the caller.
 
-    ``render_blocks`` answers each block's HTML in order while the next block renders in the other
-    process. A block the process cannot answer (a template error, the process gone) is rendered
-    here with ``render_row`` instead: the same letters, and Jinja's own error if there is one."""
+    ``render_blocks`` answers each block's shapes split at their tokens (``tokens.split_rendered``,
+    done in the other process too) in order while the next block renders there. A block the
+    process cannot answer (a template error, the process gone) is rendered and split here with
+    ``render_row`` instead: the same letters, and Jinja's own error if there is one."""
 
     def __init__(self, as_of: date, settings: LetterSettings, render_row: Callable[[dict[str, Any]], str]) -> None:
-        self._setup = (str(LETTER_TEMPLATES_DIR), ENV_OPTIONS, _format_variables(as_of, settings))
+        self._setup = (str(LETTER_TEMPLATES_DIR), ENV_OPTIONS, _format_variables(as_of, settings), str(TOKENS_FILE))
         self._render_row = render_row
         self._proc: subprocess.Popen[bytes] | None = None
         self._ask_thread = ThreadPoolExecutor(1, thread_name_prefix="letters-shapes")
@@ -443,7 +446,7 @@ class ShapeRenderer:
             log.warning("letters: the shape renderer process stopped; the letter shapes are rendered in the run")
         self._alive = False
 
-    def _ask(self, block: list[dict[str, Any]]) -> list[str] | None:
+    def _ask(self, block: dict[str, list[Any]]) -> list[Split | None] | None:
         if not self._alive:
             return None
         self._send(block)
@@ -453,10 +456,11 @@ class ShapeRenderer:
         except (EOFError, OSError, pickle.UnpicklingError):
             self._gone()
             return None
-        return answer if isinstance(answer, list) and len(answer) == len(block) else None
+        rows = len(next(iter(block.values()), []))
+        return answer if isinstance(answer, list) and len(answer) == rows else None
 
-    def render_blocks(self, blocks: Iterator[list[dict[str, Any]]]) -> Iterator[list[str]]:
-        ahead: deque[tuple[list[dict[str, Any]], Future[list[str] | None]]] = deque()
+    def render_blocks(self, blocks: Iterator[dict[str, list[Any]]]) -> Iterator[list[Split | None]]:
+        ahead: deque[tuple[dict[str, list[Any]], Future[list[Split | None] | None]]] = deque()
         for block in blocks:
             ahead.append((block, self._ask_thread.submit(self._ask, block)))
             if len(ahead) > 1:
@@ -464,6 +468,6 @@ class ShapeRenderer:
         while ahead:
             yield self._answer(*ahead.popleft())
 
-    def _answer(self, block: list[dict[str, Any]], asked: Future[list[str] | None]) -> list[str]:
-        html = asked.result()
-        return html if html is not None else [self._render_row(r) for r in block]
+    def _answer(self, block: dict[str, list[Any]], asked: Future[list[Split | None] | None]) -> list[Split | None]:
+        splits = asked.result()
+        return splits if splits is not None else [split_rendered(self._render_row(r)) for r in block_rows(block)]

@@ -10,10 +10,13 @@ value replaced by a token, ``grouped.placeholder_row``).
 
 Standard input, pickles one after another (our own parent writes them):
 
-1. the set-up: ``(templates folder, Environment options, {format: template variables but p})``
-   — the variables are the parent's ``LetterContext.variables()``, so both render alike;
-2. then each block: a list of placeholder row dicts; the answer on standard output is the
-   pickled list of their HTML, or ``None`` when any of them failed (the parent then renders
+1. the set-up: ``(templates folder, Environment options, {format: template variables but p},
+   path of tokens.py)`` — the variables are the parent's ``LetterContext.variables()``, so both
+   render alike; ``tokens.py`` (standard library only) is loaded from its path;
+2. then each block: placeholder rows as columns (``{column: [values]}``); the answer on
+   standard output is the pickled list of each rendered shape split at its tokens
+   (``tokens.split_rendered``: segments and field numbers, or None for a shape whose tokens a
+   filter changed), or ``None`` when any of them failed to render (the parent then renders
    that block itself, raising Jinja's own error).
 
 End of input (the parent finished, died or gave up) ends the process.
@@ -21,6 +24,7 @@ End of input (the parent finished, died or gave up) ends the process.
 
 from __future__ import annotations
 
+import importlib.util
 import pickle
 import sys
 
@@ -42,20 +46,28 @@ class Row(dict):  # type: ignore[type-arg]
 def main() -> int:
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     try:
-        templates, options, variables = pickle.load(inp)
+        templates, options, variables, tokens_file = pickle.load(inp)
     except EOFError:
         return 0
+    spec = importlib.util.spec_from_file_location("longerlives_letter_tokens", tokens_file)
+    assert spec is not None and spec.loader is not None
+    tokens = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tokens)
     env = Environment(loader=FileSystemLoader(templates), **options)
     while True:
         try:
-            rows = pickle.load(inp)
+            block = pickle.load(inp)
         except EOFError:
             return 0
+        names = list(block)
         try:
-            html = [env.get_template(r["template"]).render({**variables[r["format"]], "p": Row(r)}) for r in rows]
+            splits = [
+                tokens.split_rendered(env.get_template(r["template"]).render({**variables[r["format"]], "p": Row(r)}))
+                for r in (dict(zip(names, values)) for values in zip(*block.values()))
+            ]
         except Exception:  # noqa: BLE001 - the parent renders this block itself and raises Jinja's error
-            html = None
-        pickle.dump(html, out, protocol=pickle.HIGHEST_PROTOCOL)
+            splits = None
+        pickle.dump(splits, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
 
 

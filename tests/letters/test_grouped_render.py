@@ -166,3 +166,24 @@ def test_token_split_finds_the_same_fields_as_the_token_pattern_and_refuses_any_
     assert (segments, fields) == (parts[0::2], [int(f) for f in parts[1::2]])
     assert fields == [3, 12] and segments == ["<p>", "and", "</p>"]
     assert [grouped.split_rendered(d) for d in damaged] == [None] * len(damaged)
+
+
+def test_placeholder_blocks_sent_to_the_shape_renderer_hold_the_same_rows_as_placeholder_row():
+    """The block of placeholder rows built column by column by Polars (what the shape renderer
+    process receives) is, row for row, the reference ``placeholder_row``: every non-empty
+    personal value and address line a token, nulls and empty strings kept."""
+    from longerlives.letters import grouped
+
+    rows = generated_rows(400).with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit("")).otherwise(pl.col("team_phone")).alias("team_phone"),
+        pl.when(pl.int_range(pl.len()) % 5 == 0)
+        .then(pl.lit(["1 High St", "", None], dtype=pl.List(pl.String)))
+        .otherwise(pl.col("address"))
+        .alias("address"),
+    )
+    first = grouped.shapes(rows).first
+    slots = grouped.shapes(rows).address_slots
+    block = grouped.placeholder_block(first)
+    assert grouped.block_rows(block) == [grouped.placeholder_row(r, slots) for r in first.iter_rows(named=True)]
+    assert any(r["team_phone"] == "" for r in grouped.block_rows(block))  # an empty value stays empty
+    assert any(r["address"] and "" in r["address"] for r in grouped.block_rows(block))
