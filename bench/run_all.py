@@ -50,6 +50,7 @@ TARGETS = {100_000: (15.0, 1000.0), 600_000: (120.0, 5000.0)}  # issue 16: secon
 
 
 def measure(cmd: list[str]) -> dict[str, Any]:
+    os.sync()  # the previous run's outputs written back first: each run starts on a quiet disk
     load_before = round(os.getloadavg()[0], 1)
     out = subprocess.run([PY, "-m", "bench.measure", "--", *cmd], capture_output=True, text=True, cwd=ROOT, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -162,6 +163,22 @@ def main() -> None:
     rows = []
     extras = []
     pg = pg_admin_url()
+    # The parts first, on a machine with nothing left over from a full run: measured after the
+    # 600,000-person run and its PostgreSQL store nights (session 6), the PDF rate fell from
+    # about 100 to 14-18 letters/s, and the same measurement alone gave 55-110/s (docs/scaling.md).
+    parts = {
+        "risk": ("risk equations on 1,000,000 rows", ["bench/bench_risk.py", "--rows", "1000000"]),
+        "letters": ("50,000 HTML letters", ["bench/bench_letters.py", "--write-doc"]),
+    }
+    wanted = (
+        [] if os.environ.get("BENCH_SKIP_PARTS") == "1" else os.environ.get("BENCH_PARTS", "risk,letters").split(",")
+    )
+    if wanted:
+        for label, script in (parts[p] for p in wanted if p in parts):
+            print(f"bench: {label} …", flush=True)
+            os.sync()  # no earlier benchmark's files still being written back
+            if subprocess.run([PY, *script], cwd=ROOT, check=False).returncode != 0:  # report the rest anyway
+                print(f"bench: {label} FAILED; its section in docs/benchmarks.md is from an earlier run", flush=True)
     for n in sizes:
         folder, gen = ensure_extract(n)
         m = full_runs(n, folder, runs_for[n])
@@ -181,18 +198,18 @@ def main() -> None:
             extras.append(("Rules only (validate → features → risk → rules)", n, r))
             half = json_cmd("bench.input_half", str(folder), AS_OF, str(DATA / "work-input"))
             rows[-1]["input_half"] = half
-    parts = {
-        "risk": ("risk equations on 1,000,000 rows", ["bench/bench_risk.py", "--rows", "1000000"]),
-        "letters": ("50,000 HTML letters", ["bench/bench_letters.py", "--write-doc"]),
-    }
-    wanted = (
-        [] if os.environ.get("BENCH_SKIP_PARTS") == "1" else os.environ.get("BENCH_PARTS", "risk,letters").split(",")
-    )
-    if wanted:
-        for label, script in (parts[p] for p in wanted if p in parts):
-            print(f"bench: {label} …", flush=True)
-            if subprocess.run([PY, *script], cwd=ROOT, check=False).returncode != 0:  # report the rest anyway
-                print(f"bench: {label} FAILED; its section in docs/benchmarks.md is from an earlier run", flush=True)
+    if "letters" in wanted and sizes:  # the same PDF rate again after the full runs (the session-6 puzzle)
+        os.sync()
+        again = subprocess.run(
+            [PY, "bench/bench_letters.py", "--people", "20000", "--pdf", "10", "--engine-letters", "600"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        line = next((x for x in again.stdout.splitlines() if "run's `--pdf` engine" in x), "(failed)")
+        print(f"bench: PDF rate after the full runs: {line}", flush=True)
+        extras.append(("PDF rate after the full runs", 20000, {"line": line}))
     write_report(rows, extras)
     (DATA / "bench-results.json").write_text(json.dumps({"rows": rows, "extras": extras}, indent=1, default=str))
 
@@ -333,6 +350,9 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
             f"| {r['n']:,} | {r['synth']['seconds']} | {r['synth']['peak_rss_mb']:,} |" for r in rows if r.get("synth")
         ]
     for title, n, r in extras:
+        if "line" in r:  # a measurement that reports itself in one line
+            lines += ["", f"## {title}, {n:,} people", "", r["line"].removeprefix("- ")]
+            continue
         lines += [
             "",
             f"## {title}, {n:,} people",
