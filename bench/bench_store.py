@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 import uuid
@@ -18,8 +19,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from longerlives.store import dispose_all, open_store
 
@@ -62,10 +64,27 @@ def main() -> None:
             )
         finally:
             dispose_all()
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _drop(admin, name)
             admin.dispose()
     print(json.dumps(result))
+
+
+def _drop(admin: Engine, name: str, tries: int = 30) -> None:
+    """Drop the scratch database. After millions of rows PostgreSQL's autovacuum may still be
+    working in it, and ``WITH (FORCE)`` cannot end a superuser's worker for the benchmark's role
+    (InsufficientPrivilege — the 600,000-person failure of sessions 6 and 7): wait for it and
+    try again; if it never ends, say which database to drop by hand instead of losing the
+    measurements."""
+    for attempt in range(tries):
+        try:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError as exc:
+            if attempt == tries - 1:
+                print(f"bench_store: could not drop scratch database {name}: {exc.orig}", file=sys.stderr)
+                return
+            time.sleep(2)
 
 
 if __name__ == "__main__":
