@@ -15,9 +15,7 @@ import argparse
 import os
 import platform
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,6 +25,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import discard, scratch  # noqa: E402
 from longerlives import letters, outreach  # noqa: E402
 from longerlives.history import LAST_LETTERS_SCHEMA  # noqa: E402
 from longerlives.letters import pdf_engine  # noqa: E402
@@ -138,7 +137,7 @@ def main() -> None:
     a = ap.parse_args()
 
     people, flags = synth(a.people)
-    tmp = Path(tempfile.mkdtemp(prefix="bench-letters-"))
+    tmp = scratch("bench-letters-")
     try:
         settings = load_settings()
         staging = tmp / "staging"
@@ -192,7 +191,7 @@ def main() -> None:
         pdf_engine.write_pdf_letters(engine_sample, staging, settings.letters)
         pdf_engine_rate = len(engine_sample) / (time.perf_counter() - t0)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard(tmp)  # later, in make bench (bench/scratch.py)
 
     fmt = index.group_by("format", "language").len().sort("format", "language")
     lines = [

@@ -39,13 +39,13 @@ import json
 import os
 import resource
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from bench.scratch import discard, scratch
 from longerlives.letters.pdf import _pdf_fonts, _pdf_one, write_pdfs
 
 
@@ -149,7 +149,7 @@ def main() -> None:
     results: dict[str, Any] = {"letters": len(paths), "formats": sample["format"].value_counts().sort("format").rows()}
     first = ""
     for mode in a.modes.split(","):
-        tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+        tmp = scratch("bench-pdf-")
         try:
             for p in paths:
                 (tmp / p).parent.mkdir(parents=True, exist_ok=True)
@@ -220,7 +220,7 @@ def main() -> None:
                 results[mode]["steady_letters_per_s"] = round((d1 - d0) / (s1 - s0), 1) if s1 > s0 else None
             print(mode, json.dumps(results[mode]), flush=True)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            discard(tmp)  # later, in make bench (bench/scratch.py)
     if a.json:
         a.json.write_text(json.dumps(results, indent=2) + "\n")
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from bench.scratch import TRASH_ENV, discard, empty_trash
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data"
@@ -122,7 +123,7 @@ def full_runs(n: int, folder: Path, runs: int) -> dict[str, Any]:
     results = []
     for i in range(runs):
         out, db = DATA / f"out-{n}", DATA / f"runs-{n}.sqlite"
-        shutil.rmtree(out, ignore_errors=True)
+        discard(out)  # moved aside, deleted after the last measurement (bench/scratch.py)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         print(f"bench: full run {i + 1}/{runs} on {n:,} people …", flush=True)
@@ -160,6 +161,9 @@ def main() -> None:
     run_list = [int(r) for r in os.environ.get("BENCH_RUNS", "3").split(",") if r]
     runs_for = {n: run_list[min(i, len(run_list) - 1)] for i, n in enumerate(sizes)}
     DATA.mkdir(exist_ok=True)
+    # Nothing is deleted while anything is measured: on ext4 without a journal, files created just
+    # after many were deleted cost up to ten times the system time (bench/scratch.py).
+    os.environ[TRASH_ENV] = str(DATA / "trash")
     rows = []
     extras = []
     pg = pg_admin_url()
@@ -212,6 +216,8 @@ def main() -> None:
         extras.append(("PDF rate after the full runs", 20000, {"line": line}))
     write_report(rows, extras)
     (DATA / "bench-results.json").write_text(json.dumps({"rows": rows, "extras": extras}, indent=1, default=str))
+    print("bench: deleting the scratch folders (after every measurement) …", flush=True)
+    empty_trash()
 
 
 def _target(n: int, seconds: float, peak: float) -> str:

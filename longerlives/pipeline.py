@@ -381,6 +381,13 @@ def _produce(
     # this one writes the letters and the worklists (Polars and file writes release the GIL; issue 16).
     with clock.overlapping(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as beside:
         side = beside.submit(_files_beside_letters, extract, flags, people, history, s, as_of, run_id, staging, clock)
+        if record is not None:
+            # The flag history needs only the flags: written as soon as the files beside the letters are
+            # (their frames released), while this thread still writes the letters — not from the start of
+            # the output half, where it raised the 100,000-person peak by about 30 MB (session 7), nor after
+            # the worklists, where it ran alone on one core (issue 16, session 8). The store's write lock
+            # is taken from then to the commit (store/record.py).
+            side.add_done_callback(lambda done: None if done.exception() else record.flags(flags))
         with clock.stage("letters"):
             decisions = letters.decide_letters(
                 plans,
@@ -421,10 +428,9 @@ def _produce(
                 as_of,
                 run_id,
             )
-        if record is not None:  # the store's write lock is taken from here to the commit (store/record.py)
+        if record is not None:
             # submitted once the worklists are written, not beside them: beside them the two together
             # raised the run's peak memory by about 70 MB at 100,000 people (over the 1 GB target)
-            record.flags(flags)
             record.letters(written.index, letter_flags)
             record.worklist(lists.frame, plans, flags, people)  # the web worklist's copy (issue 13)
         core_files, exported, report_paths, coverage = side.result()

@@ -21,17 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from longerlives.letters.pdf_chromium import LAUNCH_ARGS as CHROMIUM_FLAGS
+
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+LAUNCH_ARGS = list(CHROMIUM_FLAGS)  # the same flags as the product's PDF letters (one list, in the product)
 
 
 def chromium_available() -> bool:
