@@ -309,6 +309,7 @@ def run(
                 as_of,
                 record,
             )
+            store_writes.settle()  # the store's checkpoint (SQLite), made on another thread during the delivery
         # final timings and deliveries (atomic replace)
         _write_run_json(
             {

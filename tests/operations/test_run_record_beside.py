@@ -215,3 +215,31 @@ def test_worklist_texts_built_before_the_list_is_known_are_the_texts_built_with_
     joined = pl.concat(list(lazy_snapshot(*args, ready=ahead).parts(400)))
     assert joined.equals(whole)
     assert joined["reasons_json"].null_count() == 0 and joined["plan_json"].null_count() == 0
+
+
+def test_sqlite_record_is_in_the_database_file_after_settle_and_its_connection_checkpoints_again(tmp_path):
+    """Session 8: the record's commit makes no checkpoint itself; ``settle`` waits for the one made
+    on another thread. Afterwards the whole record is in the database file (the WAL holds nothing
+    left to copy), a reader sees every row, and the connection the record used went back to the
+    pool with SQLite's automatic checkpoint on again."""
+    world = _world(3000)
+    url = f"sqlite:///{tmp_path / 'state' / 'runs.sqlite'}"
+    run_id = "2026-11-01-settle01"
+    run_store, _ = store.begin_run(url, run_id, AS_OF, engine_version="test", out_dir="/tmp/x", config_hash=None)
+    record = store.begin_record(run_store, run_id, AS_OF)
+    record.flags(world["flags"])
+    record.worklist(world["rows"], world["plans"], world["flags"], world["people"])
+    record.commit({"people_in_scope": 3000}, {"note": "settle"})
+    record.settle()
+
+    engine = run_store.engine
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        pages = driver.execute("PRAGMA page_count").fetchone()[0] * driver.execute("PRAGMA page_size").fetchone()[0]
+        pooled = [driver.execute("PRAGMA wal_autocheckpoint").fetchone()[0]]
+    assert (tmp_path / "state" / "runs.sqlite").stat().st_size == pages  # every page copied out of the WAL
+    assert pages > 500_000  # (the record's rows, not just the schema)
+    assert pooled == [1000]
+    assert _count(engine, table_of(FlagHistory)) == world["flags"].height
+    assert _count(engine, table_of(WorklistEntry), table_of(WorklistEntry).c.run_id == run_id) == 3000
+    assert _status(engine, run_id) == "succeeded"
