@@ -46,6 +46,7 @@ _HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size
 WRITE_BATCH = 256  # letters per writer message (about 1 MB)
 MAX_PENDING = 32  # writer messages queued at most (about 8,000 letters, 35 MB)
 SHAPE_BLOCK = 1024  # letter shapes rendered (in the shape process) before their letters are filled in
+SHAPE_PROCESSES = 2  # shape renderer processes, fed blocks in turn (session 8)
 FILL_CHUNK = 8192  # letters filled in by Polars at a time
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
@@ -399,71 +400,89 @@ class LetterWriter:
 
 
 class ShapeRenderer:
-    """The shape renderer process (``shapeworker.py``, ``python -I``: Jinja2 only) fed blocks of
-    placeholder rows (no person's details) through a pipe, one block ahead of the caller.
+    """The shape renderer processes (``shapeworker.py``, ``python -I``: Jinja2 only), fed blocks of
+    placeholder rows (no person's details) through pipes, in turn, one block ahead each.
 
     ``render_blocks`` answers each block's shapes split at their tokens (``tokens.split_rendered``,
-    done in the other process too) in order while the next block renders there. A block the
+    done in the other process too) in order while the next blocks render there. A block a
     process cannot answer (a template error, the process gone) is rendered and split here with
-    ``render_row`` instead: the same letters, and Jinja's own error if there is one."""
+    ``render_row`` instead: the same letters, and Jinja's own error if there is one.
 
-    def __init__(self, as_of: date, settings: LetterSettings, render_row: Callable[[dict[str, Any]], str]) -> None:
+    Two processes (session 8): with one, the letters stage's last seconds used about one core —
+    the run filling and writing letters waited for shapes while the other core was idle."""
+
+    def __init__(
+        self,
+        as_of: date,
+        settings: LetterSettings,
+        render_row: Callable[[dict[str, Any]], str],
+        processes: int = SHAPE_PROCESSES,
+    ) -> None:
         self._setup = (str(LETTER_TEMPLATES_DIR), ENV_OPTIONS, _format_variables(as_of, settings), str(TOKENS_FILE))
         self._render_row = render_row
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._ask_thread = ThreadPoolExecutor(1, thread_name_prefix="letters-shapes")
-        self._alive = True
+        self._n = max(1, processes)
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._ask_threads = [ThreadPoolExecutor(1, thread_name_prefix="letters-shapes") for _ in range(self._n)]
+        self._alive = [True] * self._n
+        self._told = False
 
     def __enter__(self) -> ShapeRenderer:
-        self._proc = subprocess.Popen(
-            [sys.executable, "-I", str(SHAPE_SCRIPT)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # it renders placeholders only; a failure is rendered again here
-        )
-        self._ask_thread.submit(self._send, self._setup)
+        for k in range(self._n):
+            self._procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-I", str(SHAPE_SCRIPT)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,  # it renders placeholders only; a failure is rendered again here
+                )
+            )
+            self._ask_threads[k].submit(self._send, k, self._setup)
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._ask_thread.shutdown(wait=True)
-        proc = self._proc
-        assert proc is not None
-        for stream in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                stream.close() if stream else None
-        proc.wait()
+        for thread in self._ask_threads:
+            thread.shutdown(wait=True)
+        for proc in self._procs:
+            for stream in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    stream.close() if stream else None
+            proc.wait()
 
-    def _send(self, message: object) -> None:
-        assert self._proc is not None and self._proc.stdin is not None
+    def _send(self, k: int, message: object) -> None:
+        stdin = self._procs[k].stdin
+        assert stdin is not None
         try:
-            pickle.dump(message, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._proc.stdin.flush()
+            pickle.dump(message, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            stdin.flush()
         except (OSError, ValueError):
-            self._gone()
+            self._gone(k)
 
-    def _gone(self) -> None:
-        if self._alive:
+    def _gone(self, k: int) -> None:
+        if self._alive[k] and not self._told:
             log.warning("letters: the shape renderer process stopped; the letter shapes are rendered in the run")
-        self._alive = False
+            self._told = True
+        self._alive[k] = False
 
-    def _ask(self, block: dict[str, list[Any]]) -> list[Split | None] | None:
-        if not self._alive:
+    def _ask(self, k: int, block: dict[str, list[Any]]) -> list[Split | None] | None:
+        if not self._alive[k]:
             return None
-        self._send(block)
-        assert self._proc is not None and self._proc.stdout is not None
+        self._send(k, block)
+        stdout = self._procs[k].stdout
+        assert stdout is not None
         try:
-            answer = pickle.load(self._proc.stdout) if self._alive else None
+            answer = pickle.load(stdout) if self._alive[k] else None
         except (EOFError, OSError, pickle.UnpicklingError):
-            self._gone()
+            self._gone(k)
             return None
         rows = len(next(iter(block.values()), []))
         return answer if isinstance(answer, list) and len(answer) == rows else None
 
     def render_blocks(self, blocks: Iterator[dict[str, list[Any]]]) -> Iterator[list[Split | None]]:
         ahead: deque[tuple[dict[str, list[Any]], Future[list[Split | None] | None]]] = deque()
-        for block in blocks:
-            ahead.append((block, self._ask_thread.submit(self._ask, block)))
-            if len(ahead) > 1:
+        for i, block in enumerate(blocks):
+            k = i % self._n  # in turn: each process's answers come back in the order asked
+            ahead.append((block, self._ask_threads[k].submit(self._ask, k, block)))
+            if len(ahead) > self._n:
                 yield self._answer(*ahead.popleft())
         while ahead:
             yield self._answer(*ahead.popleft())
