@@ -96,6 +96,30 @@ def test_the_writer_stops_when_its_run_goes_away_before_the_end(tmp_path):
     assert writer.stdout.read() == b""
 
 
+def test_shapes_rendered_by_two_processes_in_turn_each_fill_their_own_persons_letters(tmp_path, monkeypatch, caplog):
+    """Session 8: blocks of shapes go to two processes in turn. With blocks of 7 shapes, both
+    processes answer many blocks; every letter must still be byte for byte its own person's
+    letter as Jinja renders it one by one — an answer paired with the wrong block would not be."""
+    rows = generated_rows(300)
+    settings = load_settings().letters
+    monkeypatch.setattr(render, "SHAPE_BLOCK", 7)
+    asked: list[int] = []
+    ask = render.ShapeRenderer._ask
+
+    def counted(self, k, block):  # noqa: ANN001, ANN202 - which process each block went to
+        asked.append(k)
+        return ask(self, k, block)
+
+    monkeypatch.setattr(render.ShapeRenderer, "_ask", counted)
+    by_processes = render._render_serial(rows, tmp_path / "processes", AS_OF, settings)
+    one_by_one = render._render_serial(rows, tmp_path / "jinja", AS_OF, settings, render.environment(), grouped=False)
+    assert render.SHAPE_PROCESSES == 2 and sorted(set(asked)) == [0, 1] and len(asked) > 10
+    assert "shape renderer process stopped" not in caplog.text
+    assert by_processes == one_by_one
+    for p in by_processes:
+        assert (tmp_path / "processes" / p).read_bytes() == (tmp_path / "jinja" / p).read_bytes(), p
+
+
 def test_letters_are_still_written_alike_when_the_shape_renderer_is_gone(tmp_path, monkeypatch, caplog):
     rows = generated_rows(120)
     settings = load_settings().letters
