@@ -49,7 +49,7 @@ def discard(path: Path) -> None:
         return
     folder = trash()
     if folder is None:
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        _delete_now(path)
         return
     if folder.resolve() in path.resolve().parents:
         return  # already in the trash
@@ -57,7 +57,11 @@ def discard(path: Path) -> None:
     try:
         path.rename(folder / f"{path.name}-{uuid.uuid4().hex[:8]}")
     except OSError:  # another file system: deleted now
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        _delete_now(path)
+
+
+def _delete_now(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def empty_trash() -> None:

@@ -75,8 +75,8 @@ class RunRecord:
         if self._conn is None:
             self._conn = self.store.engine.connect()
             if self._sqlite:
-                # no checkpoint inside the commit: ``checkpoint_later`` copies the WAL into the database on
-                # another thread while the run delivers (about 1.3 s at 100,000 people; session 8)
+                # no checkpoint inside the commit: ``_checkpoint`` copies the WAL into the database on
+                # another thread while the run delivers, ``settle`` waits for it (1.3 s at 100,000 people; session 8)
                 self._driver().execute("PRAGMA wal_autocheckpoint=0")
             self._tx = self._conn.begin()
         return self._conn
