@@ -162,9 +162,14 @@ class Store:
     def update_flag_history(self, conn: Connection, flags: pl.DataFrame, as_of: date, run_id: str) -> tuple[int, int]:
         """Open new episodes, extend the ones still raised, resolve the ones gone. Returns (opened, closed).
 
-        Bulk throughout (issue 16): open episodes read in one query, new ones written by ``COPY``
-        (PostgreSQL) or one ``executemany`` (SQLite), and each kind of update is one statement over
-        an id list."""
+        Bulk throughout (issue 16): open episodes read in one query; the gone ones resolved by
+        one statement over their ids; then every episode still open (and not seen after
+        ``as_of``) extended by one statement over a condition, not a list of ids — once the gone
+        ones are resolved, those are exactly the ones still raised (session 9: at 100,000 people
+        5–7× faster than sending 379,000 ids); new episodes written last (``COPY`` on
+        PostgreSQL, JSON on SQLite), so the extension never rewrites a row it has just written.
+        On PostgreSQL the table keeps half of each page free (revision ``0005_flag_history_room``)
+        so each night's extension is a heap-only update beside the row, with no index entry."""
         current = (
             flags.select(
                 pl.col("nhs_number").cast(pl.String),
@@ -174,11 +179,17 @@ class Store:
             .unique(subset=["nhs_number", "flag"], keep="first")
             .sort("nhs_number", "flag")
         )
+        key = ["nhs_number", "flag"]
         open_ = self._open_episodes(conn)
-        joined = current.join(open_, on=["nhs_number", "flag"], how="left")
-        new = joined.filter(pl.col("id").is_null())
-        still = joined.filter(pl.col("id").is_not_null() & (pl.col("last_seen") <= as_of))
-        gone = open_.join(current, on=["nhs_number", "flag"], how="anti").filter(pl.col("last_seen") <= as_of)
+        new = current.join(open_, on=key, how="anti")
+        gone = open_.join(current, on=key, how="anti").filter(pl.col("last_seen") <= as_of)
+        self._update_by_ids(conn, gone["id"], resolved_on=as_of, last_run_id=run_id)
+        if open_.height > gone.height:  # the rest of the open episodes seen up to tonight are still raised
+            conn.execute(
+                update(FLAG_HISTORY)
+                .where(FLAG_HISTORY.c.resolved_on.is_(None), FLAG_HISTORY.c.last_seen <= as_of)
+                .values(last_seen=as_of, last_run_id=run_id)
+            )
         if new.height:
             bulk_insert(
                 conn,
@@ -192,8 +203,6 @@ class Store:
                     "last_run_id": run_id,
                 },
             )
-        self._update_by_ids(conn, still["id"], last_seen=as_of, last_run_id=run_id)
-        self._update_by_ids(conn, gone["id"], resolved_on=as_of, last_run_id=run_id)
         return new.height, gone.height
 
     def _open_episodes(self, conn: Connection) -> pl.DataFrame:

@@ -201,3 +201,63 @@ def test_bulk_insert_in_chunks_stores_what_one_plain_insert_stores(db_url):
     assert chunked == plain
     assert len(chunked) == 25
     assert chunked[1][1] == "" and chunked[0][2] is None and chunked[1][2] == date(2025, 1, 2)
+
+
+def _night(run_store, flags: list[tuple[str, str]], as_of: date, run_id: str) -> tuple[int, int]:  # noqa: ANN001
+    frame = pl.DataFrame(
+        [(n, f, None) for n, f in flags],
+        schema={"nhs_number": pl.String, "flag": pl.String, "since": pl.Date},
+        orient="row",
+    )
+    with run_store.engine.begin() as conn:
+        return run_store.update_flag_history(conn, frame, as_of, run_id)
+
+
+def _episodes(run_store) -> dict[tuple[str, str], list[tuple]]:  # noqa: ANN001
+    out: dict[tuple[str, str], list[tuple]] = {}
+    for r in run_store.flag_history().iter_rows(named=True):
+        out.setdefault((r["nhs_number"], r["flag"]), []).append(
+            (r["first_seen"], r["last_seen"], r["resolved_on"], r["first_run_id"], r["last_run_id"])
+        )
+    return out
+
+
+def test_nightly_flag_history_extends_what_is_still_raised_resolves_what_went_and_leaves_a_later_night_alone(db_url):
+    """Session 9: still-raised episodes are extended by one condition instead of a list of ids.
+    A data team checks: an episode raised again tonight is extended to tonight; one no longer
+    raised is resolved tonight; one opened tonight is written once with tonight's run; a second
+    run the same day extends tonight's episodes to its own run id; and an episode last seen
+    by a later night (a run for an earlier as-of date, run afterwards) is neither extended
+    nor resolved by it."""
+    run_store = store.open_store(db_url)
+    d1, d2, d3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
+    bp, bmi, ecg = ("phc.blood_pressure", "phc.bmi", "ecg.annual")
+    assert _night(run_store, [(nhs(1), bp), (nhs(1), bmi), (nhs(2), bp)], d1, "run-1") == (3, 0)
+    assert _night(run_store, [(nhs(1), bp), (nhs(2), bp), (nhs(3), ecg)], d2, "run-2") == (1, 1)
+    hist = _episodes(run_store)
+    assert hist[(nhs(1), bp)] == [(d1, d2, None, "run-1", "run-2")]  # still raised: extended
+    assert hist[(nhs(1), bmi)] == [(d1, d1, d2, "run-1", "run-2")]  # gone tonight: resolved tonight
+    assert hist[(nhs(3), ecg)] == [(d2, d2, None, "run-2", "run-2")]  # new tonight: written once
+    assert _night(run_store, [(nhs(1), bp), (nhs(2), bp), (nhs(3), ecg)], d2, "run-2b") == (0, 0)
+    hist = _episodes(run_store)
+    assert hist[(nhs(3), ecg)] == [(d2, d2, None, "run-2", "run-2b")]  # the same day again: its run id
+    assert hist[(nhs(1), bmi)] == [(d1, d1, d2, "run-1", "run-2")]  # a resolved episode is never touched
+    assert _night(run_store, [(nhs(4), bmi)], d3, "run-3") == (1, 3)
+    assert _night(run_store, [(nhs(1), bp)], d2, "run-late") == (1, 0)  # d3's episode of person 4 is later
+    hist = _episodes(run_store)
+    assert hist[(nhs(4), bmi)] == [(d3, d3, None, "run-3", "run-3")]  # neither extended back nor resolved
+    assert hist[(nhs(1), bp)][0] == (d1, d2, d3, "run-1", "run-3")
+    assert hist[(nhs(1), bp)][1] == (d2, d2, None, "run-late", "run-late")
+    assert sorted(_episodes(run_store)) == sorted(hist)
+
+
+@pytest.mark.postgres
+def test_flag_history_on_postgresql_keeps_room_on_each_page_for_the_nightly_extension(pg_url):
+    """Revision 0005: half of each page of flag_history stays free, so extending an episode
+    writes its new version on the same page without touching any index."""
+    from sqlalchemy import text
+
+    run_store = store.open_store(pg_url)
+    with run_store.engine.connect() as conn:
+        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'flag_history'")).scalar_one()
+    assert options == ["fillfactor=50"]
