@@ -42,7 +42,8 @@ class FlagHistory(SQLModel, table=True):
     """One row per episode of a flag for a person: opened, last seen, resolved."""
 
     __tablename__ = "flag_history"
-    __table_args__ = (Index("ix_flag_history_open", "nhs_number", "flag", "resolved_on"),)
+    # a person's episodes of a flag; resolved_on is not in it, so resolving one changes no index (0005)
+    __table_args__ = (Index("ix_flag_history_person_flag", "nhs_number", "flag"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     nhs_number: str = Field(max_length=10)

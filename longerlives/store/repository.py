@@ -168,8 +168,8 @@ class Store:
         ones are resolved, those are exactly the ones still raised (session 9: at 100,000 people
         5–7× faster than sending 379,000 ids); new episodes written last (``COPY`` on
         PostgreSQL, JSON on SQLite), so the extension never rewrites a row it has just written.
-        On PostgreSQL the table keeps half of each page free (revision ``0005_flag_history_room``)
-        so each night's extension is a heap-only update beside the row, with no index entry."""
+        Revision ``0005_flag_history_nightly``: no index holds ``resolved_on``, and on PostgreSQL
+        half of each page is kept free, so the extension is a heap-only update beside the row."""
         current = (
             flags.select(
                 pl.col("nhs_number").cast(pl.String),
