@@ -165,8 +165,8 @@ class Store:
         Bulk throughout (issue 16): open episodes read in one query; the gone ones resolved by
         one statement over their ids; then every episode still open (and not seen after
         ``as_of``) extended by one statement over a condition, not a list of ids — once the gone
-        ones are resolved, those are exactly the ones still raised (session 9: at 100,000 people
-        5–7× faster than sending 379,000 ids); new episodes written last (``COPY`` on
+        ones are resolved, those are exactly the ones still raised (session 9, 100,000 people, a
+        night extending 379,012 episodes: PostgreSQL 8.3 → 2.6 s, SQLite 2.8 → 2.4 s); new episodes written last (``COPY`` on
         PostgreSQL, JSON on SQLite), so the extension never rewrites a row it has just written.
         Revision ``0005_flag_history_nightly``: no index holds ``resolved_on``, and on PostgreSQL
         half of each page is kept free, so the extension is a heap-only update beside the row."""
