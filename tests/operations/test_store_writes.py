@@ -248,7 +248,13 @@ def test_nightly_flag_history_extends_what_is_still_raised_resolves_what_went_an
     assert hist[(nhs(4), bmi)] == [(d3, d3, None, "run-3", "run-3")]  # neither extended back nor resolved
     assert hist[(nhs(1), bp)][0] == (d1, d2, d3, "run-1", "run-3")
     assert hist[(nhs(1), bp)][1] == (d2, d2, None, "run-late", "run-late")
-    assert sorted(_episodes(run_store)) == sorted(hist)
+    assert {k: len(v) for k, v in hist.items()} == {  # no episode written twice, none lost
+        (nhs(1), bp): 2,
+        (nhs(1), bmi): 1,
+        (nhs(2), bp): 1,
+        (nhs(3), ecg): 1,
+        (nhs(4), bmi): 1,
+    }
 
 
 def test_flag_history_is_shaped_so_nightly_extensions_and_resolutions_touch_no_index(db_url):
