@@ -195,6 +195,7 @@ class _Produced:
     letter_flags: pl.DataFrame  # what each letter covered for the cadence (flags + safety.item)
     plans: pl.DataFrame | None = None
     worklist: pl.DataFrame | None = None
+    exported: tuple[dict[str, Any], ...] = ()  # per practice: practice_code, rows, sha256 (the delivery's digests)
 
 
 @private_files  # everything a run writes is 0600/0700 whatever the umask (privacy.py)
@@ -308,6 +309,7 @@ def run(
                 run_id,
                 as_of,
                 record,
+                delivery.written_exports(produced.exported),  # digested as written: not read back
             )
             store_writes.settle()  # the store's checkpoint (SQLite), made on another thread during the delivery
         # final timings and deliveries (atomic replace)
@@ -457,6 +459,7 @@ def _produce(
         letter_flags,
         plans,
         lists.frame,
+        exported.practices,
     )
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -44,6 +46,20 @@ def _digest_and_rows(folder: Path) -> tuple[str, int]:
     return digest.hexdigest(), max(lines - 1, 0)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the exports stage wrote for one practice: the digest ``_digest_and_rows`` would
+    read back (sha256 of flags.csv, NUL, bundle.json) and the data rows of flags.csv."""
+
+    sha256: str
+    rows: int
+
+
+def written_exports(practices: Iterable[Mapping[str, Any]]) -> dict[str, Written]:
+    """practice code -> ``Written``, from ``ExportsWritten.practices`` (practice_code, rows, sha256)."""
+    return {str(p["practice_code"]): Written(str(p["sha256"]), int(p["rows"])) for p in practices}
+
+
 def mailboxes(practices: pl.DataFrame | None) -> dict[str, str]:
     """practice code -> MESH mailbox, from the practices table (blank mailboxes ignored)."""
     if practices is None or "mesh_mailbox" not in practices.columns:
@@ -61,10 +77,14 @@ def deliver(
     run_id: str,
     as_of: date,
     record: Callable[[AuditLine], None],
+    written: Mapping[str, Written] | None = None,
 ) -> dict[str, int]:
     """Deliver every ``out_dir/exports/<practice>`` folder; hand each audit line to ``record``.
 
-    Returns counts by status."""
+    ``written``: each practice's digest and rows as the exports stage wrote them this run
+    (``written_exports``), so the files are not read and hashed a second time (issue 16); a
+    folder not in it (an export of another run) is read. Returns counts by status."""
+    known = written or {}
     base = Path(out_dir) / EXPORTS_DIR
     folders = (
         sorted(p for p in base.iterdir() if p.is_dir() and all((p / f).exists() for f in EXPORT_FILES))
@@ -79,7 +99,8 @@ def deliver(
             if i:
                 crash_point("delivery.between")
             practice = folder.name
-            digest, rows = _digest_and_rows(folder)
+            done = known.get(practice)
+            digest, rows = (done.sha256, done.rows) if done is not None else _digest_and_rows(folder)
             record(AuditLine("export", practice, "ok", rows=rows, sha256=digest, target=f"{EXPORTS_DIR}/{practice}"))
             mailbox = boxes.get(practice)
             channel, target = ("mesh", mailbox) if mailbox else ("outbox", str(outbox / practice))

@@ -186,3 +186,24 @@ def test_mesh_workflow_id_is_documented_configuration_not_a_default():
     assert mesh.workflow_id is None and "NHS England" in mesh.workflow_id_source
     with pytest.raises(MeshNotConfigured, match="workflow id not set"):
         mesh_client(MeshSettings(url="http://127.0.0.1:1", mailbox="X26ABC1"))
+
+
+def test_a_run_without_mesh_configured_falls_back_to_the_outbox_without_loading_the_mesh_client():
+    """The MESH client library (and its HTTP stack) is loaded only once MESH is configured:
+    an unconfigured night says why and uses the outbox, and does not pay for the import (issue 16)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from longerlives.delivery.mesh import MeshNotConfigured, mesh_client\n"
+        "from longerlives.settings.operations import MeshSettings\n"
+        "try:\n"
+        "    mesh_client(MeshSettings(url='http://127.0.0.1:1', mailbox='X26ABC1'))\n"
+        "except MeshNotConfigured as exc:\n"
+        "    print('not configured:', exc)\n"
+        "print('mesh_client loaded' if 'mesh_client' in sys.modules else 'mesh_client not loaded')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "not configured: MESH workflow id not set" in out
+    assert "mesh_client not loaded" in out

@@ -93,3 +93,29 @@ def test_flag_history_records_first_seen_last_seen_and_resolved_on(tmp_path):
     assert bp["since"] == date(2024, 3, 3)
     run = open_store(url).runs().filter(pl.col("run_id") == ctx.run_id).row(0, named=True)
     assert (run["flags_opened"], run["flags_closed"], run["open_flags"]) == (1, 1, 5)
+
+
+def test_the_head_a_nightly_run_trusts_without_loading_alembic_is_alembics_own_head():
+    """A store already at HEAD_REVISION is opened without reading the migration scripts; a new
+    migration that did not move HEAD_REVISION would leave every existing store un-upgraded."""
+    from longerlives.store.repository import HEAD_REVISION
+
+    assert HEAD_REVISION == head_revision()
+
+
+def test_a_store_already_at_head_opens_without_loading_the_migration_scripts(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    assert open_store(url).current_revision() == head_revision()
+    dispose_all()
+    probe = (
+        "import sys\n"
+        "from longerlives.store import open_store\n"
+        f"print(open_store({url!r}).current_revision())\n"
+        "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == head_revision()
+    assert out[1] == "[]"  # nothing of Alembic loaded for a store with nothing to upgrade
