@@ -28,13 +28,15 @@ every letter kind, language and format both ways and asserts every byte equal.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+import markupsafe
 import polars as pl
 
 from longerlives.letters.context import LETTER_ROW
-from longerlives.letters.tokens import Split, split_rendered, token
+from longerlives.letters.itemkeys import ITEM_LISTS, ItemTexts
+from longerlives.letters.tokens import CLOSE, KEY_OPEN, Split, item_key, split_rendered, token
 
 __all__ = ["PERSONAL", "escape_expr", "render_grouped", "shapes", "split_rendered", "token"]
 
@@ -78,6 +80,22 @@ def _state(e: pl.Expr) -> pl.Expr:
     return pl.when(e.is_null()).then(pl.lit("n")).when(e == "").then(pl.lit("e")).otherwise(pl.lit("v"))
 
 
+KEYED = "_items_keyed"  # the row's item lists are item keys in its shape (itemkeys.py)
+
+
+@dataclass(frozen=True)
+class ItemLayout:
+    """Where the words of keyed items are among a shape's fields: after the personal fields
+    and the address lines, list by list, ``arity`` fields per item (what, why, …)."""
+
+    items: ItemTexts
+    offsets: dict[str, int]  # item list -> field of its first item's first word
+    slots: dict[str, int]  # item list -> most items a keyed row has in it
+
+    def key_of(self, item_list: str, position: int) -> str:
+        return item_key(self.offsets[item_list] + position * self.items.arity)
+
+
 @dataclass(frozen=True)
 class Shapes:
     """Rows numbered by shape (``_shape``, ``_row``), one representative row per shape."""
@@ -85,28 +103,89 @@ class Shapes:
     rows: pl.DataFrame  # the letter rows plus _row (position) and _shape (shape number)
     first: pl.DataFrame  # one row per shape (the first of its rows), ordered by _shape
     address_slots: int  # most address lines anyone has
+    layout: ItemLayout | None = field(default=None)  # keyed item lists (None: every list is in the shape)
 
 
-def shapes(rows: pl.DataFrame) -> Shapes:
+def _keyed(items: ItemTexts) -> pl.Expr:
+    """True for a row of a qualifying template whose every item its dictionary knows."""
+    cases: Any = None
+    for template, table in items.texts.items():
+        known = pl.Series(list(table), dtype=pl.String)
+        ok = pl.all_horizontal(
+            [pl.col(c).list.eval(pl.element().is_in(known.implode())).list.all() for c in ITEM_LISTS]
+        )
+        test = pl.col("template") == template
+        cases = pl.when(test).then(ok) if cases is None else cases.when(test).then(ok)
+    return cases.otherwise(False).fill_null(False).alias(KEYED)
+
+
+def shapes(rows: pl.DataFrame, items: ItemTexts | None = None) -> Shapes:
+    """Rows grouped by shape. With ``items``, the rows of qualifying templates (itemkeys.py)
+    are grouped by how many items each list has, not by which."""
     states = [_state(pl.col(c)).alias(f"_s_{c}") for c in PERSONAL]
     lists = [
         pl.col(c).list.eval(_state(pl.element())).list.join("").fill_null("N").alias(f"_s_{c}") for c in PERSONAL_LISTS
     ]
     keyed = rows.with_row_index("_row").with_columns(*states, *lists)
-    key = [*STRUCTURAL, *(f"_s_{c}" for c in (*PERSONAL, *PERSONAL_LISTS))]
+    structural = list(STRUCTURAL)
+    helpers: list[str] = []
+    if items is not None:
+        keyed = keyed.with_columns(_keyed(items))
+        k = pl.col(KEYED)
+        keyed = keyed.with_columns(
+            *(pl.when(k).then(pl.col(c).list.len()).alias(f"_n_{c}") for c in ITEM_LISTS),
+            *(
+                pl.when(k).then(pl.lit(None, dtype=pl.List(pl.String))).otherwise(pl.col(c)).alias(f"_v_{c}")
+                for c in ITEM_LISTS
+            ),
+        )
+        helpers = [*(f"_n_{c}" for c in ITEM_LISTS), *(f"_v_{c}" for c in ITEM_LISTS)]
+        structural = [*(c for c in STRUCTURAL if c not in ITEM_LISTS), KEYED, *helpers]
+    key = [*structural, *(f"_s_{c}" for c in (*PERSONAL, *PERSONAL_LISTS))]
     groups = keyed.group_by(key, maintain_order=True).agg(pl.col("_row")).with_row_index("_shape")
     shape_of = groups.select("_shape", "_row").explode("_row")
-    numbered = keyed.join(shape_of, on="_row", how="left").drop(key[len(STRUCTURAL) :]).sort("_row")
+    numbered = keyed.join(shape_of, on="_row", how="left").drop(*key[len(structural) :], *helpers).sort("_row")
     first = numbered.group_by("_shape", maintain_order=True).first().sort("_shape")
     slots = int(rows.select(pl.col("address").list.len().max()).item() or 0) if rows.height else 0
-    return Shapes(numbered, first, slots)
+    layout = None
+    if items is not None:
+        on = numbered.filter(pl.col(KEYED))
+        most = {c: int(on.select(pl.col(c).list.len().max()).item() or 0) if on.height else 0 for c in ITEM_LISTS}
+        offsets, at = {}, len(PERSONAL) + slots
+        for c in ITEM_LISTS:
+            offsets[c] = at
+            at += most[c] * items.arity
+        layout = ItemLayout(items, offsets, most)
+    return Shapes(numbered, first, slots, layout)
 
 
 def _value_columns(slots: int) -> list[str]:
     return [*PERSONAL, *(f"address_{i}" for i in range(slots))]
 
 
-def placeholder_block(first: pl.DataFrame) -> dict[str, list[Any]]:
+def item_words(layout: ItemLayout) -> list[pl.Expr]:
+    """The keyed items' words as fields (``layout`` order), escaped once as autoescape prints
+    them: each a lookup of (template, flag id) in the template's dictionary."""
+    out: list[pl.Expr] = []
+    items = layout.items
+    for c in ITEM_LISTS:
+        for j in range(layout.slots[c]):
+            lookup = pl.concat_str(pl.col("template"), pl.lit("\x00"), pl.col(c).list.get(j, null_on_oob=True))
+            for k in range(items.arity):
+                old = [
+                    f"{t}\x00{f}" for t, table in items.texts.items() for f, words in table.items() if k < len(words)
+                ]
+                new = [
+                    str(markupsafe.escape(words[k]))
+                    for table in items.texts.values()
+                    for words in table.values()
+                    if k < len(words)
+                ]
+                out.append(lookup.replace_strict(old, new, default=None, return_dtype=pl.String))
+    return out
+
+
+def placeholder_block(first: pl.DataFrame, layout: ItemLayout | None = None) -> dict[str, list[Any]]:
     """``placeholder_row`` for a block of representative rows, column by column (Polars puts
     the tokens in; no Python per row here): the shape renderer process makes the row dicts."""
     personal = [
@@ -119,7 +198,13 @@ def placeholder_block(first: pl.DataFrame) -> dict[str, list[Any]]:
         pl.lit(token(0)[:4]) + (pl.int_range(pl.len()) + base).cast(pl.String).str.zfill(3) + pl.lit(token(0)[7:])
     )
     address = pl.col("address").list.eval(pl.when(line.is_not_null() & (line != "")).then(numbered).otherwise(line))
-    return first.with_columns(*personal, address).to_dict(as_series=False)
+    keys: list[pl.Expr] = []
+    if layout is not None:
+        for c in ITEM_LISTS:
+            at = pl.int_range(pl.len()) * layout.items.arity + layout.offsets[c]
+            key = pl.lit(KEY_OPEN) + at.cast(pl.String).str.zfill(3) + pl.lit(CLOSE)
+            keys.append(pl.when(pl.col(KEYED)).then(pl.col(c).list.eval(key)).otherwise(pl.col(c)).alias(c))
+    return first.with_columns(*personal, address, *keys).to_dict(as_series=False)
 
 
 def block_rows(block: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -128,8 +213,9 @@ def block_rows(block: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*block.values(), strict=True)]
 
 
-def placeholder_row(row: dict[str, Any], slots: int) -> dict[str, Any]:
-    """The row with every non-empty personal value replaced by its token (nulls and '' kept)."""
+def placeholder_row(row: dict[str, Any], slots: int, layout: ItemLayout | None = None) -> dict[str, Any]:
+    """The row with every non-empty personal value replaced by its token (nulls and '' kept),
+    and a keyed row's items by their keys."""
     out = dict(row)
     for i, c in enumerate(PERSONAL):
         if row[c]:
@@ -137,6 +223,9 @@ def placeholder_row(row: dict[str, Any], slots: int) -> dict[str, Any]:
     out["address"] = [token(len(PERSONAL) + j) if line else line for j, line in enumerate(row["address"] or [])]
     if row["address"] is None:
         out["address"] = None
+    if layout is not None and row.get(KEYED):
+        for c in ITEM_LISTS:
+            out[c] = [layout.key_of(c, j) for j in range(len(row[c]))]
     return out
 
 
@@ -146,6 +235,8 @@ def render_grouped(
     chunk: int = 8192,
     shape_block: int = 2048,
     render_blocks: Callable[[Iterator[dict[str, list[Any]]]], Iterator[list[Split | None]]] | None = None,
+    items: ItemTexts | None = None,
+    render_shape: Callable[[dict[str, Any]], str] | None = None,
 ) -> Iterator[tuple[pl.DataFrame, pl.Series, bool]]:
     """Letters for ``rows`` as (rows part with ``_row``, HTML Series, one_by_one) pieces, made
     one at a time so that only ``chunk`` letters are in memory at once and the caller can
@@ -158,23 +249,31 @@ def render_grouped(
     ``render_blocks`` (optional) renders the blocks of placeholder rows (columns, as
     ``placeholder_block`` makes them) the same way and answers each shape's ``split_rendered``,
     in order, e.g. in another process while this one fills in the block before
-    (``render.ShapeRenderer``)."""
+    (``render.ShapeRenderer``).
+
+    ``items`` (``itemkeys.item_texts``): the rows of those templates are shaped by how many
+    items they list, not which; their placeholder rows then need ``render_shape``, a renderer
+    whose item dictionaries answer item keys (``itemkeys.shape_environment``)."""
     if rows.height == 0:
         return
-    sh = shapes(rows)
+    if items is not None and render_shape is None:
+        raise ValueError("render_grouped: item keys need a shape renderer (itemkeys.shape_environment)")
+    render_placeholder = render_shape or render_row
+    sh = shapes(rows, items)
     slots = sh.address_slots
     values = [
         *(pl.col(c) for c in PERSONAL),
         *(pl.col("address").list.get(j, null_on_oob=True) for j in range(slots)),
     ]
+    ready = item_words(sh.layout) if sh.layout is not None else []
     by_shape = sh.rows.sort("_shape", maintain_order=True)  # stable: row order within a shape
     starts = by_shape["_shape"].search_sorted(pl.Series(range(0, sh.first.height + 1), dtype=pl.UInt32), side="left")
     block_starts = range(0, sh.first.height, shape_block)
-    placeholders = (placeholder_block(sh.first.slice(b, shape_block)) for b in block_starts)
+    placeholders = (placeholder_block(sh.first.slice(b, shape_block), sh.layout) for b in block_starts)
     split_blocks = (
         render_blocks(placeholders)
         if render_blocks is not None
-        else ([split_rendered(render_row(r)) for r in block_rows(block)] for block in placeholders)
+        else ([split_rendered(render_placeholder(r)) for r in block_rows(block)] for block in placeholders)
     )
     for b, block_splits in zip(block_starts, split_blocks):
         reps = sh.first.slice(b, shape_block)["_shape"].to_list()
@@ -190,11 +289,11 @@ def render_grouped(
         letters = by_shape.slice(lo, hi - lo)
         if failed:
             fallback = letters.filter(pl.col("_shape").is_in(failed))
-            html = [render_row(r) for r in fallback.drop("_row", "_shape").iter_rows(named=True)]
+            html = [render_row(r) for r in fallback.drop("_row", "_shape", KEYED, strict=False).iter_rows(named=True)]
             yield fallback, pl.Series("html", html, dtype=pl.String), True
             letters = letters.filter(~pl.col("_shape").is_in(failed))
         if seg_rows:
-            yield from _fill(letters, _segment_table(seg_rows), values, chunk)
+            yield from _fill(letters, _segment_table(seg_rows), values, chunk, ready)
 
 
 def _segment_table(seg_rows: list[dict[str, Any]]) -> tuple[pl.DataFrame, int]:
@@ -212,15 +311,20 @@ def _segment_table(seg_rows: list[dict[str, Any]]) -> tuple[pl.DataFrame, int]:
 
 
 def _fill(
-    good: pl.DataFrame, shaped: tuple[pl.DataFrame, int], values: list[pl.Expr], chunk: int
+    good: pl.DataFrame,
+    shaped: tuple[pl.DataFrame, int],
+    values: list[pl.Expr],
+    chunk: int,
+    ready: list[pl.Expr] | None = None,
 ) -> Iterator[tuple[pl.DataFrame, pl.Series, bool]]:
+    """``values`` are escaped here; ``ready`` (the items' words) are escaped already."""
     table, width = shaped
     for start in range(0, good.height, chunk):
         part = good.slice(start, chunk)
         vals = part.select(
             "_row",
             "_shape",
-            pl.concat_list(*(escape_expr(v.cast(pl.String)) for v in values)).alias("_vals"),
+            pl.concat_list(*(escape_expr(v.cast(pl.String)) for v in values), *(ready or [])).alias("_vals"),
         ).join(table, on="_shape", how="left", maintain_order="left")
         pieces_expr: list[pl.Expr] = [pl.col("_seg0")]
         for k in range(width):

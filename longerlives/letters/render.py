@@ -31,6 +31,7 @@ from longerlives.errors import OutputError
 from longerlives.failures import io_hint
 from longerlives.letters.context import LetterContext, LetterInputs
 from longerlives.letters.grouped import block_rows, render_grouped
+from longerlives.letters.itemkeys import ItemTexts, item_texts, shape_environment
 from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.letters.tokens import Split, split_rendered
@@ -256,7 +257,8 @@ def _render_serial(
     Polars (``grouped.py``); otherwise Jinja once per person (the reference implementation,
     byte for byte the same letters)."""
     own_env = env is None  # the shipped templates: their shapes can be rendered in the shape process
-    render_row = _row_renderer(env or environment(), as_of, settings)
+    env = env or environment()
+    render_row = _row_renderer(env, as_of, settings)
     paths = _paths(rows)
     if rows.height == 0:
         return paths
@@ -270,9 +272,14 @@ def _render_serial(
         with contextlib.ExitStack() as stack:
             pieces: Iterator[tuple[pl.DataFrame, pl.Series]]
             if grouped:
-                shaper = stack.enter_context(ShapeRenderer(as_of, settings, render_row)) if own_env else None
+                # item lists as keys in the shapes of the templates that allow it (itemkeys.py, session 10)
+                items = item_texts(env, rows["template"].unique().to_list())
+                render_shape = _row_renderer(shape_environment(env, items), as_of, settings)
+                shaper = stack.enter_context(ShapeRenderer(as_of, settings, render_shape, items)) if own_env else None
                 blocks = shaper.render_blocks if shaper is not None else None
-                grouped_pieces = render_grouped(rows, render_row, FILL_CHUNK, SHAPE_BLOCK, blocks)
+                grouped_pieces = render_grouped(
+                    rows, render_row, FILL_CHUNK, SHAPE_BLOCK, blocks, items=items, render_shape=render_shape
+                )
                 pieces = ((part, html) for part, html, _ in grouped_pieces)
             else:
                 pieces = _one_by_one(rows, render_row)
@@ -416,9 +423,19 @@ class ShapeRenderer:
         as_of: date,
         settings: LetterSettings,
         render_row: Callable[[dict[str, Any]], str],
+        items: ItemTexts | None = None,
         processes: int = SHAPE_PROCESSES,
     ) -> None:
-        self._setup = (str(LETTER_TEMPLATES_DIR), ENV_OPTIONS, _format_variables(as_of, settings), str(TOKENS_FILE))
+        """``render_row`` renders a placeholder row here (a block a process cannot answer): with
+        ``items``, it must be a shape environment's renderer (``itemkeys.shape_environment``)."""
+        patches = items.patches() if items is not None else []
+        self._setup = (
+            str(LETTER_TEMPLATES_DIR),
+            ENV_OPTIONS,
+            _format_variables(as_of, settings),
+            str(TOKENS_FILE),
+            patches,
+        )
         self._render_row = render_row
         self._n = max(1, processes)
         self._procs: list[subprocess.Popen[bytes]] = []

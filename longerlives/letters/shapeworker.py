@@ -11,8 +11,10 @@ value replaced by a token, ``grouped.placeholder_row``).
 Standard input, pickles one after another (our own parent writes them):
 
 1. the set-up: ``(templates folder, Environment options, {format: template variables but p},
-   path of tokens.py)`` — the variables are the parent's ``LetterContext.variables()``, so both
-   render alike; ``tokens.py`` (standard library only) is loaded from its path;
+   path of tokens.py, item dictionaries to wrap)`` — the variables are the parent's
+   ``LetterContext.variables()``, so both render alike; ``tokens.py`` (standard library only) is
+   loaded from its path; the item dictionaries (``itemkeys.ItemTexts.patches``) answer item
+   keys with tokens (``tokens.wrap_item_dictionaries``);
 2. then each block: placeholder rows as columns (``{column: [values]}``); the answer on
    standard output is the pickled list of each rendered shape split at its tokens
    (``tokens.split_rendered``: segments and field numbers, or None for a shape whose tokens a
@@ -46,7 +48,7 @@ class Row(dict):  # type: ignore[type-arg]
 def main() -> int:
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     try:
-        templates, options, variables, tokens_file = pickle.load(inp)
+        templates, options, variables, tokens_file, patches = pickle.load(inp)
     except EOFError:
         return 0
     spec = importlib.util.spec_from_file_location("longerlives_letter_tokens", tokens_file)
@@ -54,6 +56,7 @@ def main() -> int:
     tokens = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tokens)
     env = Environment(loader=FileSystemLoader(templates), **options)
+    tokens.wrap_item_dictionaries(env, patches)  # item keys answer tokens (itemkeys.py)
     while True:
         try:
             block = pickle.load(inp)

@@ -48,3 +48,42 @@ def split_rendered(html: str) -> Split | None:
     if html.count(OPEN) != len(fields) or html.count(CLOSE) != len(fields):
         return None  # a mark outside the tokens accepted above: a stray or changed token
     return segments, fields
+
+
+# Item keys (itemkeys.py): what an item list holds while a shape renders. A key is never
+# printed by a template that qualifies; if one were, its marks would be strays and the shape's
+# split would fail (the letters of that shape are then rendered person by person).
+KEY_OPEN = OPEN + "key"
+
+
+def item_key(field: int) -> str:
+    """The key of an item whose words are fields ``field``, ``field + 1``, …"""
+    return f"{KEY_OPEN}{field:03d}{CLOSE}"
+
+
+class ItemTokens(dict):  # type: ignore[type-arg]
+    """A template's item dictionary (flag id -> (what, why, …)) for rendering shapes: an item
+    key answers the tokens of its fields, any other key the dictionary's own entry."""
+
+    def __init__(self, real: dict, arity: int) -> None:  # type: ignore[type-arg]
+        super().__init__(real)
+        self.arity = arity
+
+    def __getitem__(self, key: object) -> object:
+        if isinstance(key, str) and key.startswith(KEY_OPEN) and key.endswith(CLOSE) and len(key) == len(KEY_OPEN) + 4:
+            digits = key[len(KEY_OPEN) : len(KEY_OPEN) + 3]
+            if digits.isascii() and digits.isdigit():
+                field = int(digits)
+                return tuple(token(field + k) for k in range(self.arity))
+        return super().__getitem__(key)
+
+
+def wrap_item_dictionaries(env: object, patches: list[tuple[str, str, int]]) -> None:
+    """Make ``env``'s item dictionaries ``ItemTokens`` (``patches``: defining template, name, arity).
+
+    Jinja imports a template's module once per environment (``{% from … import ITEMS %}`` reads
+    the cached module), so wrapping the module's dictionary is what every letter template of
+    this environment then sees. Only for an environment that renders shapes."""
+    for template, name, arity in patches:
+        module = env.get_template(template).module  # type: ignore[attr-defined]
+        setattr(module, name, ItemTokens(getattr(module, name), arity))
