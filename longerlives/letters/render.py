@@ -46,7 +46,11 @@ TOKENS_FILE = Path(__file__).with_name("tokens.py")  # loaded by path there (sta
 _HEAD = struct.Struct("=IQ")  # a writer message's letter count and payload size (filewriter.py)
 WRITE_BATCH = 256  # letters per writer message (about 1 MB)
 MAX_PENDING = 32  # writer messages queued at most (about 8,000 letters, 35 MB)
-SHAPE_BLOCK = 1024  # letter shapes rendered (in the shape process) before their letters are filled in
+# letter shapes rendered (in the shape process) before their letters are filled in: 256, not 1024,
+# since item keys (session 10) — 42 % of the 4,144 shapes are then easy-read letters with their
+# pictures inline (45 kB each), held several times over while a block is in flight: 1024 cost
+# 460 MB peak for the letters stage alone at 100,000 people, 256 cost 341 MB (wall the same)
+SHAPE_BLOCK = 256
 SHAPE_PROCESSES = 2  # shape renderer processes, fed blocks in turn (session 8)
 FILL_CHUNK = 8192  # letters filled in by Polars at a time
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
