@@ -119,3 +119,34 @@ def test_a_store_already_at_head_opens_without_loading_the_migration_scripts(tmp
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == head_revision()
     assert out[1] == "[]"  # nothing of Alembic loaded for a store with nothing to upgrade
+
+
+def test_a_new_sqlite_store_has_pages_big_enough_for_several_worklist_rows(tmp_path):
+    import sqlite3
+
+    from longerlives.store.repository import SQLITE_PAGE_SIZE
+
+    path = tmp_path / "state" / "runs.sqlite"
+    open_store(f"sqlite:///{path}")
+    dispose_all()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == SQLITE_PAGE_SIZE == 8192
+
+
+def test_an_existing_store_with_small_pages_keeps_them_and_still_opens_and_records(tmp_path):
+    """Nobody's store is rewritten behind their back: a store made with 4 KiB pages keeps them
+    (docs/operations.md says how to move it with VACUUM in a quiet hour) and works as before."""
+    import sqlite3
+
+    path = tmp_path / "state" / "runs.sqlite"
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("CREATE TABLE earlier (x INTEGER)")  # the file now has 4 KiB pages
+    store = open_store(f"sqlite:///{path}")
+    assert store.current_revision() == head_revision()
+    ctx = mini_run(tmp_path, date(2025, 6, 1), default_world(), db_url=f"sqlite:///{path}")
+    assert ctx.summary["flags_opened"] > 0
+    dispose_all()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096
