@@ -81,6 +81,7 @@ def _state(e: pl.Expr) -> pl.Expr:
 
 
 KEYED = "_items_keyed"  # the row's item lists are item keys in its shape (itemkeys.py)
+MAX_FIELD = 999  # the highest field number a token or item key can carry (three digits)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ def shapes(rows: pl.DataFrame, items: ItemTexts | None = None) -> Shapes:
         for c in ITEM_LISTS:
             offsets[c] = at
             at += most[c] * items.arity
+        if at > MAX_FIELD + 1:  # a token's field number has three digits: shape these rows as before
+            return shapes(rows)
         layout = ItemLayout(items, offsets, most)
     return Shapes(numbered, first, slots, layout)
 

@@ -141,3 +141,16 @@ def test_placeholder_blocks_with_item_keys_hold_the_same_rows_as_placeholder_row
     assert grouped.block_rows(block) == expected
     keyed = [r for r in expected if r[grouped.KEYED] and r["appointment"]]
     assert keyed and all(k.startswith("\ue000key") for r in keyed for k in r["appointment"])
+
+
+def test_letters_with_more_fields_than_a_token_can_number_are_shaped_without_item_keys(tmp_path):
+    """A token carries a three-digit field number: a run whose longest address would push the
+    items' words past field 999 shapes its letters as before, and every letter is still exact."""
+    rows = generated_rows(6).filter(pl.col("template") == "en/letter.html.j2").head(1)
+    long_address = [f"{i} Long Road" for i in range(990)]
+    rows = pl.concat(
+        [rows, rows.with_columns(pl.lit(long_address).alias("address"), pl.lit("9990009999").alias("nhs_number"))]
+    ).with_columns(pl.lit(["phc.bmi", "phc.lipids"]).alias("appointment"))
+    items = item_texts(render.environment(), ["en/letter.html.j2"])
+    assert grouped.shapes(rows, items).layout is None
+    assert _written(rows, tmp_path / "grouped", grouped_=True) == _written(rows, tmp_path / "jinja", grouped_=False)
