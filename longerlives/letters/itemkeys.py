@@ -41,11 +41,13 @@ class ItemTexts:
 
     words: dict[str, tuple[str, str]]  # letter template -> (template defining the dictionary, its name)
     texts: dict[str, dict[str, tuple[str, ...]]]  # letter template -> flag id -> (what, why, ...)
-    arity: int  # most strings in an entry (every entry is padded to it)
+    arity: int  # fields kept for each item (the longest entry of any dictionary)
 
     def patches(self) -> list[tuple[str, str, int]]:
-        """(dictionary template, dictionary name, arity): what a shape environment wraps."""
-        return sorted({(tpl, name, self.arity) for tpl, name in self.words.values()})
+        """(dictionary template, dictionary name, its entries' length): what a shape environment
+        wraps. A key answers exactly as many tokens as the dictionary's entries have strings, so
+        a template reading past them fails as it does with the real dictionary."""
+        return sorted({(tpl, name, len(next(iter(self.texts[t].values())))) for t, (tpl, name) in self.words.items()})
 
 
 def _children(node: nodes.Node) -> Iterator[nodes.Node]:
@@ -184,6 +186,8 @@ def item_texts(env: Environment, templates: Iterable[str]) -> ItemTexts | None:
             isinstance(k, str) and isinstance(v, tuple) and all(type(s) is str for s in v) for k, v in table.items()
         ):
             continue  # Markup or numbers would not print as the escaped strings Polars fills in
+        if len({len(v) for v in table.values()}) != 1:
+            continue  # entries of different lengths: a key could not answer like each of them
         words[template] = found
         texts[template] = dict(table)
     if not texts:

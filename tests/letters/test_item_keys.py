@@ -154,3 +154,34 @@ def test_letters_with_more_fields_than_a_token_can_number_are_shaped_without_ite
     items = item_texts(render.environment(), ["en/letter.html.j2"])
     assert grouped.shapes(rows, items).layout is None
     assert _written(rows, tmp_path / "grouped", grouped_=True) == _written(rows, tmp_path / "jinja", grouped_=False)
+
+
+def test_an_item_key_answers_as_many_words_as_its_own_dictionarys_entries(tmp_path):
+    """Two templates, one with (what, why) items and one with (what,) only: both keyed, every
+    letter exact; a template reading a word its dictionary does not have fails as Jinja fails;
+    a dictionary whose entries differ in length is not keyed at all."""
+    sources = {
+        "t/_two.j2": WORDS,
+        "t/_one.j2": '{% set ITEMS = {"phc.bmi": ("Weight",), "phc.lipids": ("Cholesterol",)} %}',
+        "t/_mixed.j2": '{% set ITEMS = {"phc.bmi": ("Weight",), "phc.lipids": ("Cholesterol", "Heart")} %}',
+        "t/two.html.j2": '{% from "t/_two.j2" import ITEMS %}' + USES["t/plain.html.j2"],
+        "t/one.html.j2": '{% from "t/_one.j2" import ITEMS %}{% for f in p.appointment %}<i>{{ ITEMS[f][0] }}</i>{% endfor %}',
+        "t/past.html.j2": '{% from "t/_one.j2" import ITEMS %}{% for f in p.appointment %}{{ ITEMS[f][1] }}{% endfor %}',
+        "t/mixed.html.j2": '{% from "t/_mixed.j2" import ITEMS %}{% for f in p.appointment %}{{ ITEMS[f][0] }}{% endfor %}',
+    }
+    env = Environment(loader=DictLoader(sources), autoescape=True, undefined=StrictUndefined)
+    items = item_texts(env, ["t/two.html.j2", "t/one.html.j2", "t/past.html.j2", "t/mixed.html.j2"])
+    assert items is not None and sorted(items.texts) == ["t/one.html.j2", "t/past.html.j2", "t/two.html.j2"]
+    assert ("t/_one.j2", "ITEMS", 1) in items.patches() and ("t/_two.j2", "ITEMS", 2) in items.patches()
+    rows = generated_rows(40).with_columns(
+        pl.Series("template", ["t/two.html.j2", "t/one.html.j2"] * 20),
+        pl.lit(["phc.bmi", "phc.lipids"]).alias("appointment"),
+    )
+    assert _written(rows, tmp_path / "g", grouped_=True, env=env) == _written(
+        rows, tmp_path / "j", grouped_=False, env=env
+    )
+    past = rows.head(1).with_columns(pl.lit("t/past.html.j2").alias("template"))
+    with pytest.raises(UndefinedError):
+        _written(past, tmp_path / "pj", grouped_=False, env=env)
+    with pytest.raises(UndefinedError):
+        _written(past, tmp_path / "pg", grouped_=True, env=env)
