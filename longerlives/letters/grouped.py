@@ -169,22 +169,23 @@ def _value_columns(slots: int) -> list[str]:
 def item_words(layout: ItemLayout) -> list[pl.Expr]:
     """The keyed items' words as fields (``layout`` order), escaped once as autoescape prints
     them: each a lookup of (template, flag id) in the template's dictionary."""
-    out: list[pl.Expr] = []
     items = layout.items
+    # per word k: (template, flag id) keys and that word escaped, built once for every item slot
+    by_word: list[tuple[list[str], list[str]]] = []
+    for k in range(items.arity):
+        pairs = [
+            (f"{t}\x00{f}", str(markupsafe.escape(words[k])))
+            for t, table in items.texts.items()
+            for f, words in table.items()
+            if k < len(words)
+        ]
+        by_word.append(([key for key, _ in pairs], [word for _, word in pairs]))
+    out: list[pl.Expr] = []
     for c in ITEM_LISTS:
         for j in range(layout.slots[c]):
             lookup = pl.concat_str(pl.col("template"), pl.lit("\x00"), pl.col(c).list.get(j, null_on_oob=True))
-            for k in range(items.arity):
-                old = [
-                    f"{t}\x00{f}" for t, table in items.texts.items() for f, words in table.items() if k < len(words)
-                ]
-                new = [
-                    str(markupsafe.escape(words[k]))
-                    for table in items.texts.values()
-                    for words in table.values()
-                    if k < len(words)
-                ]
-                out.append(lookup.replace_strict(old, new, default=None, return_dtype=pl.String))
+            for keys, words in by_word:
+                out.append(lookup.replace_strict(keys, words, default=None, return_dtype=pl.String))
     return out
 
 

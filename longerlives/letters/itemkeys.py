@@ -27,7 +27,7 @@ dictionary does not know also keeps them, so Jinja raises its own error for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jinja2 import Environment, nodes
@@ -50,16 +50,12 @@ class ItemTexts:
         return sorted({(tpl, name, len(next(iter(self.texts[t].values())))) for t, (tpl, name) in self.words.items()})
 
 
-def _children(node: nodes.Node) -> Iterator[nodes.Node]:
-    yield from node.iter_child_nodes()
-
-
 def _parents(tree: nodes.Node) -> dict[int, nodes.Node]:
     out: dict[int, nodes.Node] = {}
     stack = [tree]
     while stack:
         node = stack.pop()
-        for child in _children(node):
+        for child in node.iter_child_nodes():
             out[id(child)] = node
             stack.append(child)
     return out
@@ -196,12 +192,11 @@ def item_texts(env: Environment, templates: Iterable[str]) -> ItemTexts | None:
     return ItemTexts(words, texts, arity)
 
 
-def shape_environment(env: Environment, items: ItemTexts | None) -> Environment:
+def shape_environment(env: Environment, items: ItemTexts) -> Environment:
     """An environment like ``env`` for rendering shapes: its item dictionaries answer item
     keys with tokens (``tokens.ItemTokens``). Its own template cache: ``env`` is untouched."""
     from longerlives.letters.tokens import wrap_item_dictionaries
 
     shaped = env.overlay(cache_size=400)
-    if items is not None:
-        wrap_item_dictionaries(shaped, items.patches())
+    wrap_item_dictionaries(shaped, items.patches())
     return shaped

@@ -278,7 +278,9 @@ def _render_serial(
             if grouped:
                 # item lists as keys in the shapes of the templates that allow it (itemkeys.py, session 10)
                 items = item_texts(env, rows["template"].unique().to_list())
-                render_shape = _row_renderer(shape_environment(env, items), as_of, settings)
+                render_shape = (
+                    _row_renderer(shape_environment(env, items), as_of, settings) if items is not None else render_row
+                )
                 shaper = stack.enter_context(ShapeRenderer(as_of, settings, render_shape, items)) if own_env else None
                 blocks = shaper.render_blocks if shaper is not None else None
                 grouped_pieces = render_grouped(

@@ -6,7 +6,6 @@ anything else with an item keeps its items in the shape."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -17,15 +16,10 @@ from longerlives.letters.itemkeys import item_texts, shape_environment
 from longerlives.outreach.items import FLAG_ITEMS, GROUPS
 from longerlives.settings import load_settings
 
-from .test_grouped_render import generated_rows
+from .test_grouped_render import _written, generated_rows
 
 AS_OF = date(2026, 11, 1)
 BY_GROUP = {g: [f for f, (grp, _, _) in FLAG_ITEMS.items() if grp == g] for g in GROUPS}
-
-
-def _written(rows: pl.DataFrame, out: Path, grouped_: bool, env: Environment | None = None) -> dict[str, bytes]:
-    paths = render._render_serial(rows, out, AS_OF, load_settings().letters, env, grouped=grouped_)
-    return {p: (out / p).read_bytes() for p in paths}
 
 
 def test_standard_and_large_print_letters_qualify_and_the_easy_read_letter_keeps_its_items():
@@ -63,8 +57,8 @@ def test_letters_with_every_item_of_every_group_are_byte_identical_whether_or_no
     rows = generated_rows(240, seed=7)
     full = rows.with_columns(*(pl.lit(BY_GROUP[g]).alias(g) for g in GROUPS))
     mixed = pl.concat([rows, full.with_columns((pl.col("nhs_number").cast(pl.Int64) + 1000).cast(pl.String))])
-    one_by_one = _written(mixed, tmp_path / "jinja", grouped_=False)
-    keyed = _written(mixed, tmp_path / "grouped", grouped_=True)
+    one_by_one = _written(mixed, tmp_path / "jinja", grouped=False)
+    keyed = _written(mixed, tmp_path / "grouped", grouped=True)
     assert len(one_by_one) == 480 and list(keyed) == list(one_by_one)
     assert [p for p in one_by_one if keyed[p] != one_by_one[p]] == []
     text = b"".join(one_by_one.values()).decode()
@@ -75,9 +69,9 @@ def test_letters_with_every_item_of_every_group_are_byte_identical_whether_or_no
 def test_a_letter_listing_an_item_its_template_has_no_words_for_fails_as_jinja_fails(tmp_path):
     rows = generated_rows(3).head(1).with_columns(pl.lit(["phc.bmi", "no.such_item"]).alias("appointment"))
     with pytest.raises(UndefinedError):
-        _written(rows, tmp_path / "jinja", grouped_=False)
+        _written(rows, tmp_path / "jinja", grouped=False)
     with pytest.raises(UndefinedError):
-        _written(rows, tmp_path / "grouped", grouped_=True)
+        _written(rows, tmp_path / "grouped", grouped=True)
 
 
 WORDS = '{% set ITEMS = {"phc.bmi": ("Weight & height", "Why <it> matters"), "phc.lipids": ("Cholesterol", "Heart")} %}'
@@ -153,7 +147,7 @@ def test_letters_with_more_fields_than_a_token_can_number_are_shaped_without_ite
     ).with_columns(pl.lit(["phc.bmi", "phc.lipids"]).alias("appointment"))
     items = item_texts(render.environment(), ["en/letter.html.j2"])
     assert grouped.shapes(rows, items).layout is None
-    assert _written(rows, tmp_path / "grouped", grouped_=True) == _written(rows, tmp_path / "jinja", grouped_=False)
+    assert _written(rows, tmp_path / "grouped", grouped=True) == _written(rows, tmp_path / "jinja", grouped=False)
 
 
 def test_an_item_key_answers_as_many_words_as_its_own_dictionarys_entries(tmp_path):
@@ -177,11 +171,11 @@ def test_an_item_key_answers_as_many_words_as_its_own_dictionarys_entries(tmp_pa
         pl.Series("template", ["t/two.html.j2", "t/one.html.j2"] * 20),
         pl.lit(["phc.bmi", "phc.lipids"]).alias("appointment"),
     )
-    assert _written(rows, tmp_path / "g", grouped_=True, env=env) == _written(
-        rows, tmp_path / "j", grouped_=False, env=env
+    assert _written(rows, tmp_path / "g", grouped=True, env=env) == _written(
+        rows, tmp_path / "j", grouped=False, env=env
     )
     past = rows.head(1).with_columns(pl.lit("t/past.html.j2").alias("template"))
     with pytest.raises(UndefinedError):
-        _written(past, tmp_path / "pj", grouped_=False, env=env)
+        _written(past, tmp_path / "pj", grouped=False, env=env)
     with pytest.raises(UndefinedError):
-        _written(past, tmp_path / "pg", grouped_=True, env=env)
+        _written(past, tmp_path / "pg", grouped=True, env=env)
