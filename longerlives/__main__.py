@@ -1,5 +1,5 @@
 import sys
 
-from longerlives.cli import main
+from longerlives.cli import console
 
-sys.exit(main())
+sys.exit(console())
