@@ -167,6 +167,8 @@ def main() -> None:
     rows = []
     extras = []
     pg = pg_admin_url()
+    print("bench: this host's speed (bench/host_speed.py) …", flush=True)
+    host = json_cmd("bench.host_speed")  # beside every figure below: a slower host, or slower code?
     # The parts first, on a machine with nothing left over from a full run: measured after the
     # 600,000-person run and its PostgreSQL store nights (session 6), the PDF rate fell from
     # about 100 to 14-18 letters/s, and the same measurement alone gave 55-110/s (docs/scaling.md).
@@ -214,8 +216,10 @@ def main() -> None:
         line = next((x for x in again.stdout.splitlines() if "run's `--pdf` engine" in x), "(failed)")
         print(f"bench: PDF rate after the full runs: {line}", flush=True)
         extras.append(("PDF rate after the full runs", 20000, {"line": line}))
-    write_report(rows, extras)
-    (DATA / "bench-results.json").write_text(json.dumps({"rows": rows, "extras": extras}, indent=1, default=str))
+    write_report(rows, extras, host)
+    (DATA / "bench-results.json").write_text(
+        json.dumps({"rows": rows, "extras": extras, "host_speed": host}, indent=1, default=str)
+    )
     print("bench: deleting the scratch folders (after every measurement) …", flush=True)
     empty_trash()
 
@@ -227,7 +231,17 @@ def _target(n: int, seconds: float, peak: float) -> str:
     return f"≤ {s:.0f} s, ≤ {mb / 1000:.0f} GB — " + ("met" if seconds <= s and peak <= mb else "**not met**")
 
 
-def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
+def host_line(host: dict[str, float]) -> str:
+    """The benchmark page's sentence on this host's speed (``bench/host_speed.py``)."""
+    return (
+        f"This host's speed (`bench/host_speed.py`, best of 3, lower is faster): "
+        f"Python loop {host['python_loop_s']} s, Polars group-by {host['polars_group_by_s']} s, "
+        f"SHA-256 of 256 MiB {host['sha256_s']} s. The same VM type runs 1.5–2× slower on some days: "
+        "compare these with an earlier bench's before comparing the engine's figures."
+    )
+
+
+def write_report(rows: list[dict[str, Any]], extras: list[Any], host: dict[str, float] | None = None) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -241,6 +255,7 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any]) -> None:
             "and a load above 2 means other work was taking CPU from the benchmark."
         ),
         "",
+        *([host_line(host), ""] if host else []),
         "## Full nightly run (`longerlives run`) — the cost curve",
         "",
         (
