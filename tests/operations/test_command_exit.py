@@ -5,8 +5,10 @@ collector before the interpreter shuts down; issue 16, session 11) has written e
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 from longerlives.errors import EXIT_BAD_INPUT
 from tests.extract.conftest import patient, write_table
@@ -34,9 +36,7 @@ def test_a_run_started_as_a_command_has_written_its_outputs_and_store_when_the_c
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["finished_at"] and record["summary"]["people_on_extract"] == 1
     assert "delivery" in record["stage_seconds"]  # the last write of the run, after the store's commit
-    import sqlite3
-
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("select status from runs where run_id = ?", (record["run_id"],)).fetchone() == (
             "succeeded",
         )
