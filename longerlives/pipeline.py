@@ -432,12 +432,11 @@ def _produce(
                 staging,
                 as_of,
                 run_id,
+                # the web worklist's copy (issue 13) starts as soon as its rows are known, while the files are
+                # written: the record's thread was the run's tail (session 12; session 8 had found no gain
+                # when the exports thread was still busy then)
+                rows_known=None if record is None else lambda rows: record.worklist(rows, plans, flags, people),
             )
-        if record is not None:
-            # submitted once the worklist files are written, not beside them: beside them (from the moment
-            # the rows are known) the worklists stage took 2.3 s instead of 1.6 — both threads want the
-            # interpreter — and the run was no shorter (session 8)
-            record.worklist(lists.frame, plans, flags, people)  # the web worklist's copy (issue 13)
         core_files, exported, report_paths, coverage = side.result()
         if record is not None:
             record.coverage(coverage)

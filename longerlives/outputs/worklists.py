@@ -10,6 +10,7 @@ The HTML shows the same rows with labels instead of ids, wrapped to be read at 1
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -331,9 +332,15 @@ def write_worklist_files(
     out_dir: Path,
     as_of: date,
     run_id: str,
+    rows_known: Callable[[pl.DataFrame], object] | None = None,
 ) -> WorklistsWritten:
-    """Every team's worklist (CSV + HTML), the unallocated list and plans.json."""
+    """Every team's worklist (CSV + HTML), the unallocated list and plans.json.
+
+    ``rows_known``: called with the worklist rows as soon as they are known, before any file
+    is written (the pipeline starts the web worklist's store copy there; issue 16)."""
     rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    if rows_known is not None:
+        rows_known(rows)
     files = write_worklists(rows, out_dir, teams, as_of, run_id)
     files.append(write_plans_json(plans, out_dir, as_of, run_id))
     return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique(), rows)

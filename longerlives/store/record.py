@@ -10,7 +10,8 @@ exist, and commits only when ``commit`` is called once the outputs are in place:
 * letters issued — needs the letters index (after the letters stage);
 * coverage — needs the report's counts (the output half's second thread);
 * the web worklist — needs the worklist rows, whose ``last_letter`` / ``letter_this_run``
-  columns come from the letters (after the worklists stage).
+  columns come from the letters: submitted as soon as the worklists stage knows them, while
+  it writes the worklist files (session 12; its texts are made a part ahead, ``store/worklist.py``).
 
 The crash guarantees are those of ``record_run``: nothing is committed before the outputs
 are in place (a run killed before its commit point leaves nothing in the store and is

@@ -659,14 +659,34 @@ def bulk_insert(
             finally:
                 cursor.close()
         else:
-            marks = ", ".join(["?"] * rows.width + fixed_sql)
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-            for chunk in chunks:
-                text_rows = chunk.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
-                conn.exec_driver_sql(sql, text_rows)  # type: ignore[arg-type]
+            insert_tuples(conn, table, rows.columns, (sqlite_tuples(chunk) for chunk in chunks), constants)
     else:
         for chunk in chunks:
             conn.execute(RUNS.metadata.tables[table].insert(), [{**r, **constants} for r in chunk.to_dicts()])
+
+
+def sqlite_tuples(rows: pl.DataFrame) -> list[tuple[Any, ...]]:
+    """A frame's rows as the plain tuples ``insert_tuples`` binds on SQLite (dates as the ISO text
+    SQLAlchemy stores there)."""
+    return rows.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).rows()
+
+
+def insert_tuples(
+    conn: Connection,
+    table: str,
+    columns: list[str],
+    parts: Iterable[list[tuple[Any, ...]]],
+    constants: Mapping[str, Any] | None = None,
+) -> None:
+    """SQLite: ``executemany`` of each part's tuples (``sqlite_tuples``; values in ``columns``' order)
+    in the caller's transaction; ``constants`` written once into the statement."""
+    constants = dict(constants or {})
+    names = ", ".join([*columns, *constants])
+    marks = ", ".join(["?"] * len(columns) + [_sql_literal(v) for v in constants.values()])
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+    for part in parts:
+        if part:
+            conn.exec_driver_sql(sql, part)  # type: ignore[arg-type]
 
 
 def _make_engine(url: str) -> Engine:

@@ -17,21 +17,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import cast
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar, cast
 
 import polars as pl
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from longerlives.outputs.worklist_snapshot import LazySnapshot, in_list_order
-from longerlives.store.repository import bulk_insert
+from longerlives.store.repository import bulk_insert, insert_tuples, sqlite_tuples
 from longerlives.store.web_models import Allocation, WebKey, WorklistEntry, table_of
 
 ENTRIES = table_of(WorklistEntry)
 ALLOCATIONS = table_of(Allocation)
 KEYS = table_of(WebKey)
 PERSON_KEY_SECRET = "person_key"
-PART_ROWS = 20_000  # worklist rows whose details are built and written at a time (issue 16)
+T = TypeVar("T")
+PART_ROWS = 10_000  # worklist rows whose details are built and written at a time (issue 16)
 
 
 def person_key_secret(conn: Connection) -> bytes:
@@ -85,19 +88,40 @@ def save_worklist(
     order = _apply_allocations(order.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
     columns = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
     conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
-    for offset in range(0, order.height, part_rows):
+
+    def part_at(offset: int) -> pl.DataFrame:
         part = order.slice(offset, part_rows)
         if lazy is not None:
             part = lazy.details(part)
         keys = [person_key(secret, n) for n in part["nhs_number"].to_list()]
-        part = part.with_columns(pl.Series("person_key", keys, dtype=pl.String)).select(columns)
-        # COPY on PostgreSQL, executemany of tuples on SQLite, a chunk at a time (issue 16)
-        # (tuples, not JSON, on SQLite: long texts cost twice the CPU through json_each; session 6)
-        bulk_insert(conn, ENTRIES.name, part, constants={"run_id": run_id}, sqlite_json=False)
+        return part.with_columns(pl.Series("person_key", keys, dtype=pl.String)).select(columns)
+
+    parts = (part_at(offset) for offset in range(0, order.height, part_rows))
+    if conn.dialect.name == "sqlite":
+        # executemany of tuples (not JSON: long texts cost twice the CPU through json_each; session 6),
+        # each part's texts, keys and tuples made on a helper thread while the part before is inserted
+        # (sqlite3 releases the interpreter while SQLite inserts; issue 16, session 12)
+        tuples = _one_ahead(sqlite_tuples(part) for part in parts)
+        insert_tuples(conn, ENTRIES.name, columns, tuples, constants={"run_id": run_id})
+    else:  # COPY on PostgreSQL, a chunk at a time (issue 16)
+        for part in _one_ahead(parts):
+            bulk_insert(conn, ENTRIES.name, part, constants={"run_id": run_id})
     _prune(conn, run_id, keep_runs)
     if conn.dialect.name == "postgresql":
         conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
     return order.height
+
+
+_END = object()
+
+
+def _one_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items`` in order, the next one made on a helper thread while the caller uses this one."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-worklist-ahead") as helper:
+        coming = helper.submit(next, items, _END)
+        while (item := coming.result()) is not _END:
+            coming = helper.submit(next, items, _END)
+            yield cast(T, item)
 
 
 def _prune(conn: Connection, run_id: str, keep_runs: int) -> None:

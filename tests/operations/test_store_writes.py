@@ -163,6 +163,29 @@ def test_worklist_written_in_parts_is_the_list_written_whole_including_a_leads_a
     assert team_of[moved] == TEAMS[(9 + 1) % 3]
 
 
+def test_a_worklist_part_that_fails_while_made_ahead_stops_the_write_and_leaves_no_rows(db_url):
+    """Each part's texts are made on a helper thread while the part before is written: a part
+    that cannot be made stops the whole write with its own error, and the night's transaction
+    leaves no half-written list behind."""
+    world = _world(2500)
+    snapshot = lazy_snapshot(world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
+    made: list[int] = []
+    whole_details = snapshot.details
+
+    def details(part: pl.DataFrame) -> pl.DataFrame:
+        made.append(part.height)
+        if len(made) == 3:
+            raise ValueError("part three cannot be made")
+        return whole_details(part)
+
+    object.__setattr__(snapshot, "details", details)
+    run_store = store.open_store(db_url)
+    with pytest.raises(ValueError, match="part three"), run_store.engine.begin() as conn:
+        save_worklist(conn, "broken", snapshot, part_rows=700)
+    assert made == [700, 700, 700]  # nothing made after the failing part
+    assert _entries(run_store.engine, "broken") == []
+
+
 def test_lazy_snapshot_parts_join_up_to_the_whole_snapshot():
     world = _world(1500)
     args = (world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
