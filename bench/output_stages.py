@@ -45,7 +45,7 @@ def capture(args: argparse.Namespace) -> None:
     worklists = pipeline.write_worklist_files
 
     def keep_beside(
-        extract: Any, flags: Any, people: Any, history: Any, s: Any, as_of: date, run_id: str, *a: Any
+        extract: Any, flags: Any, people: Any, plans: Any, history: Any, s: Any, as_of: date, run_id: str, *a: Any
     ) -> Any:
         _save(flags, inputs / "flags.parquet")
         _save(people, inputs / "people.parquet")
@@ -53,7 +53,7 @@ def capture(args: argparse.Namespace) -> None:
         _save(extract.quarantine, inputs / "quarantine.parquet")
         _save(history.coverage_trends, inputs / "coverage_trends.parquet")
         (inputs / "call.json").write_text(json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}))
-        return beside(extract, flags, people, history, s, as_of, run_id, *a)
+        return beside(extract, flags, people, plans, history, s, as_of, run_id, *a)
 
     def keep_worklists(plans: Any, people: Any, index: Any, decisions: Any, last: Any, teams: Any, *a: Any) -> Any:
         for name, frame in [

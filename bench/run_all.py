@@ -44,6 +44,7 @@ STAGES = (
     "worklists",
     "exports",
     "report",
+    "plans_json",
     "store_record",
     "delivery",
 )

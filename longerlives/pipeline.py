@@ -55,7 +55,7 @@ from longerlives.outputs.core import (
     write_risk_disclaimer,
 )
 from longerlives.outputs.exports import ExportsWritten, write_exports
-from longerlives.outputs.worklists import write_worklist_files
+from longerlives.outputs.worklists import write_plans_json, write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.report.measures import add_measure_columns
@@ -79,6 +79,7 @@ STAGES = (
     "worklists",
     "exports",
     "report",
+    "plans_json",
     "run_record",
     "store_record",
     "delivery",
@@ -383,7 +384,9 @@ def _produce(
     # coverage report) depend on nothing the letters decide: they are written on a second thread while
     # this one writes the letters and the worklists (Polars and file writes release the GIL; issue 16).
     with clock.overlapping(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as beside:
-        side = beside.submit(_files_beside_letters, extract, flags, people, history, s, as_of, run_id, staging, clock)
+        side = beside.submit(
+            _files_beside_letters, extract, flags, people, plans, history, s, as_of, run_id, staging, clock
+        )
         if record is not None:
             # The flag history needs only the flags: written as soon as the files beside the letters are
             # (their frames released), while this thread still writes the letters — not from the start of
@@ -436,6 +439,7 @@ def _produce(
                 # written: the record's thread was the run's tail (session 12; session 8 had found no gain
                 # when the exports thread was still busy then)
                 rows_known=None if record is None else lambda rows: record.worklist(rows, plans, flags, people),
+                plans_json=False,  # written beside the letters (_files_beside_letters)
             )
         core_files, exported, report_paths, coverage = side.result()
         if record is not None:
@@ -466,6 +470,7 @@ def _files_beside_letters(
     extract: Extract,
     flags: pl.DataFrame,
     people: pl.DataFrame,
+    plans: pl.DataFrame,
     history: History,
     s: Settings,
     as_of: date,
@@ -473,7 +478,7 @@ def _files_beside_letters(
     staging: Path,
     clock: _Clock,
 ) -> tuple[list[str], ExportsWritten, tuple[str, ...], pl.DataFrame]:
-    """outputs → exports → report: every file of the output half that the letters do not decide."""
+    """outputs → exports → report → plans.json: every file of the output half that the letters do not decide."""
     with clock.stage("outputs"):
         flags_out = flags_with_practice(flags, people)  # flags.csv's rows, read again by the report
         files = [
@@ -495,6 +500,10 @@ def _files_beside_letters(
             settings=s.report,
             run_id=run_id,
         )
+    # the engagement plans for the worklists' readers: after the report, while the letters and worklists
+    # go on (at 600,000 people its 400 MB of JSON was 40 % of the worklists stage; session 12)
+    with clock.stage("plans_json"):
+        core_files.append(write_plans_json(plans, staging, as_of, run_id))
     return core_files, exported, tuple(str(p.relative_to(staging)) for p in report_files), coverage
 
 
