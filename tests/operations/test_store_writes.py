@@ -293,3 +293,27 @@ def test_flag_history_is_shaped_so_nightly_extensions_and_resolutions_touch_no_i
         with run_store.engine.connect() as conn:
             options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'flag_history'")).scalar_one()
         assert options == ["fillfactor=50"]
+
+
+def test_a_large_worklist_copy_gets_a_page_cache_for_its_rows_and_gives_it_back(tmp_path, monkeypatch):
+    """SQLite: the worklist copy runs with a page cache sized for its rows (the person index is
+    written in hash order, so with SQLite's 2 MB default each insert read its page back), never
+    more than the cap, and the connection goes back to its pool with the cache it came with."""
+    from longerlives.store import worklist
+
+    run_store = store.open_store(f"sqlite:///{tmp_path / 'state' / 'runs.sqlite'}")
+    world = _world(2500)
+    with run_store.engine.begin() as conn:
+        driver = conn.connection.driver_connection
+        before = driver.execute("PRAGMA cache_size").fetchone()[0]
+        with worklist._sqlite_cache_for(conn, 500_000):
+            assert driver.execute("PRAGMA cache_size").fetchone()[0] == -(500_000 * 100 // 1024)
+        with worklist._sqlite_cache_for(conn, 10_000_000):
+            assert driver.execute("PRAGMA cache_size").fetchone()[0] == -worklist.CACHE_KIB_MAX
+        with worklist._sqlite_cache_for(conn, 2500):  # a small list keeps the default
+            assert driver.execute("PRAGMA cache_size").fetchone()[0] == before
+        monkeypatch.setattr(worklist, "CACHE_BYTES_PER_ROW", 100_000)  # 2,500 rows now need a large cache
+        snapshot = lazy_snapshot(world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
+        assert save_worklist(conn, "night", snapshot, part_rows=700) == 2500
+        assert driver.execute("PRAGMA cache_size").fetchone()[0] == before
+    assert len(_entries(run_store.engine, "night")) == 2500
