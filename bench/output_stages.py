@@ -55,7 +55,9 @@ def capture(args: argparse.Namespace) -> None:
         (inputs / "call.json").write_text(json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}))
         return beside(extract, flags, people, plans, history, s, as_of, run_id, *a)
 
-    def keep_worklists(plans: Any, people: Any, index: Any, decisions: Any, last: Any, teams: Any, *a: Any) -> Any:
+    def keep_worklists(
+        plans: Any, people: Any, index: Any, decisions: Any, last: Any, teams: Any, *a: Any, **kw: Any
+    ) -> Any:
         for name, frame in [
             ("plans", plans),
             ("wl_people", people),
@@ -65,7 +67,7 @@ def capture(args: argparse.Namespace) -> None:
             ("teams", teams),
         ]:
             _save(frame, inputs / f"{name}.parquet")
-        return worklists(plans, people, index, decisions, last, teams, *a)
+        return worklists(plans, people, index, decisions, last, teams, *a, **kw)  # rows_known, plans_json
 
     pipeline._files_beside_letters = keep_beside  # type: ignore[assignment]
     pipeline.write_worklist_files = keep_worklists  # type: ignore[assignment]
