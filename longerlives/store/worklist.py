@@ -119,9 +119,6 @@ def save_worklist(
     return order.height
 
 
-_END = object()
-
-
 @contextmanager
 def _sqlite_cache_for(conn: Connection, rows: int) -> Iterator[None]:
     """SQLite's page cache on this connection sized for inserting ``rows`` worklist rows, and back
@@ -131,8 +128,9 @@ def _sqlite_cache_for(conn: Connection, rows: int) -> Iterator[None]:
     kib = min(CACHE_KIB_MAX, rows * CACHE_BYTES_PER_ROW // 1024)
     driver = conn.connection.driver_connection
     before = int(driver.execute("PRAGMA cache_size").fetchone()[0])  # type: ignore[union-attr]
+    page = int(driver.execute("PRAGMA page_size").fetchone()[0])  # type: ignore[union-attr]
     # a negative cache_size is KiB, a positive one pages: compare like with like
-    if before < 0 and -before >= kib:
+    if (-before if before < 0 else before * page // 1024) >= kib:
         yield
         return
     driver.execute(f"PRAGMA cache_size=-{kib}")  # type: ignore[union-attr]
@@ -140,6 +138,9 @@ def _sqlite_cache_for(conn: Connection, rows: int) -> Iterator[None]:
         yield
     finally:
         driver.execute(f"PRAGMA cache_size={before}")  # type: ignore[union-attr]
+
+
+_END = object()
 
 
 def _one_ahead(items: Iterator[T]) -> Iterator[T]:
