@@ -41,6 +41,9 @@ def synthetic(n: int, seed: int = 2017) -> pl.DataFrame:
     return pl.DataFrame(data)
 
 
+ROUNDS = 7  # turns each model takes (wall and CPU timed separately in each)
+
+
 def best_of(fn, repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
@@ -76,11 +79,21 @@ def main() -> None:
             lambda m=m: qdiabetes_2018(lazy, m).select("qdiabetes").collect(engine="streaming"),
             lambda m=m: [qdiabetes_row(p, m) for p in sample],
         )
-    rows = []
-    for name, (vectorised, reference) in models.items():
+    # The models take turns, ROUNDS times round, and each keeps its best wall and CPU time: one model
+    # measured wholly after another met whatever else the shared machine was doing then, and a
+    # 0.07 s measurement moves by a third with it (session 13: QDiabetes C 12.0 M against QRISK3's
+    # 15.8 M rows/s, for less CPU).
+    for vectorised, _ in models.values():
         vectorised()  # warm-up
-        v = args.rows / best_of(vectorised)
-        cpu = cpu_of(vectorised)
+    wall = {name: float("inf") for name in models}
+    cpu_s = {name: float("inf") for name in models}
+    for _ in range(ROUNDS):
+        for name, (vectorised, _) in models.items():
+            wall[name] = min(wall[name], best_of(vectorised, repeats=1))
+            cpu_s[name] = min(cpu_s[name], cpu_of(vectorised, repeats=1))
+    rows = []
+    for name, (_, reference) in models.items():
+        v, cpu = args.rows / wall[name], cpu_s[name]
         r = REFERENCE_ROWS / best_of(reference, repeats=1)
         rows.append((name, v, cpu, r))
         print(f"{name:20s} vectorised {v:>14,.0f} rows/s ({cpu:.3f} CPU-s)   per-row Python {r:>10,.0f} rows/s")
@@ -91,7 +104,7 @@ def main() -> None:
         (
             f"{args.rows:,} synthetic rows per model; Polars {pl.__version__} streaming engine, lazy, NumPy kernel; "
             f"Python {platform.python_version()}, {cpus} CPU(s), load average {os.getloadavg()[0]:.1f} at the end. "
-            f"Best of 3. CPU seconds count every thread (rows/s on two idle cores is at most 2 × rows ÷ CPU-s). "
+            f"The models take turns, {ROUNDS} rounds; each one's best wall and best CPU time. CPU seconds count every thread (rows/s on two idle cores is at most 2 × rows ÷ CPU-s). "
             f"Per-row Python reference timed on {REFERENCE_ROWS:,} rows. "
             "Target (issue 16): QRISK3-2017 >= 7,500,000 rows/s on 2 cores, QDiabetes at least as fast."
         ),
