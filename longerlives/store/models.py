@@ -62,7 +62,8 @@ class LetterIssued(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     run_id: str = Field(max_length=64, index=True)
-    nhs_number: str = Field(max_length=10, index=True)
+    # a person's letters are found through uq_letter_once_a_day, which begins with nhs_number (0006)
+    nhs_number: str = Field(max_length=10)
     issued_on: date
     letter: str = Field(max_length=64)
     language: Optional[str] = Field(default=None, max_length=16)
@@ -76,7 +77,8 @@ class OutreachOutcome(SQLModel, table=True):
     __table_args__ = (Index("ix_outreach_outcomes_date", "nhs_number", "outcome_date"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    nhs_number: str = Field(max_length=10, index=True)
+    # a person's outcomes are found through ix_outreach_outcomes_date, which begins with nhs_number (0006)
+    nhs_number: str = Field(max_length=10)
     team: str = Field(max_length=32)
     result: str = Field(max_length=32)  # widened in 0004_web
     outcome_date: date

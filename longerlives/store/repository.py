@@ -61,7 +61,7 @@ def redact_url(url: str) -> str:
 # loading Alembic and its migration scripts (about 0.3 s of every nightly run; issue 16,
 # session 10); test_store.py holds it equal to Alembic's own head, so a new migration that
 # forgets to move it fails the tests, and a store at any other revision is upgraded as before.
-HEAD_REVISION = "0005_flag_history_nightly"
+HEAD_REVISION = "0006_no_repeated_indexes"
 
 
 def alembic_config() -> Config:

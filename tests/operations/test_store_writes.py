@@ -295,6 +295,49 @@ def test_flag_history_is_shaped_so_nightly_extensions_and_resolutions_touch_no_i
         assert options == ["fillfactor=50"]
 
 
+def test_no_store_index_only_repeats_the_leading_columns_of_another_so_a_night_writes_each_once(db_url):
+    """Revision 0006: an index whose columns begin another index of the same table is never read
+    (the longer one answers the same lookups) but is written for every letter issued and every
+    outcome recorded. None is left, on either database, and a person's letters and outcomes are
+    still found through an index that begins with the NHS number."""
+    from sqlalchemy import inspect
+
+    run_store = store.open_store(db_url)
+    inspector = inspect(run_store.engine)
+    repeated = []
+    for table in inspector.get_table_names():
+        keyed = [(i["name"], list(i["column_names"])) for i in inspector.get_indexes(table)]
+        keyed += [(u["name"], list(u["column_names"])) for u in inspector.get_unique_constraints(table)]
+        for name, columns in keyed:
+            for other, longer in keyed:
+                if other != name and len(longer) > len(columns) and longer[: len(columns)] == columns:
+                    repeated.append((table, name, other))
+    assert repeated == []
+    assert ["nhs_number", "letter", "issued_on"] in [
+        u["column_names"] for u in inspector.get_unique_constraints("letters_issued")
+    ]
+    assert ["nhs_number", "outcome_date"] in [i["column_names"] for i in inspector.get_indexes("outreach_outcomes")]
+
+
+def test_a_persons_letters_and_outcomes_are_looked_up_by_an_index_not_a_scan(tmp_path):
+    """SQLite's plan for the web app's and the cadence's lookups by NHS number after 0006:
+    an index search on the remaining index, never a scan of the table."""
+    run_store = store.open_store(f"sqlite:///{tmp_path / 'state' / 'runs.sqlite'}")
+    with run_store.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        plans = {
+            table: " ".join(
+                str(row[-1])
+                for row in driver.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE nhs_number = '9000000000'")
+            )
+            for table in ("letters_issued", "outreach_outcomes")
+        }
+    assert (
+        "SEARCH letters_issued USING INDEX sqlite_autoindex_letters_issued_1 (nhs_number=?)" in plans["letters_issued"]
+    )
+    assert "SEARCH outreach_outcomes USING INDEX ix_outreach_outcomes_date (nhs_number=?)" in plans["outreach_outcomes"]
+
+
 def test_a_large_worklist_copy_gets_a_page_cache_for_its_rows_and_gives_it_back(tmp_path, monkeypatch):
     """SQLite: the worklist copy runs with a page cache sized for its rows (the person index is
     written in hash order, so with SQLite's 2 MB default each insert read its page back), never
