@@ -8,7 +8,13 @@ times grew by about as much as these did, the host changed, not the code.
 * ``python_loop_s``: pure interpreter work on one core (a fixed arithmetic loop);
 * ``polars_group_by_s``: Polars on every core (a group-by over 10 million rows made from a
   fixed seed);
-* ``sha256_s``: C code on one core over memory (SHA-256 of 256 MiB).
+* ``sha256_s``: C code on one core over memory (SHA-256 of 256 MiB);
+* ``file_create_s``: the file system, one thread: 10,000 files of 5,500 bytes (about a letter)
+  in 100 folders, each round into a new folder, every folder removed only after the last round.
+  Session 14 found the same 89,158 letter-sized files taking 3.4 to 35 s to create on this VM
+  from one hour to the next (ext4 without a journal: each new inode is looked for past the ones
+  freed in the last half-minute, so creating files soon after deleting many is slow); the
+  letters stage moves with it.
 
 Each is the best of three. Prints one JSON line. Lower is faster.
 """
@@ -17,8 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+BENCH_DATA = Path(__file__).resolve().parent.parent / "bench-data"  # the file system the bench's outputs are on
 
 
 def _best(work: Callable[[], object], repeat: int = 3) -> float:
@@ -37,6 +49,40 @@ def _python_loop() -> int:
     return total
 
 
+def _create_files(root: Path, files: int = 10_000, folders: int = 100, size: int = 5_500) -> None:
+    """``files`` new private files of ``size`` bytes spread over ``folders`` new folders under ``root``."""
+    body = b"x" * size
+    fds = []
+    for k in range(folders):
+        (root / f"p{k}").mkdir()
+        fds.append(os.open(root / f"p{k}", os.O_RDONLY))
+    try:
+        for i in range(files):
+            fd = os.open(f"{i}.html", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fds[i % folders])
+            os.write(fd, body)
+            os.close(fd)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def file_create_seconds(where: Path | None = None, repeat: int = 3) -> float:
+    """Best of ``repeat`` rounds of ``_create_files``, each into a new folder; all removed at the end
+    (removing between rounds would slow the next round's creation and measure the removal too)."""
+    parent = where if where is not None and where.is_dir() else None
+    scratch = Path(tempfile.mkdtemp(prefix="host-speed-files-", dir=parent))
+    try:
+        times = []
+        for k in range(repeat):
+            (scratch / str(k)).mkdir()
+            t0 = time.perf_counter()
+            _create_files(scratch / str(k))
+            times.append(time.perf_counter() - t0)
+        return round(min(times), 3)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def measure() -> dict[str, float]:
     import numpy as np
     import polars as pl
@@ -48,6 +94,7 @@ def measure() -> dict[str, float]:
         "python_loop_s": _best(_python_loop),
         "polars_group_by_s": _best(lambda: frame.group_by("key").agg(pl.col("value").sum(), pl.len())),
         "sha256_s": _best(lambda: hashlib.sha256(block).digest()),
+        "file_create_s": file_create_seconds(BENCH_DATA),
     }
 
 

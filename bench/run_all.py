@@ -237,7 +237,13 @@ def host_line(host: dict[str, float]) -> str:
     return (
         f"This host's speed (`bench/host_speed.py`, best of 3, lower is faster): "
         f"Python loop {host['python_loop_s']} s, Polars group-by {host['polars_group_by_s']} s, "
-        f"SHA-256 of 256 MiB {host['sha256_s']} s. The same VM type runs 1.5–2× slower on some days: "
+        f"SHA-256 of 256 MiB {host['sha256_s']} s"
+        + (
+            f", 10,000 letter-sized files created {host['file_create_s']} s"
+            if "file_create_s" in host  # benches before session 14 did not measure it
+            else ""
+        )
+        + ". The same VM type runs 1.5–2× slower on some days: "
         "compare these with an earlier bench's before comparing the engine's figures."
     )
 

@@ -6,11 +6,25 @@ from __future__ import annotations
 from bench import host_speed, run_all
 
 
-def test_the_host_speed_probe_times_interpreter_polars_and_c_work():
+def test_the_host_speed_probe_times_interpreter_polars_c_and_file_system_work():
     measured = host_speed.measure()
 
-    assert set(measured) == {"python_loop_s", "polars_group_by_s", "sha256_s"}
+    assert set(measured) == {"python_loop_s", "polars_group_by_s", "sha256_s", "file_create_s"}
     assert all(isinstance(v, float) and v > 0 for v in measured.values())
+
+
+def test_the_file_creation_probe_leaves_nothing_behind_in_the_folder_it_was_given(tmp_path):
+    seconds = host_speed.file_create_seconds(tmp_path, repeat=2)
+
+    assert seconds > 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_benchmark_page_names_the_file_creation_figure_when_the_bench_measured_it():
+    host = {"python_loop_s": 0.41, "polars_group_by_s": 0.27, "sha256_s": 0.52}
+
+    assert "letter-sized files created 1.25 s" in run_all.host_line(host | {"file_create_s": 1.25})
+    assert "files created" not in run_all.host_line(host)  # an older bench's saved results
 
 
 def test_the_benchmark_page_names_each_host_figure_beside_the_engines():
