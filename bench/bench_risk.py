@@ -41,7 +41,7 @@ def synthetic(n: int, seed: int = 2017) -> pl.DataFrame:
     return pl.DataFrame(data)
 
 
-ROUNDS = 7  # turns each model takes (wall and CPU timed separately in each)
+ROUNDS = 7  # turns each model takes (each turn one call, its wall and CPU time)
 
 
 def best_of(fn, repeats: int = 3) -> float:
@@ -53,14 +53,11 @@ def best_of(fn, repeats: int = 3) -> float:
     return min(times)
 
 
-def cpu_of(fn, repeats: int = 3) -> float:
-    """Best CPU seconds (all threads) of a call: on a shared machine, wall time alone hides contention."""
-    times = []
-    for _ in range(repeats):
-        t = time.process_time()
-        fn()
-        times.append(time.process_time() - t)
-    return min(times)
+def wall_and_cpu(fn) -> tuple[float, float]:
+    """Wall and CPU seconds (all threads) of one call: on a shared machine, wall time alone hides contention."""
+    w, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w, time.process_time() - c
 
 
 def main() -> None:
@@ -89,8 +86,8 @@ def main() -> None:
     cpu_s = {name: float("inf") for name in models}
     for _ in range(ROUNDS):
         for name, (vectorised, _) in models.items():
-            wall[name] = min(wall[name], best_of(vectorised, repeats=1))
-            cpu_s[name] = min(cpu_s[name], cpu_of(vectorised, repeats=1))
+            w, c = wall_and_cpu(vectorised)
+            wall[name], cpu_s[name] = min(wall[name], w), min(cpu_s[name], c)
     rows = []
     for name, (_, reference) in models.items():
         v, cpu = args.rows / wall[name], cpu_s[name]
