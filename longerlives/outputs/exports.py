@@ -48,8 +48,10 @@ class ExportError(RuntimeError):
 
 
 def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """Export rows (flags with ``urgency``; ``routine`` when the column is absent), most urgent
-    first, after asserting every flagged person is in scope with a practice."""
+    """Export rows (flags with ``urgency``; ``routine`` when the column is absent), by practice and
+    within each practice most urgent first (each practice's rows one slice: no second copy of
+    every row to split them; issue 16, session 15), after asserting every flagged person is in
+    scope with a practice."""
     if "in_scope" in people.columns:
         in_scope = people.filter(pl.col("in_scope").fill_null(False)).select("nhs_number")
         stray = flags.join(in_scope, on="nhs_number", how="anti")
@@ -63,7 +65,7 @@ def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     rows = (
         flags.join(people.select("nhs_number", "practice_code", "core_team"), on="nhs_number", how="left")
         .select(EXPORT_COLUMNS)
-        .sort(urgency_rank(pl.col("urgency")), "nhs_number", "flag")
+        .sort(pl.col("practice_code"), urgency_rank(pl.col("urgency")), "nhs_number", "flag")
     )
     if rows["practice_code"].null_count():
         raise ExportError("some flagged people have no practice code; refusing to export")
@@ -206,7 +208,12 @@ def write_exports(
     # whole country's 400 MB of bundle text at once); the rows are already in export order, and
     # the split keeps it.
     check_rows(rows, None)
-    raw = {key: part for (key,), part in rows.partition_by("practice_code", as_dict=True).items()}
+    sizes = rows.group_by("practice_code", maintain_order=True).len()  # rows are by practice (export_rows)
+    starts = sizes["len"].cum_sum() - sizes["len"]
+    raw = {
+        code: rows.slice(start, n)  # a view, not a copy
+        for code, start, n in zip(sizes["practice_code"].to_list(), starts.to_list(), sizes["len"].to_list())
+    }
     codes = practice_codes(rows, practices, people)
     sample = ops.fhir_model_sample
     if sample:  # the FHIR models on every distinct Flag shape, once for the whole country

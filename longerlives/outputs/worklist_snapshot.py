@@ -54,6 +54,8 @@ SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
     "risk_json": pl.String(),
 }
 RISK_COLUMNS = ("qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model")
+ROW = "_row"  # a worklist row's place in the rows it was made from (``LazySnapshot.rest``)
+ORDER_COLUMNS = ("nhs_number", "team", "urgency", "marginalisation_rank", "outreach", "flags")  # what orders a list
 OUTREACH_TITLE = "Selected for proactive core-team outreach"
 SAFETY_TITLE = "Safety item"
 
@@ -162,16 +164,21 @@ class LazySnapshot:
     time, so the long JSON texts of the whole list are never held at once."""
 
     order: pl.DataFrame
-    flags: pl.DataFrame  # nhs_number, flag, reason, since — people on the list only
+    flags: pl.DataFrame  # nhs_number, flag, reason, since (each part takes its own people's)
     plans: pl.DataFrame | None
-    people: pl.DataFrame  # nhs_number and the risk columns — people on the list only
+    people: pl.DataFrame  # nhs_number and the risk columns (each part takes its own people's)
     ready: Details | None = None  # the per-person texts built before the list was known (``details_ahead``)
+    # the rows' other columns in the rows' own order, taken for each part by its ``_row`` (``order`` then
+    # holds only what sorts the list: never a second, sorted copy of every row; session 15)
+    rest: pl.DataFrame | None = None
 
     def parts(self, part_rows: int) -> Iterator[pl.DataFrame]:
         for offset in range(0, self.order.height, part_rows):
             yield self.details(self.order.slice(offset, part_rows))
 
     def details(self, part: pl.DataFrame) -> pl.DataFrame:
+        if self.rest is not None:
+            part = pl.concat([part.drop(ROW), self.rest.select(pl.all().gather(part[ROW]))], how="horizontal")
         if self.ready is not None:
             out = (
                 part.join(self.ready.reasons, on="nhs_number", how="left")
@@ -179,12 +186,12 @@ class LazySnapshot:
                 .join(self.ready.risk, on="nhs_number", how="left")
             )
             return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])
-        keep = part["nhs_number"].implode()
-        plans = None if self.plans is None else self.plans.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
+        who = part["nhs_number"]
+        plans = None if self.plans is None else rows_of(self.plans, who)
         out = (
-            part.join(_reasons(self.flags.filter(pl.col("nhs_number").is_in(keep))), on="nhs_number", how="left")
+            part.join(_reasons(rows_of(self.flags, who)), on="nhs_number", how="left")
             .join(_plan(plans), on="nhs_number", how="left")
-            .join(_risk(self.people.filter(pl.col("nhs_number").is_in(keep))), on="nhs_number", how="left")
+            .join(_risk(rows_of(self.people, who)), on="nhs_number", how="left")
         )
         return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])
 
@@ -215,6 +222,26 @@ def details_ahead(plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.Da
     return Details(_reasons(flags_sub), _plan(plans), _risk(people_sub))
 
 
+def rows_of(frame: pl.DataFrame, who: pl.Series) -> pl.DataFrame:
+    """``frame``'s rows of the people ``who`` (NHS numbers). A frame sorted by ``nhs_number`` (and
+    flagged so: ``by_person``) is searched, not scanned: a part of the worklist costs its own rows,
+    not a pass over every flag in the country (issue 16, session 15)."""
+    nhs = frame["nhs_number"]
+    if nhs.dtype != pl.String or not nhs.flags["SORTED_ASC"]:
+        return frame.filter(pl.col("nhs_number").cast(pl.String).is_in(who.cast(pl.String).implode()))
+    start = nhs.search_sorted(who, side="left")
+    end = nhs.search_sorted(who, side="right")
+    at = pl.select(pl.int_ranges(start, end, dtype=pl.Int64).explode().drop_nulls()).to_series()
+    return frame[at]
+
+
+def by_person(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``nhs_number`` marked sorted when it is (a check, never a sort: no copy)."""
+    if frame.height and frame["nhs_number"].dtype == pl.String and frame["nhs_number"].is_sorted():
+        return frame.with_columns(pl.col("nhs_number").set_sorted())
+    return frame
+
+
 def in_list_order(frame: pl.DataFrame) -> pl.DataFrame:
     """Rows sorted as each team's list shows them, ``priority`` numbered from 1 within each team."""
     return frame.sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True).with_columns(
@@ -237,14 +264,20 @@ def lazy_snapshot(
 
     # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
     base = rows.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
-    # only the columns read here, and only the people on the list: never a second copy of the
-    # wide people frame (hundreds of feature columns) while the store writes (issue 16)
-    keep = base["nhs_number"].implode()
+    # only the columns read here: never a second copy of the wide people frame (hundreds of feature
+    # columns) while the store writes (issue 16). Not filtered to the people on the list here: a
+    # selection of columns shares the frames' memory, a filter copies it (nearly every flag is on the
+    # list), and each part takes its own people's rows anyway (``details``; session 15: the copy now
+    # runs during the letters stage, the run's peak)
     people_cols = [c for c in ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS) if c in people.columns]
     flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
     nhs = pl.col("nhs_number").cast(pl.String)
-    people_sub = people.select(people_cols).with_columns(nhs).filter(pl.col("nhs_number").is_in(keep))
-    flags_sub = flags.select(flags_cols).with_columns(nhs).filter(pl.col("nhs_number").is_in(keep))
+    people_sub = people.select(people_cols).with_columns(nhs)
+    flags_sub = flags.select(flags_cols).with_columns(nhs)
+    base = base.with_row_index(ROW)
+    sorts = [ROW, *[c for c in ORDER_COLUMNS if c in base.columns]]
+    rest = base.drop(sorts, "priority", "urgency_order", strict=False)  # both made again by in_list_order
+    base = base.select(sorts)
     if "urgency" not in base.columns:
         base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")
     order = in_list_order(
@@ -261,10 +294,11 @@ def lazy_snapshot(
     )
     return LazySnapshot(
         order,
-        flags_sub,
-        plans,
-        people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")]),
+        by_person(flags_sub),
+        None if plans is None else by_person(plans),
+        by_person(people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")])),
         ready,
+        rest,
     )
 
 
