@@ -67,7 +67,7 @@ def capture(args: argparse.Namespace) -> None:
             ("teams", teams),
         ]:
             _save(frame, inputs / f"{name}.parquet")
-        return worklists(plans, people, index, decisions, last, teams, *a, **kw)  # plans_json, rows
+        return worklists(plans, people, index, decisions, last, teams, *a, **kw)  # rows_known, plans_json
 
     pipeline._files_beside_letters = keep_beside  # type: ignore[assignment]
     pipeline.write_worklist_files = keep_worklists  # type: ignore[assignment]

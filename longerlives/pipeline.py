@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -55,7 +55,7 @@ from longerlives.outputs.core import (
     write_risk_disclaimer,
 )
 from longerlives.outputs.exports import ExportsWritten, write_exports
-from longerlives.outputs.worklists import worklist_rows, write_plans_json, write_worklist_files
+from longerlives.outputs.worklists import write_plans_json, write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.report.measures import add_measure_columns
@@ -383,22 +383,6 @@ def _produce(
     # The files beside the letters (flags.csv, patients.csv, quarantine.csv, the practice exports and the
     # coverage report) depend on nothing the letters decide: they are written on a second thread while
     # this one writes the letters and the worklists (Polars and file writes release the GIL; issue 16).
-    # The web worklist's copy into the store (issue 13) starts as soon as the letters' index is known, before
-    # any letter is written: its rows need only the index and the letter decisions. It is committed a part at
-    # a time on a connection of its own, invisible to the web app until the run succeeds, so the store's
-    # write lock is never held for the whole copy (store/record.py; issue 16, session 15).
-    copy_inputs: Future[tuple[pl.DataFrame, pl.DataFrame]] = Future()
-    rows_made = (
-        record.worklist_in_parts(
-            copy_inputs,
-            lambda got: worklist_rows(plans, people, got[0], got[1] if plans.height else None, history.last_letters),
-            plans,
-            flags,
-            people,
-        )
-        if record is not None
-        else None
-    )
     with clock.overlapping(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as beside:
         side = beside.submit(
             _files_beside_letters, extract, flags, people, plans, history, s, as_of, run_id, staging, clock
@@ -410,7 +394,7 @@ def _produce(
             # the worklists, where it ran alone on one core (issue 16, session 8). The store's write lock
             # is taken from then to the commit (store/record.py).
             side.add_done_callback(lambda done: None if done.exception() else record.flags(flags))
-        with clock.stage("letters"), _resolved_on_failure(copy_inputs):
+        with clock.stage("letters"):
             decisions = letters.decide_letters(
                 plans,
                 people,
@@ -428,7 +412,6 @@ def _produce(
                 as_of,
                 s.letters,
                 make_pdf,
-                index_known=lambda index: copy_inputs.set_result((index, decisions)),
             )
             # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
             kept = (
@@ -452,8 +435,11 @@ def _produce(
                 staging,
                 as_of,
                 run_id,
+                # the web worklist's copy (issue 13) starts as soon as its rows are known, while the files are
+                # written: the record's thread was the run's tail (session 12; session 8 had found no gain
+                # when the exports thread was still busy then)
+                rows_known=None if record is None else lambda rows: record.worklist(rows, plans, flags, people),
                 plans_json=False,  # written beside the letters (_files_beside_letters)
-                rows=None if rows_made is None else rows_made.result(),  # made by the web worklist's copy
             )
         core_files, exported, report_paths, coverage = side.result()
         if record is not None:
@@ -478,19 +464,6 @@ def _produce(
         lists.frame,
         exported.practices,
     )
-
-
-@contextmanager
-def _resolved_on_failure(inputs: Future[Any]) -> Iterator[None]:
-    """A failure before ``inputs`` is set resolves it with that failure (a thread waiting for it stops)."""
-    try:
-        yield
-    except BaseException as exc:
-        if not inputs.done():
-            inputs.set_exception(exc)
-        raise
-    if not inputs.done():
-        inputs.set_exception(RuntimeError("the letters stage ended without its index"))
 
 
 def _files_beside_letters(

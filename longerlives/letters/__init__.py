@@ -16,7 +16,6 @@ No names, NHS numbers or addresses are logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,7 +28,7 @@ from longerlives.letters.cadence import letters_allowed
 from longerlives.letters.choose import choose_letters, usable_templates
 from longerlives.letters.context import LETTER_ROW, LetterContext, LetterInputs
 from longerlives.letters.ledger import cadence_flags
-from longerlives.letters.render import available_templates, letter_paths, letter_rows, render_all
+from longerlives.letters.render import available_templates, letter_rows, render_all
 from longerlives.outputs.csvfile import write_csv
 from longerlives.settings.letters import LetterSettings
 
@@ -103,7 +102,6 @@ def write_letters(
     as_of: date,
     settings: LetterSettings,
     make_pdf: bool = False,
-    index_known: Callable[[pl.DataFrame], object] | None = None,
 ) -> LettersWritten:
     """Render the letters decided on (``inputs.decisions``) into ``out_dir/letters/`` with their index.
 
@@ -111,22 +109,17 @@ def write_letters(
     within two weeks. No letter shows a risk score or licence text (run-outputs-v2).
 
     Letters of earlier runs that were not collected stay in the outputs as batches
-    (``batches.keep_uncollected``, issue 12); this writes tonight's batch only.
-
-    ``index_known``: called with the index (the contract columns) as soon as it is known, before
-    any letter is written (the pipeline starts the web worklist's copy there; issue 16)."""
+    (``batches.keep_uncollected``, issue 12); this writes tonight's batch only."""
     rows = letter_rows(inputs)
     decisions = inputs.decisions
+    paths = render_all(rows, out_dir, as_of, settings)  # the shipped templates (their shapes render in a process)
+    crash_point("letters.rendered")
     index = (
         rows.select("nhs_number", "letter", "language", "format")
-        .with_columns(letter_paths(rows))
+        .with_columns(pl.Series("path", paths, dtype=pl.String))
         .cast(INDEX_SCHEMA)
         .sort("nhs_number")
     )
-    if index_known is not None:
-        index_known(index)
-    paths = render_all(rows, out_dir, as_of, settings)  # the shipped templates (their shapes render in a process)
-    crash_point("letters.rendered")
     write_csv(index, out_dir / "letters" / "index.csv")
     files = ["letters/index.csv", *paths]
     if make_pdf:

@@ -193,15 +193,11 @@ def render_all(
     return _render_serial(rows, out_dir, as_of, settings, env)
 
 
-def letter_paths(rows: pl.DataFrame) -> pl.Series:
-    """Each letter's path relative to the output folder: letters/<practice>/<nhs_number>.html (row order)."""
-    return rows.select(
-        pl.concat_str(pl.lit("letters/"), "practice_dir", pl.lit("/"), "nhs_number", pl.lit(".html")).alias("path")
-    )["path"]
-
-
 def _paths(rows: pl.DataFrame) -> list[str]:
-    return letter_paths(rows).to_list()
+    """Each letter's path relative to the output folder: letters/<practice>/<nhs_number>.html."""
+    return rows.select(
+        pl.concat_str(pl.lit("letters/"), "practice_dir", pl.lit("/"), "nhs_number", pl.lit(".html")).alias("p")
+    )["p"].to_list()
 
 
 class _Row(dict[str, Any]):

@@ -10,6 +10,7 @@ The HTML shows the same rows with labels instead of ids, wrapped to be read at 1
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -331,16 +332,18 @@ def write_worklist_files(
     out_dir: Path,
     as_of: date,
     run_id: str,
+    rows_known: Callable[[pl.DataFrame], object] | None = None,
     plans_json: bool = True,
-    rows: pl.DataFrame | None = None,
 ) -> WorklistsWritten:
     """Every team's worklist (CSV + HTML), the unallocated list and plans.json.
 
+    ``rows_known``: called with the worklist rows as soon as they are known, before any file
+    is written (the pipeline starts the web worklist's store copy there; issue 16).
     ``plans_json=False``: plans.json is left to the caller (``write_plans_json``; the pipeline
-    writes it on the output half's other thread, which needs nothing the letters decide).
-    ``rows``: the worklist rows when they are already made (``worklist_rows`` of the same frames)."""
-    if rows is None:
-        rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    writes it on the output half's other thread, which needs nothing the letters decide)."""
+    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    if rows_known is not None:
+        rows_known(rows)
     files = write_worklists(rows, out_dir, teams, as_of, run_id)
     if plans_json:
         files.append(write_plans_json(plans, out_dir, as_of, run_id))

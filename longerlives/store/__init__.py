@@ -38,7 +38,7 @@ from longerlives.store.repository import (
 )
 
 if TYPE_CHECKING:
-    from longerlives.outputs.worklist_snapshot import Details, LazySnapshot
+    from longerlives.outputs.worklist_snapshot import Details
 
 log = logging.getLogger(__name__)
 
@@ -152,26 +152,13 @@ def worklist_writer(
     ``ready``: its per-person texts built ahead (``worklist_snapshot.details_ahead``)."""
     if rows is None:
         return lambda _conn: 0
-    from longerlives.store.worklist import save_worklist
-
-    snapshot, keep_runs = web_snapshot(as_of, rows, plans, flags, people, ready)
-    return lambda conn: save_worklist(conn, run_id, snapshot, keep_runs=keep_runs)
-
-
-def web_snapshot(
-    as_of: date,
-    rows: pl.DataFrame,
-    plans: pl.DataFrame | None,
-    flags: pl.DataFrame,
-    people: pl.DataFrame,
-    ready: Details | None = None,
-) -> tuple[LazySnapshot, int]:
-    """The web worklist's snapshot of ``rows`` (details made part by part) and how many runs' snapshots to keep."""
     from longerlives.outputs.worklist_snapshot import lazy_snapshot
+    from longerlives.store.worklist import save_worklist
     from longerlives.web.settings import load_web_settings
 
     web = load_web_settings()
-    return lazy_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days, ready), web.snapshot_keep_runs
+    snapshot = lazy_snapshot(rows, plans, flags, people, as_of, web.same_day_bp_days, ready)  # details part by part
+    return lambda conn: save_worklist(conn, run_id, snapshot, keep_runs=web.snapshot_keep_runs)
 
 
 def begin_record(store: Store, run_id: str, as_of: date) -> RunRecord:

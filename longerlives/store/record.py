@@ -10,14 +10,8 @@ exist, and commits only when ``commit`` is called once the outputs are in place:
 * letters issued — needs the letters index (after the letters stage);
 * coverage — needs the report's counts (the output half's second thread);
 * the web worklist — needs the worklist rows, whose ``last_letter`` / ``letter_this_run``
-  columns come from the letters: ``worklist`` writes it in the record's transaction, or
-  ``worklist_in_parts`` (the pipeline, issue 16 session 15) copies it on a thread and connection
-  of its own as soon as the letters' index is known — before a letter is written — each part
-  committed as it goes (``store/worklist.save_worklist_in_parts``). Those rows are invisible to
-  the web app until ``commit`` records the run ``succeeded``; ``commit`` applies the allocations a
-  lead made meanwhile, ``abort`` deletes them, and the next run's recovery deletes those of a
-  run that was killed. On SQLite the record's transaction starts only once the copy is done
-  (one writer at a time), so the copy never waits for the transaction's lock.
+  columns come from the letters: submitted as soon as the worklists stage knows them, while
+  it writes the worklist files (session 12; its texts are made a part ahead, ``store/worklist.py``).
 
 The crash guarantees are those of ``record_run``: nothing is committed before the outputs
 are in place (a run killed before its commit point leaves nothing in the store and is
@@ -44,9 +38,8 @@ WAL is the database until it is checkpointed).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from typing import Any, TypeVar
 
@@ -55,11 +48,11 @@ from sqlalchemy.engine import Connection, RootTransaction
 
 from longerlives.crashpoints import crash_point
 from longerlives.outputs.worklist_snapshot import Details
-from longerlives.store.repository import WAL_AUTOCHECKPOINT, Store, summary_json
+from longerlives.store.repository import Store, summary_json
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-U = TypeVar("U")
+WAL_AUTOCHECKPOINT = 1000  # SQLite's default (pages): what every other connection of the store keeps
 
 
 class RunRecord:
@@ -77,13 +70,6 @@ class RunRecord:
         self._open_flags = 0
         self._done = False
         self._sqlite = store.engine.dialect.name == "sqlite"
-        # the web worklist copied in parts (``worklist_in_parts``)
-        self._copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-store-worklist")
-        self._copy: Future[int] | None = None
-        self._copy_inputs: Future[Any] | None = None
-        self._copy_stop = threading.Event()
-        self._copy_seen = 0  # the last allocation id the copy applied
-        self._keep_runs = 14
 
     # -- on the record's thread ----------------------------------------------------
     def _connection(self) -> Connection:
@@ -103,13 +89,7 @@ class RunRecord:
     def _submit(self, work: Callable[[Connection], T]) -> Future[T]:
         if self._done:
             raise RuntimeError(f"run record of {self.run_id} already committed or aborted")
-
-        def run() -> T:
-            if self._sqlite and self._copy is not None and self._conn is None:
-                self._copy.result()  # SQLite has one writer: the copy's parts first, then this transaction
-            return work(self._connection())
-
-        future = self._thread.submit(run)
+        future = self._thread.submit(lambda: work(self._connection()))
         self._pending.append(future)
         return future
 
@@ -183,45 +163,6 @@ class RunRecord:
 
         return self._submit(write)
 
-    def worklist_in_parts(
-        self,
-        inputs: Future[U],
-        make_rows: Callable[[U], pl.DataFrame | None],
-        plans: pl.DataFrame | None,
-        flags: pl.DataFrame,
-        people: pl.DataFrame,
-    ) -> Future[pl.DataFrame | None]:
-        """Copy tonight's web worklist on a thread and connection of its own, each part committed as
-        it is written, as soon as ``inputs`` is resolved: ``make_rows(inputs.result())`` makes the
-        worklist rows (None: no worklist), which the returned future gives to the caller too (the
-        worklist files are written from the same rows). Call before the record's first write."""
-        from longerlives.store import web_snapshot
-        from longerlives.store.worklist import save_worklist_in_parts
-
-        if self._done or self._copy is not None or self._conn is not None:
-            raise RuntimeError("worklist_in_parts: call once, before the record's first write")
-        rows_made: Future[pl.DataFrame | None] = Future()
-
-        def copy() -> int:
-            try:
-                rows = make_rows(inputs.result())
-            except BaseException as exc:
-                rows_made.set_exception(exc)
-                raise
-            rows_made.set_result(rows)
-            if rows is None:
-                return 0
-            snapshot, self._keep_runs = web_snapshot(self.as_of, rows, plans, flags, people)
-            written, self._copy_seen = save_worklist_in_parts(
-                self.store.engine, self.run_id, snapshot, stop=self._copy_stop
-            )
-            return written
-
-        self._copy_inputs = inputs
-        self._copy = self._copier.submit(copy)
-        self._pending.append(self._copy)
-        return rows_made
-
     def commit(self, totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded") -> dict:
         """Wait for every write, record the run's totals and status, commit. Returns what the
         store counted (``flags_opened``, ``flags_closed``, ``letters_issued``). Call once the
@@ -229,10 +170,6 @@ class RunRecord:
 
         def finish(conn: Connection) -> None:
             crash_point("store_record.in_transaction")
-            if self._copy is not None:
-                from longerlives.store.worklist import finish_parts
-
-                finish_parts(conn, self.run_id, self._copy_seen, keep_runs=self._keep_runs)
             values = {**totals, "open_flags": self._open_flags, **self._counted}
             self.store.finish_run(
                 conn, self.run_id, status, summary_json=summary_json({**summary, **self._counted}), **values
@@ -248,7 +185,6 @@ class RunRecord:
             raise
         self._done = True
         self._thread.shutdown(wait=True)
-        self._copier.shutdown(wait=True)
         if self._sqlite:
             self._ahead.submit(self._checkpoint)  # waited for by ``settle``
         log.info(
@@ -270,9 +206,6 @@ class RunRecord:
         if self._done:
             return
         self._done = True
-        self._copy_stop.set()  # the worklist copy stops before its next part
-        if self._copy_inputs is not None:
-            self._copy_inputs.cancel()  # or at once, while it still waits for its rows' inputs
         try:
             self._thread.submit(self._close, False).result()
         except Exception as exc:  # noqa: BLE001 - the run's own error is what matters
@@ -280,22 +213,3 @@ class RunRecord:
         finally:
             self._thread.shutdown(wait=True)
             self._ahead.shutdown(wait=True)
-            self._discard_copy()
-
-    def _discard_copy(self) -> None:
-        """Stop the worklist copy and delete the parts it committed (the run did not succeed)."""
-        if self._copy is None:
-            self._copier.shutdown(wait=True)
-            return
-        try:
-            self._copy.result()
-        except (Exception, CancelledError):  # noqa: BLE001 - stopped, or failed: the run's own error is what matters
-            pass
-        self._copier.shutdown(wait=True)
-        from longerlives.store.worklist import discard_run
-
-        try:
-            with self.store.engine.begin() as conn:
-                discard_run(conn, self.run_id)
-        except Exception as exc:  # noqa: BLE001 - the next run's recovery deletes them (discard_unfinished)
-            log.warning("worklist rows of run %s not deleted now (%s)", self.run_id, type(exc).__name__)

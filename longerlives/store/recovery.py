@@ -12,11 +12,7 @@ next day sent them all again. ``recover`` closes that gap from the outputs thems
    ``flags.csv``, letters from ``letters/index.csv`` — and marked ``succeeded`` with a
    note saying it was completed after an interruption;
 3. every other run still ``running`` in this store was killed before its commit point:
-   it is marked ``abandoned`` (its letters never reached the outputs);
-4. the web worklist rows of every run not recorded ``succeeded``, and of a run completed
-   here, are deleted: a run copies its worklist in parts before it succeeds (issue 16,
-   session 15), so a killed run may have left part of one. The web app shows the latest
-   succeeded run only, so it never showed them.
+   it is marked ``abandoned`` (its letters never reached the outputs).
 
 It runs while both locks (store and output folder) are held, so no live run is touched.
 """
@@ -34,7 +30,6 @@ from sqlalchemy import select, update
 
 from longerlives.outfolder import clean_debris, is_ours
 from longerlives.store.repository import RUNS, open_store, utcnow
-from longerlives.store.worklist import discard_run, discard_unfinished
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +89,6 @@ def _complete(out_dir: Path, db_url: str) -> tuple[str | None, int]:
                     out_dir=str(out_dir),
                 )
             )
-        discard_run(conn, run_id)  # its web worklist may be part-copied: none, as before session 15
         store.update_flag_history(conn, flags, as_of, run_id)
         letters = 0
         if index is not None and index.height:
@@ -158,8 +152,4 @@ def recover(out_dir: Path, db_url: str, current_run_id: str | None = None) -> Re
     completed, letters = _complete(out_dir, db_url)
     keep = {r for r in (completed, current_run_id) if r}
     abandoned = _abandon(db_url, keep)
-    with open_store(db_url).engine.begin() as conn:
-        dropped = discard_unfinished(conn)
-    if dropped:
-        log.warning("%d web worklist row(s) of runs that did not succeed deleted", dropped)
     return Recovery(cleaned["restored"], cleaned["removed"], completed, letters, abandoned)

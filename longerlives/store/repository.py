@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import threading
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
@@ -664,25 +663,6 @@ def bulk_insert(
     else:
         for chunk in chunks:
             conn.execute(RUNS.metadata.tables[table].insert(), [{**r, **constants} for r in chunk.to_dicts()])
-
-
-WAL_AUTOCHECKPOINT = 1000  # SQLite's default (pages): what every connection of the store keeps between writes
-
-
-@contextmanager
-def no_autocheckpoint(conn: Connection) -> Iterator[None]:
-    """SQLite: no checkpoint inside this connection's commits while in the block (the run's record
-    checkpoints once, after its commit; issue 16), and the default again after it. Elsewhere: nothing."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    driver = conn.connection.driver_connection
-    driver.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]
-    try:
-        yield
-    finally:
-        if not conn.invalidated:
-            driver.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")  # type: ignore[union-attr]
 
 
 def sqlite_tuples(rows: pl.DataFrame) -> list[tuple[Any, ...]]:

@@ -7,17 +7,6 @@ allocation of a person to a team (``allocations``) overrides the extract's core
 team, so an allocation made on the web survives the next run; priorities are
 renumbered within each team afterwards.
 
-Two ways to write it:
-
-* ``save_worklist`` — in the caller's transaction (one commit with the rest of a run's record);
-* ``save_worklist_in_parts`` — on a connection of its own, each part of ``PART_ROWS`` rows committed
-  as it is written (issue 16, session 15): the nightly run copies its worklist while it still writes
-  its letters, and the store's write lock is held for one part at a time (about 0.3 s), never for the
-  whole copy. The rows are invisible to the web app until the run is recorded ``succeeded`` (it
-  shows the latest succeeded run only); ``finish_parts`` then, in the run's final transaction,
-  applies the allocations a lead made while the copy ran and prunes old runs; ``discard_run``
-  removes the rows of a run that failed, and the next run's recovery those of a run that was killed.
-
 Every row gets an opaque ``person_key`` — a keyed hash (HMAC-SHA256) of the NHS
 number under a secret kept in ``web_keys`` — so URLs and access logs never carry
 an NHS number, and the same person keeps the same key from one night to the next.
@@ -28,19 +17,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar, cast
 
 import polars as pl
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from longerlives.crashpoints import crash_point
 from longerlives.outputs.worklist_snapshot import LazySnapshot, in_list_order
-from longerlives.store.repository import RUNS, bulk_insert, insert_tuples, no_autocheckpoint, sqlite_tuples
+from longerlives.store.repository import bulk_insert, insert_tuples, sqlite_tuples
 from longerlives.store.web_models import Allocation, WebKey, WorklistEntry, table_of
 
 ENTRIES = table_of(WorklistEntry)
@@ -49,7 +36,6 @@ KEYS = table_of(WebKey)
 PERSON_KEY_SECRET = "person_key"
 T = TypeVar("T")
 PART_ROWS = 10_000  # worklist rows whose details are built and written at a time (issue 16)
-COPY_PART_ROWS = 2_500  # the same, each committed, while the letters are written (the run's peak; session 15)
 # SQLite page cache while the worklist is copied: enough for the person index's pages (about 60 bytes
 # a row, inserted in random order) to stay cached, instead of SQLite's 2 MB default; scaled by the
 # rows so a small run's peak memory does not grow (issue 16, session 13).
@@ -73,16 +59,9 @@ def person_key(secret: bytes, nhs_number: str) -> str:
 
 def latest_allocations(conn: Connection) -> pl.DataFrame:
     """``nhs_number, team``: each person's latest allocation by a lead."""
-    return _latest(_allocations(conn))
-
-
-def _latest(allocations: pl.DataFrame) -> pl.DataFrame:
-    return allocations.sort("id").group_by("nhs_number", maintain_order=True).last().select("nhs_number", "team")
-
-
-def _allocations(conn: Connection) -> pl.DataFrame:
     rows = conn.execute(select(ALLOCATIONS.c.id, ALLOCATIONS.c.nhs_number, ALLOCATIONS.c.team)).all()
-    return pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "team": pl.String}, orient="row")
+    frame = pl.DataFrame(rows, schema={"id": pl.Int64, "nhs_number": pl.String, "team": pl.String}, orient="row")
+    return frame.sort("id").group_by("nhs_number", maintain_order=True).last().select("nhs_number", "team")
 
 
 def _apply_allocations(snapshot: pl.DataFrame, allocations: pl.DataFrame) -> pl.DataFrame:
@@ -109,133 +88,35 @@ def save_worklist(
         with target.begin() as conn:
             return save_worklist(conn, run_id, snapshot, keep_runs=keep_runs, part_rows=part_rows)
     conn = target
-    allocations = _allocations(conn)
-    order, parts = _parts(snapshot, person_key_secret(conn), allocations, part_rows)
-    conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
-    if conn.dialect.name == "sqlite":
-        # executemany of tuples (not JSON: long texts cost twice the CPU through json_each; session 6),
-        # each part's texts, keys and tuples made on a helper thread while the part before is inserted
-        # (sqlite3 releases the interpreter while SQLite inserts; issue 16, session 12)
-        tuples = _one_ahead(sqlite_tuples(part) for part in parts)
-        with _sqlite_cache_for(conn, order.height):
-            insert_tuples(conn, ENTRIES.name, COLUMNS, tuples, constants={"run_id": run_id})
-    else:  # COPY on PostgreSQL, a chunk at a time (issue 16)
-        for part in _one_ahead(parts):
-            bulk_insert(conn, ENTRIES.name, part, constants={"run_id": run_id})
-    _prune(conn, run_id, keep_runs)
-    _analyze(conn)
-    return order.height
-
-
-COLUMNS = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
-
-
-def _parts(
-    snapshot: pl.DataFrame | LazySnapshot, secret: bytes, allocations: pl.DataFrame, part_rows: int
-) -> tuple[pl.DataFrame, Iterator[pl.DataFrame]]:
-    """The rows in list order (a lead's allocations applied) and their parts as ``COLUMNS``, each
-    part's details (``LazySnapshot``) and person keys made just before it is written."""
+    secret = person_key_secret(conn)
     lazy = snapshot if isinstance(snapshot, LazySnapshot) else None
     order = lazy.order if lazy is not None else cast(pl.DataFrame, snapshot)
-    order = _apply_allocations(order.with_columns(pl.col("nhs_number").cast(pl.String)), _latest(allocations))
+    order = _apply_allocations(order.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
+    columns = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
+    conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
 
     def part_at(offset: int) -> pl.DataFrame:
         part = order.slice(offset, part_rows)
         if lazy is not None:
             part = lazy.details(part)
         keys = [person_key(secret, n) for n in part["nhs_number"].to_list()]
-        return part.with_columns(pl.Series("person_key", keys, dtype=pl.String)).select(COLUMNS)
+        return part.with_columns(pl.Series("person_key", keys, dtype=pl.String)).select(columns)
 
-    return order, (part_at(offset) for offset in range(0, order.height, part_rows))
-
-
-def _analyze(conn: Connection) -> None:
+    parts = (part_at(offset) for offset in range(0, order.height, part_rows))
+    if conn.dialect.name == "sqlite":
+        # executemany of tuples (not JSON: long texts cost twice the CPU through json_each; session 6),
+        # each part's texts, keys and tuples made on a helper thread while the part before is inserted
+        # (sqlite3 releases the interpreter while SQLite inserts; issue 16, session 12)
+        tuples = _one_ahead(sqlite_tuples(part) for part in parts)
+        with _sqlite_cache_for(conn, order.height):
+            insert_tuples(conn, ENTRIES.name, columns, tuples, constants={"run_id": run_id})
+    else:  # COPY on PostgreSQL, a chunk at a time (issue 16)
+        for part in _one_ahead(parts):
+            bulk_insert(conn, ENTRIES.name, part, constants={"run_id": run_id})
+    _prune(conn, run_id, keep_runs)
     if conn.dialect.name == "postgresql":
         conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
-
-
-class CopyStopped(Exception):
-    """``save_worklist_in_parts`` was told to stop (the run failed elsewhere)."""
-
-
-def save_worklist_in_parts(
-    engine: Engine,
-    run_id: str,
-    snapshot: pl.DataFrame | LazySnapshot,
-    *,
-    part_rows: int = COPY_PART_ROWS,
-    stop: threading.Event | None = None,
-) -> tuple[int, int]:
-    """Write one run's worklist a part at a time, each part committed as it is written, on a
-    connection of its own; returns (rows written, the last allocation id applied).
-
-    The rows stay invisible to the web app until the run is recorded ``succeeded``; call
-    ``finish_parts`` in the run's final transaction and ``discard_run`` if the run fails.
-    ``stop``: checked before each part; when set, ``CopyStopped`` is raised (the parts already
-    committed are left for ``discard_run``)."""
-    with engine.connect() as conn:
-        with conn.begin():
-            secret = person_key_secret(conn)
-            allocations = _allocations(conn)
-            conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
-        seen = int(allocations["id"].cast(pl.Int64).max() or 0) if allocations.height else 0  # type: ignore[arg-type]
-        order, parts = _parts(snapshot, secret, allocations, part_rows)
-        sqlite = conn.dialect.name == "sqlite"
-        ready: Iterator[object] = (sqlite_tuples(p) for p in parts) if sqlite else parts
-        # on SQLite no checkpoint inside each part's commit: the run's record checkpoints once, after its commit
-        with _sqlite_cache_for(conn, order.height) if sqlite else _nothing(), no_autocheckpoint(conn):
-            for part in ready:
-                if stop is not None and stop.is_set():
-                    raise CopyStopped(run_id)
-                with conn.begin():
-                    if sqlite:
-                        insert_tuples(conn, ENTRIES.name, COLUMNS, [cast(list, part)], constants={"run_id": run_id})
-                    else:
-                        bulk_insert(conn, ENTRIES.name, cast(pl.DataFrame, part), constants={"run_id": run_id})
-                crash_point("worklist.part_committed")
-        with conn.begin():
-            _analyze(conn)
-    return order.height, seen
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
-def finish_parts(conn: Connection, run_id: str, allocations_seen: int, *, keep_runs: int = 14) -> int:
-    """In the run's final transaction, after ``save_worklist_in_parts``: each allocation a lead
-    made while the copy ran (``id`` above ``allocations_seen``), in the order made, moves the
-    person to the end of that team's list — as the web app applies one to the list it shows —
-    and the snapshots of all but the latest ``keep_runs`` runs are deleted. Returns the
-    allocations applied."""
-    late = conn.execute(
-        select(ALLOCATIONS.c.nhs_number, ALLOCATIONS.c.team)
-        .where(ALLOCATIONS.c.id > allocations_seen)
-        .order_by(ALLOCATIONS.c.id)
-    ).all()
-    for nhs_number, team in late:
-        last = conn.execute(
-            select(func.max(ENTRIES.c.priority)).where(ENTRIES.c.run_id == run_id, ENTRIES.c.team == team)
-        ).scalar()
-        conn.execute(
-            update(ENTRIES)
-            .where(ENTRIES.c.run_id == run_id, ENTRIES.c.nhs_number == nhs_number)
-            .values(team=team, priority=int(last or 0) + 1)
-        )
-    _prune(conn, run_id, keep_runs)
-    return len(late)
-
-
-def discard_run(conn: Connection, run_id: str) -> int:
-    """Delete one run's worklist rows (a run that failed or was killed before it succeeded)."""
-    return int(conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id)).rowcount or 0)
-
-
-def discard_unfinished(conn: Connection) -> int:
-    """Delete the worklist rows of every run not recorded ``succeeded`` (recovery, before a run)."""
-    unfinished = select(RUNS.c.run_id).where(RUNS.c.status != "succeeded")
-    return int(conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id.in_(unfinished))).rowcount or 0)
+    return order.height
 
 
 @contextmanager
