@@ -186,12 +186,12 @@ class LazySnapshot:
                 .join(self.ready.risk, on="nhs_number", how="left")
             )
             return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])
-        who = part["nhs_number"]
-        plans = None if self.plans is None else rows_of(self.plans, who)
+        keep = part["nhs_number"].implode()
+        plans = None if self.plans is None else self.plans.filter(pl.col("nhs_number").cast(pl.String).is_in(keep))
         out = (
-            part.join(_reasons(rows_of(self.flags, who)), on="nhs_number", how="left")
+            part.join(_reasons(self.flags.filter(pl.col("nhs_number").is_in(keep))), on="nhs_number", how="left")
             .join(_plan(plans), on="nhs_number", how="left")
-            .join(_risk(rows_of(self.people, who)), on="nhs_number", how="left")
+            .join(_risk(self.people.filter(pl.col("nhs_number").is_in(keep))), on="nhs_number", how="left")
         )
         return out.select([_col(out, c, t) for c, t in SNAPSHOT_SCHEMA.items()])
 
@@ -222,26 +222,6 @@ def details_ahead(plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.Da
     return Details(_reasons(flags_sub), _plan(plans), _risk(people_sub))
 
 
-def rows_of(frame: pl.DataFrame, who: pl.Series) -> pl.DataFrame:
-    """``frame``'s rows of the people ``who`` (NHS numbers). A frame sorted by ``nhs_number`` (and
-    flagged so: ``by_person``) is searched, not scanned: a part of the worklist costs its own rows,
-    not a pass over every flag in the country (issue 16, session 15)."""
-    nhs = frame["nhs_number"]
-    if nhs.dtype != pl.String or not nhs.flags["SORTED_ASC"]:
-        return frame.filter(pl.col("nhs_number").cast(pl.String).is_in(who.cast(pl.String).implode()))
-    start = nhs.search_sorted(who, side="left")
-    end = nhs.search_sorted(who, side="right")
-    at = pl.select(pl.int_ranges(start, end, dtype=pl.Int64).explode().drop_nulls()).to_series()
-    return frame[at]
-
-
-def by_person(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with ``nhs_number`` marked sorted when it is (a check, never a sort: no copy)."""
-    if frame.height and frame["nhs_number"].dtype == pl.String and frame["nhs_number"].is_sorted():
-        return frame.with_columns(pl.col("nhs_number").set_sorted())
-    return frame
-
-
 def in_list_order(frame: pl.DataFrame) -> pl.DataFrame:
     """Rows sorted as each team's list shows them, ``priority`` numbered from 1 within each team."""
     return frame.sort(["team", "urgency_order", "marginalisation_rank", "nhs_number"], nulls_last=True).with_columns(
@@ -267,8 +247,7 @@ def lazy_snapshot(
     # only the columns read here: never a second copy of the wide people frame (hundreds of feature
     # columns) while the store writes (issue 16). Not filtered to the people on the list here: a
     # selection of columns shares the frames' memory, a filter copies it (nearly every flag is on the
-    # list), and each part takes its own people's rows anyway (``details``; session 15: the copy now
-    # runs during the letters stage, the run's peak)
+    # list), and each part takes its own people's rows anyway (``details``; session 15)
     people_cols = [c for c in ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS) if c in people.columns]
     flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
     nhs = pl.col("nhs_number").cast(pl.String)
@@ -294,9 +273,9 @@ def lazy_snapshot(
     )
     return LazySnapshot(
         order,
-        by_person(flags_sub),
-        None if plans is None else by_person(plans),
-        by_person(people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")])),
+        flags_sub,
+        plans,
+        people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")]),
         ready,
         rest,
     )

@@ -195,6 +195,20 @@ def test_lazy_snapshot_parts_join_up_to_the_whole_snapshot():
     assert whole.filter(pl.col("team") == "T1")["priority"].to_list() == list(range(1, 501))
 
 
+def test_worklist_waiting_to_be_written_holds_the_list_order_not_a_sorted_copy_of_every_row():
+    """While the web worklist is written part by part, the list order holds only what sorts it
+    (issue 16, session 15): names, plans and contact details stay in the rows they came from, once,
+    and each part takes its own; the parts still join up to the whole snapshot in list order."""
+    world = _world(1200)
+    lazy = lazy_snapshot(world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
+    assert not {"name", "safety", "last_letter", "practice_code"} & set(lazy.order.columns)
+    assert lazy.rest is not None and {"name", "safety", "last_letter"} <= set(lazy.rest.columns)
+    whole = build_snapshot(world["rows"], world["plans"], world["flags"], world["people"], AS_OF, 30)
+    first = lazy.details(lazy.order.slice(0, 10))
+    assert first.equals(whole.head(10))
+    assert first["name"].to_list() == whole["name"].head(10).to_list()
+
+
 def test_bulk_insert_in_chunks_stores_what_one_plain_insert_stores(db_url):
     """Chunked inserts with constant columns (a run id with a quote, a date, a null) keep every
     value — dates, nulls, empty strings, quotes — as SQLAlchemy's own insert stores them."""
