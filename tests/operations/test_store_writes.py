@@ -5,6 +5,7 @@ PostgreSQL, everything lands exactly once."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 
 from longerlives import store
 from longerlives.history import AuditLine
-from longerlives.outputs.worklist_snapshot import build_snapshot, lazy_snapshot
+from longerlives.outputs.worklist_snapshot import _reasons, build_snapshot, flag_titles, lazy_snapshot
 from longerlives.store.models import AuditEvent, FlagHistory, LetterIssued, Run
 from longerlives.store.repository import bulk_insert
 from longerlives.store.web_models import Allocation, WorklistEntry, table_of
@@ -207,6 +208,35 @@ def test_worklist_waiting_to_be_written_holds_the_list_order_not_a_sorted_copy_o
     first = lazy.details(lazy.order.slice(0, 10))
     assert first.equals(whole.head(10))
     assert first["name"].to_list() == whole["name"].head(10).to_list()
+
+
+def test_person_page_lists_each_flag_with_its_title_reason_and_date_in_flag_order():
+    """What the person page reads for each person: every open flag in flag-id order with the title a
+    clinician knows it by (the id itself when a flag has no title), its reason word for word and the
+    date it has been due since (null when unknown); the titles joined for the list, the kinds once each."""
+    titles = flag_titles()
+    flags = pl.DataFrame(
+        {
+            "nhs_number": [nhs(2), nhs(1), nhs(1), nhs(1), nhs(2)],
+            "flag": ["phc.bmi", "phc.smoking", "ecg.annual", "x.unlisted", "phc.alcohol"],
+            "reason": ['BMI "never" recorded', "Smoking status not recorded — ever", None, "Other", "Alcohol: 2024"],
+            "since": [date(2025, 3, 1), None, date(2024, 1, 31), None, date(2025, 5, 9)],
+        }
+    )
+    out = {r["nhs_number"]: r for r in _reasons(flags).iter_rows(named=True)}
+    first = json.loads(out[nhs(1)]["reasons_json"])
+    assert [r["flag"] for r in first] == ["ecg.annual", "phc.smoking", "x.unlisted"]
+    assert [r["title"] for r in first] == [titles["ecg.annual"], titles["phc.smoking"], "x.unlisted"]
+    assert [r["reason"] for r in first] == [None, "Smoking status not recorded — ever", "Other"]
+    assert [r["since"] for r in first] == ["2024-01-31", None, None]
+    assert out[nhs(1)]["flag_words"] == "; ".join([titles["ecg.annual"], titles["phc.smoking"], "x.unlisted"])
+    assert out[nhs(1)]["kinds"] == ";ecg;phc;x;"
+    second = json.loads(out[nhs(2)]["reasons_json"])
+    assert [(r["flag"], r["reason"]) for r in second] == [
+        ("phc.alcohol", "Alcohol: 2024"),
+        ("phc.bmi", 'BMI "never" recorded'),
+    ]
+    assert out[nhs(2)]["kinds"] == ";phc;"
 
 
 def test_bulk_insert_in_chunks_stores_what_one_plain_insert_stores(db_url):
