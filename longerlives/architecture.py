@@ -24,7 +24,7 @@ def stage_functions() -> list[tuple[str, Callable[..., Any]]]:
     """The stage functions ``pipeline.run`` composes, in the order it calls them."""
     from longerlives import delivery, letters, outreach, risk, rules, store
     from longerlives.extract import read_extract, validate_extract
-    from longerlives.features import build_features
+    from longerlives.features import feature_blocks
     from longerlives.outcomes import apply_outcomes
     from longerlives.outputs.core import write_flags, write_patients
     from longerlives.outputs.exports import write_exports
@@ -35,7 +35,7 @@ def stage_functions() -> list[tuple[str, Callable[..., Any]]]:
         ("read", read_extract),
         ("store_open", store.begin_run),
         ("validate", validate_extract),
-        ("features", build_features),
+        ("features", feature_blocks),
         ("risk", risk.score),
         ("rules", rules.evaluate),
         ("rules (outcomes)", apply_outcomes),

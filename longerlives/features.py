@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
@@ -109,25 +110,49 @@ def _concept_ids(cmap: pl.DataFrame, concepts: list[str]) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class _EventPlan:
+    """The SNOMED concepts of the feature pass: their order (``cid``), the valued ones, and code → cid."""
+
+    snomed: list[str]
+    valued: list[str]
+    code_ids: pl.DataFrame
+
+
+def _event_plan(codelists: dict[str, Codelist]) -> _EventPlan:
+    snomed = sorted({c for c, cl in codelists.items() if cl.kind == "snomed"} | set(load_pending()))
+    valued = [c for c in snomed if c in codelists and codelists[c].valued]
+    return _EventPlan(snomed, valued, _concept_ids(snomed_concept_map(codelists), snomed))
+
+
+def _matched_events(events: pl.LazyFrame, plan: _EventPlan, as_of: date) -> pl.LazyFrame:
+    """The events the feature pass reads (coded in a list, dated on or before the as-of date) as
+    ``key`` (person × concept: neither held twice; grouping on one integer key is several times
+    faster than on two), ``date`` and ``value``. A query: not yet run."""
+    return (
+        events.filter(pl.col("code").is_in(plan.code_ids["code"].unique().implode()) & (pl.col("date") <= as_of))
+        .join(plan.code_ids.lazy(), on="code", how="inner")
+        .select((_nid() * _CONCEPT_SLOTS + pl.col("cid")).alias("key"), "date", "value")
+    )
+
+
 def _event_features(
     events: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, settings: FeatureSettings, ids: pl.Series
 ) -> pl.DataFrame:
+    plan = _event_plan(codelists)
+    return _event_aggregates(_matched_events(events, plan, as_of), plan, as_of, settings, ids)
+
+
+def _event_aggregates(
+    source: pl.LazyFrame, plan: _EventPlan, as_of: date, settings: FeatureSettings, ids: pl.Series
+) -> pl.DataFrame:
+    """The event columns of the people ``ids`` from ``source``, their matched events (``_matched_events``,
+    or a block of them): one pass, the matched rows held once and every aggregate reading them."""
+    matched = source.collect().lazy()
     d12 = months_before(as_of, 12)
     d_sd = months_before(as_of, 12 * settings.sbp_sd_years)
-    snomed = sorted({c for c, cl in codelists.items() if cl.kind == "snomed"} | set(load_pending()))
-    valued = [c for c in snomed if c in codelists and codelists[c].valued]
+    snomed, valued = plan.snomed, plan.valued
     cid = {c: i for i, c in enumerate(snomed)}
-    code_ids = _concept_ids(snomed_concept_map(codelists), snomed)
-    # One pass over events: only coded, dated on or before the as-of date. The matched
-    # rows (a fraction of all events) are held once and every aggregate reads them.
-    # Grouping is on one integer key (person × concept): several times faster than two keys.
-    matched = (
-        events.filter(pl.col("code").is_in(code_ids["code"].unique().implode()) & (pl.col("date") <= as_of))
-        .join(code_ids.lazy(), on="code", how="inner")
-        .select((_nid() * _CONCEPT_SLOTS + pl.col("cid")).alias("key"), "date", "value")
-        .collect()
-        .lazy()
-    )  # the person and the concept are in the key (neither held twice)
     concept = pl.col("key") % _CONCEPT_SLOTS
     split = [(pl.col("key") // _CONCEPT_SLOTS).alias("nid"), concept.alias("cid")]
     dates_lf = (
@@ -153,10 +178,14 @@ def _event_features(
         .drop("key")
     )
     sbp = matched.filter(concept == cid.get("systolic_bp", -1))
+    # Each person's readings in order of value, then their SD: the same bits on every run. A grouped
+    # ``std()`` merges partial sums in whatever order the threads finish, so its last bits varied from
+    # run to run (and with the blocks of people), and with them QRISK3's sbps5 (issue 16, session 17).
     sd_lf = (
         sbp.filter(pl.col("date") > d_sd)
         .group_by((pl.col("key") // _CONCEPT_SLOTS).alias("nid"))
-        .agg(pl.col("value").std().alias(f"systolic_bp_sd_{settings.sbp_sd_years}y"))
+        .agg(pl.col("value"))
+        .select("nid", pl.col("value").list.sort().list.std().alias(f"systolic_bp_sd_{settings.sbp_sd_years}y"))
     )
     # Blood pressure pairs by setting (issue 11): clinic, ABPM daytime average, home average.
     # A setting's systolic and diastolic are paired by day; never mixed across settings.
@@ -199,15 +228,19 @@ def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) ->
 def _medication_features(
     meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, ids: pl.Series
 ) -> pl.DataFrame:
-    """Medicines match code lists by BNF prefix: worked out once per distinct BNF code.
+    return _medication_wide(_medication_summary(meds, codelists, as_of), codelists, ids)
 
+
+def _medication_summary(meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date) -> pl.DataFrame:
+    """Long (nid, cid, first_date, last_date, n_12m): each person's issues per medicine concept.
+
+    Medicines match code lists by BNF prefix: worked out once per distinct BNF code.
     One pass over the issues summarises each person's issues per BNF code (first, last,
     12-month count); the code lists are matched on that much smaller summary and the
     summaries of a concept's codes combined (issue 16: a first pass for the distinct
     codes and a join of every issue cost a second scan)."""
     d12 = months_before(as_of, 12)
     med_lists = {c: cl for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"}
-    concepts = list(med_lists)
     per_code = (
         meds.filter(pl.col("date") <= as_of)
         .group_by(_nid(), "bnf_code")
@@ -224,15 +257,28 @@ def _medication_features(
         for i, cl in enumerate(med_lists.values())
     ]
     code_map = pl.concat(matches) if matches else pl.DataFrame(schema={"bnf_code": pl.String, "cid": pl.Int64})
-    long = (
+    return (
         per_code.join(code_map, on="bnf_code", how="inner")
         .group_by("nid", "cid")
         .agg(pl.col("first_date").min(), pl.col("last_date").max(), pl.col("n_12m").sum())
     )
+
+
+def _medication_wide(long: pl.DataFrame, codelists: dict[str, Codelist], ids: pl.Series) -> pl.DataFrame:
+    """The medicine columns of the people ``ids`` (sorted, unique) from ``_medication_summary``."""
+    concepts = [c for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"]
     return _wide(long, concepts, {"first_date": pl.Date, "last_date": pl.Date, "n_12m": pl.Int64}, ids)
 
 
+_CONTACT_COUNTS = ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
+
+
 def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings, ids: pl.Series) -> pl.DataFrame:
+    return _aligned(_encounter_summary(enc, as_of, settings), ids, zero=_CONTACT_COUNTS)
+
+
+def _encounter_summary(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings) -> pl.DataFrame:
+    """One row per person with a contact (``nid`` and the contact columns): one pass over encounters."""
     d12 = months_before(as_of, 12)
     recent = pl.col("date") > d12
     att = pl.col("attended")
@@ -269,8 +315,7 @@ def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSetting
     for s in SERVICES:
         aggs.append(pl.col("last").filter(att & (pl.col("service") == s)).max().alias(f"{s}_last_attended"))
         aggs.append(pl.col("last").filter(~att & (pl.col("service") == s)).max().alias(f"{s}_last_dna"))
-    counts = ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
-    return _aligned(per_service.group_by("nid").agg(aggs), ids, zero=counts)
+    return per_service.group_by("nid").agg(aggs)
 
 
 def _age(dob: pl.Expr, as_of: date) -> pl.Expr:
@@ -341,22 +386,97 @@ class Features:
 def build_features(
     extract: Extract, codelists: dict[str, Codelist], as_of: date, settings: FeatureSettings
 ) -> Features:
-    """One row per valid patient with every feature and cohort flag, sorted by NHS number.
+    """One row per valid patient with every feature and cohort flag, sorted by NHS number
+    (the feature pass in one block: ``FeatureBlocks`` for a register in several)."""
+    return FeatureBlocks(extract, codelists, as_of, settings).block(0)
 
-    The patients are sorted first (NHS numbers are exactly ten digits, so text order is
-    number order) and every feature column is built in that row order, then put beside
-    them: no join copies the 400-column table (issue 16, memory)."""
-    patients = extract.patients.sort("nhs_number").with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
-    ids = patients.select(_nid())["nid"]
-    ev = _event_features(extract.events, codelists, as_of, settings, ids)
-    med = _medication_features(extract.medications, codelists, as_of, ids)
-    enc = _encounter_features(extract.encounters, as_of, settings, ids)
-    people = pl.concat([patients, ev, med, enc], how="horizontal")
-    del ev, med, enc
-    counts = [
-        c
-        for c in people.columns
-        if c.endswith("_n_12m") or c in ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
-    ]
-    people = people.with_columns(pl.col(counts).fill_null(0))  # built as 0 already: kept as the rule
-    return Features(_cohorts(people, as_of, settings))
+
+class FeatureBlocks:
+    """The feature pass over the register in blocks of people, in NHS-number order (issue 16:
+    memory that does not grow with the register).
+
+    Made by one pass over each clinical table: the medicine and contact summaries (a few rows
+    a person) are held; the matched events (tens of millions of rows for 600,000 people) are
+    written once to a work file in ``work_dir`` when there is more than one block, and each
+    block reads its own people's rows back. ``block(i)`` is the ``Features`` of the i-th block
+    of at most ``block_people`` patients; the blocks one after another are exactly the
+    frame of one block of everybody (every column is a fact about one person)."""
+
+    def __init__(
+        self,
+        extract: Extract,
+        codelists: dict[str, Codelist],
+        as_of: date,
+        settings: FeatureSettings,
+        *,
+        block_people: int | None = None,
+        work_dir: Path | None = None,
+    ) -> None:
+        self._codelists, self._as_of, self._settings = codelists, as_of, settings
+        # The patients are sorted first (NHS numbers are exactly ten digits, so text order is
+        # number order) and every feature column is built in that row order, then put beside
+        # them: no join copies the 400-column table (issue 16, memory).
+        self._patients = extract.patients.sort("nhs_number").with_columns(
+            _age(pl.col("date_of_birth"), as_of).alias("age")
+        )
+        self._ids = self._patients.select(_nid())["nid"]
+        size = max(1, block_people or self._ids.len())
+        self._starts = list(range(0, self._ids.len(), size)) or [0]
+        self._size = size
+        self._plan = _event_plan(codelists)
+        matched = _matched_events(extract.events, self._plan, as_of)
+        if len(self._starts) > 1:
+            if work_dir is None:
+                raise ValueError("a feature pass in several blocks needs a work folder")
+            path = work_dir / "matched_events.parquet"
+            _sink(matched, path)
+            matched = pl.scan_parquet(path)
+        self._matched = matched
+        self._medicines = _medication_summary(extract.medications, codelists, as_of)
+        self._contacts = _encounter_summary(extract.encounters, as_of, settings)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def block(self, i: int) -> Features:
+        """The features of the i-th block of patients (sorted by NHS number)."""
+        start = self._starts[i]
+        patients = self._patients.slice(start, self._size)
+        ids = self._ids.slice(start, self._size)
+        source = self._matched
+        if len(self._starts) > 1:  # this block's people only: their keys are one range
+            lo, hi = ids[0] * _CONCEPT_SLOTS, (ids[-1] + 1) * _CONCEPT_SLOTS
+            source = source.filter((pl.col("key") >= lo) & (pl.col("key") < hi))
+        ev = _event_aggregates(source, self._plan, self._as_of, self._settings, ids)
+        med = _medication_wide(self._medicines, self._codelists, ids)
+        enc = _aligned(self._contacts, ids, zero=_CONTACT_COUNTS)
+        people = pl.concat([patients, ev, med, enc], how="horizontal")
+        del ev, med, enc
+        counts = [c for c in people.columns if c.endswith("_n_12m") or c in _CONTACT_COUNTS]
+        people = people.with_columns(pl.col(counts).fill_null(0))  # built as 0 already: kept as the rule
+        return Features(_cohorts(people, self._as_of, self._settings))
+
+
+def feature_blocks(
+    extract: Extract,
+    codelists: dict[str, Codelist],
+    as_of: date,
+    settings: FeatureSettings,
+    block_people: int,
+    work_dir: Path,
+) -> FeatureBlocks:
+    """The features stage: one pass over each clinical table, then ``block(i)`` a block of people at a time."""
+    return FeatureBlocks(extract, codelists, as_of, settings, block_people=block_people, work_dir=work_dir)
+
+
+def _sink(matched: pl.LazyFrame, path: Path) -> None:
+    """The matched events to a work file, streamed (never all in memory); a full disk is named as such."""
+    from longerlives.extract.validate import io_error_in
+
+    try:
+        matched.sink_parquet(path, compression="lz4")
+    except Exception as exc:
+        found = io_error_in(exc)
+        if found is not None:
+            raise found from None
+        raise

@@ -20,11 +20,12 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import RawTable, file_sha256
 from longerlives.extract.validate import Extract
-from longerlives.features import build_features
+from longerlives.features import feature_blocks
 from longerlives.frames import available_stats, feature
 from longerlives.frames import check_features as check_owner_features
 from longerlives.freshness import freshness
@@ -110,20 +111,27 @@ class _Clock:
     _threads: bool = False
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def stage(self, name: str, last: bool = True) -> Iterator[None]:
+        """Time one stage. A stage worked in parts (the blocks of people) is entered once per part
+        with ``last=False`` until its last: its seconds add up, and the progress hook and crash
+        points see one start (the first part's) and one end (the last part's)."""
         assert name in STAGES, name
-        crash_point(f"{name}.start")  # test-only crash injection (crashpoints.py)
-        if self.progress:
-            self.progress(name, "start")
+        first = name not in self.seconds
+        if first:
+            crash_point(f"{name}.start")  # test-only crash injection (crashpoints.py)
+            if self.progress:
+                self.progress(name, "start")
         # While stages overlap, a stage's CPU is its own thread's (Polars' pool and worker processes
         # are not in it; the block's total is in ``overlapped``); otherwise the whole process's.
         cpu = time.thread_time if self._threads else _cpu_seconds
         t0, c0 = time.perf_counter(), cpu()
         yield
-        crash_point(f"{name}.done")
-        self.seconds[name] = round(time.perf_counter() - t0, 3)
-        self.cpu_seconds[name] = round(cpu() - c0, 3)
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t0, 3)
+        self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0.0) + cpu() - c0, 3)
         self.memory_mb[name] = _peak_rss_mb()
+        if not last:
+            return
+        crash_point(f"{name}.done")
         log.info("stage %s done in %.2fs", name, self.seconds[name])
         if self.progress:
             self.progress(name, "done")
@@ -358,17 +366,15 @@ def _produce(
 ) -> _Produced:
     """features → risk → rules → outcomes → outreach → outputs, letters, worklists, exports."""
     s = settings
-    with clock.stage("features"):
-        people = build_features(extract, codelists, as_of, s.features).people
-    with clock.stage("risk"):
-        people = people.join(risk.score(people, as_of, s.risk).scores, on="nhs_number", how="left")
-    with clock.stage("rules"):
-        evaluated = rules.evaluate(people, as_of, s.rules)
-        flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
-        held_by_outcomes = evaluated.flags.height - flags.height
-        people = evaluated.people.join(rules.safety_items(flags), on="nhs_number", how="left")
-        del evaluated  # its copy of the people frame is superseded: not held to the end of the run (issue 16)
-        people = add_measure_columns(people, as_of, s.rules)  # the coverage report's denominators
+    people, flags, measures = _rules_in_blocks(extract, codelists, s, as_of, clock, staging / ".work")
+    with clock.stage("rules"):  # what needs everybody's flags: the outcomes recorded, the safety items
+        flags_all = flags
+        flags = apply_outcomes(flags_all, history.outcomes, as_of, s.operations)
+        held_by_outcomes = flags_all.height - flags.height
+        del flags_all
+        people = people.join(rules.safety_items(flags), on="nhs_number", how="left")
+        people = people.join(measures, on="nhs_number", how="left", maintain_order="left")
+        del measures
     with clock.stage("outreach"):
         reached = outreach.rank_and_plan(
             people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
@@ -466,6 +472,39 @@ def _produce(
     )
 
 
+def _rules_in_blocks(
+    extract: Extract, codelists: dict[str, Codelist], s: Settings, as_of: date, clock: _Clock, work_dir: Path
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """features → risk → rules, a block of people at a time (NHS-number order; issue 16).
+
+    Returns the people (every column but the features no later stage reads), every open
+    flag (sorted by NHS number, then flag) and the coverage report's measure columns
+    (``nhs_number`` and one column a measure). Only one block's 400-column feature table is
+    held at a time: for 600,000 people that table alone was 1.3 GB."""
+    keep = {ref.name for ref in outreach.read_features(s.outreach)}  # outreach reads these after the blocks
+    with clock.stage("features", last=False):  # one pass over each clinical table
+        blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, work_dir)
+    people_parts, flag_parts, measure_parts = [], [], []
+    for i in range(len(blocks)):
+        last = i == len(blocks) - 1
+        with clock.stage("features", last=last):
+            people = blocks.block(i).people
+        with clock.stage("risk", last=last):
+            people = people.join(risk.score(people, as_of, s.risk).scores, on="nhs_number", how="left")
+        with clock.stage("rules", last=False):
+            evaluated = rules.evaluate(people, as_of, s.rules)
+            del people
+            measured = add_measure_columns(evaluated.people, as_of, s.rules)  # the coverage report's denominators
+            measure_parts.append(measured.select("nhs_number", *measured.columns[evaluated.people.width :]))
+            del measured
+            people_parts.append(output_people(evaluated.people, codelists, keep=keep))
+            flag_parts.append(evaluated.flags)
+            del evaluated
+    del blocks
+    concat = partial(pl.concat, how="vertical")
+    return concat(people_parts), concat(flag_parts), concat(measure_parts)
+
+
 def _files_beside_letters(
     extract: Extract,
     flags: pl.DataFrame,
@@ -507,13 +546,13 @@ def _files_beside_letters(
     return core_files, exported, tuple(str(p.relative_to(staging)) for p in report_files), coverage
 
 
-def output_people(people: pl.DataFrame, codelists: dict[str, Codelist]) -> pl.DataFrame:
+def output_people(people: pl.DataFrame, codelists: dict[str, Codelist], keep: Collection[str] = ()) -> pl.DataFrame:
     """The per-person frame the output stages read: every column but the feature pass's
-    ``<concept>_<stat>`` columns, which the rules, risk and outreach have finished with
-    (about 400 of 440 columns: a quarter of the run's memory at 600,000 people)."""
+    ``<concept>_<stat>`` columns (but those in ``keep``), which the rules, risk and outreach have
+    finished with (about 400 of 440 columns: a quarter of the run's memory at 600,000 people)."""
     available = available_stats(codelists, load_pending())
     produced = {feature(concept, stat).name for concept, stats in available.items() for stat in stats}
-    return people.drop([c for c in people.columns if c in produced])
+    return people.drop([c for c in people.columns if c in produced and c not in keep])
 
 
 def _outbox(settings: Settings, state: Path) -> Path:

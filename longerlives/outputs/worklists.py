@@ -9,6 +9,7 @@ The HTML shows the same rows with labels instead of ids, wrapped to be read at 1
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ UNALLOCATED = "unallocated"  # file stem for people with no core team
 # Internal key for "no core team": a control character can never be a team code (quarantined
 # on input), so a team really coded `unallocated` keeps its own worklist.
 NO_TEAM = "\x00no-team"
+PLANS_JSON_SLICE = 20_000  # plans per slice of plans.json (about 15 MB of text)
 
 
 def _opt(frame: pl.DataFrame | None, cols: dict[str, type[pl.DataType]]) -> pl.DataFrame:
@@ -306,11 +308,17 @@ def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of: date, run_id: st
     # Polars writes the records (a Python dict per plan took 8 s at 100,000 people), straight into the
     # file: the whole text (65 MB at 100,000 people) was held up to four times over, in a buffer, its
     # copy and two joins, and set the run's peak memory at the end of the worklists (session 8).
+    # The records go out a slice at a time (issue 16, session 17): the whole text at once (400 MB
+    # at 600,000 people) and its sorted copy of the plans set the run's peak memory at that size.
     head = json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}, ensure_ascii=False)[:-1]
+    ordered = plans if plans["nhs_number"].is_sorted() else plans.sort("nhs_number")
     with path.open("wb") as out:
-        out.write(head.encode() + b', "plans": ')
-        plans.sort("nhs_number").write_json(out)
-        out.write(b"}\n")
+        out.write(head.encode() + b', "plans": [')
+        for start in range(0, ordered.height, PLANS_JSON_SLICE):
+            text = io.BytesIO()
+            ordered.slice(start, PLANS_JSON_SLICE).write_json(text)  # [{...},{...}]
+            out.write((b"," if start else b"") + text.getbuffer()[1:-1])
+        out.write(b"]}\n")
     return "worklists/plans.json"
 
 

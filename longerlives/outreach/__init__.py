@@ -21,7 +21,7 @@ from longerlives.frames import FeatureRef, feature
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
 from longerlives.outreach.plans import refresh_urgency as refresh_urgency  # the pipeline calls it after outcomes
-from longerlives.outreach.score import FEATURES, OUT_COLUMNS, score_and_rank
+from longerlives.outreach.score import FEATURES, OPTIONAL_FEATURES, OUT_COLUMNS, score_and_rank
 from longerlives.rules._spec import FLAG_SCHEMA
 from longerlives.settings.outreach import OutreachSettings
 
@@ -32,6 +32,13 @@ def declared_features(settings: OutreachSettings) -> tuple[FeatureRef, ...]:
     """Every feature column outreach reads (its own, and the configured multimorbidity concepts)."""
     configured = (feature(c, "last_date") for c in settings.inclusion.multimorbidity_concepts)
     return tuple(dict.fromkeys((*FEATURES, *configured)))
+
+
+def read_features(settings: OutreachSettings) -> tuple[FeatureRef, ...]:
+    """Every feature column outreach may read: those it declares, and those it reads when present
+    (the screening non-responder and DNA lists not every programme has yet). The pipeline keeps
+    exactly these beside the rules' results (pipeline._rules_in_blocks)."""
+    return tuple(dict.fromkeys((*declared_features(settings), *OPTIONAL_FEATURES)))
 
 
 def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:

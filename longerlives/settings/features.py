@@ -22,6 +22,10 @@ class FeatureSettings(BaseModel):
     planned_services: tuple[str, ...] = ()
     crisis_services: tuple[str, ...] = ()
     services_source: str = ""
+    # People per block of the feature pass and the rules (issue 16): a register larger than this is
+    # worked through in blocks, so the wide per-person table never holds everybody at once.
+    block_people: int = Field(125_000, ge=1)
+    block_people_source: str = ""
 
     def model_post_init(self, _context: object) -> None:
         for s in (*self.planned_services, *self.crisis_services):

@@ -1,0 +1,159 @@
+"""The register worked through in blocks of people (issue 16, session 17): the feature pass,
+risk scores and rules run on at most ``features.block_people`` people at a time, so the
+400-column feature table never holds everybody. Every column is a fact about one person,
+so a practice, a team or a patient must not be able to tell how big the blocks were:
+every output file is the same, byte for byte."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from longerlives import pipeline
+from longerlives.codelists import load_codelists
+from longerlives.extract import read_extract, validate_extract
+from longerlives.features import FeatureBlocks, build_features
+from longerlives.settings import load_settings
+from longerlives.store import dispose_all
+from longerlives.synth import generate
+
+AS_OF = date(2026, 11, 1)
+PEOPLE = 600
+BLOCK = 97  # seven blocks, the last one short
+
+
+@pytest.fixture(scope="module")
+def extract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("blocks") / "extract"
+    generate(PEOPLE, 11, folder, "csv", 0.01, AS_OF)  # a few bad rows: the quarantine is compared too
+    return folder
+
+
+@dataclasses.dataclass(frozen=True)
+class Night:
+    out: Path
+    run: dict
+    progress: list[tuple[str, str]]
+
+
+def _night(extract_dir: Path, base: Path, block_people: int | None) -> Night:
+    config = None
+    if block_people is not None:
+        config = base / "blocks.toml"
+        config.write_text(f"[features]\nblock_people = {block_people}\n")
+    seen: list[tuple[str, str]] = []
+    pipeline.run(
+        extract_dir,
+        base / "out",
+        AS_OF,
+        config=config,
+        db_url=f"sqlite:///{base / 'runs.sqlite'}",
+        progress=lambda stage, event: seen.append((stage, event)),
+    )
+    dispose_all()
+    return Night(base / "out", json.loads((base / "out" / "run.json").read_text()), seen)
+
+
+@pytest.fixture(scope="module")
+def one_block(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Night:
+    return _night(extract_dir, tmp_path_factory.mktemp("one-block"), None)
+
+
+@pytest.fixture(scope="module")
+def in_blocks(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Night:
+    return _night(extract_dir, tmp_path_factory.mktemp("in-blocks"), BLOCK)
+
+
+def _files(night: Night) -> dict[str, bytes]:
+    """Every output file but run.json, the run's id replaced (it is random per run)."""
+    run_id = night.run["run_id"].encode()
+    return {
+        str(p.relative_to(night.out)): p.read_bytes().replace(run_id, b"<run>")
+        for p in sorted(night.out.rglob("*"))
+        if p.is_file() and p.name != "run.json"
+    }
+
+
+def test_every_output_file_is_the_same_whatever_the_block_size(one_block: Night, in_blocks: Night) -> None:
+    expected, got = _files(one_block), _files(in_blocks)
+    assert sorted(got) == sorted(expected)
+    assert any(name.startswith("letters/") for name in got) and "flags.csv" in got and "patients.csv" in got
+    assert [name for name in expected if got[name] != expected[name]] == []
+
+
+def test_the_run_summary_counts_the_same_people_flags_and_letters_in_blocks(one_block: Night, in_blocks: Night) -> None:
+    ignore = {"recovery"}
+    expected = {k: v for k, v in one_block.run["summary"].items() if k not in ignore}
+    got = {k: v for k, v in in_blocks.run["summary"].items() if k not in ignore}
+    assert got == expected
+    assert got["people_in_scope"] > 0 and got["open_flags"] > 0
+
+
+def test_a_stage_worked_in_blocks_starts_and_ends_once_for_the_progress_bar(one_block: Night, in_blocks: Night) -> None:
+    for stage in pipeline.STAGES:  # the bar counts stages: seven blocks must not advance it seven times
+        assert in_blocks.progress.count((stage, "start")) == 1, stage
+        assert in_blocks.progress.count((stage, "done")) == 1, stage
+    order = [stage for stage, event in in_blocks.progress if event == "done"]
+    assert order.index("features") < order.index("risk") < order.index("rules") < order.index("outreach")
+    assert sorted(in_blocks.progress) == sorted(one_block.progress)
+
+
+def test_the_stage_times_of_the_blocks_add_up_in_the_run_record(in_blocks: Night) -> None:
+    seconds = in_blocks.run["stage_seconds"]
+    assert list(seconds).count("features") == 1
+    assert all(seconds[stage] > 0 for stage in ("features", "risk", "rules"))
+
+
+def test_the_matched_events_work_file_is_gone_after_the_run(in_blocks: Night) -> None:
+    left = [p for p in in_blocks.out.parent.rglob("matched_events.parquet")]
+    assert left == []
+    assert not (in_blocks.out / ".work").exists()
+
+
+@pytest.fixture(scope="module")
+def validated(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    settings, codelists = load_settings(), load_codelists()
+    work = tmp_path_factory.mktemp("work")
+    extract = validate_extract(
+        read_extract(extract_dir), as_of=AS_OF, settings=settings.extract, codelists=codelists, work_dir=work
+    )
+    return extract, settings, codelists, work
+
+
+@pytest.mark.parametrize("block_people", [1_000_000, PEOPLE, BLOCK, 50])
+def test_feature_blocks_one_after_another_are_the_whole_feature_table(validated, block_people: int) -> None:
+    extract, settings, codelists, work = validated
+    whole = build_features(extract, codelists, AS_OF, settings.features).people
+    blocks = FeatureBlocks(extract, codelists, AS_OF, settings.features, block_people=block_people, work_dir=work)
+    assert len(blocks) == -(-whole.height // block_people)
+    parts = [blocks.block(i).people for i in range(len(blocks))]
+    assert all(part.height <= block_people for part in parts)
+    assert pl.concat(parts).equals(whole)
+
+
+def test_feature_blocks_need_a_work_folder_for_more_than_one_block(validated) -> None:
+    extract, settings, codelists, _ = validated
+    with pytest.raises(ValueError, match="work folder"):
+        FeatureBlocks(extract, codelists, AS_OF, settings.features, block_people=BLOCK)
+
+
+def test_systolic_sd_has_the_same_bits_whatever_the_order_of_the_events(validated) -> None:
+    """QRISK3's sbps5 reads this SD: it must not change in its last bits with the order rows
+    arrive in (before session 17 a grouped std() did, from run to run on two threads)."""
+    extract, settings, codelists, _ = validated
+    sd = f"systolic_bp_sd_{settings.features.sbp_sd_years}y"
+    events = extract.events.collect()
+    shuffled = [
+        dataclasses.replace(extract, events=events.sample(fraction=1.0, shuffle=True, seed=seed).lazy())
+        for seed in (1, 2, 3)
+    ]
+    first = build_features(extract, codelists, AS_OF, settings.features).people[sd]
+    assert first.drop_nulls().len() > PEOPLE // 4  # most people have two or more readings
+    for other in shuffled:
+        again = build_features(other, codelists, AS_OF, settings.features).people[sd]
+        assert again.equals(first)
