@@ -1,5 +1,6 @@
 """The input half of a nightly run, stage by stage: read → validate → features → risk →
-rules → outreach, in one process, exactly as ``pipeline._produce`` composes them
+rules → outreach, in one process, exactly as ``pipeline._produce`` composes them (features,
+risk and rules in blocks of people, by ``pipeline._rules_in_blocks``)
 (no outputs written, no store). Prints JSON: per stage wall seconds, CPU seconds
 (user + system of this process, all threads) and peak resident memory after it, and
 the load average. ``--save DIR`` writes the stage results (people, flags, plans,
@@ -21,13 +22,11 @@ from typing import Any
 
 import polars as pl
 
-from longerlives import outreach, risk, rules
+from longerlives import outreach, pipeline, rules
 from longerlives.codelists import load_codelists
 from longerlives.extract import read_extract, validate_extract
-from longerlives.features import build_features
 from longerlives.history import History
 from longerlives.outcomes import after_outreach, apply_outcomes
-from longerlives.report.measures import add_measure_columns
 from longerlives.settings import load_settings
 
 
@@ -71,16 +70,26 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
         codelists=cl,
         work_dir=Path(work),
     )
-    people = st.time("features", lambda: build_features(ext, cl, as_of, s.features).people)
-    people = st.time("risk", lambda: people.join(risk.score(people, as_of, s.risk).scores, on="nhs_number", how="left"))
+    # features → risk → rules a block of people at a time, as the pipeline does (session 17): its clock
+    # times each stage over the blocks; the outcomes and safety items are the rules stage's last part
+    clock = pipeline._Clock(None)
+    people, flags, measures = pipeline._rules_in_blocks(ext, cl, s, as_of, clock, Path(work))
 
     def _rules() -> tuple[pl.DataFrame, pl.DataFrame]:
-        evaluated = rules.evaluate(people, as_of, s.rules)
-        flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
-        p = evaluated.people.join(rules.safety_items(flags), on="nhs_number", how="left")
-        return add_measure_columns(p, as_of, s.rules), flags
+        f = apply_outcomes(flags, history.outcomes, as_of, s.operations)
+        p = people.join(rules.safety_items(f), on="nhs_number", how="left")
+        return p.join(measures, on="nhs_number", how="left", maintain_order="left"), f
 
+    blocked = dict(clock.seconds)
     people, flags = st.time("rules", _rules)
+    for name in ("features", "risk"):
+        st.rows[name] = {"wall": blocked[name], "cpu": clock.cpu_seconds[name], "peak_mb": clock.memory_mb[name]}
+    st.rows["rules"] = {
+        "wall": round(blocked["rules"] + st.rows["rules"]["wall"], 3),
+        "cpu": round(clock.cpu_seconds["rules"] + st.rows["rules"]["cpu"], 3),
+        "peak_mb": st.rows["rules"]["peak_mb"],
+    }
+    st.rows = {k: st.rows[k] for k in ("read", "validate", "features", "risk", "rules")}
 
     def _outreach() -> Any:
         reached = outreach.rank_and_plan(
