@@ -34,7 +34,7 @@ import polars as pl
 
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
 from longerlives.dates import months_before
-from longerlives.extract.validate import Extract
+from longerlives.extract.validate import Extract, io_error_in
 from longerlives.frames import BP_SETTINGS, VALUE_STATS
 from longerlives.registers import qof_mh_register
 from longerlives.settings.features import FeatureSettings
@@ -273,10 +273,6 @@ def _medication_wide(long: pl.DataFrame, codelists: dict[str, Codelist], ids: pl
 _CONTACT_COUNTS = ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
 
 
-def _encounter_features(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings, ids: pl.Series) -> pl.DataFrame:
-    return _aligned(_encounter_summary(enc, as_of, settings), ids, zero=_CONTACT_COUNTS)
-
-
 def _encounter_summary(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings) -> pl.DataFrame:
     """One row per person with a contact (``nid`` and the contact columns): one pass over encounters."""
     d12 = months_before(as_of, 12)
@@ -471,8 +467,6 @@ def feature_blocks(
 
 def _sink(matched: pl.LazyFrame, path: Path) -> None:
     """The matched events to a work file, streamed (never all in memory); a full disk is named as such."""
-    from longerlives.extract.validate import io_error_in
-
     try:
         matched.sink_parquet(path, compression="lz4")
     except Exception as exc:

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -368,10 +368,9 @@ def _produce(
     s = settings
     people, flags, measures = _rules_in_blocks(extract, codelists, s, as_of, clock, staging / ".work")
     with clock.stage("rules"):  # what needs everybody's flags: the outcomes recorded, the safety items
-        flags_all = flags
-        flags = apply_outcomes(flags_all, history.outcomes, as_of, s.operations)
-        held_by_outcomes = flags_all.height - flags.height
-        del flags_all
+        raised = flags.height
+        flags = apply_outcomes(flags, history.outcomes, as_of, s.operations)
+        held_by_outcomes = raised - flags.height
         people = people.join(rules.safety_items(flags), on="nhs_number", how="left")
         people = people.join(measures, on="nhs_number", how="left", maintain_order="left")
         del measures
@@ -482,6 +481,7 @@ def _rules_in_blocks(
     (``nhs_number`` and one column a measure). Only one block's 400-column feature table is
     held at a time: for 600,000 people that table alone was 1.3 GB."""
     keep = {ref.name for ref in outreach.read_features(s.outreach)}  # outreach reads these after the blocks
+    read_by_nobody = _feature_columns(codelists) - keep
     with clock.stage("features", last=False):  # one pass over each clinical table
         blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, work_dir)
     people_parts, flag_parts, measure_parts = [], [], []
@@ -497,7 +497,7 @@ def _rules_in_blocks(
             measured = add_measure_columns(evaluated.people, as_of, s.rules)  # the coverage report's denominators
             measure_parts.append(measured.select("nhs_number", *measured.columns[evaluated.people.width :]))
             del measured
-            people_parts.append(output_people(evaluated.people, codelists, keep=keep))
+            people_parts.append(evaluated.people.drop([c for c in evaluated.people.columns if c in read_by_nobody]))
             flag_parts.append(evaluated.flags)
             del evaluated
     del blocks
@@ -546,13 +546,18 @@ def _files_beside_letters(
     return core_files, exported, tuple(str(p.relative_to(staging)) for p in report_files), coverage
 
 
-def output_people(people: pl.DataFrame, codelists: dict[str, Codelist], keep: Collection[str] = ()) -> pl.DataFrame:
+def output_people(people: pl.DataFrame, codelists: dict[str, Codelist]) -> pl.DataFrame:
     """The per-person frame the output stages read: every column but the feature pass's
-    ``<concept>_<stat>`` columns (but those in ``keep``), which the rules, risk and outreach have
-    finished with (about 400 of 440 columns: a quarter of the run's memory at 600,000 people)."""
+    ``<concept>_<stat>`` columns, which the rules, risk and outreach have finished with
+    (about 400 of 440 columns: a quarter of the run's memory at 600,000 people)."""
+    produced = _feature_columns(codelists)
+    return people.drop([c for c in people.columns if c in produced])
+
+
+def _feature_columns(codelists: dict[str, Codelist]) -> set[str]:
+    """The names of every ``<concept>_<stat>`` column the feature pass makes for these code lists."""
     available = available_stats(codelists, load_pending())
-    produced = {feature(concept, stat).name for concept, stats in available.items() for stat in stats}
-    return people.drop([c for c in people.columns if c in produced and c not in keep])
+    return {feature(concept, stat).name for concept, stats in available.items() for stat in stats}
 
 
 def _outbox(settings: Settings, state: Path) -> Path:
