@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from longerlives.outputs.columnwise import beside, sorted_by
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
 from longerlives.outputs.csvfile import csv_bytes, neutralised
 from longerlives.outputs.fhir import (
@@ -62,10 +63,10 @@ def export_rows(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
             )
     if "urgency" not in flags.columns:
         flags = flags.with_columns(pl.lit("routine").alias("urgency"))
-    rows = (
-        flags.join(people.select("nhs_number", "practice_code", "core_team"), on="nhs_number", how="left")
-        .select(EXPORT_COLUMNS)
-        .sort(pl.col("practice_code"), urgency_rank(pl.col("urgency")), "nhs_number", "flag")
+    teams = people.select("nhs_number", "practice_code", "core_team")
+    rows = sorted_by(  # a column at a time: no join copy and sort copy of every row at once (columnwise.py)
+        beside(flags, [teams]).select(EXPORT_COLUMNS),
+        ["practice_code", urgency_rank(pl.col("urgency")), "nhs_number", "flag"],
     )
     if rows["practice_code"].null_count():
         raise ExportError("some flagged people have no practice code; refusing to export")

@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from longerlives.outputs.columnwise import beside, sorted_by
 from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.outputs.flag_labels import label_expr
@@ -91,7 +92,8 @@ UNALLOCATED = "unallocated"  # file stem for people with no core team
 # Internal key for "no core team": a control character can never be a team code (quarantined
 # on input), so a team really coded `unallocated` keeps its own worklist.
 NO_TEAM = "\x00no-team"
-PLANS_JSON_SLICE = 20_000  # plans per slice of plans.json (about 15 MB of text)
+PLANS_JSON_SLICE = 20_000
+WORKLIST_SLICE = 100_000  # worklist rows made at a time  # plans per slice of plans.json (about 15 MB of text)
 
 
 def _opt(frame: pl.DataFrame | None, cols: dict[str, type[pl.DataType]]) -> pl.DataFrame:
@@ -125,16 +127,10 @@ def worklist_rows(
     idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
     notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
     last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
-    w = (
-        plans.with_columns(pl.col("urgency").alias("_urgency"))
-        .join(names, on="nhs_number", how="left")
-        .join(idx, on="nhs_number", how="left")
-        .join(notes, on="nhs_number", how="left")
-        .join(last, on="nhs_number", how="left")
-    )
+    w = beside(plans.select(_PLAN_COLUMNS), (names, idx, notes, last))
     most_urgent = (
-        pl.when(pl.col("_urgency").is_in(["same_day", "soon"]))
-        .then(pl.col("_urgency"))
+        pl.when(pl.col("urgency").is_in(["same_day", "soon"]))
+        .then(pl.col("urgency"))
         .when(pl.col("has_safety").fill_null(False))
         .then(pl.lit("soon"))
         .otherwise(pl.lit("routine"))
@@ -157,27 +153,67 @@ def worklist_rows(
         separator="; ",
         ignore_nulls=True,
     )
-    w = (
-        w.with_columns(
-            pl.col("core_team").fill_null(NO_TEAM).alias("team"),
-            pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
-            pl.col("flags").list.join(";"),
-            most_urgent.alias("urgency"),
-            pl.col("safety").list.join("; ").replace("", None).alias("safety"),
-            numbered.alias("plan"),
-            pl.col("manual_needs").alias("communication_needs"),
-            language.alias("language"),
-            contact.alias("contact"),
-            pl.col("reasonable_adjustments").list.join("; "),
-        )
-        .with_columns(urgency_rank(pl.col("urgency")).alias("_urgency_rank"))
-        .sort(
-            ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"],
-            nulls_last=True,
-        )
+    # Only the columns the worklists show are made, then put in order a column at a time
+    # (columnwise.py): each join copied every plan column, the whole frame sorted at once held every
+    # row twice (issue 16, session 18: at 600,000 people this stage's rows peaked 1,731 MB → 1,500).
+    made = (
+        pl.col("core_team").fill_null(NO_TEAM).alias("team"),
+        urgency_rank(most_urgent).alias("_urgency_rank"),
+        "nhs_number",
+        "name",
+        "practice_code",
+        "outreach",
+        pl.col("flags").list.join(";"),
+        pl.col("safety").list.join("; ").replace("", None).alias("safety"),
+        numbered.alias("plan"),
+        pl.col("manual_needs").alias("communication_needs"),
+        language.alias("language"),
+        contact.alias("contact"),
+        "last_letter",
+        most_urgent.alias("urgency"),
+        pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
+        "marginalisation_rank",
+        "marginalisation_score",
+        "outreach_reasons",
+        "lead",
+        "channel",
+        pl.col("reasonable_adjustments").list.join("; "),
+        "letter_this_run",
+        "letter_note",
     )
+    # a slice of rows at a time: every cell is the row's own, and the expressions' working copies
+    # for all rows at once (476 MB at 600,000 people) were larger than the result (310 MB)
+    shown = pl.concat(
+        [w.slice(start, WORKLIST_SLICE).select(made) for start in range(0, max(w.height, 1), WORKLIST_SLICE)]
+    )
+    del w
+    w = sorted_by(shown, ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"], nulls_last=True)
+    w = w.drop("_urgency_rank")
     w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
     return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)
+
+
+# The plan columns the worklists read.
+_PLAN_COLUMNS = [
+    "nhs_number",
+    "practice_code",
+    "core_team",
+    "urgency",
+    "has_safety",
+    "safety",
+    "flags",
+    "actions",
+    "lead",
+    "channel",
+    "manual_needs",
+    "reasonable_adjustments",
+    "language",
+    "interpreter_required",
+    "outreach",
+    "marginalisation_rank",
+    "marginalisation_score",
+    "outreach_reasons",
+]
 
 
 def _html_env() -> Environment:
@@ -257,6 +293,19 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     return str(part.select(row.str.join("\n").alias("r")).item())  # one string, no Python string per row
 
 
+def _team_parts(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Each team's rows. ``worklist_rows`` leaves each team's rows together, so each team's part is a
+    slice of the rows, not a copy (a partition copied every row: 310 MB at 600,000 people; issue 16)."""
+    if not rows["team"].is_sorted():
+        return {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
+    runs = rows.select(pl.col("team").rle()).unnest("team")  # len, value: one run per team, in order
+    parts, start = {}, 0
+    for length, team in runs.iter_rows():
+        parts[team] = rows.slice(start, length)
+        start += length
+    return parts
+
+
 def write_worklists(
     rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str
 ) -> list[str]:
@@ -269,7 +318,7 @@ def write_worklists(
         names = dict(zip(teams["team_code"].to_list(), labels))
     tpl = _html_env().get_template("worklist.html.j2")
     written = []
-    parts = {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
+    parts = _team_parts(rows)
     for team in names:  # every known team gets a file, empty when nobody is on it today
         parts.setdefault(team, rows.clear())
     stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
@@ -277,7 +326,9 @@ def write_worklists(
     index = []
     for team in sorted(parts):
         stem = stems[team]
-        part = parts[team].drop("team").sort("priority")
+        part = parts[team].drop("team")
+        if not part["priority"].is_sorted():
+            part = part.sort("priority")
         write_csv(part, folder / f"{stem}.csv", float_precision=1)
         index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
         label = UNALLOCATED if team == NO_TEAM else team
