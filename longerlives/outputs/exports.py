@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from longerlives.outputs.columnwise import beside, sorted_by
+from longerlives.columnwise import beside, sorted_by
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
 from longerlives.outputs.csvfile import csv_bytes, neutralised
 from longerlives.outputs.fhir import (

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from longerlives.outputs.columnwise import beside, sorted_by
+from longerlives.columnwise import beside, sorted_by
 from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.outputs.flag_labels import label_expr

@@ -17,6 +17,7 @@ from datetime import date
 
 import polars as pl
 
+from longerlives.columnwise import sorted_by
 from longerlives.frames import FeatureRef, feature
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
@@ -86,8 +87,10 @@ def rank_and_plan(
     if not contacts_known:
         log.warning("outreach: extract has no encounters; contact signals not scored, strict = no check elements only")
     people = score_and_rank(people, flags, as_of, settings, contacts_known=contacts_known)
-    kept = flags.filter(pl.col("flag") != OUTREACH_FLAG)
-    flags = pl.concat([kept.cast(FLAG_SCHEMA), outreach_flags(people)]).sort("nhs_number", "flag")
+    kept = flags.filter(pl.col("flag") != OUTREACH_FLAG).cast(FLAG_SCHEMA)
+    flags = pl.concat([kept, outreach_flags(people)])
+    del kept  # then sorted a column at a time: no second copy of every flag at once (columnwise.py; issue 16)
+    flags = sorted_by(flags, ["nhs_number", "flag"])
     plans = build_plans(people, flags, as_of, settings)
     summary = {
         "selected": int(people["outreach"].sum()),

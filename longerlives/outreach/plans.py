@@ -13,6 +13,7 @@ from datetime import date
 
 import polars as pl
 
+from longerlives.columnwise import sorted_by
 from longerlives.dates import months_before
 from longerlives.frames import PLANS
 from longerlives.outreach.items import GROUP_LEADS, GROUPS, OUTREACH_FLAG, flag_items_frame
@@ -83,8 +84,9 @@ def needs_list(people: pl.DataFrame) -> pl.Expr:
 
 
 def _group_actions(flags: pl.DataFrame) -> pl.DataFrame:
-    per_group = (
-        flags.join(flag_items_frame(), on="flag", how="inner")
+    per_group = (  # the flags' key columns only: their reasons are not copied by the join (issue 16)
+        flags.select("nhs_number", "flag")
+        .join(flag_items_frame().select("flag", "group", "order", "words"), on="flag", how="inner")
         .sort("nhs_number", "group", "order")
         .group_by("nhs_number", "group", maintain_order=True)
         .agg(pl.col("words").str.join(", "))
@@ -171,7 +173,9 @@ def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings
     """One row per in-scope person with an open flag (safety flags included), sorted by NHS number."""
     people = people.select([c for c in people.columns if c in _PLAN_INPUTS])  # not every feature column
     p = people.filter(pl.col("in_scope")).with_columns(needs_list(people).alias("_needs"))
-    flag_lists = flags.sort("flag").group_by("nhs_number").agg(pl.col("flag").alias("flags"))
+    flag_lists = (
+        flags.select("nhs_number", "flag").sort("flag").group_by("nhs_number").agg(pl.col("flag").alias("flags"))
+    )
     p = p.join(flag_lists, on="nhs_number", how="inner").join(safety_and_urgency(flags), on="nhs_number", how="left")
     p = p.with_columns((pl.col("safety").list.len() > 0).alias("has_safety"))
     p = p.join(_group_actions(flags), on="nhs_number", how="left")
@@ -189,17 +193,15 @@ def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings
     )
     lead, why = _lead(p, as_of, settings)
     channel, manual = _channel(p, settings)
-    return (
-        p.with_columns(
-            actions.alias("actions"),
-            lead.alias("lead"),
-            why.alias("lead_why"),
-            channel.alias("channel"),
-            manual.alias("manual_needs"),
-            _adjustments(p, settings).alias("reasonable_adjustments"),
-            col(p, "preferred_language", pl.String).fill_null("en").alias("language"),
-            col(p, "interpreter_required", pl.Boolean).fill_null(False).alias("interpreter_required"),
-        )
-        .select(PLAN_COLUMNS)
-        .sort("nhs_number")
-    )
+    plans = p.with_columns(
+        actions.alias("actions"),
+        lead.alias("lead"),
+        why.alias("lead_why"),
+        channel.alias("channel"),
+        manual.alias("manual_needs"),
+        _adjustments(p, settings).alias("reasonable_adjustments"),
+        col(p, "preferred_language", pl.String).fill_null("en").alias("language"),
+        col(p, "interpreter_required", pl.Boolean).fill_null(False).alias("interpreter_required"),
+    ).select(PLAN_COLUMNS)
+    del p
+    return sorted_by(plans, ["nhs_number"])  # a column at a time (columnwise.py; issue 16)

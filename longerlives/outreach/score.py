@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from longerlives.columnwise import beside, sorted_by
 from longerlives.dates import months_before
 from longerlives.frames import OUTREACH_COLUMNS, FeatureRef, feature
 from longerlives.outreach.items import ELEMENT_WORDS, FLAG_ITEMS
@@ -304,10 +305,10 @@ def score_and_rank(
         .collect()
     )
     n_top = n_selected_by_rank(ranked.height, s.fraction)
-    p = p.join(ranked, on="nhs_number", how="left")
+    p = beside(p, [ranked])  # the rank laid beside the people's columns, not every column copied (issue 16)
     by_rank = (pl.col("marginalisation_rank") <= n_top) & (pl.col("marginalisation_score") >= s.min_score)
     outreach = pl.col("outreach_strict") | by_rank.fill_null(False)
     p = p.with_columns(outreach.alias("outreach"))
     p = p.with_columns(pl.when(pl.col("outreach")).then(pl.col("_reasons")).alias("outreach_reasons"))
     drop = [c for c in p.columns if c.startswith("_f_") or c == "_reasons"]
-    return p.drop(drop).sort("nhs_number")
+    return sorted_by(p.drop(drop), ["nhs_number"])  # the people come in NHS-number order: then no copy

@@ -1,5 +1,5 @@
 """Issue 16, session 18: the output stages join and sort with less held at once
-(``outputs/columnwise.py``). Whatever the memory, the rows a practice or a core team reads must be
+(``columnwise.py``). Whatever the memory, the rows a practice or a core team reads must be
 exactly the rows the plain Polars join and sort give: every flag kept, none doubled, the same order."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import random
 import polars as pl
 import pytest
 
-from longerlives.outputs.columnwise import beside, in_order, sorted_by
+from longerlives.columnwise import beside, in_order, sorted_by
 from longerlives.outputs.core import flags_with_practice
 from longerlives.outputs.exports import export_rows
 from longerlives.outputs.urgency import urgency_rank

@@ -1,4 +1,4 @@
-"""Frame operations of the output stages that copy as little as they can (issue 16, memory).
+"""Frame operations that copy as little as they can (issue 16, memory): used by outreach and the output stages.
 
 Polars' eager ``join`` and ``sort`` copy every column of the frame at once, and a join's result
 and a sort's result are alive together: for the flags of 600,000 people (2.3 million rows, 290 MB)
