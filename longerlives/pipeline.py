@@ -33,6 +33,7 @@ import polars as pl
 
 from longerlives import __version__, delivery, letters, outreach, risk, rules, store
 from longerlives.codelists import Codelist, load_codelists, load_pending, manifest_hash
+from longerlives.columnwise import beside as columns_beside
 from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
@@ -371,8 +372,8 @@ def _produce(
         raised = flags.height
         flags = apply_outcomes(flags, history.outcomes, as_of, s.operations)
         held_by_outcomes = raised - flags.height
-        people = people.join(rules.safety_items(flags), on="nhs_number", how="left")
-        people = people.join(measures, on="nhs_number", how="left", maintain_order="left")
+        # laid beside the people's columns, not every column copied by two joins (columnwise.py; issue 16)
+        people = columns_beside(people, [rules.safety_items(flags), measures])
         del measures
     with clock.stage("outreach"):
         reached = outreach.rank_and_plan(
