@@ -15,8 +15,13 @@ times grew by about as much as these did, the host changed, not the code.
   from one hour to the next (ext4 without a journal: each new inode is looked for past the ones
   freed in the last half-minute, so creating files soon after deleting many is slow); the
   letters stage moves with it.
+* ``first_touch_gib_s``: writing 1 GiB of memory this process never had, once (session 18 found
+  0.8–1.8 s on a host where writing it again took 0.2 s: a new page costs the VM's host a fault);
+* ``cpu``: the processor the VM reports (``/proc/cpuinfo``: name, family and model, MHz). Session 18
+  ran on family 23 model 1 (the first EPYC generation) at 2.0 GHz, where the Polars group-by took
+  0.85–0.96 s against 0.18 s in session 16: the hash loop, not the memory, was slower.
 
-Each is the best of three. Prints one JSON line. Lower is faster.
+Each timing is the best of three (the first touch is once: only the first is new memory). Prints one JSON line. Lower is faster.
 """
 
 from __future__ import annotations
@@ -78,10 +83,38 @@ def file_create_seconds(where: Path | None = None, repeat: int = 3) -> float:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def measure() -> dict[str, float]:
+def first_touch_seconds() -> float:
+    """Seconds to write 1 GiB of memory new to this process (run before the other probes)."""
+    import numpy as np
+
+    t0 = time.perf_counter()
+    block = np.ones(1 << 27)  # 2**27 float64: 1 GiB, every page written
+    seconds = time.perf_counter() - t0
+    del block
+    return round(seconds, 3)
+
+
+def cpu() -> str:
+    """The processor as the VM reports it: name, family/model and clock."""
+    fields: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        return "unknown"
+    return (
+        f"{fields.get('model name', '?')}, family {fields.get('cpu family', '?')} model {fields.get('model', '?')}, "
+        f"{float(fields.get('cpu MHz', 0)):.0f} MHz"
+    )
+
+
+def measure() -> dict[str, float | str]:
     import numpy as np
     import polars as pl
 
+    touched = first_touch_seconds()
     rng = np.random.default_rng(7)
     frame = pl.DataFrame({"key": rng.integers(0, 100_000, 10_000_000), "value": rng.random(10_000_000)})
     block = bytes(range(256)) * (1 << 20)  # 256 MiB
@@ -90,6 +123,8 @@ def measure() -> dict[str, float]:
         "polars_group_by_s": _best(lambda: frame.group_by("key").agg(pl.col("value").sum(), pl.len())),
         "sha256_s": _best(lambda: hashlib.sha256(block).digest()),
         "file_create_s": file_create_seconds(BENCH_DATA),
+        "first_touch_gib_s": touched,
+        "cpu": cpu(),
     }
 
 

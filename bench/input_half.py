@@ -24,6 +24,7 @@ import polars as pl
 
 from longerlives import outreach, pipeline, rules
 from longerlives.codelists import load_codelists
+from longerlives.columnwise import beside
 from longerlives.extract import read_extract, validate_extract
 from longerlives.history import History
 from longerlives.outcomes import after_outreach, apply_outcomes
@@ -77,8 +78,7 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
 
     def _rules() -> tuple[pl.DataFrame, pl.DataFrame]:
         f = apply_outcomes(flags, history.outcomes, as_of, s.operations)
-        p = people.join(rules.safety_items(f), on="nhs_number", how="left")
-        return p.join(measures, on="nhs_number", how="left", maintain_order="left"), f
+        return beside(people, [rules.safety_items(f), measures]), f  # as the pipeline lays them (session 18)
 
     blocked = dict(clock.seconds)
     people, flags = st.time("rules", _rules)

@@ -232,7 +232,7 @@ def _target(n: int, seconds: float, peak: float) -> str:
     return f"≤ {s:.0f} s, ≤ {mb / 1000:.0f} GB — " + ("met" if seconds <= s and peak <= mb else "**not met**")
 
 
-def host_line(host: dict[str, float]) -> str:
+def host_line(host: dict[str, Any]) -> str:
     """The benchmark page's sentence on this host's speed (``bench/host_speed.py``)."""
     return (
         f"This host's speed (`bench/host_speed.py`, best of 3, lower is faster): "
@@ -243,12 +243,14 @@ def host_line(host: dict[str, float]) -> str:
             if "file_create_s" in host  # benches before session 14 did not measure it
             else ""
         )
+        + (f", 1 GiB of new memory first written {host['first_touch_gib_s']} s" if "first_touch_gib_s" in host else "")
+        + (f"; processor {host['cpu']}" if "cpu" in host else "")
         + ". The same VM type runs 1.5–2× slower on some days: "
         "compare these with an earlier bench's before comparing the engine's figures."
     )
 
 
-def write_report(rows: list[dict[str, Any]], extras: list[Any], host: dict[str, float] | None = None) -> None:
+def write_report(rows: list[dict[str, Any]], extras: list[Any], host: dict[str, Any] | None = None) -> None:
     lines = [
         "# Benchmarks",
         "",

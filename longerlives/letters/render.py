@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from longerlives.columnwise import beside, sorted_by
 from longerlives.errors import OutputError
 from longerlives.failures import io_hint
 from longerlives.letters.context import LetterContext, LetterInputs
@@ -35,7 +36,6 @@ from longerlives.letters.itemkeys import ItemTexts, item_texts, shape_environmen
 from longerlives.letters.pdf import PDF_BATCH_LETTERS, write_pdfs  # noqa: F401  (re-exported: the --pdf path)
 from longerlives.letters.pictures import PICTURE_CREDIT, picture_uris
 from longerlives.letters.tokens import Split, split_rendered
-from longerlives.columnwise import beside, sorted_by
 from longerlives.outreach.items import GROUPS, flag_items_frame
 from longerlives.paths import LETTER_TEMPLATES_DIR
 from longerlives.settings.letters import LetterSettings

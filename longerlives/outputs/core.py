@@ -6,9 +6,9 @@ from pathlib import Path
 
 import polars as pl
 
+from longerlives.columnwise import beside, sorted_by
 from longerlives.extract.validate import QUARANTINE_COLUMNS
 from longerlives.frames import FLAGS_CSV, PATIENTS_CSV
-from longerlives.columnwise import beside, sorted_by
 from longerlives.outputs.csvfile import write_csv
 
 # Declared once (longerlives/frames.py), with their dtypes; the contract's column order.

@@ -15,6 +15,7 @@ from datetime import date
 
 import polars as pl
 
+from longerlives.columnwise import beside
 from longerlives.rules._helpers import current_smoker_date, with_optional_concepts
 from longerlives.rules._screening import programme_status
 from longerlives.settings.rules import RulesSettings
@@ -36,4 +37,4 @@ def add_measure_columns(people: pl.DataFrame, as_of: date, settings: RulesSettin
         status = programme_status(programme, as_of, settings)
         cols.append(pl.when(in_scope).then(status).alias(f"screening_{programme}_status"))
     added = frame.select("nhs_number", *cols)
-    return people.join(added, on="nhs_number", how="left", maintain_order="left")
+    return beside(people, [added])  # the measures beside the people's columns: no copy of them (issue 16)

@@ -14,6 +14,7 @@ from datetime import date
 import polars as pl
 from pydantic import BaseModel, ValidationError
 
+from longerlives.columnwise import sorted_by
 from longerlives.errors import CodelistError, ConfigError
 from longerlives.frames import FeatureRef, check_features, feature
 from longerlives.rules._helpers import with_optional_concepts
@@ -173,8 +174,8 @@ def evaluate_all(
         frames.append(frame.select(FLAG_COLUMNS))
     if not frames:
         return pl.DataFrame(schema=FLAG_SCHEMA)
-    out = pl.concat(pl.collect_all(frames), how="vertical_relaxed")
-    return out.select(FLAG_COLUMNS).cast(FLAG_SCHEMA).sort("nhs_number", "flag")
+    out = pl.concat(pl.collect_all(frames), how="vertical_relaxed").select(FLAG_COLUMNS).cast(FLAG_SCHEMA)
+    return sorted_by(out, ["nhs_number", "flag"])  # a column at a time (columnwise.py; issue 16)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ from bench import host_speed, run_all
 def test_the_host_speed_probe_times_interpreter_polars_c_and_file_system_work():
     measured = host_speed.measure()
 
-    assert set(measured) == {"python_loop_s", "polars_group_by_s", "sha256_s", "file_create_s"}
-    assert all(isinstance(v, float) and v > 0 for v in measured.values())
+    timings = {"python_loop_s", "polars_group_by_s", "sha256_s", "file_create_s", "first_touch_gib_s"}
+    assert set(measured) == timings | {"cpu"}
+    assert all(isinstance(measured[k], float) and measured[k] > 0 for k in timings)
+    assert "family" in str(measured["cpu"])  # which processor generation ran the bench (session 18)
 
 
 def test_the_file_creation_probe_leaves_nothing_behind_in_the_folder_it_was_given(tmp_path):
@@ -33,3 +35,12 @@ def test_the_benchmark_page_names_each_host_figure_beside_the_engines():
     assert "Python loop 0.41 s" in line
     assert "Polars group-by 0.27 s" in line
     assert "SHA-256 of 256 MiB 0.52 s" in line
+
+
+def test_the_benchmark_page_names_the_processor_and_new_memorys_cost_when_measured():
+    host = {"python_loop_s": 0.41, "polars_group_by_s": 0.27, "sha256_s": 0.52}
+    line = run_all.host_line(host | {"first_touch_gib_s": 1.67, "cpu": "AMD EPYC, family 23 model 1, 1996 MHz"})
+
+    assert "1 GiB of new memory first written 1.67 s" in line
+    assert "processor AMD EPYC, family 23 model 1, 1996 MHz" in line
+    assert "processor" not in run_all.host_line(host)  # an older bench's saved results
