@@ -110,3 +110,20 @@ def test_safety_flags_are_grouped_by_how_long_they_have_been_open() -> None:
     out = dict(safety_open(flags, date(2026, 11, 1), (7, 14, 28, 90)).iter_rows())
     assert out["up to 7 days"] == 1 and out["29-90 days"] == 1 and out["date not known"] == 1
     assert sum(out.values()) == 3  # the phc flag is not a safety flag
+
+
+def test_a_person_with_an_open_ecg_flag_is_not_counted_as_having_had_the_ecg_even_when_flagged_twice() -> None:
+    # issue 16, session 18: who holds a flag is now looked up per flag, not every person's list of flags built
+    people = _people(10)
+    flagged = people["nhs_number"][:3].to_list()
+    flags = pl.DataFrame(
+        {
+            "nhs_number": [*flagged, flagged[0], "9999999999"],  # a repeated row; a flag for someone not listed
+            "flag": ["ecg.annual", "ecg.annual", "phc.bmi", "ecg.annual", "ecg.annual"],
+        }
+    )
+    table = coverage_table(people, flags, SETTINGS)
+    ecg = _row(table, "ecg", "all", "all")
+    assert (ecg["numerator"], ecg["denominator"]) == (8, 10)  # two people still need their ECG
+    assert _row(table, "phc_bmi", "all", "all")["numerator"] == 9  # the one BMI flag, not the ECG ones
+    assert _row(table, "phc_all_six", "all", "all")["numerator"] == 10  # defined by a column, not a flag
