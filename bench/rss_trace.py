@@ -5,8 +5,9 @@ Usage: python -m bench.rss_trace -- .venv/bin/longerlives run --extract DIR --ou
 
 A stage runs from its line ``longerlives: stage NAME start`` to ``... NAME done`` (the run's
 progress lines on standard error, which are passed through). Stages that overlap (the output
-half's two threads) share their samples; a sample outside every stage counts as ``between stages``. Prints one JSON object: ``{"stages": [[name, MB], ...],
-"peak_mb": ..., "seconds": ...}``. Synthetic data only: the command's output is not kept.
+half's two threads) share their samples; a sample outside every stage counts as ``between stages``.
+Prints one JSON object: ``{"stages": [[name, MB], ...], "peak_mb": ..., "seconds": ..., "exit": ...}``.
+Synthetic data only: the command's output is not kept.
 """
 
 from __future__ import annotations

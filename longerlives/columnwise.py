@@ -1,4 +1,5 @@
-"""Frame operations that copy as little as they can (issue 16, memory): used by outreach and the output stages.
+"""Frame operations that copy as little as they can (issue 16, memory): used by the rules after each
+block of people, outreach and the output stages.
 
 Polars' eager ``join`` and ``sort`` copy every column of the frame at once, and a join's result
 and a sort's result are alive together: for the flags of 600,000 people (2.3 million rows, 290 MB)
@@ -8,7 +9,8 @@ that was two more copies at once. These give the same frames with less held at a
   and their columns laid beside the frame's own, which are not copied at all;
 * ``in_order(frame, keys)``: whether the rows are already in the order a sort would give;
 * ``sorted_by(frame, keys)``: the frame sorted, built a column at a time (each unsorted column
-  released as soon as its sorted copy exists), or the frame itself when it is already in order.
+  released as soon as its sorted copy exists), or the frame itself when it is already in order;
+* ``parts_by(frame, key)``: each key's rows, as slices (views) when the rows are grouped by key.
 """
 
 from __future__ import annotations
@@ -62,3 +64,17 @@ def sorted_by(frame: pl.DataFrame, keys: Sequence[str | pl.Expr], nulls_last: bo
     order = frame.select(pl.arg_sort_by(list(keys), nulls_last=nulls_last)).to_series()
     ordered = [frame.drop_in_place(name).rechunk().gather(order) for name in frame.columns]
     return pl.DataFrame(ordered)
+
+
+def parts_by(frame: pl.DataFrame, key: str) -> dict[str, pl.DataFrame]:
+    """Each value of the text column ``key`` and its rows, in the order the values first appear.
+    When the rows come sorted by ``key`` each part is a slice of ``frame`` (a view, not a copy);
+    otherwise a partition (a copy)."""
+    if not frame[key].is_sorted():
+        return {value: part for (value,), part in frame.partition_by(key, as_dict=True, maintain_order=True).items()}
+    parts: dict[str, pl.DataFrame] = {}
+    start = 0
+    for length, value in frame.select(pl.col(key).rle()).unnest(key).iter_rows():  # one run a value, in order
+        parts[value] = frame.slice(start, length)
+        start += length
+    return parts

@@ -33,7 +33,7 @@ import polars as pl
 
 from longerlives import __version__, delivery, letters, outreach, risk, rules, store
 from longerlives.codelists import Codelist, load_codelists, load_pending, manifest_hash
-from longerlives.columnwise import beside as columns_beside
+from longerlives.columnwise import beside
 from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
@@ -373,7 +373,7 @@ def _produce(
         flags = apply_outcomes(flags, history.outcomes, as_of, s.operations)
         held_by_outcomes = raised - flags.height
         # laid beside the people's columns, not every column copied by two joins (columnwise.py; issue 16)
-        people = columns_beside(people, [rules.safety_items(flags), measures])
+        people = beside(people, [rules.safety_items(flags), measures])
         del measures
     with clock.stage("outreach"):
         reached = outreach.rank_and_plan(
@@ -389,8 +389,11 @@ def _produce(
     # The files beside the letters (flags.csv, patients.csv, quarantine.csv, the practice exports and the
     # coverage report) depend on nothing the letters decide: they are written on a second thread while
     # this one writes the letters and the worklists (Polars and file writes release the GIL; issue 16).
-    with clock.overlapping(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as beside:
-        side = beside.submit(
+    with (
+        clock.overlapping(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
+    ):
+        side = other_thread.submit(
             _files_beside_letters, extract, flags, people, plans, history, s, as_of, run_id, staging, clock
         )
         if record is not None:
@@ -491,7 +494,7 @@ def _rules_in_blocks(
         with clock.stage("features", last=last):
             people = blocks.block(i).people
         with clock.stage("risk", last=last):
-            people = columns_beside(people, [risk.score(people, as_of, s.risk).scores])  # no copy of the block
+            people = beside(people, [risk.score(people, as_of, s.risk).scores])  # no copy of the block
         with clock.stage("rules", last=False):
             evaluated = rules.evaluate(people, as_of, s.rules)
             del people

@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from longerlives.columnwise import beside, sorted_by
+from longerlives.columnwise import beside, parts_by, sorted_by
 from longerlives.outputs.core import FLAGS_COLUMNS, write_risk_disclaimer
 from longerlives.outputs.csvfile import csv_bytes, neutralised
 from longerlives.outputs.fhir import (
@@ -209,12 +209,7 @@ def write_exports(
     # whole country's 400 MB of bundle text at once); the rows are already in export order, and
     # the split keeps it.
     check_rows(rows, None)
-    sizes = rows.group_by("practice_code", maintain_order=True).len()  # rows are by practice (export_rows)
-    starts = sizes["len"].cum_sum() - sizes["len"]
-    raw = {
-        code: rows.slice(start, n)  # a view, not a copy
-        for code, start, n in zip(sizes["practice_code"].to_list(), starts.to_list(), sizes["len"].to_list())
-    }
+    raw = parts_by(rows, "practice_code")  # rows are by practice (export_rows): each a view, not a copy
     codes = practice_codes(rows, practices, people)
     sample = ops.fhir_model_sample
     if sample:  # the FHIR models on every distinct Flag shape, once for the whole country

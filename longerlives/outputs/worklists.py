@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from longerlives.columnwise import beside, sorted_by
+from longerlives.columnwise import beside, parts_by, sorted_by
 from longerlives.outputs.csvfile import write_csv
 from longerlives.outputs.filenames import file_stems
 from longerlives.outputs.flag_labels import label_expr
@@ -92,8 +92,8 @@ UNALLOCATED = "unallocated"  # file stem for people with no core team
 # Internal key for "no core team": a control character can never be a team code (quarantined
 # on input), so a team really coded `unallocated` keeps its own worklist.
 NO_TEAM = "\x00no-team"
-PLANS_JSON_SLICE = 20_000
-WORKLIST_SLICE = 100_000  # worklist rows made at a time  # plans per slice of plans.json (about 15 MB of text)
+PLANS_JSON_SLICE = 20_000  # plans per slice of plans.json (about 15 MB of text)
+WORKLIST_SLICE = 100_000  # worklist rows made at a time
 
 
 def _opt(frame: pl.DataFrame | None, cols: dict[str, type[pl.DataType]]) -> pl.DataFrame:
@@ -127,7 +127,7 @@ def worklist_rows(
     idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
     notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
     last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
-    w = beside(plans.select(_PLAN_COLUMNS), (names, idx, notes, last))
+    w = beside(plans, (names, idx, notes, last))
     most_urgent = (
         pl.when(pl.col("urgency").is_in(["same_day", "soon"]))
         .then(pl.col("urgency"))
@@ -191,29 +191,6 @@ def worklist_rows(
     w = w.drop("_urgency_rank")
     w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
     return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)
-
-
-# The plan columns the worklists read.
-_PLAN_COLUMNS = [
-    "nhs_number",
-    "practice_code",
-    "core_team",
-    "urgency",
-    "has_safety",
-    "safety",
-    "flags",
-    "actions",
-    "lead",
-    "channel",
-    "manual_needs",
-    "reasonable_adjustments",
-    "language",
-    "interpreter_required",
-    "outreach",
-    "marginalisation_rank",
-    "marginalisation_score",
-    "outreach_reasons",
-]
 
 
 def _html_env() -> Environment:
@@ -293,19 +270,6 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
     return str(part.select(row.str.join("\n").alias("r")).item())  # one string, no Python string per row
 
 
-def _team_parts(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Each team's rows. ``worklist_rows`` leaves each team's rows together, so each team's part is a
-    slice of the rows, not a copy (a partition copied every row: 310 MB at 600,000 people; issue 16)."""
-    if not rows["team"].is_sorted():
-        return {team: part for (team,), part in rows.partition_by("team", as_dict=True, maintain_order=True).items()}
-    runs = rows.select(pl.col("team").rle()).unnest("team")  # len, value: one run per team, in order
-    parts, start = {}, 0
-    for length, team in runs.iter_rows():
-        parts[team] = rows.slice(start, length)
-        start += length
-    return parts
-
-
 def write_worklists(
     rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str
 ) -> list[str]:
@@ -318,7 +282,7 @@ def write_worklists(
         names = dict(zip(teams["team_code"].to_list(), labels))
     tpl = _html_env().get_template("worklist.html.j2")
     written = []
-    parts = _team_parts(rows)
+    parts = parts_by(rows, "team")  # worklist_rows leaves each team's rows together: slices, not a copy
     for team in names:  # every known team gets a file, empty when nobody is on it today
         parts.setdefault(team, rows.clear())
     stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)

@@ -9,11 +9,11 @@ import random
 import polars as pl
 import pytest
 
-from longerlives.columnwise import beside, in_order, sorted_by
+from longerlives.columnwise import beside, in_order, parts_by, sorted_by
 from longerlives.outputs.core import flags_with_practice
 from longerlives.outputs.exports import export_rows
 from longerlives.outputs.urgency import urgency_rank
-from longerlives.outputs.worklists import NO_TEAM, _team_parts
+from longerlives.outputs.worklists import NO_TEAM
 
 
 def _flags(seed: int, n: int = 400) -> pl.DataFrame:
@@ -134,8 +134,8 @@ def test_each_core_teams_rows_are_the_same_whether_the_rows_came_grouped_by_team
             "nhs_number": ["5", "4", "3", "2", "1"],
         }
     )
-    grouped = _team_parts(rows)
-    scattered = _team_parts(rows.reverse())
+    grouped = parts_by(rows, "team")
+    scattered = parts_by(rows.reverse(), "team")
     assert list(grouped) == [NO_TEAM, "CT1", "CT2"]
     for team, part in grouped.items():
         assert part.sort("priority").equals(scattered[team].sort("priority"))
