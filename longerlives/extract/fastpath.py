@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from longerlives.extract.checks import FALSE_WORDS, NUMERIC, TRUE_WORDS, as_text
+from longerlives.extract.checks import FALSE_WORDS, NUMERIC, TRUE_WORDS, as_text, iso_date
 from longerlives.extract.schemas import Column, TableSchema
 
 # A pattern whose every match is free of spaces: one character class of letters and
@@ -73,7 +73,7 @@ def _fast_column(col: Column, dtype: pl.DataType | None, known_nhs: pl.Series | 
         elif dtype is not None and dtype.is_temporal():
             parsed = raw.cast(pl.Date)
         elif text_dtype:
-            parsed = raw.str.to_date("%Y-%m-%d", strict=False)
+            parsed = iso_date(raw)
         else:
             return None
         return parsed, _present(col, raw, lambda p: p.is_not_null())

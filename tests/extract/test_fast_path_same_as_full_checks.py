@@ -113,3 +113,20 @@ def test_typed_parquet_dates_and_numbers_take_the_fast_path_unchanged(tmp_path, 
     _same(fast, full)
     assert fast["events"]["value"].to_list() == [25.0, None]
     assert fast["latest_event"] == date(2026, 7, 1)
+
+
+def test_no_29_february_outside_a_leap_year_and_every_date_read_as_polars_cached_parse_reads_it():
+    """Issue 16 (session 19): dates are parsed without Polars' cache of parsed strings (faster);
+    the dates read, and the cells that are not dates, are exactly those of the cached parse."""
+    from longerlives.extract.checks import iso_date
+
+    cells = [*AWKWARD_DATES, "2023-02-29", "2024-02-29", "1900-02-29", "2000-02-29", "2026-04-31", None]
+    frame = pl.DataFrame({"cell": cells}, schema={"cell": pl.String})
+    read = frame.select(iso_date(pl.col("cell")))["cell"].to_list()
+    cached = frame.select(pl.col("cell").str.to_date("%Y-%m-%d", strict=False, cache=True))["cell"].to_list()
+    assert read == cached
+    by_cell = dict(zip(cells, read, strict=True))
+    assert by_cell["2026-06-01"] == date(2026, 6, 1)
+    assert by_cell["2024-02-29"] == date(2024, 2, 29) and by_cell["2000-02-29"] == date(2000, 2, 29)
+    assert by_cell["2023-02-29"] is None and by_cell["1900-02-29"] is None and by_cell["2026-04-31"] is None
+    assert by_cell["2026-13-01"] is None and by_cell["01/06/2026"] is None
