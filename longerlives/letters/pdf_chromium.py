@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-LETTERS_PER_PRINT = 12
+LETTERS_PER_PRINT = 48  # config/letters.toml pdf_letters_per_print: measured there
 LAUNCH_ARGS = (
     "--no-sandbox",  # root in containers; the pages are our own letters, no network
     "--disable-gpu",

@@ -56,7 +56,7 @@ class LetterSettings(BaseModel):
     pdf_engine_source: str = ""
     pdf_chromium: str = "/usr/bin/chromium"
     # Chromium: letters with the same template, language and format printed as one document.
-    pdf_letters_per_print: int = Field(12, ge=1, le=200)
+    pdf_letters_per_print: int = Field(48, ge=1, le=200)
     # Letters handed to a PDF worker process at a time (progress is counted per letter).
     pdf_batch_letters: int = Field(48, ge=1, le=1000)
     # A progress line (counts and rate only) about every this many PDF letters.
