@@ -57,6 +57,19 @@ def person_key(secret: bytes, nhs_number: str) -> str:
     return hmac.digest(secret, nhs_number.encode(), hashlib.sha256).hex()[:24]  # one-shot C HMAC-SHA256
 
 
+def person_keys(secret: bytes, nhs_numbers: list[str]) -> list[str]:
+    """``person_key`` of each number: the keyed state made once and copied per number (OpenSSL's
+    HMAC copy), not the key hashed again for every one — 0.35 against 0.6 s a 92,000 numbers
+    (issue 16, session 19); a test holds the two equal."""
+    keyed = hmac.new(secret, digestmod=hashlib.sha256)
+    out = []
+    for number in nhs_numbers:
+        h = keyed.copy()
+        h.update(number.encode())
+        out.append(h.hexdigest()[:24])
+    return out
+
+
 def latest_allocations(conn: Connection) -> pl.DataFrame:
     """``nhs_number, team``: each person's latest allocation by a lead."""
     rows = conn.execute(select(ALLOCATIONS.c.id, ALLOCATIONS.c.nhs_number, ALLOCATIONS.c.team)).all()
@@ -99,7 +112,7 @@ def save_worklist(
         part = order.slice(offset, part_rows)
         if lazy is not None:
             part = lazy.details(part)
-        keys = [person_key(secret, n) for n in part["nhs_number"].to_list()]
+        keys = person_keys(secret, part["nhs_number"].to_list())
         return part.with_columns(pl.Series("person_key", keys, dtype=pl.String)).select(columns)
 
     parts = (part_at(offset) for offset in range(0, order.height, part_rows))
