@@ -393,27 +393,16 @@ def _produce(
         clock.overlapping(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
     ):
-        # The flag history needs only the flags: written once the practice exports are (their frames
-        # released), while this thread still writes the letters — not from the start of the output half,
-        # where it raised the 100,000-person peak by about 30 MB (session 7), nor after the worklists, where
-        # it ran alone on one core (session 8); nor after the report and plans.json (sessions 8–18), which
-        # put it behind the letters and the web worklist on the record's thread, the last write of the run's
-        # tail (issue 16, session 19). The store's write lock is taken from then to the commit (store/record.py).
-        flag_history = None if record is None else partial(record.flags, flags)
         side = other_thread.submit(
-            _files_beside_letters,
-            extract,
-            flags,
-            people,
-            plans,
-            history,
-            s,
-            as_of,
-            run_id,
-            staging,
-            clock,
-            flag_history,
+            _files_beside_letters, extract, flags, people, plans, history, s, as_of, run_id, staging, clock
         )
+        if record is not None:
+            # The flag history needs only the flags: written as soon as the files beside the letters are
+            # (their frames released), while this thread still writes the letters — not from the start of
+            # the output half, where it raised the 100,000-person peak by about 30 MB (session 7), nor after
+            # the worklists, where it ran alone on one core (issue 16, session 8). The store's write lock
+            # is taken from then to the commit (store/record.py).
+            side.add_done_callback(lambda done: None if done.exception() else record.flags(flags))
         with clock.stage("letters"):
             decisions = letters.decide_letters(
                 plans,
@@ -533,10 +522,8 @@ def _files_beside_letters(
     run_id: str,
     staging: Path,
     clock: _Clock,
-    exported: Callable[[], object] | None = None,
 ) -> tuple[list[str], ExportsWritten, tuple[str, ...], pl.DataFrame]:
-    """outputs → exports → report → plans.json: every file of the output half that the letters do not decide.
-    ``exported`` is called once the practice exports are written (the pipeline starts the flag history there)."""
+    """outputs → exports → report → plans.json: every file of the output half that the letters do not decide."""
     with clock.stage("outputs"):
         flags_out = flags_with_practice(flags, people)  # flags.csv's rows, read again by the report
         files = [
@@ -547,9 +534,7 @@ def _files_beside_letters(
         ]
         core_files = [str(f.relative_to(staging)) for f in files]
     with clock.stage("exports"):
-        written = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
-    if exported is not None:
-        exported()
+        exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
         report_files, coverage = write_report(
             staging,
@@ -564,7 +549,7 @@ def _files_beside_letters(
     # go on (at 600,000 people its 400 MB of JSON was 40 % of the worklists stage; session 12)
     with clock.stage("plans_json"):
         core_files.append(write_plans_json(plans, staging, as_of, run_id))
-    return core_files, written, tuple(str(p.relative_to(staging)) for p in report_files), coverage
+    return core_files, exported, tuple(str(p.relative_to(staging)) for p in report_files), coverage
 
 
 def output_people(people: pl.DataFrame, codelists: dict[str, Codelist]) -> pl.DataFrame:
