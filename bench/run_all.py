@@ -152,6 +152,7 @@ def full_runs(n: int, folder: Path, runs: int) -> dict[str, Any]:
         "all_cpu_seconds": [r["cpu_seconds"] for r in results],
         "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in results),
         "median_peak_mb": statistics.median(r["peak_rss_mb"] for r in results),
+        "all_touched_gb": [r.get("touched_gb") for r in results],
         "all_loads": [r["load_avg"] for r in results],
     }
 
@@ -269,15 +270,15 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any], host: dict[str, 
         "",
         (
             "| people | events | wall time (s) | runs (s) | CPU-s (median run) | runs (CPU-s) | peak memory (MB) | "
-            "events/s | load before → after | target (issue 16) |"
+            "memory touched (GB) | events/s | load before → after | target (issue 16) |"
         ),
-        "|---:|---:|---:|---|---:|---|---:|---:|---|---|",
+        "|---:|---:|---:|---|---:|---|---:|---:|---:|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['n']:,} | {r['events']:,} | {r['seconds']} | {', '.join(str(s) for s in r['all_seconds'])} | "
             f"{r.get('cpu_seconds', '')} | {', '.join(str(s) for s in r.get('all_cpu_seconds', []))} | "
-            f"{r['peak_rss_mb']:,} | {int(r['events'] / r['seconds']):,} | "
+            f"{r['peak_rss_mb']:,} | {r.get('touched_gb', '')} | {int(r['events'] / r['seconds']):,} | "
             f"{r.get('load_before', '')} → {r['load_avg']} | {_target(r['n'], r['seconds'], r['peak_rss_mb'])} |"
         )
     lines += [
