@@ -152,7 +152,6 @@ def full_runs(n: int, folder: Path, runs: int) -> dict[str, Any]:
         "all_cpu_seconds": [r["cpu_seconds"] for r in results],
         "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in results),
         "median_peak_mb": statistics.median(r["peak_rss_mb"] for r in results),
-        "all_touched_gb": [r.get("touched_gb") for r in results],
         "all_loads": [r["load_avg"] for r in results],
     }
 
