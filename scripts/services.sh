@@ -7,6 +7,12 @@
 # usage: scripts/services.sh start|stop|status|env [postgres|mesh]
 # `make test` runs `start` before pytest and `stop` after. Idempotent: starting a
 # running service does nothing. Throwaway credentials, loopback only: test use only.
+#
+# The services are the machine's, not one checkout's: every `start` takes a lease for its
+# checkout in $SERVICES_STATE (/tmp/longerlives-services), and `stop` gives it back and
+# stops a service only when no other checkout holds one — and only if one of these
+# scripts started it. Session 21 of issue 16 found `make bench` in one checkout stopping
+# the PostgreSQL that `make test` in another was using, mid-run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,9 +27,22 @@ MESH_PORT="${MESH_PORT:-8700}"
 MESH_SHARED_KEY="${MESH_SHARED_KEY:-TestKey}"
 MESH_VENV="$TOOLS/mesh-venv"
 MESH_DATA="$TOOLS/mesh-data"
-MESH_PID="$TOOLS/mesh.pid"
 MESH_LOG="$TOOLS/mesh.log"
-PG_MARK="$TOOLS/postgres.started-by-us"
+SERVICES_STATE="${SERVICES_STATE:-/tmp/longerlives-services}"
+LEASE="${SERVICES_LEASE:-$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)}"  # this checkout
+PG_MARK="$SERVICES_STATE/postgres.started-by-us"
+MESH_PID="$SERVICES_STATE/mesh-$MESH_PORT.pid"  # the sandbox on that port, whichever checkout started it
+
+take_lease() { mkdir -p "$SERVICES_STATE"; touch "$SERVICES_STATE/$1.lease.$LEASE"; }
+
+# Give this checkout's lease back; succeed (0) when no other checkout holds one.
+give_back_lease() {
+  rm -f "$SERVICES_STATE/$1.lease.$LEASE"
+  if compgen -G "$SERVICES_STATE/$1.lease.*" >/dev/null; then
+    echo "services: $1 left running (another checkout is using it)"
+    return 1
+  fi
+}
 
 as_postgres() {
   if [ "$(id -un)" = postgres ]; then "$@"; else su postgres -c "$(printf '%q ' "$@")"; fi
@@ -36,6 +55,7 @@ pg_running() {
 pg_start() {
   command -v pg_ctlcluster >/dev/null || { echo "services: PostgreSQL (pg_ctlcluster) is not installed; apt-get install -y postgresql" >&2; return 1; }
   mkdir -p "$TOOLS"
+  take_lease postgres
   if ! pg_running; then
     pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT"
     touch "$PG_MARK"
@@ -54,7 +74,9 @@ pg_start() {
 }
 
 pg_stop() {
-  # only stop a cluster this script started (another user's server is left alone)
+  # only stop a cluster this script started (another user's server is left alone), once no
+  # other checkout holds a lease on it
+  give_back_lease postgres || return 0
   if [ -f "$PG_MARK" ] && pg_running; then
     pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" stop
     echo "services: postgres stopped"
@@ -78,6 +100,7 @@ PY
 }
 
 mesh_start() {
+  take_lease "mesh-$MESH_PORT"
   if mesh_healthy; then echo "services: mesh-sandbox already up on 127.0.0.1:$MESH_PORT"; return 0; fi
   mesh_install
   mkdir -p "$MESH_DATA"
@@ -96,6 +119,7 @@ mesh_start() {
 }
 
 mesh_stop() {
+  give_back_lease "mesh-$MESH_PORT" || return 0
   if [ -f "$MESH_PID" ]; then
     kill "$(cat "$MESH_PID")" 2>/dev/null || true
     rm -f "$MESH_PID"
