@@ -205,6 +205,9 @@ def main() -> None:
             extras.append(("Rules only (validate → features → risk → rules)", n, r))
             half = json_cmd("bench.input_half", str(folder), AS_OF, str(DATA / "work-input"))
             rows[-1]["input_half"] = half
+            print(f"bench: {n:,} people: the run's output files written again with no engine …", flush=True)
+            os.sync()
+            rows[-1]["output_floor"] = json_cmd("bench.output_floor", str(DATA / f"out-{n}"))
     if "letters" in wanted and sizes:  # the same PDF rate again after the full runs (the session-6 puzzle)
         os.sync()
         again = subprocess.run(
@@ -250,6 +253,28 @@ def host_line(host: dict[str, Any]) -> str:
     )
 
 
+def _floor_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The cost of the run's output files alone (``bench/output_floor.py``), under the cost curve."""
+    out = []
+    for r in (r for r in rows if r.get("output_floor")):
+        f = r["output_floor"]
+        letters, other = f["letters"], f["other"]
+        out += [
+            "",
+            (
+                f"**The output files alone, {r['n']:,} people** (`bench/output_floor.py`: the last run's output "
+                f"folder read into memory, then written again as new private files by one thread, no engine): "
+                f"{f['files']:,} files, {f['mb']:,} MB in {f['wall_s']} s wall, {f['user_s']} user + "
+                f"{f['sys_s']} system CPU-s — the letters ({letters['files']:,} files, {letters['mb']} MB) "
+                f"{letters['wall_s']} s, {letters['sys_s']} system; everything else ({other['files']:,} files, "
+                f"{other['mb']} MB) {other['wall_s']} s, {other['sys_s']} system. The contract fixes these files; "
+                "this is what creating them costs this machine whatever the engine does "
+                f"(the median run's CPU-s: {r.get('cpu_seconds', '?')})."
+            ),
+        ]
+    return out
+
+
 def write_report(rows: list[dict[str, Any]], extras: list[Any], host: dict[str, Any] | None = None) -> None:
     lines = [
         "# Benchmarks",
@@ -280,6 +305,7 @@ def write_report(rows: list[dict[str, Any]], extras: list[Any], host: dict[str, 
             f"{r['peak_rss_mb']:,} | {r.get('touched_gb', '')} | {int(r['events'] / r['seconds']):,} | "
             f"{r.get('load_before', '')} → {r['load_avg']} | {_target(r['n'], r['seconds'], r['peak_rss_mb'])} |"
         )
+    lines += _floor_lines(rows)
     lines += [
         "",
         "### Stage table (the median run's `run.json`: wall seconds / CPU seconds / peak MB after the stage)",
