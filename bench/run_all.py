@@ -8,7 +8,9 @@ peak memory, events per second and every stage's seconds from its run.json. It a
 times, in the same benchmark run, the engine's per-person event features beside the
 same features written as DuckDB SQL (and the six-check stage both ways), the store's
 bulk writes (SQLite, and PostgreSQL when LONGERLIVES_TEST_PG_URL or scripts/services.sh
-names one), the rules stage alone and the risk equations at 1,000,000 rows.
+names one), the rules stage alone, the risk equations at 1,000,000 rows, and the
+100,000-person run's output files written again with no engine (bench/output_floor.py:
+what the contract's files alone cost this machine).
 
 Every number is a benchmark, never a test assertion. The machine's load average is
 recorded beside each figure: on a shared machine other work slows every stage.
