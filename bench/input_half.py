@@ -26,6 +26,7 @@ from longerlives import outreach, pipeline, rules
 from longerlives.codelists import load_codelists
 from longerlives.columnwise import beside
 from longerlives.extract import read_extract, validate_extract
+from longerlives.features import readings
 from longerlives.history import History
 from longerlives.outcomes import after_outreach, apply_outcomes
 from longerlives.settings import load_settings
@@ -70,6 +71,7 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
         settings=s.extract,
         codelists=cl,
         work_dir=Path(work),
+        summaries=readings(as_of),  # as the pipeline: the medicines and contacts summarised in validation's pass
     )
     # features → risk → rules a block of people at a time, as the pipeline does (session 17): its clock
     # times each stage over the blocks; the outcomes and safety items are the rules stage's last part

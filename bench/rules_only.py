@@ -15,7 +15,7 @@ from pathlib import Path
 from longerlives import risk, rules
 from longerlives.codelists import load_codelists
 from longerlives.extract import read_extract, validate_extract
-from longerlives.features import build_features
+from longerlives.features import build_features, readings
 from longerlives.rules.annual_health_check import add_health_check_columns
 from longerlives.settings import load_settings
 
@@ -26,7 +26,14 @@ def main(extract: str, as_of: str, work: str) -> dict:
     cl = load_codelists()
     t = {}
     t0 = time.perf_counter()
-    ext = validate_extract(read_extract(Path(extract)), as_of=d, settings=s.extract, codelists=cl, work_dir=Path(work))
+    ext = validate_extract(
+        read_extract(Path(extract)),
+        as_of=d,
+        settings=s.extract,
+        codelists=cl,
+        work_dir=Path(work),
+        summaries=readings(d),  # as the pipeline
+    )
     t["validate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     people = build_features(ext, cl, d, s.features).people

@@ -34,6 +34,7 @@ import polars as pl
 
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
 from longerlives.dates import months_before
+from longerlives.extract.reading import Summary, summarise
 from longerlives.extract.validate import Extract, io_error_in
 from longerlives.frames import BP_SETTINGS, VALUE_STATS
 from longerlives.registers import qof_mh_register
@@ -231,26 +232,36 @@ def _medication_features(
     return _medication_wide(_medication_summary(meds, codelists, as_of), codelists, ids)
 
 
-def _medication_summary(meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date) -> pl.DataFrame:
+def medication_reading(as_of: date) -> Summary:
+    """What the feature pass reads of the medicines (reading.py): each person's issues of each
+    BNF code up to the as-of date — first, last and 12-month count."""
+    d12 = months_before(as_of, 12)
+    return Summary(
+        keep=pl.col("date") <= as_of,
+        keys=(_nid(), pl.col("bnf_code")),
+        aggs=(
+            pl.col("date").min().alias("first_date"),
+            pl.col("date").max().alias("last_date"),
+            (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
+        ),
+        merge=(pl.col("first_date").min(), pl.col("last_date").max(), pl.col("n_12m").sum()),
+    )
+
+
+def _medication_summary(
+    meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, per_code: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Long (nid, cid, first_date, last_date, n_12m): each person's issues per medicine concept.
 
     Medicines match code lists by BNF prefix: worked out once per distinct BNF code.
     One pass over the issues summarises each person's issues per BNF code (first, last,
-    12-month count); the code lists are matched on that much smaller summary and the
+    12-month count: ``medication_reading``, made by validation's own pass when it could —
+    ``per_code``); the code lists are matched on that much smaller summary and the
     summaries of a concept's codes combined (issue 16: a first pass for the distinct
     codes and a join of every issue cost a second scan)."""
-    d12 = months_before(as_of, 12)
     med_lists = {c: cl for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"}
-    per_code = (
-        meds.filter(pl.col("date") <= as_of)
-        .group_by(_nid(), "bnf_code")
-        .agg(
-            pl.col("date").min().alias("first_date"),
-            pl.col("date").max().alias("last_date"),
-            (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m"),
-        )
-        .collect()
-    )
+    if per_code is None:
+        per_code = summarise(meds, medication_reading(as_of))
     distinct = per_code.select("bnf_code").unique()
     matches = [
         distinct.filter(bnf_match_expr(cl)).select("bnf_code", pl.lit(i, dtype=pl.Int64).alias("cid"))
@@ -273,33 +284,41 @@ def _medication_wide(long: pl.DataFrame, codelists: dict[str, Codelist], ids: pl
 _CONTACT_COUNTS = ("planned_contacts_12m", "crisis_contacts_12m", "dna_12m")
 
 
-def _encounter_summary(enc: pl.LazyFrame, as_of: date, settings: FeatureSettings) -> pl.DataFrame:
-    """One row per person with a contact (``nid`` and the contact columns): one pass over encounters."""
+_SLOTS = 2 * len(SERVICES)  # contact key = nid * slots + service * 2 + attended
+
+
+def encounter_reading(as_of: date) -> Summary:
+    """What the feature pass reads of the contacts (reading.py): each person's contacts up to the
+    as-of date per service and attendance — the latest and the 12-month count — grouped on one
+    integer key (the services are validated to be the contract's): three keys, two of them
+    text, cost 1.2 CPU-s on 5.5 million contacts."""
     d12 = months_before(as_of, 12)
-    recent = pl.col("date") > d12
+    service_index = pl.col("service").cast(pl.Enum(SERVICES)).to_physical().cast(pl.Int64)
+    key = _nid() * _SLOTS + service_index * 2 + pl.col("attended").cast(pl.Int64)
+    return Summary(
+        keep=pl.col("date") <= as_of,
+        keys=(key.alias("key"),),
+        aggs=(pl.col("date").max().alias("last"), (pl.col("date") > d12).sum().cast(pl.Int64).alias("n_12m")),
+        merge=(pl.col("last").max(), pl.col("n_12m").sum()),
+    )
+
+
+def _encounter_summary(
+    enc: pl.LazyFrame, as_of: date, settings: FeatureSettings, per_key: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """One row per person with a contact (``nid`` and the contact columns): one pass over encounters
+    (``encounter_reading``, made by validation's own pass when it could — ``per_key``)."""
     att = pl.col("attended")
     planned = pl.col("service").is_in(list(settings.planned_services))
     crisis = pl.col("service").is_in(list(settings.crisis_services))
-    # Grouped on one integer key (person × service × attended; the services are validated to
-    # be the contract's): three keys, two of them text, cost 1.2 CPU-s on 5.5 million contacts.
-    slots = 2 * len(SERVICES)
-    service_index = pl.col("service").cast(pl.Enum(SERVICES)).to_physical().cast(pl.Int64)
-    key = _nid() * slots + service_index * 2 + pl.col("attended").cast(pl.Int64)
-    per_service = (
-        enc.filter(pl.col("date") <= as_of)
-        .group_by(key.alias("key"))
-        .agg(
-            pl.col("date").max().alias("last"),
-            recent.sum().cast(pl.Int64).alias("n_12m"),
-        )
-        .collect()
-        .select(
-            (pl.col("key") // slots).alias("nid"),
-            pl.lit(pl.Series(SERVICES)).gather(pl.col("key") % slots // 2).alias("service"),
-            (pl.col("key") % 2 == 1).alias("attended"),
-            "last",
-            "n_12m",
-        )
+    if per_key is None:
+        per_key = summarise(enc, encounter_reading(as_of))
+    per_service = per_key.select(
+        (pl.col("key") // _SLOTS).alias("nid"),
+        pl.lit(pl.Series(SERVICES)).gather(pl.col("key") % _SLOTS // 2).alias("service"),
+        (pl.col("key") % 2 == 1).alias("attended"),
+        "last",
+        "n_12m",
     )
     # Small now (people × services × 2): the per-person columns come from this summary.
     aggs = [
@@ -428,8 +447,9 @@ class FeatureBlocks:
             _sink(matched, path)
             matched = pl.scan_parquet(path)
         self._matched = matched
-        self._medicines = _medication_summary(extract.medications, codelists, as_of)
-        self._contacts = _encounter_summary(extract.encounters, as_of, settings)
+        made = extract.summaries  # made by validation's own pass (``readings``)
+        self._medicines = _medication_summary(extract.medications, codelists, as_of, made.get("medications"))
+        self._contacts = _encounter_summary(extract.encounters, as_of, settings, made.get("encounters"))
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -451,6 +471,12 @@ class FeatureBlocks:
         counts = [c for c in people.columns if c.endswith("_n_12m") or c in _CONTACT_COUNTS]
         people = people.with_columns(pl.col(counts).fill_null(0))  # built as 0 already: kept as the rule
         return Features(_cohorts(people, self._as_of, self._settings))
+
+
+def readings(as_of: date) -> dict[str, Summary]:
+    """What the feature pass reads of each clinical table as a summary, for validation to make in
+    its own pass over the table (``validate_extract(summaries=...)``; issue 16)."""
+    return {"medications": medication_reading(as_of), "encounters": encounter_reading(as_of)}
 
 
 def feature_blocks(

@@ -39,7 +39,7 @@ from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import RawTable, file_sha256
 from longerlives.extract.validate import Extract
-from longerlives.features import feature_blocks
+from longerlives.features import feature_blocks, readings
 from longerlives.frames import available_stats, feature
 from longerlives.frames import check_features as check_owner_features
 from longerlives.freshness import freshness
@@ -269,8 +269,15 @@ def run(
                     config_hash=settings.digest(),
                 )
             with clock.stage("validate"):
+                # what the feature pass reads of the medicines and contacts is summarised in validation's
+                # own pass over them (extract/reading.py; issue 16)
                 extract = validate_extract(
-                    raw, as_of=as_of, settings=settings.extract, codelists=codelists, work_dir=staging / ".work"
+                    raw,
+                    as_of=as_of,
+                    settings=settings.extract,
+                    codelists=codelists,
+                    work_dir=staging / ".work",
+                    summaries=readings(as_of),
                 )
             store_writes = store.begin_record(run_store, run_id, as_of)  # beside the output half (issue 16)
             produced = _produce(

@@ -20,7 +20,8 @@ so the 60-million-row events table streams rather than sitting in memory.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from longerlives.extract.checks import parse_and_check, with_nhs_int, with_text
 from longerlives.extract.fastpath import FAST, fast_columns
 from longerlives.extract.lines import check_lines
 from longerlives.extract.read import ROW, RawTable, with_clean_lines
+from longerlives.extract.reading import Summary, merged, summarise
 from longerlives.extract.schemas import SCHEMAS, TableSchema
 from longerlives.settings.extract import ExtractSettings
 
@@ -53,6 +55,9 @@ class Extract:
     rows_read: dict[str, int]
     rows_quarantined: dict[str, int]
     latest_event: date | None = None  # latest valid event on or before the as-of date (freshness.py)
+    # table -> the ``Summary`` of its good rows that ``validate_extract`` was asked for (reading.py);
+    # absent for a table it could not summarise in its own pass (then the reader summarises the table)
+    summaries: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 def _plausibility(codelists: dict[str, Codelist], settings: ExtractSettings) -> pl.DataFrame:
@@ -232,6 +237,7 @@ class Split:
     quarantine: pl.DataFrame
     total: int
     latest: date | None  # latest good date on or before the as-of date (tables with a date)
+    summary: pl.DataFrame | None = None  # the ``Summary`` asked for, of every good row
 
 
 def _fast_split(
@@ -242,10 +248,14 @@ def _fast_split(
     work_dir: Path,
     as_of: date,
     settings: ExtractSettings,
+    summary: Summary | None = None,
 ) -> Split | None:
     """A clinical table in two parts (fastpath.py): the rows that pass the exact fast tests
     stay a lazy frame over the input; the few others (suspects) get the full checks.
-    None when the table has no fast path (then every row gets the full checks)."""
+    None when the table has no fast path (then every row gets the full checks).
+
+    Given a ``summary`` (reading.py) the pass over the table that finds the suspects also
+    summarises the fast rows, and the table's latest date is not looked for."""
     if not schema.belongs_to_patient or valid_patients is None:
         return None
     found = fast_columns(schema, raw.source_dtypes, valid_patients["nhs_number"])
@@ -255,6 +265,10 @@ def _fast_split(
     if plausibility is not None and plausibility.height and "value" in schema.names:
         ok = ok & ~_implausible(plausibility, pl.col(f"{FAST}code"), pl.col(f"{FAST}value"))
     tested = raw.frame.with_columns(parsed).with_columns(ok.alias("_fast_ok"))
+    if summary is not None:
+        return _summarised_split(
+            raw, schema, parsed, tested, summary, valid_patients, plausibility, work_dir, as_of, settings
+        )
     queries = [tested.filter(~pl.col("_fast_ok")).select(ROW, *schema.names)]
     if "date" in schema.names:  # the latest good date on or before the as-of date, in the same pass
         queries.append(
@@ -276,10 +290,7 @@ def _fast_split(
     good = unsuspected.select(p.alias(c) for p, c in zip(parsed, schema.names, strict=True))
     latest = [f.item() for f in latest_fast if f.item() is not None]
     if suspects.height == 0:
-        quarantine = pl.DataFrame(schema=dict.fromkeys(QUARANTINE_COLUMNS, pl.String)).with_columns(
-            pl.col("row").cast(pl.Int64)
-        )
-        return Split(good, quarantine, total, max(latest, default=None))
+        return Split(good, _no_quarantine(), total, max(latest, default=None))
     rest = RawTable(raw.name, raw.path, raw.format, suspects.lazy(), raw.source_dtypes, raw.extra_columns)
     lf = _checked(
         rest, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
@@ -288,6 +299,72 @@ def _fast_split(
     if latest_fast:
         latest += [d for d in [_latest_date(slow_good, as_of)] if d is not None]
     return Split(pl.concat([good, slow_good], how="vertical"), quarantine, total, max(latest, default=None))
+
+
+def _summarised_split(
+    raw: RawTable,
+    schema: TableSchema,
+    parsed: list[pl.Expr],
+    tested: pl.LazyFrame,
+    summary: Summary,
+    valid_patients: pl.DataFrame | None,
+    plausibility: pl.DataFrame | None,
+    work_dir: Path,
+    as_of: date,
+    settings: ExtractSettings,
+) -> Split:
+    """``_fast_split`` with a summary: one grouped pass over the table in which every suspect row
+    is a group of its own (its first key the negative of its row number) and the fast rows are
+    summarised; the suspects are read again by row number (a scan of no parsing), checked in
+    full, and the good ones among them summarised and merged in (issue 16: the feature pass's
+    second parse of the table cost more than validating it)."""
+    fast_ok = pl.col("_fast_ok")
+    # the fast-parsed values under the contract's names; a suspect's are hidden from the keys (a
+    # key parses further: an NHS number with spaces is no number)
+    in_keys = {name for k in summary.keys for name in k.meta.root_names()}
+    typed = tested.select(
+        ROW,
+        "_fast_ok",
+        *[
+            (pl.when(fast_ok).then(pl.col(f"{FAST}{c}")) if c in in_keys else pl.col(f"{FAST}{c}")).alias(c)
+            for c in schema.names
+        ],
+    )
+    first, *rest = summary.keys
+    keys = [
+        pl.when(fast_ok).then(first).otherwise(-pl.col(ROW).cast(pl.Int64)).alias(first.meta.output_name()),
+        *[pl.when(fast_ok).then(k).alias(k.meta.output_name()) for k in rest],
+    ]
+    try:
+        grouped = typed.filter(~fast_ok | summary.keep).group_by(*keys).agg(*summary.aggs).collect()
+        total = raw.frame.select(pl.len()).collect().item()
+    except Exception as exc:
+        raise ExtractError(
+            f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        ) from None
+    first_name = summary.key_names[0]
+    is_suspect = pl.col(first_name) < 0
+    suspect_rows = grouped.filter(is_suspect).select((-pl.col(first_name)).cast(pl.UInt32).alias(ROW))[ROW]
+    fast = grouped.filter(~is_suspect)
+    del grouped
+    unsuspected = raw.frame
+    if suspect_rows.len():
+        unsuspected = unsuspected.filter(~pl.col(ROW).is_in(suspect_rows.implode()))
+    good = unsuspected.select(p.alias(c) for p, c in zip(parsed, schema.names, strict=True))
+    if suspect_rows.len() == 0:
+        return Split(good, _no_quarantine(), total, None, fast)
+    suspects = raw.frame.filter(pl.col(ROW).is_in(suspect_rows.implode())).select(ROW, *schema.names).collect()
+    rest_table = RawTable(raw.name, raw.path, raw.format, suspects.lazy(), raw.source_dtypes, raw.extra_columns)
+    lf = _checked(
+        rest_table, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
+    )
+    slow_good, quarantine, _ = _run_checks(lf, rest_table, schema, work_dir, plausibility)
+    whole = merged([fast, summarise(slow_good, summary).select(fast.columns)], summary)
+    return Split(pl.concat([good, slow_good], how="vertical"), quarantine, total, None, whole)
+
+
+def _no_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(schema=dict.fromkeys(QUARANTINE_COLUMNS, pl.String)).with_columns(pl.col("row").cast(pl.Int64))
 
 
 def _latest_date(good: pl.LazyFrame, as_of: date) -> date | None:
@@ -334,8 +411,15 @@ def validate_extract(
     settings: ExtractSettings,
     codelists: dict[str, Codelist],
     work_dir: Path,
+    summaries: Mapping[str, Summary] | None = None,
 ) -> Extract:
-    """Check every table; return clean frames and the quarantine (sorted)."""
+    """Check every table; return clean frames and the quarantine (sorted).
+
+    ``summaries``: table -> a ``Summary`` (reading.py) of its good rows that a later stage
+    reads, made in the same pass as the table's checks where the table has a fast path
+    (``Extract.summaries``)."""
+    summaries = summaries or {}
+    summarised: dict[str, pl.DataFrame] = {}
     work_dir.mkdir(parents=True, exist_ok=True)
     plaus = _plausibility(codelists, settings)
     good: dict[str, pl.LazyFrame] = {}
@@ -348,10 +432,12 @@ def validate_extract(
         schema = SCHEMAS[name]
         table, bad_lines = _line_checked(raw[name], work_dir, settings.max_lines_per_row)
         events_only = plaus if name == "events" else None
-        fast = _fast_split(table, schema, valid_patients, events_only, work_dir, as_of, settings)
+        fast = _fast_split(table, schema, valid_patients, events_only, work_dir, as_of, settings, summaries.get(name))
         if fast is not None:
             g, q, total = fast.good, fast.quarantine, fast.total
             latest[name] = fast.latest
+            if fast.summary is not None:
+                summarised[name] = fast.summary
         else:
             lf = _checked(
                 table, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=events_only
@@ -387,4 +473,5 @@ def validate_extract(
         rows_read=rows_read,
         rows_quarantined=rows_q,
         latest_event=latest.get("events"),
+        summaries=summarised,
     )

@@ -1,0 +1,98 @@
+"""Issue 16 (session 23): the medicines and contacts are summarised for the feature pass in
+validation's own pass over them (longerlives/extract/reading.py), not parsed a second time.
+
+A clinician must not be able to tell: every person's first and last issue of a medicine, their
+12-month counts and their contacts are what the feature pass makes from the clean tables —
+including the rows that only the full checks could accept (a date with a space before it) and
+never a row that was quarantined.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from longerlives.extract import read_extract, validate_extract
+from longerlives.extract.reading import summarise
+from longerlives.features import build_features, encounter_reading, medication_reading, readings
+from longerlives.synth.generator import generate
+from tests.extract.conftest import AS_OF, GOOD_NHS, patient
+from tests.extract.test_fast_path_same_as_full_checks import AWKWARD_ATTENDED, AWKWARD_DATES, AWKWARD_NHS
+
+ANTIPSYCHOTIC_BNF = "0402010J0AAAAAA"  # olanzapine 10 mg tablets: in the antipsychotics list (BNF 4.2.1)
+SERVICES = ["gp", "GP", "Gp ", "community_mental_health", "crisis", "", "ed"]
+
+
+def _validated(folder, tmp_path, codelists, settings, summaries):
+    raw = read_extract(folder)
+    work = tmp_path / ("work-summaries" if summaries else "work-plain")
+    return validate_extract(
+        raw, as_of=AS_OF, settings=settings.extract, codelists=codelists, work_dir=work, summaries=summaries
+    )
+
+
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+def _awkward_extract(make_extract):
+    medications = [
+        {"nhs_number": nhs, "date": d, "bnf_code": bnf, "dmd_code": " 123 ", "name": ""}
+        for nhs in AWKWARD_NHS
+        for d in AWKWARD_DATES
+        for bnf in [ANTIPSYCHOTIC_BNF, f" {ANTIPSYCHOTIC_BNF}", "04-02", ""]
+    ]
+    encounters = [
+        {"nhs_number": nhs, "date": d, "service": s, "attended": a}
+        for nhs in (GOOD_NHS[0], f" {GOOD_NHS[1]}", "12345")
+        for d in AWKWARD_DATES
+        for s in SERVICES
+        for a in AWKWARD_ATTENDED
+    ]
+    return make_extract([patient(), patient(GOOD_NHS[1])], medications=medications, encounters=encounters)
+
+
+def test_awkward_medicines_and_contacts_are_summarised_as_the_feature_pass_summarises_the_clean_rows(
+    make_extract, tmp_path, codelists, settings
+):
+    folder = _awkward_extract(make_extract)
+    plain = _validated(folder, tmp_path, codelists, settings, None)
+    made = _validated(folder, tmp_path, codelists, settings, readings(AS_OF))
+    # what is kept and quarantined does not change
+    assert made.quarantine.equals(plain.quarantine)
+    assert made.rows_quarantined == plain.rows_quarantined and made.rows_read == plain.rows_read
+    assert plain.summaries == {} and set(made.summaries) == {"medications", "encounters"}
+    for table, reading in (("medications", medication_reading(AS_OF)), ("encounters", encounter_reading(AS_OF))):
+        expected = summarise(getattr(plain, table), reading)
+        assert _sorted(made.summaries[table]).equals(_sorted(expected)), table
+        assert made.rows_quarantined[table] > 0  # quarantined rows existed and were left out
+    # the padded date and code cells were accepted by the full checks only, and they are counted
+    meds = made.summaries["medications"].filter(
+        (pl.col("nid") == int(GOOD_NHS[0])) & (pl.col("bnf_code") == ANTIPSYCHOTIC_BNF)
+    )
+    good_dates = ["2026-06-01", " 2026-06-01", "2026-06-01 ", "2026-6-1"]
+    kept = plain.medications.filter(
+        (pl.col("nhs_number") == GOOD_NHS[0]) & (pl.col("bnf_code") == ANTIPSYCHOTIC_BNF)
+    ).collect()
+    assert kept.height > len(good_dates)  # rows of the fast path and of the full checks both
+    assert meds["n_12m"].to_list() == [kept.filter(pl.col("date") <= AS_OF).height]
+    assert meds["last_date"].to_list() == [date(2026, 6, 1)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_every_feature_of_a_synthetic_night_is_the_same_with_the_summaries_made_in_validation(
+    tmp_path, codelists, settings, fmt
+):
+    folder = tmp_path / f"synth-{fmt}"
+    generate(300, 11, folder, fmt, bad_row_share=0.05, as_of=AS_OF)
+    plain = _validated(folder, tmp_path, codelists, settings, None)
+    made = _validated(folder, tmp_path, codelists, settings, readings(AS_OF))
+    assert sum(made.rows_quarantined.values()) > 0
+    by_plain = build_features(plain, codelists, AS_OF, settings.features).people
+    by_made = build_features(made, codelists, AS_OF, settings.features).people
+    assert by_made.columns == by_plain.columns
+    assert by_made.equals(by_plain)
+    on_antipsychotics = by_made.filter(pl.col("antipsychotic_last_date").is_not_null()).height
+    assert on_antipsychotics > 0 and by_made["planned_contacts_12m"].sum() > 0
