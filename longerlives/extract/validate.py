@@ -265,17 +265,19 @@ def _fast_split(
     if plausibility is not None and plausibility.height and "value" in schema.names:
         ok = ok & ~_implausible(plausibility, pl.col(f"{FAST}code"), pl.col(f"{FAST}value"))
     tested = raw.frame.with_columns(parsed).with_columns(ok.alias("_fast_ok"))
-    if summary is not None:
-        return _summarised_split(
-            raw, schema, parsed, tested, summary, valid_patients, plausibility, work_dir, as_of, settings
-        )
-    queries = [tested.filter(~pl.col("_fast_ok")).select(ROW, *schema.names)]
-    if "date" in schema.names:  # the latest good date on or before the as-of date, in the same pass
-        queries.append(
-            tested.filter(pl.col("_fast_ok") & (pl.col(f"{FAST}date") <= as_of)).select(pl.col(f"{FAST}date").max())
-        )
+    latest: list[date] = []
+    made: pl.DataFrame | None = None
     try:
-        suspects, *latest_fast = pl.collect_all(queries)  # one scan of the input feeds both
+        if summary is None:
+            queries = [tested.filter(~pl.col("_fast_ok")).select(ROW, *schema.names)]
+            if "date" in schema.names:  # the latest good date on or before the as-of date, in the same pass
+                fast_date = pl.col(f"{FAST}date")
+                queries.append(tested.filter(pl.col("_fast_ok") & (fast_date <= as_of)).select(fast_date.max()))
+            suspects, *latest_fast = pl.collect_all(queries)  # one scan of the input feeds both
+            latest = [f.item() for f in latest_fast if f.item() is not None]
+            suspect_rows = suspects[ROW]
+        else:
+            suspect_rows, made = _summarised_pass(tested, schema, summary)
         total = raw.frame.select(pl.len()).collect().item()
     except Exception as exc:
         raise ExtractError(
@@ -285,39 +287,29 @@ def _fast_split(
     # them: the feature pass reads them without running the tests again (issue 16: the
     # tests cost as much as the features themselves), and parses only the columns it reads.
     unsuspected = raw.frame
-    if suspects.height:
-        unsuspected = unsuspected.filter(~pl.col(ROW).is_in(suspects[ROW].implode()))
+    if suspect_rows.len():
+        unsuspected = unsuspected.filter(~pl.col(ROW).is_in(suspect_rows.implode()))
     good = unsuspected.select(p.alias(c) for p, c in zip(parsed, schema.names, strict=True))
-    latest = [f.item() for f in latest_fast if f.item() is not None]
-    if suspects.height == 0:
-        return Split(good, _no_quarantine(), total, max(latest, default=None))
+    if suspect_rows.len() == 0:
+        return Split(good, _no_quarantine(), total, max(latest, default=None), made)
+    if summary is not None:  # the suspects read again by row number: a scan of no parsing
+        suspects = raw.frame.filter(pl.col(ROW).is_in(suspect_rows.implode())).select(ROW, *schema.names).collect()
     rest = RawTable(raw.name, raw.path, raw.format, suspects.lazy(), raw.source_dtypes, raw.extra_columns)
     lf = _checked(
         rest, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
     )
     slow_good, quarantine, _ = _run_checks(lf, rest, schema, work_dir, plausibility)
-    if latest_fast:
+    if summary is not None and made is not None:  # the good suspects summarised and merged in
+        made = merged([made, summarise(slow_good, summary).select(made.columns)], summary)
+    elif "date" in schema.names:
         latest += [d for d in [_latest_date(slow_good, as_of)] if d is not None]
-    return Split(pl.concat([good, slow_good], how="vertical"), quarantine, total, max(latest, default=None))
+    return Split(pl.concat([good, slow_good], how="vertical"), quarantine, total, max(latest, default=None), made)
 
 
-def _summarised_split(
-    raw: RawTable,
-    schema: TableSchema,
-    parsed: list[pl.Expr],
-    tested: pl.LazyFrame,
-    summary: Summary,
-    valid_patients: pl.DataFrame | None,
-    plausibility: pl.DataFrame | None,
-    work_dir: Path,
-    as_of: date,
-    settings: ExtractSettings,
-) -> Split:
-    """``_fast_split`` with a summary: one grouped pass over the table in which every suspect row
-    is a group of its own (its first key the negative of its row number) and the fast rows are
-    summarised; the suspects are read again by row number (a scan of no parsing), checked in
-    full, and the good ones among them summarised and merged in (issue 16: the feature pass's
-    second parse of the table cost more than validating it)."""
+def _summarised_pass(tested: pl.LazyFrame, schema: TableSchema, summary: Summary) -> tuple[pl.Series, pl.DataFrame]:
+    """The suspects' row numbers and the ``summary`` of the fast rows, from one grouped pass in which
+    every suspect row is a group of its own (its first key the negative of its row number; issue 16:
+    the feature pass's second parse of the table cost more than validating it)."""
     fast_ok = pl.col("_fast_ok")
     # the fast-parsed values under the contract's names; a suspect's are hidden from the keys (a
     # key parses further: an NHS number with spaces is no number)
@@ -335,32 +327,10 @@ def _summarised_split(
         pl.when(fast_ok).then(first).otherwise(-pl.col(ROW).cast(pl.Int64)).alias(first.meta.output_name()),
         *[pl.when(fast_ok).then(k).alias(k.meta.output_name()) for k in rest],
     ]
-    try:
-        grouped = typed.filter(~fast_ok | summary.keep).group_by(*keys).agg(*summary.aggs).collect()
-        total = raw.frame.select(pl.len()).collect().item()
-    except Exception as exc:
-        raise ExtractError(
-            f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-        ) from None
-    first_name = summary.key_names[0]
-    is_suspect = pl.col(first_name) < 0
-    suspect_rows = grouped.filter(is_suspect).select((-pl.col(first_name)).cast(pl.UInt32).alias(ROW))[ROW]
-    fast = grouped.filter(~is_suspect)
-    del grouped
-    unsuspected = raw.frame
-    if suspect_rows.len():
-        unsuspected = unsuspected.filter(~pl.col(ROW).is_in(suspect_rows.implode()))
-    good = unsuspected.select(p.alias(c) for p, c in zip(parsed, schema.names, strict=True))
-    if suspect_rows.len() == 0:
-        return Split(good, _no_quarantine(), total, None, fast)
-    suspects = raw.frame.filter(pl.col(ROW).is_in(suspect_rows.implode())).select(ROW, *schema.names).collect()
-    rest_table = RawTable(raw.name, raw.path, raw.format, suspects.lazy(), raw.source_dtypes, raw.extra_columns)
-    lf = _checked(
-        rest_table, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
-    )
-    slow_good, quarantine, _ = _run_checks(lf, rest_table, schema, work_dir, plausibility)
-    whole = merged([fast, summarise(slow_good, summary).select(fast.columns)], summary)
-    return Split(pl.concat([good, slow_good], how="vertical"), quarantine, total, None, whole)
+    grouped = typed.filter(~fast_ok | summary.keep).group_by(*keys).agg(*summary.aggs).collect()
+    is_suspect = pl.col(summary.key_names[0]) < 0
+    rows = grouped.filter(is_suspect).select((-pl.col(summary.key_names[0])).cast(pl.UInt32).alias(ROW))[ROW]
+    return rows, grouped.filter(~is_suspect)
 
 
 def _no_quarantine() -> pl.DataFrame:
