@@ -579,7 +579,10 @@ def _outbox(settings: Settings, state: Path) -> Path:
 
 
 def _counts(people: pl.DataFrame, flags: pl.DataFrame, extract: Extract) -> dict[str, Any]:
-    in_scope = people.filter(pl.col("in_scope"))
+    # the four columns counted, not every column of the people copied by the filter: this runs at the
+    # run's peak, beside the web worklist's write (issue 16, session 24)
+    counted = [c for c in ("in_scope", "health_check_cohort", "ecg_cohort", "safety_items") if c in people.columns]
+    in_scope = people.select(counted).filter(pl.col("in_scope"))
     by_flag = flags.group_by("flag").len().sort("flag")
     return {
         "people_on_extract": people.height,
@@ -595,8 +598,13 @@ def _counts(people: pl.DataFrame, flags: pl.DataFrame, extract: Extract) -> dict
 
 
 def _phc_six_complete(people: pl.DataFrame) -> int:
-    cohort = people.filter(pl.col("health_check_cohort").fill_null(False) & pl.col("in_scope").fill_null(False))
-    return int(cohort.filter(pl.col("phc_elements_done") >= 6).height)
+    """People in scope in the health-check cohort with all six checks done (counted, no rows copied)."""
+    done = (
+        pl.col("health_check_cohort").fill_null(False)
+        & pl.col("in_scope").fill_null(False)
+        & (pl.col("phc_elements_done") >= 6).fill_null(False)
+    )
+    return int(people.select(done.sum()).item())
 
 
 def _run_totals(summary: dict[str, Any], people: pl.DataFrame) -> dict[str, int | None]:
