@@ -7,7 +7,8 @@ that was two more copies at once. These give the same frames with less held at a
 
 * ``beside(frame, sides)``: the side tables (one row a person) joined to the frame's key alone
   and their columns laid beside the frame's own, which are not copied at all;
-* ``in_order(frame, keys)``: whether the rows are already in the order a sort would give;
+* ``in_order(frame, keys)``: whether the rows are already in the order a sort would give (and,
+  asked, with no key repeated);
 * ``sorted_by(frame, keys)``: the frame sorted, built a column at a time (each unsorted column
   released as soon as its sorted copy exists), or the frame itself when it is already in order;
 * ``parts_by(frame, key)``: each key's rows, as slices (views) when the rows are grouped by key.
@@ -36,8 +37,9 @@ def beside(frame: pl.DataFrame, sides: Sequence[pl.DataFrame], on: str = "nhs_nu
     return frame
 
 
-def in_order(frame: pl.DataFrame, keys: Sequence[str | pl.Expr]) -> bool:
-    """True when ``frame``'s rows are already in ascending order of ``keys`` (no key null)."""
+def in_order(frame: pl.DataFrame, keys: Sequence[str | pl.Expr], unique: bool = False) -> bool:
+    """True when ``frame``'s rows are already in ascending order of ``keys`` (no key null);
+    ``unique``: and no two rows have the same keys (strictly ascending)."""
     if frame.height < 2:
         return True
     values = frame.select(*[(pl.col(k) if isinstance(k, str) else k).alias(f"_key{i}") for i, k in enumerate(keys)])
@@ -49,6 +51,8 @@ def in_order(frame: pl.DataFrame, keys: Sequence[str | pl.Expr]) -> bool:
         col, prev = pl.col(name), pl.col(name).shift(1)
         before = before | (tied & (col < prev))
         tied = tied & (col == prev)
+    if unique:
+        before = before | tied  # a row whose every key equals the row before's repeats it
     return not bool(values.select(before.fill_null(False).any()).item())
 
 

@@ -140,3 +140,10 @@ def test_each_core_teams_rows_are_the_same_whether_the_rows_came_grouped_by_team
     for team, part in grouped.items():
         assert part.sort("priority").equals(scattered[team].sort("priority"))
         assert part["team"].unique().to_list() == [team]
+
+
+def test_a_repeated_row_is_in_order_but_not_strictly_in_order():
+    repeated = pl.DataFrame({"nhs_number": ["1", "1", "2"], "flag": ["a", "a", "b"]})
+    assert in_order(repeated, ["nhs_number", "flag"])
+    assert not in_order(repeated, ["nhs_number", "flag"], unique=True)
+    assert in_order(repeated.unique(maintain_order=True), ["nhs_number", "flag"], unique=True)

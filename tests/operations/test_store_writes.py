@@ -324,6 +324,20 @@ def test_nightly_flag_history_extends_what_is_still_raised_resolves_what_went_an
     }
 
 
+def test_first_night_flags_out_of_order_and_repeated_open_one_episode_each_in_nhs_number_order(db_url):
+    """Session 24: flags already one row a flag in NHS-number order are written as they are; any
+    others are made so first. Either way a flag raised twice opens one episode, and the episodes
+    are written in NHS-number, then flag, order (their ids follow it)."""
+    run_store = store.open_store(db_url)
+    bp, bmi = "phc.blood_pressure", "phc.bmi"
+    flags = [(nhs(2), bp), (nhs(1), bmi), (nhs(1), bmi), (nhs(1), bp)]
+    assert _night(run_store, flags, date(2026, 11, 1), "run-1") == (3, 0)
+    written = run_store.flag_history().sort("id")
+    assert list(zip(written["nhs_number"], written["flag"])) == [(nhs(1), bp), (nhs(1), bmi), (nhs(2), bp)]
+    assert _night(run_store, sorted(set(flags))[:2], date(2026, 11, 2), "run-2") == (0, 1)  # person 2's resolved
+    assert _episodes(run_store)[(nhs(2), bp)][0][2] == date(2026, 11, 2)
+
+
 def test_flag_history_is_shaped_so_nightly_extensions_and_resolutions_touch_no_index(db_url):
     """Revision 0005: no index of flag_history holds last_seen, last_run_id or resolved_on (the
     columns each night updates), and on PostgreSQL half of each page stays free, so the new
