@@ -206,6 +206,7 @@ class _Produced:
     plans: pl.DataFrame | None = None
     worklist: pl.DataFrame | None = None
     exported: tuple[dict[str, Any], ...] = ()  # per practice: practice_code, rows, sha256 (the delivery's digests)
+    extract: Extract | None = None  # as the stages after the feature pass read it (Extract.after_features)
 
 
 @private_files  # everything a run writes is 0600/0700 whatever the umask (privacy.py)
@@ -268,21 +269,14 @@ def run(
                     out_dir=str(out_dir),
                     config_hash=settings.digest(),
                 )
-            with clock.stage("validate"):
-                # what the feature pass reads of the medicines and contacts is summarised in validation's
-                # own pass over them (extract/reading.py; issue 16)
-                extract = validate_extract(
-                    raw,
-                    as_of=as_of,
-                    settings=settings.extract,
-                    codelists=codelists,
-                    work_dir=staging / ".work",
-                    summaries=readings(as_of),
-                )
-            store_writes = store.begin_record(run_store, run_id, as_of)  # beside the output half (issue 16)
+            store_writes = store.begin_record(run_store, run_id, as_of)  # writes beside the output half (issue 16)
+            # validation is the first of _produce's stages: the validated extract is held by it alone, so the
+            # tables only the feature pass reads are released after it (Extract.after_features)
             produced = _produce(
-                extract, codelists, history, settings, as_of, run_id, staging, make_pdf, clock, out_dir, store_writes
+                raw, codelists, history, settings, as_of, run_id, staging, make_pdf, clock, out_dir, store_writes
             )
+            extract = produced.extract
+            assert extract is not None  # _produce always hands it back
             produced = replace(
                 produced,
                 summary={
@@ -360,7 +354,7 @@ def check_features(settings: Settings, codelists: dict[str, Codelist]) -> None:
 
 
 def _produce(
-    extract: Extract,
+    raw: dict[str, RawTable],
     codelists: dict[str, Codelist],
     history: History,
     settings: Settings,
@@ -372,9 +366,21 @@ def _produce(
     out_dir: Path | None = None,
     record: store.RunRecord | None = None,
 ) -> _Produced:
-    """features → risk → rules → outcomes → outreach → outputs, letters, worklists, exports."""
+    """validate → features → risk → rules → outcomes → outreach → outputs, letters, worklists, exports."""
     s = settings
+    with clock.stage("validate"):
+        # what the feature pass reads of the medicines and contacts is summarised in validation's
+        # own pass over them (extract/reading.py; issue 16)
+        extract = validate_extract(
+            raw,
+            as_of=as_of,
+            settings=s.extract,
+            codelists=codelists,
+            work_dir=staging / ".work",
+            summaries=readings(as_of),
+        )
     people, flags, measures = _rules_in_blocks(extract, codelists, s, as_of, clock, staging / ".work")
+    extract = extract.after_features()  # the patients and the summaries are not held by the output half
     with clock.stage("rules"):  # what needs everybody's flags: the outcomes recorded, the safety items
         raised = flags.height
         flags = apply_outcomes(flags, history.outcomes, as_of, s.operations)
@@ -479,6 +485,7 @@ def _produce(
         plans,
         lists.frame,
         exported.practices,
+        extract,
     )
 
 

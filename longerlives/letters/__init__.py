@@ -15,6 +15,7 @@ No names, NHS numbers or addresses are logged.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +40,7 @@ __all__ = [
     "LetterInputs",
     "LettersWritten",
     "decide_letters",
+    "letter_blocks",
     "write_letters",
 ]
 log = logging.getLogger(__name__)
@@ -96,6 +98,33 @@ def decide_letters(
     )
 
 
+def letter_blocks(inputs: LetterInputs, block_letters: int) -> list[LetterInputs]:
+    """The inputs cut into blocks of at most ``block_letters`` letters, by ranges of NHS numbers
+    (ten digits: text order is number order); each block holds the decisions, people, flags and
+    plans of its range only. Every letter depends only on its own person's rows, so the letters of
+    the blocks are the letters of the whole. One block (the inputs as they are) when they fit."""
+    sent = inputs.decisions.filter(pl.col("send"))["nhs_number"].cast(pl.String).unique().sort()
+    if sent.len() <= block_letters:
+        return [inputs]
+    blocks = []
+    for start in range(0, sent.len(), block_letters):
+        lo, hi = sent[start], sent[min(start + block_letters, sent.len()) - 1]
+
+        def mine(frame: pl.DataFrame, lo: str = lo, hi: str = hi) -> pl.DataFrame:
+            return frame.filter(pl.col("nhs_number").cast(pl.String).is_between(pl.lit(lo), pl.lit(hi)))
+
+        blocks.append(
+            dataclasses.replace(
+                inputs,
+                decisions=mine(inputs.decisions),
+                people=mine(inputs.people),
+                flags=mine(inputs.flags),
+                plans=mine(inputs.plans),
+            )
+        )
+    return blocks
+
+
 def write_letters(
     inputs: LetterInputs,
     out_dir: Path,
@@ -110,12 +139,17 @@ def write_letters(
 
     Letters of earlier runs that were not collected stay in the outputs as batches
     (``batches.keep_uncollected``, issue 12); this writes tonight's batch only."""
-    rows = letter_rows(inputs)
     decisions = inputs.decisions
-    paths = render_all(rows, out_dir, as_of, settings)  # the shipped templates (their shapes render in a process)
+    paths: list[str] = []
+    made = []
+    for block in letter_blocks(inputs, settings.block_letters):  # one block's rows held at a time (issue 16)
+        rows = letter_rows(block)
+        paths += render_all(rows, out_dir, as_of, settings)  # the shipped templates (their shapes render in a process)
+        made.append(rows.select("nhs_number", "letter", "language", "format"))
+        del rows
     crash_point("letters.rendered")
     index = (
-        rows.select("nhs_number", "letter", "language", "format")
+        pl.concat(made, how="vertical")
         .with_columns(pl.Series("path", paths, dtype=pl.String))
         .cast(INDEX_SCHEMA)
         .sort("nhs_number")

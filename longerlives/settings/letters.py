@@ -63,6 +63,8 @@ class LetterSettings(BaseModel):
     pdf_progress_every: int = Field(500, ge=1)
     # HTML letters: threads creating the letter files (in the letter writer process, letters/filewriter.py).
     render_workers: int = Field(2, ge=1, le=64)
+    # HTML letters: made (rows, rendering, files) for at most this many people at a time, in NHS-number order.
+    block_letters: int = Field(125_000, ge=1)
 
     @field_validator("format_precedence")
     @classmethod

@@ -1,6 +1,7 @@
 """The register worked through in blocks of people (issue 16, session 17): the feature pass,
 risk scores and rules run on at most ``features.block_people`` people at a time, so the
-400-column feature table never holds everybody. Every column is a fact about one person,
+400-column feature table never holds everybody; the letters are made for at most
+``letters.block_letters`` people at a time (session 24). Every column is a fact about one person,
 so a practice, a team or a patient must not be able to tell how big the blocks were:
 every output file is the same, byte for byte."""
 
@@ -25,6 +26,7 @@ from longerlives.synth import generate
 AS_OF = date(2026, 11, 1)
 PEOPLE = 600
 BLOCK = 97  # seven blocks, the last one short
+LETTER_BLOCK = 41  # the letters (about 500 of them) in blocks of 41 people
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,8 @@ def _night(extract_dir: Path, base: Path, block_people: int | None) -> Night:
     config = None
     if block_people is not None:
         config = base / "blocks.toml"
-        config.write_text(f"[features]\nblock_people = {block_people}\n")
+        # the letters in blocks too (session 24): of a different size, so their edges fall elsewhere
+        config.write_text(f"[features]\nblock_people = {block_people}\n\n[letters]\nblock_letters = {LETTER_BLOCK}\n")
     seen: list[tuple[str, str]] = []
     pipeline.run(
         extract_dir,
@@ -157,3 +160,32 @@ def test_systolic_sd_has_the_same_bits_whatever_the_order_of_the_events(validate
     for other in shuffled:
         again = build_features(other, codelists, AS_OF, settings.features).people[sd]
         assert again.equals(first)
+
+
+def test_letters_in_blocks_write_each_letter_once_in_blocks_of_at_most_the_size(one_block: Night, in_blocks: Night):
+    index = pl.read_csv(in_blocks.out / "letters" / "index.csv", schema_overrides={"nhs_number": pl.String})
+    assert index.height > 3 * LETTER_BLOCK  # several blocks of letters were made
+    assert index["nhs_number"].is_unique().all() and index["nhs_number"].is_sorted()
+    assert (in_blocks.out / "letters" / "index.csv").read_bytes() == (
+        one_block.out / "letters" / "index.csv"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize("size", [1, 7, 1_000_000])
+def test_letter_blocks_split_the_people_sent_letters_into_disjoint_ranges(size: int) -> None:
+    from longerlives.letters import LetterInputs, letter_blocks
+
+    numbers = [f"9{i:09d}" for i in (5, 1, 9, 3, 7, 2, 8, 4, 6, 0)]
+    decisions = pl.DataFrame({"nhs_number": numbers, "send": [i % 3 != 0 for i in range(10)]})
+    flags = pl.DataFrame({"nhs_number": sorted(numbers * 2), "flag": ["a", "b"] * 10})
+    people = pl.DataFrame({"nhs_number": sorted(numbers)})
+    inputs = LetterInputs(decisions, people, flags, people, None, None)
+    blocks = letter_blocks(inputs, size)
+    sent = [b.decisions.filter(pl.col("send"))["nhs_number"].to_list() for b in blocks]
+    assert sorted(n for part in sent for n in part) == sorted(decisions.filter(pl.col("send"))["nhs_number"])
+    assert all(0 < len(part) <= size for part in sent)
+    assert len(blocks) == -(-6 // size)  # six of the ten are sent a letter
+    for block in blocks:  # each block's flags are its own range's people's, every one of them
+        lo, hi = min(block.decisions["nhs_number"]), max(block.decisions["nhs_number"])
+        assert block.flags["nhs_number"].is_between(pl.lit(lo), pl.lit(hi)).all()
+    assert sum(b.flags.height for b in blocks) <= flags.height

@@ -1,0 +1,78 @@
+"""What the output half holds (issue 16, session 24): the patients table and the medicine and contact
+summaries are read by the feature pass alone, so once the blocks of people are done the run no longer
+holds them — at 600,000 people they were about 230 MB of the output half's 2.9 GB."""
+
+from __future__ import annotations
+
+import weakref
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from longerlives import pipeline
+from longerlives.extract.validate import Extract
+from longerlives.store import dispose_all
+from longerlives.synth import generate
+
+AS_OF = date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def extract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("held") / "extract"
+    generate(200, 5, folder, "parquet", 0.01, AS_OF)
+    return folder
+
+
+def test_the_validated_patients_and_summaries_are_released_before_the_letters_are_written(extract_dir, tmp_path):
+    validated: list[weakref.ref[Extract]] = []
+    alive_at_letters: list[bool] = []
+    real = pipeline.validate_extract
+
+    def validate_and_watch(*args, **kwargs):  # the run's own validation, watched
+        extract = real(*args, **kwargs)
+        assert extract.patients.height > 0 and extract.summaries  # what the feature pass reads
+        validated.append(weakref.ref(extract))
+        return extract
+
+    def progress(stage: str, event: str) -> None:
+        if stage == "letters" and event == "start":
+            alive_at_letters.append(validated[0]() is not None)
+
+    pipeline.validate_extract, original = validate_and_watch, pipeline.validate_extract  # type: ignore[assignment]
+    try:
+        report = pipeline.run(
+            extract_dir, tmp_path / "out", AS_OF, db_url=f"sqlite:///{tmp_path / 'runs.sqlite'}", progress=progress
+        )
+    finally:
+        pipeline.validate_extract = original  # type: ignore[assignment]
+        dispose_all()
+    assert alive_at_letters == [False]  # released: nothing of the output half holds the validated extract
+    assert report.summary["people_on_extract"] > 0 and report.summary["rows_quarantined"] > 0
+
+
+def test_the_extract_after_the_features_keeps_what_the_output_half_reads(extract_dir, tmp_path):
+    from longerlives.codelists import load_codelists
+    from longerlives.extract import read_extract, validate_extract
+    from longerlives.features import readings
+    from longerlives.settings import load_settings
+
+    s = load_settings(None)
+    full = validate_extract(
+        read_extract(extract_dir),
+        as_of=AS_OF,
+        settings=s.extract,
+        codelists=load_codelists(),
+        work_dir=tmp_path,
+        summaries=readings(AS_OF),
+    )
+    after = full.after_features()
+    assert after.patients.height == 0 and after.patients.schema == full.patients.schema and after.summaries == {}
+    assert after.quarantine.equals(full.quarantine) and after.practices.equals(full.practices)
+    assert after.teams.equals(full.teams)
+    assert (after.rows_read, after.rows_quarantined, after.latest_event) == (
+        full.rows_read,
+        full.rows_quarantined,
+        full.latest_event,
+    )
