@@ -194,8 +194,9 @@ def _promote(staging: Path, out_dir: Path, remove: Callable[[Path], None] = _rem
 
 @dataclass(frozen=True)
 class _Produced:
-    """Everything the stages between validation and the run record produced."""
+    """Everything the stages from validation to the run record produced."""
 
+    extract: Extract  # as the stages after the feature pass read it (Extract.after_features)
     people: pl.DataFrame
     flags: pl.DataFrame
     letters_index: pl.DataFrame
@@ -206,7 +207,6 @@ class _Produced:
     plans: pl.DataFrame | None = None
     worklist: pl.DataFrame | None = None
     exported: tuple[dict[str, Any], ...] = ()  # per practice: practice_code, rows, sha256 (the delivery's digests)
-    extract: Extract | None = None  # as the stages after the feature pass read it (Extract.after_features)
 
 
 @private_files  # everything a run writes is 0600/0700 whatever the umask (privacy.py)
@@ -276,7 +276,6 @@ def run(
                 raw, codelists, history, settings, as_of, run_id, staging, make_pdf, clock, out_dir, store_writes
             )
             extract = produced.extract
-            assert extract is not None  # _produce always hands it back
             produced = replace(
                 produced,
                 summary={
@@ -475,6 +474,7 @@ def _produce(
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
     return _Produced(
+        extract,
         people,
         flags,
         written.index,
@@ -485,7 +485,6 @@ def _produce(
         plans,
         lists.frame,
         exported.practices,
-        extract,
     )
 
 

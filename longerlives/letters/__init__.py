@@ -109,17 +109,14 @@ def letter_blocks(inputs: LetterInputs, block_letters: int) -> list[LetterInputs
     blocks = []
     for start in range(0, sent.len(), block_letters):
         lo, hi = sent[start], sent[min(start + block_letters, sent.len()) - 1]
-
-        def mine(frame: pl.DataFrame, lo: str = lo, hi: str = hi) -> pl.DataFrame:
-            return frame.filter(pl.col("nhs_number").cast(pl.String).is_between(pl.lit(lo), pl.lit(hi)))
-
+        mine = pl.col("nhs_number").cast(pl.String).is_between(pl.lit(lo), pl.lit(hi))
         blocks.append(
             dataclasses.replace(
                 inputs,
-                decisions=mine(inputs.decisions),
-                people=mine(inputs.people),
-                flags=mine(inputs.flags),
-                plans=mine(inputs.plans),
+                decisions=inputs.decisions.filter(mine),
+                people=inputs.people.filter(mine),
+                flags=inputs.flags.filter(mine),
+                plans=inputs.plans.filter(mine),
             )
         )
     return blocks
