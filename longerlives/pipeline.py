@@ -205,7 +205,6 @@ class _Produced:
     coverage: pl.DataFrame  # coverage counts (measure x breakdown), kept in the store for trends
     letter_flags: pl.DataFrame  # what each letter covered for the cadence (flags + safety.item)
     plans: pl.DataFrame | None = None
-    worklist: pl.DataFrame | None = None
     exported: tuple[dict[str, Any], ...] = ()  # per practice: practice_code, rows, sha256 (the delivery's digests)
 
 
@@ -416,6 +415,7 @@ def _produce(
             # is taken from then to the commit (store/record.py).
             side.add_done_callback(lambda done: None if done.exception() else record.flags(flags))
         with clock.stage("letters"):
+            letter_flags = cadence_flags(flags, plans)  # what a letter covers: the cadence's and the store's
             decisions = letters.decide_letters(
                 plans,
                 people,
@@ -425,6 +425,7 @@ def _produce(
                 s.letters,
                 s.outreach.manual_needs,
                 s.operations.letter_cadence_days,
+                letter_flags,
             )
             decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
             written = letters.write_letters(
@@ -442,7 +443,6 @@ def _produce(
             )
             batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
             crash_point("letters.batches_kept")
-            letter_flags = cadence_flags(flags, plans)
             if record is not None:
                 record.letters(written.index, letter_flags)  # beside the worklists (session 8)
         with clock.stage("worklists"):
@@ -483,7 +483,6 @@ def _produce(
         coverage,
         letter_flags,
         plans,
-        lists.frame,
         exported.practices,
     )
 
@@ -499,6 +498,7 @@ def _rules_in_blocks(
     held at a time: for 600,000 people that table alone was 1.3 GB."""
     keep = {ref.name for ref in outreach.read_features(s.outreach)}  # outreach reads these after the blocks
     read_by_nobody = _feature_columns(codelists) - keep
+    kept_features = _feature_columns(codelists) & keep
     with clock.stage("features", last=False):  # one pass over each clinical table
         blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, work_dir)
     people_parts, flag_parts, measure_parts = [], [], []
@@ -514,7 +514,10 @@ def _rules_in_blocks(
             measured = add_measure_columns(evaluated.people, as_of, s.rules)  # the coverage report's denominators
             measure_parts.append(measured.select("nhs_number", *measured.columns[evaluated.people.width :]))
             del measured
-            people_parts.append(evaluated.people.drop([c for c in evaluated.people.columns if c in read_by_nobody]))
+            kept = evaluated.people.drop([c for c in evaluated.people.columns if c in read_by_nobody])
+            copied = [c for c in kept.columns if c in kept_features]
+            people_parts.append(kept.with_columns(pl.col(copied).gather(pl.int_range(pl.len()))))
+            del kept
             flag_parts.append(evaluated.flags)
             del evaluated
     del blocks

@@ -66,14 +66,17 @@ def decide_letters(
     settings: LetterSettings,
     manual_needs: tuple[str, ...],
     cadence_days: int,
+    covered: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Letter decisions for every plan (the worklists read them for the notes).
 
     After who-can-get-a-letter (``choose.py``), the letter cadence applies: no letter
     again within the cadence unless something new is due, and never twice on one day.
+    ``covered``: ``cadence_flags(flags, plans)`` when the caller has made it already.
     """
     decisions = choose_letters(plans, people, usable_templates(available_templates(), settings), settings, manual_needs)
-    covered = cadence_flags(flags, plans)  # safety letters are covered by the cadence too (issue 12)
+    if covered is None:
+        covered = cadence_flags(flags, plans)  # safety letters are covered by the cadence too (issue 12)
     if covered.height == 0:
         return decisions
     allowed = letters_allowed(covered, last_letters, as_of, cadence_days).select(

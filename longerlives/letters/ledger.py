@@ -22,7 +22,12 @@ FLAG_KEY_SCHEMA = {"nhs_number": pl.String, "flag": pl.String}
 
 
 def cadence_flags(flags: pl.DataFrame | None, plans: pl.DataFrame | None) -> pl.DataFrame:
-    """``nhs_number, flag`` a letter covers: open flags, plus ``safety.item`` per person with a safety item."""
+    """``nhs_number, flag`` a letter covers: open flags, plus ``safety.item`` per person with a safety item.
+
+    In no particular order: every reader takes each person's flags as a sorted set
+    (``cadence.letters_allowed``, ``Repository.record_letters``). The flags' columns are used as
+    they are, not copied: a unique, sorted copy of every open flag was the 600,000-person run's
+    peak memory at the end of the letters (issue 16, session 25)."""
     parts = []
     if flags is not None and flags.height:
         parts.append(flags.select(pl.col("nhs_number").cast(pl.String), pl.col("flag").cast(pl.String)))
@@ -34,4 +39,4 @@ def cadence_flags(flags: pl.DataFrame | None, plans: pl.DataFrame | None) -> pl.
         )
     if not parts:
         return pl.DataFrame(schema=FLAG_KEY_SCHEMA)
-    return pl.concat(parts).unique().sort("nhs_number", "flag")
+    return pl.concat(parts, rechunk=False)

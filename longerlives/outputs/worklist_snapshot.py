@@ -257,7 +257,11 @@ def lazy_snapshot(
     flags_sub = flags.select(flags_cols).with_columns(nhs)
     base = base.with_row_index(ROW)
     sorts = [ROW, *[c for c in ORDER_COLUMNS if c in base.columns]]
-    rest = base.drop(sorts, "priority", "urgency_order", strict=False)  # both made again by in_list_order
+    # what the snapshot shows of the rows' other columns (priority and urgency_order are made again by
+    # in_list_order); the worklist files' own texts (the numbered plan, the flag labels) are not held
+    rest = base.select(
+        c for c in base.columns if c in SNAPSHOT_SCHEMA and c not in (*sorts, "priority", "urgency_order")
+    )
     base = base.select(sorts)
     if "urgency" not in base.columns:
         base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")

@@ -94,6 +94,8 @@ UNALLOCATED = "unallocated"  # file stem for people with no core team
 NO_TEAM = "\x00no-team"
 PLANS_JSON_SLICE = 20_000  # plans per slice of plans.json (about 15 MB of text)
 WORKLIST_SLICE = 100_000  # worklist rows made at a time
+PLAN_ROW = "_plan_row"  # a lean worklist row's plan: its place in the plans (``lean_worklist_rows``)
+PLAN_TEXTS = ("plan", "flag_labels")  # the texts made a team at a time (``with_plan_texts``)
 
 
 def _opt(frame: pl.DataFrame | None, cols: dict[str, type[pl.DataType]]) -> pl.DataFrame:
@@ -115,6 +117,37 @@ def worklist_rows(
 
     The urgency is the plan's (the most urgent of the person's open flags); a plan without
     one is ``soon`` when it has a safety item, else ``routine``."""
+    return with_plan_texts(lean_worklist_rows(plans, people, letters_index, decisions, last_letters), plans)
+
+
+def with_plan_texts(rows: pl.DataFrame, plans: pl.DataFrame) -> pl.DataFrame:
+    """Lean worklist rows (``lean_worklist_rows``, any selection of them) with their ``plan`` and
+    ``flag_labels`` texts made from each row's own plan (its ``PLAN_ROW``), in the rows' columns."""
+    if PLAN_ROW not in rows.columns:
+        return rows
+    own = plans.select(pl.col("actions", "flags").gather(rows[PLAN_ROW]))
+    texts = own.select(
+        pl.col("actions")
+        .list.eval(pl.format("{}. {}", pl.int_range(1, pl.len() + 1), pl.element()))
+        .list.join("; ")
+        .alias("plan"),
+        pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
+    )
+    out = pl.concat([rows.drop(PLAN_ROW), texts], how="horizontal")
+    return out.select([c for c in ("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS) if c in out.columns])
+
+
+def lean_worklist_rows(
+    plans: pl.DataFrame,
+    people: pl.DataFrame,
+    letters_index: pl.DataFrame | None,
+    decisions: pl.DataFrame | None,
+    last_letters: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """``worklist_rows`` without their two longest texts, ``plan`` and ``flag_labels`` (half the
+    rows' text), which are made a team at a time as its files are written (``with_plan_texts``):
+    ``PLAN_ROW`` is each row's plan's place in ``plans``. The web worklist reads neither text, so
+    the rows it holds while the store writes them are the lean ones (issue 16)."""
     names = people.select(
         "nhs_number",
         pl.concat_str(
@@ -134,9 +167,6 @@ def worklist_rows(
         .when(pl.col("has_safety").fill_null(False))
         .then(pl.lit("soon"))
         .otherwise(pl.lit("routine"))
-    )
-    numbered = (
-        pl.col("actions").list.eval(pl.format("{}. {}", pl.int_range(1, pl.len() + 1), pl.element())).list.join("; ")
     )
     language = pl.concat_str(
         pl.col("language"),
@@ -165,13 +195,12 @@ def worklist_rows(
         "outreach",
         pl.col("flags").list.join(";"),
         pl.col("safety").list.join("; ").replace("", None).alias("safety"),
-        numbered.alias("plan"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(PLAN_ROW),  # within the slice: its start is added below
         pl.col("manual_needs").alias("communication_needs"),
         language.alias("language"),
         contact.alias("contact"),
         "last_letter",
         most_urgent.alias("urgency"),
-        pl.col("flags").list.eval(label_expr(pl.element())).list.join("; ").alias("flag_labels"),
         "marginalisation_rank",
         "marginalisation_score",
         "outreach_reasons",
@@ -184,13 +213,16 @@ def worklist_rows(
     # a slice of rows at a time: every cell is the row's own, and the expressions' working copies
     # for all rows at once (476 MB at 600,000 people) were larger than the result (310 MB)
     shown = pl.concat(
-        [w.slice(start, WORKLIST_SLICE).select(made) for start in range(0, max(w.height, 1), WORKLIST_SLICE)]
+        [
+            w.slice(start, WORKLIST_SLICE).select(made).with_columns(pl.col(PLAN_ROW) + start)
+            for start in range(0, max(w.height, 1), WORKLIST_SLICE)
+        ]
     )
     del w
     w = sorted_by(shown, ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"], nulls_last=True)
     w = w.drop("_urgency_rank")
     w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
-    return w.select("team", *WORKLIST_COLUMNS, *EXTRA_COLUMNS)
+    return w.select("team", *[c for c in (*WORKLIST_COLUMNS, *EXTRA_COLUMNS) if c not in PLAN_TEXTS], PLAN_ROW)
 
 
 def _html_env() -> Environment:
@@ -271,9 +303,15 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
 
 
 def write_worklists(
-    rows: pl.DataFrame, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str
+    rows: pl.DataFrame,
+    out_dir: Path,
+    teams: pl.DataFrame | None,
+    as_of: date,
+    run_id: str,
+    plans: pl.DataFrame | None = None,
 ) -> list[str]:
-    """CSV + HTML per team; returns paths relative to ``out_dir``."""
+    """CSV + HTML per team; returns paths relative to ``out_dir``. Lean rows (``lean_worklist_rows``)
+    need their ``plans``: each team's texts are made as its files are written."""
     folder = out_dir / "worklists"
     folder.mkdir(parents=True, exist_ok=True)
     names: dict[str, str | None] = {}
@@ -293,6 +331,10 @@ def write_worklists(
         part = parts[team].drop("team")
         if not part["priority"].is_sorted():
             part = part.sort("priority")
+        if PLAN_ROW in part.columns:
+            if plans is None:
+                raise ValueError("lean worklist rows need their plans")
+            part = with_plan_texts(part, plans)
         write_csv(part, folder / f"{stem}.csv", float_precision=1)
         index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
         label = UNALLOCATED if team == NO_TEAM else team
@@ -342,7 +384,9 @@ class WorklistsWritten:
     files: tuple[str, ...]
     rows: int
     teams: int
-    frame: pl.DataFrame | None = None  # the rows themselves: the run store keeps them for the web app (issue 13)
+    frame: pl.DataFrame | None = (
+        None  # the lean rows (no plan texts): the run store keeps them for the web app (issue 13)
+    )
 
 
 def write_worklist_files(
@@ -364,10 +408,10 @@ def write_worklist_files(
     is written (the pipeline starts the web worklist's store copy there; issue 16).
     ``plans_json=False``: plans.json is left to the caller (``write_plans_json``; the pipeline
     writes it on the output half's other thread, which needs nothing the letters decide)."""
-    rows = worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    rows = lean_worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
     if rows_known is not None:
         rows_known(rows)
-    files = write_worklists(rows, out_dir, teams, as_of, run_id)
+    files = write_worklists(rows, out_dir, teams, as_of, run_id, plans)
     if plans_json:
         files.append(write_plans_json(plans, out_dir, as_of, run_id))
     return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique(), rows)
