@@ -9,11 +9,15 @@ from __future__ import annotations
 import polars as pl
 
 from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.worklist_snapshot import lazy_snapshot
 from longerlives.outputs.worklists import (
     HTML_COLUMNS,
     NO_TEAM,
+    PLAN_ROW,
     _html_frame,
     _html_rows,
+    lean_worklist_rows,
+    with_plan_texts,
     worklist_rows,
     write_worklists,
 )
@@ -58,3 +62,63 @@ def test_each_team_file_is_byte_identical_to_the_per_team_reference(tmp_path):
     assert sum(1 for f in written if f.endswith(".html")) == 4
     text = "".join((out / f).read_text(encoding="utf-8") for f in files.values())
     assert "'=HYPERLINK" in text and "'@cmd" in text and "'-2+3" in text
+
+
+def _thirty_people_in_four_teams(tmp_path):
+    rows = []
+    for i in range(1, 31):
+        rows.append(
+            person(
+                i,
+                core_team=[None, "CT01", "CT02", "CT03"][i % 4],
+                phc_elements_done=i % 4,
+                imd_decile=1 + i % 10,
+                current_smoker=i % 2 == 0,
+            )
+        )
+    flags = flags_frame(
+        [(r["nhs_number"], "ecg.annual") for r in rows]
+        + [(r["nhs_number"], "phc.bmi") for r in rows[::3]]
+        + [(r["nhs_number"], "smoking.cessation_offer") for r in rows[1::2]]
+    )
+    return run_stages(tmp_path, people_frame(rows), flags)
+
+
+def test_worklist_files_made_from_lean_rows_are_byte_identical_to_the_full_rows(tmp_path):
+    """Issue 16, session 25: the pipeline makes the rows without their plan and flag-label texts
+    and makes them a team at a time as it writes; every file must be what the full rows write."""
+    run = _thirty_people_in_four_teams(tmp_path)
+    full = worklist_rows(run.plans, run.people, run.letters_index, run.decisions, None)
+    lean = lean_worklist_rows(run.plans, run.people, run.letters_index, run.decisions, None)
+    assert "plan" not in lean.columns and "flag_labels" not in lean.columns
+    write_worklists(full, tmp_path / "full", None, AS_OF, "run-1")
+    write_worklists(lean, tmp_path / "lean", None, AS_OF, "run-1", run.plans)
+    names = sorted(p.name for p in (tmp_path / "full" / "worklists").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "lean" / "worklists").iterdir())
+    assert len(names) == 9  # four teams' CSV and HTML, and the index
+    for name in names:
+        assert (tmp_path / "lean" / "worklists" / name).read_bytes() == (
+            tmp_path / "full" / "worklists" / name
+        ).read_bytes()
+
+
+def test_each_worklist_row_shows_its_own_persons_plan_and_flags(tmp_path):
+    run = _thirty_people_in_four_teams(tmp_path)
+    lean = lean_worklist_rows(run.plans, run.people, run.letters_index, run.decisions, None)
+    made = with_plan_texts(lean.sample(fraction=1.0, shuffle=True, seed=3), run.plans)  # any selection, any order
+    plans = {p["nhs_number"]: p for p in run.plans.iter_rows(named=True)}
+    for row in made.iter_rows(named=True):
+        own = plans[row["nhs_number"]]
+        assert row["plan"] == "; ".join(f"{n}. {action}" for n, action in enumerate(own["actions"], start=1))
+        assert row["flag_labels"].count("; ") == len(own["flags"]) - 1
+        assert row["flags"] == ";".join(own["flags"])
+
+
+def test_the_web_worklist_snapshot_holds_none_of_the_files_own_texts(tmp_path):
+    run = _thirty_people_in_four_teams(tmp_path)
+    lean = lean_worklist_rows(run.plans, run.people, run.letters_index, run.decisions, None)
+    snapshot = lazy_snapshot(lean, run.plans, run.flags, run.people, AS_OF, 14)
+    assert snapshot.rest is not None
+    assert not {"plan", "flag_labels", PLAN_ROW} & set(snapshot.rest.columns)
+    whole = snapshot.frame()
+    assert whole.height == lean.height and whole["plan_json"].null_count() == 0
