@@ -515,6 +515,9 @@ def _rules_in_blocks(
             measure_parts.append(measured.select("nhs_number", *measured.columns[evaluated.people.width :]))
             del measured
             kept = evaluated.people.drop([c for c in evaluated.people.columns if c in read_by_nobody])
+            # the feature columns outreach reads are slices of their block's grids (features._wide): copied
+            # out, so each finished block's grids are freed (600,000 people: 2,439 → 2,121 MB at the end of
+            # the blocks; issue 16, session 25)
             copied = [c for c in kept.columns if c in kept_features]
             people_parts.append(kept.with_columns(pl.col(copied).gather(pl.int_range(pl.len()))))
             del kept

@@ -384,9 +384,7 @@ class WorklistsWritten:
     files: tuple[str, ...]
     rows: int
     teams: int
-    frame: pl.DataFrame | None = (
-        None  # the lean rows (no plan texts): the run store keeps them for the web app (issue 13)
-    )
+    frame: pl.DataFrame | None = None  # the lean rows: the run store keeps them for the web app (issue 13)
 
 
 def write_worklist_files(
