@@ -497,8 +497,8 @@ def _rules_in_blocks(
     (``nhs_number`` and one column a measure). Only one block's 400-column feature table is
     held at a time: for 600,000 people that table alone was 1.3 GB."""
     keep = {ref.name for ref in outreach.read_features(s.outreach)}  # outreach reads these after the blocks
-    read_by_nobody = _feature_columns(codelists) - keep
-    kept_features = _feature_columns(codelists) & keep
+    made = _feature_columns(codelists)
+    read_by_nobody, kept_features = made - keep, made & keep
     with clock.stage("features", last=False):  # one pass over each clinical table
         blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, work_dir)
     people_parts, flag_parts, measure_parts = [], [], []

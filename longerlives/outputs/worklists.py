@@ -123,8 +123,6 @@ def worklist_rows(
 def with_plan_texts(rows: pl.DataFrame, plans: pl.DataFrame) -> pl.DataFrame:
     """Lean worklist rows (``lean_worklist_rows``, any selection of them) with their ``plan`` and
     ``flag_labels`` texts made from each row's own plan (its ``PLAN_ROW``), in the rows' columns."""
-    if PLAN_ROW not in rows.columns:
-        return rows
     own = plans.select(pl.col("actions", "flags").gather(rows[PLAN_ROW]))
     texts = own.select(
         pl.col("actions")
