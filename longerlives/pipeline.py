@@ -404,15 +404,18 @@ def _produce(
         clock.overlapping(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
     ):
+        # The flag history needs only the flags. A register of up to ``flag_history_early_max_people``
+        # has it written now, beside the letters: the record's writes after the letters (letters issued,
+        # the web worklist) were the run's tail on one core (issue 16, session 26). A larger one has it
+        # written once the files beside the letters are, so that the store's write lock (taken from the
+        # first write to the commit, store/record.py) is not held for the whole output half.
+        early = record is not None and people.height <= s.operations.flag_history_early_max_people
+        if record is not None and early:
+            record.flags(flags)
         side = other_thread.submit(
             _files_beside_letters, extract, flags, people, plans, history, s, as_of, run_id, staging, clock
         )
-        if record is not None:
-            # The flag history needs only the flags: written as soon as the files beside the letters are
-            # (their frames released), while this thread still writes the letters — not from the start of
-            # the output half, where it raised the 100,000-person peak by about 30 MB (session 7), nor after
-            # the worklists, where it ran alone on one core (issue 16, session 8). The store's write lock
-            # is taken from then to the commit (store/record.py).
+        if record is not None and not early:
             side.add_done_callback(lambda done: None if done.exception() else record.flags(flags))
         with clock.stage("letters"):
             letter_flags = cadence_flags(flags, plans)  # what a letter covers: the cadence's and the store's

@@ -114,6 +114,9 @@ class OperationsSettings(BaseModel):
     fhir_flag_code_system: str = "https://longerlives.nhs.uk/CodeSystem/flag"
     fhir_flag_code_system_source: str = ""
     fhir_model_sample: int = Field(1, ge=0)  # Flags per distinct Flag shape checked by fhir.resources; 0 = all
+    # registers up to this many people have their flag history written as the output half starts (issue 16)
+    flag_history_early_max_people: int = Field(250_000, ge=0)
+    flag_history_early_max_people_source: str = ""
     safeguards: SafeguardSettings = SafeguardSettings()
 
     @field_validator("outcome_actions")
