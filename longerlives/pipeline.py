@@ -405,11 +405,13 @@ def _produce(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
     ):
         # The flag history needs only the flags. A register of up to ``flag_history_early_max_people``
-        # has it written now, beside the letters: the record's writes after the letters (letters issued,
-        # the web worklist) were the run's tail on one core (issue 16, session 26). A larger one has it
-        # written once the files beside the letters are, so that the store's write lock (taken from the
-        # first write to the commit, store/record.py) is not held for the whole output half.
-        early = record is not None and people.height <= s.operations.flag_history_early_max_people
+        # has it written now, beside the letters: written after the files beside the letters, it was the
+        # last of the record's writes, which end the run on one core (issue 16, session 26: the store_record
+        # stage 1.0-1.2 s -> 0.3-0.5 s at 100,000 people; about 30 MB more peak, as session 7 measured). A
+        # larger register has it written once the files beside the letters are, so that on SQLite the
+        # store's write lock (held from the first write to the commit, store/record.py) is not held for the
+        # whole output half: the web app's writes wait 60 s for it at most.
+        early = people.height <= s.operations.flag_history_early_max_people
         if record is not None and early:
             record.flags(flags)
         side = other_thread.submit(
