@@ -23,6 +23,7 @@ from longerlives import pipeline
 from longerlives.store import dispose_all
 from longerlives.store.record import RunRecord
 from longerlives.synth import generate
+from tests.operations.test_people_in_blocks import output_files
 
 AS_OF = date(2026, 11, 1)
 PEOPLE = 400
@@ -90,15 +91,6 @@ def _flag_history(db: Path) -> list[tuple]:
         engine.dispose()
 
 
-def _files(out: Path) -> dict[str, bytes]:
-    run_id = json.loads((out / "run.json").read_text())["run_id"].encode()
-    return {
-        str(p.relative_to(out)): p.read_bytes().replace(run_id, b"<run>")
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name != "run.json"
-    }
-
-
 def test_a_register_within_the_limit_has_its_flag_history_written_before_the_letters_start(early: Night) -> None:
     asked = early.events.index(("record", "flags"))
     assert early.events.count(("record", "flags")) == 1
@@ -126,7 +118,7 @@ def test_the_store_holds_the_same_flag_history_written_early_or_late(early: Nigh
 
 
 def test_the_outputs_are_the_same_whether_the_flag_history_is_written_early_or_late(early: Night, late: Night) -> None:
-    expected, got = _files(late.out), _files(early.out)
+    expected, got = output_files(late.out), output_files(early.out)
     assert sorted(got) == sorted(expected) and "flags.csv" in got
     assert [name for name in expected if got[name] != expected[name]] == []
 

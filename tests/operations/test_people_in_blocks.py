@@ -72,18 +72,18 @@ def in_blocks(extract_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ni
     return _night(extract_dir, tmp_path_factory.mktemp("in-blocks"), BLOCK)
 
 
-def _files(night: Night) -> dict[str, bytes]:
-    """Every output file but run.json, the run's id replaced (it is random per run)."""
-    run_id = night.run["run_id"].encode()
+def output_files(out: Path) -> dict[str, bytes]:
+    """Every output file of the run in ``out`` but run.json, the run's id replaced (it is random per run)."""
+    run_id = json.loads((out / "run.json").read_text())["run_id"].encode()
     return {
-        str(p.relative_to(night.out)): p.read_bytes().replace(run_id, b"<run>")
-        for p in sorted(night.out.rglob("*"))
+        str(p.relative_to(out)): p.read_bytes().replace(run_id, b"<run>")
+        for p in sorted(out.rglob("*"))
         if p.is_file() and p.name != "run.json"
     }
 
 
 def test_every_output_file_is_the_same_whatever_the_block_size(one_block: Night, in_blocks: Night) -> None:
-    expected, got = _files(one_block), _files(in_blocks)
+    expected, got = output_files(one_block.out), output_files(in_blocks.out)
     assert sorted(got) == sorted(expected)
     assert any(name.startswith("letters/") for name in got) and "flags.csv" in got and "patients.csv" in got
     assert [name for name in expected if got[name] != expected[name]] == []
