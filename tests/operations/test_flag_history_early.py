@@ -19,11 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from longerlives import pipeline
-from longerlives.store import dispose_all
 from longerlives.store.record import RunRecord
 from longerlives.synth import generate
-from tests.operations.test_people_in_blocks import output_files
+from tests.operations.test_people_in_blocks import output_files, run_night
 
 AS_OF = date(2026, 11, 1)
 PEOPLE = 400
@@ -45,10 +43,7 @@ class Night:
 
 
 def _night(extract_dir: Path, base: Path, max_people: int | None) -> Night:
-    config = None
-    if max_people is not None:
-        config = base / "operations.toml"
-        config.write_text(f"[operations]\nflag_history_early_max_people = {max_people}\n")
+    config = None if max_people is None else f"[operations]\nflag_history_early_max_people = {max_people}\n"
     events: list[tuple[str, str]] = []
     original = RunRecord.flags
 
@@ -58,16 +53,8 @@ def _night(extract_dir: Path, base: Path, max_people: int | None) -> Night:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RunRecord, "flags", flags)
-        pipeline.run(
-            extract_dir,
-            base / "out",
-            AS_OF,
-            config=config,
-            db_url=f"sqlite:///{base / 'runs.sqlite'}",
-            progress=lambda stage, event: events.append((stage, event)),
-        )
-    dispose_all()
-    return Night(base / "out", base / "runs.sqlite", events)
+        out = run_night(extract_dir, base, config, events)
+    return Night(out, base / "runs.sqlite", events)
 
 
 @pytest.fixture(scope="module")

@@ -43,23 +43,36 @@ class Night:
     progress: list[tuple[str, str]]
 
 
-def _night(extract_dir: Path, base: Path, block_people: int | None) -> Night:
+def run_night(extract_dir: Path, base: Path, config_text: str | None, events: list[tuple[str, str]]) -> Path:
+    """One nightly run of ``extract_dir`` into ``base/out`` on a fresh SQLite store in ``base``, with
+    ``config_text`` as the user's configuration (none if None) and its progress events appended to
+    ``events``. Returns the output folder."""
     config = None
-    if block_people is not None:
-        config = base / "blocks.toml"
-        # the letters in blocks too (session 24): of a different size, so their edges fall elsewhere
-        config.write_text(f"[features]\nblock_people = {block_people}\n\n[letters]\nblock_letters = {LETTER_BLOCK}\n")
-    seen: list[tuple[str, str]] = []
+    if config_text is not None:
+        config = base / "config.toml"
+        config.write_text(config_text)
     pipeline.run(
         extract_dir,
         base / "out",
         AS_OF,
         config=config,
         db_url=f"sqlite:///{base / 'runs.sqlite'}",
-        progress=lambda stage, event: seen.append((stage, event)),
+        progress=lambda stage, event: events.append((stage, event)),
     )
     dispose_all()
-    return Night(base / "out", json.loads((base / "out" / "run.json").read_text()), seen)
+    return base / "out"
+
+
+def _night(extract_dir: Path, base: Path, block_people: int | None) -> Night:
+    # the letters in blocks too (session 24): of a different size, so their edges fall elsewhere
+    config = (
+        None
+        if block_people is None
+        else f"[features]\nblock_people = {block_people}\n\n[letters]\nblock_letters = {LETTER_BLOCK}\n"
+    )
+    seen: list[tuple[str, str]] = []
+    out = run_night(extract_dir, base, config, seen)
+    return Night(out, json.loads((out / "run.json").read_text()), seen)
 
 
 @pytest.fixture(scope="module")
