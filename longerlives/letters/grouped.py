@@ -321,18 +321,31 @@ def _fill(
     chunk: int,
     ready: list[pl.Expr] | None = None,
 ) -> Iterator[tuple[pl.DataFrame, pl.Series, bool]]:
-    """``values`` are escaped here; ``ready`` (the items' words) are escaped already."""
+    """``values`` are escaped here; ``ready`` (the items' words) are escaped already.
+
+    Field ``f`` of a letter is value ``f`` of its row: the chunk's values are laid end to end, value
+    by value, in one column, so field ``f`` of row ``r`` is element ``f × rows + r`` of it — one
+    gather a field slot (issue 16, session 27: each row's values gathered into a list first, then
+    picked from it, was 1.2 of the letters' 1.5 CPU-seconds of filling at 100,000 people)."""
     table, width = shaped
+    exprs = [*(escape_expr(v.cast(pl.String)) for v in values), *(ready or [])]
     for start in range(0, good.height, chunk):
         part = good.slice(start, chunk)
-        vals = part.select(
-            "_row",
-            "_shape",
-            pl.concat_list(*(escape_expr(v.cast(pl.String)) for v in values), *(ready or [])).alias("_vals"),
-        ).join(table, on="_shape", how="left", maintain_order="left")
-        pieces_expr: list[pl.Expr] = [pl.col("_seg0")]
+        n = part.height
+        laid = part.select(*(e.alias(f"_v{i}") for i, e in enumerate(exprs)))
+        flat = pl.concat([laid.to_series(i) for i in range(laid.width)], rechunk=True)
+        del laid
+        shaped_rows = part.select("_shape").join(table, on="_shape", how="left", maintain_order="left")
+        row = pl.int_range(pl.len(), dtype=pl.Int64)
+        at = shaped_rows.select(
+            pl.when(pl.col(f"_f{k}").is_between(0, len(exprs) - 1))  # a field number no value has: nothing
+            .then(pl.col(f"_f{k}").cast(pl.Int64) * n + row)
+            .alias(f"_at{k}")
+            for k in range(width)
+        )
+        pieces = [shaped_rows.get_column("_seg0")]
         for k in range(width):
-            pieces_expr.append(pl.col("_vals").list.get(pl.col(f"_f{k}"), null_on_oob=True))
-            pieces_expr.append(pl.col(f"_seg{k + 1}"))
-        html = vals.select(pl.concat_str(pieces_expr, ignore_nulls=True).alias("html")).to_series()
+            pieces.append(flat.gather(at.get_column(f"_at{k}")).alias(f"_p{k}"))
+            pieces.append(shaped_rows.get_column(f"_seg{k + 1}"))
+        html = pl.DataFrame(pieces).select(pl.concat_str(pl.all(), ignore_nulls=True).alias("html")).to_series()
         yield part, html, False
