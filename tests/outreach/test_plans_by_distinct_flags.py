@@ -72,7 +72,9 @@ def test_every_person_gets_the_adjustments_of_their_own_needs_in_the_configured_
         expected = _expected_adjustments(row, adjustments)
         assert plans[row["nhs_number"]]["reasonable_adjustments"] == expected, row["nhs_number"]
     assert plans[rows[4]["nhs_number"]]["reasonable_adjustments"] == []
-    assert plans[rows[0]["nhs_number"]]["reasonable_adjustments"] == plans[rows[6]["nhs_number"]]["reasonable_adjustments"]
+    assert (
+        plans[rows[0]["nhs_number"]]["reasonable_adjustments"] == plans[rows[6]["nhs_number"]]["reasonable_adjustments"]
+    )
 
 
 def test_more_adjustments_than_a_64_bit_set_holds_still_gives_each_person_their_own(tmp_path):
