@@ -89,7 +89,7 @@ def _group_steps(flag_sets: pl.DataFrame) -> pl.DataFrame:
     group's words in the group's order — and the engagement contact when outreach is all there is.
 
     Made once a distinct set rather than once a person (issue 16, session 27): a plan's steps depend
-    on nothing but the person's flags, and 100,000 people's plans have about 2,000 distinct sets."""
+    on nothing but the person's flags: 92,228 plans of a 100,000-person run have 10,548 distinct sets."""
     key = flag_sets.select("flags", pl.int_range(pl.len(), dtype=pl.UInt32).alias("_set"))
     per_group = (
         key.explode("flags")
