@@ -170,7 +170,7 @@ def _channel(p: pl.DataFrame, s: OutreachSettings) -> tuple[pl.Expr, pl.Expr]:
 def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Series:
     """Each plan's reasonable adjustments, in the configuration's order: each person's set of them is
     worked out as one bit a configured adjustment, and the texts are listed once a distinct set
-    (issue 16, session 27: a list built a person at a time cost 0.2 s a 100,000 people)."""
+    (issue 16, session 27: a list built a person at a time cost 0.2 CPU-s at 100,000 people)."""
     needs = pl.col("_needs")
     lang = col(p, "preferred_language", pl.String).fill_null("en")
     conds = {
@@ -182,11 +182,13 @@ def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Series:
     texts = list(s.adjustments.values())
     if not texts:
         return pl.Series("reasonable_adjustments", [[]] * p.height, dtype=pl.List(pl.String))
-    if len(texts) > 63:  # more than a 64-bit set holds: one list a person
+    if len(texts) > 64:  # more than a 64-bit set holds: one list a person
         items = [pl.when(conds.get(k, needs.list.contains(k))).then(pl.lit(t)) for k, t in s.adjustments.items()]
         return p.select(pl.concat_list(items).list.drop_nulls().alias("reasonable_adjustments")).to_series()
     bits = [
-        pl.when(conds.get(key, needs.list.contains(key))).then(pl.lit(1 << i, dtype=pl.UInt64)).otherwise(0)
+        pl.when(conds.get(key, needs.list.contains(key)))
+        .then(pl.lit(1 << i, dtype=pl.UInt64))
+        .otherwise(pl.lit(0, dtype=pl.UInt64))
         for i, key in enumerate(s.adjustments)
     ]
     sets = p.select(pl.sum_horizontal(bits).alias("_set"))

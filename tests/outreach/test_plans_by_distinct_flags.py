@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from longerlives.settings import load_settings
 from tests.outreach.helpers import flags_frame, people_frame, person, run_stages
 
@@ -77,15 +79,23 @@ def test_every_person_gets_the_adjustments_of_their_own_needs_in_the_configured_
     )
 
 
-def test_more_adjustments_than_a_64_bit_set_holds_still_gives_each_person_their_own(tmp_path):
+@pytest.mark.parametrize("configured", [64, 70])  # a 64-bit set's last bit; more than a 64-bit set holds
+def test_many_configured_adjustments_still_give_each_person_their_own(tmp_path, configured):
     s = load_settings()
-    many = {f"need{i}": f"adjustment {i}" for i in range(70)}
+    many = {f"need{i}": f"adjustment {i}" for i in range(configured)}
     settings = s.model_copy(update={"outreach": s.outreach.model_copy(update={"adjustments": many})})
-    rows = [person(1, communication_needs="need65;need3"), person(2), person(3, communication_needs="need69")]
+    last = configured - 1
+    rows = [
+        person(1, communication_needs=f"need{last};need3"),
+        person(2),
+        person(3, communication_needs=f"need{last}"),
+        person(4, communication_needs="need0;need62"),
+    ]
     plans = _plans(tmp_path, rows, [(r["nhs_number"], "ecg.annual") for r in rows], settings)
-    assert plans[rows[0]["nhs_number"]]["reasonable_adjustments"] == ["adjustment 3", "adjustment 65"]
+    assert plans[rows[0]["nhs_number"]]["reasonable_adjustments"] == ["adjustment 3", f"adjustment {last}"]
     assert plans[rows[1]["nhs_number"]]["reasonable_adjustments"] == []
-    assert plans[rows[2]["nhs_number"]]["reasonable_adjustments"] == ["adjustment 69"]
+    assert plans[rows[2]["nhs_number"]]["reasonable_adjustments"] == [f"adjustment {last}"]
+    assert plans[rows[3]["nhs_number"]]["reasonable_adjustments"] == ["adjustment 0", "adjustment 62"]
 
 
 def test_no_configured_adjustments_gives_every_plan_an_empty_list(tmp_path):
