@@ -168,8 +168,8 @@ def _channel(p: pl.DataFrame, s: OutreachSettings) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Series:
-    """Each plan's reasonable adjustments, in the configuration's order: each person's set of them is
-    worked out as one bit a configured adjustment, and the texts are listed once a distinct set
+    """Each plan's reasonable adjustments, in the configuration's order: which of them apply to each
+    person is worked out column-wise, and the texts are listed once for each distinct combination
     (issue 16, session 27: a list built a person at a time cost 0.2 CPU-s at 100,000 people)."""
     needs = pl.col("_needs")
     lang = col(p, "preferred_language", pl.String).fill_null("en")
@@ -182,25 +182,21 @@ def _adjustments(p: pl.DataFrame, s: OutreachSettings) -> pl.Series:
     texts = list(s.adjustments.values())
     if not texts:
         return pl.Series("reasonable_adjustments", [[]] * p.height, dtype=pl.List(pl.String))
-    if len(texts) > 64:  # more than a 64-bit set holds: one list a person
-        items = [pl.when(conds.get(k, needs.list.contains(k))).then(pl.lit(t)) for k, t in s.adjustments.items()]
-        return p.select(pl.concat_list(items).list.drop_nulls().alias("reasonable_adjustments")).to_series()
-    bits = [
-        pl.when(conds.get(key, needs.list.contains(key)))
-        .then(pl.lit(1 << i, dtype=pl.UInt64))
-        .otherwise(pl.lit(0, dtype=pl.UInt64))
-        for i, key in enumerate(s.adjustments)
-    ]
-    sets = p.select(pl.sum_horizontal(bits).alias("_set"))
-    distinct = sets["_set"].unique().to_list()
-    lists = pl.DataFrame(
-        {
-            "_set": distinct,
-            "reasonable_adjustments": [[t for i, t in enumerate(texts) if m >> i & 1] for m in distinct],
-        },
-        schema={"_set": pl.UInt64, "reasonable_adjustments": pl.List(pl.String)},
+    wanted = p.select(  # whether each configured adjustment applies (a null condition: it does not)
+        pl.struct(
+            conds.get(key, needs.list.contains(key)).fill_null(False).alias(f"_a{i}")
+            for i, key in enumerate(s.adjustments)
+        ).alias("_set")
     )
-    return sets.join(lists, on="_set", how="left", maintain_order="left")["reasonable_adjustments"]
+    distinct = wanted.unique()
+    lists = distinct.with_columns(
+        pl.Series(
+            "reasonable_adjustments",
+            [[t for t, on in zip(texts, row.values()) if on] for row in distinct["_set"].to_list()],
+            dtype=pl.List(pl.String),
+        )
+    )
+    return wanted.join(lists, on="_set", how="left", maintain_order="left")["reasonable_adjustments"]
 
 
 def build_plans(people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings) -> pl.DataFrame:

@@ -79,7 +79,7 @@ def test_every_person_gets_the_adjustments_of_their_own_needs_in_the_configured_
     )
 
 
-@pytest.mark.parametrize("configured", [64, 70])  # a 64-bit set's last bit; more than a 64-bit set holds
+@pytest.mark.parametrize("configured", [64, 70])  # far more than the ten the configuration ships
 def test_many_configured_adjustments_still_give_each_person_their_own(tmp_path, configured):
     s = load_settings()
     many = {f"need{i}": f"adjustment {i}" for i in range(configured)}
