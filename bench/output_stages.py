@@ -102,7 +102,6 @@ def time_stages(args: argparse.Namespace) -> None:
     flags, people = read("flags"), read("people")
     if "outputs" in only:
         from longerlives.outputs.core import (
-            flags_with_practice,
             write_flags,
             write_patients,
             write_quarantine,
@@ -110,7 +109,7 @@ def time_stages(args: argparse.Namespace) -> None:
         )
 
         def outputs() -> None:
-            write_flags(flags_with_practice(flags, people), out)  # the pipeline keeps these rows for the report
+            write_flags(flags, people, out)
             write_patients(people, out)
             write_quarantine(read("quarantine"), out)
             write_risk_disclaimer(out)
@@ -121,7 +120,6 @@ def time_stages(args: argparse.Namespace) -> None:
 
         timed("exports", lambda: write_exports(flags, people, read("practices"), out, as_of, s.operations))
     if "report" in only:
-        from longerlives.outputs.core import flags_with_practice
         from longerlives.report.write import report_columns, write_report
 
         timed(
@@ -129,7 +127,7 @@ def time_stages(args: argparse.Namespace) -> None:
             lambda: write_report(
                 out,
                 people.select(report_columns(s.report)).filter(people["in_scope"]),
-                flags_with_practice(flags, people),
+                flags,
                 read("coverage_trends"),
                 as_of=as_of,
                 settings=s.report,

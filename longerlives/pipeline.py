@@ -50,7 +50,6 @@ from longerlives.lock import run_lock
 from longerlives.outcomes import after_outreach, apply_outcomes, hold_letters
 from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
 from longerlives.outputs.core import (
-    flags_with_practice,
     write_flags,
     write_patients,
     write_quarantine,
@@ -549,9 +548,8 @@ def _files_beside_letters(
 ) -> tuple[list[str], ExportsWritten, tuple[str, ...], pl.DataFrame]:
     """outputs → exports → report → plans.json: every file of the output half that the letters do not decide."""
     with clock.stage("outputs"):
-        flags_out = flags_with_practice(flags, people)  # flags.csv's rows, read again by the report
         files = [
-            write_flags(flags_out, staging),
+            write_flags(flags, people, staging),  # a block of rows at a time (issue 16)
             write_patients(people, staging),
             write_quarantine(extract.quarantine, staging),
             write_risk_disclaimer(staging),
@@ -563,7 +561,7 @@ def _files_beside_letters(
         report_files, coverage = write_report(
             staging,
             people.select(report_columns(s.report)).filter(people["in_scope"]),
-            flags_out,
+            flags,  # flags.csv's rows without their practice and team, which the report does not read
             history.coverage_trends,
             as_of=as_of,
             settings=s.report,

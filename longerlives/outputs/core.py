@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -9,7 +10,7 @@ import polars as pl
 from longerlives.columnwise import beside, sorted_by
 from longerlives.extract.validate import QUARANTINE_COLUMNS
 from longerlives.frames import FLAGS_CSV, PATIENTS_CSV
-from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.csvfile import write_csv, write_csv_blocks
 
 # Declared once (longerlives/frames.py), with their dtypes; the contract's column order.
 FLAGS_COLUMNS = list(FLAGS_CSV.names)
@@ -27,6 +28,10 @@ PATIENTS_EXTRA = [
     "screening_bowel_status",
 ]
 DISCLAIMER_FILE = "risk-scores-DISCLAIMER.txt"
+# Rows of flags.csv and patients.csv made and written at a time (issue 16, memory): the whole file's
+# rows at once were a copy of every flag with its practice (320 MB at 600,000 people) held from
+# flags.csv to the report, and a sorted copy of every person's patients.csv columns (340 MB).
+CSV_BLOCK_ROWS = 100_000
 
 
 def write_risk_disclaimer(folder: Path) -> Path:
@@ -41,31 +46,44 @@ def write_risk_disclaimer(folder: Path) -> Path:
 
 
 def flags_with_practice(flags: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
-    """flags.csv rows: each flag with the person's practice and core team, sorted.
+    """flags.csv rows: each flag with the person's practice and core team, sorted (the whole file's
+    rows at once; ``write_flags`` writes them a block at a time)."""
+    return pl.concat(list(flags_csv_blocks(flags, people, max(flags.height, 1))))
 
-    The flags' own columns are shared with ``flags``, not copied, and the rows are sorted only when
-    they are not in order already (the rules make them in order; issue 16: two copies of 2.3 million
-    flags at 600,000 people)."""
+
+def flags_csv_blocks(flags: pl.DataFrame, people: pl.DataFrame, rows: int = CSV_BLOCK_ROWS) -> Iterator[pl.DataFrame]:
+    """flags.csv's rows ``rows`` at a time, in the file's order (NHS number, then flag); at least one
+    block, empty when there are no flags. The flags' own columns are slices of ``flags``, not copies,
+    and they are sorted only when they are not in order already (the rules make them in order)."""
+    ordered = sorted_by(flags.select(flags.columns), ["nhs_number", "flag"])  # a new frame: ``flags`` kept
     teams = people.select("nhs_number", "practice_code", "core_team")
-    return sorted_by(beside(flags, [teams]).select(FLAGS_COLUMNS), ["nhs_number", "flag"])
+    for start in range(0, max(ordered.height, 1), rows):
+        yield beside(ordered.slice(start, rows), [teams]).select(FLAGS_COLUMNS)
 
 
-def write_flags(flags_out: pl.DataFrame, out_dir: Path) -> Path:
+def write_flags(flags: pl.DataFrame, people: pl.DataFrame, out_dir: Path) -> Path:
+    """flags.csv: every open flag with its person's practice and core team, a block of rows at a time."""
     from longerlives.crashpoints import crash_point
 
-    path = write_csv(flags_out, out_dir / "flags.csv")
+    path = write_csv_blocks(flags_csv_blocks(flags, people), out_dir / "flags.csv")
     crash_point("outputs.flags_written")
     return path
 
 
-def write_patients(people: pl.DataFrame, out_dir: Path) -> Path:
+def patients_csv_blocks(people: pl.DataFrame, rows: int = CSV_BLOCK_ROWS) -> Iterator[pl.DataFrame]:
+    """patients.csv's rows (people in scope, NHS-number order) a block of people at a time."""
     cols = PATIENTS_COLUMNS + [c for c in PATIENTS_EXTRA if c in people.columns]
     missing = [c for c in PATIENTS_COLUMNS if c not in people.columns]
     if missing:
         raise RuntimeError(f"patients.csv columns not computed: {missing}")
-    # lazily: only the written columns are filtered, not the whole per-person frame (issue 16)
-    frame = people.lazy().filter(pl.col("in_scope")).select(cols).sort("nhs_number").collect()
-    return write_csv(frame, out_dir / "patients.csv", float_precision=1)
+    # only the written columns (shared, not copied), sorted only when not in order already
+    ordered = sorted_by(people.select(list(dict.fromkeys(["in_scope", *cols]))), ["nhs_number"])
+    for start in range(0, max(ordered.height, 1), rows):
+        yield ordered.slice(start, rows).filter(pl.col("in_scope")).select(cols)
+
+
+def write_patients(people: pl.DataFrame, out_dir: Path) -> Path:
+    return write_csv_blocks(patients_csv_blocks(people), out_dir / "patients.csv", float_precision=1)
 
 
 def write_quarantine(quarantine: pl.DataFrame, out_dir: Path) -> Path:

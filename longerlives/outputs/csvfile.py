@@ -17,6 +17,7 @@ keeps one row per line as run-outputs-v2 says.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -86,4 +87,21 @@ def write_prepared_csv(prepared: pl.DataFrame, path: Path, float_precision: int 
     prepared.write_csv(
         path, include_header=True, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n"
     )
+    return path
+
+
+def write_csv_blocks(blocks: Iterable[pl.DataFrame], path: Path, float_precision: int | None = None) -> Path:
+    """``write_csv`` of the blocks' rows one after another (the header once, from the first block):
+    the same bytes as ``write_csv`` of their concatenation, without holding every row at once.
+    Each block is neutralised alone, which rewrites exactly the cells the whole frame's would."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        for i, block in enumerate(blocks):
+            neutralised(block).write_csv(
+                out,
+                include_header=i == 0,
+                date_format="%Y-%m-%d",
+                float_precision=float_precision,
+                line_terminator="\n",
+            )
     return path

@@ -156,7 +156,7 @@ def mini_run(
     from longerlives.letters.cadence import letters_allowed
     from longerlives.lock import run_lock
     from longerlives.outcomes import apply_outcomes
-    from longerlives.outputs.core import flags_with_practice, write_flags
+    from longerlives.outputs.core import write_flags
     from longerlives.outputs.csvfile import write_csv
     from longerlives.outputs.exports import write_exports
     from longerlives.paths import state_dir
@@ -181,7 +181,7 @@ def mini_run(
                 "flags_held_by_outcomes": world.flags.height - flags.height,
                 "team_codes": team_codes(people, None),
             }  # as pipeline.run records them (issue 12)
-            write_flags(flags_with_practice(flags, people), staging)
+            write_flags(flags, people, staging)
             write_exports(flags, people, world.practices, staging, as_of, ops)  # 3. exports stage
             if fail_at == "outputs":
                 raise RuntimeError("simulated failure while writing outputs")
