@@ -546,7 +546,7 @@ def _files_beside_letters(
     staging: Path,
     clock: _Clock,
 ) -> tuple[list[str], ExportsWritten, tuple[str, ...], pl.DataFrame]:
-    """outputs → exports → report → plans.json: every file of the output half that the letters do not decide."""
+    """outputs → report → exports → plans.json: every file of the output half that the letters do not decide."""
     with clock.stage("outputs"):
         files = [
             write_flags(flags, people, staging),  # a block of rows at a time (issue 16)
@@ -555,8 +555,8 @@ def _files_beside_letters(
             write_risk_disclaimer(staging),
         ]
         core_files = [str(f.relative_to(staging)) for f in files]
-    with clock.stage("exports"):
-        exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
+    # the report before the exports (issue 16, session 28): its counts of every person then overlap the
+    # letters, not the worklists' rows, which set the run's peak at 600,000 people
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
         report_files, coverage = write_report(
             staging,
@@ -567,6 +567,8 @@ def _files_beside_letters(
             settings=s.report,
             run_id=run_id,
         )
+    with clock.stage("exports"):
+        exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
     # the engagement plans for the worklists' readers: after the report, while the letters and worklists
     # go on (at 600,000 people its 400 MB of JSON was 40 % of the worklists stage; session 12)
     with clock.stage("plans_json"):
