@@ -569,7 +569,7 @@ def _files_beside_letters(
         )
     with clock.stage("exports"):
         exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
-    # the engagement plans for the worklists' readers: after the report, while the letters and worklists
+    # the engagement plans for the worklists' readers: last on this thread, while the letters and worklists
     # go on (at 600,000 people its 400 MB of JSON was 40 % of the worklists stage; session 12)
     with clock.stage("plans_json"):
         core_files.append(write_plans_json(plans, staging, as_of, run_id))
