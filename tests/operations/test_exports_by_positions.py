@@ -57,3 +57,12 @@ def test_the_flags_the_fhir_models_check_are_the_first_of_each_shape_in_export_o
     for held in (flags, flags.sort("nhs_number", "flag")):
         picked = export_order(held, people).shape_rows(per_shape)
         assert picked.equals(shape_rows(export_rows(held, people), per_shape))
+
+
+def test_a_person_twice_among_the_people_is_refused_rather_than_sent_twice(tmp_path):
+    flags, people = _world(seed=4, n_people=50)
+    person = flags["nhs_number"][0]  # someone with an open flag
+    twice = pl.concat([people, people.filter(pl.col("nhs_number") == person)])  # validation never lets this through
+    with pytest.raises(exports.ExportError, match="twice"):
+        write_exports(flags, twice, None, tmp_path, AS_OF, OperationsSettings())
+    assert not (tmp_path / "exports").exists()  # nothing written for any practice
