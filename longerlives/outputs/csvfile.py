@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -68,12 +69,17 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(rewrite) if rewrite else frame
 
 
+def _write(prepared: pl.DataFrame, target: Any, float_precision: int | None, header: bool = True) -> str | None:
+    """The one place the CSV format is set: ISO dates, ``\n`` line ends, the header when asked."""
+    return prepared.write_csv(
+        target, include_header=header, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n"
+    )
+
+
 def csv_bytes(prepared: pl.DataFrame, float_precision: int | None = None) -> bytes:
     """The CSV bytes ``write_csv`` writes, for a frame already passed through ``neutralised``
     (exports neutralise all practices' rows in one pass, then cut the text per practice)."""
-    return prepared.write_csv(
-        None, include_header=True, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n"
-    ).encode()
+    return str(_write(prepared, None, float_precision)).encode()
 
 
 def write_csv(frame: pl.DataFrame, path: Path, float_precision: int | None = None) -> Path:
@@ -84,9 +90,7 @@ def write_prepared_csv(prepared: pl.DataFrame, path: Path, float_precision: int 
     """``write_csv`` for a frame already passed through ``neutralised`` (the worklists neutralise
     every team's rows in one pass, then write each team's part)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    prepared.write_csv(
-        path, include_header=True, date_format="%Y-%m-%d", float_precision=float_precision, line_terminator="\n"
-    )
+    _write(prepared, path, float_precision)
     return path
 
 
@@ -97,11 +101,5 @@ def write_csv_blocks(blocks: Iterable[pl.DataFrame], path: Path, float_precision
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
         for i, block in enumerate(blocks):
-            neutralised(block).write_csv(
-                out,
-                include_header=i == 0,
-                date_format="%Y-%m-%d",
-                float_precision=float_precision,
-                line_terminator="\n",
-            )
+            _write(neutralised(block), out, float_precision, header=i == 0)
     return path

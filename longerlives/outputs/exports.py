@@ -97,23 +97,22 @@ class ExportOrder:
 def export_order(flags: pl.DataFrame, people: pl.DataFrame) -> ExportOrder:
     """The flags' export order (``ExportOrder``; ``urgency`` ``routine`` when the column is absent),
     after asserting every flagged person is in scope with a practice in ODS form."""
-    if "in_scope" in people.columns:
-        # the one column selected before the filter: filtering the people copies every column they have
-        in_scope = people.select("nhs_number", "in_scope").filter(pl.col("in_scope").fill_null(False))
-        stray = flags.join(in_scope.select("nhs_number"), on="nhs_number", how="anti")
-        if stray.height:
-            raise ExportError(
-                f"{stray.height} flag(s) belong to people not in scope (dead, deregistered, "
-                "under 18 or not on the extract); refusing to export them"
-            )
     if "urgency" not in flags.columns:
         flags = flags.with_columns(pl.lit("routine").alias("urgency"))
     own = flags.select([c for c in EXPORT_COLUMNS if c not in ("practice_code", "core_team")])
     teams = people.select("practice_code", "core_team")
     index = people.select("nhs_number", pl.int_range(pl.len(), dtype=pl.UInt32).alias("_person"))
+    # each flag's person, found once: every check and the order below read it
     person = own.select("nhs_number").join(index, on="nhs_number", how="left", maintain_order="left")["_person"]
     if person.len() != own.height:
         raise ExportError("a person appears twice on the extract; refusing to export")
+    if "in_scope" in people.columns:  # a flag of someone not on the extract has no person: not in scope
+        stray = int((~people["in_scope"].fill_null(False).gather(person).fill_null(False)).sum())
+        if stray:
+            raise ExportError(
+                f"{stray} flag(s) belong to people not in scope (dead, deregistered, "
+                "under 18 or not on the extract); refusing to export them"
+            )
     # each practice code numbered in code order, once a person: the sort and the split read numbers
     codes = teams["practice_code"].unique().drop_nulls().sort()
     numbers = pl.Series(range(codes.len()), dtype=pl.UInt32)
