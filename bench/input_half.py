@@ -1,6 +1,7 @@
 """The input half of a nightly run, stage by stage: read → validate → features → risk →
 rules → outreach, in one process, exactly as ``pipeline._produce`` composes them (features,
-risk and rules in blocks of people, by ``pipeline._rules_in_blocks``)
+risk, rules and outreach's score in blocks of people, by ``pipeline._rules_in_blocks``; the
+ranking and outreach's selection and plans by ``pipeline._outreach_in_blocks``)
 (no outputs written, no store). Prints JSON: per stage wall seconds, CPU seconds
 (user + system of this process, all threads) and peak resident memory after it, and
 the load average. ``--save DIR`` writes the stage results (people, flags, plans,
@@ -20,15 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from longerlives import outreach, pipeline, rules
+from longerlives import pipeline
 from longerlives.codelists import load_codelists
-from longerlives.columnwise import beside
 from longerlives.extract import read_extract, validate_extract
 from longerlives.features import readings
 from longerlives.history import History
-from longerlives.outcomes import after_outreach, apply_outcomes
 from longerlives.settings import load_settings
 
 
@@ -73,34 +70,18 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
         work_dir=Path(work),
         summaries=readings(as_of),  # as the pipeline: the medicines and contacts summarised in validation's pass
     )
-    # features → risk → rules a block of people at a time, as the pipeline does (session 17): its clock
-    # times each stage over the blocks; the outcomes and safety items are the rules stage's last part
+    # features → risk → rules → outcomes → outreach's score a block of people at a time, then the cohort
+    # ranked and each block's selection and plans, as the pipeline does (sessions 17 and 29): its clock
+    # times each stage over the blocks
     clock = pipeline._Clock(None)
-    people, flags, measures = pipeline._rules_in_blocks(ext, cl, s, as_of, clock, Path(work))
-
-    def _rules() -> tuple[pl.DataFrame, pl.DataFrame]:
-        f = apply_outcomes(flags, history.outcomes, as_of, s.operations)
-        return beside(people, [rules.safety_items(f), measures]), f  # as the pipeline lays them (session 18)
-
-    blocked = dict(clock.seconds)
-    people, flags = st.time("rules", _rules)
-    for name in ("features", "risk"):
-        st.rows[name] = {"wall": blocked[name], "cpu": clock.cpu_seconds[name], "peak_mb": clock.memory_mb[name]}
-    st.rows["rules"] = {
-        "wall": round(blocked["rules"] + st.rows["rules"]["wall"], 3),
-        "cpu": round(clock.cpu_seconds["rules"] + st.rows["rules"]["cpu"], 3),
-        "peak_mb": st.rows["rules"]["peak_mb"],
-    }
-    st.rows = {k: st.rows[k] for k in ("read", "validate", "features", "risk", "rules")}
-
-    def _outreach() -> Any:
-        reached = outreach.rank_and_plan(
-            people, flags, as_of, s.outreach, contacts_known=bool(ext.rows_read.get("encounters", 0))
-        )
-        f, p, _ = after_outreach(reached.flags, reached.plans, history.outcomes, as_of, s.operations)
-        return reached.people, f, p
-
-    people, flags, plans = st.time("outreach", _outreach)
+    contacts_known = bool(ext.rows_read.get("encounters", 0))
+    first = pipeline._rules_in_blocks(ext, cl, history, s, as_of, clock, Path(work), contacts_known)
+    ext = ext.after_features()
+    reached = pipeline._outreach_in_blocks(first, cl, history, s, as_of, clock)
+    del first
+    people, flags, plans = reached.people, reached.flags, reached.plans
+    for name in ("features", "risk", "rules", "outreach"):
+        st.rows[name] = {"wall": clock.seconds[name], "cpu": clock.cpu_seconds[name], "peak_mb": clock.memory_mb[name]}
     if save:
         d = Path(save)
         d.mkdir(parents=True, exist_ok=True)

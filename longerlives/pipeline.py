@@ -25,7 +25,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ import polars as pl
 
 from longerlives import __version__, delivery, letters, outreach, risk, rules, store
 from longerlives.codelists import Codelist, load_codelists, load_pending, manifest_hash
-from longerlives.columnwise import beside
+from longerlives.columnwise import beside, stacked
 from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
@@ -64,6 +63,7 @@ from longerlives.report.write import report_columns, write_report
 from longerlives.settings import Settings, load_settings
 from longerlives.store.existing import check_store_url, team_codes
 from longerlives.store.recovery import recover
+from longerlives.workfiles import Waiting, wait
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
@@ -376,26 +376,13 @@ def _produce(
             work_dir=staging / ".work",
             summaries=readings(as_of),
         )
-    people, flags, measures = _rules_in_blocks(extract, codelists, s, as_of, clock, staging / ".work")
+    contacts_known = bool(extract.rows_read.get("encounters", 0))
+    first = _rules_in_blocks(extract, codelists, history, s, as_of, clock, staging / ".work", contacts_known)
     extract = extract.after_features()  # the patients and the summaries are not held by the output half
-    with clock.stage("rules"):  # what needs everybody's flags: the outcomes recorded, the safety items
-        raised = flags.height
-        flags = apply_outcomes(flags, history.outcomes, as_of, s.operations)
-        held_by_outcomes = raised - flags.height
-        # laid beside the people's columns, not every column copied by two joins (columnwise.py; issue 16)
-        people = beside(people, [rules.safety_items(flags), measures])
-        del measures
-    with clock.stage("outreach"):
-        reached = outreach.rank_and_plan(
-            people, flags, as_of, s.outreach, contacts_known=bool(extract.rows_read.get("encounters", 0))
-        )
-        people, flags, plans, outreach_summary = reached.people, reached.flags, reached.plans, reached.summary
-        del reached  # holds the wide people frame: released once the output columns are chosen
-        flags, plans, held_after = after_outreach(flags, plans, history.outcomes, as_of, s.operations)
-        if held_after:
-            plans = outreach.refresh_urgency(plans, flags)  # the plan's urgency from the flags still open
-        held_by_outcomes += held_after
-    people = output_people(people, codelists)  # the feature columns are read by no output stage (issue 16)
+    reached = _outreach_in_blocks(first, codelists, history, s, as_of, clock)
+    people, flags, plans, outreach_summary = reached.people, reached.flags, reached.plans, reached.summary
+    held_by_outcomes = first.held_by_outcomes + reached.held_by_outcomes
+    del first, reached
     # The files beside the letters (flags.csv, patients.csv, quarantine.csv, the practice exports and the
     # coverage report) depend on nothing the letters decide: they are written on a second thread while
     # this one writes the letters and the worklists (Polars and file writes release the GIL; issue 16).
@@ -491,47 +478,111 @@ def _produce(
     )
 
 
-def _rules_in_blocks(
-    extract: Extract, codelists: dict[str, Codelist], s: Settings, as_of: date, clock: _Clock, work_dir: Path
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """features → risk → rules, a block of people at a time (NHS-number order; issue 16).
+@dataclass(frozen=True)
+class _FirstPass:
+    """features → risk → rules → outcomes → outreach's score, every block of people done: each
+    block's people and flags waiting for the cohort's ranking (workfiles.py), and the ranking's keys."""
 
-    Returns the people (every column but the features no later stage reads), every open
-    flag (sorted by NHS number, then flag) and the coverage report's measure columns
-    (``nhs_number`` and one column a measure). Only one block's 400-column feature table is
-    held at a time: for 600,000 people that table alone was 1.3 GB."""
+    waiting: tuple[Waiting, ...]
+    rank_keys: pl.DataFrame
+    held_by_outcomes: int
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """Outreach's last pass done: everybody's output columns, open flags and plans (NHS-number order)."""
+
+    people: pl.DataFrame
+    flags: pl.DataFrame
+    plans: pl.DataFrame
+    summary: dict[str, int]
+    held_by_outcomes: int
+
+
+def _rules_in_blocks(
+    extract: Extract,
+    codelists: dict[str, Codelist],
+    history: History,
+    s: Settings,
+    as_of: date,
+    clock: _Clock,
+    work_dir: Path,
+    contacts_known: bool,
+) -> _FirstPass:
+    """features → risk → rules → outcomes → outreach's score, a block of people at a time (NHS-number
+    order; issue 16).
+
+    Each block's people (every column but the features no later stage reads, with its safety items,
+    coverage measures and marginalisation score) and open flags then wait in the work folder for the
+    whole cohort's ranking (held in memory when the register is one block). Only one block's
+    400-column feature table and one block's results are held at a time: for 600,000 people that
+    table alone was 1.3 GB, and every block's results held together 2.0-2.15 GB (session 28)."""
     keep = {ref.name for ref in outreach.read_features(s.outreach)}  # outreach reads these after the blocks
-    made = _feature_columns(codelists)
-    read_by_nobody, kept_features = made - keep, made & keep
+    read_by_nobody = _feature_columns(codelists) - keep
     with clock.stage("features", last=False):  # one pass over each clinical table
         blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, work_dir)
-    people_parts, flag_parts, measure_parts = [], [], []
+    spill_to = work_dir / "blocks" if len(blocks) > 1 else None
+    outreach.warn_if_contacts_unknown(contacts_known)
+    waiting, keys, held = [], [], 0
     for i in range(len(blocks)):
         last = i == len(blocks) - 1
         with clock.stage("features", last=last):
             people = blocks.block(i).people
         with clock.stage("risk", last=last):
             people = beside(people, [risk.score(people, as_of, s.risk).scores])  # no copy of the block
-        with clock.stage("rules", last=False):
+        with clock.stage("rules", last=last):
             evaluated = rules.evaluate(people, as_of, s.rules)
             del people
             measured = add_measure_columns(evaluated.people, as_of, s.rules)  # the coverage report's denominators
-            measure_parts.append(measured.select("nhs_number", *measured.columns[evaluated.people.width :]))
+            measures = measured.select("nhs_number", *measured.columns[evaluated.people.width :])
             del measured
             kept = evaluated.people.drop([c for c in evaluated.people.columns if c in read_by_nobody])
-            # the feature columns outreach reads are slices of their block's grids (features._wide): copied
-            # out, so each finished block's grids are freed (600,000 people: 2,439 → 2,121 MB at the end of
-            # the blocks; issue 16, session 25)
-            copied = [c for c in kept.columns if c in kept_features]
-            people_parts.append(kept.with_columns(pl.col(copied).gather(pl.int_range(pl.len()))))
-            del kept
-            flag_parts.append(evaluated.flags)
+            # what needs all of a person's flags: the outcomes recorded, the safety items
+            flags = apply_outcomes(evaluated.flags, history.outcomes, as_of, s.operations)
+            held += evaluated.flags.height - flags.height
             del evaluated
+            # laid beside the people's columns, not every column copied by two joins (columnwise.py)
+            people = beside(kept, [rules.safety_items(flags), measures])
+            del kept, measures
+        with clock.stage("outreach", last=False):  # the first of outreach's passes (outreach.rank_and_plan)
+            scored = outreach.score(people, flags, as_of, s.outreach, contacts_known)
+            del people
+            keys.append(outreach.rank_keys(scored))
+            waiting.append(wait({"people": scored, "flags": flags}, spill_to, f"block{i:04d}"))
+            del scored, flags
     del blocks
-    concat = partial(pl.concat, how="vertical")
-    # the people in one chunk a column, as the joins after the blocks left them before they were laid
-    # beside instead: outreach on the people in one chunk a block took 1.2 GB more at 600,000 (session 18)
-    return concat(people_parts, rechunk=True), concat(flag_parts), concat(measure_parts)
+    return _FirstPass(tuple(waiting), pl.concat(keys, how="vertical", rechunk=True), held)
+
+
+def _outreach_in_blocks(
+    first: _FirstPass, codelists: dict[str, Codelist], history: History, s: Settings, as_of: date, clock: _Clock
+) -> _Reached:
+    """The cohort ranked once, then each block's selection, outreach flags and plans (outreach's
+    last pass), the outcomes applied to them, and the block's people cut to their output columns."""
+    people_parts, flag_parts, plan_parts = [], [], []
+    summary: dict[str, int] = {}
+    held = 0
+    with clock.stage("outreach", last=False):
+        ranking = outreach.rank(first.rank_keys, s.outreach)
+    for block in first.waiting:
+        with clock.stage("outreach", last=False):
+            taken = block.take()
+            reached = outreach.select_and_plan(taken.pop("people"), taken.pop("flags"), ranking, as_of, s.outreach)
+            flags, plans, held_after = after_outreach(
+                reached.flags, reached.plans, history.outcomes, as_of, s.operations
+            )
+            if held_after:
+                plans = outreach.refresh_urgency(plans, flags)  # the plan's urgency from the flags still open
+            held += held_after
+            summary = {k: summary.get(k, 0) + v for k, v in reached.summary.items()}
+            people_parts.append(output_people(reached.people, codelists))  # no output stage reads the features
+            flag_parts.append(flags)
+            plan_parts.append(plans)
+            del reached, flags, plans
+    with clock.stage("outreach"):  # the blocks' results in one chunk a column, as the output stages read them
+        people, flags, plans = stacked(people_parts), stacked(flag_parts), stacked(plan_parts)
+    outreach.log_outreach(summary)
+    return _Reached(people, flags, plans, summary, held)
 
 
 def _files_beside_letters(

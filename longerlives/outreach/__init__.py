@@ -22,7 +22,16 @@ from longerlives.frames import FeatureRef, feature
 from longerlives.outreach.items import OUTREACH_FLAG
 from longerlives.outreach.plans import build_plans
 from longerlives.outreach.plans import refresh_urgency as refresh_urgency  # the pipeline calls it after outcomes
-from longerlives.outreach.score import FEATURES, OPTIONAL_FEATURES, OUT_COLUMNS, score_and_rank
+from longerlives.outreach.score import (
+    FEATURES,
+    OPTIONAL_FEATURES,
+    OUT_COLUMNS,
+    Ranking,
+    rank,
+    rank_keys,
+    score_people,
+    select,
+)
 from longerlives.rules._spec import FLAG_SCHEMA
 from longerlives.settings.outreach import OutreachSettings
 
@@ -42,11 +51,13 @@ def read_features(settings: OutreachSettings) -> tuple[FeatureRef, ...]:
     return tuple(dict.fromkeys((*declared_features(settings), *OPTIONAL_FEATURES)))
 
 
-def outreach_flags(people: pl.DataFrame) -> pl.DataFrame:
+def outreach_flags(people: pl.DataFrame, cohort_size: int | None = None) -> pl.DataFrame:
     """One ``outreach.marginalised`` flag per selected person. ``since`` is empty: when
-    somebody became marginalised is not knowable from one extract (contract: else empty)."""
+    somebody became marginalised is not knowable from one extract (contract: else empty).
+    ``cohort_size``: the number ranked (``rank N of cohort_size``); by default the highest rank
+    among ``people``, which is the cohort's size when they are everybody."""
     sel = people.filter(pl.col("outreach") & pl.col("in_scope"))
-    n = int(people.select(pl.col("marginalisation_rank").max()).item() or 0)
+    n = cohort_size if cohort_size is not None else int(people.select(pl.col("marginalisation_rank").max()).item() or 0)
     prefix = (
         pl.when(pl.col("outreach_strict"))
         .then(
@@ -82,13 +93,36 @@ def rank_and_plan(
     """Score and rank the health-check cohort, select the outreach cohort, build the plans.
 
     ``contacts_known`` is False when the extract carried no encounters at all (contacts
-    unknown, not absent): contact signals are then not scored."""
+    unknown, not absent): contact signals are then not scored.
+
+    The same three passes the pipeline takes a block of people at a time (issue 16): ``score``
+    each block, ``rank`` the whole cohort once, then ``select_and_plan`` each block."""
+    warn_if_contacts_unknown(contacts_known)
+    scored = score(people, flags, as_of, settings, contacts_known)
+    ranking = rank(rank_keys(scored), settings)
+    reached = select_and_plan(scored, flags, ranking, as_of, settings)
+    log_outreach(reached.summary)
+    return reached
+
+
+def score(
+    people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings, contacts_known: bool = True
+) -> pl.DataFrame:
+    """Outreach's first pass over (a block of) people: their marginalisation score, the strict
+    definition and the reasons, from their own columns and flags (score.score_people)."""
     people = people.drop([c for c in OUT_COLUMNS if c in people.columns])
-    if not contacts_known:
-        log.warning("outreach: extract has no encounters; contact signals not scored, strict = no check elements only")
-    people = score_and_rank(people, flags, as_of, settings, contacts_known=contacts_known)
+    return score_people(people, flags, as_of, settings, contacts_known=contacts_known)
+
+
+def select_and_plan(
+    scored: pl.DataFrame, flags: pl.DataFrame, ranking: Ranking, as_of: date, settings: OutreachSettings
+) -> Outreach:
+    """Outreach's last pass over (a block of) scored people: who is selected by the whole cohort's
+    ``ranking``, their ``outreach.marginalised`` flags (beside the block's own, in NHS-number and
+    flag order) and the block's engagement plans. The summary's counts add up over blocks."""
+    people = select(scored, ranking, settings)
     kept = flags.filter(pl.col("flag") != OUTREACH_FLAG).cast(FLAG_SCHEMA)
-    flags = pl.concat([kept, outreach_flags(people)])
+    flags = pl.concat([kept, outreach_flags(people, ranking.cohort_size)])
     del kept  # then sorted a column at a time: no second copy of every flag at once (columnwise.py; issue 16)
     flags = sorted_by(flags, ["nhs_number", "flag"])
     plans = build_plans(people, flags, as_of, settings)
@@ -98,5 +132,14 @@ def rank_and_plan(
         "plans": plans.height,
         "with_safety_items": int(plans["has_safety"].sum()),
     }
-    log.info("outreach: %d selected (%d strict), %d plans", summary["selected"], summary["strict"], plans.height)
     return Outreach(people, flags, plans, summary)
+
+
+def warn_if_contacts_unknown(contacts_known: bool) -> None:
+    """Said once a run: without encounters the contact signals are not scored."""
+    if not contacts_known:
+        log.warning("outreach: extract has no encounters; contact signals not scored, strict = no check elements only")
+
+
+def log_outreach(summary: dict[str, int]) -> None:
+    log.info("outreach: %d selected (%d strict), %d plans", summary["selected"], summary["strict"], summary["plans"])

@@ -11,6 +11,7 @@ then NHS number, so the order never depends on input row order.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
@@ -269,10 +270,22 @@ def n_selected_by_rank(n_cohort: int, fraction: float) -> int:
     return math.ceil(round(n_cohort * fraction, 9))
 
 
-def score_and_rank(
+@dataclass(frozen=True)
+class Ranking:
+    """The health-check cohort's order (``nhs_number, marginalisation_rank``), how many of the top
+    ranks are selected, and the cohort's size: made once for the whole register from every block's
+    ``rank_keys`` (issue 16: the people themselves are scored and selected a block at a time)."""
+
+    ranks: pl.DataFrame
+    n_top: int
+    cohort_size: int
+
+
+def score_people(
     people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings, contacts_known: bool = True
 ) -> pl.DataFrame:
-    """People with the five outreach columns added (null/false outside the health-check cohort)."""
+    """People with ``marginalisation_score``, ``outreach_strict`` and the reasons (``_reasons``) added:
+    every value a fact about the person and their own flags, so a block of people is scored alone."""
     s = settings
     ids = sorted({*s.missed.abnormal_flags, "screening.cervical", "screening.breast", "screening.bowel"})
     p = _flag_columns(people, flags, ids)
@@ -284,31 +297,51 @@ def score_and_rank(
     ]
     score = pl.sum_horizontal([g for g, _ in groups])
     reasons = pl.concat_str([r for _, rs in groups for r in rs], separator="; ", ignore_nulls=True)
-    cohort = pl.col("health_check_cohort").fill_null(False) & pl.col("in_scope").fill_null(False)
     strict = pl.col("phc_elements_done") == 0
     if contacts_known:
         strict = strict & (pl.col("planned_contacts_12m").fill_null(0) == 0)
     p = p.with_columns(
-        pl.when(cohort).then(score.cast(pl.Float64)).alias("marginalisation_score"),
-        (cohort & strict.fill_null(False)).alias("outreach_strict"),
-        pl.when(cohort).then(pl.when(reasons == "").then(None).otherwise(reasons)).alias("_reasons"),
+        pl.when(_COHORT).then(score.cast(pl.Float64)).alias("marginalisation_score"),
+        (_COHORT & strict.fill_null(False)).alias("outreach_strict"),
+        pl.when(_COHORT).then(pl.when(reasons == "").then(None).otherwise(reasons)).alias("_reasons"),
     )
-    ranked = (
-        p.lazy()  # lazy: only the sort columns are filtered and sorted, not every feature column
-        .filter(cohort)
-        .sort(
-            ["marginalisation_score", "outreach_strict", "phc_last_any", "nhs_number"],
-            descending=[True, True, False, False],
-            nulls_last=[True, False, False, False],
-        )
-        .select("nhs_number", pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("marginalisation_rank"))
-        .collect()
+    return sorted_by(p.drop([c for c in p.columns if c.startswith("_f_")]), ["nhs_number"])
+
+
+_COHORT = pl.col("health_check_cohort").fill_null(False) & pl.col("in_scope").fill_null(False)
+_RANK_KEYS = ["marginalisation_score", "outreach_strict", "phc_last_any", "nhs_number"]
+
+
+def rank_keys(scored: pl.DataFrame) -> pl.DataFrame:
+    """The four columns the cohort is ranked by, for the cohort's members of these scored people."""
+    return scored.lazy().filter(_COHORT).select(_RANK_KEYS).collect()
+
+
+def rank(keys: pl.DataFrame, settings: OutreachSettings) -> Ranking:
+    """The cohort ranked: highest score first, ties broken by the strict definition, then the longest
+    time since any check element, then NHS number (so the order never depends on input row order)."""
+    ranks = keys.sort(_RANK_KEYS, descending=[True, True, False, False], nulls_last=[True, False, False, False])
+    ranks = ranks.select("nhs_number", pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("marginalisation_rank"))
+    return Ranking(ranks, n_selected_by_rank(ranks.height, settings.fraction), ranks.height)
+
+
+def select(scored: pl.DataFrame, ranking: Ranking, settings: OutreachSettings) -> pl.DataFrame:
+    """Scored people with their rank, ``outreach`` (strict, or among the top ranks with at least the
+    minimum score) and ``outreach_reasons`` (the reasons of the selected), in NHS-number order."""
+    p = beside(scored, [ranking.ranks])  # the rank laid beside the people's columns, not every column copied
+    by_rank = (pl.col("marginalisation_rank") <= ranking.n_top) & (
+        pl.col("marginalisation_score") >= settings.min_score
     )
-    n_top = n_selected_by_rank(ranked.height, s.fraction)
-    p = beside(p, [ranked])  # the rank laid beside the people's columns, not every column copied (issue 16)
-    by_rank = (pl.col("marginalisation_rank") <= n_top) & (pl.col("marginalisation_score") >= s.min_score)
     outreach = pl.col("outreach_strict") | by_rank.fill_null(False)
     p = p.with_columns(outreach.alias("outreach"))
     p = p.with_columns(pl.when(pl.col("outreach")).then(pl.col("_reasons")).alias("outreach_reasons"))
-    drop = [c for c in p.columns if c.startswith("_f_") or c == "_reasons"]
-    return sorted_by(p.drop(drop), ["nhs_number"])  # the people come in NHS-number order: then no copy
+    return p.drop("_reasons")
+
+
+def score_and_rank(
+    people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings, contacts_known: bool = True
+) -> pl.DataFrame:
+    """People with the five outreach columns added (null/false outside the health-check cohort):
+    ``score_people``, ``rank`` and ``select`` over one frame of everybody."""
+    scored = score_people(people, flags, as_of, settings, contacts_known)
+    return select(scored, rank(rank_keys(scored), settings), settings)

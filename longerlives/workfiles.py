@@ -1,0 +1,57 @@
+"""A block of people's frames between the pipeline's passes over the register (issue 16, memory).
+
+The register is worked a block of people at a time; between the first pass (features → risk →
+rules → outreach's score) and the last (outreach's selection and plans) each block's people and
+flags wait for the whole cohort's ranking. With more than one block they wait in the run's work
+folder (Arrow IPC, uncompressed: written and read back at memory speed) rather than in memory,
+so the first pass holds one block at a time; a register of one block keeps its frames as they are.
+
+The work folder is inside the run's staging folder, removed when the run ends (or fails), and
+written private like every file of a run (privacy.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from longerlives.extract.validate import io_error_in
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One block's named frames: held, or written to ``paths`` and read back by ``take``."""
+
+    held: dict[str, pl.DataFrame]
+    paths: dict[str, Path]
+
+    def take(self) -> dict[str, pl.DataFrame]:
+        """The frames, read back in full (the work files are removed once read)."""
+        if self.held:
+            return dict(self.held)
+        frames = {name: pl.read_ipc(path) for name, path in self.paths.items()}
+        for path in self.paths.values():
+            path.unlink(missing_ok=True)
+        return frames
+
+
+def wait(frames: dict[str, pl.DataFrame], folder: Path | None, label: str) -> Waiting:
+    """``frames`` kept until ``take``: written to ``folder`` as ``<label>.<name>.arrow`` when a
+    folder is given, else held as they are."""
+    if folder is None:
+        return Waiting(dict(frames), {})
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, frame in frames.items():
+        path = folder / f"{label}.{name}.arrow"
+        try:
+            frame.write_ipc(path, compression="uncompressed", record_batch_size=max(frame.height, 1))
+        except Exception as exc:
+            found = io_error_in(exc)  # a full or read-only work folder is named as such
+            if found is not None:
+                raise found from None
+            raise
+        paths[name] = path
+    return Waiting({}, paths)
