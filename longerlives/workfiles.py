@@ -3,8 +3,10 @@
 The register is worked a block of people at a time; between the first pass (features → risk →
 rules → outreach's score) and the last (outreach's selection and plans) each block's people and
 flags wait for the whole cohort's ranking. With more than one block they wait in the run's work
-folder (Arrow IPC, uncompressed: written and read back at memory speed) rather than in memory,
-so the first pass holds one block at a time; a register of one block keeps its frames as they are.
+folder rather than in memory, so the first pass holds one block at a time; a register of one block
+keeps its frames as they are. Parquet, uncompressed and without statistics: at 600,000 people (five
+blocks, 45 MB of files a block) written in 0.89 s and read back in 0.43 s, against 0.77 and 0.96 s
+for uncompressed Arrow IPC files three times the size (issue 16, session 29).
 
 The work folder is inside the run's staging folder, removed when the run ends (or fails), and
 written private like every file of a run (privacy.py).
@@ -31,23 +33,23 @@ class Waiting:
         """The frames, read back in full (the work files are removed once read)."""
         if self.held:
             return dict(self.held)
-        frames = {name: pl.read_ipc(path) for name, path in self.paths.items()}
+        frames = {name: pl.read_parquet(path) for name, path in self.paths.items()}
         for path in self.paths.values():
             path.unlink(missing_ok=True)
         return frames
 
 
 def wait(frames: dict[str, pl.DataFrame], folder: Path | None, label: str) -> Waiting:
-    """``frames`` kept until ``take``: written to ``folder`` as ``<label>.<name>.arrow`` when a
+    """``frames`` kept until ``take``: written to ``folder`` as ``<label>.<name>.parquet`` when a
     folder is given, else held as they are."""
     if folder is None:
         return Waiting(dict(frames), {})
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, frame in frames.items():
-        path = folder / f"{label}.{name}.arrow"
+        path = folder / f"{label}.{name}.parquet"
         try:
-            frame.write_ipc(path, compression="uncompressed", record_batch_size=max(frame.height, 1))
+            frame.write_parquet(path, compression="uncompressed", statistics=False)
         except Exception as exc:
             found = io_error_in(exc)  # a full or read-only work folder is named as such
             if found is not None:

@@ -35,8 +35,8 @@ def test_a_block_written_to_the_work_folder_comes_back_value_for_value(tmp_path:
     flags = pl.DataFrame({"nhs_number": ["9990000018"], "flag": ["safety.bp_severe"], "since": [date(2025, 6, 1)]})
     block = wait({"people": people, "flags": flags}, tmp_path / "blocks", "block0000")
     assert sorted(p.name for p in (tmp_path / "blocks").iterdir()) == [
-        "block0000.flags.arrow",
-        "block0000.people.arrow",
+        "block0000.flags.parquet",
+        "block0000.people.parquet",
     ]
     back = block.take()
     assert back["people"].schema == people.schema and back["people"].equals(people)
