@@ -517,8 +517,10 @@ def _rules_in_blocks(
     whole cohort's ranking (held in memory when the register is one block). Only one block's
     400-column feature table and one block's results are held at a time: for 600,000 people that
     table alone was 1.3 GB, and every block's results held together 2.0-2.15 GB (session 28)."""
-    keep = {ref.name for ref in outreach.read_features(s.outreach)}  # outreach reads these after the blocks
-    read_by_nobody = _feature_columns(codelists) - keep
+    made = _feature_columns(codelists)
+    read_by_nobody = made - {ref.name for ref in outreach.read_features(s.outreach)}  # read by no later stage
+    # once scored, a block waits without the features only the score read (smaller work files)
+    read_before_score = made - read_by_nobody - {ref.name for ref in outreach.features_after_score()}
     with clock.stage("features", last=False):  # one pass over each clinical table
         blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, work_dir)
     spill_to = work_dir / "blocks" if len(blocks) > 1 else None
@@ -547,6 +549,7 @@ def _rules_in_blocks(
         with clock.stage("outreach", last=False):  # the first of outreach's passes (outreach.rank_and_plan)
             scored = outreach.score(people, flags, as_of, s.outreach, contacts_known)
             del people
+            scored = scored.drop([c for c in scored.columns if c in read_before_score])
             keys.append(outreach.rank_keys(scored))
             waiting.append(wait({"people": scored, "flags": flags}, spill_to, f"block{i:04d}"))
             del scored, flags

@@ -20,7 +20,7 @@ import polars as pl
 from longerlives.columnwise import sorted_by
 from longerlives.frames import FeatureRef, feature
 from longerlives.outreach.items import OUTREACH_FLAG
-from longerlives.outreach.plans import build_plans
+from longerlives.outreach.plans import PLAN_FEATURES, build_plans
 from longerlives.outreach.plans import refresh_urgency as refresh_urgency  # the pipeline calls it after outcomes
 from longerlives.outreach.score import (
     FEATURES,
@@ -49,6 +49,12 @@ def read_features(settings: OutreachSettings) -> tuple[FeatureRef, ...]:
     (the screening non-responder and DNA lists not every programme has yet). The pipeline keeps
     exactly these beside the rules' results (pipeline._rules_in_blocks)."""
     return tuple(dict.fromkeys((*declared_features(settings), *OPTIONAL_FEATURES)))
+
+
+def features_after_score() -> tuple[FeatureRef, ...]:
+    """The feature columns outreach reads once the people are scored (``select_and_plan``: the
+    plans' lead signals and adjustments); the pipeline lets every other feature go after the score."""
+    return PLAN_FEATURES
 
 
 def outreach_flags(people: pl.DataFrame, cohort_size: int | None = None) -> pl.DataFrame:

@@ -15,7 +15,7 @@ import polars as pl
 
 from longerlives.columnwise import sorted_by
 from longerlives.dates import months_before
-from longerlives.frames import PLANS
+from longerlives.frames import PLANS, FeatureRef
 from longerlives.outreach.items import GROUP_LEADS, GROUPS, OUTREACH_FLAG, flag_items_frame
 from longerlives.outreach.score import AUTISM, HOMELESS, LEARNING_DISABILITY, SUBSTANCE, col
 from longerlives.rules._spec import URGENCY_ORDER
@@ -24,16 +24,16 @@ from longerlives.settings.outreach import OutreachSettings
 PLAN_COLUMNS = PLANS.names  # declared once, with dtypes: longerlives/frames.py
 
 
+# The feature columns a plan reads (its lead signals and adjustments): after the score, the only ones
+# outreach still reads (pipeline._rules_in_blocks keeps no other feature for its last pass).
+PLAN_FEATURES: tuple[FeatureRef, ...] = (HOMELESS, SUBSTANCE, LEARNING_DISABILITY, AUTISM)
 # Every people column a plan reads (PLAN_COLUMNS, the lead signals, channel and adjustments).
 _PLAN_INPUTS = frozenset(
     {
         *PLAN_COLUMNS,
         "in_scope",
         "communication_needs",
-        HOMELESS.name,
-        SUBSTANCE.name,
-        LEARNING_DISABILITY.name,
-        AUTISM.name,
+        *(f.name for f in PLAN_FEATURES),
         "phone",
         "email",
         "contact_by_letter",
