@@ -547,7 +547,7 @@ def _rules_in_blocks(
             people = beside(kept, [rules.safety_items(flags), measures])
             del kept, measures
         with clock.stage("outreach", last=False):  # the first of outreach's passes (outreach.rank_and_plan)
-            scored = outreach.score(people, flags, as_of, s.outreach, contacts_known)
+            scored = outreach.score_people(people, flags, as_of, s.outreach, contacts_known)
             del people
             scored = scored.drop([c for c in scored.columns if c in read_before_score])
             keys.append(outreach.rank_keys(scored))

@@ -25,7 +25,6 @@ from longerlives.outreach.plans import refresh_urgency as refresh_urgency  # the
 from longerlives.outreach.score import (
     FEATURES,
     OPTIONAL_FEATURES,
-    OUT_COLUMNS,
     Ranking,
     rank,
     rank_keys,
@@ -101,23 +100,14 @@ def rank_and_plan(
     ``contacts_known`` is False when the extract carried no encounters at all (contacts
     unknown, not absent): contact signals are then not scored.
 
-    The same three passes the pipeline takes a block of people at a time (issue 16): ``score``
+    The same three passes the pipeline takes a block of people at a time (issue 16): ``score_people``
     each block, ``rank`` the whole cohort once, then ``select_and_plan`` each block."""
     warn_if_contacts_unknown(contacts_known)
-    scored = score(people, flags, as_of, settings, contacts_known)
+    scored = score_people(people, flags, as_of, settings, contacts_known)
     ranking = rank(rank_keys(scored), settings)
     reached = select_and_plan(scored, flags, ranking, as_of, settings)
     log_outreach(reached.summary)
     return reached
-
-
-def score(
-    people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings, contacts_known: bool = True
-) -> pl.DataFrame:
-    """Outreach's first pass over (a block of) people: their marginalisation score, the strict
-    definition and the reasons, from their own columns and flags (score.score_people)."""
-    people = people.drop([c for c in OUT_COLUMNS if c in people.columns])
-    return score_people(people, flags, as_of, settings, contacts_known=contacts_known)
 
 
 def select_and_plan(

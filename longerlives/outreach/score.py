@@ -284,9 +284,11 @@ class Ranking:
 def score_people(
     people: pl.DataFrame, flags: pl.DataFrame, as_of: date, settings: OutreachSettings, contacts_known: bool = True
 ) -> pl.DataFrame:
-    """People with ``marginalisation_score``, ``outreach_strict`` and the reasons (``_reasons``) added:
-    every value a fact about the person and their own flags, so a block of people is scored alone."""
+    """Outreach's first pass over (a block of) people: ``marginalisation_score``, ``outreach_strict`` and
+    the reasons (``_reasons``) added (any outreach columns of an earlier run replaced), every value a
+    fact about the person and their own flags, so a block of people is scored alone."""
     s = settings
+    people = people.drop([c for c in OUT_COLUMNS if c in people.columns])
     ids = sorted({*s.missed.abnormal_flags, "screening.cervical", "screening.breast", "screening.bowel"})
     p = _flag_columns(people, flags, ids)
     groups = [

@@ -51,7 +51,7 @@ def _in_blocks(people: pl.DataFrame, flags: pl.DataFrame, size: int) -> outreach
     for start in range(0, people.height, size):
         block = people.slice(start, size)
         own = flags.filter(pl.col("nhs_number").is_in(block["nhs_number"].implode()))
-        s = outreach.score(block, own, AS_OF, S, contacts_known=True)
+        s = outreach.score_people(block, own, AS_OF, S, contacts_known=True)
         keys.append(outreach.rank_keys(s))
         scored.append((s, own))
     ranking = outreach.rank(pl.concat(keys), S)
