@@ -35,7 +35,7 @@ import polars as pl
 from longerlives.codelists import Codelist, bnf_match_expr, load_pending, snomed_concept_map
 from longerlives.dates import months_before
 from longerlives.extract.reading import Summary, summarise
-from longerlives.extract.validate import Extract, io_error_in
+from longerlives.extract.validate import Extract, io_errors_named
 from longerlives.frames import BP_SETTINGS, VALUE_STATS
 from longerlives.registers import qof_mh_register
 from longerlives.settings.features import FeatureSettings
@@ -493,10 +493,5 @@ def feature_blocks(
 
 def _sink(matched: pl.LazyFrame, path: Path) -> None:
     """The matched events to a work file, streamed (never all in memory); a full disk is named as such."""
-    try:
+    with io_errors_named():
         matched.sink_parquet(path, compression="lz4")
-    except Exception as exc:
-        found = io_error_in(exc)
-        if found is not None:
-            raise found from None
-        raise

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from longerlives.extract.validate import io_error_in
+from longerlives.extract.validate import io_errors_named
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,7 @@ def wait(frames: dict[str, pl.DataFrame], folder: Path | None, label: str) -> Wa
     paths = {}
     for name, frame in frames.items():
         path = folder / f"{label}.{name}.parquet"
-        try:
+        with io_errors_named():  # a full or read-only work folder is named as such
             frame.write_parquet(path, compression="uncompressed", statistics=False)
-        except Exception as exc:
-            found = io_error_in(exc)  # a full or read-only work folder is named as such
-            if found is not None:
-                raise found from None
-            raise
         paths[name] = path
     return Waiting({}, paths)

@@ -20,7 +20,8 @@ so the 60-million-row events table streams rather than sitting in memory.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -347,6 +348,19 @@ def _no_quarantine() -> pl.DataFrame:
 def _latest_date(good: pl.LazyFrame, as_of: date) -> date | None:
     found: date | None = good.filter(pl.col("date") <= as_of).select(pl.col("date").max()).collect().item()
     return found
+
+
+@contextmanager
+def io_errors_named() -> Iterator[None]:
+    """A failed write of a work file (disk full, read-only, no permission) raised as the
+    input/output error ``io_error_in`` names; any other failure as it is."""
+    try:
+        yield
+    except Exception as exc:
+        found = io_error_in(exc)
+        if found is not None:
+            raise found from None
+        raise
 
 
 def io_error_in(exc: BaseException) -> Exception | None:

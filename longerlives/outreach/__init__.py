@@ -56,21 +56,26 @@ def features_after_score() -> tuple[FeatureRef, ...]:
     return PLAN_FEATURES
 
 
-def outreach_flags(people: pl.DataFrame, cohort_size: int | None = None) -> pl.DataFrame:
+def outreach_flags(people: pl.DataFrame, cohort_size: int) -> pl.DataFrame:
     """One ``outreach.marginalised`` flag per selected person. ``since`` is empty: when
     somebody became marginalised is not knowable from one extract (contract: else empty).
-    ``cohort_size``: the number ranked (``rank N of cohort_size``); by default the highest rank
-    among ``people``, which is the cohort's size when they are everybody."""
+    ``cohort_size``: the number ranked in the whole register (``rank N of cohort_size``), never
+    read from ``people``, which may be one block of it."""
     sel = people.filter(pl.col("outreach") & pl.col("in_scope"))
-    n = cohort_size if cohort_size is not None else int(people.select(pl.col("marginalisation_rank").max()).item() or 0)
     prefix = (
         pl.when(pl.col("outreach_strict"))
         .then(
             pl.format(
-                "Meets the strict Longer Lives definition (rank {} of {})", pl.col("marginalisation_rank"), pl.lit(n)
+                "Meets the strict Longer Lives definition (rank {} of {})",
+                pl.col("marginalisation_rank"),
+                pl.lit(cohort_size),
             )
         )
-        .otherwise(pl.format("Among the most marginalised (rank {} of {})", pl.col("marginalisation_rank"), pl.lit(n)))
+        .otherwise(
+            pl.format(
+                "Among the most marginalised (rank {} of {})", pl.col("marginalisation_rank"), pl.lit(cohort_size)
+            )
+        )
     )
     return sel.select(
         pl.col("nhs_number"),
