@@ -15,14 +15,18 @@ safety item ``soon``, the rest ``routine``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from longerlives.outputs.jsontext import json_string
 from longerlives.outreach.items import OUTREACH_FLAG
+
+if TYPE_CHECKING:
+    from longerlives.outputs.worklists import WorklistOrder
 
 URGENCY_ORDER = {"same_day": 0, "soon": 1, "routine": 2}
 
@@ -173,6 +177,8 @@ class LazySnapshot:
     # the rows' other columns in the rows' own order, taken for each part by its ``_row`` (``order`` then
     # holds only what sorts the list: never a second, sorted copy of every row; session 15)
     rest: pl.DataFrame | None = None
+    # or made for each part from its ``_row``s (the rows given as a ``WorklistOrder``: issue 16, session 30)
+    cells: Callable[[pl.Series], pl.DataFrame] | None = None
 
     def parts(self, part_rows: int) -> Iterator[pl.DataFrame]:
         for offset in range(0, self.order.height, part_rows):
@@ -181,6 +187,8 @@ class LazySnapshot:
     def details(self, part: pl.DataFrame) -> pl.DataFrame:
         if self.rest is not None:
             part = pl.concat([part.drop(ROW), self.rest.select(pl.all().gather(part[ROW]))], how="horizontal")
+        elif self.cells is not None:
+            part = pl.concat([part.drop(ROW), self.cells(part[ROW])], how="horizontal")
         if self.ready is not None:
             out = (
                 part.join(self.ready.reasons, on="nhs_number", how="left")
@@ -231,8 +239,20 @@ def in_list_order(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _cells_of(
+    listed: WorklistOrder, positions: pl.DataFrame, shown: tuple[str, ...]
+) -> Callable[[pl.Series], pl.DataFrame]:
+    """The shown cells of the rows at ``_row``s ``at``: ``positions`` is each row's team and plan."""
+    from longerlives.outputs.worklists import PLAN_ROW
+
+    def cells(at: pl.Series) -> pl.DataFrame:
+        return listed.rows(positions.select(pl.all().gather(at)), columns=shown).drop("team", PLAN_ROW)
+
+    return cells
+
+
 def lazy_snapshot(
-    rows: pl.DataFrame,
+    rows: pl.DataFrame | WorklistOrder,
     plans: pl.DataFrame | None,
     flags: pl.DataFrame,
     people: pl.DataFrame,
@@ -241,11 +261,15 @@ def lazy_snapshot(
     ready: Details | None = None,
 ) -> LazySnapshot:
     """The snapshot's order now, its per-person details when each part is written (or, given
-    ``ready``, joined from the details built ahead)."""
-    from longerlives.outputs.worklists import NO_TEAM, UNALLOCATED
+    ``ready``, joined from the details built ahead). ``rows``: the lean rows, or the list as
+    positions (``worklists.WorklistOrder``), whose other cells are then made a part at a time."""
+    from longerlives.outputs.worklists import NO_TEAM, PLAN_ROW, UNALLOCATED, WorklistOrder
 
+    listed = rows if isinstance(rows, WorklistOrder) else None
+    # given as positions: what orders the list made now, the rest of a part's cells when it is written
+    given = rows if isinstance(rows, pl.DataFrame) else rows.rows(columns=ORDER_COLUMNS)
     # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
-    base = rows.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
+    base = given.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
     # only the columns read here: never a second copy of the wide people frame (hundreds of feature
     # columns) while the store writes (issue 16). Not filtered to the people on the list here: a
     # selection of columns shares the frames' memory, a filter copies it (nearly every flag is on the
@@ -259,9 +283,9 @@ def lazy_snapshot(
     sorts = [ROW, *[c for c in ORDER_COLUMNS if c in base.columns]]
     # what the snapshot shows of the rows' other columns (priority and urgency_order are made again by
     # in_list_order); the worklist files' own texts (the numbered plan, the flag labels) are not held
-    rest = base.select(
-        c for c in base.columns if c in SNAPSHOT_SCHEMA and c not in (*sorts, "priority", "urgency_order")
-    )
+    shown = [c for c in SNAPSHOT_SCHEMA if c not in (*sorts, "priority", "urgency_order")]
+    rest = None if listed is not None else base.select(c for c in base.columns if c in shown)
+    cells = None if listed is None else _cells_of(listed, base.select("team", PLAN_ROW), tuple(shown))
     base = base.select(sorts)
     if "urgency" not in base.columns:
         base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")
@@ -284,6 +308,7 @@ def lazy_snapshot(
         people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")]),
         ready,
         rest,
+        cells,
     )
 
 

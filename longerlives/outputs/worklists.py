@@ -93,7 +93,6 @@ UNALLOCATED = "unallocated"  # file stem for people with no core team
 # on input), so a team really coded `unallocated` keeps its own worklist.
 NO_TEAM = "\x00no-team"
 PLANS_JSON_SLICE = 20_000  # plans per slice of plans.json (about 15 MB of text)
-WORKLIST_SLICE = 100_000  # worklist rows made at a time
 PLAN_ROW = "_plan_row"  # a lean worklist row's plan: its place in the plans (``lean_worklist_rows``)
 PLAN_TEXTS = ("plan", "flag_labels")  # the texts made a team at a time (``with_plan_texts``)
 
@@ -144,28 +143,25 @@ def lean_worklist_rows(
 ) -> pl.DataFrame:
     """``worklist_rows`` without their two longest texts, ``plan`` and ``flag_labels`` (half the
     rows' text), which are made a team at a time as its files are written (``with_plan_texts``):
-    ``PLAN_ROW`` is each row's plan's place in ``plans``. The web worklist reads neither text, so
-    the rows it holds while the store writes them are the lean ones (issue 16)."""
-    names = people.select(
-        "nhs_number",
-        pl.concat_str(
-            [pl.col(c) for c in ("title", "given_name", "family_name") if c in people.columns],
-            separator=" ",
-            ignore_nulls=True,
-        ).alias("name"),
-        *[pl.col(c) if c in people.columns else pl.lit(None, dtype=pl.String).alias(c) for c in ("phone", "email")],
-    )
-    idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
-    notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
-    last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
-    w = beside(plans, (names, idx, notes, last))
-    most_urgent = (
+    ``PLAN_ROW`` is each row's plan's place in ``plans``. Every row's cells at once: the pipeline
+    holds the list as positions instead (``worklist_order``) and makes a team's or a part's cells
+    when they are written."""
+    return worklist_order(plans, people, letters_index, decisions, last_letters).rows()
+
+
+def _most_urgent() -> pl.Expr:
+    return (
         pl.when(pl.col("urgency").is_in(["same_day", "soon"]))
         .then(pl.col("urgency"))
         .when(pl.col("has_safety").fill_null(False))
         .then(pl.lit("soon"))
         .otherwise(pl.lit("routine"))
     )
+
+
+def _cells() -> dict[str, pl.Expr]:
+    """A worklist row's cells (but ``team``, ``priority`` and the plan texts), each made from its own
+    plan's row of ``WorklistOrder.source`` alone."""
     language = pl.concat_str(
         pl.col("language"),
         pl.when(pl.col("interpreter_required")).then(pl.lit(" (interpreter needed)")),
@@ -181,46 +177,119 @@ def lean_worklist_rows(
         separator="; ",
         ignore_nulls=True,
     )
-    # Only the columns the worklists show are made, then put in order a column at a time
-    # (columnwise.py): each join copied every plan column, the whole frame sorted at once held every
-    # row twice (issue 16, session 18: at 600,000 people this stage's rows peaked 1,731 MB → 1,500).
-    made = (
-        pl.col("core_team").fill_null(NO_TEAM).alias("team"),
-        urgency_rank(most_urgent).alias("_urgency_rank"),
+    return {
+        "nhs_number": pl.col("nhs_number"),
+        "name": pl.col("name"),
+        "practice_code": pl.col("practice_code"),
+        "outreach": pl.col("outreach"),
+        "flags": pl.col("flags").list.join(";"),
+        "safety": pl.col("safety").list.join("; ").replace("", None),
+        "communication_needs": pl.col("manual_needs"),
+        "language": language,
+        "contact": contact,
+        "last_letter": pl.col("last_letter"),
+        "urgency": _most_urgent(),
+        "marginalisation_rank": pl.col("marginalisation_rank"),
+        "marginalisation_score": pl.col("marginalisation_score"),
+        "outreach_reasons": pl.col("outreach_reasons"),
+        "lead": pl.col("lead"),
+        "channel": pl.col("channel"),
+        "reasonable_adjustments": pl.col("reasonable_adjustments").list.join("; "),
+        "letter_this_run": pl.col("letter_this_run"),
+        "letter_note": pl.col("letter_note"),
+    }
+
+
+_SOURCE_COLUMNS = (  # what the cells read
+    "nhs_number",
+    "name",
+    "practice_code",
+    "outreach",
+    "flags",
+    "safety",
+    "manual_needs",
+    "language",
+    "interpreter_required",
+    "letter_note",
+    "channel",
+    "phone",
+    "email",
+    "last_letter",
+    "urgency",
+    "has_safety",
+    "marginalisation_rank",
+    "marginalisation_score",
+    "outreach_reasons",
+    "lead",
+    "reasonable_adjustments",
+    "letter_this_run",
+)
+LEAN_COLUMNS = ("team", *[c for c in (*WORKLIST_COLUMNS, *EXTRA_COLUMNS) if c not in PLAN_TEXTS], PLAN_ROW)
+
+
+@dataclass(frozen=True)
+class WorklistOrder:
+    """Every worklist row in list order, held as positions (issue 16, session 30): ``order`` is each
+    row's ``team``, ``priority`` and ``PLAN_ROW`` (its plan's place in ``source``, the plans with each
+    person's name, contact details and letters beside them, one row a plan); every other cell is made
+    only for the rows asked for (``rows``): a team's as its files are written, a part's as the web
+    worklist is. Every row's cells at once, sorted, were 258 MB of live memory at 600,000 people,
+    held from the worklists' start to the web worklist's last part."""
+
+    order: pl.DataFrame
+    source: pl.DataFrame
+
+    @property
+    def height(self) -> int:
+        return self.order.height
+
+    def rows(self, part: pl.DataFrame | None = None, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+        """``part`` (a selection of ``order``; all of it when None) with its cells: the lean rows'
+        columns (``lean_worklist_rows``), or only ``team``, ``columns`` and ``PLAN_ROW``."""
+        part = self.order if part is None else part
+        cells = _cells()
+        wanted = [c for c in cells if columns is None or c in columns]
+        made = self.source.select(pl.all().gather(part[PLAN_ROW])).select(cells[c].alias(c) for c in wanted)
+        out = pl.concat([part, made], how="horizontal")
+        if columns is not None:
+            return out.select("team", *[c for c in columns if c in made.columns], PLAN_ROW)
+        return out.select(LEAN_COLUMNS)
+
+
+def worklist_order(
+    plans: pl.DataFrame,
+    people: pl.DataFrame,
+    letters_index: pl.DataFrame | None,
+    decisions: pl.DataFrame | None,
+    last_letters: pl.DataFrame | None,
+) -> WorklistOrder:
+    """The worklist rows in list order (``worklist_rows``' order), as positions into their plans.
+
+    Only what orders the rows is made for all of them: team, urgency, marginalisation rank, NHS
+    number. The web worklist reads neither of the files' plan texts either (issue 16)."""
+    names = people.select(
         "nhs_number",
-        "name",
-        "practice_code",
-        "outreach",
-        pl.col("flags").list.join(";"),
-        pl.col("safety").list.join("; ").replace("", None).alias("safety"),
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias(PLAN_ROW),  # within the slice: its start is added below
-        pl.col("manual_needs").alias("communication_needs"),
-        language.alias("language"),
-        contact.alias("contact"),
-        "last_letter",
-        most_urgent.alias("urgency"),
+        pl.concat_str(
+            [pl.col(c) for c in ("title", "given_name", "family_name") if c in people.columns],
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("name"),
+        *[pl.col(c) if c in people.columns else pl.lit(None, dtype=pl.String).alias(c) for c in ("phone", "email")],
+    )
+    idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
+    notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
+    last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
+    source = beside(plans, (names, idx, notes, last)).select(_SOURCE_COLUMNS)  # one row a plan
+    keys = plans.select(
+        pl.col("core_team").fill_null(NO_TEAM).alias("team"),
+        urgency_rank(_most_urgent()).alias("_urgency_rank"),
         "marginalisation_rank",
-        "marginalisation_score",
-        "outreach_reasons",
-        "lead",
-        "channel",
-        pl.col("reasonable_adjustments").list.join("; "),
-        "letter_this_run",
-        "letter_note",
+        "nhs_number",
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(PLAN_ROW),
     )
-    # a slice of rows at a time: every cell is the row's own, and the expressions' working copies
-    # for all rows at once (476 MB at 600,000 people) were larger than the result (310 MB)
-    shown = pl.concat(
-        [
-            w.slice(start, WORKLIST_SLICE).select(made).with_columns(pl.col(PLAN_ROW) + start)
-            for start in range(0, max(w.height, 1), WORKLIST_SLICE)
-        ]
-    )
-    del w
-    w = sorted_by(shown, ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"], nulls_last=True)
-    w = w.drop("_urgency_rank")
-    w = w.with_columns(pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"))
-    return w.select("team", *[c for c in (*WORKLIST_COLUMNS, *EXTRA_COLUMNS) if c not in PLAN_TEXTS], PLAN_ROW)
+    keys = sorted_by(keys, ["team", "_urgency_rank", "marginalisation_rank", "nhs_number"], nulls_last=True)
+    order = keys.select("team", pl.int_range(1, pl.len() + 1).over("team").cast(pl.Int64).alias("priority"), PLAN_ROW)
+    return WorklistOrder(order, source)
 
 
 def _html_env() -> Environment:
@@ -301,7 +370,7 @@ def _html_rows(part: pl.DataFrame, columns: list[str]) -> str:
 
 
 def write_worklists(
-    rows: pl.DataFrame,
+    rows: pl.DataFrame | WorklistOrder,
     out_dir: Path,
     teams: pl.DataFrame | None,
     as_of: date,
@@ -309,7 +378,8 @@ def write_worklists(
     plans: pl.DataFrame | None = None,
 ) -> list[str]:
     """CSV + HTML per team; returns paths relative to ``out_dir``. Lean rows (``lean_worklist_rows``)
-    need their ``plans``: each team's texts are made as its files are written."""
+    need their ``plans``: each team's texts are made as its files are written; given as a
+    ``WorklistOrder``, each team's cells too."""
     folder = out_dir / "worklists"
     folder.mkdir(parents=True, exist_ok=True)
     names: dict[str, str | None] = {}
@@ -318,15 +388,17 @@ def write_worklists(
         names = dict(zip(teams["team_code"].to_list(), labels))
     tpl = _html_env().get_template("worklist.html.j2")
     written = []
-    parts = parts_by(rows, "team")  # worklist_rows leaves each team's rows together: slices, not a copy
+    cells: Callable[[pl.DataFrame], pl.DataFrame] = (lambda part: part) if isinstance(rows, pl.DataFrame) else rows.rows
+    listed = rows if isinstance(rows, pl.DataFrame) else rows.order
+    parts = parts_by(listed, "team")  # the rows leave each team's rows together: slices, not a copy
     for team in names:  # every known team gets a file, empty when nobody is on it today
-        parts.setdefault(team, rows.clear())
+        parts.setdefault(team, listed.clear())
     stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
     stems[NO_TEAM] = UNALLOCATED
     index = []
     for team in sorted(parts):
         stem = stems[team]
-        part = parts[team].drop("team")
+        part = cells(parts[team]).drop("team")
         if not part["priority"].is_sorted():
             part = part.sort("priority")
         if PLAN_ROW in part.columns:
@@ -382,7 +454,6 @@ class WorklistsWritten:
     files: tuple[str, ...]
     rows: int
     teams: int
-    frame: pl.DataFrame | None = None  # the lean rows: the run store keeps them for the web app (issue 13)
 
 
 def write_worklist_files(
@@ -395,7 +466,7 @@ def write_worklist_files(
     out_dir: Path,
     as_of: date,
     run_id: str,
-    rows_known: Callable[[pl.DataFrame], object] | None = None,
+    rows_known: Callable[[WorklistOrder], object] | None = None,
     plans_json: bool = True,
 ) -> WorklistsWritten:
     """Every team's worklist (CSV + HTML), the unallocated list and plans.json.
@@ -404,10 +475,10 @@ def write_worklist_files(
     is written (the pipeline starts the web worklist's store copy there; issue 16).
     ``plans_json=False``: plans.json is left to the caller (``write_plans_json``; the pipeline
     writes it on the output half's other thread, which needs nothing the letters decide)."""
-    rows = lean_worklist_rows(plans, people, letters_index, decisions if plans.height else None, last_letters)
+    listed = worklist_order(plans, people, letters_index, decisions if plans.height else None, last_letters)
     if rows_known is not None:
-        rows_known(rows)
-    files = write_worklists(rows, out_dir, teams, as_of, run_id, plans)
+        rows_known(listed)
+    files = write_worklists(listed, out_dir, teams, as_of, run_id, plans)
     if plans_json:
         files.append(write_plans_json(plans, out_dir, as_of, run_id))
-    return WorklistsWritten(tuple(files), rows.height, rows["team"].n_unique(), rows)
+    return WorklistsWritten(tuple(files), listed.height, listed.order["team"].n_unique())

@@ -39,6 +39,7 @@ from longerlives.store.repository import (
 
 if TYPE_CHECKING:
     from longerlives.outputs.worklist_snapshot import Details
+    from longerlives.outputs.worklists import WorklistOrder
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def record_worklist(
     store: Store,
     run_id: str,
     as_of: date,
-    rows: pl.DataFrame | None,
+    rows: pl.DataFrame | WorklistOrder | None,
     plans: pl.DataFrame | None,
     flags: pl.DataFrame,
     people: pl.DataFrame,
@@ -142,7 +143,7 @@ def record_worklist(
 def worklist_writer(
     run_id: str,
     as_of: date,
-    rows: pl.DataFrame | None,
+    rows: pl.DataFrame | WorklistOrder | None,
     plans: pl.DataFrame | None,
     flags: pl.DataFrame,
     people: pl.DataFrame,

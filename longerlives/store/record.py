@@ -41,7 +41,7 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 from sqlalchemy.engine import Connection, RootTransaction
@@ -49,6 +49,9 @@ from sqlalchemy.engine import Connection, RootTransaction
 from longerlives.crashpoints import crash_point
 from longerlives.outputs.worklist_snapshot import Details
 from longerlives.store.repository import Store, summary_json
+
+if TYPE_CHECKING:
+    from longerlives.outputs.worklists import WorklistOrder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -150,7 +153,11 @@ class RunRecord:
         self._details = self._ahead.submit(details_ahead, plans, flags, people)
 
     def worklist(
-        self, rows: pl.DataFrame | None, plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.DataFrame
+        self,
+        rows: pl.DataFrame | WorklistOrder | None,
+        plans: pl.DataFrame | None,
+        flags: pl.DataFrame,
+        people: pl.DataFrame,
     ) -> Future[int]:
         """Tonight's worklist for the web app (nothing when the run made no worklist)."""
         from longerlives.store import worklist_writer

@@ -18,6 +18,7 @@ from longerlives.outputs.worklists import (
     _html_rows,
     lean_worklist_rows,
     with_plan_texts,
+    worklist_order,
     worklist_rows,
     write_worklists,
 )
@@ -122,3 +123,46 @@ def test_the_web_worklist_snapshot_holds_none_of_the_files_own_texts(tmp_path):
     assert not {"plan", "flag_labels", PLAN_ROW} & set(snapshot.rest.columns)
     whole = snapshot.frame()
     assert whole.height == lean.height and whole["plan_json"].null_count() == 0
+
+
+def test_worklist_held_as_positions_writes_every_file_byte_identical_to_the_full_rows(tmp_path):
+    """Issue 16, session 30: the pipeline holds the list as each row's team, priority and plan, and
+    makes a team's cells as its files are written; every file must be what the full rows write."""
+    run = _thirty_people_in_four_teams(tmp_path)
+    full = worklist_rows(run.plans, run.people, run.letters_index, run.decisions, None)
+    listed = worklist_order(run.plans, run.people, run.letters_index, run.decisions, None)
+    write_worklists(full, tmp_path / "full", None, AS_OF, "run-1")
+    write_worklists(listed, tmp_path / "positions", None, AS_OF, "run-1", run.plans)
+    names = sorted(p.name for p in (tmp_path / "full" / "worklists").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "positions" / "worklists").iterdir())
+    assert len(names) == 9  # four teams' CSV and HTML, and the index
+    for name in names:
+        assert (tmp_path / "positions" / "worklists" / name).read_bytes() == (
+            tmp_path / "full" / "worklists" / name
+        ).read_bytes()
+
+
+def test_worklist_held_as_positions_keeps_no_persons_text_until_a_team_is_asked_for(tmp_path):
+    run = _thirty_people_in_four_teams(tmp_path)
+    listed = worklist_order(run.plans, run.people, run.letters_index, run.decisions, None)
+    assert listed.order.columns == ["team", "priority", PLAN_ROW]
+    assert listed.height == run.plans.height  # one row a plan
+    lean = lean_worklist_rows(run.plans, run.people, run.letters_index, run.decisions, None)
+    # a team's rows, asked for in any order, carry their own person's cells
+    some = listed.order.sample(fraction=1.0, shuffle=True, seed=5)
+    made = listed.rows(some)
+    by_person = {r["nhs_number"]: r for r in lean.iter_rows(named=True)}
+    for row in made.iter_rows(named=True):
+        assert row == by_person[row["nhs_number"]]
+
+
+def test_web_worklist_from_positions_is_the_snapshot_of_the_lean_rows_part_by_part(tmp_path):
+    run = _thirty_people_in_four_teams(tmp_path)
+    lean = lean_worklist_rows(run.plans, run.people, run.letters_index, run.decisions, None)
+    listed = worklist_order(run.plans, run.people, run.letters_index, run.decisions, None)
+    from_positions = lazy_snapshot(listed, run.plans, run.flags, run.people, AS_OF, 14)
+    assert from_positions.rest is None and from_positions.cells is not None
+    assert not {"name", "contact", "letter_note", "safety"} & set(from_positions.order.columns)
+    whole = lazy_snapshot(lean, run.plans, run.flags, run.people, AS_OF, 14).frame()
+    assert pl.concat(list(from_positions.parts(7))).equals(whole)
+    assert whole["name"].null_count() == 0 and whole.height == lean.height
