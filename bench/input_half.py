@@ -75,8 +75,11 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
     # times each stage over the blocks
     clock = pipeline._Clock(None)
     contacts_known = bool(ext.rows_read.get("encounters", 0))
-    first = pipeline._rules_in_blocks(ext, cl, history, s, as_of, clock, Path(work), contacts_known)
+    with clock.stage("features", last=False):
+        blocks = pipeline.feature_blocks(ext, cl, as_of, s.features, s.features.block_people, Path(work))
     ext = ext.after_features()
+    first = pipeline._rules_in_blocks(blocks, cl, history, s, as_of, clock, Path(work), contacts_known)
+    del blocks
     reached = pipeline._outreach_in_blocks(first, cl, history, s, as_of, clock)
     del first
     people, flags, plans = reached.people, reached.flags, reached.plans

@@ -38,7 +38,7 @@ from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.read import RawTable, file_sha256
 from longerlives.extract.validate import Extract
-from longerlives.features import feature_blocks, readings
+from longerlives.features import FeatureBlocks, feature_blocks, readings
 from longerlives.frames import available_stats, feature
 from longerlives.frames import check_features as check_owner_features
 from longerlives.freshness import freshness
@@ -377,8 +377,13 @@ def _produce(
             summaries=readings(as_of),
         )
     contacts_known = bool(extract.rows_read.get("encounters", 0))
-    first = _rules_in_blocks(extract, codelists, history, s, as_of, clock, staging / ".work", contacts_known)
-    extract = extract.after_features()  # the patients and the summaries are not held by the output half
+    with clock.stage("features", last=False):  # one pass over each clinical table
+        blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, staging / ".work")
+    # the patients and the summaries are read by nothing but the feature blocks, which have made their own
+    # of them: released before the first block, not held through the input half (issue 16, session 30)
+    extract = extract.after_features()
+    first = _rules_in_blocks(blocks, codelists, history, s, as_of, clock, staging / ".work", contacts_known)
+    del blocks
     reached = _outreach_in_blocks(first, codelists, history, s, as_of, clock)
     people, flags, plans, outreach_summary = reached.people, reached.flags, reached.plans, reached.summary
     held_by_outcomes = first.held_by_outcomes + reached.held_by_outcomes
@@ -500,7 +505,7 @@ class _Reached:
 
 
 def _rules_in_blocks(
-    extract: Extract,
+    blocks: FeatureBlocks,
     codelists: dict[str, Codelist],
     history: History,
     s: Settings,
@@ -521,8 +526,6 @@ def _rules_in_blocks(
     read_by_nobody = made - {ref.name for ref in outreach.read_features(s.outreach)}  # read by no later stage
     # once scored, a block waits without the features only the score read (smaller work files)
     read_before_score = made - read_by_nobody - {ref.name for ref in outreach.features_after_score()}
-    with clock.stage("features", last=False):  # one pass over each clinical table
-        blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, work_dir)
     spill_to = work_dir / "blocks" if len(blocks) > 1 else None
     outreach.warn_if_contacts_unknown(contacts_known)
     waiting, keys, held = [], [], 0
@@ -553,7 +556,6 @@ def _rules_in_blocks(
             keys.append(outreach.rank_keys(scored))
             waiting.append(wait({"people": scored, "flags": flags}, spill_to, f"block{i:04d}"))
             del scored, flags
-    del blocks
     return _FirstPass(tuple(waiting), pl.concat(keys, how="vertical", rechunk=True), held)
 
 
