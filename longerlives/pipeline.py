@@ -55,6 +55,8 @@ from longerlives.outputs.core import (
     write_risk_disclaimer,
 )
 from longerlives.outputs.exports import ExportsWritten, write_exports
+from longerlives.outputs.worklist_snapshot import PEOPLE_READ as SNAPSHOT_PEOPLE
+from longerlives.outputs.worklists import PEOPLE_READ as WORKLIST_PEOPLE
 from longerlives.outputs.worklists import write_plans_json, write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
@@ -441,6 +443,10 @@ def _produce(
             crash_point("letters.batches_kept")
             if record is not None:
                 record.letters(written.index, letter_flags)  # beside the worklists (session 8)
+        # Only the worklists, the web worklist and the counts read the people from here (a few of their
+        # 81 columns): the rest are released once the files beside the letters are written (issue 16,
+        # session 30; at 600,000 people about 200 MB of the worklists stage, the run's peak).
+        people = people.select(c for c in people.columns if c in _READ_AFTER_LETTERS)
         with clock.stage("worklists"):
             lists = write_worklist_files(
                 plans,
@@ -651,10 +657,16 @@ def _outbox(settings: Settings, state: Path) -> Path:
     return Path(configured) if configured else state / "outbox"
 
 
+# what the run's counts read of the people (``_counts``, ``_phc_six_complete``, ``team_codes``)
+COUNTED = ("in_scope", "health_check_cohort", "ecg_cohort", "safety_items", "phc_elements_done", "core_team")
+# what is read of the people once the letters are written: by the worklists, the web worklist and the counts
+_READ_AFTER_LETTERS = frozenset((*WORKLIST_PEOPLE, *SNAPSHOT_PEOPLE, *COUNTED))
+
+
 def _counts(people: pl.DataFrame, flags: pl.DataFrame, extract: Extract) -> dict[str, Any]:
     # the four columns counted, not every column of the people copied by the filter: this runs at the
     # run's peak, beside the web worklist's write (issue 16, session 24)
-    counted = [c for c in ("in_scope", "health_check_cohort", "ecg_cohort", "safety_items") if c in people.columns]
+    counted = [c for c in COUNTED[:4] if c in people.columns]
     in_scope = people.select(counted).filter(pl.col("in_scope"))
     by_flag = flags.group_by("flag").len().sort("flag")
     return {

@@ -58,6 +58,7 @@ SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
     "risk_json": pl.String(),
 }
 RISK_COLUMNS = ("qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model")
+PEOPLE_READ = ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS)  # what the snapshot reads of the people
 ROW = "_row"  # a worklist row's place in the rows it was made from (``LazySnapshot.rest``)
 ORDER_COLUMNS = ("nhs_number", "team", "urgency", "marginalisation_rank", "outreach", "flags")  # what orders a list
 OUTREACH_TITLE = "Selected for proactive core-team outreach"
@@ -274,7 +275,7 @@ def lazy_snapshot(
     # columns) while the store writes (issue 16). Not filtered to the people on the list here: a
     # selection of columns shares the frames' memory, a filter copies it (nearly every flag is on the
     # list), and each part takes its own people's rows anyway (``details``; session 15)
-    people_cols = [c for c in ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS) if c in people.columns]
+    people_cols = [c for c in PEOPLE_READ if c in people.columns]
     flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
     nhs = pl.col("nhs_number").cast(pl.String)
     people_sub = people.select(people_cols).with_columns(nhs)

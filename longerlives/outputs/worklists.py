@@ -95,6 +95,9 @@ NO_TEAM = "\x00no-team"
 PLANS_JSON_SLICE = 20_000  # plans per slice of plans.json (about 15 MB of text)
 PLAN_ROW = "_plan_row"  # a lean worklist row's plan: its place in the plans (``lean_worklist_rows``)
 PLAN_TEXTS = ("plan", "flag_labels")  # the texts made a team at a time (``with_plan_texts``)
+NAME_PARTS = ("title", "given_name", "family_name")
+CONTACT_DETAILS = ("phone", "email")
+PEOPLE_READ = ("nhs_number", *NAME_PARTS, *CONTACT_DETAILS)  # what the worklists read of the people
 
 
 def _opt(frame: pl.DataFrame | None, cols: dict[str, type[pl.DataType]]) -> pl.DataFrame:
@@ -270,11 +273,11 @@ def worklist_order(
     names = people.select(
         "nhs_number",
         pl.concat_str(
-            [pl.col(c) for c in ("title", "given_name", "family_name") if c in people.columns],
+            [pl.col(c) for c in NAME_PARTS if c in people.columns],
             separator=" ",
             ignore_nulls=True,
         ).alias("name"),
-        *[pl.col(c) if c in people.columns else pl.lit(None, dtype=pl.String).alias(c) for c in ("phone", "email")],
+        *[pl.col(c) if c in people.columns else pl.lit(None, dtype=pl.String).alias(c) for c in CONTACT_DETAILS],
     )
     idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
     notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})

@@ -90,3 +90,38 @@ def test_the_extract_after_the_features_keeps_what_the_output_half_reads(extract
         full.rows_quarantined,
         full.latest_event,
     )
+
+
+def test_after_the_letters_the_people_are_held_with_only_the_columns_still_read(extract_dir, tmp_path):
+    """Issue 16, session 30: once the letters are written, the worklists, the web worklist and the run's
+    counts are all that read the people, so the run holds only their columns (at 600,000 people the other
+    70-odd columns were about 200 MB of the worklists stage). The worklists still name and reach everyone."""
+    import polars as pl
+
+    given: list[list[str]] = []
+    real = pipeline.write_worklist_files
+
+    def watched(plans, people, *args, **kwargs):
+        given.append(people.columns)
+        return real(plans, people, *args, **kwargs)
+
+    pipeline.write_worklist_files = watched  # type: ignore[assignment]
+    try:
+        report = pipeline.run(extract_dir, tmp_path / "out", AS_OF, db_url=f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    finally:
+        pipeline.write_worklist_files = real  # type: ignore[assignment]
+        dispose_all()
+    (columns,) = given
+    assert set(columns) <= pipeline._READ_AFTER_LETTERS
+    assert {"nhs_number", "given_name", "family_name", "phone", "in_scope", "core_team"} <= set(columns)
+    patients = pl.read_csv(tmp_path / "out" / "patients.csv", infer_schema=False)
+    rows = pl.concat(
+        [
+            pl.read_csv(f, infer_schema=False)
+            for f in (tmp_path / "out" / "worklists").glob("*.csv")
+            if f.name != "index.csv"
+        ]
+    )
+    assert rows.height == report.summary["worklists"]["rows"] > 0
+    assert rows["name"].null_count() == 0  # every synthetic person has a name: each row still shows it
+    assert rows["nhs_number"].is_in(patients["nhs_number"].implode()).all()
