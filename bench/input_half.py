@@ -80,7 +80,7 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
     ext = ext.after_features()
     first = pipeline._rules_in_blocks(blocks, cl, history, s, as_of, clock, Path(work), contacts_known)
     del blocks
-    reached = pipeline._outreach_in_blocks(first, cl, history, s, as_of, clock)
+    reached = pipeline._outreach_in_blocks(first, history, s, as_of, clock)
     del first
     people, flags, plans = reached.people, reached.flags, reached.plans
     for name in ("features", "risk", "rules", "outreach"):

@@ -48,12 +48,14 @@ from longerlives.letters.ledger import cadence_flags
 from longerlives.lock import run_lock
 from longerlives.outcomes import after_outreach, apply_outcomes, hold_letters
 from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
+from longerlives.outputs.core import PEOPLE_READ as CORE_READS
 from longerlives.outputs.core import (
     write_flags,
     write_patients,
     write_quarantine,
     write_risk_disclaimer,
 )
+from longerlives.outputs.exports import PEOPLE_READ as EXPORT_READS
 from longerlives.outputs.exports import ExportsWritten, write_exports
 from longerlives.outputs.worklist_snapshot import PEOPLE_READ as SNAPSHOT_PEOPLE
 from longerlives.outputs.worklists import PEOPLE_READ as WORKLIST_PEOPLE
@@ -386,7 +388,7 @@ def _produce(
     extract = extract.after_features()
     first = _rules_in_blocks(blocks, codelists, history, s, as_of, clock, staging / ".work", contacts_known)
     del blocks
-    reached = _outreach_in_blocks(first, codelists, history, s, as_of, clock)
+    reached = _outreach_in_blocks(first, history, s, as_of, clock)
     people, flags, plans, outreach_summary = reached.people, reached.flags, reached.plans, reached.summary
     held_by_outcomes = first.held_by_outcomes + reached.held_by_outcomes
     del first, reached
@@ -565,9 +567,7 @@ def _rules_in_blocks(
     return _FirstPass(tuple(waiting), pl.concat(keys, how="vertical", rechunk=True), held)
 
 
-def _outreach_in_blocks(
-    first: _FirstPass, codelists: dict[str, Codelist], history: History, s: Settings, as_of: date, clock: _Clock
-) -> _Reached:
+def _outreach_in_blocks(first: _FirstPass, history: History, s: Settings, as_of: date, clock: _Clock) -> _Reached:
     """The cohort ranked once, then each block's selection, outreach flags and plans (outreach's
     last pass), the outcomes applied to them, and the block's people cut to their output columns."""
     people_parts, flag_parts, plan_parts = [], [], []
@@ -586,7 +586,7 @@ def _outreach_in_blocks(
                 plans = outreach.refresh_urgency(plans, flags)  # the plan's urgency from the flags still open
             held += held_after
             summary = {k: summary.get(k, 0) + v for k, v in reached.summary.items()}
-            people_parts.append(output_people(reached.people, codelists))  # no output stage reads the features
+            people_parts.append(output_people(reached.people, s))  # only what the output stages read
             flag_parts.append(flags)
             plan_parts.append(plans)
             del reached, flags, plans
@@ -638,12 +638,29 @@ def _files_beside_letters(
     return core_files, exported, tuple(str(p.relative_to(staging)) for p in report_files), coverage
 
 
-def output_people(people: pl.DataFrame, codelists: dict[str, Codelist]) -> pl.DataFrame:
-    """The per-person frame the output stages read: every column but the feature pass's
-    ``<concept>_<stat>`` columns, which the rules, risk and outreach have finished with
-    (about 400 of 440 columns: a quarter of the run's memory at 600,000 people)."""
-    produced = _feature_columns(codelists)
-    return people.drop([c for c in people.columns if c in produced])
+def output_people(people: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """The per-person frame the output stages read: only the columns some output stage reads
+    (``output_half_reads``). The feature pass's ``<concept>_<stat>`` columns, which the rules, risk and
+    outreach have finished with, were about 400 of 440 columns (a quarter of the run's memory at
+    600,000 people); 40 of the other 81 are read by no output stage either (issue 16, session 30:
+    91 MB at 600,000 people, held from outreach's end to the letters')."""
+    reads = output_half_reads(settings)
+    return people.select(c for c in people.columns if c in reads)
+
+
+def output_half_reads(settings: Settings) -> frozenset[str]:
+    """Every column of the people the output half reads: flags.csv and patients.csv, the coverage
+    report, the exports, the letters, the worklists, the web worklist and the run's counts."""
+    return frozenset(
+        (
+            *CORE_READS,
+            "in_scope",
+            *report_columns(settings.report),
+            *EXPORT_READS,
+            *letters.PEOPLE_READ,
+            *_READ_AFTER_LETTERS,
+        )
+    )
 
 
 def _feature_columns(codelists: dict[str, Codelist]) -> set[str]:

@@ -26,14 +26,17 @@ import polars as pl
 
 from longerlives.crashpoints import crash_point
 from longerlives.letters.cadence import letters_allowed
+from longerlives.letters.choose import PEOPLE_READ as CHOICE_READS
 from longerlives.letters.choose import choose_letters, usable_templates
 from longerlives.letters.context import LETTER_ROW, LetterContext, LetterInputs
 from longerlives.letters.ledger import cadence_flags
+from longerlives.letters.render import PEOPLE_READ as ROW_READS
 from longerlives.letters.render import available_templates, letter_rows, render_all
 from longerlives.outputs.csvfile import write_csv
 from longerlives.settings.letters import LetterSettings
 
 __all__ = [
+    "PEOPLE_READ",
     "INDEX_COLUMNS",
     "LETTER_ROW",
     "LetterContext",
@@ -45,6 +48,7 @@ __all__ = [
 ]
 log = logging.getLogger(__name__)
 INDEX_COLUMNS = ["nhs_number", "letter", "language", "format", "path"]
+PEOPLE_READ = (*CHOICE_READS, *ROW_READS)  # what the letters read of the people
 INDEX_SCHEMA = pl.Schema({c: pl.String for c in INDEX_COLUMNS})
 
 

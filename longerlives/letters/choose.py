@@ -45,6 +45,17 @@ def usable_templates(available: set[tuple[str, str]], settings: LetterSettings) 
     return {(lang, kind) for lang, kind in available if lang == settings.default_language or lang in reviewed}
 
 
+# what the choice of letters reads of the people
+PEOPLE_READ = (
+    "nhs_number",
+    "in_scope",
+    "contact_by_letter",
+    "communication_needs",
+    "preferred_language",
+    "interpreter_required",
+)
+
+
 def choose_letters(
     plans: pl.DataFrame,
     people: pl.DataFrame,
@@ -53,16 +64,8 @@ def choose_letters(
     manual_needs: tuple[str, ...],
 ) -> pl.DataFrame:
     """One decision row per plan. ``available`` holds (language, template kind) pairs."""
-    keep = [
-        "nhs_number",
-        "in_scope",
-        "contact_by_letter",
-        "communication_needs",
-        "preferred_language",
-        "interpreter_required",
-    ]
     p = plans.select("nhs_number", "flags", "has_safety").join(
-        people.select([c for c in keep if c in people.columns]), on="nhs_number", how="left"
+        people.select([c for c in PEOPLE_READ if c in people.columns]), on="nhs_number", how="left"
     )
     needs = needs_list(p)
     actionable = pl.col("flags").list.eval(pl.element().is_in(list(FLAG_ITEMS))).list.any() | pl.col("has_safety")

@@ -56,6 +56,8 @@ SHAPE_PROCESSES = 2  # shape renderer processes, fed blocks in turn (session 8)
 FILL_CHUNK = 8192  # letters filled in by Polars at a time
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
+# what the letters' rows read of the people
+PEOPLE_READ = ("nhs_number", "practice_code", "core_team", "title", "given_name", "family_name", *ADDRESS)
 
 
 # The letters' Jinja environment, here and in the shape renderer process (shapeworker.py)
@@ -111,8 +113,7 @@ def letter_rows(inputs: LetterInputs) -> pl.DataFrame:
         )
         wide = wide.join(part, on="nhs_number", how="left").with_columns(pl.col(g).fill_null([]))
     open_flags = flags.group_by("nhs_number").agg(pl.col("flag").alias("_flags"))
-    pcols = ["nhs_number", "practice_code", "core_team", "title", "given_name", "family_name", *ADDRESS]
-    p = people.select([c for c in pcols if c in people.columns])
+    p = people.select([c for c in PEOPLE_READ if c in people.columns])
     # each table's columns laid beside the letters' rows, not every column copied by every join (issue 16)
     urgency = plans.select("nhs_number", "has_safety", pl.col("urgency").alias("_urgency"))
     rows = beside(send, [p, wide, open_flags, urgency])

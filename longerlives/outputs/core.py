@@ -27,6 +27,8 @@ PATIENTS_EXTRA = [
     "screening_breast_status",
     "screening_bowel_status",
 ]
+# what flags.csv and patients.csv read of the people
+PEOPLE_READ = ("nhs_number", "in_scope", "practice_code", "core_team", *PATIENTS_COLUMNS, *PATIENTS_EXTRA)
 DISCLAIMER_FILE = "risk-scores-DISCLAIMER.txt"
 # Rows of flags.csv and patients.csv made and written at a time (issue 16, memory): the whole file's
 # rows at once were a copy of every flag with its practice (320 MB at 600,000 people) held from

@@ -44,6 +44,10 @@ EXPORT_COLUMNS = list(FLAGS_COLUMNS)  # run-outputs-v2 flags.csv columns (urgenc
 _ODS = re.compile(r"^[A-Z0-9]{3,10}$")
 
 
+# what the exports read of the people (``export_order``, ``practice_codes``)
+PEOPLE_READ = ("nhs_number", "practice_code", "core_team", "in_scope")
+
+
 class ExportError(RuntimeError):
     pass
 

@@ -14,9 +14,9 @@ import pytest
 
 from longerlives import letters as letters_package
 from longerlives import pipeline
-from longerlives.codelists import load_codelists
 from longerlives.outfolder import debris
 from longerlives.outputs.exports import ExportError
+from longerlives.settings import load_settings
 from longerlives.store import dispose_all, open_store
 from longerlives.synth import generate
 
@@ -84,11 +84,17 @@ def test_a_letter_failure_waits_for_the_exports_thread_and_leaves_nothing_half_w
 
 
 def test_the_output_stages_are_handed_no_feature_columns(last_night: Path):
-    codelists = load_codelists()
     people = pl.DataFrame(
-        {"nhs_number": ["9000000009"], "practice_code": ["A81001"], "bmi_last_date": [AS_OF], "qrisk3": [12.5]}
+        {
+            "nhs_number": ["9000000009"],
+            "practice_code": ["A81001"],
+            "bmi_last_date": [AS_OF],  # a feature the rules read
+            "ecg_cohort_reason": ["on the SMI register"],  # a rule's working read by no output
+            "qrisk3": [12.5],
+            "address_line_1": ["1 High Street"],  # the letters'
+        }
     )
-    narrowed = pipeline.output_people(people, codelists)
-    assert narrowed.columns == ["nhs_number", "practice_code", "qrisk3"]
+    narrowed = pipeline.output_people(people, load_settings(None))
+    assert narrowed.columns == ["nhs_number", "practice_code", "qrisk3", "address_line_1"]
     patients = pl.read_csv(last_night / "out" / "patients.csv", infer_schema=False)
     assert "qrisk3" in patients.columns and not any(c.endswith("_last_date") for c in patients.columns)
