@@ -61,6 +61,8 @@ RISK_COLUMNS = ("qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model")
 PEOPLE_READ = ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS)  # what the snapshot reads of the people
 ROW = "_row"  # a worklist row's place in the rows it was made from (``LazySnapshot.rest``)
 ORDER_COLUMNS = ("nhs_number", "team", "urgency", "marginalisation_rank", "outreach", "flags")  # what orders a list
+SORT_COLUMNS = ORDER_COLUMNS[:4]  # what sorts it: all the list holds for every row given as positions
+SHOWN_FILLED = {"outreach": False, "flags": ""}  # shown cells filled when empty
 OUTREACH_TITLE = "Selected for proactive core-team outreach"
 SAFETY_TITLE = "Safety item"
 
@@ -247,7 +249,8 @@ def _cells_of(
     from longerlives.outputs.worklists import PLAN_ROW
 
     def cells(at: pl.Series) -> pl.DataFrame:
-        return listed.rows(positions.select(pl.all().gather(at)), columns=shown).drop("team", PLAN_ROW)
+        made = listed.rows(positions.select(pl.all().gather(at)), columns=shown).drop("team", PLAN_ROW)
+        return made.with_columns(pl.col(c).fill_null(v) for c, v in SHOWN_FILLED.items() if c in made.columns)
 
     return cells
 
@@ -268,7 +271,7 @@ def lazy_snapshot(
 
     listed = rows if isinstance(rows, WorklistOrder) else None
     # given as positions: what orders the list made now, the rest of a part's cells when it is written
-    given = rows if isinstance(rows, pl.DataFrame) else rows.rows(columns=ORDER_COLUMNS)
+    given = rows if isinstance(rows, pl.DataFrame) else rows.rows(columns=SORT_COLUMNS)
     # people with no core team are the web app's "unallocated" list (the files keep NO_TEAM internally)
     base = given.with_columns(pl.col("nhs_number").cast(pl.String), pl.col("team").replace(NO_TEAM, UNALLOCATED))
     # only the columns read here: never a second copy of the wide people frame (hundreds of feature
@@ -298,8 +301,7 @@ def lazy_snapshot(
             .replace_strict(URGENCY_ORDER, default=2)
             .cast(pl.Int64)
             .alias("urgency_order"),
-            pl.col("outreach").fill_null(False),
-            pl.col("flags").fill_null(""),
+            *[pl.col(c).fill_null(v) for c, v in SHOWN_FILLED.items() if c in base.columns],
         )
     )
     return LazySnapshot(

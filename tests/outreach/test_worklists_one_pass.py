@@ -6,6 +6,8 @@ guards any such rewrite.)"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from longerlives.outputs.csvfile import write_csv
@@ -94,13 +96,16 @@ def test_worklist_files_made_from_lean_rows_are_byte_identical_to_the_full_rows(
     assert "plan" not in lean.columns and "flag_labels" not in lean.columns
     write_worklists(full, tmp_path / "full", None, AS_OF, "run-1")
     write_worklists(lean, tmp_path / "lean", None, AS_OF, "run-1", run.plans)
-    names = sorted(p.name for p in (tmp_path / "full" / "worklists").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "lean" / "worklists").iterdir())
-    assert len(names) == 9  # four teams' CSV and HTML, and the index
+    _assert_same_files(tmp_path / "full" / "worklists", tmp_path / "lean" / "worklists", expected=9)
+
+
+def _assert_same_files(reference: Path, made: Path, expected: int) -> None:
+    """The same file names in both folders, each file byte for byte the same."""
+    names = sorted(p.name for p in reference.iterdir())
+    assert names == sorted(p.name for p in made.iterdir())
+    assert len(names) == expected  # four teams' CSV and HTML, and the index
     for name in names:
-        assert (tmp_path / "lean" / "worklists" / name).read_bytes() == (
-            tmp_path / "full" / "worklists" / name
-        ).read_bytes()
+        assert (made / name).read_bytes() == (reference / name).read_bytes(), name
 
 
 def test_each_worklist_row_shows_its_own_persons_plan_and_flags(tmp_path):
@@ -133,13 +138,7 @@ def test_worklist_held_as_positions_writes_every_file_byte_identical_to_the_full
     listed = worklist_order(run.plans, run.people, run.letters_index, run.decisions, None)
     write_worklists(full, tmp_path / "full", None, AS_OF, "run-1")
     write_worklists(listed, tmp_path / "positions", None, AS_OF, "run-1", run.plans)
-    names = sorted(p.name for p in (tmp_path / "full" / "worklists").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "positions" / "worklists").iterdir())
-    assert len(names) == 9  # four teams' CSV and HTML, and the index
-    for name in names:
-        assert (tmp_path / "positions" / "worklists" / name).read_bytes() == (
-            tmp_path / "full" / "worklists" / name
-        ).read_bytes()
+    _assert_same_files(tmp_path / "full" / "worklists", tmp_path / "positions" / "worklists", expected=9)
 
 
 def test_worklist_held_as_positions_keeps_no_persons_text_until_a_team_is_asked_for(tmp_path):
@@ -162,7 +161,7 @@ def test_web_worklist_from_positions_is_the_snapshot_of_the_lean_rows_part_by_pa
     listed = worklist_order(run.plans, run.people, run.letters_index, run.decisions, None)
     from_positions = lazy_snapshot(listed, run.plans, run.flags, run.people, AS_OF, 14)
     assert from_positions.rest is None and from_positions.cells is not None
-    assert not {"name", "contact", "letter_note", "safety"} & set(from_positions.order.columns)
+    assert not {"name", "contact", "letter_note", "safety", "flags", "outreach"} & set(from_positions.order.columns)
     whole = lazy_snapshot(lean, run.plans, run.flags, run.people, AS_OF, 14).frame()
     assert pl.concat(list(from_positions.parts(7))).equals(whole)
     assert whole["name"].null_count() == 0 and whole.height == lean.height
