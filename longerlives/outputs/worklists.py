@@ -203,30 +203,8 @@ def _cells() -> dict[str, pl.Expr]:
     }
 
 
-_SOURCE_COLUMNS = (  # what the cells read
-    "nhs_number",
-    "name",
-    "practice_code",
-    "outreach",
-    "flags",
-    "safety",
-    "manual_needs",
-    "language",
-    "interpreter_required",
-    "letter_note",
-    "channel",
-    "phone",
-    "email",
-    "last_letter",
-    "urgency",
-    "has_safety",
-    "marginalisation_rank",
-    "marginalisation_score",
-    "outreach_reasons",
-    "lead",
-    "reasonable_adjustments",
-    "letter_this_run",
-)
+# what the cells read of their plan's row, found from the cells' own expressions (never a second list)
+_SOURCE_COLUMNS = tuple(dict.fromkeys(name for cell in _cells().values() for name in cell.meta.root_names()))
 LEAN_COLUMNS = ("team", *[c for c in (*WORKLIST_COLUMNS, *EXTRA_COLUMNS) if c not in PLAN_TEXTS], PLAN_ROW)
 
 
