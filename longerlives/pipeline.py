@@ -21,10 +21,11 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +51,23 @@ from longerlives.outcomes import after_outreach, apply_outcomes, hold_letters
 from longerlives.outfolder import check_out_dir, exchange, out_lock, write_marker
 from longerlives.outputs.core import PEOPLE_READ as CORE_READS
 from longerlives.outputs.core import (
-    write_flags,
-    write_patients,
+    flags_csv_blocks,
+    patients_csv_blocks,
     write_quarantine,
     write_risk_disclaimer,
 )
+from longerlives.outputs.csvfile import CsvBlocks
 from longerlives.outputs.exports import PEOPLE_READ as EXPORT_READS
-from longerlives.outputs.exports import ExportsWritten, write_exports
+from longerlives.outputs.exports import (
+    ExportError,
+    ExportsWritten,
+    practice_codes,
+    practice_groups,
+    write_exports,
+)
 from longerlives.outputs.worklist_snapshot import PEOPLE_READ as SNAPSHOT_PEOPLE
+from longerlives.outputs.worklists import NO_TEAM, PlansJson, TeamFiles, in_worklist_order, list_keys, worklist_source
 from longerlives.outputs.worklists import PEOPLE_READ as WORKLIST_PEOPLE
-from longerlives.outputs.worklists import write_plans_json, write_worklist_files
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.report.measures import add_measure_columns
@@ -206,7 +214,6 @@ class _Produced:
     files: tuple[str, ...]
     summary: dict[str, Any]
     coverage: pl.DataFrame  # coverage counts (measure x breakdown), kept in the store for trends
-    letter_flags: pl.DataFrame  # what each letter covered for the cadence (flags + safety.item)
     plans: pl.DataFrame | None = None
     exported: tuple[dict[str, Any], ...] = ()  # per practice: practice_code, rows, sha256 (the delivery's digests)
 
@@ -388,106 +395,25 @@ def _produce(
     extract = extract.after_features()
     first = _rules_in_blocks(blocks, codelists, history, s, as_of, clock, staging / ".work", contacts_known)
     del blocks
-    reached = _outreach_in_blocks(first, history, s, as_of, clock)
-    people, flags, plans, outreach_summary = reached.people, reached.flags, reached.plans, reached.summary
+    reached = _outreach_in_blocks(first, history, s, as_of, clock, staging / ".work")
     held_by_outcomes = first.held_by_outcomes + reached.held_by_outcomes
-    del first, reached
-    # The files beside the letters (flags.csv, patients.csv, quarantine.csv, the practice exports and the
-    # coverage report) depend on nothing the letters decide: they are written on a second thread while
-    # this one writes the letters and the worklists (Polars and file writes release the GIL; issue 16).
-    with (
-        clock.overlapping(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
-    ):
-        # The flag history needs only the flags. A register of up to ``flag_history_early_max_people``
-        # has it written now, beside the letters: written after the files beside the letters, it was the
-        # last of the record's writes, which end the run on one core (issue 16, session 26: the store_record
-        # stage 1.0-1.2 s -> 0.3-0.5 s at 100,000 people; about 30 MB more peak, as session 7 measured). A
-        # larger register has it written once the files beside the letters are, so that on SQLite the
-        # store's write lock (held from the first write to the commit, store/record.py) is not held for the
-        # whole output half: the web app's writes wait 60 s for it at most.
-        early = people.height <= s.operations.flag_history_early_max_people
-        if record is not None and early:
-            record.flags(flags)
-        side = other_thread.submit(
-            _files_beside_letters, extract, flags, people, plans, history, s, as_of, run_id, staging, clock
-        )
-        if record is not None and not early:
-            side.add_done_callback(lambda done: None if done.exception() else record.flags(flags))
-        with clock.stage("letters"):
-            letter_flags = cadence_flags(flags, plans)  # what a letter covers: the cadence's and the store's
-            decisions = letters.decide_letters(
-                plans,
-                people,
-                flags,
-                history.last_letters,
-                as_of,
-                s.letters,
-                s.outreach.manual_needs,
-                s.operations.letter_cadence_days,
-                letter_flags,
-            )
-            decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
-            written = letters.write_letters(
-                letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams),
-                staging,
-                as_of,
-                s.letters,
-                make_pdf,
-            )
-            # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
-            kept = (
-                keep_uncollected(out_dir, staging, history.collected_batches)
-                if out_dir is not None
-                else KeptBatches((), (), ())
-            )
-            batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
-            crash_point("letters.batches_kept")
-            if record is not None:
-                record.letters(written.index, letter_flags)  # beside the worklists (session 8)
-        # Only the worklists, the web worklist and the counts read the people from here (a few of their
-        # 81 columns): the rest are released once the files beside the letters are written (issue 16,
-        # session 30; at 600,000 people about 200 MB of the worklists stage, the run's peak).
-        people = people.select(c for c in people.columns if c in _READ_AFTER_LETTERS)
-        with clock.stage("worklists"):
-            lists = write_worklist_files(
-                plans,
-                people,
-                written.index,
-                decisions,
-                history.last_letters,
-                extract.teams,
-                staging,
-                as_of,
-                run_id,
-                # the web worklist's copy (issue 13) starts as soon as its rows are known, while the files are
-                # written: the record's thread was the run's tail (session 12; session 8 had found no gain
-                # when the exports thread was still busy then)
-                rows_known=None if record is None else lambda rows: record.worklist(rows, plans, flags, people),
-                plans_json=False,  # written beside the letters (_files_beside_letters)
-            )
-        core_files, exported, report_paths, coverage = side.result()
-        if record is not None:
-            record.coverage(coverage)
+    del first
+    half = _output_half(reached, extract, history, s, as_of, run_id, staging, make_pdf, clock, out_dir, record)
     summary = {
-        **_counts(people, flags, extract),
+        **_counts(reached.people, reached.flags, extract),
         "flags_held_by_outcomes": held_by_outcomes,
-        "outreach": outreach_summary,
-        "letters": {**written.summary, **kept.summary()},
-        "worklists": {"rows": lists.rows, "teams": lists.teams},
-        "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
+        "outreach": reached.summary,
+        **half.summary,
     }
     return _Produced(
         extract,
-        people,
-        flags,
-        written.index,
-        (*core_files, *written.files, *batch_files, *lists.files, *exported.files, *report_paths),
+        reached.people,
+        reached.flags,
+        half.letters_index,
+        half.files,
         summary,
-        coverage,
-        letter_flags,
-        plans,
-        exported.practices,
+        half.coverage,
+        exported=half.exported,
     )
 
 
@@ -503,11 +429,14 @@ class _FirstPass:
 
 @dataclass(frozen=True)
 class _Reached:
-    """Outreach's last pass done: everybody's output columns, open flags and plans (NHS-number order)."""
+    """Outreach's last pass done: each block's output columns, open flags and plans waiting for the
+    output half (``workfiles.py``, NHS-number order), and the few columns of everybody it counts and
+    sorts by: the people's ``KEPT_PEOPLE``, the flags' keys and each plan's worklist keys."""
 
+    blocks: tuple[Waiting, ...]
     people: pl.DataFrame
     flags: pl.DataFrame
-    plans: pl.DataFrame
+    list_keys: pl.DataFrame
     summary: dict[str, int]
     held_by_outcomes: int
 
@@ -567,16 +496,22 @@ def _rules_in_blocks(
     return _FirstPass(tuple(waiting), pl.concat(keys, how="vertical", rechunk=True), held)
 
 
-def _outreach_in_blocks(first: _FirstPass, history: History, s: Settings, as_of: date, clock: _Clock) -> _Reached:
+def _outreach_in_blocks(
+    first: _FirstPass, history: History, s: Settings, as_of: date, clock: _Clock, work_dir: Path
+) -> _Reached:
     """The cohort ranked once, then each block's selection, outreach flags and plans (outreach's
-    last pass), the outcomes applied to them, and the block's people cut to their output columns."""
-    people_parts, flag_parts, plan_parts = [], [], []
+    last pass), the outcomes applied to them, and the block's people cut to their output columns;
+    each block then waits for the output half (issue 16, session 31: everybody's flags, plans and
+    people, 620 MB at 600,000 people, were held through the output half)."""
+    waiting, people_parts, flag_parts, key_parts = [], [], [], []
+    spill_to = work_dir / "blocks" if len(first.waiting) > 1 else None
     summary: dict[str, int] = {}
     held = 0
     with clock.stage("outreach", last=False):
         ranking = outreach.rank(first.rank_keys, s.outreach)
-    for block in first.waiting:
-        with clock.stage("outreach", last=False):
+    kept = _kept_people(s)
+    for i, block in enumerate(first.waiting):
+        with clock.stage("outreach", last=i == len(first.waiting) - 1):
             taken = block.take()
             reached = outreach.select_and_plan(taken.pop("people"), taken.pop("flags"), ranking, as_of, s.outreach)
             flags, plans, held_after = after_outreach(
@@ -586,56 +521,266 @@ def _outreach_in_blocks(first: _FirstPass, history: History, s: Settings, as_of:
                 plans = outreach.refresh_urgency(plans, flags)  # the plan's urgency from the flags still open
             held += held_after
             summary = {k: summary.get(k, 0) + v for k, v in reached.summary.items()}
-            people_parts.append(output_people(reached.people, s))  # only what the output stages read
-            flag_parts.append(flags)
-            plan_parts.append(plans)
-            del reached, flags, plans
-    with clock.stage("outreach"):  # the blocks' results in one chunk a column, as the output stages read them
-        people, flags, plans = stacked(people_parts), stacked(flag_parts), stacked(plan_parts)
+            people = output_people(reached.people, s)  # only what the output stages read
+            people_parts.append(people.select(c for c in people.columns if c in kept))
+            flag_parts.append(flags.select(c for c in FLAG_KEYS if c in flags.columns))
+            key_parts.append(list_keys(plans))
+            waiting.append(wait({"people": people, "flags": flags, "plans": plans}, spill_to, f"output{i:04d}"))
+            del reached, flags, plans, people
     outreach.log_outreach(summary)
-    return _Reached(people, flags, plans, summary, held)
+    return _Reached(tuple(waiting), stacked(people_parts), stacked(flag_parts), stacked(key_parts), summary, held)
 
 
-def _files_beside_letters(
+@dataclass(frozen=True)
+class _HalfDone:
+    """What the output half wrote and counted."""
+
+    files: tuple[str, ...]
+    summary: dict[str, Any]
+    letters_index: pl.DataFrame
+    coverage: pl.DataFrame
+    exported: tuple[dict[str, Any], ...]
+
+
+def _output_half(
+    reached: _Reached,
     extract: Extract,
+    history: History,
+    s: Settings,
+    as_of: date,
+    run_id: str,
+    staging: Path,
+    make_pdf: bool,
+    clock: _Clock,
+    out_dir: Path | None,
+    record: store.RunRecord | None,
+) -> _HalfDone:
+    """outputs, letters, worklists, exports, report, plans.json: a block of people at a time, then a
+    group of teams and of practices at a time (issue 16, session 31).
+
+    Each block (NHS-number order) is read once: its rows of flags.csv, patients.csv and plans.json
+    are appended on a second thread while this one writes its letters and its web worklist rows are
+    written on the store's thread; its worklist sources and practice export rows wait in the work
+    folder. Then the report (from the few columns of everybody kept) and the exports a group of
+    practices at a time on the second thread, and the worklist files a group of teams at a time
+    here. Every file is the same as the whole register's at once: every row is a fact about one
+    person, sorted within its file by keys that keep each person's, team's or practice's rows together."""
+    work = staging / ".work" / "output" if len(reached.blocks) > 1 else None
+    web_days = 0
+    with (
+        clock.overlapping(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
+    ):
+        # The flag history needs only the flags' keys. A register of up to ``flag_history_early_max_people``
+        # has it written now; a larger one once the files beside the letters are, so that on SQLite the
+        # store's write lock is not held for the whole output half (issue 16, session 26).
+        early = reached.people.height <= s.operations.flag_history_early_max_people
+        if record is not None and early:
+            record.flags(reached.flags)
+        web = None
+        if record is not None:
+            from longerlives.outputs.worklist_snapshot import web_list_order
+            from longerlives.web.settings import load_web_settings
+
+            web_settings = load_web_settings()
+            web_days = web_settings.same_day_bp_days
+            web = record.worklist_in_blocks(web_list_order(reached.list_keys), web_settings.snapshot_keep_runs)
+        person_files = _PersonFiles(staging, as_of, run_id)
+        side = [other_thread.submit(person_files.open, extract.quarantine)]
+        letter_blocks = letters.LettersInBlocks(staging, as_of, s.letters)
+        sources, export_rows = [], []
+        web_done: Future[Any] | None = None
+        n = len(reached.blocks)
+        for i, block in enumerate(reached.blocks):
+            last = i == n - 1
+            frames = block.take()
+            people, flags, plans = frames["people"], frames["flags"], frames["plans"]
+            side.append(other_thread.submit(person_files.add, people, flags, plans, clock, last))
+            with clock.stage("letters", last=False):
+                letter_flags = cadence_flags(flags, plans)  # what a letter covers: the cadence's and the store's
+                decisions = letters.decide_letters(
+                    plans,
+                    people,
+                    flags,
+                    history.last_letters,
+                    as_of,
+                    s.letters,
+                    s.outreach.manual_needs,
+                    s.operations.letter_cadence_days,
+                    letter_flags,
+                )
+                decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
+                index = letter_blocks.add(
+                    letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams)
+                )
+                if record is not None:
+                    record.letters(index, letter_flags)
+            with clock.stage("worklists", last=False):
+                source = worklist_source(plans, people, index, decisions, history.last_letters)
+                if web is not None:
+                    if web_done is not None:
+                        web_done.result()  # one block's frames waiting for the store at a time
+                    web_done = web.block(partial(_web_block, source, plans, flags, people, as_of, web_days))
+                sources.append(wait({"source": source}, work, f"lists{i:04d}"))
+                rows = beside(flags, [people.select("nhs_number", "practice_code", "core_team")])
+                export_rows.append(wait({"flags": rows}, work, f"exports{i:04d}"))
+            del frames, people, flags, plans, decisions, index, source, rows, letter_flags
+        for done in side:
+            done.result()  # the blocks' rows of flags.csv, patients.csv and plans.json are in
+        side_files = other_thread.submit(
+            _report_and_exports, reached, export_rows, extract, history, s, as_of, run_id, staging, clock
+        )
+        if record is not None and not early:
+            side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
+        with clock.stage("letters"):
+            written = letter_blocks.finish(make_pdf)
+            # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
+            kept = (
+                keep_uncollected(out_dir, staging, history.collected_batches)
+                if out_dir is not None
+                else KeptBatches((), (), ())
+            )
+            batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
+            crash_point("letters.batches_kept")
+        with clock.stage("worklists"):
+            list_files = _worklist_files(reached.list_keys, sources, extract.teams, s, staging, as_of, run_id)
+            if web is not None:
+                web.end()
+        report_paths, coverage, exported = side_files.result()
+        if record is not None:
+            record.coverage(coverage)
+    summary = {
+        "letters": {**written.summary, **kept.summary()},
+        "worklists": {"rows": reached.list_keys.height, "teams": reached.list_keys["team"].n_unique()},
+        "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
+    }
+    files = (*person_files.files, *written.files, *batch_files, *list_files, *exported.files, *report_paths)
+    return _HalfDone(files, summary, written.index, coverage, exported.practices)
+
+
+def _web_block(
+    source: pl.DataFrame,
+    plans: pl.DataFrame,
     flags: pl.DataFrame,
     people: pl.DataFrame,
-    plans: pl.DataFrame,
+    as_of: date,
+    same_day_days: int,
+) -> Any:
+    """A block's web worklist rows (``worklist_snapshot.lazy_snapshot``), made on the store's thread."""
+    from longerlives.outputs.worklist_snapshot import lazy_snapshot
+
+    return lazy_snapshot(in_worklist_order(source), plans, flags, people, as_of, same_day_days)
+
+
+class _PersonFiles:
+    """flags.csv, patients.csv, plans.json, quarantine.csv and the risk disclaimer: the per-person
+    files appended a block of people at a time, in NHS-number order, on the output half's second thread."""
+
+    def __init__(self, staging: Path, as_of: date, run_id: str) -> None:
+        self.staging = staging
+        self._flags = CsvBlocks(staging / "flags.csv")
+        self._patients = CsvBlocks(staging / "patients.csv", float_precision=1)
+        self._plans = PlansJson(staging, as_of, run_id)
+        self.files: list[str] = []
+
+    def open(self, quarantine: pl.DataFrame) -> None:
+        self._flags.__enter__()
+        self._patients.__enter__()
+        self._plans.__enter__()
+        done = [write_quarantine(quarantine, self.staging), write_risk_disclaimer(self.staging)]
+        self.files += [str(f.relative_to(self.staging)) for f in done]
+
+    def add(self, people: pl.DataFrame, flags: pl.DataFrame, plans: pl.DataFrame, clock: _Clock, last: bool) -> None:
+        with clock.stage("outputs", last=last):
+            for rows in flags_csv_blocks(flags, people):
+                self._flags.add(rows)
+            for rows in patients_csv_blocks(people):
+                self._patients.add(rows)
+            if last:
+                self._flags.__exit__(None, None, None)
+                self._patients.__exit__(None, None, None)
+                crash_point("outputs.flags_written")
+        # the engagement plans for the worklists' readers (400 MB of JSON at 600,000 people; session 12)
+        with clock.stage("plans_json", last=last):
+            self._plans.add(plans if plans["nhs_number"].is_sorted() else plans.sort("nhs_number"))
+            if last:
+                self._plans.__exit__(None, None, None)
+                self.files += ["flags.csv", "patients.csv", PlansJson.PATH]
+
+
+def _worklist_files(
+    keys: pl.DataFrame,
+    sources: list[Waiting],
+    teams: pl.DataFrame | None,
+    s: Settings,
+    staging: Path,
+    as_of: date,
+    run_id: str,
+) -> list[str]:
+    """Every team's worklist files, a group of teams at a time, each group's rows read from every block."""
+    files = TeamFiles(staging, teams, as_of, run_id, keys["team"].unique().to_list())
+    sizes = dict(keys.group_by("team").len().iter_rows())
+    groups = practice_groups(files.teams, sizes, s.operations.worklist_group_rows)
+    for group in groups:
+        if len(groups) == 1:
+            source = pl.concat([w.scan("source") for w in sources]).collect()
+        else:
+            mine = pl.col("core_team").fill_null(NO_TEAM).is_in(pl.lit(pl.Series(group, dtype=pl.String)))
+            source = pl.concat([w.scan("source").filter(mine) for w in sources]).collect()
+        files.write(in_worklist_order(source), source, group)
+        del source
+    return files.finish()
+
+
+def _report_and_exports(
+    reached: _Reached,
+    export_rows: list[Waiting],
+    extract: Extract,
     history: History,
     s: Settings,
     as_of: date,
     run_id: str,
     staging: Path,
     clock: _Clock,
-) -> tuple[list[str], ExportsWritten, tuple[str, ...], pl.DataFrame]:
-    """outputs → report → exports → plans.json: every file of the output half that the letters do not decide."""
-    with clock.stage("outputs"):
-        files = [
-            write_flags(flags, people, staging),  # a block of rows at a time (issue 16)
-            write_patients(people, staging),
-            write_quarantine(extract.quarantine, staging),
-            write_risk_disclaimer(staging),
-        ]
-        core_files = [str(f.relative_to(staging)) for f in files]
-    # the report before the exports (issue 16, session 28): its counts of every person then overlap the
-    # letters, not the worklists' rows, which set the run's peak at 600,000 people
+) -> tuple[tuple[str, ...], pl.DataFrame, ExportsWritten]:
+    """report → exports: the coverage report from the few columns of everybody kept, then the practice
+    exports a group of practices at a time, each group's flags read from every block."""
+    people = reached.people
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
         report_files, coverage = write_report(
             staging,
             people.select(report_columns(s.report)).filter(people["in_scope"]),
-            flags,  # flags.csv's rows without their practice and team, which the report does not read
+            reached.flags,  # flags.csv's keys (the report reads the flag, the person and since)
             history.coverage_trends,
             as_of=as_of,
             settings=s.report,
             run_id=run_id,
         )
     with clock.stage("exports"):
-        exported = write_exports(flags, people, extract.practices, staging, as_of, s.operations)
-    # the engagement plans for the worklists' readers: last on this thread, while the letters and worklists
-    # go on (at 600,000 people its 400 MB of JSON was 40 % of the worklists stage; session 12)
-    with clock.stage("plans_json"):
-        core_files.append(write_plans_json(plans, staging, as_of, run_id))
-    return core_files, exported, tuple(str(p.relative_to(staging)) for p in report_files), coverage
+        practice_of = reached.flags.select("nhs_number").join(
+            people.select("nhs_number", "practice_code"), on="nhs_number", how="left"
+        )["practice_code"]
+        sizes = dict(practice_of.value_counts().iter_rows())
+        codes = practice_codes({c for c in sizes if c is not None}, extract.practices, people)
+        codes = sorted({*codes, *(c for c in sizes if c is not None)})  # a flagged code not in ODS form is refused
+        exported = ExportsWritten((), (), 0, 0)
+        groups = practice_groups(codes, sizes, s.operations.export_group_flags)
+        for group in groups:
+            if len(groups) == 1:
+                flags = pl.concat([w.scan("flags") for w in export_rows]).collect()
+                mine = people
+            else:
+                wanted = pl.col("practice_code").is_in(pl.lit(pl.Series(group, dtype=pl.String)))
+                flags = pl.concat([w.scan("flags").filter(wanted) for w in export_rows]).collect()
+                mine = people.filter(wanted)
+            exported += write_exports(flags, mine, extract.practices, staging, as_of, s.operations, codes=group)
+            del flags, mine
+        if exported.rows != reached.flags.height:
+            raise ExportError(
+                f"{reached.flags.height - exported.rows} open flag(s) of people with no practice code; "
+                "refusing to export"
+            )
+    return tuple(str(p.relative_to(staging)) for p in report_files), coverage, exported
 
 
 def output_people(people: pl.DataFrame, settings: Settings) -> pl.DataFrame:
@@ -678,6 +823,15 @@ def _outbox(settings: Settings, state: Path) -> Path:
 COUNTED = ("in_scope", "health_check_cohort", "ecg_cohort", "safety_items", "phc_elements_done", "core_team")
 # what is read of the people once the letters are written: by the worklists, the web worklist and the counts
 _READ_AFTER_LETTERS = frozenset((*WORKLIST_PEOPLE, *SNAPSHOT_PEOPLE, *COUNTED))
+# what the run keeps of everybody's flags through the output half: the flag history's, the report's
+# and the counts' keys (each block's whole flags wait in the work folder; issue 16, session 31)
+FLAG_KEYS = ("nhs_number", "flag", "since")
+
+
+def _kept_people(settings: Settings) -> frozenset[str]:
+    """What the run keeps of everybody's people through the output half: the counts', the report's and
+    the exports' columns (each block's output columns wait in the work folder; issue 16, session 31)."""
+    return frozenset(("nhs_number", *COUNTED, *report_columns(settings.report), *EXPORT_READS))
 
 
 def _counts(people: pl.DataFrame, flags: pl.DataFrame, extract: Extract) -> dict[str, Any]:

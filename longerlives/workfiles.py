@@ -29,6 +29,11 @@ class Waiting:
     held: dict[str, pl.DataFrame]
     paths: dict[str, Path]
 
+    def scan(self, name: str) -> pl.LazyFrame:
+        """One frame, lazily, leaving it waiting: held, or its work file scanned (a group of teams or
+        practices is read from every block this way; issue 16, session 31)."""
+        return self.held[name].lazy() if self.held else pl.scan_parquet(self.paths[name])
+
     def take(self) -> dict[str, pl.DataFrame]:
         """The frames, read back in full (the work files are removed once read)."""
         if self.held:

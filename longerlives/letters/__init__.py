@@ -41,6 +41,7 @@ __all__ = [
     "LETTER_ROW",
     "LetterContext",
     "LetterInputs",
+    "LettersInBlocks",
     "LettersWritten",
     "decide_letters",
     "letter_blocks",
@@ -143,33 +144,62 @@ def write_letters(
 
     Letters of earlier runs that were not collected stay in the outputs as batches
     (``batches.keep_uncollected``, issue 12); this writes tonight's batch only."""
-    decisions = inputs.decisions
-    paths: list[str] = []
-    made = []
-    for block in letter_blocks(inputs, settings.block_letters):  # one block's rows held at a time (issue 16)
-        rows = letter_rows(block)
-        paths += render_all(rows, out_dir, as_of, settings)  # the shipped templates (their shapes render in a process)
-        made.append(rows.select("nhs_number", "letter", "language", "format"))
-        del rows
-    crash_point("letters.rendered")
-    index = (
-        pl.concat(made, how="vertical")
-        .with_columns(pl.Series("path", paths, dtype=pl.String))
-        .cast(INDEX_SCHEMA)
-        .sort("nhs_number")
-    )
-    write_csv(index, out_dir / "letters" / "index.csv")
-    files = ["letters/index.csv", *paths]
-    if make_pdf:
-        from longerlives.letters.pdf_engine import write_pdf_letters
+    blocks = LettersInBlocks(out_dir, as_of, settings)
+    blocks.add(inputs)
+    return blocks.finish(make_pdf)
 
-        files += write_pdf_letters(paths, out_dir, settings)
-    notes = decisions.select("nhs_number", "letter_note")
-    suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
-    summary = {
-        "written": index.height,
-        "pdf": make_pdf,
-        "not_sent": dict(zip(suppressed["suppressed_because"].to_list(), suppressed["len"].to_list())),
-    }
-    log.info("letters: %d written (%d plans without a letter)", index.height, decisions.height - index.height)
-    return LettersWritten(index.join(notes, on="nhs_number", how="left"), tuple(files), summary)
+
+class LettersInBlocks:
+    """``write_letters`` for inputs given a block of people at a time, in NHS-number order (the
+    pipeline's output half; issue 16, session 31): ``add`` renders a block's letters and returns
+    its index rows; ``finish`` writes ``letters/index.csv`` (and the PDFs when asked) once every
+    block is in. Every letter depends only on its own person's rows, so the letters and index of
+    the blocks are those of the whole."""
+
+    def __init__(self, out_dir: Path, as_of: date, settings: LetterSettings) -> None:
+        self.out_dir, self.as_of, self.settings = out_dir, as_of, settings
+        self._index: list[pl.DataFrame] = []
+        self._paths: list[str] = []
+        self._plans = 0
+        self._not_sent: dict[str, int] = {}
+
+    def add(self, inputs: LetterInputs) -> pl.DataFrame:
+        """Render this block's letters; returns its index rows (contract columns and ``letter_note``)."""
+        decisions = inputs.decisions
+        paths: list[str] = []
+        made = []
+        for block in letter_blocks(inputs, self.settings.block_letters):  # one block's rows held at a time
+            rows = letter_rows(block)
+            paths += render_all(rows, self.out_dir, self.as_of, self.settings)  # the shipped templates
+            made.append(rows.select("nhs_number", "letter", "language", "format"))
+            del rows
+        index = (
+            pl.concat(made, how="vertical")
+            .with_columns(pl.Series("path", paths, dtype=pl.String))
+            .cast(INDEX_SCHEMA)
+            .sort("nhs_number")
+        )
+        notes = decisions.select("nhs_number", "letter_note")
+        suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
+        for reason, n in zip(suppressed["suppressed_because"].to_list(), suppressed["len"].to_list()):
+            self._not_sent[reason] = self._not_sent.get(reason, 0) + n
+        self._plans += decisions.height
+        self._paths += paths
+        mine = index.join(notes, on="nhs_number", how="left")
+        self._index.append(mine)
+        return mine
+
+    def finish(self, make_pdf: bool = False) -> LettersWritten:
+        crash_point("letters.rendered")
+        index = pl.concat(self._index, how="vertical") if self._index else pl.DataFrame(schema=INDEX_SCHEMA)
+        if "letter_note" not in index.columns:
+            index = index.with_columns(pl.lit(None, dtype=pl.String).alias("letter_note"))
+        write_csv(index.select(INDEX_COLUMNS), self.out_dir / "letters" / "index.csv")
+        files = ["letters/index.csv", *self._paths]
+        if make_pdf:
+            from longerlives.letters.pdf_engine import write_pdf_letters
+
+            files += write_pdf_letters(self._paths, self.out_dir, self.settings)
+        summary = {"written": index.height, "pdf": make_pdf, "not_sent": dict(self._not_sent)}
+        log.info("letters: %d written (%d plans without a letter)", index.height, self._plans - index.height)
+        return LettersWritten(index, tuple(files), summary)

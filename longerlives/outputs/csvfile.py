@@ -98,8 +98,30 @@ def write_csv_blocks(blocks: Iterable[pl.DataFrame], path: Path, float_precision
     """``write_csv`` of the blocks' rows one after another (the header once, from the first block):
     the same bytes as ``write_csv`` of their concatenation, without holding every row at once.
     Each block is neutralised alone, which rewrites exactly the cells the whole frame's would."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        for i, block in enumerate(blocks):
-            _write(neutralised(block), out, float_precision, header=i == 0)
+    with CsvBlocks(path, float_precision) as out:
+        for block in blocks:
+            out.add(block)
     return path
+
+
+class CsvBlocks:
+    """``write_csv_blocks`` for blocks given one call at a time (``add``), as the pipeline's output
+    half makes them a block of people at a time (issue 16, session 31). The first block gives the
+    header: give at least one, empty when there are no rows."""
+
+    def __init__(self, path: Path, float_precision: int | None = None) -> None:
+        self.path, self.float_precision = path, float_precision
+        self._out: Any = None
+        self._blocks = 0
+
+    def __enter__(self) -> CsvBlocks:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._out = self.path.open("wb")
+        return self
+
+    def add(self, block: pl.DataFrame) -> None:
+        _write(neutralised(block), self._out, self.float_precision, header=self._blocks == 0)
+        self._blocks += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._out.close()

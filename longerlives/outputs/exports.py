@@ -267,6 +267,21 @@ class ExportsWritten:
     rows: int
     safety_rows: int = 0
 
+    def __add__(self, other: ExportsWritten) -> ExportsWritten:
+        """Two groups of practices' exports, in that order."""
+        return ExportsWritten(
+            self.practices + other.practices,
+            self.files + other.files,
+            self.rows + other.rows,
+            self.safety_rows + other.safety_rows,
+        )
+
+
+def practice_groups(codes: list[str], sizes: dict[str, int], limit: int) -> list[list[str]]:
+    """Consecutive practices (``codes`` in order) grouped so each group holds at most ``limit`` flags
+    (or one practice): the pipeline writes the exports a group at a time."""
+    return _batches(codes, sizes, limit)
+
 
 def write_exports(
     flags: pl.DataFrame,
@@ -275,10 +290,14 @@ def write_exports(
     out_dir: Path,
     as_of: date,
     ops: OperationsSettings,
+    codes: list[str] | None = None,
 ) -> ExportsWritten:
     """Write ``out_dir/exports/<practice>/flags.csv|bundle.json`` for every practice.
 
-    ``flags``: the open flags (safety flags included) with their ``urgency``."""
+    ``flags``: the open flags (safety flags included) with their ``urgency``. ``codes``: only these
+    practices' folders, ``flags`` and ``people`` holding exactly their flags and people (the pipeline
+    writes the exports a group of practices at a time, ``practice_groups``; issue 16, session 31):
+    the FHIR models then check each group's first Flags of each shape."""
     order = export_order(flags, people)
     base = out_dir / EXPORTS_DIR
     written = []
@@ -287,7 +306,10 @@ def write_exports(
     # neutralising and each Flag's JSON column-wise for a batch of practices at a time (never the
     # whole country's 400 MB of bundle text at once), the batch's rows gathered in export order.
     check_rows(order.flags, None)
-    codes = practice_codes(order.sizes, practices, people)
+    if codes is None:
+        codes = practice_codes(order.sizes, practices, people)
+    elif set(order.sizes) - set(codes):
+        raise ExportError(f"flags of practices outside the group given: {sorted(set(order.sizes) - set(codes))}")
     sample = ops.fhir_model_sample
     if sample:  # the FHIR models on every distinct Flag shape, once for the whole country
         empty = next((p for p in codes if p not in order.sizes), None)

@@ -293,7 +293,21 @@ def lazy_snapshot(
     base = base.select(sorts)
     if "urgency" not in base.columns:
         base = base.join(derive_urgency(people_sub, as_of, same_day_days), on="nhs_number", how="left")
-    order = in_list_order(
+    order = _listed(base)
+    return LazySnapshot(
+        order,
+        flags_sub,
+        plans,
+        people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")]),
+        ready,
+        rest,
+        cells,
+    )
+
+
+def _listed(base: pl.DataFrame) -> pl.DataFrame:
+    """``base`` (the rows' order columns) in list order, its urgency and shown cells filled."""
+    return in_list_order(
         base.with_columns(
             pl.col("urgency").fill_null("routine"),
             pl.col("urgency")
@@ -304,15 +318,21 @@ def lazy_snapshot(
             *[pl.col(c).fill_null(v) for c, v in SHOWN_FILLED.items() if c in base.columns],
         )
     )
-    return LazySnapshot(
-        order,
-        flags_sub,
-        plans,
-        people_sub.select([c for c in people_cols if c not in ("safety_items", "bp_last_date")]),
-        ready,
-        rest,
-        cells,
+
+
+def web_list_order(keys: pl.DataFrame) -> pl.DataFrame:
+    """The web worklist's order of every row (``lazy_snapshot``'s ``order`` without its ``_row``), from
+    each row's ``SORT_COLUMNS`` (``worklists.list_keys``): the pipeline writes the web worklist a
+    block of people at a time, each block's rows numbered in the whole list (issue 16, session 31)."""
+    from longerlives.outputs.worklists import NO_TEAM, UNALLOCATED
+
+    base = keys.select(
+        pl.col("nhs_number").cast(pl.String),
+        pl.col("team").replace(NO_TEAM, UNALLOCATED),
+        "urgency",
+        "marginalisation_rank",
     )
+    return _listed(base)
 
 
 def build_snapshot(

@@ -205,6 +205,8 @@ def _cells() -> dict[str, pl.Expr]:
 
 # what the cells read of their plan's row, found from the cells' own expressions (never a second list)
 _SOURCE_COLUMNS = tuple(dict.fromkeys(name for cell in _cells().values() for name in cell.meta.root_names()))
+# what the list's order reads of a plan beyond the cells' sources (``in_worklist_order``)
+_ORDER_READS = ("core_team", "urgency", "has_safety", "marginalisation_rank", "nhs_number")
 LEAN_COLUMNS = ("team", *[c for c in (*WORKLIST_COLUMNS, *EXTRA_COLUMNS) if c not in PLAN_TEXTS], PLAN_ROW)
 
 
@@ -230,7 +232,8 @@ class WorklistOrder:
         part = self.order if part is None else part
         cells = _cells()
         wanted = [c for c in cells if columns is None or c in columns]
-        made = self.source.select(pl.all().gather(part[PLAN_ROW])).select(cells[c].alias(c) for c in wanted)
+        read = dict.fromkeys(name for c in wanted for name in cells[c].meta.root_names())  # only these gathered
+        made = self.source.select(pl.col(list(read)).gather(part[PLAN_ROW])).select(cells[c].alias(c) for c in wanted)
         out = pl.concat([part, made], how="horizontal")
         if columns is not None:
             return out.select("team", *[c for c in columns if c in made.columns], PLAN_ROW)
@@ -248,6 +251,21 @@ def worklist_order(
 
     Only what orders the rows is made for all of them: team, urgency, marginalisation rank, NHS
     number. The web worklist reads neither of the files' plan texts either (issue 16)."""
+    return in_worklist_order(worklist_source(plans, people, letters_index, decisions, last_letters))
+
+
+def worklist_source(
+    plans: pl.DataFrame,
+    people: pl.DataFrame,
+    letters_index: pl.DataFrame | None,
+    decisions: pl.DataFrame | None,
+    last_letters: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """One row a plan (the plans' order): what the worklist's cells, its order and its plan texts
+    read — the plan's own columns, the person's name and contact details, tonight's letter and its
+    note and the last letter. Any selection of whole teams' rows is the source of their lists
+    (``in_worklist_order``): the pipeline keeps each block of people's and lists a group of teams
+    at a time (issue 16, session 31)."""
     names = people.select(
         "nhs_number",
         pl.concat_str(
@@ -260,8 +278,25 @@ def worklist_order(
     idx = _opt(letters_index, {"nhs_number": pl.String, "path": pl.String}).rename({"path": "letter_this_run"})
     notes = _opt(decisions, {"nhs_number": pl.String, "letter_note": pl.String})
     last = _opt(last_letters, {"nhs_number": pl.String, "last_letter": pl.Date})
-    source = beside(plans, (names, idx, notes, last)).select(_SOURCE_COLUMNS)  # one row a plan
-    keys = plans.select(
+    kept = [*dict.fromkeys((*_SOURCE_COLUMNS, *_ORDER_READS)), *(["actions"] if "actions" in plans.columns else [])]
+    return beside(plans, (names, idx, notes, last)).select(kept)
+
+
+def list_keys(plans: pl.DataFrame) -> pl.DataFrame:
+    """What sorts each plan's worklist row (the web worklist's ``SORT_COLUMNS``): its team (``NO_TEAM``
+    when it has none), NHS number, urgency and marginalisation rank, one row a plan."""
+    return plans.select(
+        pl.col("core_team").fill_null(NO_TEAM).alias("team"),
+        "nhs_number",
+        _most_urgent().alias("urgency"),
+        "marginalisation_rank",
+    )
+
+
+def in_worklist_order(source: pl.DataFrame) -> WorklistOrder:
+    """``source`` (``worklist_source``'s rows, whole teams' of them) in list order: by team, most
+    urgent first, then most marginalised, then NHS number; ``priority`` numbered within each team."""
+    keys = source.select(
         pl.col("core_team").fill_null(NO_TEAM).alias("team"),
         urgency_rank(_most_urgent()).alias("_urgency_rank"),
         "marginalisation_rank",
@@ -361,73 +396,120 @@ def write_worklists(
     """CSV + HTML per team; returns paths relative to ``out_dir``. Lean rows (``lean_worklist_rows``)
     need their ``plans``: each team's texts are made as its files are written; given as a
     ``WorklistOrder``, each team's cells too."""
-    folder = out_dir / "worklists"
-    folder.mkdir(parents=True, exist_ok=True)
-    names: dict[str, str | None] = {}
-    if teams is not None and teams.height:
-        labels = teams["name"].to_list() if "name" in teams.columns else [None] * teams.height
-        names = dict(zip(teams["team_code"].to_list(), labels))
-    tpl = _html_env().get_template("worklist.html.j2")
-    written = []
-    cells: Callable[[pl.DataFrame], pl.DataFrame] = (lambda part: part) if isinstance(rows, pl.DataFrame) else rows.rows
     listed = rows if isinstance(rows, pl.DataFrame) else rows.order
-    parts = parts_by(listed, "team")  # the rows leave each team's rows together: slices, not a copy
-    for team in names:  # every known team gets a file, empty when nobody is on it today
-        parts.setdefault(team, listed.clear())
-    stems = file_stems([t for t in parts if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free (issue 12)
-    stems[NO_TEAM] = UNALLOCATED
-    index = []
-    for team in sorted(parts):
-        stem = stems[team]
-        part = cells(parts[team]).drop("team")
-        if not part["priority"].is_sorted():
-            part = part.sort("priority")
-        if PLAN_ROW in part.columns:
-            if plans is None:
-                raise ValueError("lean worklist rows need their plans")
-            part = with_plan_texts(part, plans)
-        write_csv(part, folder / f"{stem}.csv", float_precision=1)
-        index.append((None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
-        label = UNALLOCATED if team == NO_TEAM else team
-        html = tpl.render(
-            team=label,
-            team_name=names.get(team) or ("No core team" if team == NO_TEAM else team),
-            as_of=as_of.isoformat(),
-            run_id=run_id,
-            columns=list(HTML_COLUMNS),
-            headings=HTML_COLUMNS,
-            n_rows=part.height,
-            body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
+    files = TeamFiles(out_dir, teams, as_of, run_id, listed["team"].unique().to_list())
+    files.write(rows, plans, files.teams)
+    return files.finish()
+
+
+class TeamFiles:
+    """Every team's worklist files, written a group of teams at a time (``write``) and indexed once
+    all are (``finish``): the pipeline lists a group of teams at a time from each block of people's
+    sources (issue 16, session 31). ``listed``: every team with a row tonight; every team of the
+    teams table gets a file too, empty when nobody is on it today."""
+
+    def __init__(self, out_dir: Path, teams: pl.DataFrame | None, as_of: date, run_id: str, listed: list[str]) -> None:
+        self.folder = out_dir / "worklists"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.as_of, self.run_id = as_of, run_id
+        self.names: dict[str, str | None] = {}
+        if teams is not None and teams.height:
+            labels = teams["name"].to_list() if "name" in teams.columns else [None] * teams.height
+            self.names = dict(zip(teams["team_code"].to_list(), labels))
+        self.teams = sorted({*listed, *self.names})  # the files' order: NO_TEAM ("\x00...") first
+        self.stems = file_stems([t for t in self.teams if t != NO_TEAM], reserved=[UNALLOCATED])  # collision-free
+        self.stems[NO_TEAM] = UNALLOCATED
+        self._tpl = _html_env().get_template("worklist.html.j2")
+        self._index: list[tuple[str, str | None, str, int]] = []
+        self._written: list[str] = []
+
+    def write(self, rows: pl.DataFrame | WorklistOrder, plans: pl.DataFrame | None, teams: list[str]) -> None:
+        """The files of ``teams`` (each with all of its rows in ``rows``)."""
+        cells: Callable[[pl.DataFrame], pl.DataFrame] = (
+            (lambda part: part) if isinstance(rows, pl.DataFrame) else rows.rows
         )
-        (folder / f"{stem}.html").write_text(html, encoding="utf-8")
-        written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
-    # Which file is whose: a team code that is not a plain file name is hashed (filenames.py).
-    write_csv(
-        pl.DataFrame(index, schema={"team_code": pl.String, "file": pl.String, "rows": pl.Int64}, orient="row"),
-        folder / "index.csv",
-    )
-    written.append("worklists/index.csv")
-    return written
+        listed = rows if isinstance(rows, pl.DataFrame) else rows.order
+        parts = parts_by(listed, "team")  # the rows leave each team's rows together: slices, not a copy
+        for team in sorted(teams):
+            stem = self.stems[team]
+            part = cells(parts.get(team, listed.clear())).drop("team")
+            if not part["priority"].is_sorted():
+                part = part.sort("priority")
+            if PLAN_ROW in part.columns:
+                if plans is None:
+                    raise ValueError("lean worklist rows need their plans")
+                part = with_plan_texts(part, plans)
+            write_csv(part, self.folder / f"{stem}.csv", float_precision=1)
+            self._index.append((team, None if team == NO_TEAM else team, f"worklists/{stem}.csv", part.height))
+            label = UNALLOCATED if team == NO_TEAM else team
+            html = self._tpl.render(
+                team=label,
+                team_name=self.names.get(team) or ("No core team" if team == NO_TEAM else team),
+                as_of=self.as_of.isoformat(),
+                run_id=self.run_id,
+                columns=list(HTML_COLUMNS),
+                headings=HTML_COLUMNS,
+                n_rows=part.height,
+                body=_html_rows(_html_frame(part), list(HTML_COLUMNS)),
+            )
+            (self.folder / f"{stem}.html").write_text(html, encoding="utf-8")
+            self._written += [f"worklists/{stem}.csv", f"worklists/{stem}.html"]
+
+    def finish(self) -> list[str]:
+        """worklists/index.csv — which file is whose: a team code that is not a plain file name is
+        hashed (filenames.py) — after every team's files; returns every path written."""
+        index = [entry[1:] for entry in sorted(self._index, key=lambda entry: entry[0])]
+        write_csv(
+            pl.DataFrame(index, schema={"team_code": pl.String, "file": pl.String, "rows": pl.Int64}, orient="row"),
+            self.folder / "index.csv",
+        )
+        return [*self._written, "worklists/index.csv"]
 
 
 def write_plans_json(plans: pl.DataFrame, out_dir: Path, as_of: date, run_id: str) -> str:
-    path = out_dir / "worklists" / "plans.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Polars writes the records (a Python dict per plan took 8 s at 100,000 people), straight into the
     # file: the whole text (65 MB at 100,000 people) was held up to four times over, in a buffer, its
     # copy and two joins, and set the run's peak memory at the end of the worklists (session 8).
     # The records go out a slice at a time (issue 16, session 17): the whole text at once (400 MB
     # at 600,000 people) and its sorted copy of the plans set the run's peak memory at that size.
-    head = json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}, ensure_ascii=False)[:-1]
-    ordered = plans if plans["nhs_number"].is_sorted() else plans.sort("nhs_number")
-    with path.open("wb") as out:
-        out.write(head.encode() + b', "plans": [')
-        for start in range(0, ordered.height, PLANS_JSON_SLICE):
+    with PlansJson(out_dir, as_of, run_id) as out:
+        out.add(plans if plans["nhs_number"].is_sorted() else plans.sort("nhs_number"))
+    return PlansJson.PATH
+
+
+class PlansJson:
+    """worklists/plans.json written a block of plans at a time, in the order given (the pipeline
+    gives each block of people's plans in NHS-number order; issue 16, session 31)."""
+
+    PATH = "worklists/plans.json"
+
+    def __init__(self, out_dir: Path, as_of: date, run_id: str) -> None:
+        self.path = out_dir / self.PATH
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._head = json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}, ensure_ascii=False)[:-1]
+        self._out: io.BufferedWriter | None = None
+        self._any = False
+
+    def __enter__(self) -> PlansJson:
+        self._out = self.path.open("wb")
+        self._out.write(self._head.encode() + b', "plans": [')
+        return self
+
+    def add(self, plans: pl.DataFrame) -> None:
+        assert self._out is not None
+        for start in range(0, plans.height, PLANS_JSON_SLICE):
             text = io.BytesIO()
-            ordered.slice(start, PLANS_JSON_SLICE).write_json(text)  # [{...},{...}]
-            out.write((b"," if start else b"") + text.getbuffer()[1:-1])
-        out.write(b"]}\n")
-    return "worklists/plans.json"
+            plans.slice(start, PLANS_JSON_SLICE).write_json(text)  # [{...},{...}]
+            self._out.write((b"," if self._any else b"") + text.getbuffer()[1:-1])
+            self._any = True
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._out is not None
+        try:
+            if exc[0] is None:
+                self._out.write(b"]}\n")
+        finally:
+            self._out.close()
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,12 @@ class OperationsSettings(BaseModel):
     # registers up to this many people have their flag history written as the output half starts (issue 16)
     flag_history_early_max_people: int = Field(250_000, ge=0)
     flag_history_early_max_people_source: str = ""
+    # the output half's passes by group (issue 16, session 31): the practice exports a group of practices
+    # of at most this many flags at a time, the worklist files a group of teams of at most this many rows
+    export_group_flags: int = Field(500_000, ge=1)
+    export_group_flags_source: str = ""
+    worklist_group_rows: int = Field(125_000, ge=1)
+    worklist_group_rows_source: str = ""
     safeguards: SafeguardSettings = SafeguardSettings()
 
     @field_validator("outcome_actions")

@@ -51,7 +51,9 @@ from longerlives.outputs.worklist_snapshot import Details
 from longerlives.store.repository import Store, summary_json
 
 if TYPE_CHECKING:
+    from longerlives.outputs.worklist_snapshot import LazySnapshot
     from longerlives.outputs.worklists import WorklistOrder
+    from longerlives.store.worklist import WorklistInBlocks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,7 +104,8 @@ class RunRecord:
         self._open_flags = flags.height
 
     def _letters(self, conn: Connection, letters_index: pl.DataFrame, letter_flags: pl.DataFrame) -> None:
-        self._counted["letters_issued"] = self.store.record_letters(
+        # a block of people's letters at a time (issue 16, session 31): each call counts its own
+        self._counted["letters_issued"] += self.store.record_letters(
             conn, letters_index, letter_flags, self.as_of, self.run_id
         )
 
@@ -170,6 +173,15 @@ class RunRecord:
 
         return self._submit(write)
 
+    def worklist_in_blocks(self, order: pl.DataFrame, keep_runs: int) -> WorklistBlocks:
+        """Tonight's web worklist written a block of people at a time (``store.worklist.WorklistInBlocks``):
+        ``order`` is every row's ``outputs.worklist_snapshot.web_list_order``."""
+        from longerlives.store.worklist import WorklistInBlocks
+
+        writer = WorklistInBlocks(self.run_id, keep_runs)
+        self._submit(lambda conn: writer.begin(conn, order))
+        return WorklistBlocks(self, writer)
+
     def commit(self, totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded") -> dict:
         """Wait for every write, record the run's totals and status, commit. Returns what the
         store counted (``flags_opened``, ``flags_closed``, ``letters_issued``). Call once the
@@ -220,3 +232,17 @@ class RunRecord:
         finally:
             self._thread.shutdown(wait=True)
             self._ahead.shutdown(wait=True)
+
+
+class WorklistBlocks:
+    """The web worklist's writes in a run's record, a block of people at a time (``RunRecord.worklist_in_blocks``)."""
+
+    def __init__(self, record: RunRecord, writer: WorklistInBlocks) -> None:
+        self._record, self._writer = record, writer
+
+    def block(self, snapshot: Callable[[], LazySnapshot]) -> Future[None]:
+        """A block's rows: ``snapshot`` makes its ``LazySnapshot`` on the record's thread."""
+        return self._record._submit(lambda conn: self._writer.block(conn, snapshot()))
+
+    def end(self) -> Future[int]:
+        return self._record._submit(self._writer.end)

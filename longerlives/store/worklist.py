@@ -102,8 +102,26 @@ def save_worklist(
     lazy = snapshot if isinstance(snapshot, LazySnapshot) else None
     order = lazy.order if lazy is not None else cast(pl.DataFrame, snapshot)
     order = _apply_allocations(order.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
-    columns = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
     conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
+    _insert(conn, run_id, secret, order, lazy, part_rows, order.height)
+    _prune(conn, run_id, keep_runs)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
+    return order.height
+
+
+def _insert(
+    conn: Connection,
+    run_id: str,
+    secret: bytes,
+    order: pl.DataFrame,
+    lazy: LazySnapshot | None,
+    part_rows: int,
+    list_rows: int,
+) -> None:
+    """``order``'s rows (with their details when ``lazy``), ``part_rows`` at a time; ``list_rows``:
+    the whole list's rows (SQLite's page cache is sized for them)."""
+    columns = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
 
     def part_at(offset: int) -> pl.DataFrame:
         part = order.slice(offset, part_rows)
@@ -118,15 +136,52 @@ def save_worklist(
         # each part's texts, keys and tuples made on a helper thread while the part before is inserted
         # (sqlite3 releases the interpreter while SQLite inserts; issue 16, session 12)
         tuples = _one_ahead(sqlite_tuples(part) for part in parts)
-        with _sqlite_cache_for(conn, order.height):
+        with _sqlite_cache_for(conn, list_rows):
             insert_tuples(conn, ENTRIES.name, columns, tuples, constants={"run_id": run_id})
     else:  # COPY on PostgreSQL, a chunk at a time (issue 16)
         for part in _one_ahead(parts):
             bulk_insert(conn, ENTRIES.name, part, constants={"run_id": run_id})
-    _prune(conn, run_id, keep_runs)
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
-    return order.height
+
+
+class WorklistInBlocks:
+    """``save_worklist`` for a list whose rows' details come a block of people at a time (the
+    pipeline's output half; issue 16, session 31): ``begin`` with every row's order (``web_list_order``:
+    the allocations applied and the priorities numbered in the whole list, as ``save_worklist`` does),
+    ``block`` for each block's ``LazySnapshot`` (its rows, in NHS-number order, numbered as in the whole
+    list), ``end`` once all are in. The same rows as ``save_worklist``'s, inserted in NHS-number order."""
+
+    def __init__(self, run_id: str, keep_runs: int, part_rows: int = PART_ROWS) -> None:
+        self.run_id, self.keep_runs, self.part_rows = run_id, keep_runs, part_rows
+        self._order: pl.DataFrame | None = None
+        self._secret = b""
+        self._rows = 0
+
+    def begin(self, conn: Connection, order: pl.DataFrame) -> None:
+        self._secret = person_key_secret(conn)
+        self._order = _apply_allocations(
+            order.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn)
+        )
+        conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == self.run_id))
+
+    def block(self, conn: Connection, snapshot: LazySnapshot) -> None:
+        if self._order is None:
+            raise RuntimeError("the web worklist's blocks come after its begin")
+        from longerlives.outputs.worklist_snapshot import ROW
+
+        own = snapshot.order.select(pl.col("nhs_number").cast(pl.String), ROW)
+        mine = own.join(self._order, on="nhs_number", how="left").sort("nhs_number")
+        if mine["priority"].null_count():
+            raise RuntimeError("a block's worklist row is not in the list's order")
+        _insert(conn, self.run_id, self._secret, mine, snapshot, self.part_rows, self._order.height)
+        self._rows += mine.height
+
+    def end(self, conn: Connection) -> int:
+        _prune(conn, self.run_id, self.keep_runs)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE worklist_entries"))
+        if self._order is not None and self._rows != self._order.height:
+            raise RuntimeError(f"web worklist: {self._rows} rows written of {self._order.height}")
+        return self._rows
 
 
 @contextmanager
