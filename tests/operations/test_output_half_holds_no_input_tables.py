@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from longerlives import pipeline
+from longerlives.settings import load_settings
 from longerlives.extract.validate import Extract
 from longerlives.store import dispose_all
 from longerlives.synth import generate
@@ -92,28 +93,31 @@ def test_the_extract_after_the_features_keeps_what_the_output_half_reads(extract
     )
 
 
-def test_after_the_letters_the_people_are_held_with_only_the_columns_still_read(extract_dir, tmp_path):
-    """Issue 16, session 30: once the letters are written, the worklists, the web worklist and the run's
-    counts are all that read the people, so the run holds only their columns (at 600,000 people the other
-    70-odd columns were about 200 MB of the worklists stage). The worklists still name and reach everyone."""
+def test_through_the_output_half_only_a_few_columns_of_everybody_are_held(extract_dir, tmp_path):
+    """Issue 16, session 31: each block of people's output columns, flags and plans wait in the work
+    folder for the output half, which reads them a block at a time; of everybody it holds only what it
+    counts and sorts by (the people's counted, report and export columns, the flags' keys and the
+    worklist's sort keys). The worklists still name and reach everyone."""
     import polars as pl
 
-    given: list[list[str]] = []
-    real = pipeline.write_worklist_files
+    given = []
+    real = pipeline._output_half
 
-    def watched(plans, people, *args, **kwargs):
-        given.append(people.columns)
-        return real(plans, people, *args, **kwargs)
+    def watched(reached, *args, **kwargs):
+        given.append(reached)
+        return real(reached, *args, **kwargs)
 
-    pipeline.write_worklist_files = watched  # type: ignore[assignment]
+    pipeline._output_half = watched  # type: ignore[assignment]
     try:
         report = pipeline.run(extract_dir, tmp_path / "out", AS_OF, db_url=f"sqlite:///{tmp_path / 'runs.sqlite'}")
     finally:
-        pipeline.write_worklist_files = real  # type: ignore[assignment]
+        pipeline._output_half = real  # type: ignore[assignment]
         dispose_all()
-    (columns,) = given
-    assert set(columns) <= pipeline._READ_AFTER_LETTERS
-    assert {"nhs_number", "given_name", "family_name", "phone", "in_scope", "core_team"} <= set(columns)
+    (reached,) = given
+    assert set(reached.people.columns) <= pipeline._kept_people(load_settings(None))
+    assert not {"given_name", "family_name", "phone", "address_line_1"} & set(reached.people.columns)
+    assert reached.flags.columns == list(pipeline.FLAG_KEYS)
+    assert reached.list_keys.columns == ["team", "nhs_number", "urgency", "marginalisation_rank"]
     patients = pl.read_csv(tmp_path / "out" / "patients.csv", infer_schema=False)
     rows = pl.concat(
         [
@@ -122,6 +126,6 @@ def test_after_the_letters_the_people_are_held_with_only_the_columns_still_read(
             if f.name != "index.csv"
         ]
     )
-    assert rows.height == report.summary["worklists"]["rows"] > 0
+    assert rows.height == report.summary["worklists"]["rows"] == reached.list_keys.height > 0
     assert rows["name"].null_count() == 0  # every synthetic person has a name: each row still shows it
     assert rows["nhs_number"].is_in(patients["nhs_number"].implode()).all()

@@ -53,8 +53,8 @@ def _fail_tonight(base: Path, monkeypatch: pytest.MonkeyPatch, where: str, error
 
     if where == "exports":
         monkeypatch.setattr(pipeline, "write_exports", broken)
-    else:
-        monkeypatch.setattr(letters_package, "write_letters", broken)
+    else:  # the pipeline writes the letters a block of people at a time (issue 16, session 31)
+        monkeypatch.setattr(letters_package.LettersInBlocks, "add", broken)
     before = _files(base / "out")
     db = f"sqlite:///{base / 'state' / 'runs.sqlite'}"
     with pytest.raises(type(error), match="simulated"):
