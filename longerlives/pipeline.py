@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -587,15 +587,26 @@ def _output_half(
             web = record.worklist_in_blocks(web_list_order(reached.list_keys), web_settings.snapshot_keep_runs)
         person_files = _PersonFiles(staging, as_of, run_id)
         side = [other_thread.submit(person_files.open, extract.quarantine)]
-        letter_blocks = letters.LettersInBlocks(staging, as_of, s.letters)
-        sources, export_rows = [], []
-        web_done: Future[Any] | None = None
+        # the report reads only the few columns of everybody kept: made first on the second thread, while
+        # the first block's letters are (its counts of everybody beside the last blocks' work were the
+        # output half's peak at 600,000 people)
+        reported = other_thread.submit(_report, reached, history, s, as_of, run_id, staging, clock)
+        # the second thread: each block's rows of flags.csv, patients.csv and plans.json and its practice
+        # export rows, then the exports a group of practices at a time, while this thread writes the letters
+        export_rows: list[Waiting] = []
         n = len(reached.blocks)
+        side += [
+            other_thread.submit(_beside_letters, block, i, i == n - 1, person_files, export_rows, work, clock)
+            for i, block in enumerate(reached.blocks)
+        ]
+        side_files = other_thread.submit(_exports, reached, export_rows, extract, s, as_of, staging, clock)
+        if record is not None and not early:
+            side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
+        letter_blocks = letters.LettersInBlocks(staging, as_of, s.letters)
+        sources = []
         for i, block in enumerate(reached.blocks):
-            last = i == n - 1
-            frames = block.take()
+            frames = block.read()
             people, flags, plans = frames["people"], frames["flags"], frames["plans"]
-            side.append(other_thread.submit(person_files.add, people, flags, plans, clock, last))
             with clock.stage("letters", last=False):
                 letter_flags = cadence_flags(flags, plans)  # what a letter covers: the cadence's and the store's
                 decisions = letters.decide_letters(
@@ -617,21 +628,16 @@ def _output_half(
                     record.letters(index, letter_flags)
             with clock.stage("worklists", last=False):
                 source = worklist_source(plans, people, index, decisions, history.last_letters)
-                if web is not None:
-                    if web_done is not None:
-                        web_done.result()  # one block's frames waiting for the store at a time
-                    web_done = web.block(partial(_web_block, source, plans, flags, people, as_of, web_days))
                 sources.append(wait({"source": source}, work, f"lists{i:04d}"))
-                rows = beside(flags, [people.select("nhs_number", "practice_code", "core_team")])
-                export_rows.append(wait({"flags": rows}, work, f"exports{i:04d}"))
-            del frames, people, flags, plans, decisions, index, source, rows, letter_flags
+            del frames, people, flags, plans, decisions, index, source, letter_flags
+        if web is not None:
+            # the web worklist a block at a time on the store's thread, each block read there when its turn
+            # comes (nothing waits in memory for it): beside the worklist files, as the exports are beside
+            # the letters (beside the letters too, its parts' texts made the output half's peak; session 31)
+            for block, source_of in zip(reached.blocks, sources):
+                web.block(partial(_web_block, block, source_of, as_of, web_days))
         for done in side:
             done.result()  # the blocks' rows of flags.csv, patients.csv and plans.json are in
-        side_files = other_thread.submit(
-            _report_and_exports, reached, export_rows, extract, history, s, as_of, run_id, staging, clock
-        )
-        if record is not None and not early:
-            side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
         with clock.stage("letters"):
             written = letter_blocks.finish(make_pdf)
             # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
@@ -646,7 +652,8 @@ def _output_half(
             list_files = _worklist_files(reached.list_keys, sources, extract.teams, s, staging, as_of, run_id)
             if web is not None:
                 web.end()
-        report_paths, coverage, exported = side_files.result()
+        exported = side_files.result()
+        report_paths, coverage = reported.result()
         if record is not None:
             record.coverage(coverage)
     summary = {
@@ -658,18 +665,33 @@ def _output_half(
     return _HalfDone(files, summary, written.index, coverage, exported.practices)
 
 
-def _web_block(
-    source: pl.DataFrame,
-    plans: pl.DataFrame,
-    flags: pl.DataFrame,
-    people: pl.DataFrame,
-    as_of: date,
-    same_day_days: int,
-) -> Any:
-    """A block's web worklist rows (``worklist_snapshot.lazy_snapshot``), made on the store's thread."""
+def _beside_letters(
+    block: Waiting,
+    i: int,
+    last: bool,
+    person_files: _PersonFiles,
+    export_rows: list[Waiting],
+    work: Path | None,
+    clock: _Clock,
+) -> None:
+    """A block's rows of the per-person files, and its flags with their practice and team waiting for
+    the exports (on the output half's second thread, in block order)."""
+    frames = block.read()
+    people, flags = frames["people"], frames["flags"]
+    person_files.add(people, flags, frames["plans"], clock, last)
+    with clock.stage("exports", last=False):
+        rows = beside(flags, [people.select("nhs_number", "practice_code", "core_team")])
+        export_rows.append(wait({"flags": rows}, work, f"exports{i:04d}"))
+
+
+def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: int) -> Any:
+    """A block's web worklist rows (``worklist_snapshot.lazy_snapshot``), read and made on the store's thread."""
     from longerlives.outputs.worklist_snapshot import lazy_snapshot
 
-    return lazy_snapshot(in_worklist_order(source), plans, flags, people, as_of, same_day_days)
+    frames, source = block.read(), source_of.read()["source"]
+    return lazy_snapshot(
+        in_worklist_order(source), frames["plans"], frames["flags"], frames["people"], as_of, same_day_days
+    )
 
 
 class _PersonFiles:
@@ -732,19 +754,10 @@ def _worklist_files(
     return files.finish()
 
 
-def _report_and_exports(
-    reached: _Reached,
-    export_rows: list[Waiting],
-    extract: Extract,
-    history: History,
-    s: Settings,
-    as_of: date,
-    run_id: str,
-    staging: Path,
-    clock: _Clock,
-) -> tuple[tuple[str, ...], pl.DataFrame, ExportsWritten]:
-    """report → exports: the coverage report from the few columns of everybody kept, then the practice
-    exports a group of practices at a time, each group's flags read from every block."""
+def _report(
+    reached: _Reached, history: History, s: Settings, as_of: date, run_id: str, staging: Path, clock: _Clock
+) -> tuple[tuple[str, ...], pl.DataFrame]:
+    """The coverage and inequalities report, from the few columns of everybody the output half keeps."""
     people = reached.people
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
         report_files, coverage = write_report(
@@ -756,6 +769,20 @@ def _report_and_exports(
             settings=s.report,
             run_id=run_id,
         )
+    return tuple(str(p.relative_to(staging)) for p in report_files), coverage
+
+
+def _exports(
+    reached: _Reached,
+    export_rows: list[Waiting],
+    extract: Extract,
+    s: Settings,
+    as_of: date,
+    staging: Path,
+    clock: _Clock,
+) -> ExportsWritten:
+    """The practice exports a group of practices at a time, each group's flags read from every block."""
+    people = reached.people
     with clock.stage("exports"):
         practice_of = reached.flags.select("nhs_number").join(
             people.select("nhs_number", "practice_code"), on="nhs_number", how="left"
@@ -780,7 +807,7 @@ def _report_and_exports(
                 f"{reached.flags.height - exported.rows} open flag(s) of people with no practice code; "
                 "refusing to export"
             )
-    return tuple(str(p.relative_to(staging)) for p in report_files), coverage, exported
+    return exported
 
 
 def output_people(people: pl.DataFrame, settings: Settings) -> pl.DataFrame:

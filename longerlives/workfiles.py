@@ -34,6 +34,13 @@ class Waiting:
         practices is read from every block this way; issue 16, session 31)."""
         return self.held[name].lazy() if self.held else pl.scan_parquet(self.paths[name])
 
+    def read(self) -> dict[str, pl.DataFrame]:
+        """The frames, read back in full and left waiting (the output half reads each block twice: its
+        files beside the letters on one thread, its letters on the other; issue 16, session 31)."""
+        if self.held:
+            return dict(self.held)
+        return {name: pl.read_parquet(path) for name, path in self.paths.items()}
+
     def take(self) -> dict[str, pl.DataFrame]:
         """The frames, read back in full (the work files are removed once read)."""
         if self.held:
