@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -216,6 +216,7 @@ class _Produced:
     coverage: pl.DataFrame  # coverage counts (measure x breakdown), kept in the store for trends
     plans: pl.DataFrame | None = None
     exported: tuple[dict[str, Any], ...] = ()  # per practice: practice_code, rows, sha256 (the delivery's digests)
+    work_read: Future[Any] | None = None  # the store's last read of the work folder (the web worklist's blocks)
 
 
 @private_files  # everything a run writes is 0600/0700 whatever the umask (privacy.py)
@@ -299,6 +300,8 @@ def run(
                     run_id, as_of, started, hashing.result(), extract, settings, codelists, produced, clock
                 )
                 _write_run_json(run_json, staging)
+            if produced.work_read is not None:
+                produced.work_read.result()  # the web worklist reads its blocks from the work folder
             shutil.rmtree(staging / ".work", ignore_errors=True)
             _promote(staging, out_dir, remove_later)
         except BaseException as exc:
@@ -414,6 +417,7 @@ def _produce(
         summary,
         half.coverage,
         exported=half.exported,
+        work_read=half.work_read,
     )
 
 
@@ -540,6 +544,7 @@ class _HalfDone:
     letters_index: pl.DataFrame
     coverage: pl.DataFrame
     exported: tuple[dict[str, Any], ...]
+    work_read: Future[Any] | None
 
 
 def _output_half(
@@ -650,8 +655,7 @@ def _output_half(
             crash_point("letters.batches_kept")
         with clock.stage("worklists"):
             list_files = _worklist_files(reached.list_keys, sources, extract.teams, s, staging, as_of, run_id)
-            if web is not None:
-                web.end()
+            web_end = web.end() if web is not None else None
         exported = side_files.result()
         report_paths, coverage = reported.result()
         if record is not None:
@@ -662,7 +666,7 @@ def _output_half(
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
     files = (*person_files.files, *written.files, *batch_files, *list_files, *exported.files, *report_paths)
-    return _HalfDone(files, summary, written.index, coverage, exported.practices)
+    return _HalfDone(files, summary, written.index, coverage, exported.practices, web_end)
 
 
 def _beside_letters(
