@@ -571,7 +571,6 @@ def _output_half(
     here. Every file is the same as the whole register's at once: every row is a fact about one
     person, sorted within its file by keys that keep each person's, team's or practice's rows together."""
     work = staging / ".work" / "output" if len(reached.blocks) > 1 else None
-    web_days = 0
     with (
         clock.overlapping(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
@@ -582,14 +581,6 @@ def _output_half(
         early = reached.people.height <= s.operations.flag_history_early_max_people
         if record is not None and early:
             record.flags(reached.flags)
-        web = None
-        if record is not None:
-            from longerlives.outputs.worklist_snapshot import web_list_order
-            from longerlives.web.settings import load_web_settings
-
-            web_settings = load_web_settings()
-            web_days = web_settings.same_day_bp_days
-            web = record.worklist_in_blocks(web_list_order(reached.list_keys), web_settings.snapshot_keep_runs)
         person_files = _PersonFiles(staging, as_of, run_id)
         side = [other_thread.submit(person_files.open, extract.quarantine)]
         # the report reads only the few columns of everybody kept: made first on the second thread, while
@@ -605,10 +596,8 @@ def _output_half(
             for i, block in enumerate(reached.blocks)
         ]
         side_files = other_thread.submit(_exports, reached, export_rows, extract, s, as_of, staging, clock)
-        if record is not None and not early:
-            side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
         letter_blocks = letters.LettersInBlocks(staging, as_of, s.letters)
-        sources = []
+        sources, indexes = [], []
         for i, block in enumerate(reached.blocks):
             frames = block.read()
             people, flags, plans = frames["people"], frames["flags"], frames["plans"]
@@ -629,18 +618,30 @@ def _output_half(
                 index = letter_blocks.add(
                     letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams)
                 )
-                if record is not None:
-                    record.letters(index, letter_flags)
+                indexes.append(index)
             with clock.stage("worklists", last=False):
                 source = worklist_source(plans, people, index, decisions, history.last_letters)
                 sources.append(wait({"source": source}, work, f"lists{i:04d}"))
             del frames, people, flags, plans, decisions, index, source, letter_flags
-        if web is not None:
+        if record is not None and not early:  # once the letters and the exports are written (H96)
+            side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
+        if record is not None:
+            # the letters issued, once all are written: on SQLite the store's write lock is held from its first
+            # write to the commit, so the record's writes start where they did before (issue 16, session 26)
+            for block, index in zip(reached.blocks, indexes):
+                record.letters_of(partial(_letters_covered, block, index))
+        web = None
+        if record is not None:
             # the web worklist a block at a time on the store's thread, each block read there when its turn
             # comes (nothing waits in memory for it): beside the worklist files, as the exports are beside
             # the letters (beside the letters too, its parts' texts made the output half's peak; session 31)
+            from longerlives.outputs.worklist_snapshot import web_list_order
+            from longerlives.web.settings import load_web_settings
+
+            web_settings = load_web_settings()
+            web = record.worklist_in_blocks(web_list_order(reached.list_keys), web_settings.snapshot_keep_runs)
             for block, source_of in zip(reached.blocks, sources):
-                web.block(partial(_web_block, block, source_of, as_of, web_days))
+                web.block(partial(_web_block, block, source_of, as_of, web_settings.same_day_bp_days))
         for done in side:
             done.result()  # the blocks' rows of flags.csv, patients.csv and plans.json are in
         with clock.stage("letters"):
@@ -686,6 +687,12 @@ def _beside_letters(
     with clock.stage("exports", last=False):
         rows = beside(flags, [people.select("nhs_number", "practice_code", "core_team")])
         export_rows.append(wait({"flags": rows}, work, f"exports{i:04d}"))
+
+
+def _letters_covered(block: Waiting, index: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A block's letters index and what each letter covered (``cadence_flags``), read on the store's thread."""
+    frames = block.read()
+    return index, cadence_flags(frames["flags"], frames["plans"])
 
 
 def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: int) -> Any:

@@ -141,6 +141,11 @@ class RunRecord:
         """Letters issued (``letter_flags``: what each letter covered, ``letters.ledger.cadence_flags``)."""
         return self._submit(lambda conn: self._letters(conn, letters_index, letter_flags))
 
+    def letters_of(self, made: Callable[[], tuple[pl.DataFrame, pl.DataFrame]]) -> Future[None]:
+        """``letters`` of the index and covered flags ``made`` returns, made on the record's thread when
+        its turn comes (the pipeline's blocks of people are read back from the work folder there)."""
+        return self._submit(lambda conn: self._letters(conn, *made()))
+
     def coverage(self, coverage: pl.DataFrame) -> Future[int]:
         """The run's coverage counts (kept for the report's trends)."""
         return self._submit(lambda conn: self.store.record_coverage(conn, coverage, self.as_of, self.run_id))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from longerlives import pipeline
-from longerlives.settings import load_settings
 from longerlives.extract.validate import Extract
+from longerlives.settings import load_settings
 from longerlives.store import dispose_all
 from longerlives.synth import generate
 

@@ -113,7 +113,7 @@ def _store_rows(base: Path, table: str, order: str, leave_out: tuple[str, ...]) 
 
     with sqlite3.connect(base / "runs.sqlite") as conn:
         columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] not in leave_out]
-        quoted = ', '.join(f'"{c}"' for c in columns)
+        quoted = ", ".join(f'"{c}"' for c in columns)
         return conn.execute(f"select {quoted} from {table} order by {order}").fetchall()
 
 
