@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from longerlives import pipeline
 from longerlives.codelists import load_codelists
 from longerlives.extract import read_extract, validate_extract
@@ -80,17 +82,16 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
     ext = ext.after_features()
     first = pipeline._rules_in_blocks(blocks, cl, history, s, as_of, clock, Path(work), contacts_known)
     del blocks
-    reached = pipeline._outreach_in_blocks(first, history, s, as_of, clock)
+    reached = pipeline._outreach_in_blocks(first, history, s, as_of, clock, Path(work))
     del first
-    people, flags, plans = reached.people, reached.flags, reached.plans
     for name in ("features", "risk", "rules", "outreach"):
         st.rows[name] = {"wall": clock.seconds[name], "cpu": clock.cpu_seconds[name], "peak_mb": clock.memory_mb[name]}
-    if save:
+    if save:  # each block's output frames wait for the output half (session 31): stacked only to be saved
         d = Path(save)
         d.mkdir(parents=True, exist_ok=True)
-        people.write_parquet(d / "people.parquet")
-        flags.write_parquet(d / "flags.parquet")
-        plans.write_parquet(d / "plans.parquet")
+        frames = [block.read() for block in reached.blocks]
+        for name in ("people", "flags", "plans"):
+            pl.concat([f[name] for f in frames], how="vertical").write_parquet(d / f"{name}.parquet")
         ext.quarantine.write_parquet(d / "quarantine.parquet")
         (d / "counts.json").write_text(
             json.dumps({"rows_read": ext.rows_read, "rows_quarantined": ext.rows_quarantined}, sort_keys=True)
@@ -101,8 +102,8 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
         "cpu_total": total_cpu,
         "peak_mb": _peak_mb(),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
-        "people": people.height,
-        "flags": flags.height,
+        "people": reached.people.height,
+        "flags": reached.flags.height,
     }
 
 

@@ -5,8 +5,8 @@ Usage:
     python -m bench.output_stages capture --extract DIR --out DIR --db URL --inputs DIR [--as-of 2026-11-01]
     python -m bench.output_stages time --inputs DIR --out DIR [--only outputs,exports,report,worklists]
 
-``capture`` runs the pipeline once with ``_files_beside_letters`` and ``write_worklist_files``
-wrapped so that their frames are written to ``--inputs`` (Parquet, and a small JSON of the
+``capture`` runs the pipeline once with ``_output_half`` wrapped so that its frames (every block's
+people, flags and plans, stacked) are written to ``--inputs`` (Parquet, and a small JSON of the
 scalars); the run goes on as normal. ``time`` reads them back and runs each stage in turn on
 one thread, printing wall seconds, CPU seconds (user + system, every thread: Polars' pool
 included) and peak RSS (MB) per stage. The files go to ``--out`` (compare them with a run's
@@ -37,40 +37,28 @@ def _save(frame: Any, path: Path) -> None:
 
 
 def capture(args: argparse.Namespace) -> None:
+    import polars as pl
+
     import longerlives.pipeline as pipeline
 
     inputs = Path(args.inputs)
     inputs.mkdir(parents=True, exist_ok=True)
-    beside = pipeline._files_beside_letters
-    worklists = pipeline.write_worklist_files
+    half = pipeline._output_half
 
-    def keep_beside(
-        extract: Any, flags: Any, people: Any, plans: Any, history: Any, s: Any, as_of: date, run_id: str, *a: Any
-    ) -> Any:
-        _save(flags, inputs / "flags.parquet")
-        _save(people, inputs / "people.parquet")
+    def keep_half(reached: Any, extract: Any, history: Any, s: Any, as_of: date, run_id: str, *a: Any) -> Any:
+        # each block's frames wait for the output half since session 31: stacked here to be saved
+        frames = [block.read() for block in reached.blocks]
+        for name in ("people", "flags", "plans"):
+            _save(pl.concat([f[name] for f in frames], how="vertical"), inputs / f"{name}.parquet")
         _save(extract.practices, inputs / "practices.parquet")
+        _save(extract.teams, inputs / "teams.parquet")
         _save(extract.quarantine, inputs / "quarantine.parquet")
         _save(history.coverage_trends, inputs / "coverage_trends.parquet")
+        _save(history.last_letters, inputs / "last_letters.parquet")
         (inputs / "call.json").write_text(json.dumps({"as_of": as_of.isoformat(), "run_id": run_id}))
-        return beside(extract, flags, people, plans, history, s, as_of, run_id, *a)
+        return half(reached, extract, history, s, as_of, run_id, *a)
 
-    def keep_worklists(
-        plans: Any, people: Any, index: Any, decisions: Any, last: Any, teams: Any, *a: Any, **kw: Any
-    ) -> Any:
-        for name, frame in [
-            ("plans", plans),
-            ("wl_people", people),
-            ("index", index),
-            ("decisions", decisions),
-            ("last_letters", last),
-            ("teams", teams),
-        ]:
-            _save(frame, inputs / f"{name}.parquet")
-        return worklists(plans, people, index, decisions, last, teams, *a, **kw)  # rows_known, plans_json
-
-    pipeline._files_beside_letters = keep_beside  # type: ignore[assignment]
-    pipeline.write_worklist_files = keep_worklists  # type: ignore[assignment]
+    pipeline._output_half = keep_half  # type: ignore[assignment]
     pipeline.run(Path(args.extract), Path(args.out), date.fromisoformat(args.as_of), db_url=args.db)
 
 
@@ -137,12 +125,13 @@ def time_stages(args: argparse.Namespace) -> None:
     if "worklists" in only:
         from longerlives.outputs.worklists import write_worklist_files
 
-        frames = {n: read(n) for n in ["plans", "wl_people", "index", "decisions", "last_letters", "teams"]}
+        # the letters' index and decisions are not captured (the letters are written a block at a time)
+        frames = {n: read(n) for n in ["plans", "people", "index", "decisions", "last_letters", "teams"]}
         timed(
             "worklists",
             lambda: write_worklist_files(
                 frames["plans"],
-                frames["wl_people"],
+                frames["people"],
                 frames["index"],
                 frames["decisions"],
                 frames["last_letters"],

@@ -563,104 +563,113 @@ def _output_half(
     """outputs, letters, worklists, exports, report, plans.json: a block of people at a time, then a
     group of teams and of practices at a time (issue 16, session 31).
 
-    Each block (NHS-number order) is read once: its rows of flags.csv, patients.csv and plans.json
-    are appended on a second thread while this one writes its letters and its web worklist rows are
-    written on the store's thread; its worklist sources and practice export rows wait in the work
-    folder. Then the report (from the few columns of everybody kept) and the exports a group of
-    practices at a time on the second thread, and the worklist files a group of teams at a time
-    here. Every file is the same as the whole register's at once: every row is a fact about one
-    person, sorted within its file by keys that keep each person's, team's or practice's rows together."""
+    The second thread writes the report (from the few columns of everybody kept), then reads each
+    block (NHS-number order) and appends its rows of flags.csv, patients.csv and plans.json, keeping
+    its flags with their practice in the work folder, then writes the practice exports a group of
+    practices at a time. This thread reads each block for its letters and keeps its worklist rows'
+    sources in the work folder; once every block's letters are written, the store's thread records
+    the letters issued and the web worklist a block at a time (each block read back there) while this
+    one writes the worklist files a group of teams at a time. Every file is the same as the whole
+    register's at once: every row is a fact about one person, sorted within its file by keys that keep
+    each person's, team's or practice's rows together."""
     work = staging / ".work" / "output" if len(reached.blocks) > 1 else None
     with (
         clock.overlapping(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="longerlives-outputs") as other_thread,
     ):
-        # The flag history needs only the flags' keys. A register of up to ``flag_history_early_max_people``
-        # has it written now; a larger one once the files beside the letters are, so that on SQLite the
-        # store's write lock is not held for the whole output half (issue 16, session 26).
-        early = reached.people.height <= s.operations.flag_history_early_max_people
-        if record is not None and early:
-            record.flags(reached.flags)
-        person_files = _PersonFiles(staging, as_of, run_id)
-        side = [other_thread.submit(person_files.open, extract.quarantine)]
-        # the report reads only the few columns of everybody kept: made first on the second thread, while
-        # the first block's letters are (its counts of everybody beside the last blocks' work were the
-        # output half's peak at 600,000 people)
-        reported = other_thread.submit(_report, reached, history, s, as_of, run_id, staging, clock)
-        # the second thread: each block's rows of flags.csv, patients.csv and plans.json and its practice
-        # export rows, then the exports a group of practices at a time, while this thread writes the letters
-        export_rows: list[Waiting] = []
-        n = len(reached.blocks)
-        side += [
-            other_thread.submit(_beside_letters, block, i, i == n - 1, person_files, export_rows, work, clock)
-            for i, block in enumerate(reached.blocks)
-        ]
-        side_files = other_thread.submit(_exports, reached, export_rows, extract, s, as_of, staging, clock)
-        letter_blocks = letters.LettersInBlocks(staging, as_of, s.letters)
-        sources, indexes = [], []
-        for i, block in enumerate(reached.blocks):
-            frames = block.read()
-            people, flags, plans = frames["people"], frames["flags"], frames["plans"]
-            with clock.stage("letters", last=False):
-                letter_flags = cadence_flags(flags, plans)  # what a letter covers: the cadence's and the store's
-                decisions = letters.decide_letters(
-                    plans,
-                    people,
-                    flags,
-                    history.last_letters,
-                    as_of,
-                    s.letters,
-                    s.outreach.manual_needs,
-                    s.operations.letter_cadence_days,
-                    letter_flags,
-                )
-                decisions = hold_letters(decisions, history.outcomes, as_of, s.operations)  # e.g. booked holds letters
-                index = letter_blocks.add(
-                    letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams)
-                )
-                indexes.append(index)
-            with clock.stage("worklists", last=False):
-                source = worklist_source(plans, people, index, decisions, history.last_letters)
-                sources.append(wait({"source": source}, work, f"lists{i:04d}"))
-            del frames, people, flags, plans, decisions, index, source, letter_flags
-        if record is not None and not early:  # once the letters and the exports are written (H96)
-            side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
-        if record is not None:
-            # the letters issued, once all are written: on SQLite the store's write lock is held from its first
-            # write to the commit, so the record's writes start where they did before (issue 16, session 26)
-            for block, index in zip(reached.blocks, indexes):
-                record.letters_of(partial(_letters_covered, block, index))
-        web = None
-        if record is not None:
-            # the web worklist a block at a time on the store's thread, each block read there when its turn
-            # comes (nothing waits in memory for it): beside the worklist files, as the exports are beside
-            # the letters (beside the letters too, its parts' texts made the output half's peak; session 31)
-            from longerlives.outputs.worklist_snapshot import web_list_order
-            from longerlives.web.settings import load_web_settings
+        try:
+            # The flag history needs only the flags' keys. A register of up to ``flag_history_early_max_people``
+            # has it written now; a larger one once the files beside the letters are, so that on SQLite the
+            # store's write lock is not held for the whole output half (issue 16, session 26).
+            early = reached.people.height <= s.operations.flag_history_early_max_people
+            if record is not None and early:
+                record.flags(reached.flags)
+            person_files = _PersonFiles(staging, as_of, run_id)
+            side = [other_thread.submit(person_files.open, extract.quarantine)]
+            # the report reads only the few columns of everybody kept: made first on the second thread, while
+            # the first block's letters are (its counts of everybody beside the last blocks' work were the
+            # output half's peak at 600,000 people)
+            reported = other_thread.submit(_report, reached, history, s, as_of, run_id, staging, clock)
+            # the second thread: each block's rows of flags.csv, patients.csv and plans.json and its practice
+            # export rows, then the exports a group of practices at a time, while this thread writes the letters
+            export_rows: list[Waiting] = []
+            n = len(reached.blocks)
+            side += [
+                other_thread.submit(_beside_letters, block, i, i == n - 1, person_files, export_rows, work, clock)
+                for i, block in enumerate(reached.blocks)
+            ]
+            side_files = other_thread.submit(_exports, reached, export_rows, extract, s, as_of, staging, clock)
+            letter_blocks = letters.LettersInBlocks(staging, as_of, s.letters)
+            sources, indexes = [], []
+            for i, block in enumerate(reached.blocks):
+                frames = block.read()
+                people, flags, plans = frames["people"], frames["flags"], frames["plans"]
+                with clock.stage("letters", last=False):
+                    letter_flags = cadence_flags(flags, plans)  # what a letter covers: the cadence's and the store's
+                    decisions = letters.decide_letters(
+                        plans,
+                        people,
+                        flags,
+                        history.last_letters,
+                        as_of,
+                        s.letters,
+                        s.outreach.manual_needs,
+                        s.operations.letter_cadence_days,
+                        letter_flags,
+                    )
+                    decisions = hold_letters(
+                        decisions, history.outcomes, as_of, s.operations
+                    )  # e.g. booked holds letters
+                    index = letter_blocks.add(
+                        letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams)
+                    )
+                    indexes.append(index)
+                with clock.stage("worklists", last=False):
+                    source = worklist_source(plans, people, index, decisions, history.last_letters)
+                    sources.append(wait({"source": source}, work, f"lists{i:04d}"))
+                del frames, people, flags, plans, decisions, index, source, letter_flags
+            if record is not None and not early:  # once the letters and the exports are written (H96)
+                side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
+            if record is not None:
+                # the letters issued, once all are written: on SQLite the store's write lock is held from its first
+                # write to the commit, so the record's writes start where they did before (issue 16, session 26)
+                for block, index in zip(reached.blocks, indexes):
+                    record.letters_of(partial(_letters_covered, block, index))
+            web = None
+            if record is not None:
+                # the web worklist a block at a time on the store's thread, each block read there when its turn
+                # comes (nothing waits in memory for it): beside the worklist files, as the exports are beside
+                # the letters (beside the letters too, its parts' texts made the output half's peak; session 31)
+                from longerlives.outputs.worklist_snapshot import web_list_order
+                from longerlives.web.settings import load_web_settings
 
-            web_settings = load_web_settings()
-            web = record.worklist_in_blocks(web_list_order(reached.list_keys), web_settings.snapshot_keep_runs)
-            for block, source_of in zip(reached.blocks, sources):
-                web.block(partial(_web_block, block, source_of, as_of, web_settings.same_day_bp_days))
-        for done in side:
-            done.result()  # the blocks' rows of flags.csv, patients.csv and plans.json are in
-        with clock.stage("letters"):
-            written = letter_blocks.finish(make_pdf)
-            # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
-            kept = (
-                keep_uncollected(out_dir, staging, history.collected_batches)
-                if out_dir is not None
-                else KeptBatches((), (), ())
-            )
-            batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
-            crash_point("letters.batches_kept")
-        with clock.stage("worklists"):
-            list_files = _worklist_files(reached.list_keys, sources, extract.teams, s, staging, as_of, run_id)
-            web_end = web.end() if web is not None else None
-        exported = side_files.result()
-        report_paths, coverage = reported.result()
-        if record is not None:
-            record.coverage(coverage)
+                web_settings = load_web_settings()
+                web = record.worklist_in_blocks(web_list_order(reached.list_keys), web_settings.snapshot_keep_runs)
+                for block, source_of in zip(reached.blocks, sources):
+                    web.block(partial(_web_block, block, source_of, as_of, web_settings.same_day_bp_days))
+            for done in side:
+                done.result()  # the blocks' rows of flags.csv, patients.csv and plans.json are in
+            with clock.stage("letters"):
+                written = letter_blocks.finish(make_pdf)
+                # letters of earlier nights not yet collected stay in the outputs (letters/batches.py)
+                kept = (
+                    keep_uncollected(out_dir, staging, history.collected_batches)
+                    if out_dir is not None
+                    else KeptBatches((), (), ())
+                )
+                batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
+                crash_point("letters.batches_kept")
+            with clock.stage("worklists"):
+                list_files = _worklist_files(reached.list_keys, sources, extract.teams, s, staging, as_of, run_id)
+                web_end = web.end() if web is not None else None
+            exported = side_files.result()
+            report_paths, coverage = reported.result()
+            if record is not None:
+                record.coverage(coverage)
+        except BaseException:
+            # a failure here stops the second thread's blocks and exports still waiting (those running finish)
+            other_thread.shutdown(wait=True, cancel_futures=True)
+            raise
     summary = {
         "letters": {**written.summary, **kept.summary()},
         "worklists": {"rows": reached.list_keys.height, "teams": reached.list_keys["team"].n_unique()},
