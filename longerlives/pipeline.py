@@ -61,8 +61,8 @@ from longerlives.outputs.exports import PEOPLE_READ as EXPORT_READS
 from longerlives.outputs.exports import (
     ExportError,
     ExportsWritten,
+    consecutive_groups,
     practice_codes,
-    practice_groups,
     write_exports,
 )
 from longerlives.outputs.worklist_snapshot import PEOPLE_READ as SNAPSHOT_PEOPLE
@@ -592,13 +592,12 @@ def _output_half(
             reported = other_thread.submit(_report, reached, history, s, as_of, run_id, staging, clock)
             # the second thread: each block's rows of flags.csv, patients.csv and plans.json and its practice
             # export rows, then the exports a group of practices at a time, while this thread writes the letters
-            export_rows: list[Waiting] = []
             n = len(reached.blocks)
             side += [
-                other_thread.submit(_beside_letters, block, i, i == n - 1, person_files, export_rows, work, clock)
+                other_thread.submit(_beside_letters, block, i == n - 1, person_files, clock)
                 for i, block in enumerate(reached.blocks)
             ]
-            side_files = other_thread.submit(_exports, reached, export_rows, extract, s, as_of, staging, clock)
+            side_files = other_thread.submit(_exports, reached, extract, s, as_of, staging, clock)
             letter_blocks = letters.LettersInBlocks(staging, as_of, s.letters)
             sources, indexes = [], []
             for i, block in enumerate(reached.blocks):
@@ -679,29 +678,20 @@ def _output_half(
     return _HalfDone(files, summary, written.index, coverage, exported.practices, web_end)
 
 
-def _beside_letters(
-    block: Waiting,
-    i: int,
-    last: bool,
-    person_files: _PersonFiles,
-    export_rows: list[Waiting],
-    work: Path | None,
-    clock: _Clock,
-) -> None:
-    """A block's rows of the per-person files, and its flags with their practice and team waiting for
-    the exports (on the output half's second thread, in block order)."""
+def _beside_letters(block: Waiting, last: bool, person_files: _PersonFiles, clock: _Clock) -> None:
+    """A block's rows of the per-person files (on the output half's second thread, in block order)."""
     frames = block.read()
-    people, flags = frames["people"], frames["flags"]
-    person_files.add(people, flags, frames["plans"], clock, last)
-    with clock.stage("exports", last=False):
-        rows = beside(flags, [people.select("nhs_number", "practice_code", "core_team")])
-        export_rows.append(wait({"flags": rows}, work, f"exports{i:04d}"))
+    person_files.add(frames["people"], frames["flags"], frames["plans"], clock, last)
 
 
 def _letters_covered(block: Waiting, index: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A block's letters index and what each letter covered (``cadence_flags``), read on the store's thread."""
-    frames = block.read()
-    return index, cadence_flags(frames["flags"], frames["plans"])
+    """A block's letters index and what each letter covered (``cadence_flags``), read on the store's thread:
+    only the columns that reads (the flags' keys, each plan's safety item)."""
+    plans = block.scan("plans")
+    covered = [c for c in ("nhs_number", "has_safety") if c in plans.collect_schema().names()]
+    return index, cadence_flags(
+        block.scan("flags").select("nhs_number", "flag").collect(), plans.select(covered).collect()
+    )
 
 
 def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: int) -> Any:
@@ -726,9 +716,9 @@ class _PersonFiles:
         self.files: list[str] = []
 
     def open(self, quarantine: pl.DataFrame) -> None:
-        self._flags.__enter__()
-        self._patients.__enter__()
-        self._plans.__enter__()
+        self._flags.open()
+        self._patients.open()
+        self._plans.open()
         done = [write_quarantine(quarantine, self.staging), write_risk_disclaimer(self.staging)]
         self.files += [str(f.relative_to(self.staging)) for f in done]
 
@@ -739,14 +729,14 @@ class _PersonFiles:
             for rows in patients_csv_blocks(people):
                 self._patients.add(rows)
             if last:
-                self._flags.__exit__(None, None, None)
-                self._patients.__exit__(None, None, None)
+                self._flags.close()
+                self._patients.close()
                 crash_point("outputs.flags_written")
         # the engagement plans for the worklists' readers (400 MB of JSON at 600,000 people; session 12)
         with clock.stage("plans_json", last=last):
             self._plans.add(plans if plans["nhs_number"].is_sorted() else plans.sort("nhs_number"))
             if last:
-                self._plans.__exit__(None, None, None)
+                self._plans.close()
                 self.files += ["flags.csv", "patients.csv", PlansJson.PATH]
 
 
@@ -762,7 +752,7 @@ def _worklist_files(
     """Every team's worklist files, a group of teams at a time, each group's rows read from every block."""
     files = TeamFiles(staging, teams, as_of, run_id, keys["team"].unique().to_list())
     sizes = dict(keys.group_by("team").len().iter_rows())
-    groups = practice_groups(files.teams, sizes, s.operations.worklist_group_rows)
+    groups = consecutive_groups(files.teams, sizes, s.operations.worklist_group_rows)
     for group in groups:
         if len(groups) == 1:
             source = pl.concat([w.scan("source") for w in sources]).collect()
@@ -794,14 +784,14 @@ def _report(
 
 def _exports(
     reached: _Reached,
-    export_rows: list[Waiting],
     extract: Extract,
     s: Settings,
     as_of: date,
     staging: Path,
     clock: _Clock,
 ) -> ExportsWritten:
-    """The practice exports a group of practices at a time, each group's flags read from every block."""
+    """The practice exports a group of practices at a time, each group's people found in the kept
+    columns and their flags read from every block."""
     people = reached.people
     with clock.stage("exports"):
         practice_of = reached.flags.select("nhs_number").join(
@@ -811,15 +801,15 @@ def _exports(
         codes = practice_codes({c for c in sizes if c is not None}, extract.practices, people)
         codes = sorted({*codes, *(c for c in sizes if c is not None)})  # a flagged code not in ODS form is refused
         exported = ExportsWritten((), (), 0, 0)
-        groups = practice_groups(codes, sizes, s.operations.export_group_flags)
+        groups = consecutive_groups(codes, sizes, s.operations.export_group_flags)
         for group in groups:
             if len(groups) == 1:
-                flags = pl.concat([w.scan("flags") for w in export_rows]).collect()
                 mine = people
+                flags = pl.concat([block.scan("flags") for block in reached.blocks]).collect()
             else:
-                wanted = pl.col("practice_code").is_in(pl.lit(pl.Series(group, dtype=pl.String)))
-                flags = pl.concat([w.scan("flags").filter(wanted) for w in export_rows]).collect()
-                mine = people.filter(wanted)
+                mine = people.filter(pl.col("practice_code").is_in(pl.lit(pl.Series(group, dtype=pl.String))))
+                theirs = pl.col("nhs_number").is_in(mine["nhs_number"].implode())
+                flags = pl.concat([block.scan("flags").filter(theirs) for block in reached.blocks]).collect()
             exported += write_exports(flags, mine, extract.practices, staging, as_of, s.operations, codes=group)
             del flags, mine
         if exported.rows != reached.flags.height:

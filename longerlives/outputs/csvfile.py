@@ -114,7 +114,7 @@ class CsvBlocks:
         self._out: Any = None
         self._blocks = 0
 
-    def __enter__(self) -> CsvBlocks:
+    def open(self) -> CsvBlocks:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._out = self.path.open("wb")
         return self
@@ -123,5 +123,11 @@ class CsvBlocks:
         _write(neutralised(block), self._out, self.float_precision, header=self._blocks == 0)
         self._blocks += 1
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         self._out.close()
+
+    def __enter__(self) -> CsvBlocks:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -277,9 +277,9 @@ class ExportsWritten:
         )
 
 
-def practice_groups(codes: list[str], sizes: dict[str, int], limit: int) -> list[list[str]]:
-    """Consecutive practices (``codes`` in order) grouped so each group holds at most ``limit`` flags
-    (or one practice): the pipeline writes the exports a group at a time."""
+def consecutive_groups(codes: list[str], sizes: dict[str, int], limit: int) -> list[list[str]]:
+    """Consecutive codes (``codes`` in order) grouped so each group holds at most ``limit`` rows (or one
+    code): the pipeline writes the exports a group of practices and the worklists a group of teams at a time."""
     return _batches(codes, sizes, limit)
 
 
@@ -296,7 +296,7 @@ def write_exports(
 
     ``flags``: the open flags (safety flags included) with their ``urgency``. ``codes``: only these
     practices' folders, ``flags`` and ``people`` holding exactly their flags and people (the pipeline
-    writes the exports a group of practices at a time, ``practice_groups``; issue 16, session 31):
+    writes the exports a group of practices at a time, ``consecutive_groups``; issue 16, session 31):
     the FHIR models then check each group's first Flags of each shape."""
     order = export_order(flags, people)
     base = out_dir / EXPORTS_DIR

@@ -490,7 +490,7 @@ class PlansJson:
         self._out: io.BufferedWriter | None = None
         self._any = False
 
-    def __enter__(self) -> PlansJson:
+    def open(self) -> PlansJson:
         self._out = self.path.open("wb")
         self._out.write(self._head.encode() + b', "plans": [')
         return self
@@ -503,12 +503,21 @@ class PlansJson:
             self._out.write((b"," if self._any else b"") + text.getbuffer()[1:-1])
             self._any = True
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """The file's end written and the file closed (after the last ``add``)."""
         assert self._out is not None
         try:
-            if exc[0] is None:
-                self._out.write(b"]}\n")
+            self._out.write(b"]}\n")
         finally:
+            self._out.close()
+
+    def __enter__(self) -> PlansJson:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        elif self._out is not None:
             self._out.close()
 
 
