@@ -529,10 +529,31 @@ def _outreach_in_blocks(
             people_parts.append(people.select(c for c in people.columns if c in kept))
             flag_parts.append(flags.select(c for c in FLAG_KEYS if c in flags.columns))
             key_parts.append(list_keys(plans))
-            waiting.append(wait({"people": people, "flags": flags, "plans": plans}, spill_to, f"output{i:04d}"))
+            frames = {"people": people, "flags": flags, "plans": plans}
             del reached, flags, plans, people
+            parts = [frames] if spill_to is None else _in_parts(frames, s.operations.output_block_people)
+            for j, part in enumerate(parts):
+                waiting.append(wait(part, spill_to, f"output{i:04d}-{j:03d}"))
+            del frames, parts
     outreach.log_outreach(summary)
     return _Reached(tuple(waiting), stacked(people_parts), stacked(flag_parts), stacked(key_parts), summary, held)
+
+
+def _in_parts(frames: dict[str, pl.DataFrame], size: int) -> list[dict[str, pl.DataFrame]]:
+    """A block's frames as parts of at most ``size`` people, each an NHS-number range (so the parts one
+    after another are the block in NHS-number order, as the output half's blocks are), every frame's rows
+    in their own order within a part."""
+    numbers = frames["people"]["nhs_number"].sort()
+    if numbers.len() <= size:
+        return [frames]
+    cuts = numbers.gather(list(range(size, numbers.len(), size))).to_list()
+    bounds = list(zip([None, *cuts], [*cuts, None]))
+    parts = []
+    for lo, hi in bounds:
+        nhs = pl.col("nhs_number")
+        keep = (nhs >= lo if lo is not None else pl.lit(True)) & (nhs < hi if hi is not None else pl.lit(True))
+        parts.append({name: frame.filter(keep) for name, frame in frames.items()})
+    return parts
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,10 @@ class OperationsSettings(BaseModel):
     export_group_flags_source: str = ""
     worklist_group_rows: int = Field(125_000, ge=1)
     worklist_group_rows_source: str = ""
+    # a register in several blocks of people has each block's outputs waiting in parts of at most this
+    # many people (the output half's letters, files and web worklist a part at a time; session 32)
+    output_block_people: int = Field(60_000, ge=1)
+    output_block_people_source: str = ""
     safeguards: SafeguardSettings = SafeguardSettings()
 
     @field_validator("outcome_actions")

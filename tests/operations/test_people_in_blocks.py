@@ -6,7 +6,8 @@ so a practice, a team or a patient must not be able to tell how big the blocks w
 every output file is the same, byte for byte. Since session 31 the output half reads each block
 once and writes the practice exports and the worklist files a group of practices or teams at a time
 (``operations.export_group_flags``, ``operations.worklist_group_rows``), and the web worklist and the
-store's letters a block at a time: the store must not be able to tell either."""
+store's letters a block at a time: the store must not be able to tell either. Since session 32 each
+block's outputs wait for the output half in parts of at most ``operations.output_block_people``."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ BLOCK = 97  # seven blocks, the last one short
 LETTER_BLOCK = 41  # the letters (about 500 of them) in blocks of 41 people
 EXPORT_GROUP = 300  # flags a group of practices (about 2,000 flags in 11 practices: several groups)
 LIST_GROUP = 60  # worklist rows a group of teams (about 450 rows in 5 teams and unallocated)
+OUTPUT_PART = 37  # each block's outputs wait for the output half in three parts
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +77,7 @@ def _night(extract_dir: Path, base: Path, block_people: int | None) -> Night:
         if block_people is None
         else f"[features]\nblock_people = {block_people}\n\n[letters]\nblock_letters = {LETTER_BLOCK}\n\n"
         f"[operations]\nexport_group_flags = {EXPORT_GROUP}\nworklist_group_rows = {LIST_GROUP}\n"
+        f"output_block_people = {OUTPUT_PART}\n"
     )
     seen: list[tuple[str, str]] = []
     out = run_night(extract_dir, base, config, seen)
@@ -237,3 +240,28 @@ def test_letter_blocks_split_the_people_sent_letters_into_disjoint_ranges(size: 
         lo, hi = min(block.decisions["nhs_number"]), max(block.decisions["nhs_number"])
         assert block.flags["nhs_number"].is_between(pl.lit(lo), pl.lit(hi)).all()
     assert sum(b.flags.height for b in blocks) <= flags.height
+
+
+@pytest.mark.parametrize("size", [1, 3, 4, 10, 11])
+def test_a_block_waits_for_the_output_half_in_nhs_number_ranges_of_at_most_the_size_losing_no_row(
+    size: int,
+) -> None:
+    numbers = ["9000000007", "9000000015", "9000000023", "9000000031", "9000000040", "9000000058"]
+    people = pl.DataFrame({"nhs_number": numbers[::-1], "name": list("fedcba")})  # not in NHS-number order
+    flags = pl.DataFrame({"nhs_number": [numbers[i] for i in (5, 0, 0, 3, 3, 3, 1)], "flag": list("abcdefg")})
+    plans = pl.DataFrame({"nhs_number": numbers[1::2], "plan": ["x", "y", "z"]})
+    parts = pipeline._in_parts({"people": people, "flags": flags, "plans": plans}, size)
+    assert all(part["people"].height <= size for part in parts)
+    assert len(parts) == -(-len(numbers) // size)
+    for name, whole in (("people", people), ("flags", flags), ("plans", plans)):
+        together = pl.concat([part[name] for part in parts])
+        assert sorted(together.rows()) == sorted(whole.rows())  # every row once, none lost
+        for part in parts:  # each person's rows in one part, the rows in their own order there
+            assert set(part[name]["nhs_number"]) <= set(part["people"]["nhs_number"])
+            assert (
+                part[name].rows()
+                == whole.filter(pl.col("nhs_number").is_in(part["people"]["nhs_number"].implode())).rows()
+            )
+    highest = [max(part["people"]["nhs_number"]) for part in parts]
+    lowest = [min(part["people"]["nhs_number"]) for part in parts]
+    assert all(hi < lo for hi, lo in zip(highest, lowest[1:]))  # one part after another in NHS-number order
