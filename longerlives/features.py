@@ -309,13 +309,17 @@ def _encounter_summary(
     """One row per person with a contact (``nid`` and the contact columns): one pass over encounters
     (``encounter_reading``, made by validation's own pass when it could — ``per_key``)."""
     att = pl.col("attended")
-    planned = pl.col("service").is_in(list(settings.planned_services))
-    crisis = pl.col("service").is_in(list(settings.crisis_services))
+    # each service by its number in SERVICES (as in the key), not its name: no column of 5 million
+    # names made for the filters (issue 16, session 32: 335 MB of working at 600,000 people)
+    number = {name: i for i, name in enumerate(SERVICES)}
+    service = pl.col("service")
+    planned = service.is_in([number[s] for s in settings.planned_services if s in number])
+    crisis = service.is_in([number[s] for s in settings.crisis_services if s in number])
     if per_key is None:
         per_key = summarise(enc, encounter_reading(as_of))
     per_service = per_key.select(
         (pl.col("key") // _SLOTS).alias("nid"),
-        pl.lit(pl.Series(SERVICES)).gather(pl.col("key") % _SLOTS // 2).alias("service"),
+        (pl.col("key") % _SLOTS // 2).cast(pl.Int8).alias("service"),
         (pl.col("key") % 2 == 1).alias("attended"),
         "last",
         "n_12m",
@@ -328,8 +332,8 @@ def _encounter_summary(
         pl.col("n_12m").filter(~att).sum().alias("dna_12m"),
     ]
     for s in SERVICES:
-        aggs.append(pl.col("last").filter(att & (pl.col("service") == s)).max().alias(f"{s}_last_attended"))
-        aggs.append(pl.col("last").filter(~att & (pl.col("service") == s)).max().alias(f"{s}_last_dna"))
+        aggs.append(pl.col("last").filter(att & (service == number[s])).max().alias(f"{s}_last_attended"))
+        aggs.append(pl.col("last").filter(~att & (service == number[s])).max().alias(f"{s}_last_dna"))
     return per_service.group_by("nid").agg(aggs)
 
 
@@ -426,11 +430,13 @@ class FeatureBlocks:
         *,
         block_people: int | None = None,
         work_dir: Path | None = None,
+        summaries: dict[str, pl.DataFrame] | None = None,
     ) -> None:
         self._codelists, self._as_of, self._settings = codelists, as_of, settings
         # The patients are sorted first (NHS numbers are exactly ten digits, so text order is
         # number order) and every feature column is built in that row order, then put beside
-        # them: no join copies the 400-column table (issue 16, memory).
+        # them: no join copies the 400-column table (issue 16, memory). Validation gives them
+        # sorted already: then this sort is a check of the sorted flag, not a copy.
         self._patients = extract.patients.sort("nhs_number").with_columns(
             _age(pl.col("date_of_birth"), as_of).alias("age")
         )
@@ -447,9 +453,11 @@ class FeatureBlocks:
             _sink(matched, path)
             matched = pl.scan_parquet(path)
         self._matched = matched
-        made = extract.summaries  # made by validation's own pass (``readings``)
-        self._medicines = _medication_summary(extract.medications, codelists, as_of, made.get("medications"))
-        self._contacts = _encounter_summary(extract.encounters, as_of, settings, made.get("encounters"))
+        # made by validation's own pass (``readings``); when handed over (``Extract.take_summaries``) each
+        # is let go once read, not held beside the next one's working (issue 16, session 32)
+        made = dict(extract.summaries) if summaries is None else summaries
+        self._medicines = _medication_summary(extract.medications, codelists, as_of, made.pop("medications", None))
+        self._contacts = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -486,9 +494,13 @@ def feature_blocks(
     settings: FeatureSettings,
     block_people: int,
     work_dir: Path,
+    summaries: dict[str, pl.DataFrame] | None = None,
 ) -> FeatureBlocks:
-    """The features stage: one pass over each clinical table, then ``block(i)`` a block of people at a time."""
-    return FeatureBlocks(extract, codelists, as_of, settings, block_people=block_people, work_dir=work_dir)
+    """The features stage: one pass over each clinical table, then ``block(i)`` a block of people at a time.
+    ``summaries``: validation's, handed over (``Extract.take_summaries``) to be let go once read."""
+    return FeatureBlocks(
+        extract, codelists, as_of, settings, block_people=block_people, work_dir=work_dir, summaries=summaries
+    )
 
 
 def _sink(matched: pl.LazyFrame, path: Path) -> None:

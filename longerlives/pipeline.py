@@ -209,9 +209,8 @@ class _Produced:
 
     extract: Extract  # as the stages after the feature pass read it (Extract.after_features)
     people: pl.DataFrame
-    flags: pl.DataFrame
-    letters_index: pl.DataFrame
-    files: tuple[str, ...]
+    files: tuple[str, ...]  # every file written but the letters (run.json ``files``)
+    letter_files: int  # the letters written (not each one's name held to the end of the run; session 32)
     summary: dict[str, Any]
     coverage: pl.DataFrame  # coverage counts (measure x breakdown), kept in the store for trends
     plans: pl.DataFrame | None = None
@@ -392,7 +391,15 @@ def _produce(
         )
     contacts_known = bool(extract.rows_read.get("encounters", 0))
     with clock.stage("features", last=False):  # one pass over each clinical table
-        blocks = feature_blocks(extract, codelists, as_of, s.features, s.features.block_people, staging / ".work")
+        blocks = feature_blocks(
+            extract,
+            codelists,
+            as_of,
+            s.features,
+            s.features.block_people,
+            staging / ".work",
+            extract.take_summaries(),  # each let go once read (session 32)
+        )
     # the patients and the summaries are read by nothing but the feature blocks, which have made their own
     # of them: released before the first block, not held through the input half (issue 16, session 30)
     extract = extract.after_features()
@@ -411,9 +418,8 @@ def _produce(
     return _Produced(
         extract,
         reached.people,
-        reached.flags,
-        half.letters_index,
         half.files,
+        half.letter_files,
         summary,
         half.coverage,
         exported=half.exported,
@@ -560,9 +566,9 @@ def _in_parts(frames: dict[str, pl.DataFrame], size: int) -> list[dict[str, pl.D
 class _HalfDone:
     """What the output half wrote and counted."""
 
-    files: tuple[str, ...]
+    files: tuple[str, ...]  # every file written but the letters
+    letter_files: int
     summary: dict[str, Any]
-    letters_index: pl.DataFrame
     coverage: pl.DataFrame
     exported: tuple[dict[str, Any], ...]
     work_read: Future[Any] | None
@@ -696,7 +702,13 @@ def _output_half(
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
     files = (*person_files.files, *written.files, *batch_files, *list_files, *exported.files, *report_paths)
-    return _HalfDone(files, summary, written.index, coverage, exported.practices, web_end)
+    listed = tuple(f for f in files if not _is_letter(f))
+    return _HalfDone(listed, len(files) - len(listed), summary, coverage, exported.practices, web_end)
+
+
+def _is_letter(path: str) -> bool:
+    """A letter's file (counted in run.json, not listed): under letters/ but the index."""
+    return path.startswith("letters/") and path != "letters/index.csv"
 
 
 def _beside_letters(block: Waiting, last: bool, person_files: _PersonFiles, clock: _Clock) -> None:
@@ -941,7 +953,6 @@ def _run_record(
     produced: _Produced,
     clock: _Clock,
 ) -> dict[str, Any]:
-    files = produced.files
     return {
         "run_id": run_id,
         "as_of": as_of.isoformat(),
@@ -959,8 +970,8 @@ def _run_record(
         "stage_cpu_seconds": dict(clock.cpu_seconds),
         "peak_memory_mb_after_stage": dict(clock.memory_mb),
         "summary": produced.summary,
-        "files": sorted(f for f in files if not f.startswith("letters/") or f == "letters/index.csv"),
-        "letter_files": sum(1 for f in files if f.startswith("letters/") and f != "letters/index.csv"),
+        "files": sorted(produced.files),
+        "letter_files": produced.letter_files,
     }
 
 

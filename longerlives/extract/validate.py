@@ -60,6 +60,13 @@ class Extract:
     # absent for a table it could not summarise in its own pass (then the reader summarises the table)
     summaries: dict[str, pl.DataFrame] = field(default_factory=dict)
 
+    def take_summaries(self) -> dict[str, pl.DataFrame]:
+        """The summaries handed over (to the feature pass, which lets each go once read): the extract
+        holds them no longer (issue 16, session 32)."""
+        taken = dict(self.summaries)
+        self.summaries.clear()
+        return taken
+
     def after_features(self) -> Extract:
         """The extract as the stages after the feature pass read it: without the patients table and
         the summaries, which only the feature pass reads (no later stage may: here they are empty).
@@ -442,7 +449,9 @@ def validate_extract(
         quarantined.append(q)
         good[name] = g
         if name == "patients":
-            valid_patients = g.collect()
+            # in NHS-number order, the feature pass's order: it then holds these rows, not a sorted copy
+            # beside them (issue 16, session 32)
+            valid_patients = g.sort("nhs_number").collect()
             good[name] = valid_patients.lazy()
     quarantine = (
         pl.concat(quarantined, how="vertical_relaxed")

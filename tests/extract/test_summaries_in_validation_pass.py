@@ -16,7 +16,7 @@ import pytest
 
 from longerlives.extract import read_extract, validate_extract
 from longerlives.extract.reading import summarise
-from longerlives.features import build_features, encounter_reading, medication_reading, readings
+from longerlives.features import FeatureBlocks, build_features, encounter_reading, medication_reading, readings
 from longerlives.synth.generator import generate
 from tests.extract.conftest import AS_OF, GOOD_NHS, patient
 from tests.extract.test_fast_path_same_as_full_checks import AWKWARD_ATTENDED, AWKWARD_DATES, AWKWARD_NHS
@@ -96,3 +96,30 @@ def test_every_feature_of_a_synthetic_night_is_the_same_with_the_summaries_made_
     assert by_made.equals(by_plain)
     on_antipsychotics = by_made.filter(pl.col("antipsychotic_last_date").is_not_null()).height
     assert on_antipsychotics > 0 and by_made["planned_contacts_12m"].sum() > 0
+
+
+def test_summaries_handed_to_the_feature_pass_are_let_go_and_every_feature_is_the_same(tmp_path, codelists, settings):
+    """Issue 16 (session 32): the pipeline hands validation's summaries over (``Extract.take_summaries``);
+    the feature pass lets each go once read, so the extract does not hold them beside its working."""
+    folder = tmp_path / "synth-handed"
+    generate(300, 11, folder, "csv", bad_row_share=0.05, as_of=AS_OF)
+    kept = _validated(folder, tmp_path, codelists, settings, readings(AS_OF))
+    expected = build_features(kept, codelists, AS_OF, settings.features).people
+    handed = _validated(folder, tmp_path / "handed", codelists, settings, readings(AS_OF))
+    taken = handed.take_summaries()
+    assert set(taken) == {"medications", "encounters"} and handed.summaries == {}
+    got = FeatureBlocks(handed, codelists, AS_OF, settings.features, summaries=taken).block(0).people
+    assert taken == {}  # each read and let go
+    assert got.equals(expected)
+    assert got["planned_contacts_12m"].sum() > 0 and got.filter(pl.col("antipsychotic_last_date").is_not_null()).height
+
+
+def test_validated_patients_come_in_nhs_number_order_whatever_the_file_order(tmp_path, codelists, settings):
+    """The feature pass's order: its sort is then a look at the sorted flag, not a second copy of every patient."""
+    folder = tmp_path / "synth-order"
+    generate(200, 5, folder, "csv", bad_row_share=0.0, as_of=AS_OF)
+    lines = (folder / "patients.csv").read_text().splitlines()
+    (folder / "patients.csv").write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    patients = _validated(folder, tmp_path, codelists, settings, None).patients
+    numbers = patients["nhs_number"].to_list()
+    assert len(numbers) == len(lines) - 1 and numbers == sorted(numbers)
