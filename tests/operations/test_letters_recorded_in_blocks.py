@@ -112,3 +112,19 @@ def test_what_a_letter_covers_shares_the_flags_columns_rather_than_copying_them(
         p for p, s in plans.iter_rows() if s
     ]
     assert covered.head(flags.height).equals(flags)  # the open flags first, as they came
+
+
+def test_a_nights_letters_recorded_a_part_at_a_time_skip_only_those_already_issued_today(tmp_path: Path) -> None:
+    """Issue 16, session 32: the run records its letters a part of people at a time in one transaction, and
+    each part asks only for its own people's letters of the day (not every earlier part's again)."""
+    store = open_store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    covered = cadence_flags(_flags(), _plans())
+    with store.engine.begin() as conn:  # earlier today: one person of the last part already had a letter
+        store.record_letters(conn, _index([PEOPLE[11]]), covered, AS_OF, "run-1")
+    parts = [PEOPLE[0:4], PEOPLE[4:9], PEOPLE[9:]]
+    with store.engine.begin() as conn:
+        written = [store.record_letters(conn, _index(part), covered, AS_OF, "run-2") for part in parts]
+    recorded = store.letters()
+    assert written == [4, 5, 3]  # PEOPLE[11] skipped in the last part, nobody else
+    assert sorted(recorded["nhs_number"].to_list()) == PEOPLE  # everybody once
+    assert recorded.filter(pl.col("nhs_number") == PEOPLE[11])["run_id"].to_list() == ["run-1"]
