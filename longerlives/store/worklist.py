@@ -19,7 +19,7 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from typing import TypeVar, cast
 
 import polars as pl
@@ -103,10 +103,9 @@ def save_worklist(
     order = lazy.order if lazy is not None else cast(pl.DataFrame, snapshot)
     order = _apply_allocations(order.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn))
     conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == run_id))
-    _insert(conn, run_id, secret, order, lazy, part_rows, order.height)
-    _prune(conn, run_id, keep_runs)
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("ANALYZE worklist_entries"))  # fresh statistics: the list query uses its index at once
+    with _sqlite_cache_for(conn, order.height):
+        _insert(conn, run_id, secret, order, lazy, part_rows)
+    _end_snapshot(conn, run_id, keep_runs)
     return order.height
 
 
@@ -117,10 +116,9 @@ def _insert(
     order: pl.DataFrame,
     lazy: LazySnapshot | None,
     part_rows: int,
-    list_rows: int | None,
 ) -> None:
-    """``order``'s rows (with their details when ``lazy``), ``part_rows`` at a time; ``list_rows``:
-    the whole list's rows (SQLite's page cache is sized for them; None: sized already by the caller)."""
+    """``order``'s rows (with their details when ``lazy``), ``part_rows`` at a time (SQLite's page cache
+    sized by the caller for the whole list: ``_sqlite_cache_for``)."""
     columns = [c.name for c in ENTRIES.columns if c.name not in ("id", "run_id")]
 
     def part_at(offset: int) -> pl.DataFrame:
@@ -136,8 +134,7 @@ def _insert(
         # each part's texts, keys and tuples made on a helper thread while the part before is inserted
         # (sqlite3 releases the interpreter while SQLite inserts; issue 16, session 12)
         tuples = _one_ahead(sqlite_tuples(part) for part in parts)
-        with _sqlite_cache_for(conn, list_rows) if list_rows is not None else nullcontext():
-            insert_tuples(conn, ENTRIES.name, columns, tuples, constants={"run_id": run_id})
+        insert_tuples(conn, ENTRIES.name, columns, tuples, constants={"run_id": run_id})
     else:  # COPY on PostgreSQL, a chunk at a time (issue 16)
         for part in _one_ahead(parts):
             bulk_insert(conn, ENTRIES.name, part, constants={"run_id": run_id})
@@ -163,11 +160,10 @@ class WorklistInBlocks:
             order.with_columns(pl.col("nhs_number").cast(pl.String)), latest_allocations(conn)
         )
         conn.execute(delete(ENTRIES).where(ENTRIES.c.run_id == self.run_id))
-        if conn.dialect.name == "sqlite":
-            # SQLite's page cache sized once for the whole list, until ``end``: set back after every block,
-            # each block began with the person index's pages gone from it (issue 16, session 32: 20 blocks
-            # of 30,000 people wrote the 600,000-person list about 10 s slower)
-            self._cache.enter_context(_sqlite_cache_for(conn, self._order.height))
+        # SQLite's page cache sized once for the whole list, until ``end``: set back after every block,
+        # each block began with the person index's pages gone from it (issue 16, session 32: 20 blocks
+        # of 30,000 people wrote the 600,000-person list about 10 s slower)
+        self._cache.enter_context(_sqlite_cache_for(conn, self._order.height))
 
     def block(self, conn: Connection, snapshot: LazySnapshot) -> None:
         if self._order is None:
@@ -178,14 +174,12 @@ class WorklistInBlocks:
         mine = own.join(self._order, on="nhs_number", how="left").sort("nhs_number")
         if mine["priority"].null_count():
             raise RuntimeError("a block's worklist row is not in the list's order")
-        _insert(conn, self.run_id, self._secret, mine, snapshot, self.part_rows, None)
+        _insert(conn, self.run_id, self._secret, mine, snapshot, self.part_rows)
         self._rows += mine.height
 
     def end(self, conn: Connection) -> int:
         self._cache.close()  # SQLite's page cache as it was
-        _prune(conn, self.run_id, self.keep_runs)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE worklist_entries"))
+        _end_snapshot(conn, self.run_id, self.keep_runs)
         if self._order is not None and self._rows != self._order.height:
             raise RuntimeError(f"web worklist: {self._rows} rows written of {self._order.height}")
         return self._rows
@@ -196,7 +190,11 @@ def _sqlite_cache_for(conn: Connection, rows: int) -> Iterator[None]:
     """SQLite's page cache on this connection sized for inserting ``rows`` worklist rows, and back
     as it was afterwards. The person index is keyed by a hash, so its pages are written in random
     order: with the 2 MB default each insert read its leaf page back (554,371 rows: 11.5 s against
-    6.2–7.6 s with 48–64 MB; 92,000 rows: 1.2 against 1.0 s with 8 MB; session 13)."""
+    6.2–7.6 s with 48–64 MB; 92,000 rows: 1.2 against 1.0 s with 8 MB; session 13). Nothing on another
+    database."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
     kib = min(CACHE_KIB_MAX, rows * CACHE_BYTES_PER_ROW // 1024)
     driver = conn.connection.driver_connection
     before = int(driver.execute("PRAGMA cache_size").fetchone()[0])  # type: ignore[union-attr]
@@ -222,6 +220,14 @@ def _one_ahead(items: Iterator[T]) -> Iterator[T]:
         while (item := coming.result()) is not _END:
             coming = helper.submit(next, items, _END)
             yield cast(T, item)
+
+
+def _end_snapshot(conn: Connection, run_id: str, keep_runs: int) -> None:
+    """Once a run's rows are in: older snapshots pruned, and on PostgreSQL fresh statistics (the list
+    query then uses its index at once)."""
+    _prune(conn, run_id, keep_runs)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE worklist_entries"))
 
 
 def _prune(conn: Connection, run_id: str, keep_runs: int) -> None:
