@@ -103,7 +103,7 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
         "peak_mb": _peak_mb(),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
         "people": reached.people.height,
-        "flags": reached.flags.height,
+        "flags": reached.flags().height,
     }
 
 

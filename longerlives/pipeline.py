@@ -409,9 +409,10 @@ def _produce(
     reached = _outreach_in_blocks(first, history, s, as_of, clock, staging / ".work")
     held_by_outcomes = first.held_by_outcomes + reached.held_by_outcomes
     del first
+    counts = _counts(reached.people, reached.flags(), extract)  # before the output half: the flags read once
     half = _output_half(reached, extract, history, s, as_of, run_id, staging, make_pdf, clock, out_dir, record)
     summary = {
-        **_counts(reached.people, reached.flags, extract),
+        **counts,
         "flags_held_by_outcomes": held_by_outcomes,
         "outreach": reached.summary,
         **half.summary,
@@ -446,10 +447,16 @@ class _Reached:
 
     blocks: tuple[Waiting, ...]
     people: pl.DataFrame
-    flags: pl.DataFrame
+    flag_keys: Waiting  # everybody's flags' ``FLAG_KEYS``: in the work folder when the blocks are
     list_keys: pl.DataFrame
     summary: dict[str, int]
     held_by_outcomes: int
+
+    def flags(self) -> pl.DataFrame:
+        """Everybody's flags' keys, read when asked and held by the asker alone (issue 16, session 33: at
+        600,000 people 61 MB the output half held to its end, read by the report at its start and by the
+        flag history at its end)."""
+        return self.flag_keys.read()["flags"]
 
 
 def _rules_in_blocks(
@@ -543,7 +550,8 @@ def _outreach_in_blocks(
                 waiting.append(wait(part, spill_to, f"output{i:04d}-{j:03d}"))
             del frames, parts
     outreach.log_outreach(summary)
-    return _Reached(tuple(waiting), stacked(people_parts), stacked(flag_parts), stacked(key_parts), summary, held)
+    flag_keys = wait({"flags": stacked(flag_parts)}, spill_to, "flag_keys")
+    return _Reached(tuple(waiting), stacked(people_parts), flag_keys, stacked(key_parts), summary, held)
 
 
 def _in_parts(frames: dict[str, pl.DataFrame], size: int) -> list[dict[str, pl.DataFrame]]:
@@ -611,9 +619,9 @@ def _output_half(
             # store's write lock is not held for the whole output half (issue 16, session 26).
             early = reached.people.height <= s.operations.flag_history_early_max_people
             if record is not None and early:
-                record.flags(reached.flags)
+                record.flags(reached.flags())
             person_files = _PersonFiles(staging, as_of, run_id)
-            side = [other_thread.submit(person_files.open, extract.quarantine)]
+            side = [other_thread.submit(person_files.open, extract.take_quarantine())]
             # the report reads only the few columns of everybody kept: made first on the second thread, while
             # the first block's letters are (its counts of everybody beside the last blocks' work were the
             # output half's peak at 600,000 people)
@@ -650,18 +658,18 @@ def _output_half(
                     index = letter_blocks.add(
                         letters.LetterInputs(decisions, people, flags, plans, extract.practices, extract.teams)
                     )
-                    indexes.append(index)
                 with clock.stage("worklists", last=False):
                     source = worklist_source(plans, people, index, decisions, history.last_letters)
                     sources.append(wait({"source": source}, work, f"lists{i:04d}"))
+                # each block's index rows wait for the store's thread in the work folder (40 MB at 600,000
+                # people held to the tail's end, issue 16, session 33)
+                indexes.append(wait({"index": index}, work, f"index{i:04d}"))
                 del frames, people, flags, plans, decisions, index, source, letter_flags
-            if record is not None and not early:  # once the letters and the exports are written (H96)
-                side_files.add_done_callback(lambda done: None if done.exception() else record.flags(reached.flags))
             if record is not None:
                 # the letters issued, once all are written: on SQLite the store's write lock is held from its first
                 # write to the commit, so the record's writes start where they did before (issue 16, session 26)
-                for block, index in zip(reached.blocks, indexes):
-                    record.letters_of(partial(_letters_covered, block, index))
+                for block, index_of in zip(reached.blocks, indexes):
+                    record.letters_of(partial(_letters_covered, block, index_of))
             web = None
             if record is not None:
                 # the web worklist a block at a time on the store's thread, each block read there when its turn
@@ -684,12 +692,17 @@ def _output_half(
                     if out_dir is not None
                     else KeptBatches((), (), ())
                 )
-                batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, written.index.height, kept))
+                tonight = written.summary["written"]
+                batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, tonight, kept))
                 crash_point("letters.batches_kept")
             with clock.stage("worklists"):
                 list_files = _worklist_files(reached.list_keys, sources, extract.teams, s, staging, as_of, run_id)
-                web_end = web.end() if web is not None else None
+                work_read: Future[Any] | None = web.end() if web is not None else None
             exported = side_files.result()
+            if record is not None and not early:  # once the letters and the exports are written (H96)
+                # the flags' keys read from the work folder on the store's thread when its turn comes (not held
+                # through the tail); its last read of the work folder, after the web worklist's blocks
+                work_read = record.flags_of(reached.flags)
             report_paths, coverage = reported.result()
             if record is not None:
                 record.coverage(coverage)
@@ -702,14 +715,16 @@ def _output_half(
         "worklists": {"rows": reached.list_keys.height, "teams": reached.list_keys["team"].n_unique()},
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
-    files = (*person_files.files, *written.files, *batch_files, *list_files, *exported.files, *report_paths)
+    # tonight's letters counted, not listed (their paths are in letters/index.csv)
+    files = (*person_files.files, letters.INDEX_FILE, *batch_files, *list_files, *exported.files, *report_paths)
     listed = tuple(f for f in files if not _is_letter(f))
-    return _HalfDone(listed, len(files) - len(listed), summary, coverage, exported.practices, web_end)
+    letter_files = written.letters + len(files) - len(listed)
+    return _HalfDone(listed, letter_files, summary, coverage, exported.practices, work_read)
 
 
 def _is_letter(path: str) -> bool:
     """A letter's file (counted in run.json, not listed): under letters/ but the index."""
-    return path.startswith("letters/") and path != "letters/index.csv"
+    return path.startswith("letters/") and path != letters.INDEX_FILE
 
 
 def _beside_letters(block: Waiting, last: bool, person_files: _PersonFiles, clock: _Clock) -> None:
@@ -718,12 +733,12 @@ def _beside_letters(block: Waiting, last: bool, person_files: _PersonFiles, cloc
     person_files.add(frames["people"], frames["flags"], frames["plans"], clock, last)
 
 
-def _letters_covered(block: Waiting, index: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _letters_covered(block: Waiting, index: Waiting) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A block's letters index and what each letter covered (``cadence_flags``), read on the store's thread:
     only the columns that reads (the flags' keys, each plan's safety item)."""
     plans = block.scan("plans")
     covered = [c for c in ("nhs_number", "has_safety") if c in plans.collect_schema().names()]
-    return index, cadence_flags(
+    return index.read()["index"], cadence_flags(
         block.scan("flags").select("nhs_number", "flag").collect(), plans.select(covered).collect()
     )
 
@@ -814,7 +829,7 @@ def _report(
         report_files, coverage = write_report(
             staging,
             people.select(report_columns(s.report)).filter(people["in_scope"]),
-            reached.flags,  # flags.csv's keys (the report reads the flag, the person and since)
+            reached.flags(),  # flags.csv's keys (the report reads the flag, the person and since)
             history.coverage_trends,
             as_of=as_of,
             settings=s.report,
@@ -835,10 +850,15 @@ def _exports(
     columns and their flags read from every block."""
     people = reached.people
     with clock.stage("exports"):
-        practice_of = reached.flags.select("nhs_number").join(
-            people.select("nhs_number", "practice_code"), on="nhs_number", how="left"
-        )["practice_code"]
+        practice_of = (
+            reached.flag_keys.scan("flags")
+            .select("nhs_number")
+            .collect()
+            .join(people.select("nhs_number", "practice_code"), on="nhs_number", how="left")["practice_code"]
+        )
         sizes = dict(practice_of.value_counts().iter_rows())
+        flagged = practice_of.len()
+        del practice_of  # 2.3 million practice codes at 600,000 people, not held through the groups
         codes = practice_codes({c for c in sizes if c is not None}, extract.practices, people)
         codes = sorted({*codes, *(c for c in sizes if c is not None)})  # a flagged code not in ODS form is refused
         exported = ExportsWritten((), (), 0, 0)
@@ -853,10 +873,9 @@ def _exports(
                 flags = pl.concat([block.scan("flags").filter(theirs) for block in reached.blocks]).collect()
             exported += write_exports(flags, mine, extract.practices, staging, as_of, s.operations, codes=group)
             del flags, mine
-        if exported.rows != reached.flags.height:
+        if exported.rows != flagged:
             raise ExportError(
-                f"{reached.flags.height - exported.rows} open flag(s) of people with no practice code; "
-                "refusing to export"
+                f"{flagged - exported.rows} open flag(s) of people with no practice code; refusing to export"
             )
     return exported
 

@@ -32,7 +32,7 @@ from longerlives.letters.context import LETTER_ROW, LetterContext, LetterInputs
 from longerlives.letters.ledger import cadence_flags
 from longerlives.letters.render import PEOPLE_READ as ROW_READS
 from longerlives.letters.render import available_templates, letter_rows, render_all
-from longerlives.outputs.csvfile import write_csv
+from longerlives.outputs.csvfile import CsvBlocks
 from longerlives.settings.letters import LetterSettings
 
 __all__ = [
@@ -49,17 +49,34 @@ __all__ = [
 ]
 log = logging.getLogger(__name__)
 INDEX_COLUMNS = ["nhs_number", "letter", "language", "format", "path"]
+INDEX_FILE = "letters/index.csv"
 PEOPLE_READ = (*CHOICE_READS, *ROW_READS)  # what the letters read of the people
 INDEX_SCHEMA = pl.Schema({c: pl.String for c in INDEX_COLUMNS})
 
 
 @dataclass(frozen=True)
 class LettersWritten:
-    """What the letters stage wrote: the index (contract columns plus ``letter_note``) and the files."""
+    """What the letters stage wrote: the index (contract columns plus ``letter_note``; ``write_letters``
+    only: ``LettersInBlocks`` returned each block's from ``add`` and holds none), how many letter files
+    (HTML and PDF) and where. ``files`` lists them, read back from the index on disk: a run of 600,000
+    people does not hold half a million paths through its output half (issue 16, session 33)."""
 
     index: pl.DataFrame
-    files: tuple[str, ...]
+    out_dir: Path
+    letters: int  # letter files written: every HTML letter, and its PDF when asked
+    pdf_files: tuple[str, ...] = ()
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file written: ``letters/index.csv``, each HTML letter in the index's order, each PDF."""
+        return (INDEX_FILE, *written_letters(self.out_dir), *self.pdf_files)
+
+
+def written_letters(out_dir: Path) -> list[str]:
+    """The HTML letters' paths (relative to ``out_dir``) as ``letters/index.csv`` lists them."""
+    paths = pl.read_csv(out_dir / INDEX_FILE, columns=["path"], schema_overrides={"path": pl.String})
+    return paths["path"].to_list()
 
 
 def decide_letters(
@@ -145,21 +162,23 @@ def write_letters(
     Letters of earlier runs that were not collected stay in the outputs as batches
     (``batches.keep_uncollected``, issue 12); this writes tonight's batch only."""
     blocks = LettersInBlocks(out_dir, as_of, settings)
-    blocks.add(inputs)
-    return blocks.finish(make_pdf)
+    index = blocks.add(inputs)
+    return dataclasses.replace(blocks.finish(make_pdf), index=index)
 
 
 class LettersInBlocks:
     """``write_letters`` for inputs given a block of people at a time, in NHS-number order (the
-    pipeline's output half; issue 16, session 31): ``add`` renders a block's letters and returns
-    its index rows; ``finish`` writes ``letters/index.csv`` (and the PDFs when asked) once every
-    block is in. Every letter depends only on its own person's rows, so the letters and index of
-    the blocks are those of the whole."""
+    pipeline's output half; issue 16, session 31): ``add`` renders a block's letters, appends its rows
+    to ``letters/index.csv`` and returns them; ``finish`` closes the index (and writes the PDFs when
+    asked) once every block is in. Every letter depends only on its own person's rows, so the letters
+    and index of the blocks are those of the whole; neither the index rows nor the letters' paths of
+    the blocks already in are held (issue 16, session 33: 40 MB and 46 MB at 600,000 people)."""
 
     def __init__(self, out_dir: Path, as_of: date, settings: LetterSettings) -> None:
         self.out_dir, self.as_of, self.settings = out_dir, as_of, settings
-        self._index: list[pl.DataFrame] = []
-        self._paths: list[str] = []
+        self._index = CsvBlocks(out_dir / INDEX_FILE)
+        self._opened = False
+        self._written = 0
         self._plans = 0
         self._not_sent: dict[str, int] = {}
 
@@ -179,27 +198,33 @@ class LettersInBlocks:
             .cast(INDEX_SCHEMA)
             .sort("nhs_number")
         )
+        del paths
         notes = decisions.select("nhs_number", "letter_note")
         suppressed = decisions.filter(~pl.col("send")).group_by("suppressed_because").len()
         for reason, n in zip(suppressed["suppressed_because"].to_list(), suppressed["len"].to_list()):
             self._not_sent[reason] = self._not_sent.get(reason, 0) + n
         self._plans += decisions.height
-        self._paths += paths
-        mine = index.join(notes, on="nhs_number", how="left")
-        self._index.append(mine)
-        return mine
+        self._append(index)
+        return index.join(notes, on="nhs_number", how="left")
+
+    def _append(self, index: pl.DataFrame) -> None:
+        if not self._opened:
+            self._index.open()
+            self._opened = True
+        self._index.add(index.select(INDEX_COLUMNS))
+        self._written += index.height
 
     def finish(self, make_pdf: bool = False) -> LettersWritten:
         crash_point("letters.rendered")
-        index = pl.concat(self._index, how="vertical") if self._index else pl.DataFrame(schema=INDEX_SCHEMA)
-        if "letter_note" not in index.columns:
-            index = index.with_columns(pl.lit(None, dtype=pl.String).alias("letter_note"))
-        write_csv(index.select(INDEX_COLUMNS), self.out_dir / "letters" / "index.csv")
-        files = ["letters/index.csv", *self._paths]
+        if not self._opened:  # no block given: the index is its header alone
+            self._append(pl.DataFrame(schema=INDEX_SCHEMA))
+        self._index.close()
+        pdfs: tuple[str, ...] = ()
         if make_pdf:
             from longerlives.letters.pdf_engine import write_pdf_letters
 
-            files += write_pdf_letters(self._paths, self.out_dir, self.settings)
-        summary = {"written": index.height, "pdf": make_pdf, "not_sent": dict(self._not_sent)}
-        log.info("letters: %d written (%d plans without a letter)", index.height, self._plans - index.height)
-        return LettersWritten(index, tuple(files), summary)
+            pdfs = tuple(write_pdf_letters(written_letters(self.out_dir), self.out_dir, self.settings))
+        summary = {"written": self._written, "pdf": make_pdf, "not_sent": dict(self._not_sent)}
+        log.info("letters: %d written (%d plans without a letter)", self._written, self._plans - self._written)
+        empty = pl.DataFrame(schema={**INDEX_SCHEMA, "letter_note": pl.String})
+        return LettersWritten(empty, self.out_dir, self._written + len(pdfs), pdfs, summary)

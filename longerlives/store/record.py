@@ -137,6 +137,11 @@ class RunRecord:
         """Flag history: open new episodes, extend the ones still raised, resolve the ones gone."""
         return self._submit(lambda conn: self._flags(conn, flags))
 
+    def flags_of(self, made: Callable[[], pl.DataFrame]) -> Future[None]:
+        """``flags`` of the frame ``made`` returns, made on the record's thread when its turn comes (the
+        pipeline's flags' keys are read back from the work folder there; issue 16, session 33)."""
+        return self._submit(lambda conn: self._flags(conn, made()))
+
     def letters(self, letters_index: pl.DataFrame, letter_flags: pl.DataFrame) -> Future[None]:
         """Letters issued (``letter_flags``: what each letter covered, ``letters.ledger.cadence_flags``)."""
         return self._submit(lambda conn: self._letters(conn, letters_index, letter_flags))

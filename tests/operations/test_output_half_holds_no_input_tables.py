@@ -116,7 +116,7 @@ def test_through_the_output_half_only_a_few_columns_of_everybody_are_held(extrac
     (reached,) = given
     assert set(reached.people.columns) <= pipeline._kept_people(load_settings(None))
     assert not {"given_name", "family_name", "phone", "address_line_1"} & set(reached.people.columns)
-    assert reached.flags.columns == list(pipeline.FLAG_KEYS)
+    assert reached.flags().columns == list(pipeline.FLAG_KEYS)
     assert reached.list_keys.columns == ["team", "nhs_number", "urgency", "marginalisation_rank"]
     patients = pl.read_csv(tmp_path / "out" / "patients.csv", infer_schema=False)
     rows = pl.concat(
