@@ -430,34 +430,60 @@ class FeatureBlocks:
         *,
         block_people: int | None = None,
         work_dir: Path | None = None,
-        summaries: dict[str, pl.DataFrame] | None = None,
+        handed: dict[str, pl.DataFrame] | None = None,
     ) -> None:
         self._codelists, self._as_of, self._settings = codelists, as_of, settings
         # The patients are sorted first (NHS numbers are exactly ten digits, so text order is
         # number order) and every feature column is built in that row order, then put beside
         # them: no join copies the 400-column table (issue 16, memory). Validation gives them
         # sorted already: then this sort is a check of the sorted flag, not a copy.
-        self._patients = extract.patients.sort("nhs_number").with_columns(
-            _age(pl.col("date_of_birth"), as_of).alias("age")
-        )
-        self._ids = self._patients.select(_nid())["nid"]
+        # made by validation (the patients, and the summaries of its own pass: ``readings``); when handed over
+        # (``Extract.hand_over``) each is let go once read, not held beside the next one's working (sessions 32, 33)
+        made = dict(extract.summaries) if handed is None else handed
+        given = made.pop("patients", extract.patients)
+        self._held = {
+            "patients": given.sort("nhs_number").with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
+        }
+        del given
+        self._ids = self._held["patients"].select(_nid())["nid"]
         size = max(1, block_people or self._ids.len())
         self._starts = list(range(0, self._ids.len(), size)) or [0]
         self._size = size
+        several = len(self._starts) > 1
+        if several and work_dir is None:
+            raise ValueError("a feature pass in several blocks needs a work folder")
+        # Everybody's patients and medicine and contact summaries: held for a register of one block; for one of
+        # several each waits in the work folder as soon as it is made, each block reading its own people's rows
+        # (issue 16, session 33: 209 MB at 600,000 people held beside every block's feature table, and beside the
+        # matched events' pass below).
+        self._waiting: dict[str, Path] = {}
+        for name in ("patients", "medicines", "contacts"):
+            if name == "medicines":
+                self._held[name] = _medication_summary(
+                    extract.medications, codelists, as_of, made.pop("medications", None)
+                )
+            elif name == "contacts":
+                self._held[name] = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
+            if several and work_dir is not None:
+                self._waiting[name] = _waits(self._held.pop(name), work_dir / f"features.{name}.parquet")
         self._plan = _event_plan(codelists)
         matched = _matched_events(extract.events, self._plan, as_of)
-        if len(self._starts) > 1:
-            if work_dir is None:
-                raise ValueError("a feature pass in several blocks needs a work folder")
+        if several and work_dir is not None:
             path = work_dir / "matched_events.parquet"
             _sink(matched, path)
             matched = pl.scan_parquet(path)
         self._matched = matched
-        # made by validation's own pass (``readings``); when handed over (``Extract.take_summaries``) each
-        # is let go once read, not held beside the next one's working (issue 16, session 32)
-        made = dict(extract.summaries) if summaries is None else summaries
-        self._medicines = _medication_summary(extract.medications, codelists, as_of, made.pop("medications", None))
-        self._contacts = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
+
+    def _rows(self, name: str, start: int, ids: pl.Series) -> pl.DataFrame:
+        """The ``name`` rows of the block of ``ids`` starting at ``start``: the patients by row, the summaries
+        (one row per person and concept, or per person) by their people's range of ``nid``."""
+        if name in self._held:
+            held = self._held[name]
+            return held.slice(start, self._size) if name == "patients" else held
+        scan = pl.scan_parquet(self._waiting[name])
+        if name == "patients":
+            return scan.slice(start, self._size).collect()
+        return scan.filter(pl.col("nid").is_between(ids[0], ids[-1])).collect()
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -465,15 +491,15 @@ class FeatureBlocks:
     def block(self, i: int) -> Features:
         """The features of the i-th block of patients (sorted by NHS number)."""
         start = self._starts[i]
-        patients = self._patients.slice(start, self._size)
         ids = self._ids.slice(start, self._size)
+        patients = self._rows("patients", start, ids)
         source = self._matched
         if len(self._starts) > 1:  # this block's people only: their keys are one range
             lo, hi = ids[0] * _CONCEPT_SLOTS, (ids[-1] + 1) * _CONCEPT_SLOTS
             source = source.filter((pl.col("key") >= lo) & (pl.col("key") < hi))
         ev = _event_aggregates(source, self._plan, self._as_of, self._settings, ids)
-        med = _medication_wide(self._medicines, self._codelists, ids)
-        enc = _aligned(self._contacts, ids, zero=_CONTACT_COUNTS)
+        med = _medication_wide(self._rows("medicines", start, ids), self._codelists, ids)
+        enc = _aligned(self._rows("contacts", start, ids), ids, zero=_CONTACT_COUNTS)
         people = pl.concat([patients, ev, med, enc], how="horizontal")
         del ev, med, enc
         counts = [c for c in people.columns if c.endswith("_n_12m") or c in _CONTACT_COUNTS]
@@ -494,13 +520,27 @@ def feature_blocks(
     settings: FeatureSettings,
     block_people: int,
     work_dir: Path,
-    summaries: dict[str, pl.DataFrame] | None = None,
+    handed: dict[str, pl.DataFrame] | None = None,
 ) -> FeatureBlocks:
     """The features stage: one pass over each clinical table, then ``block(i)`` a block of people at a time.
-    ``summaries``: validation's, handed over (``Extract.take_summaries``) to be let go once read."""
+    ``handed``: validation's patients and summaries, handed over (``Extract.hand_over``) to be let go once
+    read (else the extract's are read)."""
     return FeatureBlocks(
-        extract, codelists, as_of, settings, block_people=block_people, work_dir=work_dir, summaries=summaries
+        extract,
+        codelists,
+        as_of,
+        settings,
+        block_people=block_people,
+        work_dir=work_dir,
+        handed=handed,
     )
+
+
+def _waits(frame: pl.DataFrame, path: Path) -> Path:
+    """``frame`` written to a work file to be read back a block at a time (uncompressed, as workfiles.py's)."""
+    with io_errors_named():
+        frame.write_parquet(path, compression="uncompressed", statistics=True)
+    return path
 
 
 def _sink(matched: pl.LazyFrame, path: Path) -> None:

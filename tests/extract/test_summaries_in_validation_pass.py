@@ -98,20 +98,36 @@ def test_every_feature_of_a_synthetic_night_is_the_same_with_the_summaries_made_
     assert on_antipsychotics > 0 and by_made["planned_contacts_12m"].sum() > 0
 
 
-def test_summaries_handed_to_the_feature_pass_are_let_go_and_every_feature_is_the_same(tmp_path, codelists, settings):
-    """Issue 16 (session 32): the pipeline hands validation's summaries over (``Extract.take_summaries``);
-    the feature pass lets each go once read, so the extract does not hold them beside its working."""
+def test_patients_and_summaries_handed_to_the_feature_pass_are_let_go_and_every_feature_is_the_same(
+    tmp_path, codelists, settings
+):
+    """Issue 16 (sessions 32, 33): the pipeline hands validation's patients and summaries over
+    (``Extract.hand_over``); the feature pass lets each go once read, so the extract does not hold them
+    beside its working. In blocks, each waits in the work folder and every block reads its own people's
+    rows: every feature of every person is the same."""
     folder = tmp_path / "synth-handed"
     generate(300, 11, folder, "csv", bad_row_share=0.05, as_of=AS_OF)
     kept = _validated(folder, tmp_path, codelists, settings, readings(AS_OF))
     expected = build_features(kept, codelists, AS_OF, settings.features).people
     handed = _validated(folder, tmp_path / "handed", codelists, settings, readings(AS_OF))
-    taken = handed.take_summaries()
-    assert set(taken) == {"medications", "encounters"} and handed.summaries == {}
-    got = FeatureBlocks(handed, codelists, AS_OF, settings.features, summaries=taken).block(0).people
+    taken = handed.hand_over()
+    assert set(taken) == {"patients", "medications", "encounters"}
+    assert handed.summaries == {} and handed.patients.height == 0 and taken["patients"].height == expected.height
+    got = FeatureBlocks(handed, codelists, AS_OF, settings.features, handed=taken).block(0).people
     assert taken == {}  # each read and let go
     assert got.equals(expected)
     assert got["planned_contacts_12m"].sum() > 0 and got.filter(pl.col("antipsychotic_last_date").is_not_null()).height
+
+    in_blocks = _validated(folder, tmp_path / "blocks", codelists, settings, readings(AS_OF))
+    work = tmp_path / "work"
+    work.mkdir()
+    blocks = FeatureBlocks(
+        in_blocks, codelists, AS_OF, settings.features, block_people=70, work_dir=work, handed=in_blocks.hand_over()
+    )
+    waiting = {p.name for p in work.glob("features.*.parquet")}
+    assert waiting == {"features.patients.parquet", "features.medicines.parquet", "features.contacts.parquet"}
+    assert len(blocks) == -(-expected.height // 70) > 1
+    assert pl.concat([blocks.block(i).people for i in range(len(blocks))]).equals(expected)
 
 
 def test_validated_patients_come_in_nhs_number_order_whatever_the_file_order(tmp_path, codelists, settings):
