@@ -1,5 +1,6 @@
 """longerlives: the nightly engine for the NHS Longer Lives programme."""
 
+import ctypes
 import os
 
 __version__ = "0.1.0"
@@ -13,3 +14,26 @@ __version__ = "0.1.0"
 # own setting is kept (``setdefault``); a process that imported Polars before the engine keeps Polars'
 # defaults.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
+
+# glibc's malloc (Python's objects, SQLite's pages) gives each thread that allocates an arena of its own,
+# up to eight a core, and memory freed in one arena is not reused by another: the output half's threads
+# (outputs, store, worklist helper, files) each kept hundreds of megabytes freed. Two arenas, asked for
+# here before the engine starts any thread (glibc reads ``MALLOC_ARENA_MAX`` only as a process starts, so
+# the engine asks ``mallopt`` itself). Measured (issue 16, session 33; docs/scaling.md): 600,000 people's
+# peak 1,005 -> 880 MB with freed memory returned at once. An operator's own ``MALLOC_ARENA_MAX`` is kept;
+# on a C library without ``mallopt`` (musl, macOS) nothing is asked.
+M_ARENA_MAX = -8  # glibc's malloc.h
+MALLOC_ARENAS = 2
+
+
+def _fewer_malloc_arenas() -> bool:
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, MALLOC_ARENAS))
+
+
+ASKED_FOR_FEWER_ARENAS = _fewer_malloc_arenas()

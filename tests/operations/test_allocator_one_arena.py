@@ -27,3 +27,48 @@ def test_an_operators_own_allocator_setting_is_kept() -> None:
     env = {**os.environ, "_RJEM_MALLOC_CONF": "narenas:2,dirty_decay_ms:1000"}
     seen = _setting_seen(env)
     assert seen.endswith(",narenas:2,dirty_decay_ms:1000") and "narenas:1" not in seen
+
+
+# Issue 16 (session 33): glibc's malloc arenas (Python's objects, SQLite's pages). Eight threads each
+# allocate, then glibc's own report (malloc_info) is read for the arenas ("heaps") it made.
+ARENAS = """
+import ctypes, sys, tempfile, threading
+if sys.argv[1] == "engine":
+    import longerlives  # noqa: F401
+libc = ctypes.CDLL(None)
+ready = threading.Barrier(9)
+def allocate():
+    held = [bytearray(200) for _ in range(20000)]
+    ready.wait()
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for t in threads:
+    t.start()
+ready.wait()
+libc.fopen.restype = ctypes.c_void_p
+path = tempfile.mkstemp()[1]
+report = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(report))
+libc.fclose(ctypes.c_void_p(report))
+print(open(path).read().count("<heap nr="))
+for t in threads:
+    t.join()
+"""
+
+
+def _arenas(env: dict[str, str], importing: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", ARENAS, importing], env=env, capture_output=True, text=True, check=True
+    )
+    return int(done.stdout.strip())
+
+
+def test_the_engines_threads_share_two_malloc_arenas_however_many_threads_allocate() -> None:
+    import longerlives
+
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    assert _arenas(env, "plain") > longerlives.MALLOC_ARENAS  # glibc's own default: an arena a thread
+    assert _arenas(env, "engine") == longerlives.MALLOC_ARENAS == 2
+
+
+def test_an_operators_own_malloc_arena_max_is_kept() -> None:
+    assert _arenas({**os.environ, "MALLOC_ARENA_MAX": "4"}, "engine") == 4
