@@ -466,10 +466,10 @@ def validate_extract(
         quarantined.append(q)
         good[name] = g
         if name == "patients":
-            # the later tables' checks read the valid patients' NHS numbers alone: the patients themselves (names,
-            # addresses: 210 MB of text at 600,000 people) wait in the work file until every table is checked
-            # (issue 16, session 33)
-            valid_patients = g.select("nhs_number").collect()
+            # in NHS-number order, the feature pass's order: it then holds these rows, not a sorted copy
+            # beside them (issue 16, session 32)
+            valid_patients = g.sort("nhs_number").collect()
+            good[name] = valid_patients.lazy()
     quarantine = (
         pl.concat(quarantined, how="vertical_relaxed")
         .with_columns(pl.col("row").cast(pl.Int64))
@@ -479,11 +479,8 @@ def validate_extract(
         if n:
             log.warning("%s: %d of %d rows quarantined", name, n, rows_read[name])
     assert valid_patients is not None  # patients is a required table: read_extract stops without it
-    # in NHS-number order, the feature pass's order: it then holds these rows, not a sorted copy beside them
-    # (issue 16, session 32)
-    patients = good["patients"].sort("nhs_number").collect()
     return Extract(
-        patients=patients,
+        patients=valid_patients,
         events=good["events"],
         medications=good["medications"],
         encounters=good["encounters"],
