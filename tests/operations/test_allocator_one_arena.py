@@ -1,7 +1,9 @@
 """Issue 16 (session 32): the engine asks Polars' allocator (jemalloc) for one arena, so the engine's
 threads reuse each other's freed memory (peak memory measured in docs/scaling.md). The setting must
 be in place before Polars is first imported (Polars appends it to its own defaults as it loads its
-allocator: polars/__init__.py, pola-rs/polars#21829), and an operator's own setting must win."""
+allocator: polars/__init__.py, pola-rs/polars#21829), and an operator's own setting must win. Session 33:
+memory past its decay time handed back at once (``muzzy_decay_ms:0``), and two glibc malloc arenas for the
+engine's threads (Python's objects, SQLite's pages)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ def _setting_seen(env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def test_the_engine_asks_polars_allocator_for_one_arena_before_polars_is_imported() -> None:
+def test_the_engine_asks_polars_allocator_for_one_arena_and_no_muzzy_pages_before_polars_is_imported() -> None:
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
     seen = _setting_seen(env)
-    assert seen.split(",")[-1] == "narenas:1"  # after Polars' own decay settings, as Polars loads it
+    # after Polars' own decay settings, as Polars loads it (jemalloc reads them in order: the last of each wins)
+    assert seen.split(",")[-2:] == ["narenas:1", "muzzy_decay_ms:0"]
+    assert seen.startswith("dirty_decay_ms:500,muzzy_decay_ms:1000,")
 
 
 def test_an_operators_own_allocator_setting_is_kept() -> None:
