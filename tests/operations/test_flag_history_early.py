@@ -45,14 +45,19 @@ class Night:
 def _night(extract_dir: Path, base: Path, max_people: int | None) -> Night:
     config = None if max_people is None else f"[operations]\nflag_history_early_max_people = {max_people}\n"
     events: list[tuple[str, str]] = []
-    original = RunRecord.flags
+    original, original_of = RunRecord.flags, RunRecord.flags_of
 
     def flags(self: RunRecord, frame):  # noqa: ANN001, ANN202 - the record's own method, noted as it is asked
         events.append(("record", "flags"))
         return original(self, frame)
 
+    def flags_of(self: RunRecord, made):  # noqa: ANN001, ANN202 - the flags read on the store's thread (session 33)
+        events.append(("record", "flags"))
+        return original_of(self, made)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RunRecord, "flags", flags)
+        patch.setattr(RunRecord, "flags_of", flags_of)
         out = run_night(extract_dir, base, config, events)
     return Night(out, base / "runs.sqlite", events)
 

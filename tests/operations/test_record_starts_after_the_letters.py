@@ -37,7 +37,7 @@ def events(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str]]:
         return call
 
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("flags", "letters", "letters_of", "worklist_in_blocks", "coverage"):
+        for name in ("flags", "flags_of", "letters", "letters_of", "worklist_in_blocks", "coverage"):
             patch.setattr(RunRecord, name, noted(name, getattr(RunRecord, name)))
         patch.setattr(LettersInBlocks, "add", noted("letters_block", LettersInBlocks.add))
         run_night(base / "extract", base, CONFIG, seen)
@@ -54,4 +54,7 @@ def test_a_large_registers_record_is_asked_for_nothing_before_every_blocks_lette
 def test_every_blocks_letters_are_recorded_and_the_web_worklist_begun_once(events) -> None:
     assert events.count(("asked", "letters_of")) == 5
     assert events.count(("asked", "worklist_in_blocks")) == 1
-    assert events.count(("asked", "flags")) == 1
+    # session 33: the flag history of a large register is read from the work folder on the store's thread
+    # (``flags_of``), asked for once, after the web worklist's blocks (the store's last read of the work folder)
+    assert events.count(("asked", "flags_of")) == 1 and events.count(("asked", "flags")) == 0
+    assert events.index(("asked", "flags_of")) > events.index(("asked", "worklist_in_blocks"))
