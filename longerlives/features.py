@@ -433,14 +433,14 @@ class FeatureBlocks:
         handed: dict[str, pl.DataFrame] | None = None,
     ) -> None:
         self._codelists, self._as_of, self._settings = codelists, as_of, settings
+        # Made by validation (the patients, and the summaries of its own pass: ``readings``); when handed over
+        # (``Extract.hand_over``) each is let go once read, not held beside the next one's working (sessions 32, 33)
+        made = dict(extract.summaries) if handed is None else handed
+        given = made.pop("patients", extract.patients)
         # The patients are sorted first (NHS numbers are exactly ten digits, so text order is
         # number order) and every feature column is built in that row order, then put beside
         # them: no join copies the 400-column table (issue 16, memory). Validation gives them
         # sorted already: then this sort is a check of the sorted flag, not a copy.
-        # made by validation (the patients, and the summaries of its own pass: ``readings``); when handed over
-        # (``Extract.hand_over``) each is let go once read, not held beside the next one's working (sessions 32, 33)
-        made = dict(extract.summaries) if handed is None else handed
-        given = made.pop("patients", extract.patients)
         self._held = {
             "patients": given.sort("nhs_number").with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
         }
@@ -457,22 +457,26 @@ class FeatureBlocks:
         # (issue 16, session 33: 209 MB at 600,000 people held beside every block's feature table, and beside the
         # matched events' pass below).
         self._waiting: dict[str, Path] = {}
-        for name in ("patients", "medicines", "contacts"):
-            if name == "medicines":
-                self._held[name] = _medication_summary(
-                    extract.medications, codelists, as_of, made.pop("medications", None)
-                )
-            elif name == "contacts":
-                self._held[name] = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
-            if several and work_dir is not None:
-                self._waiting[name] = _waits(self._held.pop(name), work_dir / f"features.{name}.parquet")
+        self._work_dir = work_dir if several else None
+        self._to_work_folder("patients")
+        self._held["medicines"] = _medication_summary(
+            extract.medications, codelists, as_of, made.pop("medications", None)
+        )
+        self._to_work_folder("medicines")
+        self._held["contacts"] = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
+        self._to_work_folder("contacts")
         self._plan = _event_plan(codelists)
         matched = _matched_events(extract.events, self._plan, as_of)
-        if several and work_dir is not None:
-            path = work_dir / "matched_events.parquet"
+        if self._work_dir is not None:
+            path = self._work_dir / "matched_events.parquet"
             _sink(matched, path)
             matched = pl.scan_parquet(path)
         self._matched = matched
+
+    def _to_work_folder(self, name: str) -> None:
+        """For a register of several blocks, everybody's ``name`` rows written to the work folder and let go."""
+        if self._work_dir is not None:
+            self._waiting[name] = _waits(self._held.pop(name), self._work_dir / f"features.{name}.parquet")
 
     def _rows(self, name: str, start: int, ids: pl.Series) -> pl.DataFrame:
         """The ``name`` rows of the block of ``ids`` starting at ``start``: the patients by row, the summaries
