@@ -40,6 +40,7 @@ from longerlives.frames import BP_SETTINGS, VALUE_STATS
 from longerlives.registers import qof_mh_register
 from longerlives.settings.features import FeatureSettings
 from longerlives.vocabulary import SERVICES
+from longerlives.workfiles import Waiting, wait
 
 _CONCEPT_SLOTS = 1024  # person × concept key = nid * 1024 + cid (fits Int64 for 10-digit NHS numbers)
 
@@ -441,11 +442,9 @@ class FeatureBlocks:
         # number order) and every feature column is built in that row order, then put beside
         # them: no join copies the 400-column table (issue 16, memory). Validation gives them
         # sorted already: then this sort is a check of the sorted flag, not a copy.
-        self._held = {
-            "patients": given.sort("nhs_number").with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
-        }
+        patients = given.sort("nhs_number").with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
         del given
-        self._ids = self._held["patients"].select(_nid())["nid"]
+        self._ids = patients.select(_nid())["nid"]
         size = max(1, block_people or self._ids.len())
         self._starts = list(range(0, self._ids.len(), size)) or [0]
         self._size = size
@@ -455,36 +454,28 @@ class FeatureBlocks:
         # Everybody's patients and medicine and contact summaries: held for a register of one block; for one of
         # several each waits in the work folder as soon as it is made, each block reading its own people's rows
         # (issue 16, session 33: 209 MB at 600,000 people held beside every block's feature table, and beside the
-        # matched events' pass below).
-        self._waiting: dict[str, Path] = {}
-        self._work_dir = work_dir if several else None
-        self._to_work_folder("patients")
-        self._held["medicines"] = _medication_summary(
-            extract.medications, codelists, as_of, made.pop("medications", None)
-        )
-        self._to_work_folder("medicines")
-        self._held["contacts"] = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
-        self._to_work_folder("contacts")
+        # matched events' pass below), as the blocks' own frames wait (``workfiles.wait``).
+        folder = work_dir if several else None
+        self._everybody: dict[str, Waiting] = {"patients": wait({"patients": patients}, folder, "features")}
+        del patients
+        medicines = _medication_summary(extract.medications, codelists, as_of, made.pop("medications", None))
+        self._everybody["medicines"] = wait({"medicines": medicines}, folder, "features")
+        del medicines
+        contacts = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
+        self._everybody["contacts"] = wait({"contacts": contacts}, folder, "features")
+        del contacts
         self._plan = _event_plan(codelists)
         matched = _matched_events(extract.events, self._plan, as_of)
-        if self._work_dir is not None:
-            path = self._work_dir / "matched_events.parquet"
+        if folder is not None:
+            path = folder / "matched_events.parquet"
             _sink(matched, path)
             matched = pl.scan_parquet(path)
         self._matched = matched
 
-    def _to_work_folder(self, name: str) -> None:
-        """For a register of several blocks, everybody's ``name`` rows written to the work folder and let go."""
-        if self._work_dir is not None:
-            self._waiting[name] = _waits(self._held.pop(name), self._work_dir / f"features.{name}.parquet")
-
     def _rows(self, name: str, start: int, ids: pl.Series) -> pl.DataFrame:
         """The ``name`` rows of the block of ``ids`` starting at ``start``: the patients by row, the summaries
         (one row per person and concept, or per person) by their people's range of ``nid``."""
-        if name in self._held:
-            held = self._held[name]
-            return held.slice(start, self._size) if name == "patients" else held
-        scan = pl.scan_parquet(self._waiting[name])
+        scan = self._everybody[name].scan(name)
         if name == "patients":
             return scan.slice(start, self._size).collect()
         return scan.filter(pl.col("nid").is_between(ids[0], ids[-1])).collect()
@@ -538,13 +529,6 @@ def feature_blocks(
         work_dir=work_dir,
         handed=handed,
     )
-
-
-def _waits(frame: pl.DataFrame, path: Path) -> Path:
-    """``frame`` written to a work file to be read back a block at a time (uncompressed, as workfiles.py's)."""
-    with io_errors_named():
-        frame.write_parquet(path, compression="uncompressed", statistics=True)
-    return path
 
 
 def _sink(matched: pl.LazyFrame, path: Path) -> None:

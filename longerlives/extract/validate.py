@@ -60,19 +60,13 @@ class Extract:
     # absent for a table it could not summarise in its own pass (then the reader summarises the table)
     summaries: dict[str, pl.DataFrame] = field(default_factory=dict)
 
-    def take_summaries(self) -> dict[str, pl.DataFrame]:
-        """The summaries handed over (to the feature pass, which lets each go once read): the extract
-        holds them no longer (issue 16, session 32)."""
-        taken = dict(self.summaries)
-        self.summaries.clear()
-        return taken
-
     def hand_over(self) -> dict[str, pl.DataFrame]:
-        """``take_summaries`` and, under ``"patients"``, the validated patients: what only the feature pass
-        reads, handed over to it and held by the extract no longer (the feature pass keeps the patients in
-        the work folder for a register of several blocks; issue 16, session 33: 88 MB at 600,000 people
-        beside its set-up)."""
-        taken = {"patients": self.patients, **self.take_summaries()}
+        """The summaries and, under ``"patients"``, the validated patients: what only the feature pass
+        reads, handed over to it (which lets each go once read) and held by the extract no longer (issue 16,
+        sessions 32 and 33: the feature pass keeps the patients in the work folder for a register of several
+        blocks; 88 MB at 600,000 people beside its set-up)."""
+        taken = {"patients": self.patients, **self.summaries}
+        self.summaries.clear()
         self.patients = self.patients.clear()
         return taken
 
