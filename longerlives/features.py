@@ -431,33 +431,35 @@ class FeatureBlocks:
         *,
         block_people: int | None = None,
         work_dir: Path | None = None,
-        handed: dict[str, pl.DataFrame] | None = None,
+        handed: tuple[pl.LazyFrame, dict[str, pl.DataFrame]] | None = None,
     ) -> None:
         self._codelists, self._as_of, self._settings = codelists, as_of, settings
         # Made by validation (the patients, and the summaries of its own pass: ``readings``); when handed over
-        # (``Extract.hand_over``) each is let go once read, not held beside the next one's working (sessions 32, 33)
-        made = dict(extract.summaries) if handed is None else handed
-        given = made.pop("patients", extract.patients)
-        # The patients are sorted first (NHS numbers are exactly ten digits, so text order is
-        # number order) and every feature column is built in that row order, then put beside
-        # them: no join copies the 400-column table (issue 16, memory). Validation gives them
-        # sorted already: then this sort is a check of the sorted flag, not a copy.
-        patients = given.sort("nhs_number").with_columns(_age(pl.col("date_of_birth"), as_of).alias("age"))
-        del given
-        self._ids = patients.select(_nid())["nid"]
+        # (``Extract.hand_over``) each summary is let go once read, not held beside the next one's working
+        # (sessions 32, 33)
+        given, made = (extract.patients, dict(extract.summaries)) if handed is None else handed
+        # Validation gives the patients sorted by NHS number, in its work folder (a block of people is then a
+        # slice of them, read when the block is made: issue 16, session 34); every feature column is built in
+        # that row order and put beside them, so no join copies the 400-column table (issue 16, memory).
+        self._ids = given.select(_nid()).collect()["nid"]
+        if not self._ids.is_sorted():  # a caller's own patients: sorted here, and held
+            given = given.collect().sort("nhs_number").lazy()
+            self._ids = self._ids.sort()
         size = max(1, block_people or self._ids.len())
         self._starts = list(range(0, self._ids.len(), size)) or [0]
         self._size = size
         several = len(self._starts) > 1
         if several and work_dir is None:
             raise ValueError("a feature pass in several blocks needs a work folder")
-        # Everybody's patients and medicine and contact summaries: held for a register of one block; for one of
-        # several each waits in the work folder as soon as it is made, each block reading its own people's rows
-        # (issue 16, session 33: 209 MB at 600,000 people held beside every block's feature table, and beside the
-        # matched events' pass below), as the blocks' own frames wait (``workfiles.wait``).
+        # A register of one block holds its patients and medicine and contact summaries; one of several reads
+        # its patients a block at a time from validation's file, and its summaries wait in the work folder as
+        # soon as each is made, each block reading its own people's rows (issue 16, session 33: 209 MB at
+        # 600,000 people held beside every block's feature table), as the blocks' own frames wait
+        # (``workfiles.wait``).
         folder = work_dir if several else None
-        self._everybody: dict[str, Waiting] = {"patients": wait({"patients": patients}, folder, "features")}
-        del patients
+        self._patients = given if several else given.collect().lazy()
+        del given
+        self._everybody: dict[str, Waiting] = {}
         medicines = _medication_summary(extract.medications, codelists, as_of, made.pop("medications", None))
         self._everybody["medicines"] = wait({"medicines": medicines}, folder, "features")
         del medicines
@@ -475,9 +477,10 @@ class FeatureBlocks:
     def _rows(self, name: str, start: int, ids: pl.Series) -> pl.DataFrame:
         """The ``name`` rows of the block of ``ids`` starting at ``start``: the patients by row, the summaries
         (one row per person and concept, or per person) by their people's range of ``nid``."""
-        scan = self._everybody[name].scan(name)
         if name == "patients":
-            return scan.slice(start, self._size).collect()
+            age = _age(pl.col("date_of_birth"), self._as_of).alias("age")
+            return self._patients.slice(start, self._size).with_columns(age).collect()
+        scan = self._everybody[name].scan(name)
         return scan.filter(pl.col("nid").is_between(ids[0], ids[-1])).collect()
 
     def __len__(self) -> int:
@@ -515,7 +518,7 @@ def feature_blocks(
     settings: FeatureSettings,
     block_people: int,
     work_dir: Path,
-    handed: dict[str, pl.DataFrame] | None = None,
+    handed: tuple[pl.LazyFrame, dict[str, pl.DataFrame]] | None = None,
 ) -> FeatureBlocks:
     """The features stage: one pass over each clinical table, then ``block(i)`` a block of people at a time.
     ``handed``: validation's patients and summaries, handed over (``Extract.hand_over``) to be let go once

@@ -399,7 +399,7 @@ def _produce(
             s.features,
             s.features.block_people,
             staging / ".work",
-            extract.hand_over(),  # the patients and summaries, each let go once read (sessions 32, 33)
+            extract.hand_over(),  # the patients (in the work folder) and summaries, each let go once read
         )
     # the patients and the summaries are read by nothing but the feature blocks, which have made their own
     # of them: released before the first block, not held through the input half (issue 16, session 30)

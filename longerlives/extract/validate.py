@@ -20,6 +20,8 @@ so the 60-million-row events table streams rather than sitting in memory.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -46,7 +48,9 @@ QUARANTINE_COLUMNS = ["table", "row", "column", "value", "reason"]
 class Extract:
     """Clean, typed tables (lazy) plus what was read and quarantined."""
 
-    patients: pl.DataFrame
+    # the valid patients in NHS-number order, in validation's work folder (never held whole: issue 16,
+    # session 34 — 209 MB resident at 600,000 people held through the checks of the other tables)
+    patients: pl.LazyFrame
     events: pl.LazyFrame
     medications: pl.LazyFrame
     encounters: pl.LazyFrame
@@ -60,15 +64,13 @@ class Extract:
     # absent for a table it could not summarise in its own pass (then the reader summarises the table)
     summaries: dict[str, pl.DataFrame] = field(default_factory=dict)
 
-    def hand_over(self) -> dict[str, pl.DataFrame]:
-        """The summaries and, under ``"patients"``, the validated patients: what only the feature pass
-        reads, handed over to it (which lets each go once read) and held by the extract no longer (issue 16,
-        sessions 32 and 33: the feature pass keeps the patients in the work folder for a register of several
-        blocks; 88 MB at 600,000 people beside its set-up)."""
-        taken = {"patients": self.patients, **self.summaries}
+    def hand_over(self) -> tuple[pl.LazyFrame, dict[str, pl.DataFrame]]:
+        """The validated patients and the summaries: what only the feature pass reads, handed over to it
+        (which lets each summary go once read) and held by the extract no longer (issue 16, sessions 32–34)."""
+        taken = dict(self.summaries)
         self.summaries.clear()
-        self.patients = self.patients.clear()
-        return taken
+        patients, self.patients = self.patients, self.patients.clear()
+        return patients, taken
 
     def take_quarantine(self) -> pl.DataFrame:
         """The quarantined rows handed over (to be written to ``quarantine.csv``): the extract holds them
@@ -107,7 +109,7 @@ def _checked(
     *,
     as_of: date,
     settings: ExtractSettings,
-    valid_patients: pl.DataFrame | None,
+    valid_patients: pl.Series | None,
     plausibility: pl.DataFrame | None,
 ) -> pl.LazyFrame:
     parsed, reasons = [], []
@@ -164,7 +166,7 @@ def _checked(
             )
         )
     if schema.belongs_to_patient and valid_patients is not None:
-        known = pl.col("_p_nhs_number").is_in(valid_patients["nhs_number"].implode())
+        known = pl.col("_p_nhs_number").is_in(valid_patients.implode())
         lf = lf.with_columns(
             add_reason(
                 "nhs_number",
@@ -269,7 +271,7 @@ class Split:
 def _fast_split(
     raw: RawTable,
     schema: TableSchema,
-    valid_patients: pl.DataFrame | None,
+    valid_patients: pl.Series | None,
     plausibility: pl.DataFrame | None,
     work_dir: Path,
     as_of: date,
@@ -284,7 +286,7 @@ def _fast_split(
     summarises the fast rows, and the table's latest date is not looked for."""
     if not schema.belongs_to_patient or valid_patients is None:
         return None
-    found = fast_columns(schema, raw.source_dtypes, valid_patients["nhs_number"])
+    found = fast_columns(schema, raw.source_dtypes, valid_patients)
     if found is None:
         return None
     parsed, ok = found
@@ -357,6 +359,20 @@ def _summarised_pass(tested: pl.LazyFrame, schema: TableSchema, summary: Summary
     is_suspect = pl.col(summary.key_names[0]) < 0
     rows = grouped.filter(is_suspect).select((-pl.col(summary.key_names[0])).cast(pl.UInt32).alias(ROW))[ROW]
     return rows, grouped.filter(~is_suspect)
+
+
+def _sorted_to_work_folder(good: pl.LazyFrame, work_dir: Path) -> pl.LazyFrame:
+    """The valid patients in NHS-number order (the feature pass's order: a block of people is then a slice)
+    written to the work folder and scanned, not held: the checks of the other tables need only their NHS
+    numbers, and the feature pass reads them a block at a time (issue 16, session 34). NHS numbers are
+    exactly ten digits here, so text order is number order. A file of its own for each validation (an
+    extract validated again into the same folder does not change what an earlier one reads)."""
+    with io_errors_named():
+        fd, name = tempfile.mkstemp(prefix="patients.valid.", suffix=".parquet", dir=work_dir)
+        os.close(fd)
+        path = Path(name)
+        good.sort("nhs_number").sink_parquet(path)
+    return pl.scan_parquet(path)
 
 
 def _no_quarantine() -> pl.DataFrame:
@@ -435,7 +451,8 @@ def validate_extract(
     quarantined: list[pl.DataFrame] = []
     rows_read: dict[str, int] = {}
     rows_q: dict[str, int] = {}
-    valid_patients: pl.DataFrame | None = None
+    valid_patients: pl.Series | None = None  # their NHS numbers: what the later tables are checked against
+    patients: pl.LazyFrame | None = None
     latest: dict[str, date | None] = {}
     for name in ("patients", "teams", "practices", "events", "medications", "encounters"):
         schema = SCHEMAS[name]
@@ -460,10 +477,8 @@ def validate_extract(
         quarantined.append(q)
         good[name] = g
         if name == "patients":
-            # in NHS-number order, the feature pass's order: it then holds these rows, not a sorted copy
-            # beside them (issue 16, session 32)
-            valid_patients = g.sort("nhs_number").collect()
-            good[name] = valid_patients.lazy()
+            patients = _sorted_to_work_folder(g, work_dir)
+            valid_patients = patients.select("nhs_number").collect()["nhs_number"]
     quarantine = (
         pl.concat(quarantined, how="vertical_relaxed")
         .with_columns(pl.col("row").cast(pl.Int64))
@@ -472,9 +487,9 @@ def validate_extract(
     for name, n in rows_q.items():
         if n:
             log.warning("%s: %d of %d rows quarantined", name, n, rows_read[name])
-    assert valid_patients is not None  # patients is a required table: read_extract stops without it
+    assert patients is not None  # patients is a required table: read_extract stops without it
     return Extract(
-        patients=valid_patients,
+        patients=patients,
         events=good["events"],
         medications=good["medications"],
         encounters=good["encounters"],

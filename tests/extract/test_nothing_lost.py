@@ -44,7 +44,7 @@ def test_valid_plus_quarantined_equals_input_for_every_table(make_extract, valid
     practices = [{"practice_code": "F83004"}, {"practice_code": ""}]
     ext = validate(make_extract(patients, events, medications=meds, encounters=enc, teams=teams, practices=practices))
     valid = {
-        "patients": ext.patients.height,
+        "patients": ext.patients.collect().height,
         "events": ext.events.collect().height,
         "medications": ext.medications.collect().height,
         "encounters": ext.encounters.collect().height,

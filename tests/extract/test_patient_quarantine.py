@@ -10,13 +10,13 @@ from tests.extract.conftest import GOOD_NHS, patient, reasons
 
 def test_nhs_number_failing_modulus_11_is_quarantined(make_extract, validate):
     ext = validate(make_extract([patient("9434765918")]))
-    assert ext.patients.height == 0
+    assert ext.patients.collect().height == 0
     assert reasons(ext, "patients", "nhs_number") == ["NHS number fails the modulus-11 check digit"]
 
 
 def test_nhs_number_with_spaces_and_dashes_is_cleaned_and_accepted(make_extract, validate):
     ext = validate(make_extract([patient("943 476-5919")]))
-    assert ext.patients["nhs_number"].to_list() == ["9434765919"]
+    assert ext.patients.collect()["nhs_number"].to_list() == ["9434765919"]
     assert ext.quarantine.height == 0
 
 
@@ -27,7 +27,7 @@ def test_nine_digit_nhs_number_is_quarantined(make_extract, validate):
 
 def test_duplicate_nhs_number_quarantines_every_copy(make_extract, validate):
     ext = validate(make_extract([patient(GOOD_NHS[0]), patient(GOOD_NHS[1]), patient("943 476 5919")]))
-    assert ext.patients["nhs_number"].to_list() == [GOOD_NHS[1]]
+    assert ext.patients.collect()["nhs_number"].to_list() == [GOOD_NHS[1]]
     q = ext.quarantine.filter(pl.col("column") == "nhs_number")
     assert q["row"].to_list() == [1, 3]
     assert all("appears 2 times" in r for r in q["reason"])
@@ -66,7 +66,7 @@ def test_unknown_sex_is_quarantined(make_extract, validate):
 )
 def test_sex_letters_and_any_case_are_accepted(make_extract, validate, raw, expected):
     ext = validate(make_extract([patient(sex=raw)]))
-    assert ext.patients["sex"].to_list() == [expected]
+    assert ext.patients.collect()["sex"].to_list() == [expected]
 
 
 def test_unknown_ethnic_category_is_quarantined(make_extract, validate):
@@ -77,7 +77,7 @@ def test_unknown_ethnic_category_is_quarantined(make_extract, validate):
 @pytest.mark.parametrize("decile", ["0", "11", "2.5", "ten"])
 def test_imd_decile_outside_1_to_10_is_quarantined(make_extract, validate, decile):
     ext = validate(make_extract([patient(imd_decile=decile)]))
-    assert ext.patients.height == 0
+    assert ext.patients.collect().height == 0
     assert reasons(ext, "patients", "imd_decile")
 
 
@@ -90,7 +90,7 @@ def test_implausible_or_non_numeric_townsend_is_quarantined(make_extract, valida
 @pytest.mark.parametrize("word,expected", [("YES", False), ("n", True), ("0", True), ("True", False), ("f", True)])
 def test_boolean_spellings_are_accepted(make_extract, validate, word, expected):
     ext = validate(make_extract([patient(interpreter_required=word)]))
-    assert ext.patients["interpreter_required"].to_list() == [not expected]
+    assert ext.patients.collect()["interpreter_required"].to_list() == [not expected]
 
 
 def test_unrecognised_boolean_is_quarantined(make_extract, validate):
@@ -102,7 +102,7 @@ def test_unrecognised_boolean_is_quarantined(make_extract, validate):
 
 def test_contact_by_letter_defaults_to_true_and_language_to_english(make_extract, validate):
     ext = validate(make_extract([patient()]))
-    row = ext.patients.row(0, named=True)
+    row = ext.patients.collect().row(0, named=True)
     assert row["contact_by_letter"] is True
     assert row["preferred_language"] == "en"
     assert row["interpreter_required"] is False
@@ -115,7 +115,7 @@ def test_unknown_communication_need_is_quarantined(make_extract, validate):
 
 def test_communication_needs_are_normalised(make_extract, validate):
     ext = validate(make_extract([patient(communication_needs=" Large_Print ; easy_read")]))
-    assert ext.patients["communication_needs"].to_list() == ["easy_read;large_print"]
+    assert ext.patients.collect()["communication_needs"].to_list() == ["easy_read;large_print"]
 
 
 def test_registration_ending_before_it_began_is_quarantined(make_extract, validate):
@@ -141,4 +141,4 @@ def test_preferred_language_that_is_not_an_iso_code_is_quarantined(make_extract,
 
 def test_preferred_language_code_is_kept(make_extract, validate):
     ext = validate(make_extract([patient(preferred_language="pl")]))
-    assert ext.patients["preferred_language"].to_list() == ["pl"]
+    assert ext.patients.collect()["preferred_language"].to_list() == ["pl"]

@@ -101,19 +101,21 @@ def test_every_feature_of_a_synthetic_night_is_the_same_with_the_summaries_made_
 def test_patients_and_summaries_handed_to_the_feature_pass_are_let_go_and_every_feature_is_the_same(
     tmp_path, codelists, settings
 ):
-    """Issue 16 (sessions 32, 33): the pipeline hands validation's patients and summaries over
-    (``Extract.hand_over``); the feature pass lets each go once read, so the extract does not hold them
-    beside its working. In blocks, each waits in the work folder and every block reads its own people's
-    rows: every feature of every person is the same."""
+    """Issue 16 (sessions 32–34): the pipeline hands validation's patients and summaries over
+    (``Extract.hand_over``); the feature pass lets each summary go once read, so the extract does not hold
+    them beside its working. In blocks, the patients are read a block at a time from validation's work file,
+    each summary waits in the work folder and every block reads its own people's rows: every feature of
+    every person is the same."""
     folder = tmp_path / "synth-handed"
     generate(300, 11, folder, "csv", bad_row_share=0.05, as_of=AS_OF)
     kept = _validated(folder, tmp_path, codelists, settings, readings(AS_OF))
     expected = build_features(kept, codelists, AS_OF, settings.features).people
     handed = _validated(folder, tmp_path / "handed", codelists, settings, readings(AS_OF))
-    taken = handed.hand_over()
-    assert set(taken) == {"patients", "medications", "encounters"}
-    assert handed.summaries == {} and handed.patients.height == 0 and taken["patients"].height == expected.height
-    got = FeatureBlocks(handed, codelists, AS_OF, settings.features, handed=taken).block(0).people
+    patients, taken = handed.hand_over()
+    assert set(taken) == {"medications", "encounters"}
+    assert handed.summaries == {} and handed.patients.collect().height == 0
+    assert patients.collect().height == expected.height
+    got = FeatureBlocks(handed, codelists, AS_OF, settings.features, handed=(patients, taken)).block(0).people
     assert taken == {}  # each read and let go
     assert got.equals(expected)
     assert got["planned_contacts_12m"].sum() > 0 and got.filter(pl.col("antipsychotic_last_date").is_not_null()).height
@@ -125,17 +127,18 @@ def test_patients_and_summaries_handed_to_the_feature_pass_are_let_go_and_every_
         in_blocks, codelists, AS_OF, settings.features, block_people=70, work_dir=work, handed=in_blocks.hand_over()
     )
     waiting = {p.name for p in work.glob("features.*.parquet")}
-    assert waiting == {"features.patients.parquet", "features.medicines.parquet", "features.contacts.parquet"}
+    assert waiting == {"features.medicines.parquet", "features.contacts.parquet"}  # the patients: validation's
     assert len(blocks) == -(-expected.height // 70) > 1
     assert pl.concat([blocks.block(i).people for i in range(len(blocks))]).equals(expected)
 
 
 def test_validated_patients_come_in_nhs_number_order_whatever_the_file_order(tmp_path, codelists, settings):
-    """The feature pass's order: its sort is then a look at the sorted flag, not a second copy of every patient."""
+    """The feature pass's order: a block of people is then a slice of validation's file, not a sorted copy of
+    every patient."""
     folder = tmp_path / "synth-order"
     generate(200, 5, folder, "csv", bad_row_share=0.0, as_of=AS_OF)
     lines = (folder / "patients.csv").read_text().splitlines()
     (folder / "patients.csv").write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
-    patients = _validated(folder, tmp_path, codelists, settings, None).patients
+    patients = _validated(folder, tmp_path, codelists, settings, None).patients.collect()
     numbers = patients["nhs_number"].to_list()
     assert len(numbers) == len(lines) - 1 and numbers == sorted(numbers)
