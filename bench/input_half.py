@@ -78,7 +78,9 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
     clock = pipeline._Clock(None)
     contacts_known = bool(ext.rows_read.get("encounters", 0))
     with clock.stage("features", last=False):
-        blocks = pipeline.feature_blocks(ext, cl, as_of, s.features, s.features.block_people, Path(work))
+        blocks = pipeline.feature_blocks(
+            ext, cl, as_of, s.features, s.features.block_people, Path(work), split_people=s.features.split_block_people
+        )
     ext = ext.after_features()
     first = pipeline._rules_in_blocks(blocks, cl, history, s, as_of, clock, Path(work), contacts_known)
     del blocks

@@ -419,7 +419,8 @@ class FeatureBlocks:
     a person) are held; the matched events (tens of millions of rows for 600,000 people) are
     written once to a work file in ``work_dir`` when there is more than one block, and each
     block reads its own people's rows back. ``block(i)`` is the ``Features`` of the i-th block
-    of at most ``block_people`` patients; the blocks one after another are exactly the
+    of people: everybody for a register of up to ``block_people``, else at most ``split_people`` (or
+    ``block_people``, the smaller); the blocks one after another are exactly the
     frame of one block of everybody (every column is a fact about one person)."""
 
     def __init__(
@@ -432,6 +433,7 @@ class FeatureBlocks:
         block_people: int | None = None,
         work_dir: Path | None = None,
         handed: tuple[pl.LazyFrame, dict[str, pl.DataFrame]] | None = None,
+        split_people: int | None = None,
     ) -> None:
         self._codelists, self._as_of, self._settings = codelists, as_of, settings
         # Made by validation (the patients, and the summaries of its own pass: ``readings``); when handed over
@@ -445,7 +447,9 @@ class FeatureBlocks:
         if not self._ids.is_sorted():  # a caller's own patients: sorted here, and held
             given = given.collect().sort("nhs_number").lazy()
             self._ids = self._ids.sort()
-        size = max(1, block_people or self._ids.len())
+        n = self._ids.len()
+        # one block up to ``block_people``; a larger register in blocks of at most ``split_people`` (session 34)
+        size = max(1, n if block_people is None or n <= block_people else min(block_people, split_people or n))
         self._starts = list(range(0, self._ids.len(), size)) or [0]
         self._size = size
         several = len(self._starts) > 1
@@ -519,6 +523,7 @@ def feature_blocks(
     block_people: int,
     work_dir: Path,
     handed: tuple[pl.LazyFrame, dict[str, pl.DataFrame]] | None = None,
+    split_people: int | None = None,
 ) -> FeatureBlocks:
     """The features stage: one pass over each clinical table, then ``block(i)`` a block of people at a time.
     ``handed``: validation's patients and summaries, handed over (``Extract.hand_over``) to be let go once
@@ -531,6 +536,7 @@ def feature_blocks(
         block_people=block_people,
         work_dir=work_dir,
         handed=handed,
+        split_people=split_people,
     )
 
 

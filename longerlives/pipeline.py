@@ -400,6 +400,7 @@ def _produce(
             s.features.block_people,
             staging / ".work",
             extract.hand_over(),  # the patients (in the work folder) and summaries, each let go once read
+            split_people=s.features.split_block_people,
         )
     # the patients and the summaries are read by nothing but the feature blocks, which have made their own
     # of them: released before the first block, not held through the input half (issue 16, session 30)
@@ -744,10 +745,16 @@ def _letters_covered(block: Waiting, index: Waiting) -> tuple[pl.DataFrame, pl.D
 
 
 def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: int) -> Any:
-    """A block's web worklist rows (``worklist_snapshot.lazy_snapshot``), read and made on the store's thread."""
-    from longerlives.outputs.worklist_snapshot import lazy_snapshot
+    """A block's web worklist rows (``worklist_snapshot.lazy_snapshot``), read and made on the store's thread:
+    only the columns the snapshot reads of the block's people, flags and plans (issue 16, session 34: the
+    names, addresses and plans' texts not read beside the worklist files' groups)."""
+    from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS, lazy_snapshot
 
-    frames, source = block.read(), source_of.read()["source"]
+    frames = {}
+    for name, wanted in SNAPSHOT_READS.items():
+        scan = block.scan(name)
+        frames[name] = scan.select(c for c in scan.collect_schema().names() if c in wanted).collect()
+    source = source_of.read()["source"]
     return lazy_snapshot(
         in_worklist_order(source), frames["plans"], frames["flags"], frames["people"], as_of, same_day_days
     )

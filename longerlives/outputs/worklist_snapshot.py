@@ -59,6 +59,9 @@ SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
 }
 RISK_COLUMNS = ("qrisk3", "qrisk3_missing", "qdiabetes", "qdiabetes_model")
 PEOPLE_READ = ("nhs_number", "safety_items", "bp_last_date", *RISK_COLUMNS)  # what the snapshot reads of the people
+FLAGS_READ = ("nhs_number", "flag", "reason", "since")  # what the snapshot reads of the flags
+# what the snapshot reads of a block's people, flags and plans (``lazy_snapshot``, ``_plan``)
+SNAPSHOT_READS = {"people": PEOPLE_READ, "flags": FLAGS_READ, "plans": ("nhs_number", "actions")}
 ROW = "_row"  # a worklist row's place in the rows it was made from (``LazySnapshot.rest``)
 ORDER_COLUMNS = ("nhs_number", "team", "urgency", "marginalisation_rank", "outreach", "flags")  # what orders a list
 SORT_COLUMNS = ORDER_COLUMNS[:4]  # what sorts it: all the list holds for every row given as positions
@@ -227,7 +230,7 @@ class Details:
 def details_ahead(plans: pl.DataFrame | None, flags: pl.DataFrame, people: pl.DataFrame) -> Details:
     """``Details`` of everyone with an open flag (a superset of tonight's worklist)."""
     nhs = pl.col("nhs_number").cast(pl.String)
-    flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
+    flags_cols = [c for c in FLAGS_READ if c in flags.columns]
     flags_sub = flags.select(flags_cols).with_columns(nhs)
     keep = flags_sub["nhs_number"].unique().implode()
     risk_cols = [c for c in ("nhs_number", *RISK_COLUMNS) if c in people.columns]
@@ -279,7 +282,7 @@ def lazy_snapshot(
     # selection of columns shares the frames' memory, a filter copies it (nearly every flag is on the
     # list), and each part takes its own people's rows anyway (``details``; session 15)
     people_cols = [c for c in PEOPLE_READ if c in people.columns]
-    flags_cols = [c for c in ("nhs_number", "flag", "reason", "since") if c in flags.columns]
+    flags_cols = [c for c in FLAGS_READ if c in flags.columns]
     nhs = pl.col("nhs_number").cast(pl.String)
     people_sub = people.select(people_cols).with_columns(nhs)
     flags_sub = flags.select(flags_cols).with_columns(nhs)

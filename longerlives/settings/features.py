@@ -26,6 +26,9 @@ class FeatureSettings(BaseModel):
     # worked through in blocks, so the wide per-person table never holds everybody at once.
     block_people: int = Field(125_000, ge=1)
     block_people_source: str = ""
+    # a register larger than ``block_people`` is worked in blocks of at most this many (issue 16, session 34)
+    split_block_people: int = Field(60_000, ge=1)
+    split_block_people_source: str = ""
 
     def model_post_init(self, _context: object) -> None:
         for s in (*self.planned_services, *self.crisis_services):
