@@ -190,6 +190,68 @@ def test_feature_blocks_one_after_another_are_the_whole_feature_table(validated,
     assert pl.concat(parts).equals(whole)
 
 
+@pytest.mark.parametrize(
+    ("block_people", "split_people", "expected_size"), [(PEOPLE, BLOCK, PEOPLE), (500, BLOCK, BLOCK)]
+)
+def test_a_register_larger_than_block_people_is_worked_in_blocks_of_split_block_people(
+    validated, block_people: int, split_people: int, expected_size: int
+) -> None:
+    """Issue 16, session 34: a register of up to ``features.block_people`` stays one block (nothing written to
+    the work folder and read back); a larger one is worked in the smaller blocks of
+    ``features.split_block_people``, and every person's features are the same."""
+    extract, settings, codelists, work = validated
+    whole = build_features(extract, codelists, AS_OF, settings.features).people
+    assert BLOCK < 500 < whole.height <= PEOPLE
+    blocks = FeatureBlocks(
+        extract,
+        codelists,
+        AS_OF,
+        settings.features,
+        block_people=block_people,
+        work_dir=work,
+        split_people=split_people,
+    )
+    parts = [blocks.block(i).people for i in range(len(blocks))]
+    assert len(parts) == -(-whole.height // expected_size)
+    assert max(part.height for part in parts) == min(expected_size, whole.height)
+    assert pl.concat(parts).equals(whole)
+
+
+def test_the_feature_blocks_read_the_validated_patients_a_block_at_a_time_from_the_work_folder(validated) -> None:
+    """Issue 16, session 34: validation keeps the valid patients in its work folder in NHS-number order and
+    holds only their NHS numbers; the feature pass of a register in several blocks reads its patients a block
+    at a time from there (nothing of everybody's patients held beside a block's features)."""
+    extract, settings, codelists, work = validated
+    plan = extract.patients.explain()
+    assert "patients.valid." in plan and str(work) in plan  # a scan of validation's file, not a held frame
+    numbers = extract.patients.select("nhs_number").collect()["nhs_number"]
+    assert numbers.is_sorted() and numbers.n_unique() == numbers.len() > BLOCK
+    blocks = FeatureBlocks(extract, codelists, AS_OF, settings.features, block_people=BLOCK, work_dir=work)
+    assert "patients.valid." in blocks._patients.explain()  # read by each block, not collected whole
+    assert not list(work.glob("features.patients*"))  # and not copied to a work file of the feature pass
+    first = blocks.block(0).people
+    assert first["nhs_number"].to_list() == numbers.head(BLOCK).to_list()
+
+
+def test_an_extract_validated_again_into_the_same_folder_keeps_its_own_patients(validated, extract_dir) -> None:
+    """Each validation's patients file is its own: validating another extract into the same work folder does
+    not change what an earlier extract's patients read."""
+    extract, settings, codelists, work = validated
+    before = extract.patients.collect()
+    other = extract_dir.parent / "one-patient"
+    other.mkdir(exist_ok=True)
+    for table in ("events", "medications", "encounters", "teams", "practices"):
+        (other / f"{table}.csv").write_text((extract_dir / f"{table}.csv").read_text())
+    first = before["nhs_number"][0]
+    patients = pl.read_csv(extract_dir / "patients.csv", infer_schema=False)
+    patients.filter(pl.col("nhs_number") == first).write_csv(other / "patients.csv")
+    again = validate_extract(
+        read_extract(other), as_of=AS_OF, settings=settings.extract, codelists=codelists, work_dir=work
+    )
+    assert again.patients.collect()["nhs_number"].to_list() == [first]
+    assert extract.patients.collect().equals(before) and before.height > 1  # the first extract's, unchanged
+
+
 def test_feature_blocks_need_a_work_folder_for_more_than_one_block(validated) -> None:
     extract, settings, codelists, _ = validated
     with pytest.raises(ValueError, match="work folder"):

@@ -165,3 +165,24 @@ def test_web_worklist_from_positions_is_the_snapshot_of_the_lean_rows_part_by_pa
     whole = lazy_snapshot(lean, run.plans, run.flags, run.people, AS_OF, 14).frame()
     assert pl.concat(list(from_positions.parts(7))).equals(whole)
     assert whole["name"].null_count() == 0 and whole.height == lean.height
+
+
+def test_a_web_worklist_block_reads_only_the_snapshots_columns_and_makes_the_same_snapshot(tmp_path):
+    """Issue 16, session 34: the store's thread reads a waiting block's people, flags and plans only for the
+    columns the snapshot reads (``SNAPSHOT_READS``: no names or addresses beside the worklist files' groups);
+    the web worklist is the snapshot of the whole frames, row for row."""
+    from longerlives import pipeline
+    from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS
+    from longerlives.outputs.worklists import in_worklist_order, worklist_source
+    from longerlives.workfiles import wait
+
+    run = _thirty_people_in_four_teams(tmp_path)
+    source = worklist_source(run.plans, run.people, run.letters_index, run.decisions, None)
+    whole = lazy_snapshot(in_worklist_order(source), run.plans, run.flags, run.people, AS_OF, 14).frame()
+    for folder in (None, tmp_path / "work"):  # a block held, and one waiting in the work folder
+        block = wait({"people": run.people, "flags": run.flags, "plans": run.plans}, folder, "block0000")
+        made = pipeline._web_block(block, wait({"source": source}, folder, "lists0000"), AS_OF, 14).frame()
+        assert made.equals(whole)
+    assert whole.height == run.plans.height and whole["plan_json"].null_count() == 0
+    assert not {"given_name", "family_name", "address_line_1", "postcode"} & set(SNAPSHOT_READS["people"])
+    assert SNAPSHOT_READS["plans"] == ("nhs_number", "actions")
