@@ -269,10 +269,22 @@ def _medication_summary(
         for i, cl in enumerate(med_lists.values())
     ]
     code_map = pl.concat(matches) if matches else pl.DataFrame(schema={"bnf_code": pl.String, "cid": pl.Int64})
+    if len(med_lists) > _CONCEPT_SLOTS:
+        raise ValueError(f"more than {_CONCEPT_SLOTS} medicine code lists")
+    # grouped on one integer key, person × concept (issue 16, session 34: on the two keys the grouping of
+    # 1.6 million rows took 225 MB more at its peak, at 600,000 people, than on one)
+    key = pl.col("nid") * _CONCEPT_SLOTS + pl.col("cid")
     return (
         per_code.join(code_map, on="bnf_code", how="inner")
-        .group_by("nid", "cid")
+        .group_by(key.alias("key"))
         .agg(pl.col("first_date").min(), pl.col("last_date").max(), pl.col("n_12m").sum())
+        .select(
+            (pl.col("key") // _CONCEPT_SLOTS).alias("nid"),
+            (pl.col("key") % _CONCEPT_SLOTS).alias("cid"),
+            "first_date",
+            "last_date",
+            "n_12m",
+        )
     )
 
 

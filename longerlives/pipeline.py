@@ -813,7 +813,7 @@ def _worklist_files(
         if len(groups) == 1:
             source = pl.concat([w.scan("source") for w in sources]).collect()
         else:
-            mine = pl.col("core_team").fill_null(NO_TEAM).is_in(pl.lit(pl.Series(group, dtype=pl.String)))
+            mine = pl.col("core_team").fill_null(NO_TEAM).is_in(pl.Series(group, dtype=pl.String).implode())
             source = pl.concat([w.scan("source").filter(mine) for w in sources]).collect()
         files.write(in_worklist_order(source), source, group)
         del source
@@ -875,7 +875,7 @@ def _exports(
                 mine = people
                 flags = pl.concat([block.scan("flags") for block in reached.blocks]).collect()
             else:
-                mine = people.filter(pl.col("practice_code").is_in(pl.lit(pl.Series(group, dtype=pl.String))))
+                mine = people.filter(pl.col("practice_code").is_in(pl.Series(group, dtype=pl.String).implode()))
                 theirs = pl.col("nhs_number").is_in(mine["nhs_number"].implode())
                 flags = pl.concat([block.scan("flags").filter(theirs) for block in reached.blocks]).collect()
             exported += write_exports(flags, mine, extract.practices, staging, as_of, s.operations, codes=group)
