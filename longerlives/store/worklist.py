@@ -35,7 +35,7 @@ ALLOCATIONS = table_of(Allocation)
 KEYS = table_of(WebKey)
 PERSON_KEY_SECRET = "person_key"
 T = TypeVar("T")
-PART_ROWS = 10_000  # worklist rows whose details are built and written at a time (issue 16)
+PART_ROWS = 5_000  # worklist rows whose details are built and written at a time (issue 16; 10,000 until session 34)
 # SQLite page cache while the worklist is copied: enough for the person index's pages (about 60 bytes
 # a row, inserted in random order) to stay cached, instead of SQLite's 2 MB default; scaled by the
 # rows so a small run's peak memory does not grow (issue 16, session 13).
