@@ -746,15 +746,16 @@ def _letters_covered(block: Waiting, index: Waiting) -> tuple[pl.DataFrame, pl.D
 
 def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: int) -> Any:
     """A block's web worklist rows (``worklist_snapshot.lazy_snapshot``), read and made on the store's thread:
-    only the columns the snapshot reads of the block's people, flags and plans (issue 16, session 34: the
-    names, addresses and plans' texts not read beside the worklist files' groups)."""
-    from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS, lazy_snapshot
+    only the columns the snapshot reads of the block's people, flags, plans and worklist rows (issue 16,
+    session 34: the names, addresses and plans' texts not read beside the worklist files' groups)."""
+    from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS, SNAPSHOT_SCHEMA, lazy_snapshot
+    from longerlives.outputs.worklists import source_read_by
 
     frames = {}
-    for name, wanted in SNAPSHOT_READS.items():
-        scan = block.scan(name)
+    for name, wanted in {**SNAPSHOT_READS, "source": tuple(source_read_by(SNAPSHOT_SCHEMA))}.items():
+        scan = (source_of if name == "source" else block).scan(name)
         frames[name] = scan.select(c for c in scan.collect_schema().names() if c in wanted).collect()
-    source = source_of.read()["source"]
+    source = frames.pop("source")
     return lazy_snapshot(
         in_worklist_order(source), frames["plans"], frames["flags"], frames["people"], as_of, same_day_days
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -291,6 +291,18 @@ def list_keys(plans: pl.DataFrame) -> pl.DataFrame:
         _most_urgent().alias("urgency"),
         "marginalisation_rank",
     )
+
+
+def source_read_by(cells: Iterable[str]) -> list[str]:
+    """The columns of ``worklist_source``'s rows that the list's order (``in_worklist_order``) and the
+    cells ``cells`` read (the web worklist reads neither the plans' actions nor the scores: issue 16,
+    session 34)."""
+    made = _cells()
+    read = {"core_team", "marginalisation_rank", "nhs_number", *_most_urgent().meta.root_names()}
+    for cell in cells:
+        if cell in made:
+            read.update(made[cell].meta.root_names())
+    return sorted(read)
 
 
 def in_worklist_order(source: pl.DataFrame) -> WorklistOrder:

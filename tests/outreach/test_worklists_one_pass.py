@@ -168,12 +168,13 @@ def test_web_worklist_from_positions_is_the_snapshot_of_the_lean_rows_part_by_pa
 
 
 def test_a_web_worklist_block_reads_only_the_snapshots_columns_and_makes_the_same_snapshot(tmp_path):
-    """Issue 16, session 34: the store's thread reads a waiting block's people, flags and plans only for the
-    columns the snapshot reads (``SNAPSHOT_READS``: no names or addresses beside the worklist files' groups);
-    the web worklist is the snapshot of the whole frames, row for row."""
+    """Issue 16, session 34: the store's thread reads a waiting block's people, flags, plans and worklist rows
+    only for the columns the snapshot reads (``SNAPSHOT_READS``, ``source_read_by``: no addresses, no plans'
+    texts twice, beside the worklist files' groups); the web worklist is the snapshot of the whole frames, row
+    for row."""
     from longerlives import pipeline
-    from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS
-    from longerlives.outputs.worklists import in_worklist_order, worklist_source
+    from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS, SNAPSHOT_SCHEMA
+    from longerlives.outputs.worklists import in_worklist_order, source_read_by, worklist_source
     from longerlives.workfiles import wait
 
     run = _thirty_people_in_four_teams(tmp_path)
@@ -186,3 +187,5 @@ def test_a_web_worklist_block_reads_only_the_snapshots_columns_and_makes_the_sam
     assert whole.height == run.plans.height and whole["plan_json"].null_count() == 0
     assert not {"given_name", "family_name", "address_line_1", "postcode"} & set(SNAPSHOT_READS["people"])
     assert SNAPSHOT_READS["plans"] == ("nhs_number", "actions")
+    read = source_read_by(SNAPSHOT_SCHEMA)  # of the worklist rows: not the plans' actions (the plans give them)
+    assert "actions" not in read and "marginalisation_score" not in read and set(read) < set(source.columns)

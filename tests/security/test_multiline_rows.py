@@ -60,7 +60,7 @@ def test_address_typed_over_two_lines_is_one_patient_not_two_quarantined_lines(e
     found = _validate(extract, tmp_path / "work")
     whole = found.quarantine.filter((pl.col("table") == "patients") & (pl.col("column") == "(whole row)"))
     assert whole.is_empty()
-    person = found.patients.filter(pl.col("nhs_number") == nhs[2])
+    person = found.patients.collect().filter(pl.col("nhs_number") == nhs[2])
     assert person["address_line_1"].to_list() == ["Flat 2\n3 Church Road"]
     assert found.rows_read["patients"] == len(nhs)  # one row per patient, not one per line
 
@@ -84,7 +84,7 @@ def test_unterminated_quote_is_quarantined_with_its_line_number_and_the_next_row
     whole = found.quarantine.filter((pl.col("table") == "patients") & (pl.col("column") == "(whole row)"))
     assert whole["row"].to_list() == [7]  # the data-row number
     assert "quote" in whole["reason"][0] and "(line 9 of the file)" in whole["reason"][0]  # header + 1 extra line
-    kept = set(found.patients["nhs_number"])
+    kept = set(found.patients.collect()["nhs_number"])
     assert nhs[6] not in kept and nhs[7] in kept  # the broken row only; the next row is read
     assert found.rows_read["patients"] == len(nhs)
 
@@ -103,7 +103,7 @@ def test_quote_left_open_longer_than_the_limit_is_a_stray_quote(extract: Path, t
     beyond = _validate(extract, tmp_path / "w3", max_lines_per_row=3)
     whole = beyond.quarantine.filter((pl.col("table") == "patients") & (pl.col("column") == "(whole row)"))
     assert whole["row"].to_list() == [k, k + 3]  # a quote nothing closes in time: stray, and reading goes on
-    assert {nhs[k], nhs[k + 1]} <= set(beyond.patients["nhs_number"])
+    assert {nhs[k], nhs[k + 1]} <= set(beyond.patients.collect()["nhs_number"])
 
 
 def test_quarantine_csv_of_a_run_names_the_data_row_after_a_multiline_address(extract: Path, tmp_path: Path) -> None:
