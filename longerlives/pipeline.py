@@ -747,7 +747,8 @@ def _letters_covered(block: Waiting, index: Waiting) -> tuple[pl.DataFrame, pl.D
 def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: int) -> Any:
     """A block's web worklist rows (``worklist_snapshot.lazy_snapshot``), read and made on the store's thread:
     only the columns the snapshot reads of the block's people, flags, plans and worklist rows (issue 16,
-    session 34: the names, addresses and plans' texts not read beside the worklist files' groups)."""
+    session 34: the addresses, the plans' other texts and the worklist rows' actions not read beside the worklist
+    files' groups)."""
     from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS, SNAPSHOT_SCHEMA, lazy_snapshot
     from longerlives.outputs.worklists import source_read_by
 
