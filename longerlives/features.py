@@ -462,7 +462,7 @@ class FeatureBlocks:
         n = self._ids.len()
         # one block up to ``block_people``; a larger register in blocks of at most ``split_people`` (session 34)
         size = max(1, n if block_people is None or n <= block_people else min(block_people, split_people or n))
-        self._starts = list(range(0, self._ids.len(), size)) or [0]
+        self._starts = list(range(0, n, size)) or [0]
         self._size = size
         several = len(self._starts) > 1
         if several and work_dir is None:
@@ -490,12 +490,9 @@ class FeatureBlocks:
             matched = pl.scan_parquet(path)
         self._matched = matched
 
-    def _rows(self, name: str, start: int, ids: pl.Series) -> pl.DataFrame:
-        """The ``name`` rows of the block of ``ids`` starting at ``start``: the patients by row, the summaries
-        (one row per person and concept, or per person) by their people's range of ``nid``."""
-        if name == "patients":
-            age = _age(pl.col("date_of_birth"), self._as_of).alias("age")
-            return self._patients.slice(start, self._size).with_columns(age).collect()
+    def _rows(self, name: str, ids: pl.Series) -> pl.DataFrame:
+        """The ``name`` summary's rows (one per person and concept, or per person) of the block of ``ids``:
+        their people's range of ``nid``."""
         scan = self._everybody[name].scan(name)
         return scan.filter(pl.col("nid").is_between(ids[0], ids[-1])).collect()
 
@@ -506,14 +503,15 @@ class FeatureBlocks:
         """The features of the i-th block of patients (sorted by NHS number)."""
         start = self._starts[i]
         ids = self._ids.slice(start, self._size)
-        patients = self._rows("patients", start, ids)
+        age = _age(pl.col("date_of_birth"), self._as_of).alias("age")
+        patients = self._patients.slice(start, self._size).with_columns(age).collect()
         source = self._matched
         if len(self._starts) > 1:  # this block's people only: their keys are one range
             lo, hi = ids[0] * _CONCEPT_SLOTS, (ids[-1] + 1) * _CONCEPT_SLOTS
             source = source.filter((pl.col("key") >= lo) & (pl.col("key") < hi))
         ev = _event_aggregates(source, self._plan, self._as_of, self._settings, ids)
-        med = _medication_wide(self._rows("medicines", start, ids), self._codelists, ids)
-        enc = _aligned(self._rows("contacts", start, ids), ids, zero=_CONTACT_COUNTS)
+        med = _medication_wide(self._rows("medicines", ids), self._codelists, ids)
+        enc = _aligned(self._rows("contacts", ids), ids, zero=_CONTACT_COUNTS)
         people = pl.concat([patients, ev, med, enc], how="horizontal")
         del ev, med, enc
         counts = [c for c in people.columns if c.endswith("_n_12m") or c in _CONTACT_COUNTS]

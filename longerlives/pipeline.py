@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -737,11 +737,17 @@ def _beside_letters(block: Waiting, last: bool, person_files: _PersonFiles, cloc
 def _letters_covered(block: Waiting, index: Waiting) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A block's letters index and what each letter covered (``cadence_flags``), read on the store's thread:
     only the columns that reads (the flags' keys, each plan's safety item)."""
-    plans = block.scan("plans")
-    covered = [c for c in ("nhs_number", "has_safety") if c in plans.collect_schema().names()]
     return index.read()["index"], cadence_flags(
-        block.scan("flags").select("nhs_number", "flag").collect(), plans.select(covered).collect()
+        block.scan("flags").select("nhs_number", "flag").collect(),
+        _columns(block, "plans", ("nhs_number", "has_safety")),
     )
+
+
+def _columns(waiting: Waiting, name: str, wanted: Iterable[str]) -> pl.DataFrame:
+    """The ``name`` frame's columns of ``wanted`` (those it has, in that order), read from where it waits."""
+    scan = waiting.scan(name)
+    has = set(scan.collect_schema().names())
+    return scan.select(c for c in wanted if c in has).collect()
 
 
 def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: int) -> Any:
@@ -752,11 +758,8 @@ def _web_block(block: Waiting, source_of: Waiting, as_of: date, same_day_days: i
     from longerlives.outputs.worklist_snapshot import SNAPSHOT_READS, SNAPSHOT_SCHEMA, lazy_snapshot
     from longerlives.outputs.worklists import source_read_by
 
-    frames = {}
-    for name, wanted in {**SNAPSHOT_READS, "source": tuple(source_read_by(SNAPSHOT_SCHEMA))}.items():
-        scan = (source_of if name == "source" else block).scan(name)
-        frames[name] = scan.select(c for c in scan.collect_schema().names() if c in wanted).collect()
-    source = frames.pop("source")
+    frames = {name: _columns(block, name, wanted) for name, wanted in SNAPSHOT_READS.items()}
+    source = _columns(source_of, "source", source_read_by(SNAPSHOT_SCHEMA))
     return lazy_snapshot(
         in_worklist_order(source), frames["plans"], frames["flags"], frames["people"], as_of, same_day_days
     )
