@@ -209,7 +209,8 @@ class _Produced:
     """Everything the stages from validation to the run record produced."""
 
     extract: Extract  # as the stages after the feature pass read it (Extract.after_features)
-    people: pl.DataFrame
+    phc_six_complete: int  # people in scope in the health-check cohort with all six checks done
+    team_codes: list[str]  # every core team code on the extract (what `outcome record --team` accepts)
     files: tuple[str, ...]  # every file written but the letters (run.json ``files``)
     letter_files: int  # the letters written (not each one's name held to the end of the run; session 32)
     summary: dict[str, Any]
@@ -292,7 +293,7 @@ def run(
                     **produced.summary,
                     "recovery": recovery.as_dict(),
                     "extract_freshness": freshness(extract.latest_event, as_of, settings.operations.safeguards),
-                    "team_codes": team_codes(produced.people, extract.teams),  # what `outcome record --team` accepts
+                    "team_codes": produced.team_codes,
                 },
             )
             with clock.stage("run_record"):
@@ -314,9 +315,9 @@ def run(
         # The outputs are in place: record the run (letters issued, flag history)
         # before delivering, so a delivery problem can never cause a letter to repeat.
         with clock.stage("store_record"):  # flag history, letters, coverage, web worklist: written, committed here
-            counted = store_writes.commit(_run_totals(summary, produced.people), summary)
+            counted = store_writes.commit(_run_totals(summary, produced.phc_six_complete), summary)
             summary.update(counted)
-            summary["phc_six_complete"] = _phc_six_complete(produced.people)
+            summary["phc_six_complete"] = produced.phc_six_complete
         with clock.stage("delivery"):
 
             def record(line: AuditLine) -> None:
@@ -410,7 +411,11 @@ def _produce(
     reached = _outreach_in_blocks(first, history, s, as_of, clock, staging / ".work")
     held_by_outcomes = first.held_by_outcomes + reached.held_by_outcomes
     del first
-    counts = _counts(reached.people, reached.flags(), extract)  # before the output half: the flags read once
+    # before the output half: everybody's counted columns and flags' keys read once, then let go
+    people = _columns(reached.kept, "people", ("nhs_number", *COUNTED))
+    counts = _counts(people, reached.flags(), extract)
+    phc_six_complete, codes = _phc_six_complete(people), team_codes(people, extract.teams)
+    del people
     half = _output_half(reached, extract, history, s, as_of, run_id, staging, make_pdf, clock, out_dir, record)
     summary = {
         **counts,
@@ -420,7 +425,8 @@ def _produce(
     }
     return _Produced(
         extract,
-        reached.people,
+        phc_six_complete,
+        codes,
         half.files,
         half.letter_files,
         summary,
@@ -444,14 +450,21 @@ class _FirstPass:
 class _Reached:
     """Outreach's last pass done: each block's output columns, open flags and plans waiting for the
     output half (``workfiles.py``, NHS-number order), and the few columns of everybody it counts and
-    sorts by: the people's ``KEPT_PEOPLE``, the flags' keys and each plan's worklist keys."""
+    sorts by: the people's ``_kept_people``, the flags' keys and each plan's worklist keys, each in the
+    work folder when the blocks are (issue 16, session 35: at 600,000 people the kept columns, 37.5 MB,
+    and the worklist keys, 17.5 MB, were held through the output half) and read when asked."""
 
     blocks: tuple[Waiting, ...]
-    people: pl.DataFrame
-    flag_keys: Waiting  # everybody's flags' ``FLAG_KEYS``: in the work folder when the blocks are
-    list_keys: pl.DataFrame
+    kept: Waiting  # everybody's kept columns (``people``)
+    people_count: int
+    flag_keys: Waiting  # everybody's flags' ``FLAG_KEYS`` (``flags``)
+    list_keys: Waiting  # each worklist row's ``list_keys`` (``keys``)
     summary: dict[str, int]
     held_by_outcomes: int
+
+    def keys(self) -> pl.DataFrame:
+        """Every worklist row's keys, read when asked and held by the asker alone."""
+        return self.list_keys.read()["keys"]
 
     def flags(self) -> pl.DataFrame:
         """Everybody's flags' keys, read when asked and held by the asker alone (issue 16, session 33: at
@@ -551,8 +564,13 @@ def _outreach_in_blocks(
                 waiting.append(wait(part, spill_to, f"output{i:04d}-{j:03d}"))
             del frames, parts
     outreach.log_outreach(summary)
+    people_count = sum(part.height for part in people_parts)
+    kept_people = wait({"people": stacked(people_parts)}, spill_to, "kept_people")
+    del people_parts
     flag_keys = wait({"flags": stacked(flag_parts)}, spill_to, "flag_keys")
-    return _Reached(tuple(waiting), stacked(people_parts), flag_keys, stacked(key_parts), summary, held)
+    del flag_parts
+    keys = wait({"keys": stacked(key_parts)}, spill_to, "list_keys")
+    return _Reached(tuple(waiting), kept_people, people_count, flag_keys, keys, summary, held)
 
 
 def _in_parts(frames: dict[str, pl.DataFrame], size: int) -> list[dict[str, pl.DataFrame]]:
@@ -618,7 +636,7 @@ def _output_half(
             # The flag history needs only the flags' keys. A register of up to ``flag_history_early_max_people``
             # has it written now; a larger one once the files beside the letters are, so that on SQLite the
             # store's write lock is not held for the whole output half (issue 16, session 26).
-            early = reached.people.height <= s.operations.flag_history_early_max_people
+            early = reached.people_count <= s.operations.flag_history_early_max_people
             if record is not None and early:
                 record.flags(reached.flags())
             person_files = _PersonFiles(staging, as_of, run_id)
@@ -680,7 +698,8 @@ def _output_half(
                 from longerlives.web.settings import load_web_settings
 
                 web_settings = load_web_settings()
-                web = record.worklist_in_blocks(web_list_order(reached.list_keys), web_settings.snapshot_keep_runs)
+                # every row's order made on the store's thread from the keys in the work folder
+                web = record.worklist_in_blocks(lambda: web_list_order(reached.keys()), web_settings.snapshot_keep_runs)
                 for block, source_of in zip(reached.blocks, sources):
                     web.block(partial(_web_block, block, source_of, as_of, web_settings.same_day_bp_days))
             for done in side:
@@ -697,7 +716,7 @@ def _output_half(
                 batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, tonight, kept))
                 crash_point("letters.batches_kept")
             with clock.stage("worklists"):
-                list_files = _worklist_files(reached.list_keys, sources, extract.teams, s, staging, as_of, run_id)
+                list_files, on_lists = _worklist_files(reached, sources, extract.teams, s, staging, as_of, run_id)
                 work_read: Future[Any] | None = web.end() if web is not None else None
             exported = side_files.result()
             if record is not None and not early:  # once the letters and the exports are written (H96)
@@ -713,7 +732,7 @@ def _output_half(
             raise
     summary = {
         "letters": {**written.summary, **kept.summary()},
-        "worklists": {"rows": reached.list_keys.height, "teams": reached.list_keys["team"].n_unique()},
+        "worklists": on_lists,
         "exports": {"practices": len(exported.practices), "rows": exported.rows, "safety_rows": exported.safety_rows},
     }
     # tonight's letters counted, not listed (their paths are in letters/index.csv)
@@ -802,17 +821,21 @@ class _PersonFiles:
 
 
 def _worklist_files(
-    keys: pl.DataFrame,
+    reached: _Reached,
     sources: list[Waiting],
     teams: pl.DataFrame | None,
     s: Settings,
     staging: Path,
     as_of: date,
     run_id: str,
-) -> list[str]:
-    """Every team's worklist files, a group of teams at a time, each group's rows read from every block."""
-    files = TeamFiles(staging, teams, as_of, run_id, keys["team"].unique().to_list())
-    sizes = dict(keys.group_by("team").len().iter_rows())
+) -> tuple[list[str], dict[str, int]]:
+    """Every team's worklist files, a group of teams at a time, each group's rows read from every block;
+    and the rows and teams listed (run.json's summary)."""
+    team = reached.list_keys.scan("keys").select("team").collect()["team"]
+    listed = {"rows": team.len(), "teams": team.n_unique()}
+    files = TeamFiles(staging, teams, as_of, run_id, team.unique().to_list())
+    sizes = dict(team.value_counts().iter_rows())
+    del team
     groups = consecutive_groups(files.teams, sizes, _group_limit(s.operations.worklist_group_rows, sources))
     for group in groups:
         if len(groups) == 1:
@@ -822,7 +845,7 @@ def _worklist_files(
             source = pl.concat([w.scan("source").filter(mine) for w in sources]).collect()
         files.write(in_worklist_order(source), source, group)
         del source
-    return files.finish()
+    return files.finish(), listed
 
 
 def _group_limit(limit: int, blocks: list[Waiting] | tuple[Waiting, ...]) -> int:
@@ -836,11 +859,10 @@ def _report(
     reached: _Reached, history: History, s: Settings, as_of: date, run_id: str, staging: Path, clock: _Clock
 ) -> tuple[tuple[str, ...], pl.DataFrame]:
     """The coverage and inequalities report, from the few columns of everybody the output half keeps."""
-    people = reached.people
     with clock.stage("report"):  # coverage and inequalities, from the rows of patients.csv and flags.csv
         report_files, coverage = write_report(
             staging,
-            people.select(report_columns(s.report)).filter(people["in_scope"]),
+            reached.kept.scan("people").filter(pl.col("in_scope")).select(report_columns(s.report)).collect(),
             reached.flags(),  # flags.csv's keys (the report reads the flag, the person and since)
             history.coverage_trends,
             as_of=as_of,
@@ -860,27 +882,29 @@ def _exports(
 ) -> ExportsWritten:
     """The practice exports a group of practices at a time, each group's people found in the kept
     columns and their flags read from every block."""
-    people = reached.people
+    kept = reached.kept.scan("people")
     with clock.stage("exports"):
         practice_of = (
             reached.flag_keys.scan("flags")
             .select("nhs_number")
-            .collect()
-            .join(people.select("nhs_number", "practice_code"), on="nhs_number", how="left")["practice_code"]
+            .join(kept.select("nhs_number", "practice_code"), on="nhs_number", how="left")
+            .collect()["practice_code"]
         )
         sizes = dict(practice_of.value_counts().iter_rows())
         flagged = practice_of.len()
         del practice_of  # 2.3 million practice codes at 600,000 people, not held through the groups
-        codes = practice_codes({c for c in sizes if c is not None}, extract.practices, people)
+        in_scope = _columns(reached.kept, "people", ("practice_code", "in_scope"))
+        codes = practice_codes({c for c in sizes if c is not None}, extract.practices, in_scope)
+        del in_scope
         codes = sorted({*codes, *(c for c in sizes if c is not None)})  # a flagged code not in ODS form is refused
         exported = ExportsWritten((), (), 0, 0)
         groups = consecutive_groups(codes, sizes, _group_limit(s.operations.export_group_flags, reached.blocks))
         for group in groups:
             if len(groups) == 1:
-                mine = people
+                mine = kept.collect()
                 flags = pl.concat([block.scan("flags") for block in reached.blocks]).collect()
             else:
-                mine = people.filter(pl.col("practice_code").is_in(pl.Series(group, dtype=pl.String).implode()))
+                mine = kept.filter(pl.col("practice_code").is_in(pl.Series(group, dtype=pl.String).implode())).collect()
                 theirs = pl.col("nhs_number").is_in(mine["nhs_number"].implode())
                 flags = pl.concat([block.scan("flags").filter(theirs) for block in reached.blocks]).collect()
             exported += write_exports(flags, mine, extract.practices, staging, as_of, s.operations, codes=group)
@@ -972,11 +996,11 @@ def _phc_six_complete(people: pl.DataFrame) -> int:
     return int(people.select(done.sum()).item())
 
 
-def _run_totals(summary: dict[str, Any], people: pl.DataFrame) -> dict[str, int | None]:
+def _run_totals(summary: dict[str, Any], phc_six_complete: int) -> dict[str, int | None]:
     return {
         "people_in_scope": summary.get("people_in_scope"),
         "health_check_cohort": summary.get("health_check_cohort"),
-        "phc_six_complete": _phc_six_complete(people),
+        "phc_six_complete": phc_six_complete,
         "outcomes_applied": summary.get("flags_held_by_outcomes"),
     }
 

@@ -125,7 +125,7 @@ class OperationsSettings(BaseModel):
     worklist_group_rows_source: str = ""
     # a register in several blocks of people has each block's outputs waiting in parts of at most this
     # many people (the output half's letters, files and web worklist a part at a time; session 32)
-    output_block_people: int = Field(60_000, ge=1)
+    output_block_people: int = Field(30_000, ge=1)
     output_block_people_source: str = ""
     safeguards: SafeguardSettings = SafeguardSettings()
 

@@ -183,13 +183,14 @@ class RunRecord:
 
         return self._submit(write)
 
-    def worklist_in_blocks(self, order: pl.DataFrame, keep_runs: int) -> WorklistBlocks:
+    def worklist_in_blocks(self, order: Callable[[], pl.DataFrame], keep_runs: int) -> WorklistBlocks:
         """Tonight's web worklist written a block of people at a time (``store.worklist.WorklistInBlocks``):
-        ``order`` is every row's ``outputs.worklist_snapshot.web_list_order``."""
+        ``order`` makes every row's ``outputs.worklist_snapshot.web_list_order``, on the record's thread when
+        the worklist's turn comes (issue 16, session 35: not held by the caller through the letters)."""
         from longerlives.store.worklist import WorklistInBlocks
 
         writer = WorklistInBlocks(self.run_id, keep_runs)
-        self._submit(lambda conn: writer.begin(conn, order))
+        self._submit(lambda conn: writer.begin(conn, order()))
         return WorklistBlocks(self, writer)
 
     def commit(self, totals: Mapping[str, int | None], summary: Mapping[str, Any], status: str = "succeeded") -> dict:
