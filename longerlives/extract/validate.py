@@ -20,7 +20,6 @@ so the 60-million-row events table streams rather than sitting in memory.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -111,64 +110,35 @@ def _checked(
     settings: ExtractSettings,
     valid_patients: pl.Series | None,
     plausibility: pl.DataFrame | None,
+    duplicated: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
-    parsed, reasons = [], []
-    for col in schema.columns:
-        p, r = parse_and_check(col, raw.source_dtypes.get(col.name), check_digit=not schema.belongs_to_patient)
-        parsed.append(p.alias(f"_p_{col.name}"))
-        reasons.append(r.alias(f"_e_{col.name}"))
-    # Three explicit steps so each piece of text is stripped and parsed once.
-    frame = with_text(raw.frame, {c.name: raw.source_dtypes.get(c.name) for c in schema.columns})
-    if not schema.belongs_to_patient and "nhs_number" in schema.names:
-        frame = with_nhs_int(frame, "nhs_number", raw.source_dtypes.get("nhs_number"))
-    lf = frame.with_columns(parsed).with_columns(reasons)
-    lf = lf.select(pl.col(ROW), pl.col("^_[tpe]_.*$"))
-
-    def add_reason(column: str, condition: pl.Expr, message: pl.Expr) -> pl.Expr:
-        e = f"_e_{column}"
-        return pl.coalesce(pl.col(e), pl.when(condition).then(message)).alias(e)
-
-    if schema.name == "patients":
-        dob = pl.col("_p_date_of_birth")
-        lf = lf.with_columns(
-            add_reason("date_of_birth", dob > pl.lit(as_of), pl.lit("date of birth is after the as-of date")),
-        ).with_columns(
-            add_reason(
-                "date_of_birth",
-                dob < pl.lit(date(as_of.year - 120, 1, 1)),
-                pl.lit("date of birth is more than 120 years before the as-of date"),
-            ),
-            add_reason(
-                "townsend_score",
-                (pl.col("_p_townsend_score") < settings.townsend_min)
-                | (pl.col("_p_townsend_score") > settings.townsend_max),
-                pl.lit(f"`townsend_score` must be between {settings.townsend_min:g} and {settings.townsend_max:g}"),
-            ),
-            add_reason(
-                "registered_to",
-                pl.col("_p_registered_to") < pl.col("_p_registered_from"),
-                pl.lit("`registered_to` is before `registered_from`"),
-            ),
-        )
+    """Every row of ``raw`` checked: its parsed values, its input text and a reason per bad cell. A table
+    with a unique column is given ``duplicated`` (``_duplicated_keys``) when it is checked a slice of rows
+    at a time; otherwise its keys are counted here."""
+    lf = _parsed(raw, schema, as_of, settings)
     if schema.unique:
         key = f"_p_{schema.unique}"
-        n = pl.len().over(key)
+        copies = pl.len().over(key) if duplicated is None else pl.col("_copies")
+        if duplicated is not None:
+            lf = lf.join(duplicated.lazy(), on=key, how="left", maintain_order="left")
         lf = lf.with_columns(
-            add_reason(
+            _add_reason(
                 schema.unique,
-                pl.col(key).is_not_null() & (n > 1),
+                pl.col(key).is_not_null() & (copies > 1),
                 pl.format(
                     "`{}` appears {} times in {}; every copy is quarantined",
                     pl.lit(schema.unique),
-                    n,
+                    copies,
                     pl.lit(schema.name),
                 ),
             )
         )
+        if duplicated is not None:
+            lf = lf.drop("_copies")
     if schema.belongs_to_patient and valid_patients is not None:
         known = pl.col("_p_nhs_number").is_in(valid_patients.implode())
         lf = lf.with_columns(
-            add_reason(
+            _add_reason(
                 "nhs_number",
                 pl.col("_e_nhs_number").is_null() & ~known,
                 pl.lit("no valid patient row with this NHS number (absent from patients, or quarantined there)"),
@@ -183,6 +153,58 @@ def _checked(
     texts = [pl.when(pl.col("_bad")).then(pl.col(f"_t_{c.name}")).alias(f"_t_{c.name}") for c in schema.columns]
     # Keep the input text only where the row is quarantined (its `value` column).
     return lf.with_columns(bad.alias("_bad")).with_columns(texts)
+
+
+def _add_reason(column: str, condition: pl.Expr, message: pl.Expr) -> pl.Expr:
+    e = f"_e_{column}"
+    return pl.coalesce(pl.col(e), pl.when(condition).then(message)).alias(e)
+
+
+def _duplicated_keys(raw: RawTable, schema: TableSchema, as_of: date, settings: ExtractSettings) -> pl.DataFrame:
+    """Each value of the table's unique column found on more than one row, with how many (``_copies``):
+    from that column alone, so a table checked a slice of rows at a time finds copies in other slices."""
+    key = f"_p_{schema.unique}"
+    counts = _parsed(raw, schema, as_of, settings).select(key).group_by(key).len("_copies")
+    return counts.filter(pl.col("_copies") > 1).collect()
+
+
+def _parsed(raw: RawTable, schema: TableSchema, as_of: date, settings: ExtractSettings) -> pl.LazyFrame:
+    """Every cell's text, parsed value and reason (each column's own checks, and the patients' checks
+    across columns); the unique column, the patients and plausibility are checked by ``_checked``."""
+    parsed, reasons = [], []
+    for col in schema.columns:
+        p, r = parse_and_check(col, raw.source_dtypes.get(col.name), check_digit=not schema.belongs_to_patient)
+        parsed.append(p.alias(f"_p_{col.name}"))
+        reasons.append(r.alias(f"_e_{col.name}"))
+    # Three explicit steps so each piece of text is stripped and parsed once.
+    frame = with_text(raw.frame, {c.name: raw.source_dtypes.get(c.name) for c in schema.columns})
+    if not schema.belongs_to_patient and "nhs_number" in schema.names:
+        frame = with_nhs_int(frame, "nhs_number", raw.source_dtypes.get("nhs_number"))
+    lf = frame.with_columns(parsed).with_columns(reasons)
+    lf = lf.select(pl.col(ROW), pl.col("^_[tpe]_.*$"))
+    if schema.name == "patients":
+        dob = pl.col("_p_date_of_birth")
+        lf = lf.with_columns(
+            _add_reason("date_of_birth", dob > pl.lit(as_of), pl.lit("date of birth is after the as-of date")),
+        ).with_columns(
+            _add_reason(
+                "date_of_birth",
+                dob < pl.lit(date(as_of.year - 120, 1, 1)),
+                pl.lit("date of birth is more than 120 years before the as-of date"),
+            ),
+            _add_reason(
+                "townsend_score",
+                (pl.col("_p_townsend_score") < settings.townsend_min)
+                | (pl.col("_p_townsend_score") > settings.townsend_max),
+                pl.lit(f"`townsend_score` must be between {settings.townsend_min:g} and {settings.townsend_max:g}"),
+            ),
+            _add_reason(
+                "registered_to",
+                pl.col("_p_registered_to") < pl.col("_p_registered_from"),
+                pl.lit("`registered_to` is before `registered_from`"),
+            ),
+        )
+    return lf
 
 
 def _implausible(plausibility: pl.DataFrame, code: pl.Expr, value: pl.Expr) -> pl.Expr:
@@ -209,15 +231,25 @@ def _good_columns(schema: TableSchema) -> list[pl.Expr]:
 
 
 def _run_checks(
-    lf: pl.LazyFrame, raw: RawTable, schema: TableSchema, work_dir: Path, plausibility: pl.DataFrame | None = None
+    lf: pl.LazyFrame | list[pl.LazyFrame],
+    raw: RawTable,
+    schema: TableSchema,
+    work_dir: Path,
+    plausibility: pl.DataFrame | None = None,
 ) -> tuple[pl.LazyFrame, pl.DataFrame, int]:
-    """One pass over the table into a work file; good rows are read back lazily as
-    typed contract columns, and the bad rows become quarantine lines."""
-    path = work_dir / f"{raw.name}.checked.parquet"
+    """One pass over the table into a work file (or over each slice of its rows into a file of its own,
+    ``_checked_in_slices``); good rows are read back lazily as typed contract columns, and the bad rows
+    become quarantine lines."""
+    slices = lf if isinstance(lf, list) else [lf]
+    if len(slices) == 1:
+        paths = [work_dir / f"{raw.name}.checked.parquet"]
+    else:
+        paths = [work_dir / f"{raw.name}.checked.{i:04d}.parquet" for i in range(len(slices))]
     try:
         # One sink of everything (measured faster than two sinks, which Polars
         # computes separately); input text is kept only on quarantined rows.
-        lf.sink_parquet(path)
+        for one, path in zip(slices, paths, strict=True):
+            one.sink_parquet(path)
     except Exception as exc:
         io = io_error_in(exc)
         if io is not None:  # the work folder, not the input: disk full, read-only (exit 74)
@@ -225,7 +257,7 @@ def _run_checks(
         raise ExtractError(
             f"{raw.path}: cannot be parsed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
         ) from None
-    checked = pl.scan_parquet(path)
+    checked = pl.scan_parquet(paths)
     good = checked.filter(~pl.col("_bad")).select(_good_columns(schema))
     bad = checked.filter(pl.col("_bad")).collect()
     if "_t_value" in bad.columns and plausibility is not None:
@@ -257,6 +289,43 @@ def _run_checks(
     quarantine = pl.concat(parts)
     total = checked.select(pl.len()).collect().item()
     return good, quarantine, total
+
+
+def _checked_in_slices(
+    raw: RawTable,
+    schema: TableSchema,
+    *,
+    as_of: date,
+    settings: ExtractSettings,
+    valid_patients: pl.Series | None,
+    plausibility: pl.DataFrame | None,
+) -> list[pl.LazyFrame]:
+    """``_checked`` for each slice of ``settings.check_slice_rows`` rows of a table with no fast path (the
+    patients): Polars decodes a Parquet row group whole when it checks every column of it in one pass, and
+    an extract's row groups may hold any number of rows (500,000 as ``longerlives synth`` writes them: the
+    600,000 patients' checks peaked at 611 MB, issue 16, session 35); a slice reads only its own rows. The
+    unique column's copies are counted over the whole table first, from that column alone."""
+    total = raw.frame.select(pl.len()).collect().item()
+    size = settings.check_slice_rows
+    if total <= size:
+        return [
+            _checked(
+                raw, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
+            )
+        ]
+    duplicated = _duplicated_keys(raw, schema, as_of, settings) if schema.unique else None
+    return [
+        _checked(
+            replace(raw, frame=raw.frame.slice(offset, size)),
+            schema,
+            as_of=as_of,
+            settings=settings,
+            valid_patients=valid_patients,
+            plausibility=plausibility,
+            duplicated=duplicated,
+        )
+        for offset in range(0, total, size)
+    ]
 
 
 @dataclass(frozen=True)
@@ -361,18 +430,34 @@ def _summarised_pass(tested: pl.LazyFrame, schema: TableSchema, summary: Summary
     return rows, grouped.filter(~is_suspect)
 
 
-def _sorted_to_work_folder(good: pl.LazyFrame, work_dir: Path) -> pl.LazyFrame:
+def _sorted_to_work_folder(good: pl.LazyFrame, work_dir: Path, slice_rows: int) -> pl.LazyFrame:
     """The valid patients in NHS-number order (the feature pass's order: a block of people is then a slice)
     written to the work folder and scanned, not held: the checks of the other tables need only their NHS
     numbers, and the feature pass reads them a block at a time (issue 16, session 34). NHS numbers are
-    exactly ten digits here, so text order is number order. A file of its own for each validation (an
-    extract validated again into the same folder does not change what an earlier one reads)."""
+    exactly ten digits here, so text order is number order. A folder of its own for each validation (an
+    extract validated again into the same folder does not change what an earlier one reads).
+
+    Written an NHS-number range of at most ``slice_rows`` patients at a time, each range sorted and written
+    to a file of its own, the files one after another in NHS-number order (session 35: sorting all 600,000
+    patients' columns at once held 270 MB)."""
     with io_errors_named():
-        fd, name = tempfile.mkstemp(prefix="patients.valid.", suffix=".parquet", dir=work_dir)
-        os.close(fd)
-        path = Path(name)
-        good.sort("nhs_number").sink_parquet(path)
-    return pl.scan_parquet(path)
+        folder = Path(tempfile.mkdtemp(prefix="patients.valid.", dir=work_dir))
+        numbers = good.select("nhs_number").collect()["nhs_number"].sort()
+        cuts = numbers.gather(list(range(slice_rows, numbers.len(), slice_rows))).to_list()
+        del numbers
+        nhs = pl.col("nhs_number")
+        paths = []
+        for i, (lo, hi) in enumerate(zip([None, *cuts], [*cuts, None], strict=True)):
+            keep = pl.lit(True)
+            if lo is not None:
+                keep = keep & (nhs >= lo)
+            if hi is not None:
+                keep = keep & (nhs < hi)
+            if lo is None:  # a null NHS number (none is valid) sorts first: in the first range, never dropped
+                keep = keep | nhs.is_null()
+            paths.append(folder / f"{i:04d}.parquet")
+            good.filter(keep).sort("nhs_number").sink_parquet(paths[-1])
+    return pl.scan_parquet(paths)
 
 
 def _no_quarantine() -> pl.DataFrame:
@@ -465,10 +550,10 @@ def validate_extract(
             if fast.summary is not None:
                 summarised[name] = fast.summary
         else:
-            lf = _checked(
+            slices = _checked_in_slices(
                 table, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=events_only
             )
-            g, q, total = _run_checks(lf, raw[name], schema, work_dir, events_only)
+            g, q, total = _run_checks(slices, raw[name], schema, work_dir, events_only)
             if name == "events":
                 latest[name] = _latest_date(g, as_of)
         q = pl.concat([bad_lines, q], how="vertical_relaxed") if bad_lines.height else q
@@ -477,7 +562,7 @@ def validate_extract(
         quarantined.append(q)
         good[name] = g
         if name == "patients":
-            patients = _sorted_to_work_folder(g, work_dir)
+            patients = _sorted_to_work_folder(g, work_dir, settings.check_slice_rows)
             valid_patients = patients.select("nhs_number").collect()["nhs_number"]
     quarantine = (
         pl.concat(quarantined, how="vertical_relaxed")

@@ -31,4 +31,8 @@ class ExtractSettings(BaseModel):
     # A quoted CSV field may hold line breaks (RFC 4180); a row may span at most this many lines.
     max_lines_per_row: int = Field(default=20, ge=1)
     max_lines_per_row_source: str = ""
+    # The patients (the table with no fast path) checked and put in NHS-number order this many rows at a
+    # time (issue 16, session 35): what validation holds of them whatever the input's row groups.
+    check_slice_rows: int = Field(default=100_000, ge=1)
+    check_slice_rows_source: str = ""
     plausible: dict[str, PlausibleRange] = Field(default_factory=dict)
