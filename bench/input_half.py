@@ -104,7 +104,7 @@ def main(extract: str, as_of_text: str, work: str, save: str | None = None) -> d
         "cpu_total": total_cpu,
         "peak_mb": _peak_mb(),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
-        "people": reached.people.height,
+        "people": reached.people_count,
         "flags": reached.flags().height,
     }
 
