@@ -72,7 +72,7 @@ from longerlives.outputs.worklists import PEOPLE_READ as WORKLIST_PEOPLE
 from longerlives.paths import default_db_url, state_dir
 from longerlives.privacy import private_files
 from longerlives.report.measures import add_measure_columns
-from longerlives.report.write import report_columns, write_report
+from longerlives.report.write import report_columns, report_flags, write_report
 from longerlives.settings import Settings, load_settings
 from longerlives.store.existing import check_store_url, team_codes
 from longerlives.store.recovery import recover
@@ -411,9 +411,10 @@ def _produce(
     reached = _outreach_in_blocks(first, history, s, as_of, clock, staging / ".work")
     held_by_outcomes = first.held_by_outcomes + reached.held_by_outcomes
     del first
-    # before the output half: everybody's counted columns and flags' keys read once, then let go
+    # before the output half: everybody's counted columns read once, then let go; the flags counted a block
+    # at a time by outreach's last pass (everybody's flags' keys, 61 MB at 600,000 people, not read here)
     people = _columns(reached.kept, "people", ("nhs_number", *COUNTED))
-    counts = _counts(people, reached.flags(), extract)
+    counts = _counts(people, reached.flag_counts, extract)
     phc_six_complete, codes = _phc_six_complete(people), team_codes(people, extract.teams)
     del people
     half = _output_half(reached, extract, history, s, as_of, run_id, staging, make_pdf, clock, out_dir, record)
@@ -459,6 +460,7 @@ class _Reached:
     people_count: int
     flag_keys: Waiting  # everybody's flags' ``FLAG_KEYS`` (``flags``)
     list_keys: Waiting  # each worklist row's ``list_keys`` (``keys``)
+    flag_counts: FlagCounts  # everybody's open flags counted
     summary: dict[str, int]
     held_by_outcomes: int
 
@@ -536,6 +538,7 @@ def _outreach_in_blocks(
     each block then waits for the output half (issue 16, session 31: everybody's flags, plans and
     people, 620 MB at 600,000 people, were held through the output half)."""
     waiting, people_parts, flag_parts, key_parts = [], [], [], []
+    flag_counts = FlagCounts()
     spill_to = work_dir / "blocks" if len(first.waiting) > 1 else None
     summary: dict[str, int] = {}
     held = 0
@@ -556,6 +559,7 @@ def _outreach_in_blocks(
             people = output_people(reached.people, s)  # only what the output stages read
             people_parts.append(people.select(c for c in people.columns if c in kept))
             flag_parts.append(flags.select(c for c in FLAG_KEYS if c in flags.columns))
+            flag_counts += FlagCounts.of(flags)
             key_parts.append(list_keys(plans))
             frames = {"people": people, "flags": flags, "plans": plans}
             del reached, flags, plans, people
@@ -570,7 +574,7 @@ def _outreach_in_blocks(
     flag_keys = wait({"flags": stacked(flag_parts)}, spill_to, "flag_keys")
     del flag_parts
     keys = wait({"keys": stacked(key_parts)}, spill_to, "list_keys")
-    return _Reached(tuple(waiting), kept_people, people_count, flag_keys, keys, summary, held)
+    return _Reached(tuple(waiting), kept_people, people_count, flag_keys, keys, flag_counts, summary, held)
 
 
 def _in_parts(frames: dict[str, pl.DataFrame], size: int) -> list[dict[str, pl.DataFrame]]:
@@ -863,7 +867,8 @@ def _report(
         report_files, coverage = write_report(
             staging,
             reached.kept.scan("people").filter(pl.col("in_scope")).select(report_columns(s.report)).collect(),
-            reached.flags(),  # flags.csv's keys (the report reads the flag, the person and since)
+            # flags.csv's keys (the report reads the flag, the person and since) of the flags it reads
+            reached.flag_keys.scan("flags").filter(report_flags(s.report)).collect(),
             history.coverage_trends,
             as_of=as_of,
             settings=s.report,
@@ -967,20 +972,46 @@ def _kept_people(settings: Settings) -> frozenset[str]:
     return frozenset(("nhs_number", *COUNTED, *report_columns(settings.report), *EXPORT_READS))
 
 
-def _counts(people: pl.DataFrame, flags: pl.DataFrame, extract: Extract) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FlagCounts:
+    """Open flags counted: how many, of how many people, of each kind. Counted a block of people at a time
+    and added up (a person's flags are all in one block)."""
+
+    open_flags: int = 0
+    people_with_flags: int = 0
+    by_kind: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, flags: pl.DataFrame) -> FlagCounts:
+        by_flag = flags.group_by("flag").len()
+        kinds = tuple(zip(by_flag["flag"].to_list(), by_flag["len"].to_list(), strict=True))
+        return cls(flags.height, flags["nhs_number"].n_unique(), kinds)
+
+    def __add__(self, other: FlagCounts) -> FlagCounts:
+        kinds = dict(self.by_kind)
+        for flag, n in other.by_kind:
+            kinds[flag] = kinds.get(flag, 0) + n
+        return FlagCounts(
+            self.open_flags + other.open_flags,
+            self.people_with_flags + other.people_with_flags,
+            tuple(sorted(kinds.items())),
+        )
+
+
+def _counts(people: pl.DataFrame, flags: pl.DataFrame | FlagCounts, extract: Extract) -> dict[str, Any]:
     # the four columns counted, not every column of the people copied by the filter: this runs at the
     # run's peak, beside the web worklist's write (issue 16, session 24)
     counted = [c for c in COUNTED[:4] if c in people.columns]
     in_scope = people.select(counted).filter(pl.col("in_scope"))
-    by_flag = flags.group_by("flag").len().sort("flag")
+    flagged = flags if isinstance(flags, FlagCounts) else FlagCounts() + FlagCounts.of(flags)
     return {
         "people_on_extract": people.height,
         "people_in_scope": in_scope.height,
         "health_check_cohort": int(in_scope["health_check_cohort"].sum()),
         "ecg_cohort": int(in_scope["ecg_cohort"].sum()),
-        "open_flags": flags.height,
-        "people_with_flags": flags["nhs_number"].n_unique(),
-        "flags_by_kind": dict(zip(by_flag["flag"].to_list(), by_flag["len"].to_list())),
+        "open_flags": flagged.open_flags,
+        "people_with_flags": flagged.people_with_flags,
+        "flags_by_kind": dict(flagged.by_kind),
         "rows_quarantined": sum(extract.rows_quarantined.values()),
         "safety_items": int(in_scope["safety_items"].is_not_null().sum()) if "safety_items" in in_scope.columns else 0,
     }

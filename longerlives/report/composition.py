@@ -46,6 +46,9 @@ def outreach_makeup(patients: pl.DataFrame, settings: ReportSettings) -> pl.Data
     return pl.concat(parts)
 
 
+SAFETY_PREFIX = "safety."  # the flags of the safety items that must reach someone the same day
+
+
 def safety_open(flags: pl.DataFrame, as_of: date, bands_days: tuple[int, ...]) -> pl.DataFrame:
     """Open ``safety.*`` flags by how long they have been open (days from ``since`` to the as-of date).
 
@@ -59,7 +62,7 @@ def safety_open(flags: pl.DataFrame, as_of: date, bands_days: tuple[int, ...]) -
         lo = hi
     labels.append(f"over {lo} days")
     labels.append("date not known")
-    safety = flags.filter(pl.col("flag").cast(pl.String).str.starts_with("safety."))
+    safety = flags.filter(pl.col("flag").cast(pl.String).str.starts_with(SAFETY_PREFIX))
     since = (
         pl.col("since").cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
         if "since" in safety.columns and safety.schema["since"] == pl.String

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import polars as pl
 
-from longerlives.pipeline import _counts, _phc_six_complete
+from longerlives.pipeline import FlagCounts, _counts, _phc_six_complete
 
 PEOPLE = pl.DataFrame(
     {
@@ -45,3 +45,27 @@ def test_headline_counts_are_the_people_in_scope_and_their_cohorts_and_safety_it
     assert counts["open_flags"] == 3 and counts["people_with_flags"] == 2
     assert counts["flags_by_kind"] == {"a": 2, "b": 1}
     assert counts["rows_quarantined"] == 3
+
+
+def test_open_flags_counted_a_block_of_people_at_a_time_add_up_to_the_whole_registers_counts():
+    """Issue 16 (session 35): outreach's last pass counts each block's open flags and the run adds them up
+    (a person's flags are all in one block), so everybody's flags need not be read again to count them."""
+    flags = pl.DataFrame(
+        {
+            "nhs_number": ["9000000001", "9000000001", "9000000003", "9000000004", "9000000004", "9000000004"],
+            "flag": ["phc.bmi", "safety.bp_severe", "phc.bmi", "ecg.annual", "phc.bmi", "safety.bp_severe"],
+        }
+    )
+    extract = SimpleNamespace(rows_quarantined={})
+    blocks = [flags.head(2), flags.slice(2, 1), flags.slice(3)]  # each person's flags in one block
+    added = FlagCounts()
+    for block in blocks:
+        added += FlagCounts.of(block)
+
+    by_blocks = _counts(PEOPLE, added, extract)  # type: ignore[arg-type]
+    whole = _counts(PEOPLE, flags, extract)  # type: ignore[arg-type]
+
+    assert by_blocks == whole
+    assert whole["open_flags"] == 6 and whole["people_with_flags"] == 3
+    assert whole["flags_by_kind"] == {"ecg.annual": 1, "phc.bmi": 3, "safety.bp_severe": 2}
+    assert list(whole["flags_by_kind"]) == sorted(whole["flags_by_kind"])  # in flag order, as run.json lists them
