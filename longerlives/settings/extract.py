@@ -35,4 +35,8 @@ class ExtractSettings(BaseModel):
     # time (issue 16, session 35): what validation holds of them whatever the input's row groups.
     check_slice_rows: int = Field(default=100_000, ge=1)
     check_slice_rows_source: str = ""
+    # A register of more people than this has validation's summaries of its medicines and contacts grouped
+    # this many people at a time (issue 16, session 35).
+    summary_part_people: int = Field(default=125_000, ge=1)
+    summary_part_people_source: str = ""
     plausible: dict[str, PlausibleRange] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from longerlives.extract import read_extract, validate_extract
+from longerlives.extract import validate as validate_module
 from longerlives.extract.reading import summarise
 from longerlives.features import FeatureBlocks, build_features, encounter_reading, medication_reading, readings
 from longerlives.synth.generator import generate
@@ -142,3 +143,37 @@ def test_validated_patients_come_in_nhs_number_order_whatever_the_file_order(tmp
     patients = _validated(folder, tmp_path, codelists, settings, None).patients.collect()
     numbers = patients["nhs_number"].to_list()
     assert len(numbers) == len(lines) - 1 and numbers == sorted(numbers)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_large_registers_summaries_made_a_part_of_the_people_at_a_time_are_the_same(
+    tmp_path, codelists, settings, fmt
+):
+    """Issue 16 (session 35): for a register of more than ``extract.summary_part_people`` the medicines' and
+    contacts' summaries are grouped a part of the people at a time (each person's rows in one part, the
+    suspects' own groups too). Every person's summary rows, the quarantine and every feature are the same."""
+    folder = tmp_path / f"synth-parts-{fmt}"
+    generate(300, 13, folder, fmt, bad_row_share=0.05, as_of=AS_OF)
+    whole = _validated(folder, tmp_path / "whole", codelists, settings, readings(AS_OF))
+    small = settings.model_copy(update={"extract": settings.extract.model_copy(update={"summary_part_people": 70})})
+    seen: list[int] = []
+    real = validate_module._grouped_in_parts
+
+    def watched(frame, keys, aggs, parts, work_dir):
+        seen.append(parts)
+        return real(frame, keys, aggs, parts, work_dir)
+
+    validate_module._grouped_in_parts = watched
+    try:
+        in_parts = _validated(folder, tmp_path / "parts", codelists, small, readings(AS_OF))
+    finally:
+        validate_module._grouped_in_parts = real
+    people = whole.patients.collect().height
+    assert seen == [-(-people // 70)] * 2 and seen[0] > 1  # the medicines and the contacts, in parts
+    assert in_parts.quarantine.equals(whole.quarantine) and sum(whole.rows_quarantined.values()) > 0
+    for table in ("medications", "encounters"):
+        assert _sorted(in_parts.summaries[table]).equals(_sorted(whole.summaries[table])), table
+        assert whole.summaries[table].height > people  # many groups a person
+    by_whole = build_features(whole, codelists, AS_OF, settings.features).people
+    assert build_features(in_parts, codelists, AS_OF, settings.features).people.equals(by_whole)
+    assert not list((tmp_path / "parts" / "work-summaries").glob("summary.*"))  # the parts' work files removed
