@@ -305,9 +305,13 @@ def _checked_in_slices(
     patients): Polars decodes a Parquet row group whole when it checks every column of it in one pass, and
     an extract's row groups may hold any number of rows (500,000 as ``longerlives synth`` writes them: the
     600,000 patients' checks peaked at 611 MB, issue 16, session 35); a slice reads only its own rows. The
-    unique column's copies are counted over the whole table first, from that column alone."""
-    total = raw.frame.select(pl.len()).collect().item()
+    unique column's copies are counted over the whole table first, from that column alone.
+
+    A clinical table that lost its fast path (a column of another type than the contract's text) is checked in
+    one pass as before: tens of millions of rows in slices would each be a query of its own, and a CSV slice is
+    found by reading the file from its start."""
     size = settings.check_slice_rows
+    total = 0 if schema.belongs_to_patient else raw.frame.select(pl.len()).collect().item()
     if total <= size:
         return [
             _checked(

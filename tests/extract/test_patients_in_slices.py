@@ -75,3 +75,25 @@ def test_the_valid_patients_are_written_in_nhs_number_order_a_range_at_a_time(ex
     assert all(a.max() < b.min() for a, b in zip(parts, parts[1:], strict=False))  # ranges one after another
     numbers = sliced.patients.collect()["nhs_number"]
     assert numbers.to_list() == pl.concat(parts).to_list() and numbers.is_sorted()
+
+
+def test_a_clinical_table_without_its_fast_path_is_checked_in_one_pass_not_in_slices(tmp_path):
+    """Only the patients are checked a slice at a time: a clinical table that lost its fast path (here the
+    contacts' attendance given as numbers) is checked in one pass, whatever its size — 33 million contacts in
+    slices of 100,000 rows would be 333 queries, and a CSV slice is found by reading the file from its start.
+    Every row is still checked and the same rows quarantined."""
+    folder = tmp_path / "extract"
+    generate(200, 3, folder, "parquet", 0.02, AS_OF)
+    contacts = pl.read_parquet(folder / "encounters.parquet")
+    numbers = contacts.with_columns(
+        pl.col("attended").replace_strict({"true": 1, "false": 0}, default=None, return_dtype=pl.Int64)
+    )
+    numbers.write_parquet(folder / "encounters.parquet")
+    sliced = _validated(folder, tmp_path / "work", SLICE)
+    assert sliced.rows_read["encounters"] == contacts.height > 10 * SLICE
+    assert (tmp_path / "work" / "encounters.checked.parquet").exists()  # one pass: one work file
+    assert not list((tmp_path / "work").glob("encounters.checked.0*.parquet"))
+    assert len(list((tmp_path / "work").glob("patients.checked.*.parquet"))) > 1  # the patients in slices
+    whole = _validated(folder, tmp_path / "whole", None)
+    assert sliced.quarantine.equals(whole.quarantine)
+    assert sliced.encounters.collect().equals(whole.encounters.collect())
