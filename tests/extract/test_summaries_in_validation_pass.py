@@ -177,3 +177,24 @@ def test_a_large_registers_summaries_made_a_part_of_the_people_at_a_time_are_the
     by_whole = build_features(whole, codelists, AS_OF, settings.features).people
     assert build_features(in_parts, codelists, AS_OF, settings.features).people.equals(by_whole)
     assert not list((tmp_path / "parts" / "work-summaries").glob("summary.*"))  # the parts' work files removed
+
+
+def test_groups_made_in_parts_are_the_groups_of_one_pass_and_an_empty_table_gives_an_empty_typed_summary(tmp_path):
+    """``_grouped_in_parts`` (issue 16, session 35): each part's groups are whole (a key's rows all in one part),
+    so the parts together are the one pass's groups; a table with no row kept gives the empty summary with the
+    summary's own column types (not an error for want of a work file)."""
+    rows = pl.LazyFrame(
+        {
+            "nid": [9000000001, 9000000002, 9000000001, -17, 9000000003, 9000000002],
+            "code": ["a", "b", "a", "a", "c", "b"],
+            "date": [date(2026, 1, d) for d in (1, 2, 3, 4, 5, 6)],
+        }
+    )
+    keys = [pl.col("nid"), pl.col("code")]
+    aggs = (pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), pl.len().alias("n"))
+    one_pass = rows.group_by(*keys).agg(*aggs).collect()
+    in_parts = validate_module._grouped_in_parts(rows, keys, aggs, 3, tmp_path)
+    assert _sorted(in_parts).equals(_sorted(one_pass)) and in_parts.height == 4
+    assert list(tmp_path.iterdir()) == []  # the parts' work files removed
+    empty = validate_module._grouped_in_parts(rows.filter(pl.lit(False)), keys, aggs, 3, tmp_path)
+    assert empty.height == 0 and empty.schema == one_pass.schema
