@@ -983,7 +983,7 @@ class FlagCounts:
 
     @classmethod
     def of(cls, flags: pl.DataFrame) -> FlagCounts:
-        by_flag = flags.group_by("flag").len()
+        by_flag = flags.group_by("flag").len().sort("flag")
         kinds = tuple(zip(by_flag["flag"].to_list(), by_flag["len"].to_list(), strict=True))
         return cls(flags.height, flags["nhs_number"].n_unique(), kinds)
 
@@ -998,12 +998,11 @@ class FlagCounts:
         )
 
 
-def _counts(people: pl.DataFrame, flags: pl.DataFrame | FlagCounts, extract: Extract) -> dict[str, Any]:
+def _counts(people: pl.DataFrame, flagged: FlagCounts, extract: Extract) -> dict[str, Any]:
     # the four columns counted, not every column of the people copied by the filter: this runs at the
     # run's peak, beside the web worklist's write (issue 16, session 24)
     counted = [c for c in COUNTED[:4] if c in people.columns]
     in_scope = people.select(counted).filter(pl.col("in_scope"))
-    flagged = flags if isinstance(flags, FlagCounts) else FlagCounts() + FlagCounts.of(flags)
     return {
         "people_on_extract": people.height,
         "people_in_scope": in_scope.height,

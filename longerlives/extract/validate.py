@@ -239,7 +239,7 @@ def _run_checks(
     plausibility: pl.DataFrame | None = None,
 ) -> tuple[pl.LazyFrame, pl.DataFrame, int]:
     """One pass over the table into a work file (or over each slice of its rows into a file of its own,
-    ``_checked_in_slices``); good rows are read back lazily as typed contract columns, and the bad rows
+    ``_row_slices``); good rows are read back lazily as typed contract columns, and the bad rows
     become quarantine lines."""
     slices = lf if isinstance(lf, list) else [lf]
     if len(slices) == 1:
@@ -292,45 +292,27 @@ def _run_checks(
     return good, quarantine, total
 
 
-def _checked_in_slices(
-    raw: RawTable,
-    schema: TableSchema,
-    *,
-    as_of: date,
-    settings: ExtractSettings,
-    valid_patients: pl.Series | None,
-    plausibility: pl.DataFrame | None,
-) -> list[pl.LazyFrame]:
-    """``_checked`` for each slice of ``settings.check_slice_rows`` rows of a table with no fast path (the
-    patients): Polars decodes a Parquet row group whole when it checks every column of it in one pass, and
+def _row_slices(
+    raw: RawTable, schema: TableSchema, as_of: date, settings: ExtractSettings
+) -> tuple[list[RawTable], pl.DataFrame | None]:
+    """A table with no fast path (the patients) as slices of ``settings.check_slice_rows`` rows, each checked
+    alone (``_checked``): Polars decodes a Parquet row group whole when it checks every column of it in one pass, and
     an extract's row groups may hold any number of rows (500,000 as ``longerlives synth`` writes them: the
     600,000 patients' checks peaked at 611 MB, issue 16, session 35); a slice reads only its own rows. The
     unique column's copies are counted over the whole table first, from that column alone.
 
     A clinical table that lost its fast path (a column of another type than the contract's text) is checked in
     one pass as before: tens of millions of rows in slices would each be a query of its own, and a CSV slice is
-    found by reading the file from its start."""
+    found by reading the file from its start.
+
+    Returns the slices (the table itself when it is one) and, for several, the unique column's copies
+    (``_checked``'s ``duplicated``)."""
     size = settings.check_slice_rows
     total = 0 if schema.belongs_to_patient else raw.frame.select(pl.len()).collect().item()
     if total <= size:
-        return [
-            _checked(
-                raw, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=plausibility
-            )
-        ]
+        return [raw], None
     duplicated = _duplicated_keys(raw, schema, as_of, settings) if schema.unique else None
-    return [
-        _checked(
-            replace(raw, frame=raw.frame.slice(offset, size)),
-            schema,
-            as_of=as_of,
-            settings=settings,
-            valid_patients=valid_patients,
-            plausibility=plausibility,
-            duplicated=duplicated,
-        )
-        for offset in range(0, total, size)
-    ]
+    return [replace(raw, frame=raw.frame.slice(offset, size)) for offset in range(0, total, size)], duplicated
 
 
 @dataclass(frozen=True)
@@ -590,10 +572,20 @@ def validate_extract(
             if fast.summary is not None:
                 summarised[name] = fast.summary
         else:
-            slices = _checked_in_slices(
-                table, schema, as_of=as_of, settings=settings, valid_patients=valid_patients, plausibility=events_only
-            )
-            g, q, total = _run_checks(slices, raw[name], schema, work_dir, events_only)
+            slices, duplicated = _row_slices(table, schema, as_of, settings)
+            checked = [
+                _checked(
+                    part,
+                    schema,
+                    as_of=as_of,
+                    settings=settings,
+                    valid_patients=valid_patients,
+                    plausibility=events_only,
+                    duplicated=duplicated,
+                )
+                for part in slices
+            ]
+            g, q, total = _run_checks(checked, raw[name], schema, work_dir, events_only)
             if name == "events":
                 latest[name] = _latest_date(g, as_of)
         q = pl.concat([bad_lines, q], how="vertical_relaxed") if bad_lines.height else q

@@ -35,7 +35,7 @@ def test_headline_counts_are_the_people_in_scope_and_their_cohorts_and_safety_it
     flags = pl.DataFrame({"nhs_number": ["9000000001", "9000000001", "9000000003"], "flag": ["a", "b", "a"]})
     extract = SimpleNamespace(rows_quarantined={"events": 2, "patients": 1})
 
-    counts = _counts(PEOPLE, flags, extract)  # type: ignore[arg-type]
+    counts = _counts(PEOPLE, FlagCounts.of(flags), extract)  # type: ignore[arg-type]
 
     assert counts["people_on_extract"] == 6
     assert counts["people_in_scope"] == 4  # 1, 2, 3 and 6: unknown scope and the deregistered are not counted
@@ -63,7 +63,7 @@ def test_open_flags_counted_a_block_of_people_at_a_time_add_up_to_the_whole_regi
         added += FlagCounts.of(block)
 
     by_blocks = _counts(PEOPLE, added, extract)  # type: ignore[arg-type]
-    whole = _counts(PEOPLE, flags, extract)  # type: ignore[arg-type]
+    whole = _counts(PEOPLE, FlagCounts.of(flags), extract)  # type: ignore[arg-type]
 
     assert by_blocks == whole
     assert whole["open_flags"] == 6 and whole["people_with_flags"] == 3
