@@ -230,7 +230,8 @@ def _bp_pairs(matched: pl.LazyFrame, sys_cid: int, dia_cid: int, prefix: str) ->
 def _medication_features(
     meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, ids: pl.Series
 ) -> pl.DataFrame:
-    return _medication_wide(_medication_summary(meds, codelists, as_of), codelists, ids)
+    per_code = summarise(meds, medication_reading(as_of))
+    return _medication_wide(_medication_summary(per_code, codelists), codelists, ids)
 
 
 def medication_reading(as_of: date) -> Summary:
@@ -249,20 +250,15 @@ def medication_reading(as_of: date) -> Summary:
     )
 
 
-def _medication_summary(
-    meds: pl.LazyFrame, codelists: dict[str, Codelist], as_of: date, per_code: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """Long (nid, cid, first_date, last_date, n_12m): each person's issues per medicine concept.
+def _medication_summary(per_code: pl.DataFrame, codelists: dict[str, Codelist]) -> pl.DataFrame:
+    """Long (nid, cid, first_date, last_date, n_12m): each person's issues per medicine concept, from
+    ``per_code`` (``medication_reading``: each person's issues per BNF code, made by validation's own pass
+    when it could). A person may have more than one row of a BNF code in ``per_code`` (validation's good
+    suspect rows summarised apart): the concept's rows are combined as ``medication_reading``'s merge does.
 
-    Medicines match code lists by BNF prefix: worked out once per distinct BNF code.
-    One pass over the issues summarises each person's issues per BNF code (first, last,
-    12-month count: ``medication_reading``, made by validation's own pass when it could —
-    ``per_code``); the code lists are matched on that much smaller summary and the
-    summaries of a concept's codes combined (issue 16: a first pass for the distinct
-    codes and a join of every issue cost a second scan)."""
+    Medicines match code lists by BNF prefix: worked out once per distinct BNF code, on the summary
+    (issue 16: a first pass for the distinct codes and a join of every issue cost a second scan)."""
     med_lists = {c: cl for c, cl in sorted(codelists.items()) if cl.kind == "bnf_prefix"}
-    if per_code is None:
-        per_code = summarise(meds, medication_reading(as_of))
     distinct = per_code.select("bnf_code").unique()
     matches = [
         distinct.filter(bnf_match_expr(cl)).select("bnf_code", pl.lit(i, dtype=pl.Int64).alias("cid"))
@@ -316,11 +312,10 @@ def encounter_reading(as_of: date) -> Summary:
     )
 
 
-def _encounter_summary(
-    enc: pl.LazyFrame, as_of: date, settings: FeatureSettings, per_key: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """One row per person with a contact (``nid`` and the contact columns): one pass over encounters
-    (``encounter_reading``, made by validation's own pass when it could — ``per_key``)."""
+def _encounter_summary(per_key: pl.DataFrame, settings: FeatureSettings) -> pl.DataFrame:
+    """One row per person with a contact (``nid`` and the contact columns), from ``per_key``
+    (``encounter_reading``: each person's contacts per service and attendance, made by validation's own
+    pass when it could; a key may have more than one row, each counted)."""
     att = pl.col("attended")
     # each service by its number in SERVICES (as in the key), not its name: no column of 5 million
     # names made for the filters (issue 16, session 32: 335 MB of working at 600,000 people)
@@ -328,8 +323,6 @@ def _encounter_summary(
     service = pl.col("service")
     planned = service.is_in([number[s] for s in settings.planned_services if s in number])
     crisis = service.is_in([number[s] for s in settings.crisis_services if s in number])
-    if per_key is None:
-        per_key = summarise(enc, encounter_reading(as_of))
     per_service = per_key.select(
         (pl.col("key") // _SLOTS).alias("nid"),
         (pl.col("key") % _SLOTS // 2).cast(pl.Int8).alias("service"),
@@ -428,7 +421,8 @@ class FeatureBlocks:
     memory that does not grow with the register).
 
     Made by one pass over each clinical table: the medicine and contact summaries (a few rows
-    a person) are held; the matched events (tens of millions of rows for 600,000 people) are
+    a person: per BNF code, per service and attendance) are held as validation made them, and each
+    block makes its own people's medicine and contact columns from them; the matched events (tens of millions of rows for 600,000 people) are
     written once to a work file in ``work_dir`` when there is more than one block, and each
     block reads its own people's rows back. ``block(i)`` is the ``Features`` of the i-th block
     of people: everybody for a register of up to ``block_people``, else at most ``split_people`` (or
@@ -475,13 +469,17 @@ class FeatureBlocks:
         folder = work_dir if several else None
         self._patients = given if several else given.collect().lazy()
         del given
+        # Each table's summary as validation made it (per person and BNF code, per person, service and
+        # attendance), waiting as it is: each block makes its own people's medicine concepts and contact columns
+        # from its rows (issue 16, session 36: made of everybody at once in the set-up, the contacts' 600,000
+        # people × 31 columns and their grouping were the feature pass's peak)
         self._everybody: dict[str, Waiting] = {}
-        medicines = _medication_summary(extract.medications, codelists, as_of, made.pop("medications", None))
-        self._everybody["medicines"] = wait({"medicines": medicines}, folder, "features")
-        del medicines
-        contacts = _encounter_summary(extract.encounters, as_of, settings, made.pop("encounters", None))
-        self._everybody["contacts"] = wait({"contacts": contacts}, folder, "features")
-        del contacts
+        for table, reading in readings(as_of).items():
+            summary = made.pop(table, None)
+            if summary is None:  # validation could not summarise the table in its own pass
+                summary = summarise(getattr(extract, table), reading)
+            self._everybody[table] = wait({table: summary}, folder, "features")
+            del summary
         self._plan = _event_plan(codelists)
         matched = _matched_events(extract.events, self._plan, as_of)
         if folder is not None:
@@ -491,9 +489,12 @@ class FeatureBlocks:
         self._matched = matched
 
     def _rows(self, name: str, ids: pl.Series) -> pl.DataFrame:
-        """The ``name`` summary's rows (one per person and concept, or per person) of the block of ``ids``:
-        their people's range of ``nid``."""
+        """The ``name`` summary's rows of the block of ``ids``: their people's range of ``nid`` (of the key
+        ``nid * slots + …`` for the contacts)."""
         scan = self._everybody[name].scan(name)
+        if name == "encounters":
+            lo, hi = ids[0] * _SLOTS, (ids[-1] + 1) * _SLOTS
+            return scan.filter((pl.col("key") >= lo) & (pl.col("key") < hi)).collect()
         return scan.filter(pl.col("nid").is_between(ids[0], ids[-1])).collect()
 
     def __len__(self) -> int:
@@ -510,8 +511,10 @@ class FeatureBlocks:
             lo, hi = ids[0] * _CONCEPT_SLOTS, (ids[-1] + 1) * _CONCEPT_SLOTS
             source = source.filter((pl.col("key") >= lo) & (pl.col("key") < hi))
         ev = _event_aggregates(source, self._plan, self._as_of, self._settings, ids)
-        med = _medication_wide(self._rows("medicines", ids), self._codelists, ids)
-        enc = _aligned(self._rows("contacts", ids), ids, zero=_CONTACT_COUNTS)
+        med = _medication_wide(
+            _medication_summary(self._rows("medications", ids), self._codelists), self._codelists, ids
+        )
+        enc = _aligned(_encounter_summary(self._rows("encounters", ids), self._settings), ids, zero=_CONTACT_COUNTS)
         people = pl.concat([patients, ev, med, enc], how="horizontal")
         del ev, med, enc
         counts = [c for c in people.columns if c.endswith("_n_12m") or c in _CONTACT_COUNTS]

@@ -128,7 +128,7 @@ def test_patients_and_summaries_handed_to_the_feature_pass_are_let_go_and_every_
         in_blocks, codelists, AS_OF, settings.features, block_people=70, work_dir=work, handed=in_blocks.hand_over()
     )
     waiting = {p.name for p in work.glob("features.*.parquet")}
-    assert waiting == {"features.medicines.parquet", "features.contacts.parquet"}  # the patients: validation's
+    assert waiting == {"features.medications.parquet", "features.encounters.parquet"}  # as validation made them
     assert len(blocks) == -(-expected.height // 70) > 1
     assert pl.concat([blocks.block(i).people for i in range(len(blocks))]).equals(expected)
 
