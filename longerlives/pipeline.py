@@ -34,7 +34,7 @@ import polars as pl
 
 from longerlives import __version__, delivery, letters, outreach, risk, rules, store
 from longerlives.codelists import Codelist, load_codelists, load_pending, manifest_hash
-from longerlives.columnwise import beside, stacked
+from longerlives.columnwise import beside
 from longerlives.crashpoints import crash_point
 from longerlives.errors import LongerlivesError
 from longerlives.extract import read_extract, validate_extract
@@ -76,7 +76,7 @@ from longerlives.report.write import report_columns, report_flags, write_report
 from longerlives.settings import Settings, load_settings
 from longerlives.store.existing import check_store_url, team_codes
 from longerlives.store.recovery import recover
-from longerlives.workfiles import Waiting, wait
+from longerlives.workfiles import Gathered, Waiting, wait
 
 log = logging.getLogger(__name__)
 ProgressHook = Callable[[str, str], None]  # (stage, "start"|"done")
@@ -456,10 +456,10 @@ class _Reached:
     and the worklist keys, 17.5 MB, were held through the output half) and read when asked."""
 
     blocks: tuple[Waiting, ...]
-    kept: Waiting  # everybody's kept columns (``people``)
+    kept: Gathered  # everybody's kept columns (``people``)
     people_count: int
-    flag_keys: Waiting  # everybody's flags' ``FLAG_KEYS`` (``flags``)
-    list_keys: Waiting  # each worklist row's ``list_keys`` (``keys``)
+    flag_keys: Gathered  # everybody's flags' ``FLAG_KEYS`` (``flags``)
+    list_keys: Gathered  # each worklist row's ``list_keys`` (``keys``)
     flag_counts: FlagCounts  # everybody's open flags counted
     summary: dict[str, int]
     held_by_outcomes: int
@@ -537,7 +537,9 @@ def _outreach_in_blocks(
     last pass), the outcomes applied to them, and the block's people cut to their output columns;
     each block then waits for the output half (issue 16, session 31: everybody's flags, plans and
     people, 620 MB at 600,000 people, were held through the output half)."""
-    waiting, people_parts, flag_parts, key_parts = [], [], [], []
+    waiting: list[Waiting] = []
+    everybody: list[Waiting] = []  # each block's part of everybody's kept columns, flags' keys, worklist keys
+    people_count = 0
     flag_counts = FlagCounts()
     spill_to = work_dir / "blocks" if len(first.waiting) > 1 else None
     summary: dict[str, int] = {}
@@ -557,10 +559,16 @@ def _outreach_in_blocks(
             held += held_after
             summary = {k: summary.get(k, 0) + v for k, v in reached.summary.items()}
             people = output_people(reached.people, s)  # only what the output stages read
-            people_parts.append(people.select(c for c in people.columns if c in kept))
-            flag_parts.append(flags.select(c for c in FLAG_KEYS if c in flags.columns))
+            # the block's part of everybody's kept columns, flags' keys and worklist keys, waiting at once
+            everybody_part = {
+                "people": people.select(c for c in people.columns if c in kept),
+                "flags": flags.select(c for c in FLAG_KEYS if c in flags.columns),
+                "keys": list_keys(plans),
+            }
+            everybody.append(wait(everybody_part, spill_to, f"everybody{i:04d}"))
+            people_count += people.height
             flag_counts += FlagCounts.of(flags)
-            key_parts.append(list_keys(plans))
+            del everybody_part
             frames = {"people": people, "flags": flags, "plans": plans}
             del reached, flags, plans, people
             parts = [frames] if spill_to is None else _in_parts(frames, s.operations.output_block_people)
@@ -568,12 +576,9 @@ def _outreach_in_blocks(
                 waiting.append(wait(part, spill_to, f"output{i:04d}-{j:03d}"))
             del frames, parts
     outreach.log_outreach(summary)
-    people_count = sum(part.height for part in people_parts)
-    kept_people = wait({"people": stacked(people_parts)}, spill_to, "kept_people")
-    del people_parts
-    flag_keys = wait({"flags": stacked(flag_parts)}, spill_to, "flag_keys")
-    del flag_parts
-    keys = wait({"keys": stacked(key_parts)}, spill_to, "list_keys")
+    gathered = tuple(everybody)
+    kept_people, flag_keys = Gathered(gathered, ("people",)), Gathered(gathered, ("flags",))
+    keys = Gathered(gathered, ("keys",))
     return _Reached(tuple(waiting), kept_people, people_count, flag_keys, keys, flag_counts, summary, held)
 
 
@@ -766,7 +771,7 @@ def _letters_covered(block: Waiting, index: Waiting) -> tuple[pl.DataFrame, pl.D
     )
 
 
-def _columns(waiting: Waiting, name: str, wanted: Iterable[str]) -> pl.DataFrame:
+def _columns(waiting: Waiting | Gathered, name: str, wanted: Iterable[str]) -> pl.DataFrame:
     """The ``name`` frame's columns of ``wanted`` (those it has, in that order), read from where it waits."""
     scan = waiting.scan(name)
     has = set(scan.collect_schema().names())

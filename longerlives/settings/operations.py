@@ -119,9 +119,9 @@ class OperationsSettings(BaseModel):
     flag_history_early_max_people_source: str = ""
     # the output half's passes by group (issue 16, session 31): the practice exports a group of practices
     # of at most this many flags at a time, the worklist files a group of teams of at most this many rows
-    export_group_flags: int = Field(250_000, ge=1)
+    export_group_flags: int = Field(125_000, ge=1)
     export_group_flags_source: str = ""
-    worklist_group_rows: int = Field(60_000, ge=1)
+    worklist_group_rows: int = Field(30_000, ge=1)
     worklist_group_rows_source: str = ""
     # a register in several blocks of people has each block's outputs waiting in parts of at most this
     # many people (the output half's letters, files and web worklist a part at a time; session 32)
