@@ -11,8 +11,7 @@ that was two more copies at once. These give the same frames with less held at a
   asked, with no key repeated);
 * ``sorted_by(frame, keys)``: the frame sorted, built a column at a time (each unsorted column
   released as soon as its sorted copy exists), or the frame itself when it is already in order;
-* ``parts_by(frame, key)``: each key's rows, as slices (views) when the rows are grouped by key;
-* ``stacked(parts)``: frames one after another in one chunk a column, built a column at a time.
+* ``parts_by(frame, key)``: each key's rows, as slices (views) when the rows are grouped by key.
 """
 
 from __future__ import annotations
@@ -83,24 +82,3 @@ def parts_by(frame: pl.DataFrame, key: str) -> dict[str, pl.DataFrame]:
         parts[value] = frame.slice(start, length)
         start += length
     return parts
-
-
-def stacked(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """``pl.concat(parts, how="vertical", rechunk=True)``'s frame, built a column at a time: each
-    column's pieces are taken out of the parts and released once joined, so the parts and the
-    whole are never both held in full. ``parts`` is emptied. One part is returned as it is."""
-    if not parts:
-        raise ValueError("nothing to stack")
-    if len(parts) == 1:
-        return parts.pop()
-    names = parts[0].columns
-    for part in parts[1:]:
-        if part.columns != names:
-            raise ValueError(f"frames to stack have different columns: {names} and {part.columns}")
-    columns = []
-    for name in names:
-        pieces = [part.drop_in_place(name) for part in parts]
-        columns.append(pl.concat(pieces, rechunk=True))
-        del pieces
-    parts.clear()
-    return pl.DataFrame(columns)
