@@ -198,3 +198,25 @@ def test_groups_made_in_parts_are_the_groups_of_one_pass_and_an_empty_table_give
     assert list(tmp_path.iterdir()) == []  # the parts' work files removed
     empty = validate_module._grouped_in_parts(rows.filter(pl.lit(False)), keys, aggs, 3, tmp_path)
     assert empty.height == 0 and empty.schema == one_pass.schema
+
+
+def test_a_persons_contacts_of_one_service_summarised_in_two_rows_give_the_same_contact_features(tmp_path, settings):
+    """Issue 16, session 36: each feature block makes its contact columns from validation's summary per person,
+    service and attendance, in which one key may have two rows (the good suspect rows summarised apart): the
+    12-month counts are summed and the latest dates taken across them, as from every contact at once."""
+    from longerlives.features import _encounter_summary
+
+    folder = tmp_path / "synth-contacts"
+    generate(200, 3, folder, "csv", bad_row_share=0.0, as_of=AS_OF)
+    contacts = pl.read_csv(folder / "encounters.csv", infer_schema=False).with_columns(
+        pl.col("date").str.to_date(), pl.col("attended") == "true"
+    )
+    reading = encounter_reading(AS_OF)
+    half = contacts.height // 2
+    halves = [summarise(part.lazy(), reading) for part in (contacts.slice(0, half), contacts.slice(half))]
+    in_two_rows, once = pl.concat(halves), summarise(contacts.lazy(), reading)
+    assert in_two_rows.height > once.height  # some person's service and attendance in two rows
+    got = _encounter_summary(in_two_rows, settings.features).sort("nid")
+    expected = _encounter_summary(once, settings.features).sort("nid")
+    assert got.equals(expected)
+    assert expected["planned_contacts_12m"].sum() > 0 and expected["dna_12m"].sum() > 0

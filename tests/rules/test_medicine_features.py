@@ -78,3 +78,25 @@ def test_no_issues_give_every_medicine_column_empty_and_counts_zero():
     assert built.height == 2
     assert all(built[c].null_count() == 2 for c in built.columns if not c.endswith("_n_12m"))
     assert all(built[c].sum() == 0 for c in built.columns if c.endswith("_n_12m"))
+
+
+def test_a_persons_issues_of_one_code_summarised_in_two_rows_give_the_same_medicine_features():
+    """Issue 16, session 36: each feature block makes its medicine concepts from validation's summary per person
+    and BNF code, in which a person may have two rows of one code (the good suspect rows summarised apart from
+    the fast rows): the first and last issue and the 12-month count are those of every issue all the same."""
+    from longerlives.extract.reading import summarise
+    from longerlives.features import _medication_summary, _medication_wide, medication_reading
+
+    rng = np.random.default_rng(11)
+    people = [9000000000 + 17 * k for k in range(40)]
+    ids = pl.Series("nid", people, dtype=pl.Int64)
+    issues = _issues(rng, people, 2000)
+    lists = load_codelists()
+    reading = medication_reading(AS_OF)
+    halves = [summarise(part.lazy(), reading) for part in (issues.slice(0, 1000), issues.slice(1000))]
+    in_two_rows = pl.concat(halves)
+    assert in_two_rows.height > summarise(issues.lazy(), reading).height  # some person and code twice
+    built = _medication_wide(_medication_summary(in_two_rows, lists), lists, ids)
+    expected = _every_issue_matched(issues, ids)
+    for column in expected.columns:
+        assert built[column].equals(expected[column]), column
