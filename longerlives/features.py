@@ -422,7 +422,8 @@ class FeatureBlocks:
 
     Made by one pass over each clinical table: the medicine and contact summaries (a few rows
     a person: per BNF code, per service and attendance) are held as validation made them, and each
-    block makes its own people's medicine and contact columns from them; the matched events (tens of millions of rows for 600,000 people) are
+    block makes its own people's medicine and contact columns from them; the matched events (tens
+    of millions of rows for 600,000 people) are
     written once to a work file in ``work_dir`` when there is more than one block, and each
     block reads its own people's rows back. ``block(i)`` is the ``Features`` of the i-th block
     of people: everybody for a register of up to ``block_people``, else at most ``split_people`` (or
