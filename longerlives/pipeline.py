@@ -725,7 +725,9 @@ def _output_half(
                 batch_files = (*kept.files, write_batch_index(staging, run_id, as_of, tonight, kept))
                 crash_point("letters.batches_kept")
             with clock.stage("worklists"):
-                list_files, on_lists = _worklist_files(reached, sources, extract.teams, s, staging, as_of, run_id)
+                list_files, on_lists = _worklist_files(
+                    reached.list_keys, sources, extract.teams, s, staging, as_of, run_id
+                )
                 work_read: Future[Any] | None = web.end() if web is not None else None
             exported = side_files.result()
             if record is not None and not early:  # once the letters and the exports are written (H96)
@@ -830,7 +832,7 @@ class _PersonFiles:
 
 
 def _worklist_files(
-    reached: _Reached,
+    list_keys: Gathered,
     sources: list[Waiting],
     teams: pl.DataFrame | None,
     s: Settings,
@@ -839,8 +841,8 @@ def _worklist_files(
     run_id: str,
 ) -> tuple[list[str], dict[str, int]]:
     """Every team's worklist files, a group of teams at a time, each group's rows read from every block;
-    and the rows and teams listed (run.json's summary)."""
-    team = reached.list_keys.scan("keys").select("team").collect()["team"]
+    and the rows and teams listed (run.json's summary), counted from every worklist row's keys."""
+    team = list_keys.scan("keys").select("team").collect()["team"]
     listed = {"rows": team.len(), "teams": team.n_unique()}
     files = TeamFiles(staging, teams, as_of, run_id, team.unique().to_list())
     sizes = dict(team.value_counts().iter_rows())
